@@ -1,0 +1,61 @@
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AccessModule } from './access/access.module';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { GraphQLExceptionFilter } from './common/errors/graphql-exception.filter';
+import { EventsModule } from './common/events/events.module';
+import { PubSubModule } from './common/pubsub/pubsub.module';
+import { RedisModule } from './common/redis/redis.module';
+import { createValidationPipe } from './common/validation/validation.pipe';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { graphqlOptions } from './graphql/graphql-config';
+import { SubscriptionServer } from './graphql/subscription-server';
+import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { WorkerModule } from './jobs/worker.module';
+import { ProjectsModule } from './projects/projects.module';
+
+/** The whole application; `config.PROCESS_ROLE` decides whether it serves the API, runs jobs, or both. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const apiProviders: Provider[] = config.runsApi ? [SubscriptionServer] : [];
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        MongooseModule.forRoot(config.MONGODB_URI, { autoIndex: true, serverSelectionTimeoutMS: 10_000 }),
+        RedisModule,
+        PubSubModule,
+        EventsModule,
+        JobsModule,
+        AuditModule,
+        AuthModule,
+        AccessModule,
+        ProjectsModule,
+        HealthModule,
+        ...(config.runsApi
+          ? [
+              GraphQLModule.forRoot<ApolloDriverConfig>({
+                driver: ApolloDriver,
+                ...graphqlOptions(config),
+              }),
+            ]
+          : []),
+        ...(config.runsWorkers ? [WorkerModule] : []),
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: GraphQLExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        ...apiProviders,
+      ],
+    };
+  }
+}

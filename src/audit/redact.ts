@@ -1,0 +1,24 @@
+const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|authorization|credential|private[-_]?key|cookie|signature/i;
+const MAX_STRING = 500;
+const MAX_DEPTH = 6;
+const MAX_ITEMS = 50;
+
+export const REDACTED = '[REDACTED]';
+
+/**
+ * A copy of operation arguments fit for the audit log: values under secret-looking keys are
+ * replaced, long strings cut and deep structures flattened.
+ */
+export function redact(value: unknown, depth = 0): unknown {
+  if (value === null || value === undefined) return value ?? null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string') return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…` : value;
+  if (typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[…]';
+  if (Array.isArray(value)) return value.slice(0, MAX_ITEMS).map((item) => redact(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value as Record<string, unknown>).slice(0, MAX_ITEMS)) {
+    out[key] = SECRET_KEY.test(key) ? REDACTED : redact(item, depth + 1);
+  }
+  return out;
+}

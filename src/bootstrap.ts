@@ -1,0 +1,53 @@
+import { Logger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/app-config';
+import { GRAPHQL_PATH } from './graphql/subscription-server';
+import { ideRouter } from './ide/ide.middleware';
+
+const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Creates and initialises the application without listening, so tests and main share one path. */
+export async function createApp(config: AppConfig): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1),
+    bufferLogs: false,
+  });
+  app.set('trust proxy', config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY);
+  app.disable('x-powered-by');
+  app.enableShutdownHooks();
+  if (config.CORS_ORIGINS.length > 0) {
+    const any = config.CORS_ORIGINS.includes('*');
+    app.enableCors({
+      origin: any ? true : config.CORS_ORIGINS,
+      credentials: !any,
+      allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name'],
+      maxAge: 600,
+    });
+  }
+  if (config.runsApi && config.ideEnabled) app.use(ideRouter(GRAPHQL_PATH));
+  await app.init();
+  // Unique indexes carry invariants (one email per account, one slug per owner): serve only
+  // once they exist.
+  const connection = app.get<Connection>(getConnectionToken());
+  await Promise.all(connection.modelNames().map((name) => connection.model(name).init()));
+  return app;
+}
+
+/** Starts listening and prints where. */
+export async function startApp(config: AppConfig): Promise<INestApplication> {
+  const app = await createApp(config);
+  await app.listen(config.PORT, config.HOST);
+  const address = app.getHttpServer().address() as { port: number } | null;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+  const logger = new Logger('Slipway');
+  if (config.runsApi) {
+    logger.log(`GraphQL API: http://${host}:${address?.port ?? config.PORT}${GRAPHQL_PATH} (role ${config.PROCESS_ROLE})`);
+  } else {
+    logger.log(`Worker running; health at http://${host}:${address?.port ?? config.PORT}/healthz`);
+  }
+  return app;
+}

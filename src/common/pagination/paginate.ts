@@ -1,0 +1,56 @@
+import { isValidObjectId, Types, type QueryFilter, type Model } from 'mongoose';
+import { CommonException, CommonExceptionReason } from '../errors/app.exception';
+import type { Connection } from './connection';
+import type { PageArgs } from './page-args';
+
+const CURSOR_PREFIX = 'c1:';
+
+export function encodeCursor(id: Types.ObjectId | string): string {
+  return Buffer.from(`${CURSOR_PREFIX}${String(id)}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Types.ObjectId {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const id = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : '';
+  if (!isValidObjectId(id) || !/^[0-9a-f]{24}$/i.test(id)) {
+    throw new CommonException(CommonExceptionReason.INVALID_CURSOR, 'The `after` cursor is not one this API issued');
+  }
+  return new Types.ObjectId(id);
+}
+
+/**
+ * Newest-first keyset pagination on `_id`: stable under inserts, one indexed range query per page.
+ * Works the same on MongoDB and on the test server (no $facet, no skip).
+ */
+export async function paginate<TDoc extends { _id: Types.ObjectId }, TNode>(
+  model: Model<TDoc>,
+  filter: QueryFilter<TDoc>,
+  args: PageArgs,
+  toNode: (doc: TDoc) => TNode,
+): Promise<Connection<TNode>> {
+  const pageFilter: QueryFilter<TDoc> = args.after
+    ? ({ $and: [filter, { _id: { $lt: decodeCursor(args.after) } }] } as QueryFilter<TDoc>)
+    : filter;
+  const [docs, totalCount] = await Promise.all([
+    model
+      .find(pageFilter)
+      .sort({ _id: -1 })
+      .limit(args.first + 1)
+      .lean<TDoc[]>()
+      .exec(),
+    model.countDocuments(filter).exec(),
+  ]);
+  const hasNextPage = docs.length > args.first;
+  const page = docs.slice(0, args.first);
+  const edges = page.map((doc) => ({ cursor: encodeCursor(doc._id), node: toNode(doc) }));
+  return {
+    edges,
+    totalCount,
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage: args.after !== undefined,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}

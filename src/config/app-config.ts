@@ -1,0 +1,171 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
+
+export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+const toList = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : value;
+
+/**
+ * Every configuration key the process reads. Values come from the environment once, at boot;
+ * the rest of the code receives this object by injection and never reads `process.env`.
+ */
+export class AppConfig {
+  @IsIn(NODE_ENVS)
+  NODE_ENV: NodeEnv = 'development';
+
+  @IsIn(PROCESS_ROLES)
+  PROCESS_ROLE: ProcessRole = 'all';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @Matches(/^mongodb(\+srv)?:\/\/.+/, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
+  MONGODB_URI!: string;
+
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL!: string;
+
+  /** Prefix for every Redis key the process writes (queues, pub/sub channels, rate limits). */
+  @Matches(/^[a-zA-Z0-9:_-]{1,64}$/, { message: 'REDIS_PREFIX must be 1-64 of [a-zA-Z0-9:_-]' })
+  REDIS_PREFIX = 'slipway';
+
+  /** HMAC secret for access tokens; required outside development and test. */
+  @ValidateIf((c: AppConfig) => c.NODE_ENV === 'production' || c.JWT_SECRET !== undefined)
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(30)
+  @Max(86_400)
+  JWT_ACCESS_TTL_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(300)
+  @Max(31_536_000)
+  REFRESH_TOKEN_TTL_SECONDS = 30 * 86_400;
+
+  /** Serve the GraphQL IDE at GET /graphql. Defaults to on, except in production. */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  GRAPHQL_IDE?: boolean;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(50)
+  GRAPHQL_MAX_DEPTH = 12;
+
+  /** Allowed browser origins; `*` allows any origin without credentials. */
+  @Transform(toList)
+  @IsString({ each: true })
+  CORS_ORIGINS: string[] = [];
+
+  /** Express `trust proxy` setting, so client IPs come from X-Forwarded-For behind a proxy. */
+  @IsString()
+  TRUST_PROXY = 'loopback';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LOGIN_ATTEMPTS_PER_MINUTE = 10;
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  /** Seconds a worker waits for running jobs to finish on shutdown before handing them back. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  SHUTDOWN_GRACE_SECONDS = 30;
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+
+  get ideEnabled(): boolean {
+    return this.GRAPHQL_IDE ?? !this.isProduction;
+  }
+
+  get runsApi(): boolean {
+    return this.PROCESS_ROLE !== 'worker';
+  }
+
+  get runsWorkers(): boolean {
+    return this.PROCESS_ROLE !== 'api';
+  }
+
+  /** The secret used to sign access tokens (a fixed development secret outside production). */
+  get jwtSecret(): string {
+    return this.JWT_SECRET ?? 'slipway-development-secret-not-for-production-use';
+  }
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly keys: string[], details: string[]) {
+    super(`Invalid configuration (${keys.join(', ')}):\n  - ${details.join('\n  - ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Builds and validates the configuration; throws one error naming every offending key. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const known = Object.keys(new AppConfig()).concat(['MONGODB_URI', 'REDIS_URL', 'JWT_SECRET', 'GRAPHQL_IDE']);
+  const raw: Record<string, string> = {};
+  for (const key of new Set(known)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
+  const errors = validateSync(config, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const keys = errors.map((e) => e.property);
+    const details = errors.map((e) => {
+      const messages = Object.values(e.constraints ?? {});
+      return `${e.property}: ${messages.join('; ')}`;
+    });
+    throw new ConfigValidationError(keys, details);
+  }
+  return config;
+}

@@ -1,0 +1,169 @@
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
+import { execute, GraphQLError, subscribe, validate, specifiedRules, type ExecutionResult } from 'graphql';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { SubscriptionServer as LegacySubscriptionServer, GRAPHQL_WS } from 'subscriptions-transport-ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { AuthService } from '../auth/auth.service';
+import type { GraphQLContext } from '../common/context/graphql-context';
+import { RequestContext } from '../common/context/request-context';
+import { depthLimitRule } from '../common/graphql/depth-limit.rule';
+import { formatGraphQLError } from '../common/graphql/format-error';
+import { AppConfig } from '../config/app-config';
+
+export const GRAPHQL_PATH = '/graphql';
+
+type ConnectionParams = Record<string, unknown> | undefined | null;
+
+/** Reads an access token from connection params: `{ authorization: 'Bearer …' }` or `{ authToken }`. */
+export function tokenFromConnectionParams(params: ConnectionParams): string | undefined {
+  if (!params || typeof params !== 'object') return undefined;
+  const headers = (params.headers ?? {}) as Record<string, unknown>;
+  const candidates = [params.authorization, params.Authorization, headers.authorization, headers.Authorization, params.authToken, params.token];
+  for (const value of candidates) {
+    if (typeof value === 'string' && value.trim() !== '') return value.replace(/^Bearer\s+/i, '').trim();
+  }
+  return undefined;
+}
+
+function clientIp(req: IncomingMessage): string | undefined {
+  return req.socket.remoteAddress ?? undefined;
+}
+
+/**
+ * Serves GraphQL subscriptions on the API's own HTTP server at /graphql, in both protocols:
+ * `graphql-transport-ws` (graphql-ws, current clients and the IDE) and the legacy `graphql-ws`
+ * protocol of subscriptions-transport-ws (GraphQL Playground and older Apollo clients).
+ * Connections authenticate once, from their connection params.
+ */
+@Injectable()
+export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SubscriptionServer.name);
+  private modern?: WebSocketServer;
+  private legacy?: WebSocketServer;
+  private disposeModern?: () => void | Promise<void>;
+  private legacyServer?: LegacySubscriptionServer;
+  private upgradeListener?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly schemaHost: GraphQLSchemaHost,
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const httpServer = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    const schema = this.schemaHost.schema;
+    const development = this.config.NODE_ENV === 'development';
+    const rules = [...specifiedRules, depthLimitRule(this.config.GRAPHQL_MAX_DEPTH)];
+    const formatResult = (result: ExecutionResult): ExecutionResult =>
+      result.errors
+        ? {
+            ...result,
+            errors: result.errors.map((e) => {
+              const f = formatGraphQLError(e.toJSON(), e, development);
+              return new GraphQLError(f.message, { path: f.path, extensions: f.extensions });
+            }),
+          }
+        : result;
+
+    this.modern = new WebSocketServer({
+      noServer: true,
+      handleProtocols: (protocols) => (protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL) ? GRAPHQL_TRANSPORT_WS_PROTOCOL : false),
+    });
+    const server = useServer<Record<string, unknown>, { context?: GraphQLContext; request: IncomingMessage }>(
+      {
+        schema,
+        execute,
+        subscribe,
+        validate: (s, document) => validate(s, document, rules),
+        context: (c) => c.extra.context!,
+        onConnect: async (c) => {
+          try {
+            c.extra.context = await this.connectionContext(c.connectionParams, c.extra.request);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        onError: (_c, _id, _payload, errors) =>
+          errors.map((e) => {
+            const f = formatGraphQLError(e.toJSON(), e, development);
+            return new GraphQLError(f.message, { extensions: f.extensions });
+          }),
+        onNext: (_c, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
+      },
+      this.modern,
+    );
+    this.disposeModern = () => server.dispose();
+
+    this.legacy = new WebSocketServer({
+      noServer: true,
+      handleProtocols: (protocols) => (protocols.has(GRAPHQL_WS) ? GRAPHQL_WS : false),
+    });
+    this.legacyServer = LegacySubscriptionServer.create(
+      {
+        schema,
+        execute: (...args: Parameters<typeof execute>) => execute(...args),
+        subscribe: (...args: Parameters<typeof subscribe>) => subscribe(...args),
+        validationRules: rules,
+        onConnect: async (params: ConnectionParams, _socket: WebSocket, connection: { request: IncomingMessage }) => {
+          try {
+            return await this.connectionContext(params, connection.request);
+          } catch {
+            throw new Error('Authentication failed: the access token is not valid or has expired');
+          }
+        },
+        onOperation: (_message: unknown, params: Record<string, unknown>) => ({
+          ...params,
+          formatResponse: (value: ExecutionResult) => formatResult(value),
+          formatError: (e: GraphQLError) => formatGraphQLError(e.toJSON?.() ?? { message: e.message }, e, development),
+        }),
+      },
+      this.legacy,
+    );
+
+    this.upgradeListener = (req, socket, head) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== GRAPHQL_PATH) return;
+      const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((p) => p.trim());
+      const target = offered.includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)
+        ? this.modern
+        : offered.includes(GRAPHQL_WS)
+          ? this.legacy
+          : undefined;
+      if (!target) {
+        socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nUse the graphql-transport-ws or graphql-ws subprotocol\r\n');
+        return;
+      }
+      target.handleUpgrade(req, socket, head, (ws) => target.emit('connection', ws, req));
+    };
+    httpServer.on('upgrade', this.upgradeListener);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const httpServer = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (this.upgradeListener) httpServer?.off('upgrade', this.upgradeListener);
+    for (const ws of this.modern?.clients ?? []) ws.close(1001, 'Server shutting down');
+    await this.disposeModern?.();
+    this.legacyServer?.close();
+    await Promise.all(
+      [this.modern, this.legacy].map((wss) => new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()))),
+    );
+    this.logger.log('Subscription server closed');
+  }
+
+  private async connectionContext(params: ConnectionParams, req: IncomingMessage): Promise<GraphQLContext> {
+    const token = tokenFromConnectionParams(params);
+    const user = token ? await this.auth.authenticateAccessToken(token) : undefined;
+    const ctx = new RequestContext(user, clientIp(req), req.headers['user-agent']);
+    return { ctx, transport: 'ws' };
+  }
+}

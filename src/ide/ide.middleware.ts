@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { Router, type Request, type Response, type NextFunction } from 'express';
+
+/** The IDE's scripts and styles, served from installed packages so it works without internet. */
+const ASSETS: Record<string, { module: string; type: string }> = {
+  'react.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
+  'react-dom.js': { module: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
+  'graphiql.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
+  'graphiql.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
+};
+
+export const IDE_ASSET_PATH = '/graphql/ide';
+
+function page(graphqlPath: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8" />
+  <meta name="viewport" content="width=device-width, initial-scale=1" />
+  <title>Slipway GraphQL IDE</title>
+  <link rel="stylesheet" href="${IDE_ASSET_PATH}/graphiql.css" />
+  <style>html, body, #ide { height: 100%; margin: 0; }</style>
+</head>
+<body>
+  <div id="ide">Loading…</div>
+  <script src="${IDE_ASSET_PATH}/react.js"></script>
+  <script src="${IDE_ASSET_PATH}/react-dom.js"></script>
+  <script src="${IDE_ASSET_PATH}/graphiql.js"></script>
+  <script>
+    var http = location.origin + ${JSON.stringify(graphqlPath)};
+    var ws = http.replace(/^http/, 'ws');
+    var fetcher = GraphiQL.createFetcher({ url: http, subscriptionUrl: ws });
+    var defaultQuery = [
+      '# Sign in with the login mutation, then put the access token in the Headers tab:',
+      '#   { "Authorization": "Bearer <accessToken>" }',
+      '# Subscriptions (projectEvents) run over WebSocket with the same header.',
+      '',
+      'query Me {',
+      '  me { id email name }',
+      '}',
+      ''
+    ].join('\\n');
+    ReactDOM.createRoot(document.getElementById('ide')).render(
+      React.createElement(GraphiQL, {
+        fetcher: fetcher,
+        defaultQuery: defaultQuery,
+        shouldPersistHeaders: true,
+        isHeadersEditorEnabled: true,
+        defaultEditorToolsVisibility: true
+      })
+    );
+  </script>
+</body>
+</html>`;
+}
+
+const assetCache = new Map<string, Buffer>();
+
+function asset(name: string): { body: Buffer; type: string } | undefined {
+  const entry = ASSETS[name];
+  if (!entry) return undefined;
+  let body = assetCache.get(name);
+  if (!body) {
+    body = readFileSync(require.resolve(entry.module));
+    assetCache.set(name, body);
+  }
+  return { body, type: entry.type };
+}
+
+function wantsHtml(req: Request): boolean {
+  return req.method === 'GET' && req.query.query === undefined && (req.get('accept') ?? '').includes('text/html');
+}
+
+/** The GraphQL IDE: GET /graphql from a browser, with its assets under /graphql/ide/. */
+export function ideRouter(graphqlPath: string): Router {
+  const router = Router();
+  const html = page(graphqlPath);
+  router.get(`${IDE_ASSET_PATH}/:name`, (req: Request, res: Response, next: NextFunction) => {
+    const found = asset(String(req.params.name));
+    if (!found) return next();
+    res.type(found.type).set('Cache-Control', 'public, max-age=86400').send(found.body);
+  });
+  router.get(graphqlPath, (req: Request, res: Response, next: NextFunction) => {
+    if (!wantsHtml(req)) return next();
+    res.type('html').set('Cache-Control', 'no-store').send(html);
+  });
+  return router;
+}
