@@ -65,7 +65,8 @@ export class ProjectsResolver {
 
   @Subscription(() => ProjectEvent, {
     description: 'Live events of a project (project.*, role.*, …), from every API process.',
-    resolve: (message: ProjectEventMessage) => message,
+    // Messages cross Redis as JSON, so the timestamp arrives as a string.
+    resolve: (message: ProjectEventMessage) => ({ ...message, occurredAt: new Date(message.occurredAt) }),
   })
   @RequirePermission('project:read')
   projectEvents(@Args() args: ProjectScopeArgs, @Context() context: GraphQLContext) {

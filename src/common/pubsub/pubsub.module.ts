@@ -2,8 +2,8 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
+import { NamespacedPubSub } from './namespaced-pubsub';
 import { PUB_SUB } from './pubsub.token';
-
 
 @Global()
 @Module({
@@ -11,21 +11,20 @@ import { PUB_SUB } from './pubsub.token';
     {
       provide: PUB_SUB,
       inject: [AppConfig],
-      useFactory: (config: AppConfig): RedisPubSub => {
-        const options = { maxRetriesPerRequest: null, lazyConnect: false };
-        return new RedisPubSub({
+      useFactory: (config: AppConfig): NamespacedPubSub => {
+        const options = { maxRetriesPerRequest: null };
+        const redis = new RedisPubSub({
           publisher: new Redis(config.REDIS_URL, options),
           subscriber: new Redis(config.REDIS_URL, options),
-          // Channels are namespaced so several deployments (or test files) can share one Redis.
-          triggerTransform: (trigger) => `${config.REDIS_PREFIX}:events:${String(trigger)}`,
         });
+        return new NamespacedPubSub(redis, config.REDIS_PREFIX);
       },
     },
   ],
   exports: [PUB_SUB],
 })
 export class PubSubModule implements OnApplicationShutdown {
-  constructor(@Inject(PUB_SUB) private readonly pubSub: RedisPubSub) {}
+  constructor(@Inject(PUB_SUB) private readonly pubSub: NamespacedPubSub) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.pubSub.close();

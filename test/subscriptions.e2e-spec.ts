@@ -1,0 +1,194 @@
+import { codeOf, gql, ok } from './support/graphql-client';
+import { createProject, registerUser, type TestUser } from './support/factories';
+import { startTestApp, type TestApp } from './support/test-app';
+import { LegacyClient, modernClient, subscribeModern } from './support/ws-clients';
+import WebSocket from 'ws';
+
+const PROJECT_EVENTS = `subscription ($projectId: ID!) {
+  projectEvents(projectId: $projectId) { name projectId actorId occurredAt payload }
+}`;
+
+interface EventData {
+  projectEvents: { name: string; projectId: string; actorId: string | null; payload: Record<string, unknown> };
+}
+
+describe('GraphQL subscriptions over WebSocket', () => {
+  let api: TestApp;
+  let owner: TestUser;
+  let project: { id: string };
+
+  const rename = (name: string, token = owner.accessToken) =>
+    gql(
+      api.url,
+      'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { name } }',
+      { input: { id: project.id, name } },
+      token,
+    );
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    owner = await registerUser(api.url);
+    project = await createProject(api.url, owner.accessToken);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('streams project events to a graphql-ws client authenticated by connection params', async () => {
+    const client = modernClient(api.wsUrl, owner.accessToken);
+    const events = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id });
+    try {
+      // The subscription is registered asynchronously; keep renaming until the first event lands.
+      let event: EventData | undefined;
+      for (let attempt = 0; attempt < 20 && !event; attempt += 1) {
+        ok(await rename(`Live ${attempt}`));
+        event = await events.next(250).catch(() => undefined);
+      }
+      expect(event?.projectEvents).toMatchObject({
+        name: 'project.updated',
+        projectId: project.id,
+        actorId: owner.id,
+      });
+      ok(await rename('Live final'));
+      const next = await events.next();
+      expect(next.projectEvents.payload).toMatchObject({ name: 'Live final' });
+    } finally {
+      events.close();
+      await client.dispose();
+    }
+  });
+
+  it('refuses a subscription without credentials with UNAUTHENTICATED', async () => {
+    const client = modernClient(api.wsUrl);
+    const events = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id });
+    try {
+      const errors = (await events.error()) as { extensions?: { code?: string } }[];
+      expect(errors[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    } finally {
+      events.close();
+      await client.dispose();
+    }
+  });
+
+  it('refuses a non-member with FORBIDDEN and a malformed id with BAD_USER_INPUT', async () => {
+    const stranger = await registerUser(api.url);
+    const client = modernClient(api.wsUrl, stranger.accessToken);
+    try {
+      const denied = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id });
+      const errors = (await denied.error()) as { extensions?: { code?: string } }[];
+      expect(errors[0]?.extensions?.code).toBe('FORBIDDEN');
+      const malformed = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: 'not-an-id' });
+      const bad = (await malformed.error()) as { extensions?: { code?: string } }[];
+      expect(bad[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('closes a connection whose token is forged', async () => {
+    const socket = new WebSocket(api.wsUrl, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.once('open', () =>
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer forged.token.value' } })),
+    );
+    expect(await closed).toBe(4403);
+  });
+
+  it('rejects a WebSocket upgrade that offers no GraphQL subprotocol', async () => {
+    const socket = new WebSocket(api.wsUrl, 'chat');
+    const outcome = await new Promise<string>((resolve) => {
+      socket.once('open', () => resolve('open'));
+      socket.once('unexpected-response', (_req, res) => resolve(`http ${res.statusCode}`));
+      socket.once('error', (error) => resolve(`error ${error.message}`));
+    });
+    expect(outcome).not.toBe('open');
+    socket.terminate();
+  });
+
+  it('speaks the legacy subscriptions-transport-ws protocol for GraphQL Playground clients', async () => {
+    const client = new LegacyClient(api.wsUrl);
+    await client.opened;
+    expect(client.socket.protocol).toBe('graphql-ws');
+    try {
+      client.send({ type: 'connection_init', payload: { authToken: owner.accessToken } });
+      await client.expect(['connection_ack']);
+      client.send({ id: '1', type: 'start', payload: { query: PROJECT_EVENTS, variables: { projectId: project.id } } });
+      let data: any;
+      for (let attempt = 0; attempt < 20 && !data; attempt += 1) {
+        ok(await rename(`Legacy ${attempt}`));
+        data = await client.expect(['data'], 250).catch(() => undefined);
+      }
+      expect(data?.id).toBe('1');
+      expect(data?.payload?.data?.projectEvents).toMatchObject({ name: 'project.updated', projectId: project.id });
+      client.send({ id: '1', type: 'stop' });
+      await client.expect(['complete']);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('reports legacy-protocol errors with stable codes', async () => {
+    const client = new LegacyClient(api.wsUrl);
+    await client.opened;
+    try {
+      client.send({ type: 'connection_init', payload: {} });
+      await client.expect(['connection_ack']);
+      client.send({ id: '9', type: 'start', payload: { query: PROJECT_EVENTS, variables: { projectId: project.id } } });
+      const message = await client.expect(['error', 'data']);
+      const errors = message.type === 'error' ? message.payload : message.payload.errors;
+      const list = Array.isArray(errors) ? errors : [errors];
+      expect(list[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('stops delivering to a subscriber whose access was taken away', async () => {
+    const member = await registerUser(api.url);
+    ok(
+      await gql(
+        api.url,
+        'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
+        { input: { projectId: project.id, userId: member.id, roleId: 'viewer' } },
+        owner.accessToken,
+      ),
+    );
+    const client = modernClient(api.wsUrl, member.accessToken);
+    const events = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id });
+    try {
+      let first: EventData | undefined;
+      for (let attempt = 0; attempt < 20 && !first; attempt += 1) {
+        ok(await rename(`Watched ${attempt}`));
+        first = await events.next(250).catch(() => undefined);
+      }
+      expect(first).toBeDefined();
+      ok(
+        await gql(
+          api.url,
+          'mutation ($input: RemoveRoleInput!) { removeRole(input: $input) }',
+          { input: { projectId: project.id, userId: member.id, roleId: 'viewer' } },
+          owner.accessToken,
+        ),
+      );
+      // The stream re-checks permissions at most every few seconds; after that nothing arrives.
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+      ok(await rename('After removal'));
+      const drained: string[] = [];
+      for (;;) {
+        const item = await events.next(500).catch(() => undefined);
+        if (!item) break;
+        drained.push(String(item.projectEvents.payload.name ?? item.projectEvents.name));
+      }
+      expect(drained).not.toContain('After removal');
+    } finally {
+      events.close();
+      await client.dispose();
+    }
+  });
+
+  it('answers an anonymous query for the project with UNAUTHENTICATED', async () => {
+    const res = await gql(api.url, 'query ($id: ID!) { project(id: $id) { id } }', { id: project.id });
+    expect(codeOf(res)).toBe('UNAUTHENTICATED');
+  });
+});

@@ -1,0 +1,124 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface Received<T> {
+  next(timeoutMs?: number): Promise<T>;
+  error(timeoutMs?: number): Promise<unknown>;
+  close(): void;
+}
+
+/** A graphql-ws (`graphql-transport-ws`) client on the real WebSocket endpoint. */
+export function modernClient(wsUrl: string, token?: string): Client {
+  return createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    lazy: true,
+    retryAttempts: 0,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+  });
+}
+
+/** Subscribes and queues what arrives, so a test can await the next item. */
+export function subscribeModern<T>(client: Client, query: string, variables: Record<string, unknown>): Received<T> {
+  const items: T[] = [];
+  const errors: unknown[] = [];
+  const waiters: (() => void)[] = [];
+  const wake = (): void => waiters.splice(0).forEach((w) => w());
+  const dispose = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (value) => {
+        if (value.errors) errors.push(value.errors);
+        else items.push(value.data as T);
+        wake();
+      },
+      error: (error) => {
+        errors.push(error);
+        wake();
+      },
+      complete: () => wake(),
+    },
+  );
+  const take = <V>(queue: V[], what: string, timeoutMs: number): Promise<V> =>
+    new Promise((resolve, reject) => {
+      let settled = false;
+      const check = (): void => {
+        if (settled) return;
+        if (queue.length > 0) {
+          settled = true;
+          clearTimeout(timer);
+          resolve(queue.shift()!);
+        } else {
+          waiters.push(check);
+        }
+      };
+      // A timed-out waiter must not stay queued, or it would swallow the next item.
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new Error(`No ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      check();
+    });
+  return {
+    next: (timeoutMs = 5_000) => take(items, 'subscription event', timeoutMs),
+    error: (timeoutMs = 5_000) => take(errors, 'subscription error', timeoutMs),
+    close: dispose,
+  };
+}
+
+interface LegacyMessage {
+  type: string;
+  id?: string;
+  payload?: any;
+}
+
+/**
+ * A client of the legacy subscriptions-transport-ws protocol (`graphql-ws` subprotocol), the one
+ * GraphQL Playground speaks, written against the protocol's message types.
+ */
+export class LegacyClient {
+  private readonly messages: LegacyMessage[] = [];
+  private readonly waiters: (() => void)[] = [];
+  readonly socket: WebSocket;
+  readonly opened: Promise<void>;
+
+  constructor(wsUrl: string) {
+    this.socket = new WebSocket(wsUrl, 'graphql-ws');
+    this.opened = new Promise((resolve, reject) => {
+      this.socket.once('open', () => resolve());
+      this.socket.once('error', reject);
+    });
+    this.socket.on('message', (raw) => {
+      this.messages.push(JSON.parse(String(raw)) as LegacyMessage);
+      this.waiters.splice(0).forEach((w) => w());
+    });
+  }
+
+  send(message: LegacyMessage): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  /** Resolves with the next message of one of `types`, skipping keep-alives. */
+  async expect(types: string[], timeoutMs = 5_000): Promise<LegacyMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.messages.findIndex((m) => types.includes(m.type));
+      if (index >= 0) return this.messages.splice(index, 1)[0]!;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`No ${types.join('/')} message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
