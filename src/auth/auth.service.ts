@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { InjectModel } from '@nestjs/mongoose';
 import { isValidObjectId, Types, type Model } from 'mongoose';
@@ -141,7 +142,12 @@ export class AuthService {
       throw new AuthException(AuthExceptionReason.INVALID_TOKEN, 'The access token is not valid');
     }
     const live = await this.sessions
-      .exists({ _id: new Types.ObjectId(claims.sid), userId: new Types.ObjectId(claims.sub), revokedAt: null })
+      .exists({
+        _id: new Types.ObjectId(claims.sid),
+        userId: new Types.ObjectId(claims.sub),
+        revokedAt: null,
+        expiresAt: { $gt: new Date() },
+      })
       .exec();
     if (!live) throw new AuthException(AuthExceptionReason.SESSION_REVOKED, 'The session has ended; sign in again');
     return { id: claims.sub, email: claims.email, sessionId: claims.sid };
@@ -186,6 +192,8 @@ export class AuthService {
     const accessToken = await this.jwt.signAsync(claims, {
       expiresIn: this.config.JWT_ACCESS_TTL_SECONDS,
       algorithm: 'HS256',
+      // A token id of its own, so two tokens minted in the same second still differ.
+      jwtid: randomUUID(),
     });
     return { accessToken, expiresIn: this.config.JWT_ACCESS_TTL_SECONDS, refreshToken, user: User.from(user) };
   }

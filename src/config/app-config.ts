@@ -149,6 +149,14 @@ export class ConfigValidationError extends Error {
   }
 }
 
+/**
+ * A value that is not a number at all also "fails" its range checks; saying only that it must be an
+ * integer keeps `PORT=abc` from being told it must not be greater than 65535.
+ */
+function messagesOf(constraints: Record<string, string>): string[] {
+  return constraints.isInt !== undefined ? [constraints.isInt] : Object.values(constraints);
+}
+
 /** Builds and validates the configuration; throws one error naming every offending key. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const known = Object.keys(new AppConfig()).concat(['MONGODB_URI', 'REDIS_URL', 'JWT_SECRET', 'GRAPHQL_IDE']);
@@ -161,10 +169,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const errors = validateSync(config, { forbidUnknownValues: false });
   if (errors.length > 0) {
     const keys = errors.map((e) => e.property);
-    const details = errors.map((e) => {
-      const messages = Object.values(e.constraints ?? {});
-      return `${e.property}: ${messages.join('; ')}`;
-    });
+    const details = errors.map((e) => `${e.property}: ${messagesOf(e.constraints ?? {}).join('; ')}`);
     throw new ConfigValidationError(keys, details);
   }
   return config;

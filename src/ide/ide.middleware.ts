@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Router, type Request, type Response, type NextFunction } from 'express';
 
 /** The IDE's scripts and styles, served from installed packages so it works without internet. */
-const ASSETS: Record<string, { module: string; type: string }> = {
-  'react.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
-  'react-dom.js': { module: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
-  'graphiql.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
-  'graphiql.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
+const ASSETS: Record<string, { pkg: string; file: string; type: string }> = {
+  'react.js': { pkg: 'react', file: 'umd/react.production.min.js', type: 'text/javascript' },
+  'react-dom.js': { pkg: 'react-dom', file: 'umd/react-dom.production.min.js', type: 'text/javascript' },
+  'graphiql.js': { pkg: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
+  'graphiql.css': { pkg: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
 };
 
 export const IDE_ASSET_PATH = '/graphql/ide';
@@ -61,7 +62,9 @@ function asset(name: string): { body: Buffer; type: string } | undefined {
   if (!entry) return undefined;
   let body = assetCache.get(name);
   if (!body) {
-    body = readFileSync(require.resolve(entry.module));
+    // Files outside a package's `exports` map cannot be resolved directly; its directory can.
+    const dir = path.dirname(require.resolve(`${entry.pkg}/package.json`));
+    body = readFileSync(path.join(dir, entry.file));
     assetCache.set(name, body);
   }
   return { body, type: entry.type };
@@ -75,9 +78,12 @@ function wantsHtml(req: Request): boolean {
 export function ideRouter(graphqlPath: string): Router {
   const router = Router();
   const html = page(graphqlPath);
-  router.get(`${IDE_ASSET_PATH}/:name`, (req: Request, res: Response, next: NextFunction) => {
+  router.get(`${IDE_ASSET_PATH}/:name`, (req: Request, res: Response) => {
     const found = asset(String(req.params.name));
-    if (!found) return next();
+    if (!found) {
+      res.status(404).type('text/plain').send('Not found');
+      return;
+    }
     res.type(found.type).set('Cache-Control', 'public, max-age=86400').send(found.body);
   });
   router.get(graphqlPath, (req: Request, res: Response, next: NextFunction) => {

@@ -3,9 +3,38 @@
  * Starts the servers the end-to-end tests need, once per run: a MongoDB-protocol server and
  * Redis, each on a free loopback port. MONGODB_URI / REDIS_URL, when set, are used instead.
  */
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
 const { ensureSystemPackages, startMongo, startRedis } = require('../../tools/embedded-servers');
 
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Some tests run the compiled server as a separate process: compile it when src is newer. */
+function ensureBuilt() {
+  const main = path.join(ROOT, 'dist', 'main.js');
+  const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0;
+  if (built >= newestMtime(path.join(ROOT, 'src'))) return;
+  process.stderr.write('[global-setup] compiling src/ for the multi-process tests\n');
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  fs.utimesSync(main, new Date(), new Date());
+}
+
 module.exports = async function globalSetup() {
+  ensureBuilt();
   const started = [];
   const needMongo = !process.env.MONGODB_URI;
   const needRedis = !process.env.REDIS_URL;

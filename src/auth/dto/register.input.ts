@@ -1,5 +1,10 @@
 import { Field, InputType } from '@nestjs/graphql';
+import { Transform } from 'class-transformer';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+
+// The name is stored trimmed, so its limits apply to the trimmed value: a name of only spaces is
+// empty, not a database validation failure.
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 @InputType()
 export class RegisterInput {
@@ -9,8 +14,9 @@ export class RegisterInput {
   email!: string;
 
   @Field()
+  @Transform(trim)
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'name must not be empty' })
   @MaxLength(100)
   name!: string;
 

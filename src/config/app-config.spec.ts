@@ -1,0 +1,189 @@
+import { AppConfig, ConfigValidationError, loadConfig } from './app-config';
+
+const MINIMAL = { MONGODB_URI: 'mongodb://127.0.0.1:27017/slipway', REDIS_URL: 'redis://127.0.0.1:6379' };
+const PRODUCTION_SECRET = 'a-production-secret-of-at-least-32-chars';
+
+/** The error loadConfig throws for `env`; fails the test when it throws nothing or something else. */
+function configErrorOf(env: Record<string, string | undefined>): ConfigValidationError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('fills in defaults from a minimal environment', () => {
+    const sut = loadConfig(MINIMAL);
+
+    expect(sut).toBeInstanceOf(AppConfig);
+    expect(sut.NODE_ENV).toBe('development');
+    expect(sut.PROCESS_ROLE).toBe('all');
+    expect(sut.runsApi).toBe(true);
+    expect(sut.runsWorkers).toBe(true);
+    expect(sut.PORT).toBe(3000);
+    expect(sut.HOST).toBe('0.0.0.0');
+    expect(sut.REDIS_PREFIX).toBe('slipway');
+    expect(sut.JWT_ACCESS_TTL_SECONDS).toBe(900);
+    expect(sut.LOGIN_ATTEMPTS_PER_MINUTE).toBe(10);
+    expect(sut.CORS_ORIGINS).toEqual([]);
+    expect(sut.ideEnabled).toBe(true);
+    expect(sut.isProduction).toBe(false);
+    expect(sut.MONGODB_URI).toBe(MINIMAL.MONGODB_URI);
+  });
+
+  it('turns numeric, boolean and list strings into typed values and treats empty strings as unset', () => {
+    const sut = loadConfig({
+      ...MINIMAL,
+      PORT: ' 8080 ',
+      LOGIN_ATTEMPTS_PER_MINUTE: '3',
+      GRAPHQL_IDE: 'off',
+      CORS_ORIGINS: 'https://a.example, https://b.example,',
+      JWT_ACCESS_TTL_SECONDS: '',
+    });
+
+    expect(sut.PORT).toBe(8080);
+    expect(sut.LOGIN_ATTEMPTS_PER_MINUTE).toBe(3);
+    expect(sut.GRAPHQL_IDE).toBe(false);
+    expect(sut.ideEnabled).toBe(false);
+    expect(sut.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+    expect(sut.JWT_ACCESS_TTL_SECONDS).toBe(900);
+  });
+
+  it('ignores variables it does not know', () => {
+    const sut = loadConfig({ ...MINIMAL, HOME: '/root', SOME_OTHER_SECRET: 'x', PORT: '4000' });
+
+    expect(sut.PORT).toBe(4000);
+    expect(Object.keys(sut)).not.toContain('SOME_OTHER_SECRET');
+  });
+
+  it.each([
+    ['api', true, false],
+    ['worker', false, true],
+    ['all', true, true],
+  ])('PROCESS_ROLE=%s runs the API: %s, workers: %s', (role, api, workers) => {
+    const sut = loadConfig({ ...MINIMAL, PROCESS_ROLE: role });
+
+    expect(sut.runsApi).toBe(api);
+    expect(sut.runsWorkers).toBe(workers);
+  });
+
+  describe('the GraphQL IDE', () => {
+    it('is off in production by default', () => {
+      const sut = loadConfig({ ...MINIMAL, NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET });
+
+      expect(sut.isProduction).toBe(true);
+      expect(sut.ideEnabled).toBe(false);
+    });
+
+    it('is on in production when GRAPHQL_IDE=true', () => {
+      const sut = loadConfig({
+        ...MINIMAL,
+        NODE_ENV: 'production',
+        JWT_SECRET: PRODUCTION_SECRET,
+        GRAPHQL_IDE: 'true',
+      });
+
+      expect(sut.ideEnabled).toBe(true);
+    });
+
+    it('is on in development and test by default', () => {
+      expect(loadConfig({ ...MINIMAL, NODE_ENV: 'development' }).ideEnabled).toBe(true);
+      expect(loadConfig({ ...MINIMAL, NODE_ENV: 'test' }).ideEnabled).toBe(true);
+    });
+  });
+
+  describe('JWT secret', () => {
+    it('uses the development secret when none is set outside production', () => {
+      const sut = loadConfig(MINIMAL);
+
+      expect(sut.JWT_SECRET).toBeUndefined();
+      expect(sut.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    });
+
+    it('uses JWT_SECRET when it is set', () => {
+      expect(loadConfig({ ...MINIMAL, JWT_SECRET: PRODUCTION_SECRET }).jwtSecret).toBe(PRODUCTION_SECRET);
+    });
+
+    it('is required in production', () => {
+      const error = configErrorOf({ ...MINIMAL, NODE_ENV: 'production' });
+
+      expect(error.keys).toEqual(['JWT_SECRET']);
+    });
+
+    it('is checked for length even in development once it is set', () => {
+      expect(configErrorOf({ ...MINIMAL, JWT_SECRET: 'short' }).keys).toEqual(['JWT_SECRET']);
+    });
+  });
+
+  describe('invalid configuration', () => {
+    it('reports every offending key in one error', () => {
+      const error = configErrorOf({
+        REDIS_URL: MINIMAL.REDIS_URL,
+        PORT: 'abc',
+        PROCESS_ROLE: 'boss',
+        NODE_ENV: 'production',
+      });
+
+      expect(error).toBeInstanceOf(ConfigValidationError);
+      expect(error.name).toBe('ConfigValidationError');
+      expect([...error.keys].sort()).toEqual(['JWT_SECRET', 'MONGODB_URI', 'PORT', 'PROCESS_ROLE']);
+      for (const key of ['PORT', 'PROCESS_ROLE', 'MONGODB_URI', 'JWT_SECRET']) {
+        expect(error.message).toContain(key);
+      }
+      // Valid keys are not blamed.
+      expect(error.message).not.toMatch(/REDIS_URL|NODE_ENV/);
+    });
+
+    it('tells a value that is not a number only that it must be one', () => {
+      const error = configErrorOf({ ...MINIMAL, PORT: 'abc' });
+
+      expect(error.message).toMatch(/^ {2}- PORT: PORT must be an integer number$/m);
+      expect(error.message).not.toMatch(/greater|less/);
+    });
+
+    it('names each key once, with what is wrong', () => {
+      const error = configErrorOf({ ...MINIMAL, PORT: '70000', LOGIN_ATTEMPTS_PER_MINUTE: '0', LOG_LEVEL: 'loud' });
+
+      expect([...error.keys].sort()).toEqual(['LOGIN_ATTEMPTS_PER_MINUTE', 'LOG_LEVEL', 'PORT']);
+      expect(error.message).toMatch(/PORT: .*65535/);
+      expect(error.message).toMatch(/LOGIN_ATTEMPTS_PER_MINUTE: .*1/);
+      expect(error.message.match(/^ {2}- PORT:/gm)).toHaveLength(1);
+    });
+
+    it.each([
+      ['PORT', '3000.5'],
+      ['PORT', '-1'],
+      ['PROCESS_ROLE', 'API'],
+      ['NODE_ENV', 'staging'],
+      ['GRAPHQL_IDE', 'maybe'],
+      ['REDIS_PREFIX', 'has spaces'],
+      ['JWT_ACCESS_TTL_SECONDS', '5'],
+      ['MONGODB_URI', 'postgres://db/slipway'],
+      ['REDIS_URL', 'http://cache:6379'],
+    ])('rejects %s=%s', (key, value) => {
+      expect(configErrorOf({ ...MINIMAL, [key]: value }).keys).toEqual([key]);
+    });
+
+    it('does not echo secret values in the message', () => {
+      const jwtSecret = 'tooShortJwtSecret-9f3a';
+      const mongoPassword = 'm0ngo-Pa55word-7c1e';
+      const redisPassword = 'r3dis-Pa55word-44d0';
+      const error = configErrorOf({
+        NODE_ENV: 'production',
+        JWT_SECRET: jwtSecret,
+        MONGODB_URI: `postgres://admin:${mongoPassword}@db.internal/slipway`,
+        REDIS_URL: `http://:${redisPassword}@cache.internal:6379`,
+      });
+
+      expect([...error.keys].sort()).toEqual(['JWT_SECRET', 'MONGODB_URI', 'REDIS_URL']);
+      for (const secret of [jwtSecret, mongoPassword, redisPassword]) {
+        expect(error.message).not.toContain(secret);
+        expect(String(error.stack)).not.toContain(secret);
+        expect(JSON.stringify(error)).not.toContain(secret);
+      }
+    });
+  });
+});

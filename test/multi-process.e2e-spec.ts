@@ -1,0 +1,69 @@
+import { ok, gql } from './support/graphql-client';
+import { startChildApi, type ChildApi } from './support/child-api';
+import { createProject, registerUser } from './support/factories';
+import { startTestApp, testEnv, type TestApp } from './support/test-app';
+import { modernClient, subscribeModern } from './support/ws-clients';
+
+interface EventData {
+  projectEvents: { name: string; payload: Record<string, unknown> };
+}
+
+/**
+ * Two API processes share MongoDB and Redis and nothing else: what one publishes, a subscriber
+ * on the other receives. The second process is the compiled server in its own OS process.
+ */
+describe('scale-out across API processes', () => {
+  let first: TestApp;
+  let second: ChildApi;
+
+  beforeAll(async () => {
+    first = await startTestApp({ PROCESS_ROLE: 'api' });
+    second = await startChildApi({ ...testEnv({ PROCESS_ROLE: 'api', PORT: '0' }), NODE_ENV: 'production' });
+  });
+
+  afterAll(async () => {
+    await second?.stop();
+    await first?.close();
+  });
+
+  it('delivers an event published by one process to a subscription opened on the other', async () => {
+    const owner = await registerUser(first.url);
+    const project = await createProject(first.url, owner.accessToken);
+    // The token minted by the first process is accepted by the second: sessions live in MongoDB.
+    const seen = ok(await gql<{ project: { id: string } }>(second.url, 'query ($id: ID!) { project(id: $id) { id } }', { id: project.id }, owner.accessToken));
+    expect(seen.project.id).toBe(project.id);
+
+    const client = modernClient(second.wsUrl, owner.accessToken);
+    const events = subscribeModern<EventData>(
+      client,
+      'subscription ($p: ID!) { projectEvents(projectId: $p) { name payload } }',
+      { p: project.id },
+    );
+    try {
+      let event: EventData | undefined;
+      for (let attempt = 0; attempt < 40 && !event; attempt += 1) {
+        ok(
+          await gql(
+            first.url,
+            'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { id } }',
+            { input: { id: project.id, name: `From process one ${attempt}` } },
+            owner.accessToken,
+          ),
+        );
+        event = await events.next(250).catch(() => undefined);
+      }
+      expect(event?.projectEvents.name).toBe('project.updated');
+      expect(String(event?.projectEvents.payload.name)).toMatch(/^From process one/);
+    } finally {
+      events.close();
+      await client.dispose();
+    }
+  });
+
+  it('shuts the second process down cleanly on SIGTERM', async () => {
+    const { code, signal } = await second.stop();
+    // Nest closes the app, then re-raises the signal so the exit status tells what ended it.
+    expect(code === 0 || signal === 'SIGTERM').toBe(true);
+    expect(second.output()).toContain('Subscription server closed');
+  });
+});

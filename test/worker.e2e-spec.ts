@@ -1,0 +1,104 @@
+import { getQueueToken } from '@nestjs/bull';
+import Bull, { type Queue } from 'bull';
+import mongoose, { Types } from 'mongoose';
+import { MaintenanceJob, QueueName } from '../src/jobs/queues';
+import { createProject, registerUser } from './support/factories';
+import { gql, ok, waitFor } from './support/graphql-client';
+import { startTestApp, type TestApp } from './support/test-app';
+import { modernClient, subscribeModern } from './support/ws-clients';
+
+/** The worker side: Bull processors on real Redis, and how a worker stops. */
+describe('worker process role', () => {
+  let api: TestApp;
+  let queue: Queue;
+
+  beforeAll(async () => {
+    api = await startTestApp({ PROCESS_ROLE: 'all' });
+    queue = api.app.get<Queue>(getQueueToken(QueueName.MAINTENANCE));
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('schedules the access-expiry job as a repeatable job', async () => {
+    const repeatable = await queue.getRepeatableJobs();
+    expect(repeatable.map((r) => r.name)).toContain(MaintenanceJob.EXPIRE_ACCESS);
+  });
+
+  it('removes expired assignments and announces role.removed with reason "expired"', async () => {
+    const owner = await registerUser(api.url);
+    const member = await registerUser(api.url);
+    const project = await createProject(api.url, owner.accessToken);
+    ok(
+      await gql(
+        api.url,
+        'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
+        { input: { projectId: project.id, userId: member.id, roleId: 'developer', expiresAt: new Date(Date.now() + 1_000).toISOString() } },
+        owner.accessToken,
+      ),
+    );
+    const client = modernClient(api.wsUrl, owner.accessToken);
+    const events = subscribeModern<{ projectEvents: { name: string; payload: Record<string, unknown> } }>(
+      client,
+      'subscription ($p: ID!) { projectEvents(projectId: $p) { name payload } }',
+      { p: project.id },
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const job = await queue.add(MaintenanceJob.EXPIRE_ACCESS, { requestedAt: new Date().toISOString() });
+      const result = (await job.finished()) as { removed: number };
+      expect(result.removed).toBeGreaterThanOrEqual(1);
+      const event = await waitFor(async () => {
+        const next = await events.next(500).catch(() => undefined);
+        return next?.projectEvents.name === 'role.removed' ? next : undefined;
+      }, 5_000, 'role.removed');
+      expect(event.projectEvents.payload).toMatchObject({ userId: member.id, roleId: 'developer', reason: 'expired' });
+      const connection = await mongoose.createConnection(api.config.MONGODB_URI).asPromise();
+      try {
+        const left = await connection
+          .collection('role_assignments')
+          .countDocuments({ projectId: new Types.ObjectId(project.id), userId: new Types.ObjectId(member.id) });
+        expect(left).toBe(0);
+      } finally {
+        await connection.close();
+      }
+      // Running it again finds nothing: the job is idempotent.
+      const again = await queue.add(MaintenanceJob.EXPIRE_ACCESS, { requestedAt: new Date().toISOString() });
+      expect(((await again.finished()) as { removed: number }).removed).toBe(0);
+    } finally {
+      events.close();
+      await client.dispose();
+    }
+  });
+
+  it('lets a running job finish before the process stops', async () => {
+    const worker = await startTestApp({ PROCESS_ROLE: 'worker' }, { label: 'graceful' });
+    const workerQueue = worker.app.get<Queue>(getQueueToken(QueueName.MAINTENANCE));
+    const observer = new Bull(QueueName.MAINTENANCE, worker.config.REDIS_URL, { prefix: `${worker.config.REDIS_PREFIX}:bull` });
+    const connection = await mongoose.createConnection(worker.config.MONGODB_URI).asPromise();
+    try {
+      // Enough expired rows that the job is still running when shutdown begins.
+      const past = new Date(Date.now() - 60_000);
+      const rows = Array.from({ length: 1_500 }, () => ({
+        projectId: new Types.ObjectId(),
+        userId: new Types.ObjectId(),
+        roleId: 'viewer',
+        expiresAt: past,
+        grantedBy: null,
+        createdAt: past,
+        updatedAt: past,
+      }));
+      await connection.collection('role_assignments').insertMany(rows);
+      const job = await workerQueue.add(MaintenanceJob.EXPIRE_ACCESS, { requestedAt: new Date().toISOString() });
+      await waitFor(async () => (await job.getState()) === 'active', 10_000, 'the job to start');
+      await worker.close();
+      const after = await observer.getJob(job.id);
+      expect(await after?.getState()).toBe('completed');
+      expect(after?.returnvalue).toEqual({ removed: 1_000 });
+    } finally {
+      await observer.close();
+      await connection.close();
+    }
+  });
+});
