@@ -1,4 +1,4 @@
-import { Matches, ValidationOptions } from 'class-validator';
+import { Matches, type ValidationOptions } from 'class-validator';
 
 /** A 24-hex-digit id, as every stored entity uses. */
 export const IsObjectId = (options?: ValidationOptions): PropertyDecorator =>

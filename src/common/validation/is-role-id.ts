@@ -1,4 +1,4 @@
-import { Matches, ValidationOptions } from 'class-validator';
+import { Matches, type ValidationOptions } from 'class-validator';
 
 /** A custom role id or a built-in role key. */
 export const IsRoleId = (options?: ValidationOptions): PropertyDecorator =>

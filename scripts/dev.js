@@ -1,0 +1,49 @@
+'use strict';
+/**
+ * Starts the embedded servers (persistent, under .data/) unless MONGODB_URI / REDIS_URL are
+ * given, then runs the compiled API with them until Ctrl-C.
+ */
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { startMongo, startRedis } = require('../tools/embedded-servers');
+
+const ROOT = path.resolve(__dirname, '..');
+const DATA = path.join(ROOT, '.data');
+
+async function main() {
+  const servers = [];
+  const env = { ...process.env };
+  if (!env.MONGODB_URI) {
+    fs.mkdirSync(path.join(DATA, 'mongo'), { recursive: true });
+    const mongo = await startMongo({ persistDir: path.join(DATA, 'mongo') });
+    servers.push(mongo);
+    env.MONGODB_URI = `${mongo.uri}/slipway`;
+  }
+  if (!env.REDIS_URL) {
+    fs.mkdirSync(path.join(DATA, 'redis'), { recursive: true });
+    const redis = await startRedis({ persistDir: path.join(DATA, 'redis') });
+    servers.push(redis);
+    env.REDIS_URL = redis.url;
+  }
+  env.NODE_ENV = env.NODE_ENV || 'development';
+  env.PORT = env.PORT || '3000';
+  env.HOST = env.HOST || '127.0.0.1';
+
+  const api = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], { env, stdio: 'inherit' });
+  const stop = async (code) => {
+    await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (api.exitCode === null) api.kill(signal);
+    });
+  }
+  api.on('exit', (code, signal) => void stop(code ?? (signal ? 0 : 1)));
+}
+
+main().catch((error) => {
+  process.stderr.write(`dev: ${error.stack || error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what is missing, type-checks, lints,
+# then runs the unit specs and the end-to-end specs against real servers that the jest global
+# setup starts. Ends with one summary line: "N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "[test] type-checking"
+npx tsc -p tsconfig.json --noEmit
+echo "[test] linting"
+npx eslint --max-warnings=0 "src/**/*.ts" "test/**/*.ts"
+
+results="$(mktemp)"
+status=0
+npx jest --ci --maxWorkers=2 --json --outputFile="$results" "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+  if (r.numTotalTests === 0) process.exit(1);
+' "$results" || status=1
+rm -f "$results"
+exit "$status"
