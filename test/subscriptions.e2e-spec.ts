@@ -59,6 +59,22 @@ describe('GraphQL subscriptions over WebSocket', () => {
     }
   });
 
+  it('delivers to a subscriber that spells the project id in upper case', async () => {
+    const client = modernClient(api.wsUrl, owner.accessToken);
+    const events = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id.toUpperCase() });
+    try {
+      let event: EventData | undefined;
+      for (let attempt = 0; attempt < 20 && !event; attempt += 1) {
+        ok(await rename(`Upper ${attempt}`));
+        event = await events.next(250).catch(() => undefined);
+      }
+      expect(event?.projectEvents.projectId).toBe(project.id);
+    } finally {
+      events.close();
+      await client.dispose();
+    }
+  });
+
   it('refuses a subscription without credentials with UNAUTHENTICATED', async () => {
     const client = modernClient(api.wsUrl);
     const events = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id });

@@ -62,6 +62,10 @@ export class AccessGuard implements CanActivate {
       this.audit.recordDenied(anonymous, operation, args, undefined, error as Error);
       throw error;
     }
+    // One context serves every operation of a request (or of a WebSocket connection): the project
+    // an earlier operation located must not leak into this one's checks or audit entry.
+    ctx.projectId = undefined;
+    ctx.permissions = undefined;
 
     if (!declaration) {
       return this.deny(ctx, operation, args, undefined, new CommonException(

@@ -65,9 +65,9 @@ export class AccessResolver {
   @Mutation(() => Boolean, { description: 'Deletes a custom role; its holders lose it.' })
   @RequirePermission('role:delete', ROLE)
   async deleteRole(@Ctx() ctx: RequestContext, @Args('input') input: DeleteRoleInput): Promise<boolean> {
-    const { projectId, userIds } = await this.catalog.delete(ctx, input.roleId);
+    const { projectId, roleId, userIds } = await this.catalog.delete(ctx, input.roleId);
     for (const userId of userIds) {
-      await this.events.publish(new RoleRemovedEvent(projectId, ctx.actorId, userId, input.roleId, 'role_deleted'));
+      await this.events.publish(new RoleRemovedEvent(projectId, ctx.actorId, userId, roleId, 'role_deleted'));
     }
     return true;
   }

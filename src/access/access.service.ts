@@ -10,7 +10,6 @@ import { paginate } from '../common/pagination/paginate';
 import { AccessException, AccessExceptionReason } from './access.exception';
 import { assertHoldsAll } from './holds-all';
 import type { AssignRoleInput } from './dto/assign-role.input';
-import type { CreateRoleInput } from './dto/create-role.input';
 import type { GrantPermissionInput } from './dto/grant-permission.input';
 import type { RemoveRoleInput } from './dto/remove-role.input';
 import type { RevokePermissionInput } from './dto/revoke-permission.input';
@@ -57,6 +56,9 @@ export class AccessService {
     await this.assertUserExists(input.userId);
     const role = await this.catalog.get(input.projectId, input.roleId);
     assertHoldsAll(ctx, role.permissions, `assign the role ${role.name}`);
+    // Re-assigning replaces the expiry: giving the last lasting owner an end date would leave the
+    // project without an owner once it passes.
+    if (role.id === BuiltInRole.OWNER && input.expiresAt) await this.assertAnotherOwner(input.projectId, input.userId);
     const record = await this.assignments
       .findOneAndUpdate(
         { projectId: oid(input.projectId), userId: oid(input.userId), roleId: role.id },
@@ -67,11 +69,12 @@ export class AccessService {
       )
       .lean<RoleAssignmentRecord>()
       .exec();
+    // Events carry canonical (lower-case) ids: subscribers listen on them, whatever case the caller wrote.
     await this.events.publish(
       new RoleAssignedEvent(
-        input.projectId,
+        record.projectId.toHexString(),
         ctx.actorId,
-        input.userId,
+        record.userId.toHexString(),
         role.id,
         input.expiresAt?.toISOString() ?? null,
       ),
@@ -102,7 +105,7 @@ export class AccessService {
     if (role.id === BuiltInRole.OWNER) await this.assertAnotherOwner(input.projectId, input.userId);
     await this.assignments.deleteOne({ _id: existing._id }).exec();
     await this.events.publish(
-      new RoleRemovedEvent(input.projectId, ctx.actorId, input.userId, role.id, 'removed'),
+      new RoleRemovedEvent(existing.projectId.toHexString(), ctx.actorId, existing.userId.toHexString(), role.id, 'removed'),
     );
     return true;
   }
@@ -216,17 +219,24 @@ export class AccessService {
     }
   }
 
+  /**
+   * A project keeps at least one owner whose access does not end: an owner with an expiry does not
+   * count, or the project would be left without one when it passes.
+   */
   private async assertAnotherOwner(projectId: string, leavingUserId: string): Promise<void> {
     const others = await this.assignments
       .countDocuments({
         projectId: oid(projectId),
         roleId: BuiltInRole.OWNER,
         userId: { $ne: oid(leavingUserId) },
-        ...activeAt(new Date()),
+        expiresAt: null,
       })
       .exec();
     if (others === 0) {
-      throw new AccessException(AccessExceptionReason.LAST_OWNER, 'A project must keep at least one owner');
+      throw new AccessException(
+        AccessExceptionReason.LAST_OWNER,
+        'A project must keep at least one owner whose access does not expire',
+      );
     }
   }
 

@@ -111,21 +111,32 @@ export class RoleCatalog {
       .exec();
     if (!updated) throw new AccessException(AccessExceptionReason.ROLE_NOT_FOUND, 'No custom role has this id');
     const counts = await this.userCounts(record.projectId.toHexString());
-    return this.toRole(updated, counts.get(roleId) ?? 0);
+    // Assignments store the canonical (lower-case) id; the caller's may be upper-case hex.
+    return this.toRole(updated, counts.get(record._id.toHexString()) ?? 0);
   }
 
   /** Deletes a custom role; returns the users who held it, for the caller to announce. */
-  async delete(ctx: RequestContext, roleId: string): Promise<{ projectId: string; userIds: string[] }> {
+  async delete(
+    ctx: RequestContext,
+    roleId: string,
+  ): Promise<{ projectId: string; roleId: string; userIds: string[] }> {
     const record = await this.findCustom(roleId);
     assertHoldsAll(ctx, record.permissions as Permission[], 'delete a role with these permissions');
+    // Assignments store the canonical (lower-case) id; matching the caller's spelling would miss
+    // them when it is upper-case hex, leaving holders attached to a role that no longer exists.
+    const canonicalId = record._id.toHexString();
     const holders = await this.assignments
-      .find({ projectId: record.projectId, roleId })
+      .find({ projectId: record.projectId, roleId: canonicalId })
       .select({ userId: 1 })
       .lean<Pick<RoleAssignmentRecord, 'userId'>[]>()
       .exec();
-    await this.assignments.deleteMany({ projectId: record.projectId, roleId }).exec();
+    await this.assignments.deleteMany({ projectId: record.projectId, roleId: canonicalId }).exec();
     await this.roles.deleteOne({ _id: record._id }).exec();
-    return { projectId: record.projectId.toHexString(), userIds: holders.map((h) => h.userId.toHexString()) };
+    return {
+      projectId: record.projectId.toHexString(),
+      roleId: canonicalId,
+      userIds: holders.map((h) => h.userId.toHexString()),
+    };
   }
 
   /** The project of a custom role, for the access guard; null when there is no such role. */

@@ -40,7 +40,16 @@ export class AuditService implements OnApplicationShutdown {
 
   constructor(@InjectModel(AuditLogRecord.name) private readonly logs: Model<AuditLogRecord>) {}
 
+  /** Never throws: it runs inside the request, which must not fail because of its audit entry. */
   record(entry: AuditEntry): void {
+    try {
+      this.enqueue(entry);
+    } catch (error) {
+      this.logger.error(`Could not record an audit entry for ${entry.operation}: ${(error as Error).message}`);
+    }
+  }
+
+  private enqueue(entry: AuditEntry): void {
     const { ctx } = entry;
     const error = entry.error;
     const code =
@@ -99,7 +108,8 @@ export class AuditService implements OnApplicationShutdown {
   async list(args: AuditLogsArgs): Promise<Connection<AuditLog>> {
     await this.flush();
     const filter: Record<string, unknown> = { projectId: args.projectId.toLowerCase() };
-    if (args.actorId) filter.actorId = args.actorId;
+    // Actor ids are stored as lower-case hex; the argument may spell the same id in upper case.
+    if (args.actorId) filter.actorId = args.actorId.toLowerCase();
     if (args.operation) filter.operation = args.operation;
     if (args.outcome) filter.outcome = args.outcome;
     if (args.since || args.until) {

@@ -17,6 +17,10 @@ describe('redact', () => {
     expect(sut.at).toBe('2026-01-02T03:04:05.000Z');
   });
 
+  it('survives an Invalid Date, which a client can send before the validators refuse it', () => {
+    expect(redact({ expiresAt: new Date('next tuesday') })).toEqual({ expiresAt: 'Invalid Date' });
+  });
+
   it('bounds depth so a hostile argument cannot blow up the log', () => {
     let deep: Record<string, unknown> = { leaf: 1 };
     for (let i = 0; i < 20; i += 1) deep = { next: deep };

@@ -11,7 +11,8 @@ export const REDACTED = '[REDACTED]';
  */
 export function redact(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return value ?? null;
-  if (value instanceof Date) return value.toISOString();
+  // An argument the validators are about to refuse can be an Invalid Date, whose toISOString throws.
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   if (typeof value === 'string') return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…` : value;
   if (typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return '[…]';

@@ -72,22 +72,24 @@ export class ProjectsResolver {
   projectEvents(@Args() args: ProjectScopeArgs, @Context() context: GraphQLContext) {
     const ctx = context.ctx ?? context.req?.slipwayContext;
     const userId = ctx?.user?.id;
+    // Ids are hex: events are published under the canonical lower-case spelling.
+    const projectId = args.projectId.toLowerCase();
     let checkedAt = Date.now();
     let allowed = true;
     // The stream outlives the check the guard made when it opened: re-check as events flow.
     const stillAllowed = async (): Promise<boolean> => {
       if (!userId) return false;
       if (Date.now() - checkedAt > RECHECK_AFTER_MS) {
-        const effective = await this.permissions.resolve(userId, args.projectId);
+        const effective = await this.permissions.resolve(userId, projectId);
         allowed = effective.permissions.has('project:read');
         checkedAt = Date.now();
       }
       return allowed;
     };
     return withFilter(
-      () => this.pubSub.asyncIterableIterator<ProjectEventMessage>(projectEventsTrigger(args.projectId)),
+      () => this.pubSub.asyncIterableIterator<ProjectEventMessage>(projectEventsTrigger(projectId)),
       (message: ProjectEventMessage | undefined) =>
-        message !== undefined && message.projectId === args.projectId ? stillAllowed() : false,
+        message !== undefined && message.projectId === projectId ? stillAllowed() : false,
     )(undefined, args, context, undefined as never);
   }
 }

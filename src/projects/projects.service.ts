@@ -83,14 +83,15 @@ export class ProjectsService {
       throw error;
     }
     if (!record) throw this.notFound();
-    await this.events.publish(new ProjectUpdatedEvent(input.id, ctx.actorId, record.name, record.slug));
+    // Events carry the canonical id: subscribers listen on it, whatever case the caller wrote.
+    await this.events.publish(new ProjectUpdatedEvent(record._id.toHexString(), ctx.actorId, record.name, record.slug));
     return Project.from(record);
   }
 
   async delete(ctx: RequestContext, id: string): Promise<boolean> {
     const record = await this.projects.findOneAndDelete({ _id: new Types.ObjectId(id) }).lean<ProjectRecord>().exec();
     if (!record) throw this.notFound();
-    await this.events.publish(new ProjectDeletedEvent(id, ctx.actorId, record.name, record.slug));
+    await this.events.publish(new ProjectDeletedEvent(record._id.toHexString(), ctx.actorId, record.name, record.slug));
     return true;
   }
 

@@ -1,5 +1,8 @@
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
 
+/** At least one character that is not white space: names are stored trimmed. */
+export const NOT_BLANK = /\S/;
+
 /** A slug from a display name: `My App!` → `my-app`. */
 export function slugify(name: string): string {
   const slug = name

@@ -1,6 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { SLUG_PATTERN } from '../slug';
+import { NOT_BLANK, SLUG_PATTERN } from '../slug';
 
 @InputType()
 export class CreateProjectInput {
@@ -8,6 +8,7 @@ export class CreateProjectInput {
   @IsString()
   @MinLength(1)
   @MaxLength(100)
+  @Matches(NOT_BLANK, { message: 'name must not be blank' })
   name!: string;
 
   @Field({ nullable: true, description: 'Lower-case letters, digits and dashes; derived from the name when omitted.' })

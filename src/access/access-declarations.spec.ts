@@ -1,0 +1,267 @@
+import 'reflect-metadata';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import {
+  GraphQLSchemaBuilderModule,
+  GraphQLSchemaFactory,
+  Mutation,
+  Query,
+  RESOLVER_NAME_METADATA,
+  RESOLVER_TYPE_METADATA,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
+import type { GraphQLObjectType } from 'graphql';
+import { ACCESS_METADATA, Authenticated, Public, RequirePermission, type AccessDeclaration } from './access.decorators';
+
+/**
+ * Every GraphQL operation must say who may call it; the guard closes the ones that do not. This
+ * spec finds every resolver in `src`, lists each operation's declaration and snapshots the list,
+ * so that a permission change shows up as a diff to review.
+ */
+
+const SRC = join(__dirname, '..');
+const ROOT_TYPES = ['Query', 'Mutation', 'Subscription'] as const;
+type RootType = (typeof ROOT_TYPES)[number];
+
+interface Operation {
+  type: RootType;
+  field: string;
+  resolver: string;
+  access: AccessDeclaration | undefined;
+}
+
+type Constructor = abstract new (...args: never[]) => unknown;
+
+function resolverFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return resolverFiles(path);
+    return entry.name.endsWith('.resolver.ts') ? [path] : [];
+  });
+}
+
+const isClass = (value: unknown): value is Constructor =>
+  typeof value === 'function' && typeof (value as { prototype?: unknown }).prototype === 'object';
+
+/**
+ * The Query/Mutation/Subscription handlers of a resolver class, including inherited ones, with
+ * the declaration the guard would see: the handler's own, else the class's
+ * (`reflector.getAllAndOverride([handler, class])`).
+ */
+function operationsOf(resolver: Constructor): Operation[] {
+  const classAccess = Reflect.getMetadata(ACCESS_METADATA, resolver) as AccessDeclaration | undefined;
+  const seen = new Set<string>();
+  const operations: Operation[] = [];
+  for (
+    let proto = resolver.prototype as object | null;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    for (const method of Object.getOwnPropertyNames(proto)) {
+      if (method === 'constructor' || seen.has(method)) continue;
+      seen.add(method);
+      const handler = Object.getOwnPropertyDescriptor(proto, method)?.value as unknown;
+      if (typeof handler !== 'function') continue;
+      const type = Reflect.getMetadata(RESOLVER_TYPE_METADATA, handler) as unknown;
+      if (!ROOT_TYPES.includes(type as RootType)) continue;
+      operations.push({
+        type: type as RootType,
+        field: (Reflect.getMetadata(RESOLVER_NAME_METADATA, handler) as string | undefined) ?? method,
+        resolver: resolver.name,
+        access: (Reflect.getMetadata(ACCESS_METADATA, handler) as AccessDeclaration | undefined) ?? classAccess,
+      });
+    }
+  }
+  return operations;
+}
+
+/** `public`, `authenticated` or `permission:<perm>`, with where the guard finds the project. */
+function describeAccess(access: AccessDeclaration | undefined): string {
+  if (!access) return 'MISSING';
+  switch (access.kind) {
+    case 'public':
+    case 'authenticated':
+      return access.kind;
+    case 'permission': {
+      const where =
+        'projectIdArg' in access.locate
+          ? `project ${access.locate.projectIdArg}`
+          : `project of ${access.locate.entity} ${access.locate.idArg}`;
+      return `permission:${access.permission} [${where}]`;
+    }
+  }
+}
+
+const missingOf = (operations: Operation[]): string[] =>
+  operations.filter((op) => !op.access).map((op) => `${op.type}.${op.field}`);
+
+describe('access declarations of GraphQL operations', () => {
+  let resolvers: Constructor[];
+  let operations: Operation[];
+
+  beforeAll(async () => {
+    resolvers = [];
+    for (const file of resolverFiles(SRC)) {
+      const exported = Object.values((await import(file)) as Record<string, unknown>).filter(isClass);
+      const found = exported.filter((cls) => operationsOf(cls).length > 0);
+      if (found.length === 0) throw new Error(`${relative(SRC, file)} exports no class with GraphQL operations`);
+      resolvers.push(...found);
+    }
+    operations = resolvers.flatMap(operationsOf);
+  });
+
+  it('finds the resolvers', () => {
+    expect(resolvers.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['AccessResolver', 'AuditResolver', 'AuthResolver', 'ProjectsResolver']),
+    );
+    expect(operations.length).toBeGreaterThan(20);
+  });
+
+  it('sees exactly the operations of the schema those resolvers build', async () => {
+    const app = await NestFactory.createApplicationContext(GraphQLSchemaBuilderModule, { logger: false });
+    try {
+      const schema = await app
+        .get(GraphQLSchemaFactory)
+        .create(resolvers as unknown as Parameters<GraphQLSchemaFactory['create']>[0], {
+          dateScalarMode: 'isoDate',
+          numberScalarMode: 'float',
+        });
+      const fields = (root: GraphQLObjectType | null | undefined, type: RootType): string[] =>
+        Object.keys(root?.getFields() ?? {}).map((field) => `${type}.${field}`);
+      const inSchema = [
+        ...fields(schema.getQueryType(), 'Query'),
+        ...fields(schema.getMutationType(), 'Mutation'),
+        ...fields(schema.getSubscriptionType(), 'Subscription'),
+      ];
+      expect(operations.map((op) => `${op.type}.${op.field}`).sort()).toEqual(inSchema.sort());
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('declares an access rule on every Query, Mutation and Subscription', () => {
+    expect(missingOf(operations)).toEqual([]);
+  });
+
+  it('grants what it granted when this snapshot was last reviewed', () => {
+    const listing = operations
+      .map((op) => `${op.type}.${op.field} → ${describeAccess(op.access)}`)
+      .sort()
+      .join('\n');
+    expect(`\n${listing}\n`).toMatchInlineSnapshot(`
+     "
+     Mutation.assignRole → permission:role:assign [project projectId|input.projectId]
+     Mutation.createProject → authenticated
+     Mutation.createRole → permission:role:create [project projectId|input.projectId]
+     Mutation.deleteProject → permission:project:delete [project input.id]
+     Mutation.deleteRole → permission:role:delete [project of role input.roleId]
+     Mutation.grantPermission → permission:role:assign [project projectId|input.projectId]
+     Mutation.login → public
+     Mutation.logout → authenticated
+     Mutation.refreshToken → public
+     Mutation.register → public
+     Mutation.removeRole → permission:role:assign [project projectId|input.projectId]
+     Mutation.revokePermission → permission:role:assign [project projectId|input.projectId]
+     Mutation.updateProject → permission:project:update [project input.id]
+     Mutation.updateRolePermissions → permission:role:update [project of role input.roleId]
+     Query.auditLogs → permission:audit:read [project projectId|input.projectId]
+     Query.checkPermission → permission:project:read [project projectId|input.projectId]
+     Query.me → authenticated
+     Query.permissions → authenticated
+     Query.project → permission:project:read [project id]
+     Query.projects → authenticated
+     Query.roles → permission:role:read [project projectId|input.projectId]
+     Query.userRoles → permission:role:read [project projectId|input.projectId]
+     Subscription.projectEvents → permission:project:read [project projectId|input.projectId]
+     "
+    `);
+  });
+
+  describe('the walker itself', () => {
+    // Decorators are applied by hand: jest rewrites this file to update the inline snapshot, and
+    // the parser it uses for that does not read decorator syntax.
+    const decorate = (target: Constructor, method: string, ...decorators: MethodDecorator[]): void => {
+      const proto = target.prototype as object;
+      Reflect.decorate(decorators, proto, method, Object.getOwnPropertyDescriptor(proto, method));
+    };
+
+    class DummyResolver {
+      undeclared(): string {
+        return '';
+      }
+
+      open(): string {
+        return '';
+      }
+
+      guarded(): string {
+        return '';
+      }
+
+      helper(): string {
+        return '';
+      }
+    }
+    Resolver()(DummyResolver);
+    decorate(
+      DummyResolver,
+      'undeclared',
+      Query(() => String),
+    );
+    decorate(
+      DummyResolver,
+      'open',
+      Query(() => String, { name: 'renamedOpen' }),
+      Public(),
+    );
+    decorate(
+      DummyResolver,
+      'guarded',
+      Mutation(() => String),
+      RequirePermission('build:cancel', { entity: 'build', idArg: 'input.buildId' }),
+    );
+
+    class ClassLevelResolver {
+      inherits(): string {
+        return '';
+      }
+    }
+    Reflect.decorate([Resolver(), Authenticated()], ClassLevelResolver);
+    decorate(
+      ClassLevelResolver,
+      'inherits',
+      Subscription(() => String),
+    );
+
+    class ExtendedResolver extends DummyResolver {
+      own(): string {
+        return '';
+      }
+    }
+    decorate(
+      ExtendedResolver,
+      'own',
+      Query(() => String),
+    );
+
+    it('reports an operation without a declaration, and only that one', () => {
+      expect(missingOf(operationsOf(DummyResolver))).toEqual(['Query.undeclared']);
+      expect(missingOf(operationsOf(ClassLevelResolver))).toEqual([]);
+      expect(missingOf(operationsOf(ExtendedResolver)).sort()).toEqual(['Query.own', 'Query.undeclared']);
+    });
+
+    it('describes each declaration under the operation’s schema name', () => {
+      const described = [DummyResolver, ClassLevelResolver]
+        .flatMap(operationsOf)
+        .map((op) => `${op.type}.${op.field} → ${describeAccess(op.access)}`);
+      expect(described.sort()).toEqual([
+        'Mutation.guarded → permission:build:cancel [project of build input.buildId]',
+        'Query.renamedOpen → public',
+        'Query.undeclared → MISSING',
+        'Subscription.inherits → authenticated',
+      ]);
+    });
+  });
+});

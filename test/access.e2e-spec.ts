@@ -1,0 +1,938 @@
+import mongoose, { Types } from 'mongoose';
+import { PERMISSIONS } from '../src/access/permissions';
+import { permissionEnumKey } from '../src/access/permission.enum';
+import { codeOf, gql, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
+import { createProject, registerUser, type TestUser } from './support/factories';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/**
+ * RBAC over real HTTP: custom roles, assignments, direct grants and checks; who may hand out what;
+ * expiry; and for every operation, what malformed ids, unknown ids, the wrong project and a missing
+ * token get back. Refused mutations are followed by a look at the project's access state.
+ */
+
+interface RoleNode {
+  id: string;
+  projectId: string | null;
+  name: string;
+  builtIn: boolean;
+  permissions: string[];
+  userCount: number;
+}
+
+interface AssignmentNode {
+  id: string;
+  userId: string;
+  expiresAt: string | null;
+  role: { id: string; name: string };
+}
+
+interface UserRolesPage {
+  userRoles: {
+    totalCount: number;
+    edges: { cursor: string; node: AssignmentNode }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+}
+
+const ROLE_FIELDS = 'id projectId name builtIn permissions userCount';
+const ROLES = `query ($p: ID!) { roles(projectId: $p) { ${ROLE_FIELDS} } }`;
+const CREATE_ROLE = `mutation ($input: CreateRoleInput!) { createRole(input: $input) { ${ROLE_FIELDS} description createdAt } }`;
+const UPDATE_ROLE = `mutation ($input: UpdateRolePermissionsInput!) { updateRolePermissions(input: $input) { ${ROLE_FIELDS} } }`;
+const DELETE_ROLE = 'mutation ($input: DeleteRoleInput!) { deleteRole(input: $input) }';
+const ASSIGN = `mutation ($input: AssignRoleInput!) {
+  assignRole(input: $input) { id projectId userId expiresAt grantedBy role { id name } }
+}`;
+const REMOVE = 'mutation ($input: RemoveRoleInput!) { removeRole(input: $input) }';
+const GRANT = `mutation ($input: GrantPermissionInput!) {
+  grantPermission(input: $input) { id projectId userId permission expiresAt grantedBy }
+}`;
+const REVOKE = 'mutation ($input: RevokePermissionInput!) { revokePermission(input: $input) }';
+const USER_ROLES = `query ($p: ID!, $u: ID, $first: Int, $after: String) {
+  userRoles(projectId: $p, userId: $u, first: $first, after: $after) {
+    totalCount
+    edges { cursor node { id userId expiresAt role { id name } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const CHECK = `query ($p: ID!, $perm: Permission!, $u: ID) {
+  checkPermission(projectId: $p, permission: $perm, userId: $u) { userId permission allowed sources }
+}`;
+const PERMISSIONS_QUERY = '{ permissions }';
+const UPDATE_PROJECT = 'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { name } }';
+const DELETE_PROJECT = 'mutation ($input: DeleteProjectInput!) { deleteProject(input: $input) }';
+const PROJECT = 'query ($id: ID!) { project(id: $id) { id name } }';
+
+const unknownId = (): string => new Types.ObjectId().toHexString();
+const inSeconds = (seconds: number): string => new Date(Date.now() + seconds * 1000).toISOString();
+
+describe('roles, assignments and grants, end to end', () => {
+  let api: TestApp;
+  let db: mongoose.Connection;
+  let owner: TestUser;
+  let project: { id: string };
+
+  const call = <T = Record<string, unknown>>(doc: string, variables: Record<string, unknown>, token?: string) =>
+    gql<T>(api.url, doc, variables, token);
+  const asOwner = <T = Record<string, unknown>>(doc: string, variables: Record<string, unknown>) =>
+    call<T>(doc, variables, owner.accessToken);
+
+  const rolesOf = async (projectId: string, token = owner.accessToken): Promise<RoleNode[]> =>
+    ok(await call<{ roles: RoleNode[] }>(ROLES, { p: projectId }, token)).roles;
+  const countOf = async (projectId: string, roleId: string): Promise<number | undefined> =>
+    (await rolesOf(projectId)).find((r) => r.id === roleId)?.userCount;
+  const createRole = async (projectId: string, name: string, permissions: string[], token = owner.accessToken) =>
+    ok(await call<{ createRole: RoleNode }>(CREATE_ROLE, { input: { projectId, name, permissions } }, token))
+      .createRole;
+  const assign = async (projectId: string, userId: string, roleId: string, extra: Record<string, unknown> = {}) =>
+    ok(await asOwner<{ assignRole: AssignmentNode }>(ASSIGN, { input: { projectId, userId, roleId, ...extra } }))
+      .assignRole;
+  const allowed = async (projectId: string, userId: string, permission: string): Promise<boolean> =>
+    ok(await asOwner<{ checkPermission: { allowed: boolean } }>(CHECK, { p: projectId, perm: permission, u: userId }))
+      .checkPermission.allowed;
+  const assignmentsOf = async (projectId: string, userId?: string): Promise<AssignmentNode[]> =>
+    ok(await asOwner<UserRolesPage>(USER_ROLES, { p: projectId, u: userId, first: 100 })).userRoles.edges.map(
+      (e) => e.node,
+    );
+  const rename = (projectId: string, name: string, token: string) =>
+    call<{ updateProject: { name: string } }>(UPDATE_PROJECT, { input: { id: projectId, name } }, token);
+
+  /** Everything about a project's access that a refused mutation must leave as it was. */
+  const accessState = async (projectId: string) => {
+    const pid = new Types.ObjectId(projectId);
+    const [roles, assignments, grants] = await Promise.all([
+      rolesOf(projectId),
+      db.collection('role_assignments').find({ projectId: pid }).sort({ _id: 1 }).toArray(),
+      db.collection('permission_grants').find({ projectId: pid }).sort({ _id: 1 }).toArray(),
+    ]);
+    return JSON.stringify({ roles, assignments, grants });
+  };
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    db = await mongoose.createConnection(api.config.MONGODB_URI).asPromise();
+    owner = await registerUser(api.url);
+    project = await createProject(api.url, owner.accessToken, 'Access');
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await api?.close();
+  });
+
+  describe('permissions and roles', () => {
+    it('lists the whole permission catalogue to any signed-in user', async () => {
+      const stranger = await registerUser(api.url);
+
+      const sut = ok(await call<{ permissions: string[] }>(PERMISSIONS_QUERY, {}, stranger.accessToken)).permissions;
+
+      expect(sut).toEqual(PERMISSIONS.map(permissionEnumKey));
+      expect(sut).toEqual(
+        expect.arrayContaining(['PROJECT_DELETE', 'ROLE_ASSIGN', 'AUDIT_READ', 'DEPLOYMENT_PROMOTE']),
+      );
+      expect(codeOf(await call(PERMISSIONS_QUERY, {}))).toBe('UNAUTHENTICATED');
+    });
+
+    it('lists the built-in roles, then the project’s custom roles by name', async () => {
+      const local = await createProject(api.url, owner.accessToken);
+      await createRole(local.id, 'zeta', ['PROJECT_READ']);
+      await createRole(local.id, 'Alpha', []);
+
+      const sut = await rolesOf(local.id);
+
+      expect(sut.map((r) => [r.id, r.builtIn, r.projectId])).toEqual([
+        ['owner', true, null],
+        ['admin', true, null],
+        ['developer', true, null],
+        ['viewer', true, null],
+        [expect.stringMatching(/^[0-9a-f]{24}$/), false, local.id],
+        [expect.stringMatching(/^[0-9a-f]{24}$/), false, local.id],
+      ]);
+      expect(sut.slice(4).map((r) => r.name)).toEqual(['Alpha', 'zeta']);
+      const byId = new Map(sut.map((r) => [r.id, r]));
+      expect(byId.get('owner')!.permissions).toHaveLength(PERMISSIONS.length);
+      expect(byId.get('admin')!.permissions).not.toContain('PROJECT_DELETE');
+      expect(byId.get('admin')!.permissions).toHaveLength(PERMISSIONS.length - 1);
+      expect(byId.get('viewer')!.permissions).toContain('PROJECT_READ');
+      expect(byId.get('viewer')!.permissions).not.toContain('AUDIT_READ');
+      expect(byId.get('developer')!.permissions).not.toContain('ROLE_READ');
+    });
+
+    it('keeps the built-in roles read-only: their keys are not custom role ids', async () => {
+      const before = await accessState(project.id);
+
+      for (const roleId of ['owner', 'admin', 'viewer']) {
+        const update = await asOwner(UPDATE_ROLE, { input: { roleId, permissions: [] } });
+        const deletion = await asOwner(DELETE_ROLE, { input: { roleId } });
+        expect([roleId, codeOf(update), codeOf(deletion)]).toEqual([roleId, 'BAD_USER_INPUT', 'BAD_USER_INPUT']);
+      }
+
+      expect(await accessState(project.id)).toBe(before);
+      expect((await rolesOf(project.id)).find((r) => r.id === 'owner')!.permissions).toHaveLength(PERMISSIONS.length);
+    });
+  });
+
+  describe('createRole', () => {
+    it('creates a custom role in the project, held by nobody yet', async () => {
+      const sut = ok(
+        await asOwner<{ createRole: RoleNode & { description: string; createdAt: string } }>(CREATE_ROLE, {
+          input: {
+            projectId: project.id,
+            name: 'Deployers ',
+            description: ' Ship it ',
+            permissions: ['DEPLOYMENT_CREATE', 'PROJECT_READ'],
+          },
+        }),
+      ).createRole;
+
+      expect(sut).toMatchObject({
+        projectId: project.id,
+        name: 'Deployers',
+        description: 'Ship it',
+        builtIn: false,
+        permissions: ['DEPLOYMENT_CREATE', 'PROJECT_READ'],
+        userCount: 0,
+      });
+      expect(Date.parse(sut.createdAt)).not.toBeNaN();
+      expect((await rolesOf(project.id)).find((r) => r.id === sut.id)?.name).toBe('Deployers');
+    });
+
+    it('refuses a name already taken in the project, whatever its case, with CONFLICT', async () => {
+      await createRole(project.id, 'Reviewers', ['PROJECT_READ']);
+      const before = await accessState(project.id);
+
+      for (const name of ['Reviewers', 'reviewers', 'REVIEWERS', 'Reviewers ', 'Owner', 'admin', 'VIEWER']) {
+        const res = await asOwner(CREATE_ROLE, { input: { projectId: project.id, name, permissions: [] } });
+        expect([name, codeOf(res), reasonOf(res)]).toEqual([name, 'CONFLICT', 'ROLE_NAME_TAKEN']);
+      }
+
+      expect(await accessState(project.id)).toBe(before);
+      // The name is per project.
+      const other = await createProject(api.url, owner.accessToken);
+      expect((await createRole(other.id, 'reviewers', [])).name).toBe('reviewers');
+    });
+
+    it.each([
+      ['an unknown permission', { permissions: ['PROJECT_FLY'] }],
+      ['a permission spelled as its value', { permissions: ['project:read'] }],
+      ['a repeated permission', { permissions: ['PROJECT_READ', 'PROJECT_READ'] }],
+      ['an empty name', { name: '' }],
+      ['a name starting with a space', { name: ' x' }],
+      ['a name with punctuation', { name: 'semi;colon' }],
+      ['a name over 60 characters', { name: 'n'.repeat(61) }],
+      ['a description over 500 characters', { description: 'd'.repeat(501) }],
+      ['a malformed project id', { projectId: 'zzz' }],
+      ['a numeric project id', { projectId: '123' }],
+    ])('rejects %s with BAD_USER_INPUT', async (_label, change) => {
+      const before = await accessState(project.id);
+
+      const res = await asOwner(CREATE_ROLE, {
+        input: { projectId: project.id, name: 'Valid name', permissions: ['PROJECT_READ'], ...change },
+      });
+
+      expect(codeOf(res)).toBe('BAD_USER_INPUT');
+      expect(await accessState(project.id)).toBe(before);
+    });
+
+    it('does not let anyone create a role carrying a permission they lack', async () => {
+      const admin = await registerUser(api.url);
+      await assign(project.id, admin.id, 'admin');
+      const before = await accessState(project.id);
+
+      const res = await call(
+        CREATE_ROLE,
+        { input: { projectId: project.id, name: 'Sneaky', permissions: ['PROJECT_DELETE'] } },
+        admin.accessToken,
+      );
+
+      expect(codeOf(res)).toBe('FORBIDDEN');
+      expect(reasonOf(res)).toBe('PERMISSION_DENIED');
+      expect(await accessState(project.id)).toBe(before);
+      // Without the permission it lacks, the same admin may.
+      expect((await createRole(project.id, 'Sneaky', ['PROJECT_UPDATE'], admin.accessToken)).name).toBe('Sneaky');
+    });
+  });
+
+  describe('updateRolePermissions', () => {
+    it('replaces the permissions, and the holders’ access follows at once', async () => {
+      const holder = await registerUser(api.url);
+      const role = await createRole(project.id, 'Editors', ['PROJECT_READ']);
+      await assign(project.id, holder.id, role.id);
+      expect(codeOf(await rename(project.id, 'Edited', holder.accessToken))).toBe('FORBIDDEN');
+
+      const sut = ok(
+        await asOwner<{ updateRolePermissions: RoleNode }>(UPDATE_ROLE, {
+          input: { roleId: role.id, permissions: ['PROJECT_READ', 'PROJECT_UPDATE'] },
+        }),
+      ).updateRolePermissions;
+
+      expect(sut).toMatchObject({ id: role.id, permissions: ['PROJECT_READ', 'PROJECT_UPDATE'], userCount: 1 });
+      expect(ok(await rename(project.id, 'Access', holder.accessToken)).updateProject.name).toBe('Access');
+
+      // Ids are hex, so upper case names the same role; the count must not depend on the spelling.
+      const shrunk = ok(
+        await asOwner<{ updateRolePermissions: RoleNode }>(UPDATE_ROLE, {
+          input: { roleId: role.id.toUpperCase(), permissions: ['PROJECT_READ'] },
+        }),
+      ).updateRolePermissions;
+      expect(shrunk).toMatchObject({ id: role.id, permissions: ['PROJECT_READ'], userCount: 1 });
+      expect(codeOf(await rename(project.id, 'Edited', holder.accessToken))).toBe('FORBIDDEN');
+    });
+
+    it('refuses to add or remove a permission the caller lacks', async () => {
+      const admin = await registerUser(api.url);
+      await assign(project.id, admin.id, 'admin');
+      const plain = await createRole(project.id, 'Plain', ['PROJECT_READ']);
+      const mighty = await createRole(project.id, 'Mighty', ['PROJECT_DELETE']);
+      const before = await accessState(project.id);
+
+      const adding = await call(
+        UPDATE_ROLE,
+        { input: { roleId: plain.id, permissions: ['PROJECT_DELETE'] } },
+        admin.accessToken,
+      );
+      const removing = await call(UPDATE_ROLE, { input: { roleId: mighty.id, permissions: [] } }, admin.accessToken);
+
+      expect([codeOf(adding), reasonOf(adding)]).toEqual(['FORBIDDEN', 'PERMISSION_DENIED']);
+      expect([codeOf(removing), reasonOf(removing)]).toEqual(['FORBIDDEN', 'PERMISSION_DENIED']);
+      expect(await accessState(project.id)).toBe(before);
+    });
+
+    it('rejects unknown and repeated permissions with BAD_USER_INPUT', async () => {
+      const role = await createRole(project.id, 'Unchanged', ['PROJECT_READ']);
+      const before = await accessState(project.id);
+
+      for (const permissions of [['PROJECT_FLY'], ['PROJECT_READ', 'PROJECT_READ'], 'PROJECT_READ,PROJECT_UPDATE']) {
+        const res = await asOwner(UPDATE_ROLE, { input: { roleId: role.id, permissions } });
+        expect([permissions, codeOf(res)]).toEqual([permissions, 'BAD_USER_INPUT']);
+      }
+      expect(await accessState(project.id)).toBe(before);
+    });
+  });
+
+  describe('deleteRole', () => {
+    it('takes the role from its holders: their access ends and it is counted nowhere', async () => {
+      const [first, second] = await Promise.all([registerUser(api.url), registerUser(api.url)]);
+      const role = await createRole(project.id, 'Temporary crew', ['PROJECT_READ', 'PROJECT_UPDATE']);
+      await assign(project.id, first.id, role.id);
+      await assign(project.id, second.id, role.id);
+      expect(await countOf(project.id, role.id)).toBe(2);
+      ok(await rename(project.id, 'Access', first.accessToken));
+
+      // Upper-case hex names the same role.
+      expect(
+        ok(await asOwner<{ deleteRole: boolean }>(DELETE_ROLE, { input: { roleId: role.id.toUpperCase() } }))
+          .deleteRole,
+      ).toBe(true);
+
+      expect((await rolesOf(project.id)).map((r) => r.id)).not.toContain(role.id);
+      for (const holder of [first, second]) {
+        expect(codeOf(await rename(project.id, 'Gone', holder.accessToken))).toBe('FORBIDDEN');
+        expect(await allowed(project.id, holder.id, 'PROJECT_READ')).toBe(false);
+        expect(await assignmentsOf(project.id, holder.id)).toEqual([]);
+      }
+      expect(await db.collection('role_assignments').countDocuments({ roleId: role.id })).toBe(0);
+      expect(codeOf(await asOwner(DELETE_ROLE, { input: { roleId: role.id } }))).toBe('NOT_FOUND');
+    });
+
+    it('refuses to delete a role carrying a permission the caller lacks', async () => {
+      const admin = await registerUser(api.url);
+      await assign(project.id, admin.id, 'admin');
+      const role = await createRole(project.id, 'Demolition', ['PROJECT_DELETE']);
+      const before = await accessState(project.id);
+
+      const res = await call(DELETE_ROLE, { input: { roleId: role.id } }, admin.accessToken);
+
+      expect([codeOf(res), reasonOf(res)]).toEqual(['FORBIDDEN', 'PERMISSION_DENIED']);
+      expect(await accessState(project.id)).toBe(before);
+    });
+  });
+
+  describe('assignRole and removeRole', () => {
+    it('assigns idempotently: the same role twice is one assignment, counted once', async () => {
+      const member = await registerUser(api.url);
+      const role = await createRole(project.id, 'Twice', ['PROJECT_READ']);
+
+      const first = await assign(project.id, member.id, role.id);
+      const again = await assign(project.id, member.id, role.id);
+
+      expect(again.id).toBe(first.id);
+      expect(first).toMatchObject({ userId: member.id, expiresAt: null, role: { id: role.id, name: 'Twice' } });
+      expect(await countOf(project.id, role.id)).toBe(1);
+      expect((await assignmentsOf(project.id, member.id)).map((a) => a.role.id)).toEqual([role.id]);
+    });
+
+    it('keeps a role’s userCount right through assign, re-assign, remove and expiry', async () => {
+      const [a, b, c] = await Promise.all([registerUser(api.url), registerUser(api.url), registerUser(api.url)]);
+      const role = await createRole(project.id, 'Counted', ['PROJECT_READ']);
+      const viewersBefore = (await countOf(project.id, 'viewer'))!;
+
+      await assign(project.id, a.id, role.id);
+      expect(await countOf(project.id, role.id)).toBe(1);
+      await assign(project.id, a.id, role.id);
+      expect(await countOf(project.id, role.id)).toBe(1);
+      await assign(project.id, b.id, role.id);
+      expect(await countOf(project.id, role.id)).toBe(2);
+      // Re-assigning with an expiry changes the existing assignment, not the count.
+      await assign(project.id, b.id, role.id, { expiresAt: inSeconds(3600) });
+      expect(await countOf(project.id, role.id)).toBe(2);
+
+      expect(
+        ok(
+          await asOwner<{ removeRole: boolean }>(REMOVE, {
+            input: { projectId: project.id, userId: a.id, roleId: role.id },
+          }),
+        ).removeRole,
+      ).toBe(true);
+      expect(await countOf(project.id, role.id)).toBe(1);
+      expect(await allowed(project.id, a.id, 'PROJECT_READ')).toBe(false);
+
+      const expiresAt = inSeconds(3);
+      const short = await assign(project.id, c.id, role.id, { expiresAt });
+      expect(short.expiresAt).toBe(expiresAt);
+      expect(await countOf(project.id, role.id)).toBe(2);
+      expect(await allowed(project.id, c.id, 'PROJECT_READ')).toBe(true);
+
+      await waitFor(async () => (await countOf(project.id, role.id)) === 1, 8_000, 'the short assignment to expire');
+      expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(expiresAt));
+      expect(await allowed(project.id, c.id, 'PROJECT_READ')).toBe(false);
+      expect(await assignmentsOf(project.id, c.id)).toEqual([]);
+      expect(await allowed(project.id, b.id, 'PROJECT_READ')).toBe(true);
+      expect(await countOf(project.id, 'viewer')).toBe(viewersBefore);
+    });
+
+    it('refuses a user that does not exist with NOT_FOUND', async () => {
+      const before = await accessState(project.id);
+
+      const res = await asOwner(ASSIGN, { input: { projectId: project.id, userId: unknownId(), roleId: 'viewer' } });
+
+      expect([codeOf(res), reasonOf(res)]).toEqual(['NOT_FOUND', 'USER_NOT_FOUND']);
+      expect(await accessState(project.id)).toBe(before);
+    });
+
+    it.each([
+      ['an expiry in the past', { expiresAt: new Date(Date.now() - 60_000).toISOString() }],
+      ['an expiry that is not a date', { expiresAt: 'next tuesday' }],
+      ['an unknown built-in role key', { roleId: 'superuser' }],
+      ['a malformed user id', { userId: 'zzz' }],
+      ['a malformed role id', { roleId: 'zzz' }],
+    ])('rejects %s with BAD_USER_INPUT', async (_label, change) => {
+      const member = await registerUser(api.url);
+      const before = await accessState(project.id);
+
+      const res = await asOwner(ASSIGN, {
+        input: { projectId: project.id, userId: member.id, roleId: 'viewer', ...change },
+      });
+
+      expect(codeOf(res)).toBe('BAD_USER_INPUT');
+      expect(await accessState(project.id)).toBe(before);
+    });
+
+    it('does not assign a role of project A in project B (NOT_FOUND)', async () => {
+      const other = await createProject(api.url, owner.accessToken);
+      const member = await registerUser(api.url);
+      const role = await createRole(project.id, 'Only here', ['PROJECT_READ']);
+      const before = await accessState(other.id);
+
+      const res = await asOwner(ASSIGN, { input: { projectId: other.id, userId: member.id, roleId: role.id } });
+
+      expect([codeOf(res), reasonOf(res)]).toEqual(['NOT_FOUND', 'ROLE_NOT_FOUND']);
+      expect(await accessState(other.id)).toBe(before);
+      expect(await allowed(other.id, member.id, 'PROJECT_READ')).toBe(false);
+      // Nor remove it there.
+      const removal = await asOwner(REMOVE, { input: { projectId: other.id, userId: member.id, roleId: role.id } });
+      expect(codeOf(removal)).toBe('NOT_FOUND');
+    });
+
+    it('keeps the last lasting owner: removing them, or giving them an expiry, is a CONFLICT', async () => {
+      const own = await createProject(api.url, owner.accessToken);
+      const colleague = await registerUser(api.url);
+
+      const removal = await asOwner(REMOVE, { input: { projectId: own.id, userId: owner.id, roleId: 'owner' } });
+      expect([codeOf(removal), reasonOf(removal)]).toEqual(['CONFLICT', 'LAST_OWNER']);
+      const expiring = await asOwner(ASSIGN, {
+        input: { projectId: own.id, userId: owner.id, roleId: 'owner', expiresAt: inSeconds(60) },
+      });
+      expect([codeOf(expiring), reasonOf(expiring)]).toEqual(['CONFLICT', 'LAST_OWNER']);
+      expect((await assignmentsOf(own.id, owner.id)).map((a) => [a.role.id, a.expiresAt])).toEqual([['owner', null]]);
+
+      // A temporary co-owner is not enough to leave …
+      await assign(own.id, colleague.id, 'owner', { expiresAt: inSeconds(3600) });
+      expect(await countOf(own.id, 'owner')).toBe(2);
+      const stillLast = await asOwner(REMOVE, { input: { projectId: own.id, userId: owner.id, roleId: 'owner' } });
+      expect(codeOf(stillLast)).toBe('CONFLICT');
+
+      // … a lasting one is.
+      await assign(own.id, colleague.id, 'owner');
+      ok(await asOwner(REMOVE, { input: { projectId: own.id, userId: owner.id, roleId: 'owner' } }));
+      const asColleague = ok(await call<{ roles: RoleNode[] }>(ROLES, { p: own.id }, colleague.accessToken)).roles;
+      expect(asColleague.find((r) => r.id === 'owner')?.userCount).toBe(1);
+      expect(codeOf(await asOwner(ROLES, { p: own.id }))).toBe('FORBIDDEN');
+      const last = await call(
+        REMOVE,
+        { input: { projectId: own.id, userId: colleague.id, roleId: 'owner' } },
+        colleague.accessToken,
+      );
+      expect(codeOf(last)).toBe('CONFLICT');
+    });
+
+    it('answers NOT_FOUND when removing a role the user does not hold', async () => {
+      const member = await registerUser(api.url);
+      await assign(project.id, member.id, 'viewer');
+      const before = await accessState(project.id);
+
+      const res = await asOwner(REMOVE, { input: { projectId: project.id, userId: member.id, roleId: 'developer' } });
+
+      expect([codeOf(res), reasonOf(res)]).toEqual(['NOT_FOUND', 'ASSIGNMENT_NOT_FOUND']);
+      expect(await accessState(project.id)).toBe(before);
+    });
+  });
+
+  describe('privilege escalation', () => {
+    let helper: TestUser;
+    let bystander: TestUser;
+    let helperRole: RoleNode;
+
+    beforeAll(async () => {
+      [helper, bystander] = await Promise.all([registerUser(api.url), registerUser(api.url)]);
+      helperRole = await createRole(project.id, 'Access helper', ['ROLE_ASSIGN', 'ROLE_READ', 'PROJECT_READ']);
+      await assign(project.id, helper.id, helperRole.id);
+    });
+
+    it('lets a ROLE_ASSIGN holder hand out only what they hold themselves', async () => {
+      const before = await accessState(project.id);
+      const attempts: [string, GraphQLResponse<unknown>][] = [
+        [
+          'owner to self',
+          await call(
+            ASSIGN,
+            { input: { projectId: project.id, userId: helper.id, roleId: 'owner' } },
+            helper.accessToken,
+          ),
+        ],
+        [
+          'owner to another',
+          await call(
+            ASSIGN,
+            { input: { projectId: project.id, userId: bystander.id, roleId: 'owner' } },
+            helper.accessToken,
+          ),
+        ],
+        [
+          'admin to self',
+          await call(
+            ASSIGN,
+            { input: { projectId: project.id, userId: helper.id, roleId: 'admin' } },
+            helper.accessToken,
+          ),
+        ],
+        [
+          'viewer to self',
+          await call(
+            ASSIGN,
+            { input: { projectId: project.id, userId: helper.id, roleId: 'viewer' } },
+            helper.accessToken,
+          ),
+        ],
+        [
+          'PROJECT_DELETE to self',
+          await call(
+            GRANT,
+            { input: { projectId: project.id, userId: helper.id, permission: 'PROJECT_DELETE' } },
+            helper.accessToken,
+          ),
+        ],
+        [
+          'PROJECT_DELETE to another',
+          await call(
+            GRANT,
+            { input: { projectId: project.id, userId: bystander.id, permission: 'PROJECT_DELETE' } },
+            helper.accessToken,
+          ),
+        ],
+        [
+          'ROLE_CREATE to self',
+          await call(
+            GRANT,
+            { input: { projectId: project.id, userId: helper.id, permission: 'ROLE_CREATE' } },
+            helper.accessToken,
+          ),
+        ],
+        [
+          'owner away from the owner',
+          await call(
+            REMOVE,
+            { input: { projectId: project.id, userId: owner.id, roleId: 'owner' } },
+            helper.accessToken,
+          ),
+        ],
+      ];
+
+      expect(attempts.map(([what, res]) => [what, codeOf(res), reasonOf(res)])).toEqual(
+        attempts.map(([what]) => [what, 'FORBIDDEN', 'PERMISSION_DENIED']),
+      );
+      expect(await accessState(project.id)).toBe(before);
+      expect(await allowed(project.id, helper.id, 'PROJECT_DELETE')).toBe(false);
+      expect(codeOf(await call(DELETE_PROJECT, { input: { id: project.id } }, helper.accessToken))).toBe('FORBIDDEN');
+    });
+
+    it('has no way around it through the role operations it lacks', async () => {
+      const before = await accessState(project.id);
+
+      const create = await call(
+        CREATE_ROLE,
+        { input: { projectId: project.id, name: 'Mine', permissions: ['PROJECT_DELETE'] } },
+        helper.accessToken,
+      );
+      const widen = await call(
+        UPDATE_ROLE,
+        { input: { roleId: helperRole.id, permissions: ['PROJECT_DELETE'] } },
+        helper.accessToken,
+      );
+      const drop = await call(DELETE_ROLE, { input: { roleId: helperRole.id } }, helper.accessToken);
+
+      expect([codeOf(create), codeOf(widen), codeOf(drop)]).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
+      expect(await accessState(project.id)).toBe(before);
+    });
+
+    it('does let it hand out what it holds', async () => {
+      const passedOn = ok(
+        await call<{ assignRole: AssignmentNode }>(
+          ASSIGN,
+          { input: { projectId: project.id, userId: bystander.id, roleId: helperRole.id } },
+          helper.accessToken,
+        ),
+      ).assignRole;
+      const granted = ok(
+        await call<{ grantPermission: { permission: string; grantedBy: string } }>(
+          GRANT,
+          { input: { projectId: project.id, userId: bystander.id, permission: 'PROJECT_READ' } },
+          helper.accessToken,
+        ),
+      ).grantPermission;
+
+      expect(passedOn.role.id).toBe(helperRole.id);
+      expect(granted).toMatchObject({ permission: 'PROJECT_READ', grantedBy: helper.id });
+      expect(await countOf(project.id, helperRole.id)).toBe(2);
+    });
+  });
+
+  describe('grantPermission and revokePermission', () => {
+    it('grants exactly one thing until it is revoked', async () => {
+      const guest = await registerUser(api.url);
+
+      const grant = ok(
+        await asOwner<{
+          grantPermission: {
+            id: string;
+            userId: string;
+            permission: string;
+            expiresAt: string | null;
+            grantedBy: string;
+          };
+        }>(GRANT, { input: { projectId: project.id, userId: guest.id, permission: 'PROJECT_UPDATE' } }),
+      ).grantPermission;
+      expect(grant).toMatchObject({
+        userId: guest.id,
+        permission: 'PROJECT_UPDATE',
+        expiresAt: null,
+        grantedBy: owner.id,
+      });
+
+      expect(ok(await rename(project.id, 'Access', guest.accessToken)).updateProject.name).toBe('Access');
+      expect(codeOf(await call(PROJECT, { id: project.id }, guest.accessToken))).toBe('FORBIDDEN');
+      expect(codeOf(await call(ROLES, { p: project.id }, guest.accessToken))).toBe('FORBIDDEN');
+      expect(codeOf(await call(DELETE_PROJECT, { input: { id: project.id } }, guest.accessToken))).toBe('FORBIDDEN');
+      const check = ok(
+        await asOwner<{ checkPermission: { allowed: boolean; sources: string[] } }>(CHECK, {
+          p: project.id,
+          perm: 'PROJECT_UPDATE',
+          u: guest.id,
+        }),
+      ).checkPermission;
+      expect(check).toEqual({
+        userId: guest.id,
+        permission: 'PROJECT_UPDATE',
+        allowed: true,
+        sources: [`grant:${grant.id}`],
+      });
+
+      const revoke = { input: { projectId: project.id, userId: guest.id, permission: 'PROJECT_UPDATE' } };
+      expect(ok(await asOwner<{ revokePermission: boolean }>(REVOKE, revoke)).revokePermission).toBe(true);
+
+      expect(codeOf(await rename(project.id, 'Revoked', guest.accessToken))).toBe('FORBIDDEN');
+      expect(await allowed(project.id, guest.id, 'PROJECT_UPDATE')).toBe(false);
+      const again = await asOwner(REVOKE, revoke);
+      expect([codeOf(again), reasonOf(again)]).toEqual(['NOT_FOUND', 'GRANT_NOT_FOUND']);
+    });
+
+    it('stops a grant with a short expiry by itself', async () => {
+      const guest = await registerUser(api.url);
+      const expiresAt = inSeconds(2);
+      const grant = ok(
+        await asOwner<{ grantPermission: { expiresAt: string } }>(GRANT, {
+          input: { projectId: project.id, userId: guest.id, permission: 'PROJECT_UPDATE', expiresAt },
+        }),
+      ).grantPermission;
+      expect(grant.expiresAt).toBe(expiresAt);
+      expect(ok(await rename(project.id, 'Access', guest.accessToken)).updateProject.name).toBe('Access');
+
+      await waitFor(
+        async () => codeOf(await rename(project.id, 'Access', guest.accessToken)) === 'FORBIDDEN',
+        6_000,
+        'the grant to expire',
+      );
+
+      expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(expiresAt));
+      expect(await allowed(project.id, guest.id, 'PROJECT_UPDATE')).toBe(false);
+    });
+
+    it.each([
+      ['a user that does not exist', { userId: unknownId() }, 'NOT_FOUND'],
+      ['an expiry in the past', { expiresAt: new Date(Date.now() - 1_000).toISOString() }, 'BAD_USER_INPUT'],
+      ['an unknown permission', { permission: 'PROJECT_FLY' }, 'BAD_USER_INPUT'],
+      ['a malformed user id', { userId: '123' }, 'BAD_USER_INPUT'],
+    ])('refuses a grant to %s', async (_label, change, code) => {
+      const guest = await registerUser(api.url);
+      const before = await accessState(project.id);
+
+      const res = await asOwner(GRANT, {
+        input: { projectId: project.id, userId: guest.id, permission: 'BUILD_READ', ...change },
+      });
+
+      expect(codeOf(res)).toBe(code);
+      expect(await accessState(project.id)).toBe(before);
+    });
+  });
+
+  describe('userRoles and checkPermission', () => {
+    it('pages through a project’s assignments once each, and filters by user', async () => {
+      const paged = await createProject(api.url, owner.accessToken);
+      const members = await Promise.all([1, 2, 3, 4, 5].map(() => registerUser(api.url)));
+      for (const member of members) await assign(paged.id, member.id, 'viewer');
+
+      const seen: AssignmentNode[] = [];
+      const totals: number[] = [];
+      let after: string | undefined;
+      for (let page = 0; page < 10; page += 1) {
+        const res = ok(await asOwner<UserRolesPage>(USER_ROLES, { p: paged.id, first: 2, after })).userRoles;
+        seen.push(...res.edges.map((e) => e.node));
+        totals.push(res.totalCount);
+        if (!res.pageInfo.hasNextPage) break;
+        after = res.pageInfo.endCursor ?? undefined;
+      }
+
+      expect(totals).toEqual([6, 6, 6]);
+      expect(new Set(seen.map((a) => a.id)).size).toBe(6);
+      expect(seen.map((a) => a.userId).sort()).toEqual([owner.id, ...members.map((m) => m.id)].sort());
+      // One order across pages: descending ids.
+      expect(seen.map((a) => a.id)).toEqual(
+        seen
+          .map((a) => a.id)
+          .sort()
+          .reverse(),
+      );
+      expect(seen.filter((a) => a.role.id === 'owner').map((a) => a.userId)).toEqual([owner.id]);
+      const one = ok(await asOwner<UserRolesPage>(USER_ROLES, { p: paged.id, u: members[2]!.id })).userRoles;
+      expect(one.totalCount).toBe(1);
+      expect(one.edges.map((e) => [e.node.userId, e.node.role.id])).toEqual([[members[2]!.id, 'viewer']]);
+    });
+
+    it.each([
+      ['first: 0', { first: 0 }],
+      ['first: 101', { first: 101 }],
+      ['a forged after cursor', { after: 'forged' }],
+      ['a malformed user id', { u: 'zzz' }],
+    ])('rejects %s with BAD_USER_INPUT', async (_label, variables) => {
+      expect(codeOf(await asOwner(USER_ROLES, { p: project.id, ...variables }))).toBe('BAD_USER_INPUT');
+    });
+
+    it('lets a member check themselves but needs ROLE_READ to check someone else', async () => {
+      const developer = await registerUser(api.url);
+      await assign(project.id, developer.id, 'developer');
+
+      const self = ok(
+        await call<{ checkPermission: { userId: string; allowed: boolean; sources: string[] } }>(
+          CHECK,
+          { p: project.id, perm: 'BUILD_CREATE' },
+          developer.accessToken,
+        ),
+      ).checkPermission;
+      const notHeld = ok(
+        await call<{ checkPermission: { allowed: boolean; sources: string[] } }>(
+          CHECK,
+          { p: project.id, perm: 'ROLE_ASSIGN' },
+          developer.accessToken,
+        ),
+      ).checkPermission;
+      const other = await call(CHECK, { p: project.id, perm: 'BUILD_CREATE', u: owner.id }, developer.accessToken);
+
+      expect(self).toEqual({
+        userId: developer.id,
+        permission: 'BUILD_CREATE',
+        allowed: true,
+        sources: ['role:developer'],
+      });
+      expect(notHeld).toMatchObject({ allowed: false, sources: [] });
+      expect([codeOf(other), other.data?.checkPermission ?? null]).toEqual(['FORBIDDEN', null]);
+      expect(codeOf(await call(USER_ROLES, { p: project.id }, developer.accessToken))).toBe('FORBIDDEN');
+      expect(codeOf(await call(ROLES, { p: project.id }, developer.accessToken))).toBe('FORBIDDEN');
+      expect(codeOf(await asOwner(CHECK, { p: project.id, perm: 'PROJECT_FLY' }))).toBe('BAD_USER_INPUT');
+    });
+  });
+
+  /**
+   * Every operation against malformed ids, unknown ids, a project the caller is not a member of,
+   * and no token at all. `ids` are valid defaults; each case replaces one.
+   */
+  describe('refusals, operation by operation', () => {
+    interface Ids {
+      projectId: string;
+      roleId: string;
+      customRoleId: string;
+      userId: string;
+    }
+    interface Operation {
+      name: string;
+      doc: string;
+      vars: (ids: Ids) => Record<string, unknown>;
+      /** Which ids the operation takes. */
+      takes: (keyof Ids)[];
+      /** The id that tells the guard which project is meant. */
+      locator: keyof Ids;
+    }
+    const operations: Operation[] = [
+      { name: 'roles', doc: ROLES, vars: (i) => ({ p: i.projectId }), takes: ['projectId'], locator: 'projectId' },
+      {
+        name: 'createRole',
+        doc: CREATE_ROLE,
+        vars: (i) => ({ input: { projectId: i.projectId, name: 'Table role', permissions: [] } }),
+        takes: ['projectId'],
+        locator: 'projectId',
+      },
+      {
+        name: 'updateRolePermissions',
+        doc: UPDATE_ROLE,
+        vars: (i) => ({ input: { roleId: i.customRoleId, permissions: ['PROJECT_UPDATE'] } }),
+        takes: ['customRoleId'],
+        locator: 'customRoleId',
+      },
+      {
+        name: 'deleteRole',
+        doc: DELETE_ROLE,
+        vars: (i) => ({ input: { roleId: i.customRoleId } }),
+        takes: ['customRoleId'],
+        locator: 'customRoleId',
+      },
+      {
+        name: 'assignRole',
+        doc: ASSIGN,
+        vars: (i) => ({ input: { projectId: i.projectId, userId: i.userId, roleId: i.roleId } }),
+        takes: ['projectId', 'userId', 'roleId'],
+        locator: 'projectId',
+      },
+      {
+        name: 'removeRole',
+        doc: REMOVE,
+        vars: (i) => ({ input: { projectId: i.projectId, userId: i.userId, roleId: i.roleId } }),
+        takes: ['projectId', 'userId', 'roleId'],
+        locator: 'projectId',
+      },
+      {
+        name: 'grantPermission',
+        doc: GRANT,
+        vars: (i) => ({ input: { projectId: i.projectId, userId: i.userId, permission: 'BUILD_READ' } }),
+        takes: ['projectId', 'userId'],
+        locator: 'projectId',
+      },
+      {
+        name: 'revokePermission',
+        doc: REVOKE,
+        vars: (i) => ({ input: { projectId: i.projectId, userId: i.userId, permission: 'BUILD_READ' } }),
+        takes: ['projectId', 'userId'],
+        locator: 'projectId',
+      },
+      {
+        name: 'userRoles',
+        doc: USER_ROLES,
+        vars: (i) => ({ p: i.projectId, u: i.userId }),
+        takes: ['projectId', 'userId'],
+        locator: 'projectId',
+      },
+      {
+        name: 'checkPermission',
+        doc: CHECK,
+        vars: (i) => ({ p: i.projectId, perm: 'PROJECT_READ', u: i.userId }),
+        takes: ['projectId', 'userId'],
+        locator: 'projectId',
+      },
+    ];
+
+    let ids: Ids;
+    let stranger: TestUser;
+
+    beforeAll(async () => {
+      const target = await createProject(api.url, owner.accessToken);
+      const member = await registerUser(api.url);
+      const custom = await createRole(target.id, 'Table custom', ['PROJECT_READ']);
+      await assign(target.id, member.id, 'viewer');
+      await assign(target.id, member.id, custom.id);
+      ok(await asOwner(GRANT, { input: { projectId: target.id, userId: member.id, permission: 'BUILD_READ' } }));
+      ids = { projectId: target.id, roleId: 'viewer', customRoleId: custom.id, userId: member.id };
+      // A stranger to the target project, though the owner of another.
+      stranger = await registerUser(api.url);
+      await createProject(api.url, stranger.accessToken);
+    });
+
+    const expectRefused = async (
+      op: Operation,
+      variables: Record<string, unknown>,
+      token: string | undefined,
+      code: string,
+    ) => {
+      const before = await accessState(ids.projectId);
+      const res = await call(op.doc, variables, token);
+      expect({ operation: op.name, variables, code: codeOf(res) }).toEqual({ operation: op.name, variables, code });
+      expect(res.data?.[op.name] ?? null).toBeNull();
+      expect(await accessState(ids.projectId)).toBe(before);
+    };
+
+    it.each(operations.map((op) => [op.name, op] as const))(
+      '%s: malformed ids are BAD_USER_INPUT',
+      async (_name, op) => {
+        for (const key of op.takes) {
+          for (const bad of ['zzz', '123', 'g'.repeat(24)]) {
+            await expectRefused(op, op.vars({ ...ids, [key]: bad }), owner.accessToken, 'BAD_USER_INPUT');
+          }
+        }
+      },
+    );
+
+    it.each(operations.map((op) => [op.name, op] as const))(
+      '%s: an unknown project or role is NOT_FOUND',
+      async (_name, op) => {
+        await expectRefused(op, op.vars({ ...ids, [op.locator]: unknownId() }), owner.accessToken, 'NOT_FOUND');
+      },
+    );
+
+    it.each(operations.map((op) => [op.name, op] as const))('%s: a non-member is FORBIDDEN', async (_name, op) => {
+      await expectRefused(op, op.vars(ids), stranger.accessToken, 'FORBIDDEN');
+    });
+
+    it.each(operations.map((op) => [op.name, op] as const))('%s: no token is UNAUTHENTICATED', async (_name, op) => {
+      await expectRefused(op, op.vars(ids), undefined, 'UNAUTHENTICATED');
+    });
+
+    it('and the same operations with the valid ids do succeed for the owner', async () => {
+      // Proves the refusals above came from the one id each case broke, not from the defaults.
+      for (const op of operations.filter((o) => !['deleteRole', 'removeRole', 'revokePermission'].includes(o.name))) {
+        const res = await asOwner(op.doc, op.vars(ids));
+        expect({ operation: op.name, errors: res.errors ?? [] }).toEqual({ operation: op.name, errors: [] });
+      }
+      for (const name of ['revokePermission', 'removeRole', 'deleteRole']) {
+        const op = operations.find((o) => o.name === name)!;
+        expect(ok(await asOwner<Record<string, boolean>>(op.doc, op.vars(ids)))[name]).toBe(true);
+      }
+    });
+  });
+});
