@@ -1,0 +1,66 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { DomainEvent } from '../src/common/events/domain-event';
+import { createProject, registerUser } from './support/factories';
+import { gql, ok, waitFor } from './support/graphql-client';
+import { startTestApp, type TestApp } from './support/test-app';
+import { modernClient, subscribeModern } from './support/ws-clients';
+
+/** Domain events: in-process listeners see every one; project events also reach subscribers. */
+describe('domain events', () => {
+  let api: TestApp;
+  const seen: DomainEvent[] = [];
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    const emitter = api.app.get(EventEmitter2);
+    for (const name of ['project.created', 'project.updated', 'project.deleted', 'role.assigned', 'role.removed']) {
+      emitter.on(name, (event: DomainEvent) => seen.push(event));
+    }
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('announces the project lifecycle and role changes, in order, with the actor', async () => {
+    const owner = await registerUser(api.url);
+    const member = await registerUser(api.url);
+    const project = await createProject(api.url, owner.accessToken, 'Event source');
+
+    const client = modernClient(api.wsUrl, owner.accessToken);
+    const stream = subscribeModern<{ projectEvents: { name: string; actorId: string; payload: Record<string, unknown> } }>(
+      client,
+      'subscription ($p: ID!) { projectEvents(projectId: $p) { name actorId payload } }',
+      { p: project.id },
+    );
+    const live: string[] = [];
+    try {
+      // Wait until the stream is live, using renames as probes.
+      for (let attempt = 0; attempt < 20 && live.length === 0; attempt += 1) {
+        ok(await gql(api.url, 'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { id } }', { input: { id: project.id, name: `Probe ${attempt}` } }, owner.accessToken));
+        const e = await stream.next(250).catch(() => undefined);
+        if (e) live.push(e.projectEvents.name);
+      }
+      ok(await gql(api.url, 'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }', { input: { projectId: project.id, userId: member.id, roleId: 'viewer' } }, owner.accessToken));
+      ok(await gql(api.url, 'mutation ($input: DeleteProjectInput!) { deleteProject(input: $input) }', { input: { id: project.id } }, owner.accessToken));
+      await waitFor(async () => {
+        const e = await stream.next(300).catch(() => undefined);
+        if (e) live.push(e.projectEvents.name);
+        return live.includes('project.deleted');
+      }, 5_000, 'project.deleted on the stream');
+    } finally {
+      stream.close();
+      await client.dispose();
+    }
+    expect(live.filter((n) => n !== 'project.updated')).toEqual(['role.assigned', 'project.deleted']);
+
+    const mine = seen.filter((e) => e.projectId === project.id).map((e) => e.name);
+    expect(mine[0]).toBe('role.assigned'); // the creator becomes owner first,
+    expect(mine[1]).toBe('project.created'); // then the project is announced
+    expect(mine).toContain('role.assigned');
+    expect(mine[mine.length - 1]).toBe('project.deleted');
+    const created = seen.find((e) => e.projectId === project.id && e.name === 'project.created')!;
+    expect(created.actorId).toBe(owner.id);
+    expect(created.payload()).toEqual({ name: 'Event source', slug: project.slug });
+  });
+});
