@@ -1,18 +1,10 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
 import { IsDate, IsOptional } from 'class-validator';
-import { IsObjectId } from '../../common/validation/is-object-id';
 import { IsRoleId } from '../../common/validation/is-role-id';
+import { ProjectMemberInput } from './project-member.input';
 
 @InputType()
-export class AssignRoleInput {
-  @Field(() => ID)
-  @IsObjectId()
-  projectId!: string;
-
-  @Field(() => ID)
-  @IsObjectId()
-  userId!: string;
-
+export class AssignRoleInput extends ProjectMemberInput {
   @Field(() => ID, { description: 'A custom role id or a built-in role key.' })
   @IsRoleId()
   roleId!: string;

@@ -1,17 +1,9 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
-import { IsObjectId } from '../../common/validation/is-object-id';
 import { IsRoleId } from '../../common/validation/is-role-id';
+import { ProjectMemberInput } from './project-member.input';
 
 @InputType()
-export class RemoveRoleInput {
-  @Field(() => ID)
-  @IsObjectId()
-  projectId!: string;
-
-  @Field(() => ID)
-  @IsObjectId()
-  userId!: string;
-
+export class RemoveRoleInput extends ProjectMemberInput {
   @Field(() => ID)
   @IsRoleId()
   roleId!: string;

@@ -1,19 +1,11 @@
-import { Field, ID, InputType } from '@nestjs/graphql';
+import { Field, InputType } from '@nestjs/graphql';
 import { IsIn } from 'class-validator';
-import { IsObjectId } from '../../common/validation/is-object-id';
 import { PermissionEnum } from '../permission.enum';
 import { PERMISSIONS, type Permission } from '../permissions';
+import { ProjectMemberInput } from './project-member.input';
 
 @InputType()
-export class RevokePermissionInput {
-  @Field(() => ID)
-  @IsObjectId()
-  projectId!: string;
-
-  @Field(() => ID)
-  @IsObjectId()
-  userId!: string;
-
+export class RevokePermissionInput extends ProjectMemberInput {
   @Field(() => PermissionEnum)
   @IsIn(PERMISSIONS)
   permission!: Permission;

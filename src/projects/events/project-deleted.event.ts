@@ -1,19 +1,6 @@
-import { DomainEvent } from '../../common/events/domain-event';
+import { ProjectLifecycleEvent } from './project-lifecycle.event';
 
-export class ProjectDeletedEvent extends DomainEvent {
+export class ProjectDeletedEvent extends ProjectLifecycleEvent {
   static readonly eventName = 'project.deleted';
   readonly name = ProjectDeletedEvent.eventName;
-
-  constructor(
-    projectId: string,
-    actorId: string | undefined,
-    readonly projectName: string,
-    readonly slug: string,
-  ) {
-    super(projectId, actorId);
-  }
-
-  payload(): Record<string, unknown> {
-    return { name: this.projectName, slug: this.slug };
-  }
 }
