@@ -16,7 +16,10 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1),
     bufferLogs: false,
   });
-  app.set('trust proxy', config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY);
+  app.set(
+    'trust proxy',
+    config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY,
+  );
   app.disable('x-powered-by');
   app.enableShutdownHooks();
   if (config.CORS_ORIGINS.length > 0) {
@@ -45,7 +48,9 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const logger = new Logger('Slipway');
   if (config.runsApi) {
-    logger.log(`GraphQL API: http://${host}:${address?.port ?? config.PORT}${GRAPHQL_PATH} (role ${config.PROCESS_ROLE})`);
+    logger.log(
+      `GraphQL API: http://${host}:${address?.port ?? config.PORT}${GRAPHQL_PATH} (role ${config.PROCESS_ROLE})`,
+    );
   } else {
     logger.log(`Worker running; health at http://${host}:${address?.port ?? config.PORT}/healthz`);
   }

@@ -82,20 +82,30 @@ describe('custom roles with an expiry, end to end', () => {
     );
     expect(codeOf(deletion)).toBe('FORBIDDEN');
 
-    const audit = await waitFor(async () => {
-      const res = ok(
-        await gql<{ auditLogs: { edges: { node: { operation: string; outcome: string; actorId: string; projectId: string; ip: string | null } }[] } }>(
-          api.url,
-          'query ($p: ID!) { auditLogs(projectId: $p, first: 50) { edges { node { operation outcome actorId projectId ip } } } }',
-          { p: project.id },
-          ownerToken,
-        ),
-      );
-      const nodes = res.auditLogs.edges.map((e) => e.node);
-      const granted = nodes.find((n) => n.operation === 'mutation.updateProject' && n.outcome === 'GRANTED');
-      const denied = nodes.find((n) => n.operation === 'mutation.deleteProject' && n.outcome === 'DENIED');
-      return granted && denied ? { granted, denied } : undefined;
-    }, 5_000, 'granted and denied audit entries');
+    const audit = await waitFor(
+      async () => {
+        const res = ok(
+          await gql<{
+            auditLogs: {
+              edges: {
+                node: { operation: string; outcome: string; actorId: string; projectId: string; ip: string | null };
+              }[];
+            };
+          }>(
+            api.url,
+            'query ($p: ID!) { auditLogs(projectId: $p, first: 50) { edges { node { operation outcome actorId projectId ip } } } }',
+            { p: project.id },
+            ownerToken,
+          ),
+        );
+        const nodes = res.auditLogs.edges.map((e) => e.node);
+        const granted = nodes.find((n) => n.operation === 'mutation.updateProject' && n.outcome === 'GRANTED');
+        const denied = nodes.find((n) => n.operation === 'mutation.deleteProject' && n.outcome === 'DENIED');
+        return granted && denied ? { granted, denied } : undefined;
+      },
+      5_000,
+      'granted and denied audit entries',
+    );
     expect(audit.granted.actorId).toBe(colleague.id);
     expect(audit.denied.actorId).toBe(colleague.id);
     expect(audit.denied.projectId).toBe(project.id);

@@ -28,26 +28,49 @@ describe('domain events', () => {
     const project = await createProject(api.url, owner.accessToken, 'Event source');
 
     const client = modernClient(api.wsUrl, owner.accessToken);
-    const stream = subscribeModern<{ projectEvents: { name: string; actorId: string; payload: Record<string, unknown> } }>(
-      client,
-      'subscription ($p: ID!) { projectEvents(projectId: $p) { name actorId payload } }',
-      { p: project.id },
-    );
+    const stream = subscribeModern<{
+      projectEvents: { name: string; actorId: string; payload: Record<string, unknown> };
+    }>(client, 'subscription ($p: ID!) { projectEvents(projectId: $p) { name actorId payload } }', { p: project.id });
     const live: string[] = [];
     try {
       // Wait until the stream is live, using renames as probes.
       for (let attempt = 0; attempt < 20 && live.length === 0; attempt += 1) {
-        ok(await gql(api.url, 'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { id } }', { input: { id: project.id, name: `Probe ${attempt}` } }, owner.accessToken));
+        ok(
+          await gql(
+            api.url,
+            'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { id } }',
+            { input: { id: project.id, name: `Probe ${attempt}` } },
+            owner.accessToken,
+          ),
+        );
         const e = await stream.next(250).catch(() => undefined);
         if (e) live.push(e.projectEvents.name);
       }
-      ok(await gql(api.url, 'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }', { input: { projectId: project.id, userId: member.id, roleId: 'viewer' } }, owner.accessToken));
-      ok(await gql(api.url, 'mutation ($input: DeleteProjectInput!) { deleteProject(input: $input) }', { input: { id: project.id } }, owner.accessToken));
-      await waitFor(async () => {
-        const e = await stream.next(300).catch(() => undefined);
-        if (e) live.push(e.projectEvents.name);
-        return live.includes('project.deleted');
-      }, 5_000, 'project.deleted on the stream');
+      ok(
+        await gql(
+          api.url,
+          'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
+          { input: { projectId: project.id, userId: member.id, roleId: 'viewer' } },
+          owner.accessToken,
+        ),
+      );
+      ok(
+        await gql(
+          api.url,
+          'mutation ($input: DeleteProjectInput!) { deleteProject(input: $input) }',
+          { input: { id: project.id } },
+          owner.accessToken,
+        ),
+      );
+      await waitFor(
+        async () => {
+          const e = await stream.next(300).catch(() => undefined);
+          if (e) live.push(e.projectEvents.name);
+          return live.includes('project.deleted');
+        },
+        5_000,
+        'project.deleted on the stream',
+      );
     } finally {
       stream.close();
       await client.dispose();

@@ -30,7 +30,14 @@ describe('scale-out across API processes', () => {
     const owner = await registerUser(first.url);
     const project = await createProject(first.url, owner.accessToken);
     // The token minted by the first process is accepted by the second: sessions live in MongoDB.
-    const seen = ok(await gql<{ project: { id: string } }>(second.url, 'query ($id: ID!) { project(id: $id) { id } }', { id: project.id }, owner.accessToken));
+    const seen = ok(
+      await gql<{ project: { id: string } }>(
+        second.url,
+        'query ($id: ID!) { project(id: $id) { id } }',
+        { id: project.id },
+        owner.accessToken,
+      ),
+    );
     expect(seen.project.id).toBe(project.id);
 
     const client = modernClient(second.wsUrl, owner.accessToken);

@@ -34,7 +34,14 @@ describe('worker process role', () => {
       await gql(
         api.url,
         'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
-        { input: { projectId: project.id, userId: member.id, roleId: 'developer', expiresAt: new Date(Date.now() + 1_000).toISOString() } },
+        {
+          input: {
+            projectId: project.id,
+            userId: member.id,
+            roleId: 'developer',
+            expiresAt: new Date(Date.now() + 1_000).toISOString(),
+          },
+        },
         owner.accessToken,
       ),
     );
@@ -49,10 +56,14 @@ describe('worker process role', () => {
       const job = await queue.add(MaintenanceJob.EXPIRE_ACCESS, { requestedAt: new Date().toISOString() });
       const result = (await job.finished()) as { removed: number };
       expect(result.removed).toBeGreaterThanOrEqual(1);
-      const event = await waitFor(async () => {
-        const next = await events.next(500).catch(() => undefined);
-        return next?.projectEvents.name === 'role.removed' ? next : undefined;
-      }, 5_000, 'role.removed');
+      const event = await waitFor(
+        async () => {
+          const next = await events.next(500).catch(() => undefined);
+          return next?.projectEvents.name === 'role.removed' ? next : undefined;
+        },
+        5_000,
+        'role.removed',
+      );
       expect(event.projectEvents.payload).toMatchObject({ userId: member.id, roleId: 'developer', reason: 'expired' });
       const connection = await mongoose.createConnection(api.config.MONGODB_URI).asPromise();
       try {
@@ -75,7 +86,9 @@ describe('worker process role', () => {
   it('lets a running job finish before the process stops', async () => {
     const worker = await startTestApp({ PROCESS_ROLE: 'worker' }, { label: 'graceful' });
     const workerQueue = worker.app.get<Queue>(getQueueToken(QueueName.MAINTENANCE));
-    const observer = new Bull(QueueName.MAINTENANCE, worker.config.REDIS_URL, { prefix: `${worker.config.REDIS_PREFIX}:bull` });
+    const observer = new Bull(QueueName.MAINTENANCE, worker.config.REDIS_URL, {
+      prefix: `${worker.config.REDIS_PREFIX}:bull`,
+    });
     const connection = await mongoose.createConnection(worker.config.MONGODB_URI).asPromise();
     try {
       // Enough expired rows that the job is still running when shutdown begins.

@@ -52,7 +52,9 @@ export class AccessGuard implements CanActivate {
     const gql = isGraphQL ? GqlExecutionContext.create(context) : undefined;
     const args = (gql?.getArgs<Record<string, unknown>>() ?? {}) as Record<string, unknown>;
     const info = gql?.getInfo<GraphQLResolveInfo>();
-    const operation = info ? `${info.operation.operation}.${info.fieldName}` : `${context.getClass().name}.${context.getHandler().name}`;
+    const operation = info
+      ? `${info.operation.operation}.${info.fieldName}`
+      : `${context.getClass().name}.${context.getHandler().name}`;
 
     let ctx: RequestContext;
     try {
@@ -68,10 +70,13 @@ export class AccessGuard implements CanActivate {
     ctx.permissions = undefined;
 
     if (!declaration) {
-      return this.deny(ctx, operation, args, undefined, new CommonException(
-        CommonExceptionReason.FORBIDDEN,
-        'This operation declares no access rule, so it is closed',
-      ));
+      return this.deny(
+        ctx,
+        operation,
+        args,
+        undefined,
+        new CommonException(CommonExceptionReason.FORBIDDEN, 'This operation declares no access rule, so it is closed'),
+      );
     }
     switch (declaration.kind) {
       case 'public':
@@ -94,26 +99,41 @@ export class AccessGuard implements CanActivate {
         if (effective.permissions.size === 0 && this.locator.has('project')) {
           const exists = await this.locator.projectOf('project', projectId);
           if (!exists) {
-            return this.deny(ctx, operation, args, undefined, new CommonException(
-              CommonExceptionReason.NOT_FOUND,
-              'No project has this id',
-            ));
+            return this.deny(
+              ctx,
+              operation,
+              args,
+              undefined,
+              new CommonException(CommonExceptionReason.NOT_FOUND, 'No project has this id'),
+            );
           }
         }
-        return this.deny(ctx, operation, args, projectId, new CommonException(
-          CommonExceptionReason.FORBIDDEN,
-          `Missing permission ${declaration.permission} in this project`,
-          { permission: declaration.permission },
-        ));
+        return this.deny(
+          ctx,
+          operation,
+          args,
+          projectId,
+          new CommonException(
+            CommonExceptionReason.FORBIDDEN,
+            `Missing permission ${declaration.permission} in this project`,
+            { permission: declaration.permission },
+          ),
+        );
       }
     }
   }
 
   private denyAnonymous(ctx: RequestContext, operation: string, args: Record<string, unknown>): never {
-    return this.deny(ctx, operation, args, undefined, new CommonException(
-      CommonExceptionReason.UNAUTHENTICATED,
-      'Sign in to do this: send `Authorization: Bearer <access token>`',
-    ));
+    return this.deny(
+      ctx,
+      operation,
+      args,
+      undefined,
+      new CommonException(
+        CommonExceptionReason.UNAUTHENTICATED,
+        'Sign in to do this: send `Authorization: Bearer <access token>`',
+      ),
+    );
   }
 
   private deny(

@@ -55,10 +55,7 @@ export class AccessResolver {
 
   @Mutation(() => Role, { description: 'Replaces the permissions of a custom role.' })
   @RequirePermission('role:update', ROLE)
-  updateRolePermissions(
-    @Ctx() ctx: RequestContext,
-    @Args('input') input: UpdateRolePermissionsInput,
-  ): Promise<Role> {
+  updateRolePermissions(@Ctx() ctx: RequestContext, @Args('input') input: UpdateRolePermissionsInput): Promise<Role> {
     return this.catalog.updatePermissions(ctx, input.roleId, input.permissions);
   }
 

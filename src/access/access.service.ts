@@ -105,7 +105,13 @@ export class AccessService {
     if (role.id === BuiltInRole.OWNER) await this.assertAnotherOwner(input.projectId, input.userId);
     await this.assignments.deleteOne({ _id: existing._id }).exec();
     await this.events.publish(
-      new RoleRemovedEvent(existing.projectId.toHexString(), ctx.actorId, existing.userId.toHexString(), role.id, 'removed'),
+      new RoleRemovedEvent(
+        existing.projectId.toHexString(),
+        ctx.actorId,
+        existing.userId.toHexString(),
+        role.id,
+        'removed',
+      ),
     );
     return true;
   }
@@ -181,7 +187,9 @@ export class AccessService {
       .lean<RoleAssignmentRecord[]>()
       .exec();
     for (const record of expired) {
-      const { deletedCount } = await this.assignments.deleteOne({ _id: record._id, expiresAt: record.expiresAt }).exec();
+      const { deletedCount } = await this.assignments
+        .deleteOne({ _id: record._id, expiresAt: record.expiresAt })
+        .exec();
       if (deletedCount === 1) {
         await this.events.publish(
           new RoleRemovedEvent(

@@ -11,6 +11,9 @@ export function assertHoldsAll(ctx: RequestContext, permissions: readonly Permis
   const missing = permissions.filter((p) => !held.has(p));
   if (missing.length > 0) {
     const listed = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ', …' : '');
-    throw new AccessException(AccessExceptionReason.PERMISSION_DENIED, `You cannot ${action}: you do not hold ${listed}`);
+    throw new AccessException(
+      AccessExceptionReason.PERMISSION_DENIED,
+      `You cannot ${action}: you do not hold ${listed}`,
+    );
   }
 }

@@ -46,7 +46,10 @@ export class RoleCatalog {
   async get(projectId: string, roleId: string): Promise<Role> {
     if (isBuiltInRole(roleId)) return this.builtIn(roleId, 0);
     const record = Types.ObjectId.isValid(roleId)
-      ? await this.roles.findOne({ _id: oid(roleId), projectId: oid(projectId) }).lean<RoleRecord>().exec()
+      ? await this.roles
+          .findOne({ _id: oid(roleId), projectId: oid(projectId) })
+          .lean<RoleRecord>()
+          .exec()
       : null;
     if (!record) throw new AccessException(AccessExceptionReason.ROLE_NOT_FOUND, 'No role with this id in the project');
     return this.toRole(record, 0);
@@ -106,7 +109,11 @@ export class RoleCatalog {
     const removed = record.permissions.filter((p) => !permissions.includes(p as Permission)) as Permission[];
     assertHoldsAll(ctx, [...permissions, ...removed], 'change these permissions');
     const updated = await this.roles
-      .findOneAndUpdate({ _id: record._id }, { $set: { permissions: [...new Set(permissions)] } }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: record._id },
+        { $set: { permissions: [...new Set(permissions)] } },
+        { returnDocument: 'after' },
+      )
       .lean<RoleRecord>()
       .exec();
     if (!updated) throw new AccessException(AccessExceptionReason.ROLE_NOT_FOUND, 'No custom role has this id');
@@ -116,10 +123,7 @@ export class RoleCatalog {
   }
 
   /** Deletes a custom role; returns the users who held it, for the caller to announce. */
-  async delete(
-    ctx: RequestContext,
-    roleId: string,
-  ): Promise<{ projectId: string; roleId: string; userIds: string[] }> {
+  async delete(ctx: RequestContext, roleId: string): Promise<{ projectId: string; roleId: string; userIds: string[] }> {
     const record = await this.findCustom(roleId);
     assertHoldsAll(ctx, record.permissions as Permission[], 'delete a role with these permissions');
     // Assignments store the canonical (lower-case) id; matching the caller's spelling would miss

@@ -36,7 +36,11 @@ export class AuditInterceptor implements NestInterceptor {
           const isProject = String(info.returnType).replace(/!$/, '') === 'Project';
           const projectId =
             ctx.projectId ??
-            (typeof shape.projectId === 'string' ? shape.projectId : isProject && typeof shape.id === 'string' ? shape.id : null);
+            (typeof shape.projectId === 'string'
+              ? shape.projectId
+              : isProject && typeof shape.id === 'string'
+                ? shape.id
+                : null);
           this.audit.record({
             ...base,
             projectId,

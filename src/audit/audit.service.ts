@@ -53,7 +53,11 @@ export class AuditService implements OnApplicationShutdown {
     const { ctx } = entry;
     const error = entry.error;
     const code =
-      error === undefined ? null : error instanceof AppException ? publicCodeOf(error) : ErrorCode.INTERNAL_SERVER_ERROR;
+      error === undefined
+        ? null
+        : error instanceof AppException
+          ? publicCodeOf(error)
+          : ErrorCode.INTERNAL_SERVER_ERROR;
     if (this.buffer.length >= MAX_BUFFERED) {
       this.logger.warn('Audit buffer full; dropping the oldest entry');
       this.buffer.shift();

@@ -143,7 +143,10 @@ export class AppConfig {
 }
 
 export class ConfigValidationError extends Error {
-  constructor(readonly keys: string[], details: string[]) {
+  constructor(
+    readonly keys: string[],
+    details: string[],
+  ) {
     super(`Invalid configuration (${keys.join(', ')}):\n  - ${details.join('\n  - ')}`);
     this.name = 'ConfigValidationError';
   }

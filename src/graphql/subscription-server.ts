@@ -23,7 +23,14 @@ type ConnectionParams = Record<string, unknown> | undefined | null;
 export function tokenFromConnectionParams(params: ConnectionParams): string | undefined {
   if (!params || typeof params !== 'object') return undefined;
   const headers = (params.headers ?? {}) as Record<string, unknown>;
-  const candidates = [params.authorization, params.Authorization, headers.authorization, headers.Authorization, params.authToken, params.token];
+  const candidates = [
+    params.authorization,
+    params.Authorization,
+    headers.authorization,
+    headers.Authorization,
+    params.authToken,
+    params.token,
+  ];
   for (const value of candidates) {
     if (typeof value === 'string' && value.trim() !== '') return value.replace(/^Bearer\s+/i, '').trim();
   }
@@ -74,7 +81,8 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
 
     this.modern = new WebSocketServer({
       noServer: true,
-      handleProtocols: (protocols) => (protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL) ? GRAPHQL_TRANSPORT_WS_PROTOCOL : false),
+      handleProtocols: (protocols) =>
+        protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL) ? GRAPHQL_TRANSPORT_WS_PROTOCOL : false,
     });
     const server = useServer<Record<string, unknown>, { context?: GraphQLContext; request: IncomingMessage }>(
       {
@@ -140,7 +148,9 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
           ? this.legacy
           : undefined;
       if (!target) {
-        socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nUse the graphql-transport-ws or graphql-ws subprotocol\r\n');
+        socket.end(
+          'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nUse the graphql-transport-ws or graphql-ws subprotocol\r\n',
+        );
         return;
       }
       target.handleUpgrade(req, socket, head, (ws) => target.emit('connection', ws, req));
@@ -155,7 +165,9 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
     await this.disposeModern?.();
     this.legacyServer?.close();
     await Promise.all(
-      [this.modern, this.legacy].map((wss) => new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()))),
+      [this.modern, this.legacy].map(
+        (wss) => new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve())),
+      ),
     );
     this.logger.log('Subscription server closed');
   }

@@ -14,7 +14,12 @@ const queues = Object.values(QueueName).map((name) => ({ name }));
       useFactory: (config: AppConfig) => ({
         url: config.REDIS_URL,
         prefix: `${config.REDIS_PREFIX}:bull`,
-        defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
+        defaultJobOptions: {
+          removeOnComplete: 1000,
+          removeOnFail: 5000,
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 1000 },
+        },
       }),
     }),
     BullModule.registerQueue(...queues),

@@ -89,7 +89,10 @@ export class ProjectsService {
   }
 
   async delete(ctx: RequestContext, id: string): Promise<boolean> {
-    const record = await this.projects.findOneAndDelete({ _id: new Types.ObjectId(id) }).lean<ProjectRecord>().exec();
+    const record = await this.projects
+      .findOneAndDelete({ _id: new Types.ObjectId(id) })
+      .lean<ProjectRecord>()
+      .exec();
     if (!record) throw this.notFound();
     await this.events.publish(new ProjectDeletedEvent(record._id.toHexString(), ctx.actorId, record.name, record.slug));
     return true;

@@ -27,7 +27,8 @@ export async function startChildApi(env: Record<string, string>, timeoutMs = 30_
     const timer = setTimeout(() => reject(new Error(`The child API did not start:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const match = /GraphQL API: (http:\/\/[^\s]+\/graphql)/.exec(output) ?? /health at (http:\/\/[^\s]+)\/healthz/.exec(output);
+      const match =
+        /GraphQL API: (http:\/\/[^\s]+\/graphql)/.exec(output) ?? /health at (http:\/\/[^\s]+)\/healthz/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);

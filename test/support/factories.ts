@@ -11,7 +11,10 @@ export interface TestUser {
 
 const AUTH_FIELDS = 'accessToken refreshToken expiresIn user { id email name }';
 
-export async function registerUser(url: string, overrides: Partial<{ email: string; name: string; password: string }> = {}): Promise<TestUser> {
+export async function registerUser(
+  url: string,
+  overrides: Partial<{ email: string; name: string; password: string }> = {},
+): Promise<TestUser> {
   const email = overrides.email ?? `user-${randomUUID().slice(0, 8)}@example.test`;
   const password = overrides.password ?? 'correct horse battery';
   const data = ok(
@@ -21,10 +24,20 @@ export async function registerUser(url: string, overrides: Partial<{ email: stri
       { input: { email, password, name: overrides.name ?? 'Test User' } },
     ),
   );
-  return { id: data.register.user.id, email, password, accessToken: data.register.accessToken, refreshToken: data.register.refreshToken };
+  return {
+    id: data.register.user.id,
+    email,
+    password,
+    accessToken: data.register.accessToken,
+    refreshToken: data.register.refreshToken,
+  };
 }
 
-export async function createProject(url: string, token: string, name = `Project ${randomUUID().slice(0, 6)}`): Promise<{ id: string; slug: string }> {
+export async function createProject(
+  url: string,
+  token: string,
+  name = `Project ${randomUUID().slice(0, 6)}`,
+): Promise<{ id: string; slug: string }> {
   const data = ok(
     await gql<{ createProject: { id: string; slug: string } }>(
       url,

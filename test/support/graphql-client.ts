@@ -45,7 +45,11 @@ export function reasonOf(response: GraphQLResponse<unknown>): string | undefined
 }
 
 /** Polls until `check` returns a value (not undefined/false), instead of sleeping. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -26,7 +26,8 @@ export function isolation(label = ''): { database: string; prefix: string } {
 
 export function mongoUri(database: string): string {
   const base = process.env.MONGODB_URI;
-  if (!base) throw new Error('MONGODB_URI is not set: run the tests through jest, whose globalSetup starts the servers');
+  if (!base)
+    throw new Error('MONGODB_URI is not set: run the tests through jest, whose globalSetup starts the servers');
   const url = new URL(base);
   url.pathname = `/${database}`;
   return url.toString();

@@ -4,7 +4,9 @@ import type { Permission } from '../permissions';
 
 @ObjectType()
 export class Role {
-  @Field(() => ID, { description: 'A built-in role key (`owner`, `admin`, `developer`, `viewer`) or a custom role id.' })
+  @Field(() => ID, {
+    description: 'A built-in role key (`owner`, `admin`, `developer`, `viewer`) or a custom role id.',
+  })
   id!: string;
 
   @Field(() => ID, { nullable: true, description: 'Null for built-in roles, which exist in every project.' })

@@ -147,10 +147,19 @@ export function mapError(formatted: GraphQLFormattedError, raw: unknown): Mapped
     };
   }
   if (isMongoDuplicateKey(error)) {
-    return { code: ErrorCode.CONFLICT, message: 'A record with the same unique value already exists', unexpected: false };
+    return {
+      code: ErrorCode.CONFLICT,
+      message: 'A record with the same unique value already exists',
+      unexpected: false,
+    };
   }
   if (isMongooseCastError(error)) {
-    return { code: ErrorCode.BAD_USER_INPUT, message: 'A value has the wrong format', reason: 'INVALID_ID', unexpected: false };
+    return {
+      code: ErrorCode.BAD_USER_INPUT,
+      message: 'A value has the wrong format',
+      reason: 'INVALID_ID',
+      unexpected: false,
+    };
   }
   const existing = formatted.extensions?.code;
   if (typeof existing === 'string') {

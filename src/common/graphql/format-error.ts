@@ -21,12 +21,17 @@ export function formatGraphQLError(
   const existingReason = formatted.extensions?.reason;
   const extensions: Record<string, unknown> = {
     code: mapped.code,
-    ...(mapped.reason ? { reason: mapped.reason } : typeof existingReason === 'string' ? { reason: existingReason } : {}),
+    ...(mapped.reason
+      ? { reason: mapped.reason }
+      : typeof existingReason === 'string'
+        ? { reason: existingReason }
+        : {}),
     ...(mapped.details ? { details: mapped.details } : {}),
   };
   if (development && formatted.extensions?.stacktrace) extensions.stacktrace = formatted.extensions.stacktrace;
   return {
-    message: mapped.unexpected && !development ? mapped.message : mapped.unexpected ? formatted.message : mapped.message,
+    message:
+      mapped.unexpected && !development ? mapped.message : mapped.unexpected ? formatted.message : mapped.message,
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions,

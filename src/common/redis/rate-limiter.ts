@@ -20,10 +20,11 @@ export class RateLimiter {
   async hit(bucket: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
     const window = Math.floor(Date.now() / 1000 / windowSeconds);
     const key = `${this.config.REDIS_PREFIX}:ratelimit:${bucket}:${window}`;
-    const [[, count]] = (await this.redis.multi().incr(key).expire(key, windowSeconds + 1).exec()) as [
-      [Error | null, number],
-      [Error | null, number],
-    ];
+    const [[, count]] = (await this.redis
+      .multi()
+      .incr(key)
+      .expire(key, windowSeconds + 1)
+      .exec()) as [[Error | null, number], [Error | null, number]];
     const retryAfterSeconds = (window + 1) * windowSeconds - Math.floor(Date.now() / 1000);
     return { allowed: count <= limit, remaining: Math.max(0, limit - count), retryAfterSeconds };
   }

@@ -4,7 +4,6 @@ import { AppConfig } from '../../config/app-config';
 import { RateLimiter } from './rate-limiter';
 import { REDIS } from './redis.token';
 
-
 @Global()
 @Module({
   providers: [
