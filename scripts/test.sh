@@ -10,6 +10,7 @@ echo "[test] type-checking"
 npx tsc -p tsconfig.json --noEmit
 echo "[test] linting"
 npx eslint --max-warnings=0 "src/**/*.ts" "test/**/*.ts"
+npx prettier --check --log-level=warn "src/**/*.ts" "test/**/*.ts"
 
 results="$(mktemp)"
 status=0
