@@ -36,6 +36,11 @@ describe('GraphQL IDE at /graphql', () => {
       expect(await res.text()).toContain(marker);
     });
 
+    it('answers the browser’s favicon request without an error', async () => {
+      const res = await fetch(`${api.baseUrl}/favicon.ico`);
+      expect(res.status).toBe(204);
+    });
+
     it('answers unknown assets with 404', async () => {
       const res = await fetch(`${api.baseUrl}/graphql/ide/nope.js`);
       expect(res.status).toBe(404);

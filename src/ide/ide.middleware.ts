@@ -86,6 +86,10 @@ export function ideRouter(graphqlPath: string): Router {
     }
     res.type(found.type).set('Cache-Control', 'public, max-age=86400').send(found.body);
   });
+  // Browsers ask for it on every IDE visit; answering keeps their consoles clean.
+  router.get('/favicon.ico', (_req: Request, res: Response) => {
+    res.status(204).set('Cache-Control', 'public, max-age=86400').end();
+  });
   router.get(graphqlPath, (req: Request, res: Response, next: NextFunction) => {
     if (!wantsHtml(req)) return next();
     res.type('html').set('Cache-Control', 'no-store').send(html);
