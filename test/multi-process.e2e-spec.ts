@@ -1,4 +1,4 @@
-import { ok, gql } from './support/graphql-client';
+import { codeOf, gql, ok, waitFor } from './support/graphql-client';
 import { startChildApi, type ChildApi } from './support/child-api';
 import { createProject, registerUser } from './support/factories';
 import { startTestApp, testEnv, type TestApp } from './support/test-app';
@@ -65,6 +65,61 @@ describe('scale-out across API processes', () => {
       events.close();
       await client.dispose();
     }
+  });
+
+  it('withdraws access on the other process as soon as it is withdrawn here', async () => {
+    const owner = await registerUser(first.url);
+    const member = await registerUser(first.url);
+    const project = await createProject(first.url, owner.accessToken);
+    const assign = { projectId: project.id, userId: member.id, roleId: 'viewer' };
+    ok(
+      await gql(
+        first.url,
+        'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
+        { input: assign },
+        owner.accessToken,
+      ),
+    );
+    const read = () =>
+      gql(second.url, 'query ($id: ID!) { project(id: $id) { id } }', { id: project.id }, member.accessToken);
+    // The second process now holds the member's permissions and session in its caches.
+    expect(ok(await read()).project).toEqual({ id: project.id });
+
+    ok(
+      await gql(
+        first.url,
+        'mutation ($input: RemoveRoleInput!) { removeRole(input: $input) }',
+        { input: assign },
+        owner.accessToken,
+      ),
+    );
+    const denied = await waitFor(
+      async () => codeOf(await read()) === 'FORBIDDEN',
+      2_000,
+      'the role removal to reach the second process',
+    );
+    expect(denied).toBe(true);
+
+    ok(
+      await gql(
+        first.url,
+        'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
+        { input: assign },
+        owner.accessToken,
+      ),
+    );
+    await waitFor(
+      async () => (await read()).data?.project !== undefined,
+      2_000,
+      'the new role to reach the second process',
+    );
+    ok(await gql(first.url, 'mutation { logout }', {}, member.accessToken));
+    const loggedOut = await waitFor(
+      async () => codeOf(await read()) === 'UNAUTHENTICATED',
+      2_000,
+      'the logout to reach the second process',
+    );
+    expect(loggedOut).toBe(true);
   });
 
   it('shuts the second process down cleanly on SIGTERM', async () => {

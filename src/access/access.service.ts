@@ -69,6 +69,7 @@ export class AccessService {
       )
       .lean<RoleAssignmentRecord>()
       .exec();
+    await this.resolver.invalidate(record.projectId.toHexString());
     // Events carry canonical (lower-case) ids: subscribers listen on them, whatever case the caller wrote.
     await this.events.publish(
       new RoleAssignedEvent(
@@ -91,6 +92,7 @@ export class AccessService {
       roleId: BuiltInRole.OWNER,
       grantedBy: user.id,
     });
+    await this.resolver.invalidate(projectId);
     await this.events.publish(new RoleAssignedEvent(projectId, user.id, user.id, BuiltInRole.OWNER, null));
   }
 
@@ -104,6 +106,7 @@ export class AccessService {
     }
     if (role.id === BuiltInRole.OWNER) await this.assertAnotherOwner(input.projectId, input.userId);
     await this.assignments.deleteOne({ _id: existing._id }).exec();
+    await this.resolver.invalidate(existing.projectId.toHexString());
     await this.events.publish(
       new RoleRemovedEvent(
         existing.projectId.toHexString(),
@@ -128,6 +131,7 @@ export class AccessService {
       )
       .lean<PermissionGrantRecord>()
       .exec();
+    await this.resolver.invalidate(record.projectId.toHexString());
     return this.toGrant(record);
   }
 
@@ -139,6 +143,7 @@ export class AccessService {
     if (result.deletedCount === 0) {
       throw new AccessException(AccessExceptionReason.GRANT_NOT_FOUND, 'The user has no such direct grant');
     }
+    await this.resolver.invalidate(input.projectId.toLowerCase());
     return true;
   }
 
@@ -191,6 +196,7 @@ export class AccessService {
         .deleteOne({ _id: record._id, expiresAt: record.expiresAt })
         .exec();
       if (deletedCount === 1) {
+        await this.resolver.invalidate(record.projectId.toHexString());
         await this.events.publish(
           new RoleRemovedEvent(
             record.projectId.toHexString(),
@@ -202,7 +208,16 @@ export class AccessService {
         );
       }
     }
-    const grants = await this.grants.deleteMany({ expiresAt: { $ne: null, $lte: now } }).exec();
+    const expiredGrants = await this.grants
+      .find({ expiresAt: { $ne: null, $lte: now } })
+      .select({ projectId: 1 })
+      .limit(1000)
+      .lean<Pick<PermissionGrantRecord, '_id' | 'projectId'>[]>()
+      .exec();
+    const grants = await this.grants.deleteMany({ _id: { $in: expiredGrants.map((g) => g._id) } }).exec();
+    for (const projectId of new Set(expiredGrants.map((g) => g.projectId.toHexString()))) {
+      await this.resolver.invalidate(projectId);
+    }
     return expired.length + grants.deletedCount;
   }
 
@@ -213,6 +228,7 @@ export class AccessService {
       this.grants.deleteMany({ projectId: oid(projectId) }).exec(),
       this.catalog.forgetProject(projectId),
     ]);
+    await this.resolver.invalidate(projectId);
   }
 
   private assertFuture(expiresAt: Date | undefined): void {

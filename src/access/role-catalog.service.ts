@@ -6,7 +6,7 @@ import { AccessException, AccessExceptionReason } from './access.exception';
 import type { CreateRoleInput } from './dto/create-role.input';
 import { assertHoldsAll } from './holds-all';
 import { Role } from './models/role.model';
-import { activeAt } from './permission-resolver.service';
+import { activeAt, PermissionResolver } from './permission-resolver.service';
 import {
   BUILT_IN_ROLE_NAMES,
   BUILT_IN_ROLE_PERMISSIONS,
@@ -28,6 +28,7 @@ export class RoleCatalog {
   constructor(
     @InjectModel(RoleRecord.name) private readonly roles: Model<RoleRecord>,
     @InjectModel(RoleAssignmentRecord.name) private readonly assignments: Model<RoleAssignmentRecord>,
+    private readonly resolver: PermissionResolver,
   ) {}
 
   async list(projectId: string): Promise<Role[]> {
@@ -117,6 +118,7 @@ export class RoleCatalog {
       .lean<RoleRecord>()
       .exec();
     if (!updated) throw new AccessException(AccessExceptionReason.ROLE_NOT_FOUND, 'No custom role has this id');
+    await this.resolver.invalidate(record.projectId.toHexString());
     const counts = await this.userCounts(record.projectId.toHexString());
     // Assignments store the canonical (lower-case) id; the caller's may be upper-case hex.
     return this.toRole(updated, counts.get(record._id.toHexString()) ?? 0);
@@ -136,6 +138,7 @@ export class RoleCatalog {
       .exec();
     await this.assignments.deleteMany({ projectId: record.projectId, roleId: canonicalId }).exec();
     await this.roles.deleteOne({ _id: record._id }).exec();
+    await this.resolver.invalidate(record.projectId.toHexString());
     return {
       projectId: record.projectId.toHexString(),
       roleId: canonicalId,

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { InjectModel } from '@nestjs/mongoose';
@@ -6,6 +6,8 @@ import { isValidObjectId, Types, type Model } from 'mongoose';
 import { CommonException, CommonExceptionReason } from '../common/errors/app.exception';
 import type { ContextUser, RequestContext } from '../common/context/request-context';
 import { hashPassword, randomToken, sha256, verifyPassword } from '../common/crypto/hashing';
+import { ExpiringCache } from '../common/cache/expiring-cache';
+import { InvalidationBus } from '../common/cache/invalidation-bus';
 import { RateLimiter } from '../common/redis/rate-limiter';
 import { AppConfig } from '../config/app-config';
 import { AuthException, AuthExceptionReason } from './auth.exception';
@@ -24,18 +26,29 @@ export interface AccessTokenClaims {
 }
 
 const REFRESH_TOKEN_PREFIX = 'slw_rt';
+const SESSION_TOPIC = 'session';
+const SESSION_CACHE_ENTRIES = 50_000;
+const SESSION_CACHE_MAX_AGE_MS = 30_000;
 // Verifying against a fixed hash keeps "no such user" as slow as "wrong password".
 const DUMMY_HASH_PROMISE = hashPassword('slipway-timing-equaliser');
 
 @Injectable()
-export class AuthService {
+export class AuthService implements OnModuleInit {
+  /** Sessions known to be live, per process; revocations reach every process through the bus. */
+  private readonly liveSessions = new ExpiringCache<true>(SESSION_CACHE_ENTRIES, SESSION_CACHE_MAX_AGE_MS);
+
   constructor(
     @InjectModel(UserRecord.name) private readonly users: Model<UserRecord>,
     @InjectModel(SessionRecord.name) private readonly sessions: Model<SessionRecord>,
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
     private readonly rateLimiter: RateLimiter,
+    private readonly bus: InvalidationBus,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.bus.subscribe(SESSION_TOPIC, (sessionId) => this.liveSessions.invalidate(`${sessionId}:`));
+  }
 
   async register(ctx: RequestContext, input: RegisterInput): Promise<AuthPayload> {
     const email = input.email.trim().toLowerCase();
@@ -110,6 +123,7 @@ export class AuthService {
         { $set: { revokedAt: new Date(), revokedReason: 'logout' } },
       )
       .exec();
+    await this.forgetSession(user.sessionId);
     return result.modifiedCount === 1;
   }
 
@@ -141,16 +155,29 @@ export class AuthService {
     if (claims.typ !== 'access' || !isValidObjectId(claims.sid) || !isValidObjectId(claims.sub)) {
       throw new AuthException(AuthExceptionReason.INVALID_TOKEN, 'The access token is not valid');
     }
-    const live = await this.sessions
-      .exists({
-        _id: new Types.ObjectId(claims.sid),
-        userId: new Types.ObjectId(claims.sub),
-        revokedAt: null,
-        expiresAt: { $gt: new Date() },
-      })
-      .exec();
-    if (!live) throw new AuthException(AuthExceptionReason.SESSION_REVOKED, 'The session has ended; sign in again');
+    const key = `${claims.sid}:${claims.sub}`;
+    if (!this.liveSessions.get(key)) {
+      const generation = this.liveSessions.generation();
+      const live = await this.sessions
+        .findOne({
+          _id: new Types.ObjectId(claims.sid),
+          userId: new Types.ObjectId(claims.sub),
+          revokedAt: null,
+          expiresAt: { $gt: new Date() },
+        })
+        .select({ expiresAt: 1 })
+        .lean<Pick<SessionRecord, '_id' | 'expiresAt'>>()
+        .exec();
+      if (!live) throw new AuthException(AuthExceptionReason.SESSION_REVOKED, 'The session has ended; sign in again');
+      this.liveSessions.set(key, true, generation, live.expiresAt.getTime());
+    }
     return { id: claims.sub, email: claims.email, sessionId: claims.sid };
+  }
+
+  /** Ends a session's access tokens in every process, before the revoking call answers. */
+  private async forgetSession(sessionId: string): Promise<void> {
+    this.liveSessions.invalidate(`${sessionId}:`);
+    await this.bus.publish(SESSION_TOPIC, sessionId);
   }
 
   private async rejectRefresh(hash: string, now: Date): Promise<never> {
@@ -162,6 +189,7 @@ export class AuthService {
       .lean<SessionRecord>()
       .exec();
     if (replayed) {
+      await this.forgetSession(replayed._id.toHexString());
       throw new AuthException(
         AuthExceptionReason.REFRESH_TOKEN_REUSED,
         'This refresh token was already used; the session has been revoked',

@@ -1,7 +1,9 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { once } from 'node:events';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
+import { InvalidationBus } from '../cache/invalidation-bus';
 import { NamespacedPubSub } from './namespaced-pubsub';
 import { PUB_SUB } from './pubsub.token';
 
@@ -11,17 +13,18 @@ import { PUB_SUB } from './pubsub.token';
     {
       provide: PUB_SUB,
       inject: [AppConfig],
-      useFactory: (config: AppConfig): NamespacedPubSub => {
+      useFactory: async (config: AppConfig): Promise<NamespacedPubSub> => {
         const options = { maxRetriesPerRequest: null };
-        const redis = new RedisPubSub({
-          publisher: new Redis(config.REDIS_URL, options),
-          subscriber: new Redis(config.REDIS_URL, options),
-        });
-        return new NamespacedPubSub(redis, config.REDIS_PREFIX);
+        const publisher = new Redis(config.REDIS_URL, options);
+        const subscriber = new Redis(config.REDIS_URL, options);
+        // A SUBSCRIBE issued while the connection is still being made can be lost; start ready.
+        await Promise.all([publisher, subscriber].map((c) => (c.status === 'ready' ? undefined : once(c, 'ready'))));
+        return new NamespacedPubSub(new RedisPubSub({ publisher, subscriber }), config.REDIS_PREFIX);
       },
     },
+    InvalidationBus,
   ],
-  exports: [PUB_SUB],
+  exports: [PUB_SUB, InvalidationBus],
 })
 export class PubSubModule implements OnApplicationShutdown {
   constructor(@Inject(PUB_SUB) private readonly pubSub: NamespacedPubSub) {}
