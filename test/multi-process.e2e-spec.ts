@@ -122,6 +122,41 @@ describe('scale-out across API processes', () => {
     expect(loggedOut).toBe(true);
   });
 
+  it('serves a project changed on one process fresh from the other', async () => {
+    const owner = await registerUser(first.url);
+    const project = await createProject(first.url, owner.accessToken, 'Before');
+    const read = () =>
+      gql<{ project: { name: string } }>(
+        second.url,
+        'query ($id: ID!) { project(id: $id) { name } }',
+        { id: project.id },
+        owner.accessToken,
+      );
+    expect(ok(await read()).project.name).toBe('Before');
+    ok(
+      await gql(
+        first.url,
+        'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { id } }',
+        { input: { id: project.id, name: 'After' } },
+        owner.accessToken,
+      ),
+    );
+    await waitFor(
+      async () => (await read()).data?.project.name === 'After',
+      2_000,
+      'the rename to reach the second process',
+    );
+    ok(
+      await gql(
+        first.url,
+        'mutation ($input: DeleteProjectInput!) { deleteProject(input: $input) }',
+        { input: { id: project.id } },
+        owner.accessToken,
+      ),
+    );
+    await waitFor(async () => codeOf(await read()) === 'NOT_FOUND', 2_000, 'the deletion to reach the second process');
+  });
+
   it('shuts the second process down cleanly on SIGTERM', async () => {
     const { code, signal } = await second.stop();
     // Nest closes the app, then re-raises the signal so the exit status tells what ended it.

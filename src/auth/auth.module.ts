@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { AuthResolver } from './auth.resolver';
 import { AuthService } from './auth.service';
 import { HttpAuthenticator } from './http-authenticator';
+import { jwtKey } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
 import { SessionRecord, SessionSchema } from './session.schema';
 import { UserRecord, UserSchema } from './user.schema';
@@ -15,7 +16,7 @@ import { UserRecord, UserSchema } from './user.schema';
     PassportModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ secret: config.jwtSecret }),
+      useFactory: (config: AppConfig) => ({ secret: jwtKey(config.jwtSecret) as unknown as string }),
     }),
     MongooseModule.forFeature([
       { name: UserRecord.name, schema: UserSchema },

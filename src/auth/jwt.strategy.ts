@@ -4,6 +4,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { ContextUser } from '../common/context/request-context';
 import { AppConfig } from '../config/app-config';
 import { AuthService, type AccessTokenClaims } from './auth.service';
+import { jwtKey } from './jwt-key';
 
 /** passport-jwt strategy for `Authorization: Bearer <access token>` on HTTP requests. */
 @Injectable()
@@ -14,7 +15,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwtSecret,
+      secretOrKey: jwtKey(config.jwtSecret) as unknown as string,
       algorithms: ['HS256'],
       ignoreExpiration: false,
     });

@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Types, type Model } from 'mongoose';
 import { AccessService } from '../access/access.service';
 import { PermissionResolver } from '../access/permission-resolver.service';
+import { ExpiringCache } from '../common/cache/expiring-cache';
+import { InvalidationBus } from '../common/cache/invalidation-bus';
 import type { RequestContext } from '../common/context/request-context';
 import { EventBus } from '../common/events/event-bus';
 import type { Connection } from '../common/pagination/connection';
@@ -17,16 +19,31 @@ import { ProjectException, ProjectExceptionReason } from './project.exception';
 import { Project, ProjectRecord } from './project.schema';
 import { slugify } from './slug';
 
+const CACHE_TOPIC = 'project';
+const CACHE_ENTRIES = 10_000;
+const CACHE_MAX_AGE_MS = 30_000;
+
 const isDuplicate = (error: unknown): boolean => (error as { code?: number }).code === 11000;
 
+/**
+ * Projects are read on almost every request (every resource hangs from one), so each process
+ * keeps recent reads for up to 30 s; updates and deletions drop them everywhere at once.
+ */
 @Injectable()
-export class ProjectsService {
+export class ProjectsService implements OnModuleInit {
+  private readonly cache = new ExpiringCache<ProjectRecord>(CACHE_ENTRIES, CACHE_MAX_AGE_MS);
+
   constructor(
     @InjectModel(ProjectRecord.name) private readonly projects: Model<ProjectRecord>,
     private readonly access: AccessService,
     private readonly permissions: PermissionResolver,
     private readonly events: EventBus,
+    private readonly bus: InvalidationBus,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.bus.subscribe(CACHE_TOPIC, (id) => this.cache.invalidate(id));
+  }
 
   async create(ctx: RequestContext, input: CreateProjectInput): Promise<Project> {
     const user = ctx.requireUser();
@@ -57,8 +74,13 @@ export class ProjectsService {
   }
 
   async get(id: string): Promise<Project> {
-    const record = await this.projects.findById(id).lean<ProjectRecord>().exec();
+    const key = id.toLowerCase();
+    const cached = this.cache.get(key);
+    if (cached) return Project.from(cached);
+    const generation = this.cache.generation();
+    const record = await this.projects.findById(key).lean<ProjectRecord>().exec();
     if (!record) throw this.notFound();
+    this.cache.set(key, record, generation);
     return Project.from(record);
   }
 
@@ -83,6 +105,7 @@ export class ProjectsService {
       throw error;
     }
     if (!record) throw this.notFound();
+    await this.forget(record._id.toHexString());
     // Events carry the canonical id: subscribers listen on it, whatever case the caller wrote.
     await this.events.publish(new ProjectUpdatedEvent(record._id.toHexString(), ctx.actorId, record.name, record.slug));
     return Project.from(record);
@@ -94,8 +117,15 @@ export class ProjectsService {
       .lean<ProjectRecord>()
       .exec();
     if (!record) throw this.notFound();
+    await this.forget(record._id.toHexString());
     await this.events.publish(new ProjectDeletedEvent(record._id.toHexString(), ctx.actorId, record.name, record.slug));
     return true;
+  }
+
+  /** Drops a changed project from every process's cache before the change is answered. */
+  private async forget(id: string): Promise<void> {
+    this.cache.invalidate(id);
+    await this.bus.publish(CACHE_TOPIC, id);
   }
 
   private notFound(): ProjectException {
