@@ -2,7 +2,7 @@ import { codeOf, gql, ok, waitFor } from './support/graphql-client';
 import { startChildApi, type ChildApi } from './support/child-api';
 import { createProject, registerUser } from './support/factories';
 import { startTestApp, testEnv, type TestApp } from './support/test-app';
-import { modernClient, subscribeModern } from './support/ws-clients';
+import { firstWhileTriggering, modernClient, subscribeModern } from './support/ws-clients';
 
 interface EventData {
   projectEvents: { name: string; payload: Record<string, unknown> };
@@ -47,18 +47,19 @@ describe('scale-out across API processes', () => {
       { p: project.id },
     );
     try {
-      let event: EventData | undefined;
-      for (let attempt = 0; attempt < 40 && !event; attempt += 1) {
-        ok(
-          await gql(
-            first.url,
-            'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { id } }',
-            { input: { id: project.id, name: `From process one ${attempt}` } },
-            owner.accessToken,
+      const event = await firstWhileTriggering(
+        events,
+        async (attempt) =>
+          ok(
+            await gql(
+              first.url,
+              'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { id } }',
+              { input: { id: project.id, name: `From process one ${attempt}` } },
+              owner.accessToken,
+            ),
           ),
-        );
-        event = await events.next(250).catch(() => undefined);
-      }
+        40,
+      );
       expect(event?.projectEvents.name).toBe('project.updated');
       expect(String(event?.projectEvents.payload.name)).toMatch(/^From process one/);
     } finally {

@@ -1,7 +1,7 @@
 import { codeOf, gql, ok } from './support/graphql-client';
 import { createProject, registerUser, type TestUser } from './support/factories';
 import { startTestApp, type TestApp } from './support/test-app';
-import { LegacyClient, modernClient, subscribeModern } from './support/ws-clients';
+import { firstWhileTriggering, LegacyClient, modernClient, subscribeModern } from './support/ws-clients';
 import WebSocket from 'ws';
 
 const PROJECT_EVENTS = `subscription ($projectId: ID!) {
@@ -40,11 +40,7 @@ describe('GraphQL subscriptions over WebSocket', () => {
     const events = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id });
     try {
       // The subscription is registered asynchronously; keep renaming until the first event lands.
-      let event: EventData | undefined;
-      for (let attempt = 0; attempt < 20 && !event; attempt += 1) {
-        ok(await rename(`Live ${attempt}`));
-        event = await events.next(250).catch(() => undefined);
-      }
+      const event = await firstWhileTriggering(events, async (attempt) => ok(await rename(`Live ${attempt}`)), 20);
       expect(event?.projectEvents).toMatchObject({
         name: 'project.updated',
         projectId: project.id,
@@ -63,11 +59,7 @@ describe('GraphQL subscriptions over WebSocket', () => {
     const client = modernClient(api.wsUrl, owner.accessToken);
     const events = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id.toUpperCase() });
     try {
-      let event: EventData | undefined;
-      for (let attempt = 0; attempt < 20 && !event; attempt += 1) {
-        ok(await rename(`Upper ${attempt}`));
-        event = await events.next(250).catch(() => undefined);
-      }
+      const event = await firstWhileTriggering(events, async (attempt) => ok(await rename(`Upper ${attempt}`)), 20);
       expect(event?.projectEvents.projectId).toBe(project.id);
     } finally {
       events.close();
@@ -173,11 +165,7 @@ describe('GraphQL subscriptions over WebSocket', () => {
     const client = modernClient(api.wsUrl, member.accessToken);
     const events = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id });
     try {
-      let first: EventData | undefined;
-      for (let attempt = 0; attempt < 20 && !first; attempt += 1) {
-        ok(await rename(`Watched ${attempt}`));
-        first = await events.next(250).catch(() => undefined);
-      }
+      const first = await firstWhileTriggering(events, async (attempt) => ok(await rename(`Watched ${attempt}`)), 20);
       expect(first).toBeDefined();
       ok(
         await gql(

@@ -26,10 +26,14 @@ function ensureBuilt() {
   const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0;
   if (built >= newestMtime(path.join(ROOT, 'src'))) return;
   process.stderr.write('[global-setup] compiling src/ for the multi-process tests\n');
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
   fs.utimesSync(main, new Date(), new Date());
 }
 

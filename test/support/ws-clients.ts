@@ -122,3 +122,20 @@ export class LegacyClient {
     this.socket.close();
   }
 }
+
+/**
+ * Subscriptions register asynchronously, so a test cannot know when its first event would be
+ * seen: this repeats `trigger` until an item arrives (or `attempts` run out).
+ */
+export async function firstWhileTriggering<T>(
+  received: Received<T>,
+  trigger: (attempt: number) => Promise<unknown>,
+  attempts = 20,
+): Promise<T | undefined> {
+  for (let attempt = 0; attempt < attempts; attempt += 1) {
+    await trigger(attempt);
+    const item = await received.next(250).catch(() => undefined);
+    if (item) return item;
+  }
+  return undefined;
+}
