@@ -1,7 +1,13 @@
 import { codeOf, gql, ok } from './support/graphql-client';
 import { createProject, registerUser, type TestUser } from './support/factories';
 import { startTestApp, type TestApp } from './support/test-app';
-import { firstWhileTriggering, LegacyClient, modernClient, subscribeModern } from './support/ws-clients';
+import {
+  firstWhileTriggering,
+  LegacyClient,
+  modernClient,
+  runOverWebSocket,
+  subscribeModern,
+} from './support/ws-clients';
 import WebSocket from 'ws';
 
 const PROJECT_EVENTS = `subscription ($projectId: ID!) {
@@ -63,6 +69,78 @@ describe('GraphQL subscriptions over WebSocket', () => {
       expect(event?.projectEvents.projectId).toBe(project.id);
     } finally {
       events.close();
+      await client.dispose();
+    }
+  });
+
+  it('refuses a subscription sent over HTTP, where it would bypass the WebSocket path', async () => {
+    const res = await gql(api.url, PROJECT_EVENTS, { projectId: project.id }, owner.accessToken);
+    expect(codeOf(res)).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.extensions?.reason).toBe('SUBSCRIPTION_OVER_HTTP');
+  });
+
+  it('re-checks the session of a WebSocket on every operation, so a logout ends it', async () => {
+    const user = await registerUser(api.url);
+    const client = modernClient(api.wsUrl, user.accessToken, { lazy: false });
+    try {
+      const before = await runOverWebSocket(client, '{ me { id } }');
+      expect(before.data).toEqual({ me: { id: user.id } });
+      ok(await gql(api.url, 'mutation { logout }', {}, user.accessToken));
+      const after = await runOverWebSocket(client, '{ me { id } }');
+      expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('keeps concurrent operations on one WebSocket from borrowing each other’s permissions', async () => {
+    // The user may assign roles in project A (custom role) and owns project B.
+    const user = await registerUser(api.url);
+    const assigner = ok(
+      await gql<{ createRole: { id: string } }>(
+        api.url,
+        'mutation ($input: CreateRoleInput!) { createRole(input: $input) { id } }',
+        {
+          input: {
+            projectId: project.id,
+            name: `Assigner ${user.id.slice(-4)}`,
+            permissions: ['PROJECT_READ', 'ROLE_READ', 'ROLE_ASSIGN'],
+          },
+        },
+        owner.accessToken,
+      ),
+    ).createRole;
+    ok(
+      await gql(
+        api.url,
+        'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
+        { input: { projectId: project.id, userId: user.id, roleId: assigner.id } },
+        owner.accessToken,
+      ),
+    );
+    const own = await createProject(api.url, user.accessToken);
+    const client = modernClient(api.wsUrl, user.accessToken);
+    try {
+      const escalation = runOverWebSocket(
+        client,
+        'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
+        { input: { projectId: project.id, userId: user.id, roleId: 'owner' } },
+      );
+      const noise = Array.from({ length: 10 }, () =>
+        runOverWebSocket(client, 'query ($p: ID!) { roles(projectId: $p) { id } }', { p: own.id }),
+      );
+      const [result] = await Promise.all([escalation, ...noise]);
+      expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const check = ok(
+        await gql<{ checkPermission: { allowed: boolean } }>(
+          api.url,
+          'query ($p: ID!, $u: ID!) { checkPermission(projectId: $p, userId: $u, permission: PROJECT_DELETE) { allowed } }',
+          { p: project.id, u: user.id },
+          owner.accessToken,
+        ),
+      );
+      expect(check.checkPermission.allowed).toBe(false);
+    } finally {
       await client.dispose();
     }
   });

@@ -4,6 +4,7 @@ import { GqlExecutionContext } from '@nestjs/graphql';
 import type { Request } from 'express';
 import type { GraphQLResolveInfo } from 'graphql';
 import { AuditService } from '../audit/audit.service';
+import { AuthService } from '../auth/auth.service';
 import { HttpAuthenticator } from '../auth/http-authenticator';
 import type { GraphQLContext } from '../common/context/graphql-context';
 import { RequestContext } from '../common/context/request-context';
@@ -38,6 +39,7 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: HttpAuthenticator,
+    private readonly auth: AuthService,
     private readonly permissions: PermissionResolver,
     private readonly locator: ResourceLocator,
     private readonly audit: AuditService,
@@ -165,7 +167,12 @@ export class AccessGuard implements CanActivate {
     gql: GraphQLContext | undefined,
     lenient: boolean,
   ): Promise<RequestContext> {
-    if (gql?.ctx) return gql.ctx;
+    if (gql?.ctx) {
+      // A WebSocket authenticated once, possibly long ago: its token may have expired or its
+      // session been revoked since.
+      if (gql.ctx.user && !lenient) await this.auth.revalidate(gql.ctx.user);
+      return gql.ctx;
+    }
     const req = (gql?.req ?? context.switchToHttp().getRequest<ContextRequest>()) as ContextRequest;
     if (req.slipwayContext) return req.slipwayContext;
     let user;

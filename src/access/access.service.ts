@@ -55,7 +55,7 @@ export class AccessService {
     this.assertFuture(input.expiresAt);
     await this.assertUserExists(input.userId);
     const role = await this.catalog.get(input.projectId, input.roleId);
-    assertHoldsAll(ctx, role.permissions, `assign the role ${role.name}`);
+    assertHoldsAll(ctx, input.projectId, role.permissions, `assign the role ${role.name}`);
     // Re-assigning replaces the expiry: giving the last lasting owner an end date would leave the
     // project without an owner once it passes.
     if (role.id === BuiltInRole.OWNER && input.expiresAt) await this.assertAnotherOwner(input.projectId, input.userId);
@@ -98,7 +98,7 @@ export class AccessService {
 
   async removeRole(ctx: RequestContext, input: RemoveRoleInput): Promise<boolean> {
     const role = await this.catalog.get(input.projectId, input.roleId);
-    assertHoldsAll(ctx, role.permissions, `remove the role ${role.name}`);
+    assertHoldsAll(ctx, input.projectId, role.permissions, `remove the role ${role.name}`);
     const filter = { projectId: oid(input.projectId), userId: oid(input.userId), roleId: role.id };
     const existing = await this.assignments.findOne(filter).lean<RoleAssignmentRecord>().exec();
     if (!existing) {
@@ -122,7 +122,7 @@ export class AccessService {
   async grantPermission(ctx: RequestContext, input: GrantPermissionInput): Promise<PermissionGrant> {
     this.assertFuture(input.expiresAt);
     await this.assertUserExists(input.userId);
-    assertHoldsAll(ctx, [input.permission], `grant ${input.permission}`);
+    assertHoldsAll(ctx, input.projectId, [input.permission], `grant ${input.permission}`);
     const record = await this.grants
       .findOneAndUpdate(
         { projectId: oid(input.projectId), userId: oid(input.userId), permission: input.permission },
@@ -136,7 +136,7 @@ export class AccessService {
   }
 
   async revokePermission(ctx: RequestContext, input: RevokePermissionInput): Promise<boolean> {
-    assertHoldsAll(ctx, [input.permission], `revoke ${input.permission}`);
+    assertHoldsAll(ctx, input.projectId, [input.permission], `revoke ${input.permission}`);
     const result = await this.grants
       .deleteOne({ projectId: oid(input.projectId), userId: oid(input.userId), permission: input.permission })
       .exec();
@@ -173,8 +173,8 @@ export class AccessService {
     permission: Permission,
     userId?: string,
   ): Promise<PermissionCheck> {
-    const subject = userId ?? ctx.requireUser().id;
-    if (subject !== ctx.user?.id) await this.requireAccess(ctx, 'role:read', projectId);
+    const subject = (userId ?? ctx.requireUser().id).toLowerCase();
+    if (subject !== ctx.user?.id) await this.requireAccess(ctx, 'role:read', projectId.toLowerCase());
     const effective = await this.resolver.resolve(subject, projectId);
     return {
       userId: subject,

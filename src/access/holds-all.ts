@@ -6,8 +6,15 @@ import type { Permission } from './permissions';
  * Nobody hands out more than they hold: that is how a custom role with `role:assign` or
  * `role:update` is kept from minting owners.
  */
-export function assertHoldsAll(ctx: RequestContext, permissions: readonly Permission[], action: string): void {
-  const held = ctx.permissions ?? new Set<string>();
+export function assertHoldsAll(
+  ctx: RequestContext,
+  projectId: string,
+  permissions: readonly Permission[],
+  action: string,
+): void {
+  // The permissions in the context are those of the project the guard checked; they say nothing
+  // about any other project.
+  const held = ctx.projectId === projectId.toLowerCase() ? (ctx.permissions ?? new Set<string>()) : new Set<string>();
   const missing = permissions.filter((p) => !held.has(p));
   if (missing.length > 0) {
     const listed = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ', …' : '');

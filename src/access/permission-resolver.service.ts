@@ -44,7 +44,10 @@ export class PermissionResolver implements OnModuleInit {
     await this.bus.subscribe(INVALIDATION_TOPIC, (projectId) => this.cache.invalidate(`${projectId}:`));
   }
 
-  async resolve(userId: string, projectId: string): Promise<EffectivePermissions> {
+  async resolve(rawUserId: string, rawProjectId: string): Promise<EffectivePermissions> {
+    // Ids are hex; one spelling keeps cache keys and invalidations aligned.
+    const userId = rawUserId.toLowerCase();
+    const projectId = rawProjectId.toLowerCase();
     const key = `${projectId}:${userId}`;
     const cached = this.cache.get(key);
     if (cached) return cached;

@@ -74,7 +74,7 @@ export class RoleCatalog {
   }
 
   async create(ctx: RequestContext, input: CreateRoleInput): Promise<Role> {
-    assertHoldsAll(ctx, input.permissions, 'create a role with these permissions');
+    assertHoldsAll(ctx, input.projectId, input.permissions, 'create a role with these permissions');
     const name = input.name.trim();
     const nameKey = name.toLowerCase();
     if (isBuiltInRole(nameKey)) {
@@ -108,7 +108,7 @@ export class RoleCatalog {
   async updatePermissions(ctx: RequestContext, roleId: string, permissions: Permission[]): Promise<Role> {
     const record = await this.findCustom(roleId);
     const removed = record.permissions.filter((p) => !permissions.includes(p as Permission)) as Permission[];
-    assertHoldsAll(ctx, [...permissions, ...removed], 'change these permissions');
+    assertHoldsAll(ctx, record.projectId.toHexString(), [...permissions, ...removed], 'change these permissions');
     const updated = await this.roles
       .findOneAndUpdate(
         { _id: record._id },
@@ -127,7 +127,12 @@ export class RoleCatalog {
   /** Deletes a custom role; returns the users who held it, for the caller to announce. */
   async delete(ctx: RequestContext, roleId: string): Promise<{ projectId: string; roleId: string; userIds: string[] }> {
     const record = await this.findCustom(roleId);
-    assertHoldsAll(ctx, record.permissions as Permission[], 'delete a role with these permissions');
+    assertHoldsAll(
+      ctx,
+      record.projectId.toHexString(),
+      record.permissions as Permission[],
+      'delete a role with these permissions',
+    );
     // Assignments store the canonical (lower-case) id; matching the caller's spelling would miss
     // them when it is upper-case hex, leaving holders attached to a role that no longer exists.
     const canonicalId = record._id.toHexString();

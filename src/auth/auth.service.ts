@@ -148,7 +148,23 @@ export class AuthService implements OnModuleInit {
         expired ? 'The access token has expired' : 'The access token is not valid',
       );
     }
-    return this.validateClaims(claims);
+    const user = await this.validateClaims(claims);
+    const exp = (claims as AccessTokenClaims & { exp?: number }).exp;
+    return exp ? { ...user, tokenExpiresAt: exp * 1000 } : user;
+  }
+
+  /**
+   * Re-checks a user authenticated earlier on a long-lived connection: the token must not have
+   * expired since, and its session must still be live (revocation reaches every process).
+   */
+  async revalidate(user: ContextUser): Promise<void> {
+    if (user.tokenExpiresAt !== undefined && user.tokenExpiresAt <= Date.now()) {
+      throw new AuthException(
+        AuthExceptionReason.TOKEN_EXPIRED,
+        'The access token has expired; reconnect with a new one',
+      );
+    }
+    await this.validateClaims({ sub: user.id, sid: user.sessionId, email: user.email, typ: 'access' });
   }
 
   async validateClaims(claims: AccessTokenClaims): Promise<ContextUser> {

@@ -1,10 +1,31 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../common/errors/error-code';
 import type { Request, Response } from 'express';
 import type { GraphQLContext } from '../common/context/graphql-context';
 import { depthLimitRule } from '../common/graphql/depth-limit.rule';
 import { formatGraphQLError } from '../common/graphql/format-error';
 import type { AppConfig } from '../config/app-config';
 import { GRAPHQL_PATH } from './subscription-server';
+
+/**
+ * Over HTTP Apollo would run a subscription document with plain `execute`, which calls the
+ * field's `resolve` without its guarded `subscribe`; subscriptions belong on the WebSocket.
+ */
+const subscriptionsOverWebSocketOnly = {
+  requestDidStart: async () => ({
+    didResolveOperation: async ({ operation }: { operation?: { operation: string } }) => {
+      if (operation?.operation === 'subscription') {
+        throw new GraphQLError(
+          'Subscriptions are served over WebSocket at /graphql (graphql-transport-ws or graphql-ws)',
+          {
+            extensions: { code: ErrorCode.BAD_USER_INPUT, reason: 'SUBSCRIPTION_OVER_HTTP', http: { status: 400 } },
+          },
+        );
+      }
+    },
+  }),
+};
 
 /** Apollo settings. Subscriptions and the IDE are served by Slipway itself, not by the driver. */
 export function graphqlOptions(config: AppConfig): Omit<ApolloDriverConfig, 'driver'> {
@@ -22,5 +43,6 @@ export function graphqlOptions(config: AppConfig): Omit<ApolloDriverConfig, 'dri
     buildSchemaOptions: { dateScalarMode: 'isoDate', numberScalarMode: 'float' },
     context: ({ req, res }: { req: Request; res: Response }): GraphQLContext => ({ req, res, transport: 'http' }),
     formatError: (formatted, error) => formatGraphQLError(formatted, error, development),
+    plugins: [subscriptionsOverWebSocketOnly],
   };
 }

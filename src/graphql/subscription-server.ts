@@ -90,7 +90,8 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
         execute,
         subscribe,
         validate: (s, document) => validate(s, document, rules),
-        context: (c) => c.extra.context!,
+        // A context of its own per operation: see RequestContext.fork.
+        context: (c) => ({ ...c.extra.context!, ctx: c.extra.context!.ctx!.fork() }),
         onConnect: async (c) => {
           try {
             c.extra.context = await this.connectionContext(c.connectionParams, c.extra.request);
@@ -129,6 +130,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
         },
         onOperation: (_message: unknown, params: Record<string, unknown>) => ({
           ...params,
+          context: { ...(params.context as GraphQLContext), ctx: (params.context as GraphQLContext).ctx?.fork() },
           formatResponse: (value: ExecutionResult) => formatResult(value),
           formatError: (e: GraphQLError) => formatGraphQLError(e.toJSON?.() ?? { message: e.message }, e, development),
         }),

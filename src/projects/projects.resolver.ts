@@ -3,6 +3,7 @@ import { Args, Context, Mutation, Query, Resolver, Subscription } from '@nestjs/
 import { withFilter, type PubSubEngine } from 'graphql-subscriptions';
 import { Authenticated, RequirePermission } from '../access/access.decorators';
 import { PermissionResolver } from '../access/permission-resolver.service';
+import { AuthService } from '../auth/auth.service';
 import { Ctx } from '../common/context/ctx.decorator';
 import type { GraphQLContext } from '../common/context/graphql-context';
 import type { RequestContext } from '../common/context/request-context';
@@ -30,6 +31,7 @@ export class ProjectsResolver {
   constructor(
     private readonly service: ProjectsService,
     private readonly permissions: PermissionResolver,
+    private readonly auth: AuthService,
     @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
   ) {}
 
@@ -80,8 +82,12 @@ export class ProjectsResolver {
     const stillAllowed = async (): Promise<boolean> => {
       if (!userId) return false;
       if (Date.now() - checkedAt > RECHECK_AFTER_MS) {
+        const stillSignedIn = await this.auth
+          .revalidate(ctx!.user!)
+          .then(() => true)
+          .catch(() => false);
         const effective = await this.permissions.resolve(userId, projectId);
-        allowed = effective.permissions.has('project:read');
+        allowed = stillSignedIn && effective.permissions.has('project:read');
         checkedAt = Date.now();
       }
       return allowed;

@@ -8,11 +8,12 @@ export interface Received<T> {
 }
 
 /** A graphql-ws (`graphql-transport-ws`) client on the real WebSocket endpoint. */
-export function modernClient(wsUrl: string, token?: string): Client {
+export function modernClient(wsUrl: string, token?: string, options: { lazy?: boolean } = {}): Client {
   return createClient({
     url: wsUrl,
     webSocketImpl: WebSocket,
-    lazy: true,
+    // A lazy client reconnects for each operation; a non-lazy one keeps one socket open.
+    lazy: options.lazy ?? true,
     retryAttempts: 0,
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
   });
@@ -138,4 +139,25 @@ export async function firstWhileTriggering<T>(
     if (item) return item;
   }
   return undefined;
+}
+
+/** Runs one query or mutation over a graphql-ws connection and resolves with its result. */
+export function runOverWebSocket(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+  return new Promise((resolve, reject) => {
+    let result: { data?: any; errors?: any[] } | undefined;
+    client.subscribe(
+      { query, variables },
+      {
+        next: (value) => {
+          result = value as typeof result;
+        },
+        error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
+        complete: () => resolve(result ?? {}),
+      },
+    );
+  });
 }

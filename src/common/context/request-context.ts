@@ -4,6 +4,8 @@ export interface ContextUser {
   id: string;
   email: string;
   sessionId: string;
+  /** When the access token that authenticated a long-lived connection expires (ms since epoch). */
+  tokenExpiresAt?: number;
 }
 
 export interface ContextToken {
@@ -29,6 +31,14 @@ export class RequestContext {
     requestId?: string,
   ) {
     this.requestId = requestId ?? randomUUID();
+  }
+
+  /**
+   * The same caller for another operation. Operations on one WebSocket run concurrently, and the
+   * guard writes the project and its permissions into the context, so each needs its own.
+   */
+  fork(): RequestContext {
+    return new RequestContext(this.user, this.ip, this.userAgent, this.token);
   }
 
   static anonymous(ip?: string, userAgent?: string): RequestContext {
