@@ -106,6 +106,15 @@ export class AccessService {
     }
     if (role.id === BuiltInRole.OWNER) await this.assertAnotherOwner(input.projectId, input.userId);
     await this.assignments.deleteOne({ _id: existing._id }).exec();
+    if (role.id === BuiltInRole.OWNER && (await this.permanentOwners(existing.projectId)) === 0) {
+      // Two owners removing each other at once both passed the check above; without
+      // multi-document transactions the loser puts its row back.
+      await this.assignments.create(existing);
+      throw new AccessException(
+        AccessExceptionReason.LAST_OWNER,
+        'A project must keep at least one owner whose access does not expire',
+      );
+    }
     await this.resolver.invalidate(existing.projectId.toHexString());
     await this.events.publish(
       new RoleRemovedEvent(
@@ -247,6 +256,10 @@ export class AccessService {
    * A project keeps at least one owner whose access does not end: an owner with an expiry does not
    * count, or the project would be left without one when it passes.
    */
+  private permanentOwners(projectId: Types.ObjectId): Promise<number> {
+    return this.assignments.countDocuments({ projectId, roleId: BuiltInRole.OWNER, expiresAt: null }).exec();
+  }
+
   private async assertAnotherOwner(projectId: string, leavingUserId: string): Promise<void> {
     const others = await this.assignments
       .countDocuments({

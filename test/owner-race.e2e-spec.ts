@@ -1,0 +1,55 @@
+import { createProject, registerUser } from './support/factories';
+import { codeOf, gql, ok } from './support/graphql-client';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/** Without multi-document transactions, the last-owner rule must still hold under races. */
+describe('last owner under concurrent removals', () => {
+  let api: TestApp;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('never leaves a project without a permanent owner when two owners remove each other at once', async () => {
+    const x = await registerUser(api.url);
+    const y = await registerUser(api.url);
+    for (let round = 0; round < 5; round += 1) {
+      const project = await createProject(api.url, x.accessToken);
+      ok(
+        await gql(
+          api.url,
+          'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
+          { input: { projectId: project.id, userId: y.id, roleId: 'owner' } },
+          x.accessToken,
+        ),
+      );
+      const remove = (actor: string, target: string) =>
+        gql(
+          api.url,
+          'mutation ($input: RemoveRoleInput!) { removeRole(input: $input) }',
+          { input: { projectId: project.id, userId: target, roleId: 'owner' } },
+          actor,
+        );
+      const results = await Promise.all([remove(x.accessToken, y.id), remove(y.accessToken, x.id)]);
+      const succeeded = results.filter((r) => r.data?.removeRole === true).length;
+      expect(succeeded).toBeLessThanOrEqual(1);
+      for (const r of results.filter((res) => res.errors)) expect(['CONFLICT', 'FORBIDDEN']).toContain(codeOf(r));
+      const owners = await Promise.all(
+        [x, y].map(async (u) => {
+          const res = await gql<{ checkPermission: { allowed: boolean } }>(
+            api.url,
+            'query ($p: ID!) { checkPermission(projectId: $p, permission: PROJECT_DELETE) { allowed } }',
+            { p: project.id },
+            u.accessToken,
+          );
+          return res.data?.checkPermission.allowed === true;
+        }),
+      );
+      expect(owners.filter(Boolean).length).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
