@@ -52,6 +52,20 @@ export class AuthService implements OnModuleInit {
 
   async register(ctx: RequestContext, input: RegisterInput): Promise<AuthPayload> {
     const email = input.email.trim().toLowerCase();
+    const allowance = await this.rateLimiter.hit(
+      `register:ip:${ctx.ip ?? 'unknown'}`,
+      this.config.REGISTRATIONS_PER_HOUR_PER_IP,
+      3600,
+    );
+    if (!allowance.allowed) {
+      throw new AuthException(
+        AuthExceptionReason.TOO_MANY_ATTEMPTS,
+        'Too many sign-ups from this address; try again later',
+        {
+          retryAfterSeconds: allowance.retryAfterSeconds,
+        },
+      );
+    }
     if (await this.users.exists({ email })) {
       throw new AuthException(AuthExceptionReason.EMAIL_TAKEN, 'An account with this email already exists');
     }

@@ -110,6 +110,13 @@ export class AppConfig {
   @Max(1000)
   LOGIN_ATTEMPTS_PER_MINUTE = 10;
 
+  /** Accounts one IP address may create per hour; sign-up also tells whether an email is taken. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  REGISTRATIONS_PER_HOUR_PER_IP = 30;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 

@@ -45,6 +45,8 @@ export function testEnv(overrides: Record<string, string> = {}, label = ''): Rec
     LOG_LEVEL: 'error',
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
     SHUTDOWN_GRACE_SECONDS: '5',
+    // Test files sign up many users from one address.
+    REGISTRATIONS_PER_HOUR_PER_IP: '100000',
     ...overrides,
   };
 }
