@@ -3,7 +3,7 @@ import type { DomainEvent } from '../src/common/events/domain-event';
 import { createProject, registerUser } from './support/factories';
 import { gql, ok, waitFor } from './support/graphql-client';
 import { startTestApp, type TestApp } from './support/test-app';
-import { modernClient, subscribeModern } from './support/ws-clients';
+import { firstWhileTriggering, modernClient, subscribeModern } from './support/ws-clients';
 
 /** Domain events: in-process listeners see every one; project events also reach subscribers. */
 describe('domain events', () => {
@@ -34,7 +34,7 @@ describe('domain events', () => {
     const live: string[] = [];
     try {
       // Wait until the stream is live, using renames as probes.
-      for (let attempt = 0; attempt < 20 && live.length === 0; attempt += 1) {
+      const probe = await firstWhileTriggering(stream, async (attempt) =>
         ok(
           await gql(
             api.url,
@@ -42,10 +42,9 @@ describe('domain events', () => {
             { input: { id: project.id, name: `Probe ${attempt}` } },
             owner.accessToken,
           ),
-        );
-        const e = await stream.next(250).catch(() => undefined);
-        if (e) live.push(e.projectEvents.name);
-      }
+        ),
+      );
+      if (probe) live.push(probe.projectEvents.name);
       ok(
         await gql(
           api.url,

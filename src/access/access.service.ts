@@ -4,6 +4,7 @@ import { Types, type Model } from 'mongoose';
 import { UserRecord } from '../auth/user.schema';
 import { CommonException, CommonExceptionReason } from '../common/errors/app.exception';
 import type { RequestContext } from '../common/context/request-context';
+import { oid } from '../common/mongo/object-id';
 import { EventBus } from '../common/events/event-bus';
 import type { Connection } from '../common/pagination/connection';
 import { paginate } from '../common/pagination/paginate';
@@ -25,8 +26,6 @@ import { activeAt, PermissionResolver } from './permission-resolver.service';
 import { BuiltInRole, type Permission } from './permissions';
 import { RoleAssignmentRecord } from './role-assignment.schema';
 import { RoleCatalog } from './role-catalog.service';
-
-const oid = (id: string): Types.ObjectId => new Types.ObjectId(id);
 
 /** Role assignments, direct grants and the checks built on them. */
 @Injectable()

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Types, type Model } from 'mongoose';
 import type { RequestContext } from '../common/context/request-context';
+import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
+import { oid } from '../common/mongo/object-id';
 import { AccessException, AccessExceptionReason } from './access.exception';
 import type { CreateRoleInput } from './dto/create-role.input';
 import { assertHoldsAll } from './holds-all';
@@ -19,8 +21,6 @@ import { RoleRecord } from './role.schema';
 
 /** Custom roles are capped per project so that `roles` can stay a plain list. */
 export const MAX_CUSTOM_ROLES = 100;
-
-const oid = (id: string): Types.ObjectId => new Types.ObjectId(id);
 
 /** The built-in roles and a project's custom roles. */
 @Injectable()
@@ -98,7 +98,7 @@ export class RoleCatalog {
       });
       return this.toRole(record.toObject(), 0);
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) {
+      if (isDuplicateKeyError(error)) {
         throw new AccessException(AccessExceptionReason.ROLE_NAME_TAKEN, `A role named "${name}" already exists`);
       }
       throw error;

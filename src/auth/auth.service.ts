@@ -8,6 +8,7 @@ import type { ContextUser, RequestContext } from '../common/context/request-cont
 import { hashPassword, randomToken, sha256, verifyPassword } from '../common/crypto/hashing';
 import { ExpiringCache } from '../common/cache/expiring-cache';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
+import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
 import { RateLimiter } from '../common/redis/rate-limiter';
 import { AppConfig } from '../config/app-config';
 import { AuthException, AuthExceptionReason } from './auth.exception';
@@ -74,7 +75,7 @@ export class AuthService implements OnModuleInit {
     try {
       user = (await this.users.create({ email, name: input.name.trim(), passwordHash })).toObject();
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) {
+      if (isDuplicateKeyError(error)) {
         throw new AuthException(AuthExceptionReason.EMAIL_TAKEN, 'An account with this email already exists');
       }
       throw error;

@@ -6,6 +6,7 @@ import { PermissionResolver } from '../access/permission-resolver.service';
 import { ExpiringCache } from '../common/cache/expiring-cache';
 import { InvalidationBus } from '../common/cache/invalidation-bus';
 import type { RequestContext } from '../common/context/request-context';
+import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
 import { EventBus } from '../common/events/event-bus';
 import type { Connection } from '../common/pagination/connection';
 import type { PageArgs } from '../common/pagination/page-args';
@@ -22,8 +23,6 @@ import { slugify } from './slug';
 const CACHE_TOPIC = 'project';
 const CACHE_ENTRIES = 10_000;
 const CACHE_MAX_AGE_MS = 30_000;
-
-const isDuplicate = (error: unknown): boolean => (error as { code?: number }).code === 11000;
 
 /**
  * Projects are read on almost every request (every resource hangs from one), so each process
@@ -59,7 +58,7 @@ export class ProjectsService implements OnModuleInit {
         })
       ).toObject();
     } catch (error) {
-      if (isDuplicate(error)) throw this.slugTaken(slug);
+      if (isDuplicateKeyError(error)) throw this.slugTaken(slug);
       throw error;
     }
     await this.access.assignOwner(ctx, record._id.toHexString());
@@ -101,7 +100,7 @@ export class ProjectsService implements OnModuleInit {
         .lean<ProjectRecord>()
         .exec();
     } catch (error) {
-      if (isDuplicate(error)) throw this.slugTaken(input.slug ?? '');
+      if (isDuplicateKeyError(error)) throw this.slugTaken(input.slug ?? '');
       throw error;
     }
     if (!record) throw this.notFound();

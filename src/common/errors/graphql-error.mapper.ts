@@ -5,6 +5,7 @@ import { AccessException, AccessExceptionReason } from '../../access/access.exce
 import { AuthException, AuthExceptionReason } from '../../auth/auth.exception';
 import { ProjectException, ProjectExceptionReason } from '../../projects/project.exception';
 import { AppException, CommonException, CommonExceptionReason } from './app.exception';
+import { isDuplicateKeyError } from '../mongo/mongo-errors';
 import { ErrorCode } from './error-code';
 
 function commonCode(reason: CommonExceptionReason): ErrorCode {
@@ -93,11 +94,6 @@ interface MongoLikeError {
   code?: number;
 }
 
-function isMongoDuplicateKey(error: unknown): boolean {
-  const e = error as MongoLikeError;
-  return typeof e === 'object' && e !== null && e.code === 11000;
-}
-
 function isMongooseCastError(error: unknown): boolean {
   const e = error as MongoLikeError;
   return typeof e === 'object' && e !== null && (e.name === 'CastError' || e.name === 'BSONError');
@@ -146,7 +142,7 @@ export function mapError(formatted: GraphQLFormattedError, raw: unknown): Mapped
       unexpected: code === ErrorCode.INTERNAL_SERVER_ERROR,
     };
   }
-  if (isMongoDuplicateKey(error)) {
+  if (isDuplicateKeyError(error)) {
     return {
       code: ErrorCode.CONFLICT,
       message: 'A record with the same unique value already exists',
