@@ -1,4 +1,5 @@
-import { AppException } from '../common/errors/app.exception';
+import { AppException, type ReasonCodes } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-code';
 
 export enum AccessExceptionReason {
   ROLE_NOT_FOUND = 'ROLE_NOT_FOUND',
@@ -13,6 +14,20 @@ export enum AccessExceptionReason {
   PERMISSION_DENIED = 'PERMISSION_DENIED',
 }
 
+const CODES: ReasonCodes<AccessExceptionReason> = {
+  [AccessExceptionReason.ROLE_NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [AccessExceptionReason.USER_NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [AccessExceptionReason.ASSIGNMENT_NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [AccessExceptionReason.GRANT_NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [AccessExceptionReason.ROLE_NAME_TAKEN]: ErrorCode.CONFLICT,
+  [AccessExceptionReason.LAST_OWNER]: ErrorCode.CONFLICT,
+  [AccessExceptionReason.UNKNOWN_PERMISSION]: ErrorCode.BAD_USER_INPUT,
+  [AccessExceptionReason.EXPIRY_IN_PAST]: ErrorCode.BAD_USER_INPUT,
+  [AccessExceptionReason.BUILT_IN_ROLE_READ_ONLY]: ErrorCode.FORBIDDEN,
+  [AccessExceptionReason.PERMISSION_DENIED]: ErrorCode.FORBIDDEN,
+};
+
 export class AccessException extends AppException<AccessExceptionReason> {
   readonly feature = 'access';
+  protected readonly codes = CODES;
 }

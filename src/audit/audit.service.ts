@@ -4,7 +4,6 @@ import { Types, type Model } from 'mongoose';
 import type { RequestContext } from '../common/context/request-context';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-code';
-import { publicCodeOf } from '../common/errors/graphql-error.mapper';
 import type { Connection } from '../common/pagination/connection';
 import { paginate } from '../common/pagination/paginate';
 import { AuditLogRecord, AuditOutcome } from './audit-log.schema';
@@ -53,11 +52,7 @@ export class AuditService implements OnApplicationShutdown {
     const { ctx } = entry;
     const error = entry.error;
     const code =
-      error === undefined
-        ? null
-        : error instanceof AppException
-          ? publicCodeOf(error)
-          : ErrorCode.INTERNAL_SERVER_ERROR;
+      error === undefined ? null : error instanceof AppException ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
     if (this.buffer.length >= MAX_BUFFERED) {
       this.logger.warn('Audit buffer full; dropping the oldest entry');
       this.buffer.shift();

@@ -1,4 +1,5 @@
-import { AppException } from '../common/errors/app.exception';
+import { AppException, type ReasonCodes } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-code';
 
 export enum AuthExceptionReason {
   EMAIL_TAKEN = 'EMAIL_TAKEN',
@@ -10,6 +11,17 @@ export enum AuthExceptionReason {
   TOO_MANY_ATTEMPTS = 'TOO_MANY_ATTEMPTS',
 }
 
+const CODES: ReasonCodes<AuthExceptionReason> = {
+  [AuthExceptionReason.EMAIL_TAKEN]: ErrorCode.CONFLICT,
+  [AuthExceptionReason.INVALID_CREDENTIALS]: ErrorCode.UNAUTHENTICATED,
+  [AuthExceptionReason.INVALID_TOKEN]: ErrorCode.UNAUTHENTICATED,
+  [AuthExceptionReason.TOKEN_EXPIRED]: ErrorCode.UNAUTHENTICATED,
+  [AuthExceptionReason.REFRESH_TOKEN_REUSED]: ErrorCode.UNAUTHENTICATED,
+  [AuthExceptionReason.SESSION_REVOKED]: ErrorCode.UNAUTHENTICATED,
+  [AuthExceptionReason.TOO_MANY_ATTEMPTS]: ErrorCode.RATE_LIMITED,
+};
+
 export class AuthException extends AppException<AuthExceptionReason> {
   readonly feature = 'auth';
+  protected readonly codes = CODES;
 }

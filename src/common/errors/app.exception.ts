@@ -1,12 +1,17 @@
-import type { ErrorCode } from './error-code';
+import { ErrorCode } from './error-code';
+
+/** A feature's map from each of its reasons to the public code clients see; a missing reason does not compile. */
+export type ReasonCodes<Reason extends string> = Readonly<Record<Reason, ErrorCode>>;
 
 /**
- * Base of every feature exception. `reason` is the feature's own, more specific code
- * (for example `PROJECT_SLUG_TAKEN`); the public `code` is derived from it in one place,
- * `graphql-error.mapper.ts`.
+ * Base of every feature exception. `reason` is the feature's own, more specific code (for example
+ * `PROJECT_SLUG_TAKEN`); the feature's exception class maps it to the public `code` through its
+ * own exhaustive {@link ReasonCodes}, so nothing shared needs to know the feature.
  */
 export abstract class AppException<Reason extends string = string> extends Error {
   abstract readonly feature: string;
+  protected abstract readonly codes: ReasonCodes<Reason>;
+
   constructor(
     readonly reason: Reason,
     message: string,
@@ -14,6 +19,11 @@ export abstract class AppException<Reason extends string = string> extends Error
   ) {
     super(message);
     this.name = new.target.name;
+  }
+
+  /** The stable `extensions.code` of this error. */
+  get code(): ErrorCode {
+    return this.codes[this.reason] ?? ErrorCode.INTERNAL_SERVER_ERROR;
   }
 }
 
@@ -29,8 +39,18 @@ export enum CommonExceptionReason {
   QUERY_TOO_DEEP = 'QUERY_TOO_DEEP',
 }
 
+const COMMON_CODES: ReasonCodes<CommonExceptionReason> = {
+  [CommonExceptionReason.INVALID_INPUT]: ErrorCode.BAD_USER_INPUT,
+  [CommonExceptionReason.INVALID_ID]: ErrorCode.BAD_USER_INPUT,
+  [CommonExceptionReason.INVALID_CURSOR]: ErrorCode.BAD_USER_INPUT,
+  [CommonExceptionReason.QUERY_TOO_DEEP]: ErrorCode.BAD_USER_INPUT,
+  [CommonExceptionReason.UNAUTHENTICATED]: ErrorCode.UNAUTHENTICATED,
+  [CommonExceptionReason.FORBIDDEN]: ErrorCode.FORBIDDEN,
+  [CommonExceptionReason.NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [CommonExceptionReason.RATE_LIMITED]: ErrorCode.RATE_LIMITED,
+};
+
 export class CommonException extends AppException<CommonExceptionReason> {
   readonly feature = 'common';
+  protected readonly codes = COMMON_CODES;
 }
-
-export type PublicErrorCode = `${ErrorCode}`;

@@ -1,82 +1,9 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { GraphQLFormattedError } from 'graphql';
-import { AccessException, AccessExceptionReason } from '../../access/access.exception';
-import { AuthException, AuthExceptionReason } from '../../auth/auth.exception';
-import { ProjectException, ProjectExceptionReason } from '../../projects/project.exception';
-import { AppException, CommonException, CommonExceptionReason } from './app.exception';
+import { AppException } from './app.exception';
 import { isDuplicateKeyError } from '../mongo/mongo-errors';
 import { ErrorCode } from './error-code';
-
-function commonCode(reason: CommonExceptionReason): ErrorCode {
-  switch (reason) {
-    case CommonExceptionReason.INVALID_INPUT:
-    case CommonExceptionReason.INVALID_ID:
-    case CommonExceptionReason.INVALID_CURSOR:
-    case CommonExceptionReason.QUERY_TOO_DEEP:
-      return ErrorCode.BAD_USER_INPUT;
-    case CommonExceptionReason.UNAUTHENTICATED:
-      return ErrorCode.UNAUTHENTICATED;
-    case CommonExceptionReason.FORBIDDEN:
-      return ErrorCode.FORBIDDEN;
-    case CommonExceptionReason.NOT_FOUND:
-      return ErrorCode.NOT_FOUND;
-    case CommonExceptionReason.RATE_LIMITED:
-      return ErrorCode.RATE_LIMITED;
-  }
-}
-
-function authCode(reason: AuthExceptionReason): ErrorCode {
-  switch (reason) {
-    case AuthExceptionReason.EMAIL_TAKEN:
-      return ErrorCode.CONFLICT;
-    case AuthExceptionReason.INVALID_CREDENTIALS:
-    case AuthExceptionReason.INVALID_TOKEN:
-    case AuthExceptionReason.TOKEN_EXPIRED:
-    case AuthExceptionReason.REFRESH_TOKEN_REUSED:
-    case AuthExceptionReason.SESSION_REVOKED:
-      return ErrorCode.UNAUTHENTICATED;
-    case AuthExceptionReason.TOO_MANY_ATTEMPTS:
-      return ErrorCode.RATE_LIMITED;
-  }
-}
-
-function projectCode(reason: ProjectExceptionReason): ErrorCode {
-  switch (reason) {
-    case ProjectExceptionReason.PROJECT_NOT_FOUND:
-      return ErrorCode.NOT_FOUND;
-    case ProjectExceptionReason.PROJECT_SLUG_TAKEN:
-      return ErrorCode.CONFLICT;
-  }
-}
-
-function accessCode(reason: AccessExceptionReason): ErrorCode {
-  switch (reason) {
-    case AccessExceptionReason.ROLE_NOT_FOUND:
-    case AccessExceptionReason.USER_NOT_FOUND:
-    case AccessExceptionReason.ASSIGNMENT_NOT_FOUND:
-    case AccessExceptionReason.GRANT_NOT_FOUND:
-      return ErrorCode.NOT_FOUND;
-    case AccessExceptionReason.ROLE_NAME_TAKEN:
-    case AccessExceptionReason.LAST_OWNER:
-      return ErrorCode.CONFLICT;
-    case AccessExceptionReason.UNKNOWN_PERMISSION:
-    case AccessExceptionReason.EXPIRY_IN_PAST:
-      return ErrorCode.BAD_USER_INPUT;
-    case AccessExceptionReason.BUILT_IN_ROLE_READ_ONLY:
-    case AccessExceptionReason.PERMISSION_DENIED:
-      return ErrorCode.FORBIDDEN;
-  }
-}
-
-/** The public code of a feature exception. Adding a feature means adding a branch here. */
-export function publicCodeOf(error: AppException): ErrorCode {
-  if (error instanceof CommonException) return commonCode(error.reason);
-  if (error instanceof AuthException) return authCode(error.reason);
-  if (error instanceof ProjectException) return projectCode(error.reason);
-  if (error instanceof AccessException) return accessCode(error.reason);
-  return ErrorCode.INTERNAL_SERVER_ERROR;
-}
 
 /** Codes Apollo and graphql-js give to documents a client got wrong. */
 const CLIENT_DOCUMENT_CODES = new Set([
@@ -113,7 +40,7 @@ export function mapError(formatted: GraphQLFormattedError, raw: unknown): Mapped
   const error = unwrapResolverError(raw);
   if (error instanceof AppException) {
     return {
-      code: publicCodeOf(error),
+      code: error.code,
       message: error.message,
       reason: error.reason,
       details: error.details,
