@@ -1,6 +1,6 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
 import { IsDate, IsOptional } from 'class-validator';
-import { IsRoleId } from '../../common/validation/is-role-id';
+import { IsRoleId } from '../is-role-id';
 import { ProjectMemberInput } from './project-member.input';
 
 @InputType()

@@ -1,5 +1,5 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
-import { IsRoleId } from '../../common/validation/is-role-id';
+import { IsRoleId } from '../is-role-id';
 import { ProjectMemberInput } from './project-member.input';
 
 @InputType()

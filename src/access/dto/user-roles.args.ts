@@ -1,7 +1,7 @@
 import { ArgsType, Field, ID } from '@nestjs/graphql';
 import { IsOptional } from 'class-validator';
 import { IsObjectId } from '../../common/validation/is-object-id';
-import { PageArgs } from '../../common/pagination/page-args';
+import { PageArgs } from '../../common/pagination/page.args';
 
 @ArgsType()
 export class UserRolesArgs extends PageArgs {

@@ -1,6 +1,7 @@
+import { Transform } from 'class-transformer';
 import { ArgsType, Field, ID } from '@nestjs/graphql';
 import { IsDate, IsEnum, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { PageArgs } from '../../common/pagination/page-args';
+import { PageArgs } from '../../common/pagination/page.args';
 import { IsObjectId } from '../../common/validation/is-object-id';
 import { AuditOutcome } from '../audit-log.schema';
 
@@ -12,6 +13,8 @@ export class AuditLogsArgs extends PageArgs {
 
   @Field(() => ID, { nullable: true, description: 'A user id or `token:<id>`.' })
   @IsOptional()
+  // Actor ids are stored in their canonical lower-case spelling.
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))
   @Matches(/^(token:)?[0-9a-fA-F]{24}$/, { message: 'actorId must be a user id or token:<id>' })
   actorId?: string;
 

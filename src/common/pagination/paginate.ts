@@ -1,7 +1,8 @@
-import { isValidObjectId, Types, type QueryFilter, type Model } from 'mongoose';
+import type { Model, QueryFilter, Types } from 'mongoose';
+import { canonicalId, toObjectId } from '../mongo/object-id';
 import { CommonException, CommonExceptionReason } from '../errors/app.exception';
 import type { Connection } from './connection';
-import type { PageArgs } from './page-args';
+import type { PageArgs } from './page.args';
 
 const CURSOR_PREFIX = 'c1:';
 
@@ -11,11 +12,11 @@ export function encodeCursor(id: Types.ObjectId | string): string {
 
 export function decodeCursor(cursor: string): Types.ObjectId {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  const id = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : '';
-  if (!isValidObjectId(id) || !/^[0-9a-f]{24}$/i.test(id)) {
+  const id = canonicalId(decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : '');
+  if (!id) {
     throw new CommonException(CommonExceptionReason.INVALID_CURSOR, 'The `after` cursor is not one this API issued');
   }
-  return new Types.ObjectId(id);
+  return toObjectId(id);
 }
 
 /**
