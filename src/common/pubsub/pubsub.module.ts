@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
-import { InvalidationBus } from '../cache/invalidation-bus';
 import { NamespacedPubSub } from './namespaced-pubsub';
 import { PUB_SUB } from './pubsub.token';
 
@@ -22,9 +21,8 @@ import { PUB_SUB } from './pubsub.token';
         return new NamespacedPubSub(new RedisPubSub({ publisher, subscriber }), config.REDIS_PREFIX);
       },
     },
-    InvalidationBus,
   ],
-  exports: [PUB_SUB, InvalidationBus],
+  exports: [PUB_SUB],
 })
 export class PubSubModule implements OnApplicationShutdown {
   constructor(@Inject(PUB_SUB) private readonly pubSub: NamespacedPubSub) {}

@@ -1,0 +1,65 @@
+import { PubSub } from 'graphql-subscriptions';
+import { InvalidationBus } from './invalidation-bus';
+import { SharedCacheFactory } from './shared-cache.factory';
+
+/** Two factories on one in-process PubSub stand for two API processes on one Redis. */
+async function twoProcesses() {
+  const pubSub = new PubSub();
+  const [a, b] = [
+    new SharedCacheFactory(new InvalidationBus(pubSub)),
+    new SharedCacheFactory(new InvalidationBus(pubSub)),
+  ];
+  const options = { topic: 'things', maxEntries: 10, maxAgeMs: 60_000 };
+  const caches = { here: a.create<string>(options), there: b.create<string>(options) };
+  await Promise.all([a.onModuleInit(), b.onModuleInit()]);
+  return caches;
+}
+
+describe('SharedCache', () => {
+  it('loads once, then answers from memory', async () => {
+    const { here } = await twoProcesses();
+    const load = jest.fn(async () => ({ value: 'v1' }));
+
+    expect(await here.getOrLoad('p1:a', load)).toBe('v1');
+    expect(await here.getOrLoad('p1:a', load)).toBe('v1');
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not remember that something was not found', async () => {
+    const { here } = await twoProcesses();
+    const load = jest.fn(async () => null);
+
+    expect(await here.getOrLoad('p1:a', load)).toBeNull();
+    expect(await here.getOrLoad('p1:a', load)).toBeNull();
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  it('drops a group in every process when one forgets it', async () => {
+    const { here, there } = await twoProcesses();
+    await there.getOrLoad('p1:a', async () => ({ value: 'old' }));
+    await there.getOrLoad('p2:a', async () => ({ value: 'other' }));
+
+    await here.forget('p1:');
+
+    expect(there.get('p1:a')).toBeUndefined();
+    expect(there.get('p2:a')).toBe('other');
+  });
+
+  it('does not store a value read while the group was being forgotten', async () => {
+    const { here } = await twoProcesses();
+    const value = await here.getOrLoad('p1:a', async () => {
+      await here.forget('p1:');
+      return { value: 'read before the change' };
+    });
+
+    expect(value).toBe('read before the change');
+    expect(here.get('p1:a')).toBeUndefined();
+  });
+
+  it('keeps an entry no longer than it says it is valid', async () => {
+    const { here } = await twoProcesses();
+    await here.getOrLoad('p1:a', async () => ({ value: 'ended', validUntil: Date.now() - 1 }));
+
+    expect(here.get('p1:a')).toBeUndefined();
+  });
+});
