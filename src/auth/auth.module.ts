@@ -5,11 +5,14 @@ import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config';
 import { AuthResolver } from './auth.resolver';
 import { AuthService } from './auth.service';
-import { HttpAuthenticator } from './http-authenticator';
-import { jwtKey } from './jwt-key';
-import { JwtStrategy } from './jwt.strategy';
+import { AccessTokenVerifier } from './credentials/access-token.verifier';
+import { jwtKey } from './credentials/jwt-key';
+import { JwtStrategy } from './credentials/jwt.strategy';
+import { RequestAuthenticator } from './request-authenticator';
 import { SessionRecord, SessionSchema } from './session.schema';
+import { SessionsService } from './sessions.service';
 import { UserRecord, UserSchema } from './user.schema';
+import { UsersService } from './users.service';
 
 @Module({
   imports: [
@@ -23,7 +26,15 @@ import { UserRecord, UserSchema } from './user.schema';
       { name: SessionRecord.name, schema: SessionSchema },
     ]),
   ],
-  providers: [AuthService, AuthResolver, JwtStrategy, HttpAuthenticator],
-  exports: [AuthService, HttpAuthenticator, MongooseModule],
+  providers: [
+    AuthService,
+    UsersService,
+    SessionsService,
+    AuthResolver,
+    JwtStrategy,
+    AccessTokenVerifier,
+    RequestAuthenticator,
+  ],
+  exports: [RequestAuthenticator, UsersService],
 })
 export class AuthModule {}

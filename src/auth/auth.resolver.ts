@@ -3,11 +3,11 @@ import { Authenticated, Public } from '../access/access.decorators';
 import { Ctx } from '../common/context/ctx.decorator';
 import type { RequestContext } from '../common/context/request-context';
 import { AuthService } from './auth.service';
-import { AuthPayload } from './dto/auth-payload';
+import { AuthPayload } from './models/auth-payload.model';
 import { LoginInput } from './dto/login.input';
 import { RefreshTokenInput } from './dto/refresh-token.input';
 import { RegisterInput } from './dto/register.input';
-import { User } from './user.schema';
+import { User } from './models/user.model';
 
 @Resolver()
 export class AuthResolver {

@@ -1,4 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { ExpiresAtProp } from '../common/mongo/expiry';
 import { SchemaTypes, type HydratedDocument, type Types } from 'mongoose';
 
 /** How many superseded refresh tokens a session remembers, to recognise replays. */
@@ -21,7 +22,7 @@ export class SessionRecord {
   @Prop({ type: [String], default: [], index: true })
   previousTokenHashes!: string[];
 
-  @Prop({ required: true })
+  @ExpiresAtProp({ required: true })
   expiresAt!: Date;
 
   @Prop({ type: Date, default: null })

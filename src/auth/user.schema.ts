@@ -1,4 +1,3 @@
-import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import type { HydratedDocument, Types } from 'mongoose';
 
@@ -21,27 +20,3 @@ export class UserRecord {
 
 export type UserDocument = HydratedDocument<UserRecord>;
 export const UserSchema = SchemaFactory.createForClass(UserRecord);
-
-@ObjectType('User')
-export class User {
-  @Field(() => ID)
-  id!: string;
-
-  @Field()
-  email!: string;
-
-  @Field()
-  name!: string;
-
-  @Field()
-  createdAt!: Date;
-
-  static from(record: Pick<UserRecord, '_id' | 'email' | 'name' | 'createdAt'>): User {
-    return Object.assign(new User(), {
-      id: record._id.toHexString(),
-      email: record.email,
-      name: record.name,
-      createdAt: record.createdAt,
-    });
-  }
-}

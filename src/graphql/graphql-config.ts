@@ -1,7 +1,9 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../common/errors/error-code';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
+import type { RequestAuthenticator } from '../auth/request-authenticator';
+import type { AuthenticatedRequest } from '../common/context/authentication';
 import type { GraphQLContext } from '../common/context/graphql-context';
 import { depthLimitRule } from '../common/graphql/depth-limit.rule';
 import { formatGraphQLError } from '../common/graphql/format-error';
@@ -27,8 +29,14 @@ const subscriptionsOverWebSocketOnly = {
   }),
 };
 
-/** Apollo settings. Subscriptions and the IDE are served by Slipway itself, not by the driver. */
-export function graphqlOptions(config: AppConfig): Omit<ApolloDriverConfig, 'driver'> {
+/**
+ * Apollo settings. Subscriptions and the IDE are served by Slipway itself, not by the driver.
+ * Every HTTP request is authenticated once, before any resolver runs, into its GraphQL context.
+ */
+export function graphqlOptions(
+  config: AppConfig,
+  authenticator: RequestAuthenticator,
+): Omit<ApolloDriverConfig, 'driver'> {
   const development = config.NODE_ENV === 'development';
   return {
     path: GRAPHQL_PATH,
@@ -41,7 +49,12 @@ export function graphqlOptions(config: AppConfig): Omit<ApolloDriverConfig, 'dri
     includeStacktraceInErrorResponses: development,
     validationRules: [depthLimitRule(config.GRAPHQL_MAX_DEPTH)],
     buildSchemaOptions: { dateScalarMode: 'isoDate', numberScalarMode: 'float' },
-    context: ({ req, res }: { req: Request; res: Response }): GraphQLContext => ({ req, res, transport: 'http' }),
+    context: async ({ req, res }: { req: AuthenticatedRequest; res: Response }): Promise<GraphQLContext> => ({
+      req,
+      res,
+      transport: 'http',
+      ...(await authenticator.authenticateRequest(req)),
+    }),
     formatError: (formatted, error) => formatGraphQLError(formatted, error, development),
     plugins: [subscriptionsOverWebSocketOnly],
   };

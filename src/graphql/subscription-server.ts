@@ -8,9 +8,8 @@ import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { SubscriptionServer as LegacySubscriptionServer, GRAPHQL_WS } from 'subscriptions-transport-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AuthService } from '../auth/auth.service';
+import { RequestAuthenticator } from '../auth/request-authenticator';
 import type { GraphQLContext } from '../common/context/graphql-context';
-import { RequestContext } from '../common/context/request-context';
 import { depthLimitRule } from '../common/graphql/depth-limit.rule';
 import { formatGraphQLError } from '../common/graphql/format-error';
 import { AppConfig } from '../config/app-config';
@@ -18,28 +17,6 @@ import { AppConfig } from '../config/app-config';
 export const GRAPHQL_PATH = '/graphql';
 
 type ConnectionParams = Record<string, unknown> | undefined | null;
-
-/** Reads an access token from connection params: `{ authorization: 'Bearer …' }` or `{ authToken }`. */
-export function tokenFromConnectionParams(params: ConnectionParams): string | undefined {
-  if (!params || typeof params !== 'object') return undefined;
-  const headers = (params.headers ?? {}) as Record<string, unknown>;
-  const candidates = [
-    params.authorization,
-    params.Authorization,
-    headers.authorization,
-    headers.Authorization,
-    params.authToken,
-    params.token,
-  ];
-  for (const value of candidates) {
-    if (typeof value === 'string' && value.trim() !== '') return value.replace(/^Bearer\s+/i, '').trim();
-  }
-  return undefined;
-}
-
-function clientIp(req: IncomingMessage): string | undefined {
-  return req.socket.remoteAddress ?? undefined;
-}
 
 /**
  * Serves GraphQL subscriptions on the API's own HTTP server at /graphql, in both protocols:
@@ -59,7 +36,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly schemaHost: GraphQLSchemaHost,
-    private readonly auth: AuthService,
+    private readonly authenticator: RequestAuthenticator,
     private readonly config: AppConfig,
   ) {}
 
@@ -90,8 +67,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
         execute,
         subscribe,
         validate: (s, document) => validate(s, document, rules),
-        // A context of its own per operation: see RequestContext.fork.
-        context: (c) => ({ ...c.extra.context!, ctx: c.extra.context!.ctx!.fork() }),
+        context: (c) => this.operationContext(c.extra.context!),
         onConnect: async (c) => {
           try {
             c.extra.context = await this.connectionContext(c.connectionParams, c.extra.request);
@@ -128,9 +104,9 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
             throw new Error('Authentication failed: the access token is not valid or has expired');
           }
         },
-        onOperation: (_message: unknown, params: Record<string, unknown>) => ({
+        onOperation: async (_message: unknown, params: Record<string, unknown>) => ({
           ...params,
-          context: { ...(params.context as GraphQLContext), ctx: (params.context as GraphQLContext).ctx?.fork() },
+          context: await this.operationContext(params.context as GraphQLContext),
           formatResponse: (value: ExecutionResult) => formatResult(value),
           formatError: (e: GraphQLError) => formatGraphQLError(e.toJSON?.() ?? { message: e.message }, e, development),
         }),
@@ -174,10 +150,18 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
     this.logger.log('Subscription server closed');
   }
 
+  /** Connections authenticate once, from their connection params; a refused credential refuses the connection. */
   private async connectionContext(params: ConnectionParams, req: IncomingMessage): Promise<GraphQLContext> {
-    const token = tokenFromConnectionParams(params);
-    const user = token ? await this.auth.authenticateAccessToken(token) : undefined;
-    const ctx = new RequestContext(user, clientIp(req), req.headers['user-agent']);
-    return { ctx, transport: 'ws' };
+    return { ctx: await this.authenticator.authenticateConnection(params, req), transport: 'ws' };
+  }
+
+  /**
+   * Each operation gets a context of its own, and its caller is re-checked: the connection may
+   * have outlived the credential's expiry or its session.
+   */
+  private async operationContext(connection: GraphQLContext): Promise<GraphQLContext> {
+    const ctx = connection.ctx.forOperation();
+    const failure = await this.authenticator.revalidate(ctx);
+    return { transport: 'ws', ctx, ...(failure ? { failure } : {}) };
   }
 }

@@ -1,16 +1,15 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
+import type { AuthenticatedRequest } from './authentication';
 import type { GraphQLContext } from './graphql-context';
 import { RequestContext } from './request-context';
 
-/** Reads the request context the access guard built for the current operation. */
+/** The request context `auth/` built for the current operation. */
 export function requestContextOf(context: ExecutionContext): RequestContext | undefined {
   if (context.getType<string>() === 'graphql') {
-    const gql = GqlExecutionContext.create(context).getContext<GraphQLContext>();
-    return gql.ctx ?? gql.req?.slipwayContext;
+    return GqlExecutionContext.create(context).getContext<GraphQLContext>().ctx;
   }
-  const req = context.switchToHttp().getRequest<{ slipwayContext?: RequestContext }>();
-  return req.slipwayContext;
+  return context.switchToHttp().getRequest<AuthenticatedRequest>().slipwayAuthentication?.ctx;
 }
 
 /** Injects the current {@link RequestContext} into a resolver argument. */

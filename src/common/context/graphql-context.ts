@@ -1,12 +1,10 @@
-import type { Request, Response } from 'express';
-import type { RequestContext } from './request-context';
+import type { Response } from 'express';
+import type { AuthenticatedRequest, Authentication } from './authentication';
 
-/** The GraphQL context value for HTTP and WebSocket operations alike. */
-export interface GraphQLContext {
-  req?: Request & { slipwayContext?: RequestContext };
+/** The GraphQL context value for HTTP and WebSocket operations alike, authenticated before any resolver runs. */
+export interface GraphQLContext extends Authentication {
+  req?: AuthenticatedRequest;
   res?: Response;
-  /** Set up front for WebSocket operations; for HTTP the guard builds it from `req`. */
-  ctx?: RequestContext;
   /** Where the request came from, for the audit log of subscriptions. */
   transport: 'http' | 'ws';
 }

@@ -4,7 +4,7 @@ export interface ContextUser {
   id: string;
   email: string;
   sessionId: string;
-  /** When the access token that authenticated a long-lived connection expires (ms since epoch). */
+  /** When the credential that authenticated a long-lived connection expires (ms since epoch). */
   tokenExpiresAt?: number;
 }
 
@@ -13,36 +13,53 @@ export interface ContextToken {
   scopes: string[];
 }
 
+/** Who a verified credential stands for: a user, a machine token acting for one, or both. */
+export interface Principal {
+  /** The kind of credential that was verified (`access-token`, …), so it can be re-checked later. */
+  credential: string;
+  user?: ContextUser;
+  token?: ContextToken;
+}
+
+export interface RequestOrigin {
+  ip?: string;
+  userAgent?: string;
+}
+
 /**
- * Who is calling and from where, built once per request (or per WebSocket connection) and passed
- * explicitly to services. The access guard fills in the project and its permissions when an
- * operation is project-scoped.
+ * Who is calling, from where, with which credential: built once per HTTP request (or per
+ * WebSocket operation) by `auth/`, and passed explicitly to services. It is immutable and says
+ * nothing about what the caller may do: access decisions are asked of `access/` per operation.
  */
 export class RequestContext {
   readonly requestId: string;
-  projectId?: string;
-  permissions?: ReadonlySet<string>;
+  readonly credential: string | undefined;
+  readonly user: ContextUser | undefined;
+  readonly token: ContextToken | undefined;
+  readonly ip: string | undefined;
+  readonly userAgent: string | undefined;
 
-  constructor(
-    readonly user: ContextUser | undefined,
-    readonly ip: string | undefined,
-    readonly userAgent: string | undefined,
-    readonly token?: ContextToken,
-    requestId?: string,
-  ) {
+  constructor(principal: Principal | undefined, origin: RequestOrigin, requestId?: string) {
+    this.credential = principal?.credential;
+    this.user = principal?.user;
+    this.token = principal?.token;
+    this.ip = origin.ip;
+    this.userAgent = origin.userAgent;
     this.requestId = requestId ?? randomUUID();
+    Object.freeze(this);
   }
 
-  /**
-   * The same caller for another operation. Operations on one WebSocket run concurrently, and the
-   * guard writes the project and its permissions into the context, so each needs its own.
-   */
-  fork(): RequestContext {
-    return new RequestContext(this.user, this.ip, this.userAgent, this.token);
+  static anonymous(origin: RequestOrigin = {}): RequestContext {
+    return new RequestContext(undefined, origin);
   }
 
-  static anonymous(ip?: string, userAgent?: string): RequestContext {
-    return new RequestContext(undefined, ip, userAgent);
+  /** The same caller for another operation on a long-lived connection, with a request id of its own. */
+  forOperation(): RequestContext {
+    return new RequestContext(this.principal, this);
+  }
+
+  get principal(): Principal | undefined {
+    return this.credential ? { credential: this.credential, user: this.user, token: this.token } : undefined;
   }
 
   get isAuthenticated(): boolean {

@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { HttpException, HttpStatus } from '@nestjs/common';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AppException } from './app.exception';
 import { isDuplicateKeyError } from '../mongo/mongo-errors';
 import { ErrorCode } from './error-code';
@@ -35,9 +35,20 @@ export interface MappedError {
   unexpected: boolean;
 }
 
+/**
+ * The error a resolver, guard or stream threw, out of the GraphQLErrors that wrap it: Apollo
+ * wraps resolver errors, and graphql-ws wraps errors a subscription's stream ends with (without a
+ * path, which Apollo's own unwrapping requires).
+ */
+function originalOf(raw: unknown): unknown {
+  let error = unwrapResolverError(raw);
+  while (error instanceof GraphQLError && error.originalError) error = error.originalError;
+  return error;
+}
+
 /** Maps anything a resolver, guard or Apollo can throw to what a client may see. */
 export function mapError(formatted: GraphQLFormattedError, raw: unknown): MappedError {
-  const error = unwrapResolverError(raw);
+  const error = originalOf(raw);
   if (error instanceof AppException) {
     return {
       code: error.code,

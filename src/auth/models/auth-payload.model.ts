@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
-import { User } from '../user.schema';
+import { User } from './user.model';
 
 @ObjectType()
 export class AuthPayload {

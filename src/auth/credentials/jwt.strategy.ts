@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AppConfig } from '../../config/app-config';
+import { AuthException, AuthExceptionReason } from '../auth.exception';
+import { canonicalId } from '../../common/mongo/object-id';
+import type { VerifiedClaims } from './access-token-claims';
+import { jwtKey } from './jwt-key';
+
+/** passport-jwt strategy: checks an access token's signature, algorithm, expiry and claims' shape. */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(config: AppConfig) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: jwtKey(config.jwtSecret) as unknown as string,
+      algorithms: ['HS256'],
+      ignoreExpiration: false,
+    });
+  }
+
+  validate(claims: VerifiedClaims): VerifiedClaims {
+    if (claims.typ !== 'access' || !canonicalId(claims.sid) || !canonicalId(claims.sub)) {
+      throw new AuthException(AuthExceptionReason.INVALID_TOKEN, 'The access token is not valid');
+    }
+    return claims;
+  }
+}

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import type { AuthenticatedRequest, Authentication } from '../common/context/authentication';
+import { RequestContext, type RequestOrigin } from '../common/context/request-context';
+import { AuthException, AuthExceptionReason } from './auth.exception';
+import { AccessTokenVerifier } from './credentials/access-token.verifier';
+import { bearerFromConnectionParams, bearerFromHeader } from './credentials/bearer';
+import type { CredentialVerifier } from './credentials/credential-verifier';
+
+/**
+ * Builds the request context: who is calling (from the credential they present), from where.
+ * It only authenticates; what the caller may do is the access guard's decision. Credential kinds
+ * plug in through {@link register}.
+ */
+@Injectable()
+export class RequestAuthenticator {
+  private readonly verifiers: CredentialVerifier[] = [];
+
+  constructor(accessTokens: AccessTokenVerifier) {
+    this.register(accessTokens);
+  }
+
+  /** Adds a kind of credential; kinds must not accept the same shapes. */
+  register(verifier: CredentialVerifier): void {
+    if (this.verifiers.some((v) => v.kind === verifier.kind)) {
+      throw new Error(`A credential verifier for "${verifier.kind}" is already registered`);
+    }
+    this.verifiers.push(verifier);
+  }
+
+  /** Authenticates an HTTP request once; later calls for the same request return the same outcome. */
+  async authenticateRequest(req: AuthenticatedRequest): Promise<Authentication> {
+    if (req.slipwayAuthentication) return req.slipwayAuthentication;
+    const origin = { ip: req.ip, userAgent: req.get('user-agent') ?? undefined };
+    let authentication: Authentication;
+    try {
+      authentication = { ctx: await this.contextFor(bearerFromHeader(req.headers.authorization), origin) };
+    } catch (failure) {
+      authentication = { ctx: RequestContext.anonymous(origin), failure: failure as Error };
+    }
+    req.slipwayAuthentication = authentication;
+    return authentication;
+  }
+
+  /** Authenticates a WebSocket connection from its connection params; throws when a credential is refused. */
+  authenticateConnection(
+    params: Record<string, unknown> | undefined | null,
+    req: IncomingMessage,
+  ): Promise<RequestContext> {
+    const origin = { ip: req.socket.remoteAddress ?? undefined, userAgent: req.headers['user-agent'] };
+    return this.contextFor(bearerFromConnectionParams(params), origin);
+  }
+
+  /**
+   * Re-checks the caller of a long-lived connection before another of its operations: the
+   * credential may have expired or been revoked since the connection was authenticated.
+   */
+  async revalidate(ctx: RequestContext): Promise<Error | undefined> {
+    const principal = ctx.principal;
+    if (!principal) return undefined;
+    try {
+      await this.verifierOf(principal.credential).revalidate(principal);
+      return undefined;
+    } catch (failure) {
+      return failure as Error;
+    }
+  }
+
+  private async contextFor(bearer: string | undefined, origin: RequestOrigin): Promise<RequestContext> {
+    if (bearer === undefined) return RequestContext.anonymous(origin);
+    const verifier = this.verifiers.find((v) => v.accepts(bearer));
+    if (!verifier) throw new AuthException(AuthExceptionReason.INVALID_TOKEN, 'The access token is not valid');
+    return new RequestContext(await verifier.verify(bearer), origin);
+  }
+
+  private verifierOf(kind: string): CredentialVerifier {
+    const verifier = this.verifiers.find((v) => v.kind === kind);
+    if (!verifier) throw new Error(`No credential verifier is registered for "${kind}"`);
+    return verifier;
+  }
+}

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
+import { toObjectId } from '../common/mongo/object-id';
+import { AuthException, AuthExceptionReason } from './auth.exception';
+import { UserRecord } from './user.schema';
+
+/** Accounts. Other features reach users through this service, never through the collection. */
+@Injectable()
+export class UsersService {
+  constructor(@InjectModel(UserRecord.name) private readonly users: Model<UserRecord>) {}
+
+  findById(id: string): Promise<UserRecord | null> {
+    return this.users.findById(toObjectId(id)).lean<UserRecord>().exec();
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.users.exists({ _id: toObjectId(id) }).exec()) !== null;
+  }
+
+  async emailTaken(email: string): Promise<boolean> {
+    return (await this.users.exists({ email }).exec()) !== null;
+  }
+
+  /** The account with this (normalized) email, with its password hash; null when there is none. */
+  findForSignIn(email: string): Promise<UserRecord | null> {
+    return this.users.findOne({ email }).select('+passwordHash').lean<UserRecord>().exec();
+  }
+
+  async create(fields: Pick<UserRecord, 'email' | 'name' | 'passwordHash'>): Promise<UserRecord> {
+    try {
+      return (await this.users.create(fields)).toObject();
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw emailTaken();
+      throw error;
+    }
+  }
+}
+
+export function emailTaken(): AuthException {
+  return new AuthException(AuthExceptionReason.EMAIL_TAKEN, 'An account with this email already exists');
+}
