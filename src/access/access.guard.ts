@@ -1,21 +1,18 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import type { Request } from 'express';
 import type { GraphQLResolveInfo } from 'graphql';
 import { AuditService } from '../audit/audit.service';
-import { AuthService } from '../auth/auth.service';
-import { HttpAuthenticator } from '../auth/http-authenticator';
+import { RequestAuthenticator } from '../auth/request-authenticator';
+import type { AuthenticatedRequest, Authentication } from '../common/context/authentication';
 import type { GraphQLContext } from '../common/context/graphql-context';
-import { RequestContext } from '../common/context/request-context';
-import { AppException, CommonException, CommonExceptionReason } from '../common/errors/app.exception';
+import { setOperationScope } from '../common/context/operation-scope';
+import type { RequestContext } from '../common/context/request-context';
+import { CommonException, CommonExceptionReason } from '../common/errors/app.exception';
+import { canonicalId } from '../common/mongo/object-id';
 import { ACCESS_METADATA, type AccessDeclaration, type ProjectLocator } from './access.decorators';
-import { PermissionResolver } from './permission-resolver.service';
+import { EffectivePermissionsService } from './effective-permissions.service';
 import { ResourceLocator } from './resource-locator';
-
-type ContextRequest = Request & { slipwayContext?: RequestContext };
-
-const OBJECT_ID = /^[0-9a-fA-F]{24}$/;
 
 /** Reads `a.b` out of resolver arguments; `a|b` tries each path in turn. */
 function readPath(args: Record<string, unknown>, paths: string): unknown {
@@ -29,18 +26,25 @@ function readPath(args: Record<string, unknown>, paths: string): unknown {
   return undefined;
 }
 
+interface Attempt {
+  ctx: RequestContext;
+  operation: string;
+  args: Record<string, unknown>;
+}
+
 /**
- * The global guard. Every operation declares `@Public()`, `@Authenticated()` or
- * `@RequirePermission()`; one that declares nothing is denied. Denials are written to the audit
- * log here, because a guard's refusal never reaches the audit interceptor.
+ * The global guard: it only authorizes. Every operation declares `@Public()`, `@Authenticated()`
+ * or `@RequirePermission()`; one that declares nothing is denied. The caller was authenticated
+ * before (by `auth/`); the project an operation acts on is recorded as its own operation scope.
+ * Denials are written to the audit log here, because a guard's refusal never reaches the audit
+ * interceptor.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly authenticator: HttpAuthenticator,
-    private readonly auth: AuthService,
-    private readonly permissions: PermissionResolver,
+    private readonly authenticator: RequestAuthenticator,
+    private readonly permissions: EffectivePermissionsService,
     private readonly locator: ResourceLocator,
     private readonly audit: AuditService,
   ) {}
@@ -50,86 +54,72 @@ export class AccessGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    const isGraphQL = context.getType<string>() === 'graphql';
-    const gql = isGraphQL ? GqlExecutionContext.create(context) : undefined;
-    const args = (gql?.getArgs<Record<string, unknown>>() ?? {}) as Record<string, unknown>;
-    const info = gql?.getInfo<GraphQLResolveInfo>();
-    const operation = info
-      ? `${info.operation.operation}.${info.fieldName}`
-      : `${context.getClass().name}.${context.getHandler().name}`;
-
-    let ctx: RequestContext;
-    try {
-      ctx = await this.contextOf(context, gql?.getContext<GraphQLContext>(), declaration?.kind === 'public');
-    } catch (error) {
-      const anonymous = this.anonymousOf(context, gql?.getContext<GraphQLContext>());
-      this.audit.recordDenied(anonymous, operation, args, undefined, error as Error);
-      throw error;
-    }
-    // One context serves every operation of a request (or of a WebSocket connection): the project
-    // an earlier operation located must not leak into this one's checks or audit entry.
-    ctx.projectId = undefined;
-    ctx.permissions = undefined;
-
+    if (declaration?.kind === 'public') return true;
+    const { ctx, failure } = await this.authenticationOf(context);
+    const attempt = this.attemptOf(context, ctx);
+    // A refused credential fails every operation that is not public with its own reason (expired, revoked, …).
+    if (failure) return this.deny(attempt, undefined, failure);
     if (!declaration) {
       return this.deny(
-        ctx,
-        operation,
-        args,
+        attempt,
         undefined,
         new CommonException(CommonExceptionReason.FORBIDDEN, 'This operation declares no access rule, so it is closed'),
       );
     }
-    switch (declaration.kind) {
-      case 'public':
-        return true;
-      case 'authenticated':
-        if (!ctx.isAuthenticated) return this.denyAnonymous(ctx, operation, args);
-        return true;
-      case 'permission': {
-        if (!ctx.isAuthenticated || !ctx.user) return this.denyAnonymous(ctx, operation, args);
-        let projectId: string;
-        try {
-          projectId = await this.locateProject(declaration.locate, args);
-        } catch (error) {
-          return this.deny(ctx, operation, args, undefined, error as AppException);
-        }
-        const effective = await this.permissions.resolve(ctx.user.id, projectId);
-        ctx.projectId = projectId;
-        ctx.permissions = effective.permissions;
-        if (effective.permissions.has(declaration.permission)) return true;
-        if (effective.permissions.size === 0 && this.locator.has('project')) {
-          const exists = await this.locator.projectOf('project', projectId);
-          if (!exists) {
-            return this.deny(
-              ctx,
-              operation,
-              args,
-              undefined,
-              new CommonException(CommonExceptionReason.NOT_FOUND, 'No project has this id'),
-            );
-          }
-        }
-        return this.deny(
-          ctx,
-          operation,
-          args,
-          projectId,
-          new CommonException(
-            CommonExceptionReason.FORBIDDEN,
-            `Missing permission ${declaration.permission} in this project`,
-            { permission: declaration.permission },
-          ),
-        );
-      }
+    if (!ctx.isAuthenticated) return this.denyAnonymous(attempt);
+    if (declaration.kind === 'authenticated') return true;
+    if (!ctx.user) return this.denyAnonymous(attempt);
+    let projectId: string;
+    try {
+      projectId = await this.locateProject(declaration.locate, attempt.args);
+    } catch (error) {
+      return this.deny(attempt, undefined, error as Error);
     }
+    const { permissions } = await this.permissions.resolve(ctx.user.id, projectId);
+    setOperationScope(context, { projectId });
+    if (permissions.has(declaration.permission)) return true;
+    if (
+      permissions.size === 0 &&
+      this.locator.has('project') &&
+      !(await this.locator.projectOf('project', projectId))
+    ) {
+      return this.deny(
+        attempt,
+        undefined,
+        new CommonException(CommonExceptionReason.NOT_FOUND, 'No project has this id'),
+      );
+    }
+    return this.deny(
+      attempt,
+      projectId,
+      new CommonException(
+        CommonExceptionReason.FORBIDDEN,
+        `Missing permission ${declaration.permission} in this project`,
+        {
+          permission: declaration.permission,
+        },
+      ),
+    );
   }
 
-  private denyAnonymous(ctx: RequestContext, operation: string, args: Record<string, unknown>): never {
+  private authenticationOf(context: ExecutionContext): Promise<Authentication> | Authentication {
+    if (context.getType<string>() === 'graphql')
+      return GqlExecutionContext.create(context).getContext<GraphQLContext>();
+    return this.authenticator.authenticateRequest(context.switchToHttp().getRequest<AuthenticatedRequest>());
+  }
+
+  private attemptOf(context: ExecutionContext, ctx: RequestContext): Attempt {
+    if (context.getType<string>() !== 'graphql') {
+      return { ctx, operation: `${context.getClass().name}.${context.getHandler().name}`, args: {} };
+    }
+    const gql = GqlExecutionContext.create(context);
+    const info = gql.getInfo<GraphQLResolveInfo>();
+    return { ctx, operation: `${info.operation.operation}.${info.fieldName}`, args: gql.getArgs() };
+  }
+
+  private denyAnonymous(attempt: Attempt): never {
     return this.deny(
-      ctx,
-      operation,
-      args,
+      attempt,
       undefined,
       new CommonException(
         CommonExceptionReason.UNAUTHENTICATED,
@@ -138,56 +128,19 @@ export class AccessGuard implements CanActivate {
     );
   }
 
-  private deny(
-    ctx: RequestContext,
-    operation: string,
-    args: Record<string, unknown>,
-    projectId: string | undefined,
-    error: AppException,
-  ): never {
-    this.audit.recordDenied(ctx, operation, args, projectId, error);
+  private deny(attempt: Attempt, projectId: string | undefined, error: Error): never {
+    this.audit.recordDenied(attempt.ctx, attempt.operation, attempt.args, projectId, error);
     throw error;
   }
 
+  /** The canonical id of the project the operation acts on, from its arguments or an entity's lookup. */
   private async locateProject(locate: ProjectLocator, args: Record<string, unknown>): Promise<string> {
     const path = 'projectIdArg' in locate ? locate.projectIdArg : locate.idArg;
-    const raw = readPath(args, path);
-    if (typeof raw !== 'string' || !OBJECT_ID.test(raw)) {
-      throw new CommonException(CommonExceptionReason.INVALID_ID, `${path.split('|')[0]} must be a valid id`);
-    }
-    if ('projectIdArg' in locate) return raw.toLowerCase();
-    const projectId = await this.locator.projectOf(locate.entity, raw);
+    const id = canonicalId(readPath(args, path));
+    if (!id) throw new CommonException(CommonExceptionReason.INVALID_ID, `${path.split('|')[0]} must be a valid id`);
+    if ('projectIdArg' in locate) return id;
+    const projectId = await this.locator.projectOf(locate.entity, id);
     if (!projectId) throw new CommonException(CommonExceptionReason.NOT_FOUND, `No ${locate.entity} has this id`);
     return projectId;
-  }
-
-  /** Builds (once per HTTP request) or reads (WebSocket) the caller's context. */
-  private async contextOf(
-    context: ExecutionContext,
-    gql: GraphQLContext | undefined,
-    lenient: boolean,
-  ): Promise<RequestContext> {
-    if (gql?.ctx) {
-      // A WebSocket authenticated once, possibly long ago: its token may have expired or its
-      // session been revoked since.
-      if (gql.ctx.user && !lenient) await this.auth.revalidate(gql.ctx.user);
-      return gql.ctx;
-    }
-    const req = (gql?.req ?? context.switchToHttp().getRequest<ContextRequest>()) as ContextRequest;
-    if (req.slipwayContext) return req.slipwayContext;
-    let user;
-    try {
-      user = await this.authenticator.authenticate(req);
-    } catch (error) {
-      // A stale token must not lock anyone out of `login` or `refreshToken`.
-      if (!lenient) throw error;
-    }
-    req.slipwayContext = new RequestContext(user, req.ip, req.get('user-agent') ?? undefined);
-    return req.slipwayContext;
-  }
-
-  private anonymousOf(context: ExecutionContext, gql: GraphQLContext | undefined): RequestContext {
-    const req = (gql?.req ?? context.switchToHttp().getRequest<ContextRequest>()) as ContextRequest | undefined;
-    return RequestContext.anonymous(req?.ip, req?.get?.('user-agent') ?? undefined);
   }
 }

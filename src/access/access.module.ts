@@ -3,15 +3,19 @@ import { APP_GUARD } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AuthModule } from '../auth/auth.module';
 import { AccessGuard } from './access.guard';
+import { AccessMaintenanceService } from './access-maintenance.service';
 import { AccessResolver } from './access.resolver';
 import { AccessService } from './access.service';
+import { EffectivePermissionsService } from './effective-permissions.service';
 import { ProjectDeletedListener } from './listeners/project-deleted.listener';
+import { LiveStreamsService } from './live-streams.service';
 import { PermissionGrantRecord, PermissionGrantSchema } from './permission-grant.schema';
-import { PermissionResolver } from './permission-resolver.service';
+import { PermissionGrantsService } from './permission-grants.service';
 import { ResourceLocator } from './resource-locator';
 import { RoleAssignmentRecord, RoleAssignmentSchema } from './role-assignment.schema';
-import { RoleCatalog } from './role-catalog.service';
+import { RoleAssignmentsService } from './role-assignments.service';
 import { RoleRecord, RoleSchema } from './role.schema';
+import { RolesService } from './roles.service';
 
 @Module({
   imports: [
@@ -24,22 +28,33 @@ import { RoleRecord, RoleSchema } from './role.schema';
   ],
   providers: [
     AccessService,
-    RoleCatalog,
-    PermissionResolver,
+    EffectivePermissionsService,
+    RolesService,
+    RoleAssignmentsService,
+    PermissionGrantsService,
+    AccessMaintenanceService,
+    LiveStreamsService,
     ResourceLocator,
     AccessResolver,
     ProjectDeletedListener,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [AccessService, PermissionResolver, ResourceLocator],
+  exports: [
+    AccessService,
+    EffectivePermissionsService,
+    RoleAssignmentsService,
+    AccessMaintenanceService,
+    LiveStreamsService,
+    ResourceLocator,
+  ],
 })
 export class AccessModule implements OnModuleInit {
   constructor(
     private readonly locator: ResourceLocator,
-    private readonly catalog: RoleCatalog,
+    private readonly roles: RolesService,
   ) {}
 
   onModuleInit(): void {
-    this.locator.register('role', (id) => this.catalog.projectOfRole(id));
+    this.locator.register('role', (id) => this.roles.projectOfRole(id));
   }
 }

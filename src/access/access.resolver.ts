@@ -21,7 +21,9 @@ import { RoleAssignment } from './models/role-assignment.model';
 import { Role } from './models/role.model';
 import { PermissionEnum } from './permission.enum';
 import { PERMISSIONS, type Permission } from './permissions';
-import { RoleCatalog } from './role-catalog.service';
+import { RolesService } from './roles.service';
+import { RoleAssignmentsService } from './role-assignments.service';
+import { PermissionGrantsService } from './permission-grants.service';
 import { EventBus } from '../common/events/event-bus';
 
 const RoleAssignmentConnection = ConnectionType(RoleAssignment);
@@ -31,7 +33,9 @@ const ROLE = { entity: 'role', idArg: 'input.roleId' } as const;
 export class AccessResolver {
   constructor(
     private readonly access: AccessService,
-    private readonly catalog: RoleCatalog,
+    private readonly catalog: RolesService,
+    private readonly assignments: RoleAssignmentsService,
+    private readonly grants: PermissionGrantsService,
     private readonly events: EventBus,
   ) {}
 
@@ -72,31 +76,31 @@ export class AccessResolver {
   @Mutation(() => RoleAssignment, { description: 'Gives a user a role, optionally until `expiresAt`.' })
   @RequirePermission('role:assign')
   assignRole(@Ctx() ctx: RequestContext, @Args('input') input: AssignRoleInput): Promise<RoleAssignment> {
-    return this.access.assignRole(ctx, input);
+    return this.assignments.assign(ctx, input);
   }
 
   @Mutation(() => Boolean)
   @RequirePermission('role:assign')
   removeRole(@Ctx() ctx: RequestContext, @Args('input') input: RemoveRoleInput): Promise<boolean> {
-    return this.access.removeRole(ctx, input);
+    return this.assignments.remove(ctx, input);
   }
 
   @Mutation(() => PermissionGrant, { description: 'Grants one permission directly, optionally until `expiresAt`.' })
   @RequirePermission('role:assign')
   grantPermission(@Ctx() ctx: RequestContext, @Args('input') input: GrantPermissionInput): Promise<PermissionGrant> {
-    return this.access.grantPermission(ctx, input);
+    return this.grants.grant(ctx, input);
   }
 
   @Mutation(() => Boolean)
   @RequirePermission('role:assign')
   revokePermission(@Ctx() ctx: RequestContext, @Args('input') input: RevokePermissionInput): Promise<boolean> {
-    return this.access.revokePermission(ctx, input);
+    return this.grants.revoke(ctx, input);
   }
 
   @Query(() => RoleAssignmentConnection, { description: 'Active role assignments in a project.' })
   @RequirePermission('role:read')
-  userRoles(@Ctx() ctx: RequestContext, @Args() args: UserRolesArgs) {
-    return this.access.userRoles(ctx, args);
+  userRoles(@Args() args: UserRolesArgs) {
+    return this.assignments.list(args);
   }
 
   @Query(() => PermissionCheck, { description: 'Whether a user (the caller by default) holds a permission now.' })

@@ -1,4 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { ExpiresAtProp, indexExpiry } from '../common/mongo/expiry';
 import { SchemaTypes, type HydratedDocument, type Types } from 'mongoose';
 
 /** One permission granted directly to a user in a project, optionally until `expiresAt`. */
@@ -15,7 +16,7 @@ export class PermissionGrantRecord {
   @Prop({ required: true })
   permission!: string;
 
-  @Prop({ type: Date, default: null })
+  @ExpiresAtProp()
   expiresAt!: Date | null;
 
   @Prop({ type: String, default: null })
@@ -28,4 +29,4 @@ export class PermissionGrantRecord {
 export type PermissionGrantDocument = HydratedDocument<PermissionGrantRecord>;
 export const PermissionGrantSchema = SchemaFactory.createForClass(PermissionGrantRecord);
 PermissionGrantSchema.index({ projectId: 1, userId: 1, permission: 1 }, { unique: true });
-PermissionGrantSchema.index({ expiresAt: 1 });
+indexExpiry(PermissionGrantSchema);

@@ -1,4 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { ExpiresAtProp, indexExpiry } from '../common/mongo/expiry';
 import { SchemaTypes, type HydratedDocument, type Types } from 'mongoose';
 
 /**
@@ -19,7 +20,7 @@ export class RoleAssignmentRecord {
   @Prop({ required: true })
   roleId!: string;
 
-  @Prop({ type: Date, default: null })
+  @ExpiresAtProp()
   expiresAt!: Date | null;
 
   @Prop({ type: String, default: null })
@@ -33,4 +34,4 @@ export type RoleAssignmentDocument = HydratedDocument<RoleAssignmentRecord>;
 export const RoleAssignmentSchema = SchemaFactory.createForClass(RoleAssignmentRecord);
 RoleAssignmentSchema.index({ projectId: 1, userId: 1, roleId: 1 }, { unique: true });
 RoleAssignmentSchema.index({ projectId: 1, roleId: 1 });
-RoleAssignmentSchema.index({ expiresAt: 1 });
+indexExpiry(RoleAssignmentSchema);

@@ -3,6 +3,7 @@ import { GqlExecutionContext } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { type Observable, tap } from 'rxjs';
 import { requestContextOf } from '../common/context/ctx.decorator';
+import { operationScopeOf } from '../common/context/operation-scope';
 import { AuditOutcome } from './audit-log.schema';
 import { AuditService } from './audit.service';
 
@@ -35,7 +36,7 @@ export class AuditInterceptor implements NestInterceptor {
           const shape = (result ?? {}) as ResultShape;
           const isProject = String(info.returnType).replace(/!$/, '') === 'Project';
           const projectId =
-            ctx.projectId ??
+            operationScopeOf(context).projectId ??
             (typeof shape.projectId === 'string'
               ? shape.projectId
               : isProject && typeof shape.id === 'string'
@@ -51,7 +52,13 @@ export class AuditInterceptor implements NestInterceptor {
           });
         },
         error: (error: unknown) => {
-          this.audit.record({ ...base, outcome: AuditOutcome.FAILED, error, durationMs: performance.now() - started });
+          this.audit.record({
+            ...base,
+            projectId: operationScopeOf(context).projectId ?? null,
+            outcome: AuditOutcome.FAILED,
+            error,
+            durationMs: performance.now() - started,
+          });
         },
       }),
     );

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Types, type Model } from 'mongoose';
+import type { Model } from 'mongoose';
+import { newObjectId } from '../common/mongo/object-id';
 import type { RequestContext } from '../common/context/request-context';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-code';
@@ -58,10 +59,10 @@ export class AuditService implements OnApplicationShutdown {
       this.buffer.shift();
     }
     this.buffer.push({
-      _id: new Types.ObjectId(),
+      _id: newObjectId(),
       actorId: entry.actorId ?? ctx.actorId ?? null,
       actorEmail: ctx.user?.email ?? null,
-      projectId: entry.projectId ?? ctx.projectId ?? null,
+      projectId: entry.projectId ?? null,
       operation: entry.operation,
       arguments: redact(entry.args) as Record<string, unknown>,
       outcome: entry.outcome,
@@ -106,9 +107,8 @@ export class AuditService implements OnApplicationShutdown {
 
   async list(args: AuditLogsArgs): Promise<Connection<AuditLog>> {
     await this.flush();
-    const filter: Record<string, unknown> = { projectId: args.projectId.toLowerCase() };
-    // Actor ids are stored as lower-case hex; the argument may spell the same id in upper case.
-    if (args.actorId) filter.actorId = args.actorId.toLowerCase();
+    const filter: Record<string, unknown> = { projectId: args.projectId };
+    if (args.actorId) filter.actorId = args.actorId;
     if (args.operation) filter.operation = args.operation;
     if (args.outcome) filter.outcome = args.outcome;
     if (args.since || args.until) {

@@ -1,4 +1,3 @@
-import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { SchemaTypes, type HydratedDocument, type Types } from 'mongoose';
 
@@ -27,39 +26,3 @@ export class ProjectRecord {
 export type ProjectDocument = HydratedDocument<ProjectRecord>;
 export const ProjectSchema = SchemaFactory.createForClass(ProjectRecord);
 ProjectSchema.index({ ownerId: 1, slug: 1 }, { unique: true });
-
-@ObjectType()
-export class Project {
-  @Field(() => ID)
-  id!: string;
-
-  @Field()
-  name!: string;
-
-  @Field()
-  slug!: string;
-
-  @Field()
-  description!: string;
-
-  @Field(() => ID)
-  ownerId!: string;
-
-  @Field()
-  createdAt!: Date;
-
-  @Field()
-  updatedAt!: Date;
-
-  static from(record: ProjectRecord): Project {
-    return Object.assign(new Project(), {
-      id: record._id.toHexString(),
-      name: record.name,
-      slug: record.slug,
-      description: record.description,
-      ownerId: record.ownerId.toHexString(),
-      createdAt: record.createdAt,
-      updatedAt: record.updatedAt,
-    });
-  }
-}

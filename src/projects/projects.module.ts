@@ -2,13 +2,12 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from '../access/access.module';
 import { ResourceLocator } from '../access/resource-locator';
-import { AuthModule } from '../auth/auth.module';
 import { ProjectRecord, ProjectSchema } from './project.schema';
 import { ProjectsResolver } from './projects.resolver';
 import { ProjectsService } from './projects.service';
 
 @Module({
-  imports: [AccessModule, AuthModule, MongooseModule.forFeature([{ name: ProjectRecord.name, schema: ProjectSchema }])],
+  imports: [AccessModule, MongooseModule.forFeature([{ name: ProjectRecord.name, schema: ProjectSchema }])],
   providers: [ProjectsService, ProjectsResolver],
   exports: [ProjectsService],
 })

@@ -1,47 +1,43 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Types, type Model } from 'mongoose';
-import { AccessService } from '../access/access.service';
-import { PermissionResolver } from '../access/permission-resolver.service';
-import { ExpiringCache } from '../common/cache/expiring-cache';
-import { InvalidationBus } from '../common/cache/invalidation-bus';
+import type { Model } from 'mongoose';
+import { EffectivePermissionsService } from '../access/effective-permissions.service';
+import { RoleAssignmentsService } from '../access/role-assignments.service';
+import type { SharedCache } from '../common/cache/shared-cache';
+import { SharedCacheFactory } from '../common/cache/shared-cache.factory';
 import type { RequestContext } from '../common/context/request-context';
-import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
 import { EventBus } from '../common/events/event-bus';
+import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
+import { toObjectId } from '../common/mongo/object-id';
 import type { Connection } from '../common/pagination/connection';
-import type { PageArgs } from '../common/pagination/page-args';
+import type { PageArgs } from '../common/pagination/page.args';
 import { paginate } from '../common/pagination/paginate';
 import type { CreateProjectInput } from './dto/create-project.input';
 import type { UpdateProjectInput } from './dto/update-project.input';
 import { ProjectCreatedEvent } from './events/project-created.event';
 import { ProjectDeletedEvent } from './events/project-deleted.event';
 import { ProjectUpdatedEvent } from './events/project-updated.event';
+import { Project } from './models/project.model';
 import { ProjectException, ProjectExceptionReason } from './project.exception';
-import { Project, ProjectRecord } from './project.schema';
+import { ProjectRecord } from './project.schema';
 import { slugify } from './slug';
-
-const CACHE_TOPIC = 'project';
-const CACHE_ENTRIES = 10_000;
-const CACHE_MAX_AGE_MS = 30_000;
 
 /**
  * Projects are read on almost every request (every resource hangs from one), so each process
  * keeps recent reads for up to 30 s; updates and deletions drop them everywhere at once.
  */
 @Injectable()
-export class ProjectsService implements OnModuleInit {
-  private readonly cache = new ExpiringCache<ProjectRecord>(CACHE_ENTRIES, CACHE_MAX_AGE_MS);
+export class ProjectsService {
+  private readonly cache: SharedCache<ProjectRecord>;
 
   constructor(
     @InjectModel(ProjectRecord.name) private readonly projects: Model<ProjectRecord>,
-    private readonly access: AccessService,
-    private readonly permissions: PermissionResolver,
+    private readonly assignments: RoleAssignmentsService,
+    private readonly permissions: EffectivePermissionsService,
     private readonly events: EventBus,
-    private readonly bus: InvalidationBus,
-  ) {}
-
-  async onModuleInit(): Promise<void> {
-    await this.bus.subscribe(CACHE_TOPIC, (id) => this.cache.invalidate(id));
+    caches: SharedCacheFactory,
+  ) {
+    this.cache = caches.create({ topic: 'project', maxEntries: 10_000, maxAgeMs: 30_000 });
   }
 
   async create(ctx: RequestContext, input: CreateProjectInput): Promise<Project> {
@@ -54,14 +50,14 @@ export class ProjectsService implements OnModuleInit {
           name: input.name.trim(),
           slug,
           description: input.description?.trim() ?? '',
-          ownerId: new Types.ObjectId(user.id),
+          ownerId: toObjectId(user.id),
         })
       ).toObject();
     } catch (error) {
       if (isDuplicateKeyError(error)) throw this.slugTaken(slug);
       throw error;
     }
-    await this.access.assignOwner(ctx, record._id.toHexString());
+    await this.assignments.assignOwner(ctx, record._id.toHexString());
     await this.events.publish(new ProjectCreatedEvent(record._id.toHexString(), user.id, record.name, record.slug));
     return Project.from(record);
   }
@@ -73,19 +69,17 @@ export class ProjectsService implements OnModuleInit {
   }
 
   async get(id: string): Promise<Project> {
-    const key = id.toLowerCase();
-    const cached = this.cache.get(key);
-    if (cached) return Project.from(cached);
-    const generation = this.cache.generation();
-    const record = await this.projects.findById(key).lean<ProjectRecord>().exec();
+    const record = await this.cache.getOrLoad(id, async () => {
+      const found = await this.projects.findById(toObjectId(id)).lean<ProjectRecord>().exec();
+      return found ? { value: found } : null;
+    });
     if (!record) throw this.notFound();
-    this.cache.set(key, record, generation);
     return Project.from(record);
   }
 
+  /** The id of the project when it exists, for the access guard's lookups. */
   async exists(id: string): Promise<string | null> {
-    if (!Types.ObjectId.isValid(id)) return null;
-    return (await this.projects.exists({ _id: new Types.ObjectId(id) }).exec()) ? id : null;
+    return (await this.projects.exists({ _id: toObjectId(id) }).exec()) ? id : null;
   }
 
   async update(ctx: RequestContext, input: UpdateProjectInput): Promise<Project> {
@@ -96,7 +90,7 @@ export class ProjectsService implements OnModuleInit {
     let record: ProjectRecord | null;
     try {
       record = await this.projects
-        .findOneAndUpdate({ _id: new Types.ObjectId(input.id) }, { $set: set }, { returnDocument: 'after' })
+        .findOneAndUpdate({ _id: toObjectId(input.id) }, { $set: set }, { returnDocument: 'after' })
         .lean<ProjectRecord>()
         .exec();
     } catch (error) {
@@ -104,27 +98,20 @@ export class ProjectsService implements OnModuleInit {
       throw error;
     }
     if (!record) throw this.notFound();
-    await this.forget(record._id.toHexString());
-    // Events carry the canonical id: subscribers listen on it, whatever case the caller wrote.
-    await this.events.publish(new ProjectUpdatedEvent(record._id.toHexString(), ctx.actorId, record.name, record.slug));
+    await this.cache.forget(input.id);
+    await this.events.publish(new ProjectUpdatedEvent(input.id, ctx.actorId, record.name, record.slug));
     return Project.from(record);
   }
 
   async delete(ctx: RequestContext, id: string): Promise<boolean> {
     const record = await this.projects
-      .findOneAndDelete({ _id: new Types.ObjectId(id) })
+      .findOneAndDelete({ _id: toObjectId(id) })
       .lean<ProjectRecord>()
       .exec();
     if (!record) throw this.notFound();
-    await this.forget(record._id.toHexString());
-    await this.events.publish(new ProjectDeletedEvent(record._id.toHexString(), ctx.actorId, record.name, record.slug));
+    await this.cache.forget(id);
+    await this.events.publish(new ProjectDeletedEvent(id, ctx.actorId, record.name, record.slug));
     return true;
-  }
-
-  /** Drops a changed project from every process's cache before the change is answered. */
-  private async forget(id: string): Promise<void> {
-    this.cache.invalidate(id);
-    await this.bus.publish(CACHE_TOPIC, id);
   }
 
   private notFound(): ProjectException {

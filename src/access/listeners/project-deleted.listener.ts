@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { ProjectDeletedEvent } from '../../projects/events/project-deleted.event';
-import { AccessService } from '../access.service';
+import { AccessMaintenanceService } from '../access-maintenance.service';
 
 /** A deleted project takes its roles, assignments and grants with it. */
 @Injectable()
 export class ProjectDeletedListener {
-  constructor(private readonly access: AccessService) {}
+  constructor(private readonly maintenance: AccessMaintenanceService) {}
 
   @OnEvent(ProjectDeletedEvent.eventName)
   async handle(event: ProjectDeletedEvent): Promise<void> {
-    if (event.projectId) await this.access.forgetProject(event.projectId);
+    if (event.projectId) await this.maintenance.forgetProject(event.projectId);
   }
 }

@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { PermissionEnum } from '../permission.enum';
+import type { PermissionGrantRecord } from '../permission-grant.schema';
 import type { Permission } from '../permissions';
 
 @ObjectType()
@@ -24,4 +25,16 @@ export class PermissionGrant {
 
   @Field()
   createdAt!: Date;
+
+  static from(record: PermissionGrantRecord): PermissionGrant {
+    return Object.assign(new PermissionGrant(), {
+      id: record._id.toHexString(),
+      projectId: record.projectId.toHexString(),
+      userId: record.userId.toHexString(),
+      permission: record.permission as Permission,
+      expiresAt: record.expiresAt,
+      grantedBy: record.grantedBy,
+      createdAt: record.createdAt,
+    });
+  }
 }

@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
+import type { RoleAssignmentRecord } from '../role-assignment.schema';
 import { Role } from './role.model';
 
 @ObjectType()
@@ -23,4 +24,16 @@ export class RoleAssignment {
 
   @Field()
   createdAt!: Date;
+
+  static from(record: RoleAssignmentRecord, role: Role): RoleAssignment {
+    return Object.assign(new RoleAssignment(), {
+      id: record._id.toHexString(),
+      projectId: record.projectId.toHexString(),
+      userId: record.userId.toHexString(),
+      role,
+      expiresAt: record.expiresAt,
+      grantedBy: record.grantedBy,
+      createdAt: record.createdAt,
+    });
+  }
 }

@@ -1,6 +1,7 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { PermissionEnum } from '../permission.enum';
-import type { Permission } from '../permissions';
+import { BUILT_IN_ROLE_NAMES, BUILT_IN_ROLE_PERMISSIONS, type BuiltInRole, type Permission } from '../permissions';
+import type { RoleRecord } from '../role.schema';
 
 @ObjectType()
 export class Role {
@@ -29,4 +30,44 @@ export class Role {
 
   @Field(() => Date, { nullable: true })
   createdAt!: Date | null;
+
+  static from(record: RoleRecord, userCount: number): Role {
+    return Object.assign(new Role(), {
+      id: record._id.toHexString(),
+      projectId: record.projectId.toHexString(),
+      name: record.name,
+      description: record.description,
+      builtIn: false,
+      permissions: record.permissions as Permission[],
+      userCount,
+      createdAt: record.createdAt,
+    });
+  }
+
+  static builtIn(key: BuiltInRole, userCount: number): Role {
+    return Object.assign(new Role(), {
+      id: key,
+      projectId: null,
+      name: BUILT_IN_ROLE_NAMES[key],
+      description: `Built-in ${BUILT_IN_ROLE_NAMES[key]} role`,
+      builtIn: true,
+      permissions: [...BUILT_IN_ROLE_PERMISSIONS[key]],
+      userCount,
+      createdAt: null,
+    });
+  }
+
+  /** Stands in for a role deleted while an assignment page was being read. */
+  static deleted(roleId: string): Role {
+    return Object.assign(new Role(), {
+      id: roleId,
+      projectId: null,
+      name: '(deleted role)',
+      description: '',
+      builtIn: false,
+      permissions: [],
+      userCount: 0,
+      createdAt: null,
+    });
+  }
 }

@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
-import { GraphQLJSON } from '../common/graphql/json.scalar';
+import { GraphQLJSON } from '../../common/graphql/json.scalar';
 
 @ObjectType({ description: 'Something that happened in a project, as it happens.' })
 export class ProjectEvent {

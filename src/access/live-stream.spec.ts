@@ -1,0 +1,104 @@
+import { LiveStream } from './live-stream';
+
+interface Message {
+  projectId: string;
+  n: number;
+}
+
+/** A source that yields what a test pushes, and records whether it was closed. */
+function pushSource(): { source: AsyncIterator<Message>; push(m: Message): void; closed(): boolean } {
+  const queue: Message[] = [];
+  const waiting: ((r: IteratorResult<Message>) => void)[] = [];
+  let closed = false;
+  return {
+    push: (m) => (waiting.length > 0 ? waiting.shift()!({ done: false, value: m }) : queue.push(m)),
+    closed: () => closed,
+    source: {
+      next: () =>
+        queue.length > 0
+          ? Promise.resolve({ done: false, value: queue.shift()! })
+          : new Promise((resolve) => waiting.push(resolve)),
+      return: () => {
+        closed = true;
+        waiting.splice(0).forEach((w) => w({ done: true, value: undefined }));
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    },
+  };
+}
+
+const inProject = (m: Message): boolean => m.projectId === 'p1';
+
+describe('LiveStream', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('delivers the messages of its own tenant only', async () => {
+    const { source, push } = pushSource();
+    const sut = new LiveStream(source, inProject, async () => undefined, 5_000);
+    push({ projectId: 'p2', n: 1 });
+    push({ projectId: 'p1', n: 2 });
+
+    expect(await sut.next()).toEqual({ done: false, value: { projectId: 'p1', n: 2 } });
+    await sut.return();
+  });
+
+  it('ends with the error of a failed timed check, and closes its source, while waiting for a message', async () => {
+    const { source, closed } = pushSource();
+    const denied = new Error('access ended');
+    let allowed = true;
+    const sut = new LiveStream(source, inProject, async () => (allowed ? undefined : denied), 5_000);
+    const outcome = sut.next().then(
+      () => 'delivered',
+      (error: unknown) => error,
+    );
+    allowed = false;
+
+    await jest.advanceTimersByTimeAsync(5_000);
+
+    expect(await outcome).toBe(denied);
+    expect(closed()).toBe(true);
+    expect(await sut.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('re-checks before delivering a message when its last check is older than the interval', async () => {
+    const { source, push } = pushSource();
+    const denied = new Error('access ended');
+    const check = jest.fn(async () => denied);
+    const sut = new LiveStream(source, inProject, check, 5_000);
+    // The interval timer would re-check too; move the clock without running it.
+    jest.setSystemTime(Date.now() + 6_000);
+    push({ projectId: 'p1', n: 1 });
+
+    await expect(sut.next()).rejects.toBe(denied);
+    expect(check).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not re-check before each message while the last check is recent', async () => {
+    const { source, push } = pushSource();
+    const check = jest.fn(async () => undefined);
+    const sut = new LiveStream(source, inProject, check, 5_000);
+    push({ projectId: 'p1', n: 1 });
+    push({ projectId: 'p1', n: 2 });
+
+    await sut.next();
+    await sut.next();
+
+    expect(check).not.toHaveBeenCalled();
+    await sut.return();
+  });
+
+  it('closes its source at once when the subscriber leaves while no message has come', async () => {
+    const { source, closed } = pushSource();
+    const check = jest.fn(async () => undefined);
+    const sut = new LiveStream(source, inProject, check, 5_000);
+    const pending = sut.next();
+
+    await sut.return();
+
+    expect(closed()).toBe(true);
+    expect(await pending).toEqual({ done: true, value: undefined });
+    await jest.advanceTimersByTimeAsync(20_000);
+    expect(check).not.toHaveBeenCalled();
+  });
+});
