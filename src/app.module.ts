@@ -1,12 +1,15 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from './access/access.module';
+import { AccessJobsModule } from './access/jobs/access-jobs.module';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { RequestAuthenticator } from './auth/request-authenticator';
+import { CacheModule } from './common/cache/cache.module';
 import { GraphQLExceptionFilter } from './common/errors/graphql-exception.filter';
 import { EventsModule } from './common/events/events.module';
 import { PubSubModule } from './common/pubsub/pubsub.module';
@@ -21,6 +24,12 @@ import { JobsModule } from './jobs/jobs.module';
 import { WorkerModule } from './jobs/worker.module';
 import { ProjectsModule } from './projects/projects.module';
 
+/** The features, one module each. */
+const FEATURES: Type[] = [AuditModule, AuthModule, AccessModule, ProjectsModule];
+
+/** What worker processes run for the features: each feature's processors and schedules. */
+const FEATURE_JOBS: Type[] = [AccessJobsModule];
+
 /** The whole application; `config.PROCESS_ROLE` decides whether it serves the API, runs jobs, or both. */
 @Module({})
 export class AppModule {
@@ -33,22 +42,22 @@ export class AppModule {
         MongooseModule.forRoot(config.MONGODB_URI, { autoIndex: true, serverSelectionTimeoutMS: 10_000 }),
         RedisModule,
         PubSubModule,
+        CacheModule,
         EventsModule,
         JobsModule,
-        AuditModule,
-        AuthModule,
-        AccessModule,
-        ProjectsModule,
+        ...FEATURES,
         HealthModule,
         ...(config.runsApi
           ? [
-              GraphQLModule.forRoot<ApolloDriverConfig>({
+              GraphQLModule.forRootAsync<ApolloDriverConfig>({
                 driver: ApolloDriver,
-                ...graphqlOptions(config),
+                imports: [AuthModule],
+                inject: [AppConfig, RequestAuthenticator],
+                useFactory: graphqlOptions,
               }),
             ]
           : []),
-        ...(config.runsWorkers ? [WorkerModule] : []),
+        ...(config.runsWorkers ? [WorkerModule, ...FEATURE_JOBS] : []),
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bull';
 import Bull, { type Queue } from 'bull';
 import mongoose, { Types } from 'mongoose';
-import { MaintenanceJob, QueueName } from '../src/jobs/queues';
+import { ACCESS_QUEUE, AccessJob } from '../src/access/jobs/access-jobs';
 import { createProject, registerUser } from './support/factories';
 import { gql, ok, waitFor } from './support/graphql-client';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -14,7 +14,7 @@ describe('worker process role', () => {
 
   beforeAll(async () => {
     api = await startTestApp({ PROCESS_ROLE: 'all' });
-    queue = api.app.get<Queue>(getQueueToken(QueueName.MAINTENANCE));
+    queue = api.app.get<Queue>(getQueueToken(ACCESS_QUEUE));
   });
 
   afterAll(async () => {
@@ -23,7 +23,7 @@ describe('worker process role', () => {
 
   it('schedules the access-expiry job as a repeatable job', async () => {
     const repeatable = await queue.getRepeatableJobs();
-    expect(repeatable.map((r) => r.name)).toContain(MaintenanceJob.EXPIRE_ACCESS);
+    expect(repeatable.map((r) => r.name)).toContain(AccessJob.EXPIRE);
   });
 
   it('removes expired assignments and announces role.removed with reason "expired"', async () => {
@@ -53,7 +53,7 @@ describe('worker process role', () => {
     );
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_200));
-      const job = await queue.add(MaintenanceJob.EXPIRE_ACCESS, { requestedAt: new Date().toISOString() });
+      const job = await queue.add(AccessJob.EXPIRE, { requestedAt: new Date().toISOString() });
       const result = (await job.finished()) as { removed: number };
       expect(result.removed).toBeGreaterThanOrEqual(1);
       const event = await waitFor(
@@ -75,7 +75,7 @@ describe('worker process role', () => {
         await connection.close();
       }
       // Running it again finds nothing: the job is idempotent.
-      const again = await queue.add(MaintenanceJob.EXPIRE_ACCESS, { requestedAt: new Date().toISOString() });
+      const again = await queue.add(AccessJob.EXPIRE, { requestedAt: new Date().toISOString() });
       expect(((await again.finished()) as { removed: number }).removed).toBe(0);
     } finally {
       events.close();
@@ -85,8 +85,8 @@ describe('worker process role', () => {
 
   it('lets a running job finish before the process stops', async () => {
     const worker = await startTestApp({ PROCESS_ROLE: 'worker' }, { label: 'graceful' });
-    const workerQueue = worker.app.get<Queue>(getQueueToken(QueueName.MAINTENANCE));
-    const observer = new Bull(QueueName.MAINTENANCE, worker.config.REDIS_URL, {
+    const workerQueue = worker.app.get<Queue>(getQueueToken(ACCESS_QUEUE));
+    const observer = new Bull(ACCESS_QUEUE, worker.config.REDIS_URL, {
       prefix: `${worker.config.REDIS_PREFIX}:bull`,
     });
     const connection = await mongoose.createConnection(worker.config.MONGODB_URI).asPromise();
@@ -103,7 +103,7 @@ describe('worker process role', () => {
         updatedAt: past,
       }));
       await connection.collection('role_assignments').insertMany(rows);
-      const job = await workerQueue.add(MaintenanceJob.EXPIRE_ACCESS, { requestedAt: new Date().toISOString() });
+      const job = await workerQueue.add(AccessJob.EXPIRE, { requestedAt: new Date().toISOString() });
       await waitFor(async () => (await job.getState()) === 'active', 10_000, 'the job to start');
       await worker.close();
       const after = await observer.getJob(job.id);

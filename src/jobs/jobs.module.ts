@@ -1,11 +1,12 @@
 import { BullModule } from '@nestjs/bull';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { QueueName } from './queues';
 
-const queues = Object.values(QueueName).map((name) => ({ name }));
-
-/** Registers every queue on Redis, in API and worker processes alike (both enqueue). */
+/**
+ * Bull's connection and defaults, in API and worker processes alike. Each feature registers its
+ * own queue (`BullModule.registerQueue`) in its module, and its processors and schedules in a jobs
+ * module of its own that only worker processes load.
+ */
 @Global()
 @Module({
   imports: [
@@ -22,7 +23,6 @@ const queues = Object.values(QueueName).map((name) => ({ name }));
         },
       }),
     }),
-    BullModule.registerQueue(...queues),
   ],
   exports: [BullModule],
 })
