@@ -1,4 +1,4 @@
-import { AppConfig, ConfigValidationError, loadConfig } from './app-config';
+import { AppConfig, CONFIG_KEYS, ConfigValidationError, loadConfig } from './app-config';
 
 const MINIMAL = { MONGODB_URI: 'mongodb://127.0.0.1:27017/slipway', REDIS_URL: 'redis://127.0.0.1:6379' };
 const PRODUCTION_SECRET = 'a-production-secret-of-at-least-32-chars';
@@ -50,6 +50,16 @@ describe('loadConfig', () => {
     expect(sut.ideEnabled).toBe(false);
     expect(sut.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
     expect(sut.JWT_ACCESS_TTL_SECONDS).toBe(900);
+  });
+
+  it('reads every key the class declares, with or without a default', () => {
+    const withDefaults = Object.keys(new AppConfig());
+    const withoutDefaults = ['MONGODB_URI', 'REDIS_URL', 'JWT_SECRET', 'GRAPHQL_IDE'];
+
+    expect([...CONFIG_KEYS].sort()).toEqual([...new Set([...withDefaults, ...withoutDefaults])].sort());
+    const sut = loadConfig({ ...MINIMAL, GRAPHQL_IDE: 'off', JWT_SECRET: PRODUCTION_SECRET });
+    expect(sut.GRAPHQL_IDE).toBe(false);
+    expect(sut.JWT_SECRET).toBe(PRODUCTION_SECRET);
   });
 
   it('ignores variables it does not know', () => {

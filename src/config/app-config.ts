@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  getMetadataStorage,
   IsBoolean,
   IsIn,
   IsInt,
@@ -117,6 +118,13 @@ export class AppConfig {
   @Max(100_000)
   REGISTRATIONS_PER_HOUR_PER_IP = 30;
 
+  /** How long a live subscription trusts its last access check before checking again. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  LIVE_STREAM_RECHECK_SECONDS = 5;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
@@ -167,11 +175,22 @@ function messagesOf(constraints: Record<string, string>): string[] {
   return constraints.isInt !== undefined ? [constraints.isInt] : Object.values(constraints);
 }
 
+/**
+ * Every key `AppConfig` declares, read from its validation metadata: each key carries at least one
+ * validator, whether or not it has a default, so adding a key to the class is all it takes.
+ */
+export const CONFIG_KEYS: readonly string[] = [
+  ...new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(AppConfig, '', true, false)
+      .map((m) => m.propertyName),
+  ),
+];
+
 /** Builds and validates the configuration; throws one error naming every offending key. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
-  const known = Object.keys(new AppConfig()).concat(['MONGODB_URI', 'REDIS_URL', 'JWT_SECRET', 'GRAPHQL_IDE']);
   const raw: Record<string, string> = {};
-  for (const key of new Set(known)) {
+  for (const key of CONFIG_KEYS) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
