@@ -1,5 +1,6 @@
-import { codeOf, gql, ok, waitFor } from './support/graphql-client';
+import { codeOf, ok, waitFor } from './support/graphql-client';
 import { createProject, registerUser } from './support/factories';
+import { operations, type Operations } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -8,9 +9,11 @@ import { startTestApp, type TestApp } from './support/test-app';
  */
 describe('custom roles with an expiry, end to end', () => {
   let api: TestApp;
+  let ops: Operations;
 
   beforeAll(async () => {
     api = await startTestApp();
+    ops = operations(api.url);
   });
 
   afterAll(async () => {
@@ -19,23 +22,17 @@ describe('custom roles with an expiry, end to end', () => {
 
   it('grants, denies, audits and then withdraws access when the assignment expires', async () => {
     const owner = await registerUser(api.url, { email: 'owner@example.test', password: 'owner password 1' });
-    const login = ok(
-      await gql<{ login: { accessToken: string; user: { id: string } } }>(
-        api.url,
-        'mutation { login(input: { email: "owner@example.test", password: "owner password 1" }) { accessToken user { id } } }',
-      ),
-    );
+    const login = ok(await ops.auth.login({ email: 'owner@example.test', password: 'owner password 1' }));
     expect(login.login.user.id).toBe(owner.id);
     const ownerToken = login.login.accessToken;
     const project = await createProject(api.url, ownerToken, 'Storefront');
 
     const role = ok(
-      await gql<{ createRole: { id: string; permissions: string[]; userCount: number } }>(
-        api.url,
-        `mutation ($input: CreateRoleInput!) { createRole(input: $input) { id permissions userCount } }`,
-        { input: { projectId: project.id, name: 'Release manager', permissions: ['PROJECT_READ', 'PROJECT_UPDATE'] } },
-        ownerToken,
-      ),
+      await ops.access.createRole(ownerToken, {
+        projectId: project.id,
+        name: 'Release manager',
+        permissions: ['PROJECT_READ', 'PROJECT_UPDATE'],
+      }),
     ).createRole;
     expect(role.permissions).toEqual(['PROJECT_READ', 'PROJECT_UPDATE']);
     expect(role.userCount).toBe(0);
@@ -43,61 +40,31 @@ describe('custom roles with an expiry, end to end', () => {
     const colleague = await registerUser(api.url, { email: 'colleague@example.test' });
     const expiresAt = new Date(Date.now() + 5_000).toISOString();
     const assignment = ok(
-      await gql<{ assignRole: { expiresAt: string; role: { id: string } } }>(
-        api.url,
-        `mutation ($input: AssignRoleInput!) { assignRole(input: $input) { expiresAt role { id } } }`,
-        { input: { projectId: project.id, userId: colleague.id, roleId: role.id, expiresAt } },
-        ownerToken,
-      ),
+      await ops.access.assignRole(ownerToken, {
+        projectId: project.id,
+        userId: colleague.id,
+        roleId: role.id,
+        expiresAt,
+      }),
     ).assignRole;
     expect(assignment.role.id).toBe(role.id);
     expect(assignment.expiresAt).toBe(expiresAt);
 
-    const roles = ok(
-      await gql<{ roles: { id: string; userCount: number }[] }>(
-        api.url,
-        'query ($p: ID!) { roles(projectId: $p) { id userCount } }',
-        { p: project.id },
-        ownerToken,
-      ),
-    ).roles;
+    const roles = ok(await ops.access.roles(ownerToken, { projectId: project.id })).roles;
     expect(roles.find((r) => r.id === role.id)?.userCount).toBe(1);
     expect(roles.find((r) => r.id === 'owner')?.userCount).toBe(1);
 
     // Allowed: the role carries project:update.
-    const renamed = await gql<{ updateProject: { name: string } }>(
-      api.url,
-      'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { name } }',
-      { input: { id: project.id, name: 'Storefront v2' } },
-      colleague.accessToken,
-    );
+    const renamed = await ops.projects.update(colleague.accessToken, { id: project.id, name: 'Storefront v2' });
     expect(ok(renamed).updateProject.name).toBe('Storefront v2');
 
     // Denied: it does not carry project:delete.
-    const deletion = await gql(
-      api.url,
-      'mutation ($input: DeleteProjectInput!) { deleteProject(input: $input) }',
-      { input: { id: project.id } },
-      colleague.accessToken,
-    );
+    const deletion = await ops.projects.delete(colleague.accessToken, { id: project.id });
     expect(codeOf(deletion)).toBe('FORBIDDEN');
 
     const audit = await waitFor(
       async () => {
-        const res = ok(
-          await gql<{
-            auditLogs: {
-              edges: {
-                node: { operation: string; outcome: string; actorId: string; projectId: string; ip: string | null };
-              }[];
-            };
-          }>(
-            api.url,
-            'query ($p: ID!) { auditLogs(projectId: $p, first: 50) { edges { node { operation outcome actorId projectId ip } } } }',
-            { p: project.id },
-            ownerToken,
-          ),
-        );
+        const res = ok(await ops.audit.logs(ownerToken, { projectId: project.id, first: 50 }));
         const nodes = res.auditLogs.edges.map((e) => e.node);
         const granted = nodes.find((n) => n.operation === 'mutation.updateProject' && n.outcome === 'GRANTED');
         const denied = nodes.find((n) => n.operation === 'mutation.deleteProject' && n.outcome === 'DENIED');
@@ -113,29 +80,16 @@ describe('custom roles with an expiry, end to end', () => {
 
     // After expiresAt the same call is refused without anyone removing the role.
     await waitFor(async () => Date.now() > Date.parse(expiresAt) + 50, 10_000, 'the expiry');
-    const late = await gql(
-      api.url,
-      'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { name } }',
-      { input: { id: project.id, name: 'Too late' } },
-      colleague.accessToken,
-    );
+    const late = await ops.projects.update(colleague.accessToken, { id: project.id, name: 'Too late' });
     expect(codeOf(late)).toBe('FORBIDDEN');
-    const after = ok(
-      await gql<{ roles: { id: string; userCount: number }[] }>(
-        api.url,
-        'query ($p: ID!) { roles(projectId: $p) { id userCount } }',
-        { p: project.id },
-        ownerToken,
-      ),
-    ).roles;
+    const after = ok(await ops.access.roles(ownerToken, { projectId: project.id })).roles;
     expect(after.find((r) => r.id === role.id)?.userCount).toBe(0);
     const check = ok(
-      await gql<{ checkPermission: { allowed: boolean } }>(
-        api.url,
-        'query ($p: ID!, $u: ID!) { checkPermission(projectId: $p, permission: PROJECT_UPDATE, userId: $u) { allowed } }',
-        { p: project.id, u: colleague.id },
-        ownerToken,
-      ),
+      await ops.access.checkPermission(ownerToken, {
+        projectId: project.id,
+        permission: 'PROJECT_UPDATE',
+        userId: colleague.id,
+      }),
     );
     expect(check.checkPermission.allowed).toBe(false);
   });

@@ -1,8 +1,16 @@
 import mongoose, { Types } from 'mongoose';
 import { PERMISSIONS } from '../src/access/permissions';
 import { permissionEnumKey } from '../src/access/permission.enum';
-import { codeOf, gql, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
-import { createProject, registerUser, type TestUser } from './support/factories';
+import { codeOf, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
+import { assignRole, createProject, createRole, registerUser, type TestUser } from './support/factories';
+import {
+  operations,
+  unchecked,
+  type AssignRoleInput,
+  type Operations,
+  type Role,
+  type RoleAssignment,
+} from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -11,91 +19,32 @@ import { startTestApp, type TestApp } from './support/test-app';
  * token get back. Refused mutations are followed by a look at the project's access state.
  */
 
-interface RoleNode {
-  id: string;
-  projectId: string | null;
-  name: string;
-  builtIn: boolean;
-  permissions: string[];
-  userCount: number;
-}
-
-interface AssignmentNode {
-  id: string;
-  userId: string;
-  expiresAt: string | null;
-  role: { id: string; name: string };
-}
-
-interface UserRolesPage {
-  userRoles: {
-    totalCount: number;
-    edges: { cursor: string; node: AssignmentNode }[];
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  };
-}
-
-const ROLE_FIELDS = 'id projectId name builtIn permissions userCount';
-const ROLES = `query ($p: ID!) { roles(projectId: $p) { ${ROLE_FIELDS} } }`;
-const CREATE_ROLE = `mutation ($input: CreateRoleInput!) { createRole(input: $input) { ${ROLE_FIELDS} description createdAt } }`;
-const UPDATE_ROLE = `mutation ($input: UpdateRolePermissionsInput!) { updateRolePermissions(input: $input) { ${ROLE_FIELDS} } }`;
-const DELETE_ROLE = 'mutation ($input: DeleteRoleInput!) { deleteRole(input: $input) }';
-const ASSIGN = `mutation ($input: AssignRoleInput!) {
-  assignRole(input: $input) { id projectId userId expiresAt grantedBy role { id name } }
-}`;
-const REMOVE = 'mutation ($input: RemoveRoleInput!) { removeRole(input: $input) }';
-const GRANT = `mutation ($input: GrantPermissionInput!) {
-  grantPermission(input: $input) { id projectId userId permission expiresAt grantedBy }
-}`;
-const REVOKE = 'mutation ($input: RevokePermissionInput!) { revokePermission(input: $input) }';
-const USER_ROLES = `query ($p: ID!, $u: ID, $first: Int, $after: String) {
-  userRoles(projectId: $p, userId: $u, first: $first, after: $after) {
-    totalCount
-    edges { cursor node { id userId expiresAt role { id name } } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
-const CHECK = `query ($p: ID!, $perm: Permission!, $u: ID) {
-  checkPermission(projectId: $p, permission: $perm, userId: $u) { userId permission allowed sources }
-}`;
-const PERMISSIONS_QUERY = '{ permissions }';
-const UPDATE_PROJECT = 'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { name } }';
-const DELETE_PROJECT = 'mutation ($input: DeleteProjectInput!) { deleteProject(input: $input) }';
-const PROJECT = 'query ($id: ID!) { project(id: $id) { id name } }';
-
 const unknownId = (): string => new Types.ObjectId().toHexString();
 const inSeconds = (seconds: number): string => new Date(Date.now() + seconds * 1000).toISOString();
 
 describe('roles, assignments and grants, end to end', () => {
   let api: TestApp;
+  let ops: Operations;
   let db: mongoose.Connection;
   let owner: TestUser;
   let project: { id: string };
 
-  const call = <T = Record<string, unknown>>(doc: string, variables: Record<string, unknown>, token?: string) =>
-    gql<T>(api.url, doc, variables, token);
-  const asOwner = <T = Record<string, unknown>>(doc: string, variables: Record<string, unknown>) =>
-    call<T>(doc, variables, owner.accessToken);
-
-  const rolesOf = async (projectId: string, token = owner.accessToken): Promise<RoleNode[]> =>
-    ok(await call<{ roles: RoleNode[] }>(ROLES, { p: projectId }, token)).roles;
+  const rolesOf = async (projectId: string, token = owner.accessToken): Promise<Role[]> =>
+    ok(await ops.access.roles(token, { projectId })).roles;
   const countOf = async (projectId: string, roleId: string): Promise<number | undefined> =>
     (await rolesOf(projectId)).find((r) => r.id === roleId)?.userCount;
-  const createRole = async (projectId: string, name: string, permissions: string[], token = owner.accessToken) =>
-    ok(await call<{ createRole: RoleNode }>(CREATE_ROLE, { input: { projectId, name, permissions } }, token))
-      .createRole;
-  const assign = async (projectId: string, userId: string, roleId: string, extra: Record<string, unknown> = {}) =>
-    ok(await asOwner<{ assignRole: AssignmentNode }>(ASSIGN, { input: { projectId, userId, roleId, ...extra } }))
-      .assignRole;
+  const customRole = (projectId: string, name: string, permissions: string[], token = owner.accessToken) =>
+    createRole(api.url, token, projectId, { name, permissions });
+  const assign = (projectId: string, userId: string, roleId: string, extra: Partial<AssignRoleInput> = {}) =>
+    assignRole(api.url, owner.accessToken, { projectId, userId, roleId, ...extra });
   const allowed = async (projectId: string, userId: string, permission: string): Promise<boolean> =>
-    ok(await asOwner<{ checkPermission: { allowed: boolean } }>(CHECK, { p: projectId, perm: permission, u: userId }))
-      .checkPermission.allowed;
-  const assignmentsOf = async (projectId: string, userId?: string): Promise<AssignmentNode[]> =>
-    ok(await asOwner<UserRolesPage>(USER_ROLES, { p: projectId, u: userId, first: 100 })).userRoles.edges.map(
+    ok(await ops.access.checkPermission(owner.accessToken, { projectId, permission, userId })).checkPermission.allowed;
+  const assignmentsOf = async (projectId: string, userId?: string): Promise<RoleAssignment[]> =>
+    ok(await ops.access.userRoles(owner.accessToken, { projectId, userId, first: 100 })).userRoles.edges.map(
       (e) => e.node,
     );
   const rename = (projectId: string, name: string, token: string) =>
-    call<{ updateProject: { name: string } }>(UPDATE_PROJECT, { input: { id: projectId, name } }, token);
+    ops.projects.update(token, { id: projectId, name });
 
   /** Everything about a project's access that a refused mutation must leave as it was. */
   const accessState = async (projectId: string) => {
@@ -110,6 +59,7 @@ describe('roles, assignments and grants, end to end', () => {
 
   beforeAll(async () => {
     api = await startTestApp();
+    ops = operations(api.url);
     db = await mongoose.createConnection(api.config.MONGODB_URI).asPromise();
     owner = await registerUser(api.url);
     project = await createProject(api.url, owner.accessToken, 'Access');
@@ -124,19 +74,19 @@ describe('roles, assignments and grants, end to end', () => {
     it('lists the whole permission catalogue to any signed-in user', async () => {
       const stranger = await registerUser(api.url);
 
-      const sut = ok(await call<{ permissions: string[] }>(PERMISSIONS_QUERY, {}, stranger.accessToken)).permissions;
+      const sut = ok(await ops.access.permissions(stranger.accessToken)).permissions;
 
       expect(sut).toEqual(PERMISSIONS.map(permissionEnumKey));
       expect(sut).toEqual(
         expect.arrayContaining(['PROJECT_DELETE', 'ROLE_ASSIGN', 'AUDIT_READ', 'DEPLOYMENT_PROMOTE']),
       );
-      expect(codeOf(await call(PERMISSIONS_QUERY, {}))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await ops.access.permissions(undefined))).toBe('UNAUTHENTICATED');
     });
 
     it('lists the built-in roles, then the project’s custom roles by name', async () => {
       const local = await createProject(api.url, owner.accessToken);
-      await createRole(local.id, 'zeta', ['PROJECT_READ']);
-      await createRole(local.id, 'Alpha', []);
+      await customRole(local.id, 'zeta', ['PROJECT_READ']);
+      await customRole(local.id, 'Alpha', []);
 
       const sut = await rolesOf(local.id);
 
@@ -162,8 +112,8 @@ describe('roles, assignments and grants, end to end', () => {
       const before = await accessState(project.id);
 
       for (const roleId of ['owner', 'admin', 'viewer']) {
-        const update = await asOwner(UPDATE_ROLE, { input: { roleId, permissions: [] } });
-        const deletion = await asOwner(DELETE_ROLE, { input: { roleId } });
+        const update = await ops.access.updateRolePermissions(owner.accessToken, { roleId, permissions: [] });
+        const deletion = await ops.access.deleteRole(owner.accessToken, { roleId });
         expect([roleId, codeOf(update), codeOf(deletion)]).toEqual([roleId, 'BAD_USER_INPUT', 'BAD_USER_INPUT']);
       }
 
@@ -175,13 +125,11 @@ describe('roles, assignments and grants, end to end', () => {
   describe('createRole', () => {
     it('creates a custom role in the project, held by nobody yet', async () => {
       const sut = ok(
-        await asOwner<{ createRole: RoleNode & { description: string; createdAt: string } }>(CREATE_ROLE, {
-          input: {
-            projectId: project.id,
-            name: 'Deployers ',
-            description: ' Ship it ',
-            permissions: ['DEPLOYMENT_CREATE', 'PROJECT_READ'],
-          },
+        await ops.access.createRole(owner.accessToken, {
+          projectId: project.id,
+          name: 'Deployers ',
+          description: ' Ship it ',
+          permissions: ['DEPLOYMENT_CREATE', 'PROJECT_READ'],
         }),
       ).createRole;
 
@@ -193,23 +141,23 @@ describe('roles, assignments and grants, end to end', () => {
         permissions: ['DEPLOYMENT_CREATE', 'PROJECT_READ'],
         userCount: 0,
       });
-      expect(Date.parse(sut.createdAt)).not.toBeNaN();
+      expect(Date.parse(sut.createdAt!)).not.toBeNaN();
       expect((await rolesOf(project.id)).find((r) => r.id === sut.id)?.name).toBe('Deployers');
     });
 
     it('refuses a name already taken in the project, whatever its case, with CONFLICT', async () => {
-      await createRole(project.id, 'Reviewers', ['PROJECT_READ']);
+      await customRole(project.id, 'Reviewers', ['PROJECT_READ']);
       const before = await accessState(project.id);
 
       for (const name of ['Reviewers', 'reviewers', 'REVIEWERS', 'Reviewers ', 'Owner', 'admin', 'VIEWER']) {
-        const res = await asOwner(CREATE_ROLE, { input: { projectId: project.id, name, permissions: [] } });
+        const res = await ops.access.createRole(owner.accessToken, { projectId: project.id, name, permissions: [] });
         expect([name, codeOf(res), reasonOf(res)]).toEqual([name, 'CONFLICT', 'ROLE_NAME_TAKEN']);
       }
 
       expect(await accessState(project.id)).toBe(before);
       // The name is per project.
       const other = await createProject(api.url, owner.accessToken);
-      expect((await createRole(other.id, 'reviewers', [])).name).toBe('reviewers');
+      expect((await customRole(other.id, 'reviewers', [])).name).toBe('reviewers');
     });
 
     it.each([
@@ -226,8 +174,11 @@ describe('roles, assignments and grants, end to end', () => {
     ])('rejects %s with BAD_USER_INPUT', async (_label, change) => {
       const before = await accessState(project.id);
 
-      const res = await asOwner(CREATE_ROLE, {
-        input: { projectId: project.id, name: 'Valid name', permissions: ['PROJECT_READ'], ...change },
+      const res = await ops.access.createRole(owner.accessToken, {
+        projectId: project.id,
+        name: 'Valid name',
+        permissions: ['PROJECT_READ'],
+        ...change,
       });
 
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
@@ -239,30 +190,31 @@ describe('roles, assignments and grants, end to end', () => {
       await assign(project.id, admin.id, 'admin');
       const before = await accessState(project.id);
 
-      const res = await call(
-        CREATE_ROLE,
-        { input: { projectId: project.id, name: 'Sneaky', permissions: ['PROJECT_DELETE'] } },
-        admin.accessToken,
-      );
+      const res = await ops.access.createRole(admin.accessToken, {
+        projectId: project.id,
+        name: 'Sneaky',
+        permissions: ['PROJECT_DELETE'],
+      });
 
       expect(codeOf(res)).toBe('FORBIDDEN');
       expect(reasonOf(res)).toBe('PERMISSION_DENIED');
       expect(await accessState(project.id)).toBe(before);
       // Without the permission it lacks, the same admin may.
-      expect((await createRole(project.id, 'Sneaky', ['PROJECT_UPDATE'], admin.accessToken)).name).toBe('Sneaky');
+      expect((await customRole(project.id, 'Sneaky', ['PROJECT_UPDATE'], admin.accessToken)).name).toBe('Sneaky');
     });
   });
 
   describe('updateRolePermissions', () => {
     it('replaces the permissions, and the holders’ access follows at once', async () => {
       const holder = await registerUser(api.url);
-      const role = await createRole(project.id, 'Editors', ['PROJECT_READ']);
+      const role = await customRole(project.id, 'Editors', ['PROJECT_READ']);
       await assign(project.id, holder.id, role.id);
       expect(codeOf(await rename(project.id, 'Edited', holder.accessToken))).toBe('FORBIDDEN');
 
       const sut = ok(
-        await asOwner<{ updateRolePermissions: RoleNode }>(UPDATE_ROLE, {
-          input: { roleId: role.id, permissions: ['PROJECT_READ', 'PROJECT_UPDATE'] },
+        await ops.access.updateRolePermissions(owner.accessToken, {
+          roleId: role.id,
+          permissions: ['PROJECT_READ', 'PROJECT_UPDATE'],
         }),
       ).updateRolePermissions;
 
@@ -271,8 +223,9 @@ describe('roles, assignments and grants, end to end', () => {
 
       // Ids are hex, so upper case names the same role; the count must not depend on the spelling.
       const shrunk = ok(
-        await asOwner<{ updateRolePermissions: RoleNode }>(UPDATE_ROLE, {
-          input: { roleId: role.id.toUpperCase(), permissions: ['PROJECT_READ'] },
+        await ops.access.updateRolePermissions(owner.accessToken, {
+          roleId: role.id.toUpperCase(),
+          permissions: ['PROJECT_READ'],
         }),
       ).updateRolePermissions;
       expect(shrunk).toMatchObject({ id: role.id, permissions: ['PROJECT_READ'], userCount: 1 });
@@ -282,16 +235,18 @@ describe('roles, assignments and grants, end to end', () => {
     it('refuses to add or remove a permission the caller lacks', async () => {
       const admin = await registerUser(api.url);
       await assign(project.id, admin.id, 'admin');
-      const plain = await createRole(project.id, 'Plain', ['PROJECT_READ']);
-      const mighty = await createRole(project.id, 'Mighty', ['PROJECT_DELETE']);
+      const plain = await customRole(project.id, 'Plain', ['PROJECT_READ']);
+      const mighty = await customRole(project.id, 'Mighty', ['PROJECT_DELETE']);
       const before = await accessState(project.id);
 
-      const adding = await call(
-        UPDATE_ROLE,
-        { input: { roleId: plain.id, permissions: ['PROJECT_DELETE'] } },
-        admin.accessToken,
-      );
-      const removing = await call(UPDATE_ROLE, { input: { roleId: mighty.id, permissions: [] } }, admin.accessToken);
+      const adding = await ops.access.updateRolePermissions(admin.accessToken, {
+        roleId: plain.id,
+        permissions: ['PROJECT_DELETE'],
+      });
+      const removing = await ops.access.updateRolePermissions(admin.accessToken, {
+        roleId: mighty.id,
+        permissions: [],
+      });
 
       expect([codeOf(adding), reasonOf(adding)]).toEqual(['FORBIDDEN', 'PERMISSION_DENIED']);
       expect([codeOf(removing), reasonOf(removing)]).toEqual(['FORBIDDEN', 'PERMISSION_DENIED']);
@@ -299,11 +254,14 @@ describe('roles, assignments and grants, end to end', () => {
     });
 
     it('rejects unknown and repeated permissions with BAD_USER_INPUT', async () => {
-      const role = await createRole(project.id, 'Unchanged', ['PROJECT_READ']);
+      const role = await customRole(project.id, 'Unchanged', ['PROJECT_READ']);
       const before = await accessState(project.id);
 
       for (const permissions of [['PROJECT_FLY'], ['PROJECT_READ', 'PROJECT_READ'], 'PROJECT_READ,PROJECT_UPDATE']) {
-        const res = await asOwner(UPDATE_ROLE, { input: { roleId: role.id, permissions } });
+        const res = await ops.access.updateRolePermissions(owner.accessToken, {
+          roleId: role.id,
+          permissions: unchecked<string[]>(permissions),
+        });
         expect([permissions, codeOf(res)]).toEqual([permissions, 'BAD_USER_INPUT']);
       }
       expect(await accessState(project.id)).toBe(before);
@@ -313,17 +271,16 @@ describe('roles, assignments and grants, end to end', () => {
   describe('deleteRole', () => {
     it('takes the role from its holders: their access ends and it is counted nowhere', async () => {
       const [first, second] = await Promise.all([registerUser(api.url), registerUser(api.url)]);
-      const role = await createRole(project.id, 'Temporary crew', ['PROJECT_READ', 'PROJECT_UPDATE']);
+      const role = await customRole(project.id, 'Temporary crew', ['PROJECT_READ', 'PROJECT_UPDATE']);
       await assign(project.id, first.id, role.id);
       await assign(project.id, second.id, role.id);
       expect(await countOf(project.id, role.id)).toBe(2);
       ok(await rename(project.id, 'Access', first.accessToken));
 
       // Upper-case hex names the same role.
-      expect(
-        ok(await asOwner<{ deleteRole: boolean }>(DELETE_ROLE, { input: { roleId: role.id.toUpperCase() } }))
-          .deleteRole,
-      ).toBe(true);
+      expect(ok(await ops.access.deleteRole(owner.accessToken, { roleId: role.id.toUpperCase() })).deleteRole).toBe(
+        true,
+      );
 
       expect((await rolesOf(project.id)).map((r) => r.id)).not.toContain(role.id);
       for (const holder of [first, second]) {
@@ -332,16 +289,16 @@ describe('roles, assignments and grants, end to end', () => {
         expect(await assignmentsOf(project.id, holder.id)).toEqual([]);
       }
       expect(await db.collection('role_assignments').countDocuments({ roleId: role.id })).toBe(0);
-      expect(codeOf(await asOwner(DELETE_ROLE, { input: { roleId: role.id } }))).toBe('NOT_FOUND');
+      expect(codeOf(await ops.access.deleteRole(owner.accessToken, { roleId: role.id }))).toBe('NOT_FOUND');
     });
 
     it('refuses to delete a role carrying a permission the caller lacks', async () => {
       const admin = await registerUser(api.url);
       await assign(project.id, admin.id, 'admin');
-      const role = await createRole(project.id, 'Demolition', ['PROJECT_DELETE']);
+      const role = await customRole(project.id, 'Demolition', ['PROJECT_DELETE']);
       const before = await accessState(project.id);
 
-      const res = await call(DELETE_ROLE, { input: { roleId: role.id } }, admin.accessToken);
+      const res = await ops.access.deleteRole(admin.accessToken, { roleId: role.id });
 
       expect([codeOf(res), reasonOf(res)]).toEqual(['FORBIDDEN', 'PERMISSION_DENIED']);
       expect(await accessState(project.id)).toBe(before);
@@ -351,7 +308,7 @@ describe('roles, assignments and grants, end to end', () => {
   describe('assignRole and removeRole', () => {
     it('assigns idempotently: the same role twice is one assignment, counted once', async () => {
       const member = await registerUser(api.url);
-      const role = await createRole(project.id, 'Twice', ['PROJECT_READ']);
+      const role = await customRole(project.id, 'Twice', ['PROJECT_READ']);
 
       const first = await assign(project.id, member.id, role.id);
       const again = await assign(project.id, member.id, role.id);
@@ -364,7 +321,7 @@ describe('roles, assignments and grants, end to end', () => {
 
     it('keeps a role’s userCount right through assign, re-assign, remove and expiry', async () => {
       const [a, b, c] = await Promise.all([registerUser(api.url), registerUser(api.url), registerUser(api.url)]);
-      const role = await createRole(project.id, 'Counted', ['PROJECT_READ']);
+      const role = await customRole(project.id, 'Counted', ['PROJECT_READ']);
       const viewersBefore = (await countOf(project.id, 'viewer'))!;
 
       await assign(project.id, a.id, role.id);
@@ -378,11 +335,8 @@ describe('roles, assignments and grants, end to end', () => {
       expect(await countOf(project.id, role.id)).toBe(2);
 
       expect(
-        ok(
-          await asOwner<{ removeRole: boolean }>(REMOVE, {
-            input: { projectId: project.id, userId: a.id, roleId: role.id },
-          }),
-        ).removeRole,
+        ok(await ops.access.removeRole(owner.accessToken, { projectId: project.id, userId: a.id, roleId: role.id }))
+          .removeRole,
       ).toBe(true);
       expect(await countOf(project.id, role.id)).toBe(1);
       expect(await allowed(project.id, a.id, 'PROJECT_READ')).toBe(false);
@@ -404,7 +358,11 @@ describe('roles, assignments and grants, end to end', () => {
     it('refuses a user that does not exist with NOT_FOUND', async () => {
       const before = await accessState(project.id);
 
-      const res = await asOwner(ASSIGN, { input: { projectId: project.id, userId: unknownId(), roleId: 'viewer' } });
+      const res = await ops.access.assignRole(owner.accessToken, {
+        projectId: project.id,
+        userId: unknownId(),
+        roleId: 'viewer',
+      });
 
       expect([codeOf(res), reasonOf(res)]).toEqual(['NOT_FOUND', 'USER_NOT_FOUND']);
       expect(await accessState(project.id)).toBe(before);
@@ -420,8 +378,11 @@ describe('roles, assignments and grants, end to end', () => {
       const member = await registerUser(api.url);
       const before = await accessState(project.id);
 
-      const res = await asOwner(ASSIGN, {
-        input: { projectId: project.id, userId: member.id, roleId: 'viewer', ...change },
+      const res = await ops.access.assignRole(owner.accessToken, {
+        projectId: project.id,
+        userId: member.id,
+        roleId: 'viewer',
+        ...change,
       });
 
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
@@ -431,16 +392,24 @@ describe('roles, assignments and grants, end to end', () => {
     it('does not assign a role of project A in project B (NOT_FOUND)', async () => {
       const other = await createProject(api.url, owner.accessToken);
       const member = await registerUser(api.url);
-      const role = await createRole(project.id, 'Only here', ['PROJECT_READ']);
+      const role = await customRole(project.id, 'Only here', ['PROJECT_READ']);
       const before = await accessState(other.id);
 
-      const res = await asOwner(ASSIGN, { input: { projectId: other.id, userId: member.id, roleId: role.id } });
+      const res = await ops.access.assignRole(owner.accessToken, {
+        projectId: other.id,
+        userId: member.id,
+        roleId: role.id,
+      });
 
       expect([codeOf(res), reasonOf(res)]).toEqual(['NOT_FOUND', 'ROLE_NOT_FOUND']);
       expect(await accessState(other.id)).toBe(before);
       expect(await allowed(other.id, member.id, 'PROJECT_READ')).toBe(false);
       // Nor remove it there.
-      const removal = await asOwner(REMOVE, { input: { projectId: other.id, userId: member.id, roleId: role.id } });
+      const removal = await ops.access.removeRole(owner.accessToken, {
+        projectId: other.id,
+        userId: member.id,
+        roleId: role.id,
+      });
       expect(codeOf(removal)).toBe('NOT_FOUND');
     });
 
@@ -448,10 +417,17 @@ describe('roles, assignments and grants, end to end', () => {
       const own = await createProject(api.url, owner.accessToken);
       const colleague = await registerUser(api.url);
 
-      const removal = await asOwner(REMOVE, { input: { projectId: own.id, userId: owner.id, roleId: 'owner' } });
+      const removal = await ops.access.removeRole(owner.accessToken, {
+        projectId: own.id,
+        userId: owner.id,
+        roleId: 'owner',
+      });
       expect([codeOf(removal), reasonOf(removal)]).toEqual(['CONFLICT', 'LAST_OWNER']);
-      const expiring = await asOwner(ASSIGN, {
-        input: { projectId: own.id, userId: owner.id, roleId: 'owner', expiresAt: inSeconds(60) },
+      const expiring = await ops.access.assignRole(owner.accessToken, {
+        projectId: own.id,
+        userId: owner.id,
+        roleId: 'owner',
+        expiresAt: inSeconds(60),
       });
       expect([codeOf(expiring), reasonOf(expiring)]).toEqual(['CONFLICT', 'LAST_OWNER']);
       expect((await assignmentsOf(own.id, owner.id)).map((a) => [a.role.id, a.expiresAt])).toEqual([['owner', null]]);
@@ -459,20 +435,24 @@ describe('roles, assignments and grants, end to end', () => {
       // A temporary co-owner is not enough to leave …
       await assign(own.id, colleague.id, 'owner', { expiresAt: inSeconds(3600) });
       expect(await countOf(own.id, 'owner')).toBe(2);
-      const stillLast = await asOwner(REMOVE, { input: { projectId: own.id, userId: owner.id, roleId: 'owner' } });
+      const stillLast = await ops.access.removeRole(owner.accessToken, {
+        projectId: own.id,
+        userId: owner.id,
+        roleId: 'owner',
+      });
       expect(codeOf(stillLast)).toBe('CONFLICT');
 
       // … a lasting one is.
       await assign(own.id, colleague.id, 'owner');
-      ok(await asOwner(REMOVE, { input: { projectId: own.id, userId: owner.id, roleId: 'owner' } }));
-      const asColleague = ok(await call<{ roles: RoleNode[] }>(ROLES, { p: own.id }, colleague.accessToken)).roles;
+      ok(await ops.access.removeRole(owner.accessToken, { projectId: own.id, userId: owner.id, roleId: 'owner' }));
+      const asColleague = ok(await ops.access.roles(colleague.accessToken, { projectId: own.id })).roles;
       expect(asColleague.find((r) => r.id === 'owner')?.userCount).toBe(1);
-      expect(codeOf(await asOwner(ROLES, { p: own.id }))).toBe('FORBIDDEN');
-      const last = await call(
-        REMOVE,
-        { input: { projectId: own.id, userId: colleague.id, roleId: 'owner' } },
-        colleague.accessToken,
-      );
+      expect(codeOf(await ops.access.roles(owner.accessToken, { projectId: own.id }))).toBe('FORBIDDEN');
+      const last = await ops.access.removeRole(colleague.accessToken, {
+        projectId: own.id,
+        userId: colleague.id,
+        roleId: 'owner',
+      });
       expect(codeOf(last)).toBe('CONFLICT');
     });
 
@@ -481,7 +461,11 @@ describe('roles, assignments and grants, end to end', () => {
       await assign(project.id, member.id, 'viewer');
       const before = await accessState(project.id);
 
-      const res = await asOwner(REMOVE, { input: { projectId: project.id, userId: member.id, roleId: 'developer' } });
+      const res = await ops.access.removeRole(owner.accessToken, {
+        projectId: project.id,
+        userId: member.id,
+        roleId: 'developer',
+      });
 
       expect([codeOf(res), reasonOf(res)]).toEqual(['NOT_FOUND', 'ASSIGNMENT_NOT_FOUND']);
       expect(await accessState(project.id)).toBe(before);
@@ -491,11 +475,11 @@ describe('roles, assignments and grants, end to end', () => {
   describe('privilege escalation', () => {
     let helper: TestUser;
     let bystander: TestUser;
-    let helperRole: RoleNode;
+    let helperRole: Role;
 
     beforeAll(async () => {
       [helper, bystander] = await Promise.all([registerUser(api.url), registerUser(api.url)]);
-      helperRole = await createRole(project.id, 'Access helper', ['ROLE_ASSIGN', 'ROLE_READ', 'PROJECT_READ']);
+      helperRole = await customRole(project.id, 'Access helper', ['ROLE_ASSIGN', 'ROLE_READ', 'PROJECT_READ']);
       await assign(project.id, helper.id, helperRole.id);
     });
 
@@ -504,67 +488,63 @@ describe('roles, assignments and grants, end to end', () => {
       const attempts: [string, GraphQLResponse<unknown>][] = [
         [
           'owner to self',
-          await call(
-            ASSIGN,
-            { input: { projectId: project.id, userId: helper.id, roleId: 'owner' } },
-            helper.accessToken,
-          ),
+          await ops.access.assignRole(helper.accessToken, {
+            projectId: project.id,
+            userId: helper.id,
+            roleId: 'owner',
+          }),
         ],
         [
           'owner to another',
-          await call(
-            ASSIGN,
-            { input: { projectId: project.id, userId: bystander.id, roleId: 'owner' } },
-            helper.accessToken,
-          ),
+          await ops.access.assignRole(helper.accessToken, {
+            projectId: project.id,
+            userId: bystander.id,
+            roleId: 'owner',
+          }),
         ],
         [
           'admin to self',
-          await call(
-            ASSIGN,
-            { input: { projectId: project.id, userId: helper.id, roleId: 'admin' } },
-            helper.accessToken,
-          ),
+          await ops.access.assignRole(helper.accessToken, {
+            projectId: project.id,
+            userId: helper.id,
+            roleId: 'admin',
+          }),
         ],
         [
           'viewer to self',
-          await call(
-            ASSIGN,
-            { input: { projectId: project.id, userId: helper.id, roleId: 'viewer' } },
-            helper.accessToken,
-          ),
+          await ops.access.assignRole(helper.accessToken, {
+            projectId: project.id,
+            userId: helper.id,
+            roleId: 'viewer',
+          }),
         ],
         [
           'PROJECT_DELETE to self',
-          await call(
-            GRANT,
-            { input: { projectId: project.id, userId: helper.id, permission: 'PROJECT_DELETE' } },
-            helper.accessToken,
-          ),
+          await ops.access.grantPermission(helper.accessToken, {
+            projectId: project.id,
+            userId: helper.id,
+            permission: 'PROJECT_DELETE',
+          }),
         ],
         [
           'PROJECT_DELETE to another',
-          await call(
-            GRANT,
-            { input: { projectId: project.id, userId: bystander.id, permission: 'PROJECT_DELETE' } },
-            helper.accessToken,
-          ),
+          await ops.access.grantPermission(helper.accessToken, {
+            projectId: project.id,
+            userId: bystander.id,
+            permission: 'PROJECT_DELETE',
+          }),
         ],
         [
           'ROLE_CREATE to self',
-          await call(
-            GRANT,
-            { input: { projectId: project.id, userId: helper.id, permission: 'ROLE_CREATE' } },
-            helper.accessToken,
-          ),
+          await ops.access.grantPermission(helper.accessToken, {
+            projectId: project.id,
+            userId: helper.id,
+            permission: 'ROLE_CREATE',
+          }),
         ],
         [
           'owner away from the owner',
-          await call(
-            REMOVE,
-            { input: { projectId: project.id, userId: owner.id, roleId: 'owner' } },
-            helper.accessToken,
-          ),
+          await ops.access.removeRole(helper.accessToken, { projectId: project.id, userId: owner.id, roleId: 'owner' }),
         ],
       ];
 
@@ -573,23 +553,22 @@ describe('roles, assignments and grants, end to end', () => {
       );
       expect(await accessState(project.id)).toBe(before);
       expect(await allowed(project.id, helper.id, 'PROJECT_DELETE')).toBe(false);
-      expect(codeOf(await call(DELETE_PROJECT, { input: { id: project.id } }, helper.accessToken))).toBe('FORBIDDEN');
+      expect(codeOf(await ops.projects.delete(helper.accessToken, { id: project.id }))).toBe('FORBIDDEN');
     });
 
     it('has no way around it through the role operations it lacks', async () => {
       const before = await accessState(project.id);
 
-      const create = await call(
-        CREATE_ROLE,
-        { input: { projectId: project.id, name: 'Mine', permissions: ['PROJECT_DELETE'] } },
-        helper.accessToken,
-      );
-      const widen = await call(
-        UPDATE_ROLE,
-        { input: { roleId: helperRole.id, permissions: ['PROJECT_DELETE'] } },
-        helper.accessToken,
-      );
-      const drop = await call(DELETE_ROLE, { input: { roleId: helperRole.id } }, helper.accessToken);
+      const create = await ops.access.createRole(helper.accessToken, {
+        projectId: project.id,
+        name: 'Mine',
+        permissions: ['PROJECT_DELETE'],
+      });
+      const widen = await ops.access.updateRolePermissions(helper.accessToken, {
+        roleId: helperRole.id,
+        permissions: ['PROJECT_DELETE'],
+      });
+      const drop = await ops.access.deleteRole(helper.accessToken, { roleId: helperRole.id });
 
       expect([codeOf(create), codeOf(widen), codeOf(drop)]).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
       expect(await accessState(project.id)).toBe(before);
@@ -597,18 +576,18 @@ describe('roles, assignments and grants, end to end', () => {
 
     it('does let it hand out what it holds', async () => {
       const passedOn = ok(
-        await call<{ assignRole: AssignmentNode }>(
-          ASSIGN,
-          { input: { projectId: project.id, userId: bystander.id, roleId: helperRole.id } },
-          helper.accessToken,
-        ),
+        await ops.access.assignRole(helper.accessToken, {
+          projectId: project.id,
+          userId: bystander.id,
+          roleId: helperRole.id,
+        }),
       ).assignRole;
       const granted = ok(
-        await call<{ grantPermission: { permission: string; grantedBy: string } }>(
-          GRANT,
-          { input: { projectId: project.id, userId: bystander.id, permission: 'PROJECT_READ' } },
-          helper.accessToken,
-        ),
+        await ops.access.grantPermission(helper.accessToken, {
+          projectId: project.id,
+          userId: bystander.id,
+          permission: 'PROJECT_READ',
+        }),
       ).grantPermission;
 
       expect(passedOn.role.id).toBe(helperRole.id);
@@ -622,15 +601,11 @@ describe('roles, assignments and grants, end to end', () => {
       const guest = await registerUser(api.url);
 
       const grant = ok(
-        await asOwner<{
-          grantPermission: {
-            id: string;
-            userId: string;
-            permission: string;
-            expiresAt: string | null;
-            grantedBy: string;
-          };
-        }>(GRANT, { input: { projectId: project.id, userId: guest.id, permission: 'PROJECT_UPDATE' } }),
+        await ops.access.grantPermission(owner.accessToken, {
+          projectId: project.id,
+          userId: guest.id,
+          permission: 'PROJECT_UPDATE',
+        }),
       ).grantPermission;
       expect(grant).toMatchObject({
         userId: guest.id,
@@ -640,14 +615,14 @@ describe('roles, assignments and grants, end to end', () => {
       });
 
       expect(ok(await rename(project.id, 'Access', guest.accessToken)).updateProject.name).toBe('Access');
-      expect(codeOf(await call(PROJECT, { id: project.id }, guest.accessToken))).toBe('FORBIDDEN');
-      expect(codeOf(await call(ROLES, { p: project.id }, guest.accessToken))).toBe('FORBIDDEN');
-      expect(codeOf(await call(DELETE_PROJECT, { input: { id: project.id } }, guest.accessToken))).toBe('FORBIDDEN');
+      expect(codeOf(await ops.projects.get(guest.accessToken, { id: project.id }))).toBe('FORBIDDEN');
+      expect(codeOf(await ops.access.roles(guest.accessToken, { projectId: project.id }))).toBe('FORBIDDEN');
+      expect(codeOf(await ops.projects.delete(guest.accessToken, { id: project.id }))).toBe('FORBIDDEN');
       const check = ok(
-        await asOwner<{ checkPermission: { allowed: boolean; sources: string[] } }>(CHECK, {
-          p: project.id,
-          perm: 'PROJECT_UPDATE',
-          u: guest.id,
+        await ops.access.checkPermission(owner.accessToken, {
+          projectId: project.id,
+          permission: 'PROJECT_UPDATE',
+          userId: guest.id,
         }),
       ).checkPermission;
       expect(check).toEqual({
@@ -657,12 +632,12 @@ describe('roles, assignments and grants, end to end', () => {
         sources: [`grant:${grant.id}`],
       });
 
-      const revoke = { input: { projectId: project.id, userId: guest.id, permission: 'PROJECT_UPDATE' } };
-      expect(ok(await asOwner<{ revokePermission: boolean }>(REVOKE, revoke)).revokePermission).toBe(true);
+      const revoke = { projectId: project.id, userId: guest.id, permission: 'PROJECT_UPDATE' };
+      expect(ok(await ops.access.revokePermission(owner.accessToken, revoke)).revokePermission).toBe(true);
 
       expect(codeOf(await rename(project.id, 'Revoked', guest.accessToken))).toBe('FORBIDDEN');
       expect(await allowed(project.id, guest.id, 'PROJECT_UPDATE')).toBe(false);
-      const again = await asOwner(REVOKE, revoke);
+      const again = await ops.access.revokePermission(owner.accessToken, revoke);
       expect([codeOf(again), reasonOf(again)]).toEqual(['NOT_FOUND', 'GRANT_NOT_FOUND']);
     });
 
@@ -670,8 +645,11 @@ describe('roles, assignments and grants, end to end', () => {
       const guest = await registerUser(api.url);
       const expiresAt = inSeconds(5);
       const grant = ok(
-        await asOwner<{ grantPermission: { expiresAt: string } }>(GRANT, {
-          input: { projectId: project.id, userId: guest.id, permission: 'PROJECT_UPDATE', expiresAt },
+        await ops.access.grantPermission(owner.accessToken, {
+          projectId: project.id,
+          userId: guest.id,
+          permission: 'PROJECT_UPDATE',
+          expiresAt,
         }),
       ).grantPermission;
       expect(grant.expiresAt).toBe(expiresAt);
@@ -696,8 +674,11 @@ describe('roles, assignments and grants, end to end', () => {
       const guest = await registerUser(api.url);
       const before = await accessState(project.id);
 
-      const res = await asOwner(GRANT, {
-        input: { projectId: project.id, userId: guest.id, permission: 'BUILD_READ', ...change },
+      const res = await ops.access.grantPermission(owner.accessToken, {
+        projectId: project.id,
+        userId: guest.id,
+        permission: 'BUILD_READ',
+        ...change,
       });
 
       expect(codeOf(res)).toBe(code);
@@ -711,11 +692,13 @@ describe('roles, assignments and grants, end to end', () => {
       const members = await Promise.all([1, 2, 3, 4, 5].map(() => registerUser(api.url)));
       for (const member of members) await assign(paged.id, member.id, 'viewer');
 
-      const seen: AssignmentNode[] = [];
+      const seen: RoleAssignment[] = [];
       const totals: number[] = [];
       let after: string | undefined;
       for (let page = 0; page < 10; page += 1) {
-        const res = ok(await asOwner<UserRolesPage>(USER_ROLES, { p: paged.id, first: 2, after })).userRoles;
+        const res = ok(
+          await ops.access.userRoles(owner.accessToken, { projectId: paged.id, first: 2, after }),
+        ).userRoles;
         seen.push(...res.edges.map((e) => e.node));
         totals.push(res.totalCount);
         if (!res.pageInfo.hasNextPage) break;
@@ -733,7 +716,9 @@ describe('roles, assignments and grants, end to end', () => {
           .reverse(),
       );
       expect(seen.filter((a) => a.role.id === 'owner').map((a) => a.userId)).toEqual([owner.id]);
-      const one = ok(await asOwner<UserRolesPage>(USER_ROLES, { p: paged.id, u: members[2]!.id })).userRoles;
+      const one = ok(
+        await ops.access.userRoles(owner.accessToken, { projectId: paged.id, userId: members[2]!.id }),
+      ).userRoles;
       expect(one.totalCount).toBe(1);
       expect(one.edges.map((e) => [e.node.userId, e.node.role.id])).toEqual([[members[2]!.id, 'viewer']]);
     });
@@ -742,9 +727,11 @@ describe('roles, assignments and grants, end to end', () => {
       ['first: 0', { first: 0 }],
       ['first: 101', { first: 101 }],
       ['a forged after cursor', { after: 'forged' }],
-      ['a malformed user id', { u: 'zzz' }],
+      ['a malformed user id', { userId: 'zzz' }],
     ])('rejects %s with BAD_USER_INPUT', async (_label, variables) => {
-      expect(codeOf(await asOwner(USER_ROLES, { p: project.id, ...variables }))).toBe('BAD_USER_INPUT');
+      expect(codeOf(await ops.access.userRoles(owner.accessToken, { projectId: project.id, ...variables }))).toBe(
+        'BAD_USER_INPUT',
+      );
     });
 
     it('lets a member check themselves but needs ROLE_READ to check someone else', async () => {
@@ -752,20 +739,16 @@ describe('roles, assignments and grants, end to end', () => {
       await assign(project.id, developer.id, 'developer');
 
       const self = ok(
-        await call<{ checkPermission: { userId: string; allowed: boolean; sources: string[] } }>(
-          CHECK,
-          { p: project.id, perm: 'BUILD_CREATE' },
-          developer.accessToken,
-        ),
+        await ops.access.checkPermission(developer.accessToken, { projectId: project.id, permission: 'BUILD_CREATE' }),
       ).checkPermission;
       const notHeld = ok(
-        await call<{ checkPermission: { allowed: boolean; sources: string[] } }>(
-          CHECK,
-          { p: project.id, perm: 'ROLE_ASSIGN' },
-          developer.accessToken,
-        ),
+        await ops.access.checkPermission(developer.accessToken, { projectId: project.id, permission: 'ROLE_ASSIGN' }),
       ).checkPermission;
-      const other = await call(CHECK, { p: project.id, perm: 'BUILD_CREATE', u: owner.id }, developer.accessToken);
+      const other = await ops.access.checkPermission(developer.accessToken, {
+        projectId: project.id,
+        permission: 'BUILD_CREATE',
+        userId: owner.id,
+      });
 
       expect(self).toEqual({
         userId: developer.id,
@@ -775,9 +758,13 @@ describe('roles, assignments and grants, end to end', () => {
       });
       expect(notHeld).toMatchObject({ allowed: false, sources: [] });
       expect([codeOf(other), other.data?.checkPermission ?? null]).toEqual(['FORBIDDEN', null]);
-      expect(codeOf(await call(USER_ROLES, { p: project.id }, developer.accessToken))).toBe('FORBIDDEN');
-      expect(codeOf(await call(ROLES, { p: project.id }, developer.accessToken))).toBe('FORBIDDEN');
-      expect(codeOf(await asOwner(CHECK, { p: project.id, perm: 'PROJECT_FLY' }))).toBe('BAD_USER_INPUT');
+      expect(codeOf(await ops.access.userRoles(developer.accessToken, { projectId: project.id }))).toBe('FORBIDDEN');
+      expect(codeOf(await ops.access.roles(developer.accessToken, { projectId: project.id }))).toBe('FORBIDDEN');
+      expect(
+        codeOf(
+          await ops.access.checkPermission(owner.accessToken, { projectId: project.id, permission: 'PROJECT_FLY' }),
+        ),
+      ).toBe('BAD_USER_INPUT');
     });
   });
 
@@ -794,75 +781,82 @@ describe('roles, assignments and grants, end to end', () => {
     }
     interface Operation {
       name: string;
-      doc: string;
+      /** The arguments, or the input of a mutation. */
       vars: (ids: Ids) => Record<string, unknown>;
+      send: (token: string | undefined, vars: any) => Promise<GraphQLResponse<Record<string, unknown>>>;
       /** Which ids the operation takes. */
       takes: (keyof Ids)[];
       /** The id that tells the guard which project is meant. */
       locator: keyof Ids;
     }
-    const operations: Operation[] = [
-      { name: 'roles', doc: ROLES, vars: (i) => ({ p: i.projectId }), takes: ['projectId'], locator: 'projectId' },
+    const table: Operation[] = [
+      {
+        name: 'roles',
+        vars: (i) => ({ projectId: i.projectId }),
+        send: (token, vars) => ops.access.roles(token, vars),
+        takes: ['projectId'],
+        locator: 'projectId',
+      },
       {
         name: 'createRole',
-        doc: CREATE_ROLE,
-        vars: (i) => ({ input: { projectId: i.projectId, name: 'Table role', permissions: [] } }),
+        vars: (i) => ({ projectId: i.projectId, name: 'Table role', permissions: [] }),
+        send: (token, vars) => ops.access.createRole(token, vars),
         takes: ['projectId'],
         locator: 'projectId',
       },
       {
         name: 'updateRolePermissions',
-        doc: UPDATE_ROLE,
-        vars: (i) => ({ input: { roleId: i.customRoleId, permissions: ['PROJECT_UPDATE'] } }),
+        vars: (i) => ({ roleId: i.customRoleId, permissions: ['PROJECT_UPDATE'] }),
+        send: (token, vars) => ops.access.updateRolePermissions(token, vars),
         takes: ['customRoleId'],
         locator: 'customRoleId',
       },
       {
         name: 'deleteRole',
-        doc: DELETE_ROLE,
-        vars: (i) => ({ input: { roleId: i.customRoleId } }),
+        vars: (i) => ({ roleId: i.customRoleId }),
+        send: (token, vars) => ops.access.deleteRole(token, vars),
         takes: ['customRoleId'],
         locator: 'customRoleId',
       },
       {
         name: 'assignRole',
-        doc: ASSIGN,
-        vars: (i) => ({ input: { projectId: i.projectId, userId: i.userId, roleId: i.roleId } }),
+        vars: (i) => ({ projectId: i.projectId, userId: i.userId, roleId: i.roleId }),
+        send: (token, vars) => ops.access.assignRole(token, vars),
         takes: ['projectId', 'userId', 'roleId'],
         locator: 'projectId',
       },
       {
         name: 'removeRole',
-        doc: REMOVE,
-        vars: (i) => ({ input: { projectId: i.projectId, userId: i.userId, roleId: i.roleId } }),
+        vars: (i) => ({ projectId: i.projectId, userId: i.userId, roleId: i.roleId }),
+        send: (token, vars) => ops.access.removeRole(token, vars),
         takes: ['projectId', 'userId', 'roleId'],
         locator: 'projectId',
       },
       {
         name: 'grantPermission',
-        doc: GRANT,
-        vars: (i) => ({ input: { projectId: i.projectId, userId: i.userId, permission: 'BUILD_READ' } }),
+        vars: (i) => ({ projectId: i.projectId, userId: i.userId, permission: 'BUILD_READ' }),
+        send: (token, vars) => ops.access.grantPermission(token, vars),
         takes: ['projectId', 'userId'],
         locator: 'projectId',
       },
       {
         name: 'revokePermission',
-        doc: REVOKE,
-        vars: (i) => ({ input: { projectId: i.projectId, userId: i.userId, permission: 'BUILD_READ' } }),
+        vars: (i) => ({ projectId: i.projectId, userId: i.userId, permission: 'BUILD_READ' }),
+        send: (token, vars) => ops.access.revokePermission(token, vars),
         takes: ['projectId', 'userId'],
         locator: 'projectId',
       },
       {
         name: 'userRoles',
-        doc: USER_ROLES,
-        vars: (i) => ({ p: i.projectId, u: i.userId }),
+        vars: (i) => ({ projectId: i.projectId, userId: i.userId }),
+        send: (token, vars) => ops.access.userRoles(token, vars),
         takes: ['projectId', 'userId'],
         locator: 'projectId',
       },
       {
         name: 'checkPermission',
-        doc: CHECK,
-        vars: (i) => ({ p: i.projectId, perm: 'PROJECT_READ', u: i.userId }),
+        vars: (i) => ({ projectId: i.projectId, permission: 'PROJECT_READ', userId: i.userId }),
+        send: (token, vars) => ops.access.checkPermission(token, vars),
         takes: ['projectId', 'userId'],
         locator: 'projectId',
       },
@@ -874,10 +868,16 @@ describe('roles, assignments and grants, end to end', () => {
     beforeAll(async () => {
       const target = await createProject(api.url, owner.accessToken);
       const member = await registerUser(api.url);
-      const custom = await createRole(target.id, 'Table custom', ['PROJECT_READ']);
+      const custom = await customRole(target.id, 'Table custom', ['PROJECT_READ']);
       await assign(target.id, member.id, 'viewer');
       await assign(target.id, member.id, custom.id);
-      ok(await asOwner(GRANT, { input: { projectId: target.id, userId: member.id, permission: 'BUILD_READ' } }));
+      ok(
+        await ops.access.grantPermission(owner.accessToken, {
+          projectId: target.id,
+          userId: member.id,
+          permission: 'BUILD_READ',
+        }),
+      );
       ids = { projectId: target.id, roleId: 'viewer', customRoleId: custom.id, userId: member.id };
       // A stranger to the target project, though the owner of another.
       stranger = await registerUser(api.url);
@@ -891,47 +891,44 @@ describe('roles, assignments and grants, end to end', () => {
       code: string,
     ) => {
       const before = await accessState(ids.projectId);
-      const res = await call(op.doc, variables, token);
+      const res = await op.send(token, variables);
       expect({ operation: op.name, variables, code: codeOf(res) }).toEqual({ operation: op.name, variables, code });
       expect(res.data?.[op.name] ?? null).toBeNull();
       expect(await accessState(ids.projectId)).toBe(before);
     };
 
-    it.each(operations.map((op) => [op.name, op] as const))(
-      '%s: malformed ids are BAD_USER_INPUT',
-      async (_name, op) => {
-        for (const key of op.takes) {
-          for (const bad of ['zzz', '123', 'g'.repeat(24)]) {
-            await expectRefused(op, op.vars({ ...ids, [key]: bad }), owner.accessToken, 'BAD_USER_INPUT');
-          }
+    it.each(table.map((op) => [op.name, op] as const))('%s: malformed ids are BAD_USER_INPUT', async (_name, op) => {
+      for (const key of op.takes) {
+        for (const bad of ['zzz', '123', 'g'.repeat(24)]) {
+          await expectRefused(op, op.vars({ ...ids, [key]: bad }), owner.accessToken, 'BAD_USER_INPUT');
         }
-      },
-    );
+      }
+    });
 
-    it.each(operations.map((op) => [op.name, op] as const))(
+    it.each(table.map((op) => [op.name, op] as const))(
       '%s: an unknown project or role is NOT_FOUND',
       async (_name, op) => {
         await expectRefused(op, op.vars({ ...ids, [op.locator]: unknownId() }), owner.accessToken, 'NOT_FOUND');
       },
     );
 
-    it.each(operations.map((op) => [op.name, op] as const))('%s: a non-member is FORBIDDEN', async (_name, op) => {
+    it.each(table.map((op) => [op.name, op] as const))('%s: a non-member is FORBIDDEN', async (_name, op) => {
       await expectRefused(op, op.vars(ids), stranger.accessToken, 'FORBIDDEN');
     });
 
-    it.each(operations.map((op) => [op.name, op] as const))('%s: no token is UNAUTHENTICATED', async (_name, op) => {
+    it.each(table.map((op) => [op.name, op] as const))('%s: no token is UNAUTHENTICATED', async (_name, op) => {
       await expectRefused(op, op.vars(ids), undefined, 'UNAUTHENTICATED');
     });
 
     it('and the same operations with the valid ids do succeed for the owner', async () => {
       // Proves the refusals above came from the one id each case broke, not from the defaults.
-      for (const op of operations.filter((o) => !['deleteRole', 'removeRole', 'revokePermission'].includes(o.name))) {
-        const res = await asOwner(op.doc, op.vars(ids));
+      for (const op of table.filter((o) => !['deleteRole', 'removeRole', 'revokePermission'].includes(o.name))) {
+        const res = await op.send(owner.accessToken, op.vars(ids));
         expect({ operation: op.name, errors: res.errors ?? [] }).toEqual({ operation: op.name, errors: [] });
       }
       for (const name of ['revokePermission', 'removeRole', 'deleteRole']) {
-        const op = operations.find((o) => o.name === name)!;
-        expect(ok(await asOwner<Record<string, boolean>>(op.doc, op.vars(ids)))[name]).toBe(true);
+        const op = table.find((o) => o.name === name)!;
+        expect(ok(await op.send(owner.accessToken, op.vars(ids)))[name]).toBe(true);
       }
     });
   });

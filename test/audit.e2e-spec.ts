@@ -1,6 +1,7 @@
 import mongoose, { Types } from 'mongoose';
 import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
 import { createProject, registerUser, type TestUser } from './support/factories';
+import { operations, type AuditLog, type AuditLogsArgs, type Operations } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -9,92 +10,29 @@ import { startTestApp, type TestApp } from './support/test-app';
  * buffered, so every read of a fresh entry polls.
  */
 
-interface AuditEntry {
-  id: string;
-  actorId: string | null;
-  actorEmail: string | null;
-  projectId: string | null;
-  operation: string;
-  arguments: Record<string, any>;
-  outcome: 'GRANTED' | 'FAILED' | 'DENIED';
-  errorCode: string | null;
-  errorReason: string | null;
-  durationMs: number;
-  ip: string | null;
-  userAgent: string | null;
-  occurredAt: string;
-}
-
-interface AuditPage {
-  auditLogs: {
-    totalCount: number;
-    edges: { cursor: string; node: AuditEntry }[];
-    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
-  };
-}
-
-const AUDIT_LOGS = `query (
-  $p: ID!, $actorId: ID, $operation: String, $outcome: AuditOutcome,
-  $since: DateTime, $until: DateTime, $first: Int, $after: String
-) {
-  auditLogs(
-    projectId: $p, actorId: $actorId, operation: $operation, outcome: $outcome,
-    since: $since, until: $until, first: $first, after: $after
-  ) {
-    totalCount
-    edges {
-      cursor
-      node {
-        id actorId actorEmail projectId operation arguments outcome errorCode errorReason
-        durationMs ip userAgent occurredAt
-      }
-    }
-    pageInfo { hasNextPage hasPreviousPage endCursor }
-  }
-}`;
-const CREATE_PROJECT = 'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }';
-const UPDATE_PROJECT = 'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { name } }';
-const DELETE_PROJECT = 'mutation ($input: DeleteProjectInput!) { deleteProject(input: $input) }';
-const PROJECT = 'query ($id: ID!) { project(id: $id) { name } }';
-const CREATE_ROLE = 'mutation ($input: CreateRoleInput!) { createRole(input: $input) { id } }';
-const UPDATE_ROLE = 'mutation ($input: UpdateRolePermissionsInput!) { updateRolePermissions(input: $input) { id } }';
-const DELETE_ROLE = 'mutation ($input: DeleteRoleInput!) { deleteRole(input: $input) }';
-const ASSIGN = 'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }';
-const REMOVE = 'mutation ($input: RemoveRoleInput!) { removeRole(input: $input) }';
-const GRANT = 'mutation ($input: GrantPermissionInput!) { grantPermission(input: $input) { id } }';
-const REVOKE = 'mutation ($input: RevokePermissionInput!) { revokePermission(input: $input) }';
-const REGISTER = `mutation ($input: RegisterInput!) {
-  register(input: $input) { accessToken refreshToken user { id } }
-}`;
-const LOGIN = 'mutation ($input: LoginInput!) { login(input: $input) { accessToken refreshToken user { id } } }';
-const REFRESH = 'mutation ($input: RefreshTokenInput!) { refreshToken(input: $input) { accessToken refreshToken } }';
-const LOGOUT = 'mutation { logout }';
-
 const USER_AGENT = 'slipway-audit-e2e/1.0 (+https://example.test/audit)';
+const HEADERS = { 'user-agent': USER_AGENT };
 const unknownId = (): string => new Types.ObjectId().toHexString();
 
 describe('the audit log, end to end', () => {
   let api: TestApp;
+  // Every request carries the user agent, which the entries must record.
+  let ops: Operations;
   let db: mongoose.Connection;
   let owner: TestUser;
 
-  const as = <T = Record<string, any>>(
-    user: TestUser | undefined,
-    doc: string,
-    variables: Record<string, unknown> = {},
-  ) => gql<T>(api.url, doc, variables, user?.accessToken, { 'user-agent': USER_AGENT });
-  const logs = (variables: Record<string, unknown>, reader: TestUser = owner) =>
-    as<AuditPage>(reader, AUDIT_LOGS, variables);
+  const logs = (variables: AuditLogsArgs, reader: TestUser = owner) => ops.audit.logs(reader.accessToken, variables);
   /** Every entry of a project matching the filters, newest first. */
-  const entriesOf = async (variables: Record<string, unknown>, reader: TestUser = owner): Promise<AuditEntry[]> =>
+  const entriesOf = async (variables: AuditLogsArgs, reader: TestUser = owner): Promise<AuditLog[]> =>
     ok(await logs({ first: 100, ...variables }, reader)).auditLogs.edges.map((e) => e.node);
   /** Polls until an entry of the project satisfies `match`. */
-  const entryOf = (projectId: string, match: (entry: AuditEntry) => boolean, what: string): Promise<AuditEntry> =>
-    waitFor(async () => (await entriesOf({ p: projectId })).find(match), 5_000, what);
+  const entryOf = (projectId: string, match: (entry: AuditLog) => boolean, what: string): Promise<AuditLog> =>
+    waitFor(async () => (await entriesOf({ projectId })).find(match), 5_000, what);
   const storedEntries = () => db.collection('audit_logs').find({}).toArray();
 
   beforeAll(async () => {
     api = await startTestApp();
+    ops = operations(api.url, HEADERS);
     db = await mongoose.createConnection(api.config.MONGODB_URI).asPromise();
     owner = await registerUser(api.url);
   });
@@ -116,8 +54,10 @@ describe('the audit log, end to end', () => {
     it('records a granted mutation with its actor, project, arguments, duration, IP and user agent', async () => {
       const before = Date.now();
       const role = ok(
-        await as<{ createRole: { id: string } }>(owner, CREATE_ROLE, {
-          input: { projectId: project.id, name: 'Audited role', permissions: ['PROJECT_READ'] },
+        await ops.access.createRole(owner.accessToken, {
+          projectId: project.id,
+          name: 'Audited role',
+          permissions: ['PROJECT_READ'],
         }),
       ).createRole;
 
@@ -149,22 +89,30 @@ describe('the audit log, end to end', () => {
 
     it('records every mutation of a project’s life, in order, including its deletion', async () => {
       const member = await registerUser(api.url);
-      const created = ok(
-        await as<{ createProject: { id: string } }>(owner, CREATE_PROJECT, { input: { name: 'Lifecycle' } }),
-      ).createProject;
+      const created = ok(await ops.projects.create(owner.accessToken, { name: 'Lifecycle' })).createProject;
       const p = created.id;
-      ok(await as(owner, UPDATE_PROJECT, { input: { id: p, name: 'Lifecycle 2' } }));
+      ok(await ops.projects.update(owner.accessToken, { id: p, name: 'Lifecycle 2' }));
       const role = ok(
-        await as<{ createRole: { id: string } }>(owner, CREATE_ROLE, {
-          input: { projectId: p, name: 'Life', permissions: [] },
-        }),
+        await ops.access.createRole(owner.accessToken, { projectId: p, name: 'Life', permissions: [] }),
       ).createRole;
-      ok(await as(owner, UPDATE_ROLE, { input: { roleId: role.id, permissions: ['PROJECT_READ'] } }));
-      ok(await as(owner, ASSIGN, { input: { projectId: p, userId: member.id, roleId: role.id } }));
-      ok(await as(owner, GRANT, { input: { projectId: p, userId: member.id, permission: 'BUILD_READ' } }));
-      ok(await as(owner, REVOKE, { input: { projectId: p, userId: member.id, permission: 'BUILD_READ' } }));
-      ok(await as(owner, REMOVE, { input: { projectId: p, userId: member.id, roleId: role.id } }));
-      ok(await as(owner, DELETE_ROLE, { input: { roleId: role.id } }));
+      ok(await ops.access.updateRolePermissions(owner.accessToken, { roleId: role.id, permissions: ['PROJECT_READ'] }));
+      ok(await ops.access.assignRole(owner.accessToken, { projectId: p, userId: member.id, roleId: role.id }));
+      ok(
+        await ops.access.grantPermission(owner.accessToken, {
+          projectId: p,
+          userId: member.id,
+          permission: 'BUILD_READ',
+        }),
+      );
+      ok(
+        await ops.access.revokePermission(owner.accessToken, {
+          projectId: p,
+          userId: member.id,
+          permission: 'BUILD_READ',
+        }),
+      );
+      ok(await ops.access.removeRole(owner.accessToken, { projectId: p, userId: member.id, roleId: role.id }));
+      ok(await ops.access.deleteRole(owner.accessToken, { roleId: role.id }));
       const expected = [
         'mutation.createProject',
         'mutation.updateProject',
@@ -179,7 +127,7 @@ describe('the audit log, end to end', () => {
 
       const entries = await waitFor(
         async () => {
-          const found = await entriesOf({ p });
+          const found = await entriesOf({ projectId: p });
           return found.length >= expected.length ? found : undefined;
         },
         5_000,
@@ -191,7 +139,7 @@ describe('the audit log, end to end', () => {
       expect(entries.every((e) => e.durationMs >= 0 && e.userAgent === USER_AGENT)).toBe(true);
 
       // The log outlives the project; only the database can show it now.
-      ok(await as(owner, DELETE_PROJECT, { input: { id: p } }));
+      ok(await ops.projects.delete(owner.accessToken, { id: p }));
       const deletion = await waitFor(
         async () =>
           (await db.collection('audit_logs').findOne({ projectId: p, operation: 'mutation.deleteProject' })) ??
@@ -204,13 +152,17 @@ describe('the audit log, end to end', () => {
     });
 
     it('records a failed mutation with its public code and reason', async () => {
-      await as(owner, CREATE_ROLE, { input: { projectId: project.id, name: 'Twin', permissions: [] } });
+      await ops.access.createRole(owner.accessToken, { projectId: project.id, name: 'Twin', permissions: [] });
 
-      const duplicate = await as(owner, CREATE_ROLE, {
-        input: { projectId: project.id, name: 'TWIN', permissions: [] },
+      const duplicate = await ops.access.createRole(owner.accessToken, {
+        projectId: project.id,
+        name: 'TWIN',
+        permissions: [],
       });
-      const ghost = await as(owner, ASSIGN, {
-        input: { projectId: project.id, userId: unknownId(), roleId: 'viewer' },
+      const ghost = await ops.access.assignRole(owner.accessToken, {
+        projectId: project.id,
+        userId: unknownId(),
+        roleId: 'viewer',
       });
 
       expect(codeOf(duplicate)).toBe('CONFLICT');
@@ -236,8 +188,11 @@ describe('the audit log, end to end', () => {
     it('records input the validators refuse, even an unparseable date, and still answers BAD_USER_INPUT', async () => {
       const member = await registerUser(api.url);
 
-      const res = await as(owner, ASSIGN, {
-        input: { projectId: project.id, userId: member.id, roleId: 'viewer', expiresAt: 'next tuesday' },
+      const res = await ops.access.assignRole(owner.accessToken, {
+        projectId: project.id,
+        userId: member.id,
+        roleId: 'viewer',
+        expiresAt: 'next tuesday',
       });
 
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
@@ -251,13 +206,15 @@ describe('the audit log, end to end', () => {
     });
 
     it('attributes each mutation of a multi-mutation request to its own project', async () => {
-      const res = await as<{ updateProject: { name: string }; createProject: { id: string } }>(
-        owner,
+      const res = await gql<{ updateProject: { name: string }; createProject: { id: string } }>(
+        api.url,
         `mutation ($a: UpdateProjectInput!, $b: CreateProjectInput!) {
           updateProject(input: $a) { name }
           createProject(input: $b) { id }
         }`,
         { a: { id: project.id, name: 'First of two' }, b: { name: 'Second of two' } },
+        owner.accessToken,
+        HEADERS,
       );
       const created = ok(res).createProject.id;
 
@@ -273,7 +230,7 @@ describe('the audit log, end to end', () => {
         'the first mutation’s entry',
       );
       expect(first.operation).toBe('mutation.updateProject');
-      const names = (await entriesOf({ p: project.id, operation: 'mutation.createProject' })).map(
+      const names = (await entriesOf({ projectId: project.id, operation: 'mutation.createProject' })).map(
         (e) => e.arguments.input.name,
       );
       expect(names).not.toContain('Second of two');
@@ -281,26 +238,28 @@ describe('the audit log, end to end', () => {
 
     it('records attempts the access rules deny, by non-members and by members alike', async () => {
       const viewer = await registerUser(api.url);
-      ok(await as(owner, ASSIGN, { input: { projectId: project.id, userId: viewer.id, roleId: 'viewer' } }));
-      const nameBefore = ok(await as<{ project: { name: string } }>(owner, PROJECT, { id: project.id })).project.name;
+      ok(
+        await ops.access.assignRole(owner.accessToken, { projectId: project.id, userId: viewer.id, roleId: 'viewer' }),
+      );
+      const nameBefore = ok(await ops.projects.get(owner.accessToken, { id: project.id })).project.name;
 
-      const byOutsider = await as(outsider, UPDATE_PROJECT, { input: { id: project.id, name: 'Defaced' } });
-      const byOutsiderToo = await as(outsider, GRANT, {
-        input: { projectId: project.id, userId: outsider.id, permission: 'PROJECT_DELETE' },
+      const byOutsider = await ops.projects.update(outsider.accessToken, { id: project.id, name: 'Defaced' });
+      const byOutsiderToo = await ops.access.grantPermission(outsider.accessToken, {
+        projectId: project.id,
+        userId: outsider.id,
+        permission: 'PROJECT_DELETE',
       });
-      const byViewer = await as(viewer, DELETE_PROJECT, { input: { id: project.id } });
+      const byViewer = await ops.projects.delete(viewer.accessToken, { id: project.id });
 
       expect([codeOf(byOutsider), codeOf(byOutsiderToo), codeOf(byViewer)]).toEqual([
         'FORBIDDEN',
         'FORBIDDEN',
         'FORBIDDEN',
       ]);
-      expect(ok(await as<{ project: { name: string } }>(owner, PROJECT, { id: project.id })).project.name).toBe(
-        nameBefore,
-      );
+      expect(ok(await ops.projects.get(owner.accessToken, { id: project.id })).project.name).toBe(nameBefore);
       const denied = await waitFor(
         async () => {
-          const found = await entriesOf({ p: project.id, outcome: 'DENIED' });
+          const found = await entriesOf({ projectId: project.id, outcome: 'DENIED' });
           return found.length >= 3 ? found : undefined;
         },
         5_000,
@@ -329,36 +288,18 @@ describe('the audit log, end to end', () => {
       const wrongPassword = 'Wr0ng-password-that-must-never-be-stored';
       const tooShort = 'Sh0rt!';
 
-      const registered = ok(
-        await as<{ register: { accessToken: string; refreshToken: string; user: { id: string } } }>(
-          undefined,
-          REGISTER,
-          {
-            input: { email, password, name: 'Secretive' },
-          },
-        ),
-      ).register;
-      expect(
-        codeOf(await as(undefined, REGISTER, { input: { email: `x${email}`, password: tooShort, name: 'Short' } })),
-      ).toBe('BAD_USER_INPUT');
-      expect(codeOf(await as(undefined, REGISTER, { input: { email, password, name: 'Again' } }))).toBe('CONFLICT');
-      const login = ok(
-        await as<{ login: { accessToken: string; refreshToken: string } }>(undefined, LOGIN, {
-          input: { email, password },
-        }),
-      ).login;
-      expect(codeOf(await as(undefined, LOGIN, { input: { email, password: wrongPassword } }))).toBe('UNAUTHENTICATED');
-      const refreshed = ok(
-        await as<{ refreshToken: { accessToken: string; refreshToken: string } }>(undefined, REFRESH, {
-          input: { refreshToken: login.refreshToken },
-        }),
-      ).refreshToken;
-      // A replayed refresh token fails, and its entry must not keep it either.
-      expect(codeOf(await as(undefined, REFRESH, { input: { refreshToken: login.refreshToken } }))).toBe(
-        'UNAUTHENTICATED',
+      const registered = ok(await ops.auth.register({ email, password, name: 'Secretive' })).register;
+      expect(codeOf(await ops.auth.register({ email: `x${email}`, password: tooShort, name: 'Short' }))).toBe(
+        'BAD_USER_INPUT',
       );
+      expect(codeOf(await ops.auth.register({ email, password, name: 'Again' }))).toBe('CONFLICT');
+      const login = ok(await ops.auth.login({ email, password })).login;
+      expect(codeOf(await ops.auth.login({ email, password: wrongPassword }))).toBe('UNAUTHENTICATED');
+      const refreshed = ok(await ops.auth.refreshToken({ refreshToken: login.refreshToken })).refreshToken;
+      // A replayed refresh token fails, and its entry must not keep it either.
+      expect(codeOf(await ops.auth.refreshToken({ refreshToken: login.refreshToken }))).toBe('UNAUTHENTICATED');
       // The replay revoked the session it belonged to; the sign-up session is another one.
-      ok(await gql(api.url, LOGOUT, {}, registered.accessToken, { 'user-agent': USER_AGENT }));
+      ok(await ops.auth.logout(registered.accessToken));
 
       const stored = await waitFor(
         async () => {
@@ -423,23 +364,23 @@ describe('the audit log, end to end', () => {
     let project: { id: string };
     let admin: TestUser;
     let outsider: TestUser;
-    let all: AuditEntry[];
+    let all: AuditLog[];
 
     beforeAll(async () => {
       project = await createProject(api.url, owner.accessToken);
       [admin, outsider] = await Promise.all([registerUser(api.url), registerUser(api.url)]);
       const p = project.id;
-      ok(await as(owner, ASSIGN, { input: { projectId: p, userId: admin.id, roleId: 'admin' } }));
+      ok(await ops.access.assignRole(owner.accessToken, { projectId: p, userId: admin.id, roleId: 'admin' }));
       for (const name of ['One', 'Two', 'Three'])
-        ok(await as(owner, CREATE_ROLE, { input: { projectId: p, name, permissions: [] } }));
-      ok(await as(admin, CREATE_ROLE, { input: { projectId: p, name: 'By admin', permissions: [] } }));
-      ok(await as(admin, UPDATE_PROJECT, { input: { id: p, name: 'Filtered' } }));
-      await as(admin, CREATE_ROLE, { input: { projectId: p, name: 'one', permissions: [] } });
-      await as(outsider, UPDATE_PROJECT, { input: { id: p, name: 'Nope' } });
-      await as(outsider, CREATE_ROLE, { input: { projectId: p, name: 'Nope', permissions: [] } });
+        ok(await ops.access.createRole(owner.accessToken, { projectId: p, name, permissions: [] }));
+      ok(await ops.access.createRole(admin.accessToken, { projectId: p, name: 'By admin', permissions: [] }));
+      ok(await ops.projects.update(admin.accessToken, { id: p, name: 'Filtered' }));
+      await ops.access.createRole(admin.accessToken, { projectId: p, name: 'one', permissions: [] });
+      await ops.projects.update(outsider.accessToken, { id: p, name: 'Nope' });
+      await ops.access.createRole(outsider.accessToken, { projectId: p, name: 'Nope', permissions: [] });
       all = await waitFor(
         async () => {
-          const found = await entriesOf({ p });
+          const found = await entriesOf({ projectId: p });
           return found.length >= 10 ? found : undefined;
         },
         5_000,
@@ -463,18 +404,18 @@ describe('the audit log, end to end', () => {
     });
 
     it('filters by actor, operation and outcome, alone and together', async () => {
-      const byAdmin = await entriesOf({ p: project.id, actorId: admin.id });
-      const byAdminUpper = await entriesOf({ p: project.id, actorId: admin.id.toUpperCase() });
-      const creations = await entriesOf({ p: project.id, operation: 'mutation.createRole' });
-      const denied = await entriesOf({ p: project.id, outcome: 'DENIED' });
-      const failed = await entriesOf({ p: project.id, outcome: 'FAILED' });
+      const byAdmin = await entriesOf({ projectId: project.id, actorId: admin.id });
+      const byAdminUpper = await entriesOf({ projectId: project.id, actorId: admin.id.toUpperCase() });
+      const creations = await entriesOf({ projectId: project.id, operation: 'mutation.createRole' });
+      const denied = await entriesOf({ projectId: project.id, outcome: 'DENIED' });
+      const failed = await entriesOf({ projectId: project.id, outcome: 'FAILED' });
       const adminCreations = await entriesOf({
-        p: project.id,
+        projectId: project.id,
         actorId: admin.id,
         operation: 'mutation.createRole',
         outcome: 'GRANTED',
       });
-      const nothing = await entriesOf({ p: project.id, operation: 'mutation.createrole' });
+      const nothing = await entriesOf({ projectId: project.id, operation: 'mutation.createrole' });
 
       expect(byAdmin.map((e) => e.id)).toEqual(all.filter((e) => e.actorId === admin.id).map((e) => e.id));
       expect(byAdmin).toHaveLength(3);
@@ -493,10 +434,10 @@ describe('the audit log, end to end', () => {
       const pivot = all[4]!.occurredAt;
       const at = Date.parse(pivot);
 
-      const since = await entriesOf({ p: project.id, since: pivot });
-      const until = await entriesOf({ p: project.id, until: pivot });
+      const since = await entriesOf({ projectId: project.id, since: pivot });
+      const until = await entriesOf({ projectId: project.id, until: pivot });
       const window = await entriesOf({
-        p: project.id,
+        projectId: project.id,
         since: all[8]!.occurredAt,
         until: new Date(at + 1).toISOString(),
       });
@@ -510,7 +451,9 @@ describe('the audit log, end to end', () => {
           .filter((e) => Date.parse(e.occurredAt) >= Date.parse(all[8]!.occurredAt) && Date.parse(e.occurredAt) <= at)
           .map((e) => e.id),
       );
-      expect(await entriesOf({ p: project.id, since: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
+      expect(await entriesOf({ projectId: project.id, since: new Date(Date.now() + 60_000).toISOString() })).toEqual(
+        [],
+      );
     });
 
     it('pages through every entry once with first/after', async () => {
@@ -518,7 +461,7 @@ describe('the audit log, end to end', () => {
       const totals: number[] = [];
       let after: string | undefined;
       for (let page = 0; page < 20; page += 1) {
-        const res = ok(await logs({ p: project.id, first: 3, after })).auditLogs;
+        const res = ok(await logs({ projectId: project.id, first: 3, after })).auditLogs;
         seen.push(...res.edges.map((e) => e.node.id));
         totals.push(res.totalCount);
         expect(res.pageInfo.hasPreviousPage).toBe(after !== undefined);
@@ -529,21 +472,26 @@ describe('the audit log, end to end', () => {
       // Reading is not audited, so the total holds still while paging.
       expect(totals).toEqual([all.length, all.length, all.length, all.length]);
       expect(seen).toEqual(all.map((e) => e.id));
-      const filtered = ok(await logs({ p: project.id, operation: 'mutation.createRole', first: 4 })).auditLogs;
+      const filtered = ok(await logs({ projectId: project.id, operation: 'mutation.createRole', first: 4 })).auditLogs;
       expect([filtered.totalCount, filtered.edges.length, filtered.pageInfo.hasNextPage]).toEqual([6, 4, true]);
       const rest = ok(
-        await logs({ p: project.id, operation: 'mutation.createRole', first: 4, after: filtered.pageInfo.endCursor }),
+        await logs({
+          projectId: project.id,
+          operation: 'mutation.createRole',
+          first: 4,
+          after: filtered.pageInfo.endCursor,
+        }),
       ).auditLogs;
       expect([rest.edges.length, rest.pageInfo.hasNextPage]).toEqual([2, false]);
     });
 
     it('lets an admin read it, since the built-in Admin role carries audit:read', async () => {
-      expect((await entriesOf({ p: project.id }, admin)).map((e) => e.id)).toEqual(all.map((e) => e.id));
+      expect((await entriesOf({ projectId: project.id }, admin)).map((e) => e.id)).toEqual(all.map((e) => e.id));
     });
 
     it.each([
-      ['a malformed project id', { p: 'zzz' }],
-      ['a numeric project id', { p: '123' }],
+      ['a malformed project id', { projectId: 'zzz' }],
+      ['a numeric project id', { projectId: '123' }],
       ['a malformed actor id', { actorId: 'bob' }],
       ['a malformed token actor id', { actorId: 'token:zzz' }],
       ['an unknown outcome', { outcome: 'NOPE' }],
@@ -554,31 +502,35 @@ describe('the audit log, end to end', () => {
       ['first: 1000', { first: 1000 }],
       ['a forged after cursor', { after: 'forged' }],
     ])('rejects %s with BAD_USER_INPUT', async (_label, variables) => {
-      const res = await logs({ p: project.id, ...variables });
+      const res = await logs({ projectId: project.id, ...variables });
 
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
       expect(res.data?.auditLogs ?? null).toBeNull();
     });
 
     it('rejects an unknown outcome written into the document with BAD_USER_INPUT', async () => {
-      const res = await as(owner, `query ($p: ID!) { auditLogs(projectId: $p, outcome: NOPE) { totalCount } }`, {
-        p: project.id,
-      });
+      const res = await gql(
+        api.url,
+        `query ($p: ID!) { auditLogs(projectId: $p, outcome: NOPE) { totalCount } }`,
+        { p: project.id },
+        owner.accessToken,
+        HEADERS,
+      );
 
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
     });
 
     it('answers NOT_FOUND for an unknown project, FORBIDDEN for a non-member, UNAUTHENTICATED without a token', async () => {
-      expect(codeOf(await logs({ p: unknownId() }))).toBe('NOT_FOUND');
-      expect(codeOf(await logs({ p: project.id }, outsider))).toBe('FORBIDDEN');
-      expect(codeOf(await as(undefined, AUDIT_LOGS, { p: project.id }))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await logs({ projectId: unknownId() }))).toBe('NOT_FOUND');
+      expect(codeOf(await logs({ projectId: project.id }, outsider))).toBe('FORBIDDEN');
+      expect(codeOf(await ops.audit.logs(undefined, { projectId: project.id }))).toBe('UNAUTHENTICATED');
     });
 
     it.each([['viewer'], ['developer']])('refuses a %s with FORBIDDEN, and audits the refusal', async (roleId) => {
       const member = await registerUser(api.url);
-      ok(await as(owner, ASSIGN, { input: { projectId: project.id, userId: member.id, roleId } }));
+      ok(await ops.access.assignRole(owner.accessToken, { projectId: project.id, userId: member.id, roleId }));
 
-      const res = await logs({ p: project.id, outcome: 'GRANTED' }, member);
+      const res = await logs({ projectId: project.id, outcome: 'GRANTED' }, member);
 
       expect(codeOf(res)).toBe('FORBIDDEN');
       expect(reasonOf(res)).toBe('FORBIDDEN');

@@ -3,6 +3,14 @@ import jwt from 'jsonwebtoken';
 import mongoose, { Types, type Connection } from 'mongoose';
 import { codeOf, gql, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
 import { registerUser, type TestUser } from './support/factories';
+import {
+  operations,
+  unchecked,
+  type LoginInput,
+  type Operations,
+  type RefreshTokenInput,
+  type RegisterInput,
+} from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -10,12 +18,6 @@ import { startTestApp, type TestApp } from './support/test-app';
  * client is told, what it must never be told, and what ends up stored.
  */
 
-interface AuthPayload {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  user: { id: string; email: string; name: string; createdAt: string };
-}
 interface AccessClaims {
   sub: string;
   sid: string;
@@ -24,13 +26,6 @@ interface AccessClaims {
   iat: number;
   exp: number;
 }
-
-const AUTH_FIELDS = 'accessToken refreshToken expiresIn user { id email name createdAt }';
-const REGISTER = `mutation ($input: RegisterInput!) { register(input: $input) { ${AUTH_FIELDS} } }`;
-const LOGIN = `mutation ($input: LoginInput!) { login(input: $input) { ${AUTH_FIELDS} } }`;
-const REFRESH = `mutation ($input: RefreshTokenInput!) { refreshToken(input: $input) { ${AUTH_FIELDS} } }`;
-const ME = '{ me { id email name createdAt } }';
-const LOGOUT = 'mutation { logout }';
 
 /** Anything that would mean a stored secret reached a client. */
 const LEAK = /scrypt\$|passwordHash|refreshTokenHash|previousTokenHashes/;
@@ -48,33 +43,25 @@ async function inOneRateLimitWindow(marginSeconds: number): Promise<void> {
 
 describe('authentication', () => {
   let api: TestApp;
+  let ops: Operations;
   let db: Connection;
 
   /** Every response goes through here, so every one of them is checked for leaked hashes. */
-  async function call<T = Record<string, unknown>>(
-    query: string,
-    variables: Record<string, unknown> = {},
-    token?: string,
-    headers: Record<string, string> = {},
-  ): Promise<GraphQLResponse<T>> {
-    const response = await gql<T>(api.url, query, variables, token, headers);
+  async function checked<T>(pending: Promise<GraphQLResponse<T>>): Promise<GraphQLResponse<T>> {
+    const response = await pending;
     expect(JSON.stringify(response)).not.toMatch(LEAK);
     return response;
   }
+  // For documents no shared operation sends: introspection and malformed ones.
+  const call = <T = Record<string, unknown>>(query: string) => checked(gql<T>(api.url, query));
 
-  const register = async (input: Record<string, unknown>): Promise<GraphQLResponse<{ register: AuthPayload }>> =>
-    call<{ register: AuthPayload }>(REGISTER, { input });
-  const login = async (
-    email: string,
-    password: string,
-    headers: Record<string, string> = {},
-    token?: string,
-  ): Promise<GraphQLResponse<{ login: AuthPayload }>> =>
-    call<{ login: AuthPayload }>(LOGIN, { input: { email, password } }, token, headers);
-  const refresh = async (refreshToken: unknown): Promise<GraphQLResponse<{ refreshToken: AuthPayload }>> =>
-    call<{ refreshToken: AuthPayload }>(REFRESH, { input: { refreshToken } });
-  const me = async (token?: string, headers?: Record<string, string>) =>
-    call<{ me: AuthPayload['user'] }>(ME, {}, token, headers);
+  // Input is unchecked because the validation cases send what the schema forbids.
+  const register = (input: Record<string, unknown>) => checked(ops.auth.register(unchecked<RegisterInput>(input)));
+  const login = (email: string, password: string, headers: Record<string, string> = {}, token?: string) =>
+    checked(ops.withHeaders(headers).auth.login({ email, password }, token));
+  const refresh = (refreshToken: string) => checked(ops.auth.refreshToken({ refreshToken }));
+  const me = (token?: string, headers: Record<string, string> = {}) => checked(ops.withHeaders(headers).auth.me(token));
+  const logout = (token?: string) => checked(ops.auth.logout(token));
 
   const userDocs = (email: string) => db.collection('users').find({ email: email.toLowerCase() }).toArray();
   const sessionsOf = (userId: string) =>
@@ -91,6 +78,7 @@ describe('authentication', () => {
 
   beforeAll(async () => {
     api = await startTestApp();
+    ops = operations(api.url);
     db = await mongoose.createConnection(api.config.MONGODB_URI).asPromise();
   });
 
@@ -205,7 +193,7 @@ describe('authentication', () => {
 
     it('is not blocked by a stale or broken Authorization header', async () => {
       const stale = ok(await login(user.email, user.password)).login;
-      ok(await call(LOGOUT, {}, stale.accessToken));
+      ok(await logout(stale.accessToken));
 
       const response = await login(user.email, user.password, {}, stale.accessToken);
       const garbage = await login(user.email, user.password, { authorization: 'Bearer garbage' });
@@ -296,10 +284,10 @@ describe('authentication', () => {
       const user = await registerUser(api.url);
       const laptop = ok(await login(user.email, user.password)).login;
 
-      expect(ok(await call<{ logout: boolean }>(LOGOUT, {}, user.accessToken)).logout).toBe(true);
+      expect(ok(await logout(user.accessToken)).logout).toBe(true);
 
       expectUnauthenticated(await me(user.accessToken), 'SESSION_REVOKED');
-      expectUnauthenticated(await call(LOGOUT, {}, user.accessToken), 'SESSION_REVOKED');
+      expectUnauthenticated(await logout(user.accessToken), 'SESSION_REVOKED');
       expect(codeOf(await refresh(user.refreshToken))).toBe('UNAUTHENTICATED');
 
       expect(ok(await me(laptop.accessToken)).me.id).toBe(user.id);
@@ -308,7 +296,7 @@ describe('authentication', () => {
     });
 
     it('needs a signed-in caller', async () => {
-      const response = await call(LOGOUT);
+      const response = await logout();
 
       expect(codeOf(response)).toBe('UNAUTHENTICATED');
       expect(response.data ?? null).toBeNull();
@@ -445,7 +433,7 @@ describe('authentication', () => {
       ['a number as email', { email: 42, password: 'whatever password' }],
       ['an object as password', { email: 'someone@example.test', password: { $gt: '' } }],
     ])('login refuses %s', async (_label, input) => {
-      expectBadInput(await call(LOGIN, { input }));
+      expectBadInput(await checked(ops.auth.login(unchecked<LoginInput>(input))));
     });
 
     it.each<[string, Record<string, unknown>]>([
@@ -455,7 +443,7 @@ describe('authentication', () => {
       ['a missing token', {}],
       ['a number', { refreshToken: 1234567890123 }],
     ])('refreshToken refuses %s', async (_label, input) => {
-      expectBadInput(await call(REFRESH, { input }));
+      expectBadInput(await checked(ops.auth.refreshToken(unchecked<RefreshTokenInput>(input))));
     });
 
     it('refuses a malformed document', async () => {
@@ -513,7 +501,7 @@ describe('authentication', () => {
   describe('login rate limit', () => {
     let limited: TestApp;
     const limitedLogin = (email: string, password: string, headers: Record<string, string> = {}) =>
-      gql<{ login: AuthPayload }>(limited.url, LOGIN, { input: { email, password } }, undefined, headers);
+      operations(limited.url, headers).auth.login({ email, password });
 
     beforeAll(async () => {
       limited = await startTestApp({ LOGIN_ATTEMPTS_PER_MINUTE: '3' }, { label: 'rate-limit' });

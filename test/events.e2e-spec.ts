@@ -1,17 +1,20 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { DomainEvent } from '../src/common/events/domain-event';
 import { createProject, registerUser } from './support/factories';
-import { gql, ok, waitFor } from './support/graphql-client';
+import { ok, waitFor } from './support/graphql-client';
+import { operations, subscribeProjectEvents, type Operations } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
-import { firstWhileTriggering, modernClient, subscribeModern } from './support/ws-clients';
+import { firstWhileTriggering, modernClient } from './support/ws-clients';
 
 /** Domain events: in-process listeners see every one; project events also reach subscribers. */
 describe('domain events', () => {
   let api: TestApp;
+  let ops: Operations;
   const seen: DomainEvent[] = [];
 
   beforeAll(async () => {
     api = await startTestApp();
+    ops = operations(api.url);
     const emitter = api.app.get(EventEmitter2);
     for (const name of ['project.created', 'project.updated', 'project.deleted', 'role.assigned', 'role.removed']) {
       emitter.on(name, (event: DomainEvent) => seen.push(event));
@@ -28,39 +31,18 @@ describe('domain events', () => {
     const project = await createProject(api.url, owner.accessToken, 'Event source');
 
     const client = modernClient(api.wsUrl, owner.accessToken);
-    const stream = subscribeModern<{
-      projectEvents: { name: string; actorId: string; payload: Record<string, unknown> };
-    }>(client, 'subscription ($p: ID!) { projectEvents(projectId: $p) { name actorId payload } }', { p: project.id });
+    const stream = subscribeProjectEvents(client, { projectId: project.id });
     const live: string[] = [];
     try {
       // Wait until the stream is live, using renames as probes.
       const probe = await firstWhileTriggering(stream, async (attempt) =>
-        ok(
-          await gql(
-            api.url,
-            'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { id } }',
-            { input: { id: project.id, name: `Probe ${attempt}` } },
-            owner.accessToken,
-          ),
-        ),
+        ok(await ops.projects.update(owner.accessToken, { id: project.id, name: `Probe ${attempt}` })),
       );
       if (probe) live.push(probe.projectEvents.name);
       ok(
-        await gql(
-          api.url,
-          'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
-          { input: { projectId: project.id, userId: member.id, roleId: 'viewer' } },
-          owner.accessToken,
-        ),
+        await ops.access.assignRole(owner.accessToken, { projectId: project.id, userId: member.id, roleId: 'viewer' }),
       );
-      ok(
-        await gql(
-          api.url,
-          'mutation ($input: DeleteProjectInput!) { deleteProject(input: $input) }',
-          { input: { id: project.id } },
-          owner.accessToken,
-        ),
-      );
+      ok(await ops.projects.delete(owner.accessToken, { id: project.id }));
       await waitFor(
         async () => {
           const e = await stream.next(300).catch(() => undefined);

@@ -1,12 +1,9 @@
-import { codeOf, gql, ok, waitFor } from './support/graphql-client';
+import { codeOf, ok, waitFor } from './support/graphql-client';
 import { startChildApi, type ChildApi } from './support/child-api';
-import { createProject, registerUser } from './support/factories';
+import { assignRole, createProject, registerUser } from './support/factories';
+import { operations, subscribeProjectEvents, type Operations } from './support/operations';
 import { startTestApp, testEnv, type TestApp } from './support/test-app';
-import { firstWhileTriggering, modernClient, subscribeModern } from './support/ws-clients';
-
-interface EventData {
-  projectEvents: { name: string; payload: Record<string, unknown> };
-}
+import { firstWhileTriggering, modernClient } from './support/ws-clients';
 
 /**
  * Two API processes share MongoDB and Redis and nothing else: what one publishes, a subscriber
@@ -15,10 +12,14 @@ interface EventData {
 describe('scale-out across API processes', () => {
   let first: TestApp;
   let second: ChildApi;
+  let onFirst: Operations;
+  let onSecond: Operations;
 
   beforeAll(async () => {
     first = await startTestApp({ PROCESS_ROLE: 'api' });
     second = await startChildApi({ ...testEnv({ PROCESS_ROLE: 'api', PORT: '0' }), NODE_ENV: 'production' });
+    onFirst = operations(first.url);
+    onSecond = operations(second.url);
   });
 
   afterAll(async () => {
@@ -30,34 +31,16 @@ describe('scale-out across API processes', () => {
     const owner = await registerUser(first.url);
     const project = await createProject(first.url, owner.accessToken);
     // The token minted by the first process is accepted by the second: sessions live in MongoDB.
-    const seen = ok(
-      await gql<{ project: { id: string } }>(
-        second.url,
-        'query ($id: ID!) { project(id: $id) { id } }',
-        { id: project.id },
-        owner.accessToken,
-      ),
-    );
+    const seen = ok(await onSecond.projects.get(owner.accessToken, { id: project.id }));
     expect(seen.project.id).toBe(project.id);
 
     const client = modernClient(second.wsUrl, owner.accessToken);
-    const events = subscribeModern<EventData>(
-      client,
-      'subscription ($p: ID!) { projectEvents(projectId: $p) { name payload } }',
-      { p: project.id },
-    );
+    const events = subscribeProjectEvents(client, { projectId: project.id });
     try {
       const event = await firstWhileTriggering(
         events,
         async (attempt) =>
-          ok(
-            await gql(
-              first.url,
-              'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { id } }',
-              { input: { id: project.id, name: `From process one ${attempt}` } },
-              owner.accessToken,
-            ),
-          ),
+          ok(await onFirst.projects.update(owner.accessToken, { id: project.id, name: `From process one ${attempt}` })),
         40,
       );
       expect(event?.projectEvents.name).toBe('project.updated');
@@ -73,27 +56,12 @@ describe('scale-out across API processes', () => {
     const member = await registerUser(first.url);
     const project = await createProject(first.url, owner.accessToken);
     const assign = { projectId: project.id, userId: member.id, roleId: 'viewer' };
-    ok(
-      await gql(
-        first.url,
-        'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
-        { input: assign },
-        owner.accessToken,
-      ),
-    );
-    const read = () =>
-      gql(second.url, 'query ($id: ID!) { project(id: $id) { id } }', { id: project.id }, member.accessToken);
+    await assignRole(first.url, owner.accessToken, assign);
+    const read = () => onSecond.projects.get(member.accessToken, { id: project.id });
     // The second process now holds the member's permissions and session in its caches.
-    expect(ok(await read()).project).toEqual({ id: project.id });
+    expect({ id: ok(await read()).project.id }).toEqual({ id: project.id });
 
-    ok(
-      await gql(
-        first.url,
-        'mutation ($input: RemoveRoleInput!) { removeRole(input: $input) }',
-        { input: assign },
-        owner.accessToken,
-      ),
-    );
+    ok(await onFirst.access.removeRole(owner.accessToken, assign));
     const denied = await waitFor(
       async () => codeOf(await read()) === 'FORBIDDEN',
       2_000,
@@ -101,20 +69,13 @@ describe('scale-out across API processes', () => {
     );
     expect(denied).toBe(true);
 
-    ok(
-      await gql(
-        first.url,
-        'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
-        { input: assign },
-        owner.accessToken,
-      ),
-    );
+    ok(await onFirst.access.assignRole(owner.accessToken, assign));
     await waitFor(
       async () => (await read()).data?.project !== undefined,
       2_000,
       'the new role to reach the second process',
     );
-    ok(await gql(first.url, 'mutation { logout }', {}, member.accessToken));
+    ok(await onFirst.auth.logout(member.accessToken));
     const loggedOut = await waitFor(
       async () => codeOf(await read()) === 'UNAUTHENTICATED',
       2_000,
@@ -126,35 +87,15 @@ describe('scale-out across API processes', () => {
   it('serves a project changed on one process fresh from the other', async () => {
     const owner = await registerUser(first.url);
     const project = await createProject(first.url, owner.accessToken, 'Before');
-    const read = () =>
-      gql<{ project: { name: string } }>(
-        second.url,
-        'query ($id: ID!) { project(id: $id) { name } }',
-        { id: project.id },
-        owner.accessToken,
-      );
+    const read = () => onSecond.projects.get(owner.accessToken, { id: project.id });
     expect(ok(await read()).project.name).toBe('Before');
-    ok(
-      await gql(
-        first.url,
-        'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { id } }',
-        { input: { id: project.id, name: 'After' } },
-        owner.accessToken,
-      ),
-    );
+    ok(await onFirst.projects.update(owner.accessToken, { id: project.id, name: 'After' }));
     await waitFor(
       async () => (await read()).data?.project.name === 'After',
       2_000,
       'the rename to reach the second process',
     );
-    ok(
-      await gql(
-        first.url,
-        'mutation ($input: DeleteProjectInput!) { deleteProject(input: $input) }',
-        { input: { id: project.id } },
-        owner.accessToken,
-      ),
-    );
+    ok(await onFirst.projects.delete(owner.accessToken, { id: project.id }));
     await waitFor(async () => codeOf(await read()) === 'NOT_FOUND', 2_000, 'the deletion to reach the second process');
   });
 

@@ -1,9 +1,16 @@
-import { createClient } from 'graphql-ws';
 import mongoose, { Types } from 'mongoose';
-import WebSocket from 'ws';
 import { codeOf, gql, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
-import { registerUser, type TestUser } from './support/factories';
+import { assignRole, createRole, grantPermission, registerUser, type TestUser } from './support/factories';
+import {
+  operations,
+  PROJECT_EVENTS,
+  type Connection,
+  type Operations,
+  type Project,
+  type ProjectEvent,
+} from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
+import { modernClient } from './support/ws-clients';
 
 /**
  * Projects over real HTTP: creation and ownership, slugs, listing and paging, reads, updates and
@@ -11,73 +18,29 @@ import { startTestApp, type TestApp } from './support/test-app';
  * by a read showing that nothing changed.
  */
 
-interface ProjectNode {
-  id: string;
-  name: string;
-  slug: string;
-  description: string;
-  ownerId: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-interface ProjectPage {
-  projects: {
-    totalCount: number;
-    edges: { cursor: string; node: { id: string; name: string } }[];
-    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
-  };
-}
-
-const FIELDS = 'id name slug description ownerId createdAt updatedAt';
-const CREATE = `mutation ($input: CreateProjectInput!) { createProject(input: $input) { ${FIELDS} } }`;
-const UPDATE = `mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { ${FIELDS} } }`;
-const DELETE = 'mutation ($input: DeleteProjectInput!) { deleteProject(input: $input) }';
-const PROJECT = `query ($id: ID!) { project(id: $id) { ${FIELDS} } }`;
-const PROJECTS = `query ($first: Int, $after: String) {
-  projects(first: $first, after: $after) {
-    totalCount
-    edges { cursor node { id name } }
-    pageInfo { hasNextPage hasPreviousPage endCursor }
-  }
-}`;
-const ROLES = 'query ($p: ID!) { roles(projectId: $p) { id userCount } }';
-const CHECK = `query ($p: ID!, $perm: Permission!) {
-  checkPermission(projectId: $p, permission: $perm) { allowed sources }
-}`;
-const ASSIGN = `mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }`;
-const EVENTS = 'subscription ($p: ID!) { projectEvents(projectId: $p) { name projectId payload } }';
-
 /** An id no document has. */
 const unknownId = (): string => new Types.ObjectId().toHexString();
 
 describe('projects, end to end', () => {
   let api: TestApp;
+  let ops: Operations;
   let db: mongoose.Connection;
   let alice: TestUser;
   let bob: TestUser;
 
-  const create = (token: string | undefined, input: Record<string, unknown>) =>
-    gql<{ createProject: ProjectNode }>(api.url, CREATE, { input }, token);
-  const update = (token: string | undefined, input: Record<string, unknown>) =>
-    gql<{ updateProject: ProjectNode }>(api.url, UPDATE, { input }, token);
-  const remove = (token: string | undefined, id: unknown) =>
-    gql<{ deleteProject: boolean }>(api.url, DELETE, { input: { id } }, token);
-  const read = (token: string | undefined, id: unknown) =>
-    gql<{ project: ProjectNode }>(api.url, PROJECT, { id }, token);
-  const list = (token: string | undefined, variables: Record<string, unknown> = {}) =>
-    gql<ProjectPage>(api.url, PROJECTS, variables, token);
   /** The project as its owner sees it now. */
-  const current = async (id: string, token = alice.accessToken): Promise<ProjectNode> =>
-    ok(await read(token, id)).project;
+  const current = async (id: string, token = alice.accessToken): Promise<Project> =>
+    ok(await ops.projects.get(token, { id })).project;
   const visibleIds = async (user: TestUser): Promise<string[]> =>
-    ok(await list(user.accessToken, { first: 100 })).projects.edges.map((e) => e.node.id);
-  const totalOf = async (user: TestUser): Promise<number> => ok(await list(user.accessToken)).projects.totalCount;
-  const assign = async (projectId: string, userId: string, roleId: string) =>
-    ok(await gql(api.url, ASSIGN, { input: { projectId, userId, roleId } }, alice.accessToken));
+    ok(await ops.projects.list(user.accessToken, { first: 100 })).projects.edges.map((e) => e.node.id);
+  const totalOf = async (user: TestUser): Promise<number> =>
+    ok(await ops.projects.list(user.accessToken)).projects.totalCount;
+  const assign = (projectId: string, userId: string, roleId: string) =>
+    assignRole(api.url, alice.accessToken, { projectId, userId, roleId });
 
   beforeAll(async () => {
     api = await startTestApp();
+    ops = operations(api.url);
     db = await mongoose.createConnection(api.config.MONGODB_URI).asPromise();
     [alice, bob] = await Promise.all([registerUser(api.url), registerUser(api.url)]);
   });
@@ -90,7 +53,7 @@ describe('projects, end to end', () => {
   describe('createProject', () => {
     it('derives the slug from the name and makes the creator the one owner', async () => {
       const sut = ok(
-        await create(alice.accessToken, { name: '  Crème Brûlée Shop!  ', description: ' Desserts ' }),
+        await ops.projects.create(alice.accessToken, { name: '  Crème Brûlée Shop!  ', description: ' Desserts ' }),
       ).createProject;
 
       expect(sut).toMatchObject({
@@ -100,38 +63,36 @@ describe('projects, end to end', () => {
         ownerId: alice.id,
       });
       expect(Types.ObjectId.isValid(sut.id)).toBe(true);
-      const roles = ok(
-        await gql<{ roles: { id: string; userCount: number }[] }>(api.url, ROLES, { p: sut.id }, alice.accessToken),
-      ).roles;
+      const roles = ok(await ops.access.roles(alice.accessToken, { projectId: sut.id })).roles;
       expect(roles.find((r) => r.id === 'owner')?.userCount).toBe(1);
       expect(roles.filter((r) => r.id !== 'owner').every((r) => r.userCount === 0)).toBe(true);
-      const check = ok(
-        await gql<{ checkPermission: { allowed: boolean; sources: string[] } }>(
-          api.url,
-          CHECK,
-          { p: sut.id, perm: 'PROJECT_DELETE' },
-          alice.accessToken,
-        ),
+      const { allowed, sources } = ok(
+        await ops.access.checkPermission(alice.accessToken, { projectId: sut.id, permission: 'PROJECT_DELETE' }),
       ).checkPermission;
-      expect(check).toEqual({ allowed: true, sources: ['role:owner'] });
+      expect({ allowed, sources }).toEqual({ allowed: true, sources: ['role:owner'] });
       // The owner is the creator and nobody else.
-      const forBob = await gql(api.url, CHECK, { p: sut.id, perm: 'PROJECT_READ' }, bob.accessToken);
+      const forBob = await ops.access.checkPermission(bob.accessToken, {
+        projectId: sut.id,
+        permission: 'PROJECT_READ',
+      });
       expect(codeOf(forBob)).toBe('FORBIDDEN');
     });
 
     it('keeps an explicit slug instead of deriving one', async () => {
-      const sut = ok(await create(alice.accessToken, { name: 'Anything At All', slug: 'my-own-handle' })).createProject;
+      const sut = ok(
+        await ops.projects.create(alice.accessToken, { name: 'Anything At All', slug: 'my-own-handle' }),
+      ).createProject;
 
       expect(sut.slug).toBe('my-own-handle');
       expect((await current(sut.id)).slug).toBe('my-own-handle');
     });
 
     it('refuses a slug its owner already uses with CONFLICT, but another owner may use it', async () => {
-      const first = ok(await create(alice.accessToken, { name: 'Shared Slug' })).createProject;
+      const first = ok(await ops.projects.create(alice.accessToken, { name: 'Shared Slug' })).createProject;
       const before = await totalOf(alice);
 
-      const explicit = await create(alice.accessToken, { name: 'Something else', slug: first.slug });
-      const derived = await create(alice.accessToken, { name: 'shared  slug' });
+      const explicit = await ops.projects.create(alice.accessToken, { name: 'Something else', slug: first.slug });
+      const derived = await ops.projects.create(alice.accessToken, { name: 'shared  slug' });
 
       expect(codeOf(explicit)).toBe('CONFLICT');
       expect(reasonOf(explicit)).toBe('PROJECT_SLUG_TAKEN');
@@ -139,7 +100,7 @@ describe('projects, end to end', () => {
       expect(await totalOf(alice)).toBe(before);
       expect(await db.collection('projects').countDocuments({ slug: 'shared-slug' })).toBe(1);
 
-      const bobs = ok(await create(bob.accessToken, { name: 'Shared Slug' })).createProject;
+      const bobs = ok(await ops.projects.create(bob.accessToken, { name: 'Shared Slug' })).createProject;
       expect(bobs).toMatchObject({ slug: 'shared-slug', ownerId: bob.id });
       expect(bobs.id).not.toBe(first.id);
     });
@@ -159,7 +120,7 @@ describe('projects, end to end', () => {
     ])('rejects %s with BAD_USER_INPUT and creates nothing', async (_label, input) => {
       const before = await db.collection('projects').countDocuments();
 
-      const res = await create(alice.accessToken, input);
+      const res = await ops.projects.create(alice.accessToken, input);
 
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
       expect(res.data?.createProject ?? null).toBeNull();
@@ -180,7 +141,7 @@ describe('projects, end to end', () => {
 
     it('accepts a 100-character name and a 48-character slug, the documented limits', async () => {
       const sut = ok(
-        await create(alice.accessToken, { name: 'n'.repeat(100), slug: `a${'-b'.repeat(23)}c` }),
+        await ops.projects.create(alice.accessToken, { name: 'n'.repeat(100), slug: `a${'-b'.repeat(23)}c` }),
       ).createProject;
 
       expect(sut.name).toHaveLength(100);
@@ -190,8 +151,8 @@ describe('projects, end to end', () => {
     it('requires a signed-in caller', async () => {
       const before = await db.collection('projects').countDocuments();
 
-      const anonymous = await create(undefined, { name: 'Nobody’s' });
-      const forged = await gql(api.url, CREATE, { input: { name: 'Forged' } }, 'not.a.jwt');
+      const anonymous = await ops.projects.create(undefined, { name: 'Nobody’s' });
+      const forged = await ops.projects.create('not.a.jwt', { name: 'Forged' });
 
       expect(codeOf(anonymous)).toBe('UNAUTHENTICATED');
       expect(codeOf(forged)).toBe('UNAUTHENTICATED');
@@ -204,14 +165,14 @@ describe('projects, end to end', () => {
       const carol = await registerUser(api.url);
       const created: string[] = [];
       for (let i = 1; i <= 5; i += 1) {
-        created.push(ok(await create(carol.accessToken, { name: `Paged ${i}` })).createProject.id);
+        created.push(ok(await ops.projects.create(carol.accessToken, { name: `Paged ${i}` })).createProject.id);
       }
 
       const seen: string[] = [];
-      const pages: ProjectPage['projects'][] = [];
+      const pages: Connection<Project>[] = [];
       let after: string | undefined;
       do {
-        const page = ok(await list(carol.accessToken, { first: 2, ...(after ? { after } : {}) })).projects;
+        const page = ok(await ops.projects.list(carol.accessToken, { first: 2, ...(after ? { after } : {}) })).projects;
         pages.push(page);
         seen.push(...page.edges.map((e) => e.node.id));
         after = page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? undefined) : undefined;
@@ -224,7 +185,9 @@ describe('projects, end to end', () => {
       expect(new Set(seen).size).toBe(5);
       expect(seen).toEqual([...created].reverse());
       // The last page's endCursor leads nowhere.
-      const beyond = ok(await list(carol.accessToken, { first: 2, after: pages[2]!.pageInfo.endCursor })).projects;
+      const beyond = ok(
+        await ops.projects.list(carol.accessToken, { first: 2, after: pages[2]!.pageInfo.endCursor }),
+      ).projects;
       expect(beyond.edges).toEqual([]);
       expect(beyond.pageInfo).toMatchObject({ hasNextPage: false, endCursor: null });
     });
@@ -232,12 +195,12 @@ describe('projects, end to end', () => {
     it('lists only the projects where the caller holds a role', async () => {
       const dave = await registerUser(api.url);
       const erin = await registerUser(api.url);
-      const mine = ok(await create(dave.accessToken, { name: 'Dave’s' })).createProject;
-      const shared = ok(await create(alice.accessToken, { name: 'Shared with Dave' })).createProject;
+      const mine = ok(await ops.projects.create(dave.accessToken, { name: 'Dave’s' })).createProject;
+      const shared = ok(await ops.projects.create(alice.accessToken, { name: 'Shared with Dave' })).createProject;
 
       expect(await visibleIds(dave)).toEqual([mine.id]);
       expect(await visibleIds(erin)).toEqual([]);
-      expect(ok(await list(erin.accessToken)).projects.totalCount).toBe(0);
+      expect(ok(await ops.projects.list(erin.accessToken)).projects.totalCount).toBe(0);
 
       await assign(shared.id, dave.id, 'viewer');
 
@@ -255,37 +218,41 @@ describe('projects, end to end', () => {
       ['an after cursor of another format', { after: Buffer.from(`v9:${unknownId()}`).toString('base64url') }],
       ['an oversized after cursor', { after: 'a'.repeat(201) }],
     ])('rejects %s with BAD_USER_INPUT', async (_label, variables) => {
-      const res = await list(alice.accessToken, variables);
+      const res = await ops.projects.list(alice.accessToken, variables);
 
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
       expect(res.data?.projects ?? null).toBeNull();
     });
 
     it('requires a signed-in caller', async () => {
-      expect(codeOf(await list(undefined))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await ops.projects.list(undefined))).toBe('UNAUTHENTICATED');
     });
   });
 
   describe('project', () => {
-    let project: ProjectNode;
+    let project: Project;
     let viewer: TestUser;
     let outsider: TestUser;
 
     beforeAll(async () => {
-      project = ok(await create(alice.accessToken, { name: 'Readable', description: 'to read' })).createProject;
+      project = ok(
+        await ops.projects.create(alice.accessToken, { name: 'Readable', description: 'to read' }),
+      ).createProject;
       [viewer, outsider] = await Promise.all([registerUser(api.url), registerUser(api.url)]);
       await assign(project.id, viewer.id, 'viewer');
     });
 
     it('returns the project to its owner and to a member', async () => {
       expect(await current(project.id)).toEqual(project);
-      expect(ok(await read(viewer.accessToken, project.id)).project).toEqual(project);
+      expect(ok(await ops.projects.get(viewer.accessToken, { id: project.id })).project).toEqual(project);
       // Ids are case-insensitive hex.
-      expect(ok(await read(alice.accessToken, project.id.toUpperCase())).project.id).toBe(project.id);
+      expect(ok(await ops.projects.get(alice.accessToken, { id: project.id.toUpperCase() })).project.id).toBe(
+        project.id,
+      );
     });
 
     it('refuses a signed-in user who is not a member with FORBIDDEN', async () => {
-      const res = await read(outsider.accessToken, project.id);
+      const res = await ops.projects.get(outsider.accessToken, { id: project.id });
 
       expect(codeOf(res)).toBe('FORBIDDEN');
       expect(res.data?.project ?? null).toBeNull();
@@ -294,36 +261,38 @@ describe('projects, end to end', () => {
     it.each([['zzz'], ['123'], ['zzzzzzzzzzzzzzzzzzzzzzzz'], ['']])(
       'rejects the malformed id %j with BAD_USER_INPUT',
       async (id) => {
-        expect(codeOf(await read(alice.accessToken, id))).toBe('BAD_USER_INPUT');
+        expect(codeOf(await ops.projects.get(alice.accessToken, { id }))).toBe('BAD_USER_INPUT');
       },
     );
 
     it('answers NOT_FOUND for a well-formed id no project has', async () => {
-      expect(codeOf(await read(alice.accessToken, unknownId()))).toBe('NOT_FOUND');
+      expect(codeOf(await ops.projects.get(alice.accessToken, { id: unknownId() }))).toBe('NOT_FOUND');
     });
 
     it('requires a signed-in caller', async () => {
-      expect(codeOf(await read(undefined, project.id))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await ops.projects.get(undefined, { id: project.id }))).toBe('UNAUTHENTICATED');
     });
   });
 
   describe('updateProject', () => {
-    let project: ProjectNode;
-    let sibling: ProjectNode;
+    let project: Project;
+    let sibling: Project;
     let viewer: TestUser;
     let outsider: TestUser;
 
     beforeAll(async () => {
       project = ok(
-        await create(alice.accessToken, { name: 'Before', slug: 'before', description: 'first' }),
+        await ops.projects.create(alice.accessToken, { name: 'Before', slug: 'before', description: 'first' }),
       ).createProject;
-      sibling = ok(await create(alice.accessToken, { name: 'Sibling', slug: 'sibling' })).createProject;
+      sibling = ok(await ops.projects.create(alice.accessToken, { name: 'Sibling', slug: 'sibling' })).createProject;
       [viewer, outsider] = await Promise.all([registerUser(api.url), registerUser(api.url)]);
       await assign(project.id, viewer.id, 'viewer');
     });
 
     it('changes only the fields it is given', async () => {
-      const renamed = ok(await update(alice.accessToken, { id: project.id, name: '  After  ' })).updateProject;
+      const renamed = ok(
+        await ops.projects.update(alice.accessToken, { id: project.id, name: '  After  ' }),
+      ).updateProject;
 
       expect(renamed).toMatchObject({
         id: project.id,
@@ -336,7 +305,7 @@ describe('projects, end to end', () => {
       expect(renamed.createdAt).toBe(project.createdAt);
 
       const reslugged = ok(
-        await update(alice.accessToken, { id: project.id, slug: 'after', description: '' }),
+        await ops.projects.update(alice.accessToken, { id: project.id, slug: 'after', description: '' }),
       ).updateProject;
       expect(reslugged).toMatchObject({ name: 'After', slug: 'after', description: '' });
       expect(await current(project.id)).toEqual(reslugged);
@@ -344,9 +313,9 @@ describe('projects, end to end', () => {
     });
 
     it('lets the owner keep the project’s own slug, but not take a sibling’s (CONFLICT)', async () => {
-      ok(await update(alice.accessToken, { id: project.id, slug: project.slug }));
+      ok(await ops.projects.update(alice.accessToken, { id: project.id, slug: project.slug }));
 
-      const res = await update(alice.accessToken, { id: project.id, slug: sibling.slug });
+      const res = await ops.projects.update(alice.accessToken, { id: project.id, slug: sibling.slug });
 
       expect(codeOf(res)).toBe('CONFLICT');
       expect(reasonOf(res)).toBe('PROJECT_SLUG_TAKEN');
@@ -368,14 +337,14 @@ describe('projects, end to end', () => {
     ])('rejects %s with BAD_USER_INPUT and changes nothing', async (_label, change) => {
       const before = await current(project.id);
 
-      const res = await update(alice.accessToken, { id: project.id, ...change });
+      const res = await ops.projects.update(alice.accessToken, { id: project.id, ...change });
 
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
       expect(await current(project.id)).toEqual(before);
     });
 
     it.each([['zzz'], ['123']])('rejects the malformed id %j with BAD_USER_INPUT', async (id) => {
-      const res = await update(alice.accessToken, { id, name: 'Hijacked' });
+      const res = await ops.projects.update(alice.accessToken, { id, name: 'Hijacked' });
 
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
       expect((await current(project.id)).name).toBe(project.name);
@@ -384,13 +353,13 @@ describe('projects, end to end', () => {
     it('answers NOT_FOUND for a well-formed id no project has', async () => {
       const id = unknownId();
 
-      expect(codeOf(await update(alice.accessToken, { id, name: 'Ghost' }))).toBe('NOT_FOUND');
+      expect(codeOf(await ops.projects.update(alice.accessToken, { id, name: 'Ghost' }))).toBe('NOT_FOUND');
       expect(await db.collection('projects').countDocuments({ _id: new Types.ObjectId(id) })).toBe(0);
     });
 
     it('refuses non-members and members without project:update with FORBIDDEN', async () => {
-      const byOutsider = await update(outsider.accessToken, { id: project.id, name: 'Outsider was here' });
-      const byViewer = await update(viewer.accessToken, { id: project.id, name: 'Viewer was here' });
+      const byOutsider = await ops.projects.update(outsider.accessToken, { id: project.id, name: 'Outsider was here' });
+      const byViewer = await ops.projects.update(viewer.accessToken, { id: project.id, name: 'Viewer was here' });
 
       expect(codeOf(byOutsider)).toBe('FORBIDDEN');
       expect(codeOf(byViewer)).toBe('FORBIDDEN');
@@ -398,7 +367,7 @@ describe('projects, end to end', () => {
     });
 
     it('requires a signed-in caller', async () => {
-      const res = await update(undefined, { id: project.id, name: 'Anonymous was here' });
+      const res = await ops.projects.update(undefined, { id: project.id, name: 'Anonymous was here' });
 
       expect(codeOf(res)).toBe('UNAUTHENTICATED');
       expect((await current(project.id)).name).toBe(project.name);
@@ -406,13 +375,13 @@ describe('projects, end to end', () => {
   });
 
   describe('deleteProject', () => {
-    let project: ProjectNode;
+    let project: Project;
     let admin: TestUser;
     let member: TestUser;
     let outsider: TestUser;
 
     beforeAll(async () => {
-      project = ok(await create(alice.accessToken, { name: 'Doomed', slug: 'doomed' })).createProject;
+      project = ok(await ops.projects.create(alice.accessToken, { name: 'Doomed', slug: 'doomed' })).createProject;
       [admin, member, outsider] = await Promise.all([
         registerUser(api.url),
         registerUser(api.url),
@@ -420,22 +389,12 @@ describe('projects, end to end', () => {
       ]);
       await assign(project.id, admin.id, 'admin');
       await assign(project.id, member.id, 'developer');
-      ok(
-        await gql(
-          api.url,
-          'mutation ($input: CreateRoleInput!) { createRole(input: $input) { id } }',
-          { input: { projectId: project.id, name: 'Doomed role', permissions: ['PROJECT_READ'] } },
-          alice.accessToken,
-        ),
-      );
-      ok(
-        await gql(
-          api.url,
-          'mutation ($input: GrantPermissionInput!) { grantPermission(input: $input) { id } }',
-          { input: { projectId: project.id, userId: outsider.id, permission: 'BUILD_READ' } },
-          alice.accessToken,
-        ),
-      );
+      await createRole(api.url, alice.accessToken, project.id, { name: 'Doomed role', permissions: ['PROJECT_READ'] });
+      await grantPermission(api.url, alice.accessToken, {
+        projectId: project.id,
+        userId: outsider.id,
+        permission: 'BUILD_READ',
+      });
     });
 
     const stillThere = async (): Promise<void> => {
@@ -444,19 +403,19 @@ describe('projects, end to end', () => {
     };
 
     it.each([['zzz'], ['123']])('rejects the malformed id %j with BAD_USER_INPUT', async (id) => {
-      expect(codeOf(await remove(alice.accessToken, id))).toBe('BAD_USER_INPUT');
+      expect(codeOf(await ops.projects.delete(alice.accessToken, { id }))).toBe('BAD_USER_INPUT');
       await stillThere();
     });
 
     it('answers NOT_FOUND for a well-formed id no project has', async () => {
-      expect(codeOf(await remove(alice.accessToken, unknownId()))).toBe('NOT_FOUND');
+      expect(codeOf(await ops.projects.delete(alice.accessToken, { id: unknownId() }))).toBe('NOT_FOUND');
       await stillThere();
     });
 
     it('refuses everyone but an owner with FORBIDDEN: an admin, a developer, a stranger', async () => {
       const stranger = await registerUser(api.url);
       for (const user of [admin, member, stranger]) {
-        const res = await remove(user.accessToken, project.id);
+        const res = await ops.projects.delete(user.accessToken, { id: project.id });
         expect({ user: user.email, code: codeOf(res), data: res.data?.deleteProject ?? null }).toEqual({
           user: user.email,
           code: 'FORBIDDEN',
@@ -467,7 +426,7 @@ describe('projects, end to end', () => {
     });
 
     it('requires a signed-in caller', async () => {
-      expect(codeOf(await remove(undefined, project.id))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await ops.projects.delete(undefined, { id: project.id }))).toBe('UNAUTHENTICATED');
       await stillThere();
     });
 
@@ -477,41 +436,31 @@ describe('projects, end to end', () => {
       expect(await db.collection('roles').countDocuments({ projectId })).toBe(1);
       expect(await db.collection('permission_grants').countDocuments({ projectId })).toBe(1);
 
-      expect(ok(await remove(alice.accessToken, project.id)).deleteProject).toBe(true);
+      expect(ok(await ops.projects.delete(alice.accessToken, { id: project.id })).deleteProject).toBe(true);
 
-      expect(codeOf(await read(alice.accessToken, project.id))).toBe('NOT_FOUND');
+      expect(codeOf(await ops.projects.get(alice.accessToken, { id: project.id }))).toBe('NOT_FOUND');
       expect(await visibleIds(member)).not.toContain(project.id);
       expect(await visibleIds(alice)).not.toContain(project.id);
       expect(await db.collection('role_assignments').countDocuments({ projectId })).toBe(0);
       expect(await db.collection('roles').countDocuments({ projectId })).toBe(0);
       expect(await db.collection('permission_grants').countDocuments({ projectId })).toBe(0);
-      expect(codeOf(await gql(api.url, ROLES, { p: project.id }, alice.accessToken))).toBe('NOT_FOUND');
+      expect(codeOf(await ops.access.roles(alice.accessToken, { projectId: project.id }))).toBe('NOT_FOUND');
       // A second delete finds nothing, and the slug is free again.
-      expect(codeOf(await remove(alice.accessToken, project.id))).toBe('NOT_FOUND');
-      expect(ok(await create(alice.accessToken, { name: 'Reborn', slug: 'doomed' })).createProject.slug).toBe('doomed');
+      expect(codeOf(await ops.projects.delete(alice.accessToken, { id: project.id }))).toBe('NOT_FOUND');
+      expect(
+        ok(await ops.projects.create(alice.accessToken, { name: 'Reborn', slug: 'doomed' })).createProject.slug,
+      ).toBe('doomed');
     });
   });
 
   describe('live events', () => {
-    interface LiveEvent {
-      name: string;
-      projectId: string;
-      payload: Record<string, unknown>;
-    }
-
     it('reach subscribers whatever case the changed project’s id was written in', async () => {
-      const project = ok(await create(alice.accessToken, { name: 'Live' })).createProject;
-      const client = createClient({
-        url: api.wsUrl,
-        webSocketImpl: WebSocket,
-        lazy: true,
-        retryAttempts: 0,
-        connectionParams: { authorization: `Bearer ${alice.accessToken}` },
-      });
-      const received: LiveEvent[] = [];
+      const project = ok(await ops.projects.create(alice.accessToken, { name: 'Live' })).createProject;
+      const client = modernClient(api.wsUrl, alice.accessToken);
+      const received: ProjectEvent[] = [];
       const errors: unknown[] = [];
-      const unsubscribe = client.subscribe<{ projectEvents: LiveEvent }>(
-        { query: EVENTS, variables: { p: project.id } },
+      const unsubscribe = client.subscribe<{ projectEvents: ProjectEvent }>(
+        { query: PROJECT_EVENTS, variables: { projectId: project.id } },
         {
           next: (value) => (value.data ? received.push(value.data.projectEvents) : errors.push(value.errors)),
           error: (error) => errors.push(error),
@@ -522,14 +471,19 @@ describe('projects, end to end', () => {
         // The subscription starts asynchronously: change the project until its first event arrives.
         await waitFor(
           async () => {
-            ok(await update(alice.accessToken, { id: project.id, name: 'Warming up' }));
+            ok(await ops.projects.update(alice.accessToken, { id: project.id, name: 'Warming up' }));
             return received.length > 0;
           },
           5_000,
           'the subscription to start',
         );
 
-        ok(await update(alice.accessToken, { id: project.id.toUpperCase(), name: 'Changed through upper case' }));
+        ok(
+          await ops.projects.update(alice.accessToken, {
+            id: project.id.toUpperCase(),
+            name: 'Changed through upper case',
+          }),
+        );
         await assign(project.id.toUpperCase(), bob.id, 'viewer');
 
         const late = await waitFor(
@@ -553,9 +507,9 @@ describe('projects, end to end', () => {
 
   it('reports every refusal through extensions.code rather than an HTTP error status', async () => {
     const responses: GraphQLResponse<unknown>[] = [
-      await read(undefined, unknownId()),
-      await read(alice.accessToken, 'zzz'),
-      await read(alice.accessToken, unknownId()),
+      await ops.projects.get(undefined, { id: unknownId() }),
+      await ops.projects.get(alice.accessToken, { id: 'zzz' }),
+      await ops.projects.get(alice.accessToken, { id: unknownId() }),
     ];
     expect(responses.map((r) => [r.status, codeOf(r)])).toEqual([
       [200, 'UNAUTHENTICATED'],

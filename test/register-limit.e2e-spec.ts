@@ -1,5 +1,6 @@
 import { registerUser } from './support/factories';
-import { codeOf, gql, reasonOf } from './support/graphql-client';
+import { codeOf, reasonOf } from './support/graphql-client';
+import { operations } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** Sign-up is throttled per address: it costs a password hash and tells whether an email exists. */
@@ -18,17 +19,14 @@ describe('sign-up rate limit', () => {
     // The window is a clock hour: do not straddle its end.
     const intoHour = Date.now() % 3_600_000;
     if (intoHour > 3_600_000 - 10_000) await new Promise((resolve) => setTimeout(resolve, 3_600_000 - intoHour + 100));
+    const ops = operations(api.url);
     await registerUser(api.url);
     await registerUser(api.url);
     const input = { email: 'third@example.test', name: 'Third', password: 'a long passphrase' };
-    const third = await gql(api.url, 'mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }', {
-      input,
-    });
+    const third = await ops.auth.register(input);
     expect(codeOf(third)).toBe('RATE_LIMITED');
     expect(reasonOf(third)).toBe('TOO_MANY_ATTEMPTS');
-    const login = await gql(api.url, 'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }', {
-      input: { email: input.email, password: input.password },
-    });
+    const login = await ops.auth.login({ email: input.email, password: input.password });
     expect(codeOf(login)).toBe('UNAUTHENTICATED');
   });
 });

@@ -1,38 +1,29 @@
-import { codeOf, gql, ok } from './support/graphql-client';
-import { createProject, registerUser, type TestUser } from './support/factories';
-import { startTestApp, type TestApp } from './support/test-app';
+import { codeOf, ok } from './support/graphql-client';
+import { assignRole, createProject, createRole, registerUser, type TestUser } from './support/factories';
 import {
-  firstWhileTriggering,
-  LegacyClient,
-  modernClient,
-  runOverWebSocket,
-  subscribeModern,
-} from './support/ws-clients';
+  ASSIGN_ROLE,
+  ME,
+  operations,
+  PROJECT_EVENTS,
+  ROLES,
+  subscribeProjectEvents,
+  type Operations,
+} from './support/operations';
+import { startTestApp, type TestApp } from './support/test-app';
+import { firstWhileTriggering, LegacyClient, modernClient, runOverWebSocket } from './support/ws-clients';
 import WebSocket from 'ws';
-
-const PROJECT_EVENTS = `subscription ($projectId: ID!) {
-  projectEvents(projectId: $projectId) { name projectId actorId occurredAt payload }
-}`;
-
-interface EventData {
-  projectEvents: { name: string; projectId: string; actorId: string | null; payload: Record<string, unknown> };
-}
 
 describe('GraphQL subscriptions over WebSocket', () => {
   let api: TestApp;
+  let ops: Operations;
   let owner: TestUser;
   let project: { id: string };
 
-  const rename = (name: string, token = owner.accessToken) =>
-    gql(
-      api.url,
-      'mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { name } }',
-      { input: { id: project.id, name } },
-      token,
-    );
+  const rename = (name: string, token = owner.accessToken) => ops.projects.update(token, { id: project.id, name });
 
   beforeAll(async () => {
     api = await startTestApp();
+    ops = operations(api.url);
     owner = await registerUser(api.url);
     project = await createProject(api.url, owner.accessToken);
   });
@@ -43,7 +34,7 @@ describe('GraphQL subscriptions over WebSocket', () => {
 
   it('streams project events to a graphql-ws client authenticated by connection params', async () => {
     const client = modernClient(api.wsUrl, owner.accessToken);
-    const events = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id });
+    const events = subscribeProjectEvents(client, { projectId: project.id });
     try {
       // The subscription is registered asynchronously; keep renaming until the first event lands.
       const event = await firstWhileTriggering(events, async (attempt) => ok(await rename(`Live ${attempt}`)), 20);
@@ -63,7 +54,7 @@ describe('GraphQL subscriptions over WebSocket', () => {
 
   it('delivers to a subscriber that spells the project id in upper case', async () => {
     const client = modernClient(api.wsUrl, owner.accessToken);
-    const events = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id.toUpperCase() });
+    const events = subscribeProjectEvents(client, { projectId: project.id.toUpperCase() });
     try {
       const event = await firstWhileTriggering(events, async (attempt) => ok(await rename(`Upper ${attempt}`)), 20);
       expect(event?.projectEvents.projectId).toBe(project.id);
@@ -74,7 +65,7 @@ describe('GraphQL subscriptions over WebSocket', () => {
   });
 
   it('refuses a subscription sent over HTTP, where it would bypass the WebSocket path', async () => {
-    const res = await gql(api.url, PROJECT_EVENTS, { projectId: project.id }, owner.accessToken);
+    const res = await ops.projects.events(owner.accessToken, { projectId: project.id });
     expect(codeOf(res)).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.extensions?.reason).toBe('SUBSCRIPTION_OVER_HTTP');
   });
@@ -83,10 +74,10 @@ describe('GraphQL subscriptions over WebSocket', () => {
     const user = await registerUser(api.url);
     const client = modernClient(api.wsUrl, user.accessToken, { lazy: false });
     try {
-      const before = await runOverWebSocket(client, '{ me { id } }');
-      expect(before.data).toEqual({ me: { id: user.id } });
-      ok(await gql(api.url, 'mutation { logout }', {}, user.accessToken));
-      const after = await runOverWebSocket(client, '{ me { id } }');
+      const before = await runOverWebSocket(client, ME);
+      expect({ me: { id: before.data?.me?.id } }).toEqual({ me: { id: user.id } });
+      ok(await ops.auth.logout(user.accessToken));
+      const after = await runOverWebSocket(client, ME);
       expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     } finally {
       await client.dispose();
@@ -96,48 +87,26 @@ describe('GraphQL subscriptions over WebSocket', () => {
   it('keeps concurrent operations on one WebSocket from borrowing each other’s permissions', async () => {
     // The user may assign roles in project A (custom role) and owns project B.
     const user = await registerUser(api.url);
-    const assigner = ok(
-      await gql<{ createRole: { id: string } }>(
-        api.url,
-        'mutation ($input: CreateRoleInput!) { createRole(input: $input) { id } }',
-        {
-          input: {
-            projectId: project.id,
-            name: `Assigner ${user.id.slice(-4)}`,
-            permissions: ['PROJECT_READ', 'ROLE_READ', 'ROLE_ASSIGN'],
-          },
-        },
-        owner.accessToken,
-      ),
-    ).createRole;
-    ok(
-      await gql(
-        api.url,
-        'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
-        { input: { projectId: project.id, userId: user.id, roleId: assigner.id } },
-        owner.accessToken,
-      ),
-    );
+    const assigner = await createRole(api.url, owner.accessToken, project.id, {
+      name: `Assigner ${user.id.slice(-4)}`,
+      permissions: ['PROJECT_READ', 'ROLE_READ', 'ROLE_ASSIGN'],
+    });
+    await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: user.id, roleId: assigner.id });
     const own = await createProject(api.url, user.accessToken);
     const client = modernClient(api.wsUrl, user.accessToken);
     try {
-      const escalation = runOverWebSocket(
-        client,
-        'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
-        { input: { projectId: project.id, userId: user.id, roleId: 'owner' } },
-      );
-      const noise = Array.from({ length: 10 }, () =>
-        runOverWebSocket(client, 'query ($p: ID!) { roles(projectId: $p) { id } }', { p: own.id }),
-      );
+      const escalation = runOverWebSocket(client, ASSIGN_ROLE, {
+        input: { projectId: project.id, userId: user.id, roleId: 'owner' },
+      });
+      const noise = Array.from({ length: 10 }, () => runOverWebSocket(client, ROLES, { projectId: own.id }));
       const [result] = await Promise.all([escalation, ...noise]);
       expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const check = ok(
-        await gql<{ checkPermission: { allowed: boolean } }>(
-          api.url,
-          'query ($p: ID!, $u: ID!) { checkPermission(projectId: $p, userId: $u, permission: PROJECT_DELETE) { allowed } }',
-          { p: project.id, u: user.id },
-          owner.accessToken,
-        ),
+        await ops.access.checkPermission(owner.accessToken, {
+          projectId: project.id,
+          userId: user.id,
+          permission: 'PROJECT_DELETE',
+        }),
       );
       expect(check.checkPermission.allowed).toBe(false);
     } finally {
@@ -147,7 +116,7 @@ describe('GraphQL subscriptions over WebSocket', () => {
 
   it('refuses a subscription without credentials with UNAUTHENTICATED', async () => {
     const client = modernClient(api.wsUrl);
-    const events = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id });
+    const events = subscribeProjectEvents(client, { projectId: project.id });
     try {
       const errors = (await events.error()) as { extensions?: { code?: string } }[];
       expect(errors[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -161,10 +130,10 @@ describe('GraphQL subscriptions over WebSocket', () => {
     const stranger = await registerUser(api.url);
     const client = modernClient(api.wsUrl, stranger.accessToken);
     try {
-      const denied = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id });
+      const denied = subscribeProjectEvents(client, { projectId: project.id });
       const errors = (await denied.error()) as { extensions?: { code?: string } }[];
       expect(errors[0]?.extensions?.code).toBe('FORBIDDEN');
-      const malformed = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: 'not-an-id' });
+      const malformed = subscribeProjectEvents(client, { projectId: 'not-an-id' });
       const bad = (await malformed.error()) as { extensions?: { code?: string } }[];
       expect(bad[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     } finally {
@@ -232,26 +201,14 @@ describe('GraphQL subscriptions over WebSocket', () => {
 
   it('stops delivering to a subscriber whose access was taken away', async () => {
     const member = await registerUser(api.url);
-    ok(
-      await gql(
-        api.url,
-        'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
-        { input: { projectId: project.id, userId: member.id, roleId: 'viewer' } },
-        owner.accessToken,
-      ),
-    );
+    await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: member.id, roleId: 'viewer' });
     const client = modernClient(api.wsUrl, member.accessToken);
-    const events = subscribeModern<EventData>(client, PROJECT_EVENTS, { projectId: project.id });
+    const events = subscribeProjectEvents(client, { projectId: project.id });
     try {
       const first = await firstWhileTriggering(events, async (attempt) => ok(await rename(`Watched ${attempt}`)), 20);
       expect(first).toBeDefined();
       ok(
-        await gql(
-          api.url,
-          'mutation ($input: RemoveRoleInput!) { removeRole(input: $input) }',
-          { input: { projectId: project.id, userId: member.id, roleId: 'viewer' } },
-          owner.accessToken,
-        ),
+        await ops.access.removeRole(owner.accessToken, { projectId: project.id, userId: member.id, roleId: 'viewer' }),
       );
       // The stream re-checks permissions at most every few seconds; after that nothing arrives.
       await new Promise((resolve) => setTimeout(resolve, 5_500));
@@ -270,7 +227,7 @@ describe('GraphQL subscriptions over WebSocket', () => {
   });
 
   it('answers an anonymous query for the project with UNAUTHENTICATED', async () => {
-    const res = await gql(api.url, 'query ($id: ID!) { project(id: $id) { id } }', { id: project.id });
+    const res = await ops.projects.get(undefined, { id: project.id });
     expect(codeOf(res)).toBe('UNAUTHENTICATED');
   });
 });

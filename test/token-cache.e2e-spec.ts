@@ -1,14 +1,17 @@
 import jwt from 'jsonwebtoken';
 import { registerUser } from './support/factories';
-import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
+import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
+import { operations, type Operations } from './support/operations';
 import { startTestApp, testEnv, type TestApp } from './support/test-app';
 
 /** Verified tokens are remembered, but never past their own expiry. */
 describe('verified access tokens', () => {
   let api: TestApp;
+  let ops: Operations;
 
   beforeAll(async () => {
     api = await startTestApp();
+    ops = operations(api.url);
   });
 
   afterAll(async () => {
@@ -26,11 +29,11 @@ describe('verified access tokens', () => {
         algorithm: 'HS256',
       },
     );
-    expect(ok(await gql<{ me: { id: string } }>(api.url, '{ me { id } }', {}, shortLived)).me.id).toBe(user.id);
-    expect(ok(await gql<{ me: { id: string } }>(api.url, '{ me { id } }', {}, shortLived)).me.id).toBe(user.id);
+    expect(ok(await ops.auth.me(shortLived)).me.id).toBe(user.id);
+    expect(ok(await ops.auth.me(shortLived)).me.id).toBe(user.id);
     const expired = await waitFor(
       async () => {
-        const res = await gql(api.url, '{ me { id } }', {}, shortLived);
+        const res = await ops.auth.me(shortLived);
         return codeOf(res) === 'UNAUTHENTICATED' ? res : undefined;
       },
       5_000,

@@ -2,10 +2,12 @@ import { getQueueToken } from '@nestjs/bull';
 import Bull, { type Queue } from 'bull';
 import mongoose, { Types } from 'mongoose';
 import { ACCESS_QUEUE, AccessJob } from '../src/access/jobs/access-jobs';
-import { createProject, registerUser } from './support/factories';
-import { gql, ok, waitFor } from './support/graphql-client';
+import { assignRole, createProject, registerUser } from './support/factories';
+import { waitFor } from './support/graphql-client';
+import { subscribeProjectEvents } from './support/operations';
+import { waitForJob, waitForJobState } from './support/queues';
 import { startTestApp, type TestApp } from './support/test-app';
-import { modernClient, subscribeModern } from './support/ws-clients';
+import { modernClient } from './support/ws-clients';
 
 /** The worker side: Bull processors on real Redis, and how a worker stops. */
 describe('worker process role', () => {
@@ -30,31 +32,19 @@ describe('worker process role', () => {
     const owner = await registerUser(api.url);
     const member = await registerUser(api.url);
     const project = await createProject(api.url, owner.accessToken);
-    ok(
-      await gql(
-        api.url,
-        'mutation ($input: AssignRoleInput!) { assignRole(input: $input) { id } }',
-        {
-          input: {
-            projectId: project.id,
-            userId: member.id,
-            roleId: 'developer',
-            expiresAt: new Date(Date.now() + 1_000).toISOString(),
-          },
-        },
-        owner.accessToken,
-      ),
-    );
+    await assignRole(api.url, owner.accessToken, {
+      projectId: project.id,
+      userId: member.id,
+      roleId: 'developer',
+      expiresAt: new Date(Date.now() + 1_000).toISOString(),
+    });
     const client = modernClient(api.wsUrl, owner.accessToken);
-    const events = subscribeModern<{ projectEvents: { name: string; payload: Record<string, unknown> } }>(
-      client,
-      'subscription ($p: ID!) { projectEvents(projectId: $p) { name payload } }',
-      { p: project.id },
-    );
+    const events = subscribeProjectEvents(client, { projectId: project.id });
     try {
+      // The assignment has to expire by the clock before the job has anything to remove.
       await new Promise((resolve) => setTimeout(resolve, 1_200));
       const job = await queue.add(AccessJob.EXPIRE, { requestedAt: new Date().toISOString() });
-      const result = (await job.finished()) as { removed: number };
+      const result = await waitForJob<{ removed: number }>(job);
       expect(result.removed).toBeGreaterThanOrEqual(1);
       const event = await waitFor(
         async () => {
@@ -76,7 +66,7 @@ describe('worker process role', () => {
       }
       // Running it again finds nothing: the job is idempotent.
       const again = await queue.add(AccessJob.EXPIRE, { requestedAt: new Date().toISOString() });
-      expect(((await again.finished()) as { removed: number }).removed).toBe(0);
+      expect((await waitForJob<{ removed: number }>(again)).removed).toBe(0);
     } finally {
       events.close();
       await client.dispose();
@@ -104,7 +94,7 @@ describe('worker process role', () => {
       }));
       await connection.collection('role_assignments').insertMany(rows);
       const job = await workerQueue.add(AccessJob.EXPIRE, { requestedAt: new Date().toISOString() });
-      await waitFor(async () => (await job.getState()) === 'active', 10_000, 'the job to start');
+      await waitForJobState(job, 'active', 10_000);
       await worker.close();
       const after = await observer.getJob(job.id);
       expect(await after?.getState()).toBe('completed');

@@ -1,5 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { gql, ok } from './graphql-client';
+import { ok } from './graphql-client';
+import {
+  operations,
+  type AssignRoleInput,
+  type CreateRoleInput,
+  type GrantPermissionInput,
+  type PermissionGrant,
+  type Project,
+  type Role,
+  type RoleAssignment,
+} from './operations';
+
+/*
+ * Seed data for the end-to-end specs, created through the GraphQL API as a client would, so
+ * that what a spec starts from went through the same rules as what it tests.
+ */
 
 export interface TestUser {
   id: string;
@@ -9,42 +24,55 @@ export interface TestUser {
   refreshToken: string;
 }
 
-const AUTH_FIELDS = 'accessToken refreshToken expiresIn user { id email name }';
-
+/** Signs up a user with a unique email unless one is given. */
 export async function registerUser(
   url: string,
   overrides: Partial<{ email: string; name: string; password: string }> = {},
 ): Promise<TestUser> {
   const email = overrides.email ?? `user-${randomUUID().slice(0, 8)}@example.test`;
   const password = overrides.password ?? 'correct horse battery';
-  const data = ok(
-    await gql<{ register: { accessToken: string; refreshToken: string; user: { id: string } } }>(
-      url,
-      `mutation ($input: RegisterInput!) { register(input: $input) { ${AUTH_FIELDS} } }`,
-      { input: { email, password, name: overrides.name ?? 'Test User' } },
-    ),
+  const { register } = ok(
+    await operations(url).auth.register({ email, password, name: overrides.name ?? 'Test User' }),
   );
   return {
-    id: data.register.user.id,
+    id: register.user.id,
     email,
     password,
-    accessToken: data.register.accessToken,
-    refreshToken: data.register.refreshToken,
+    accessToken: register.accessToken,
+    refreshToken: register.refreshToken,
   };
 }
 
+/** Creates a project owned by the holder of `token`. */
 export async function createProject(
   url: string,
   token: string,
   name = `Project ${randomUUID().slice(0, 6)}`,
-): Promise<{ id: string; slug: string }> {
-  const data = ok(
-    await gql<{ createProject: { id: string; slug: string } }>(
-      url,
-      'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id slug } }',
-      { input: { name } },
-      token,
-    ),
-  );
-  return data.createProject;
+): Promise<Project> {
+  return ok(await operations(url).projects.create(token, { name })).createProject;
+}
+
+/** Creates a custom role in a project, with a unique name and no permissions unless given. */
+export async function createRole(
+  url: string,
+  token: string,
+  projectId: string,
+  overrides: Partial<Omit<CreateRoleInput, 'projectId'>> = {},
+): Promise<Role> {
+  const input = { name: `Role ${randomUUID().slice(0, 6)}`, permissions: [], ...overrides, projectId };
+  return ok(await operations(url).access.createRole(token, input)).createRole;
+}
+
+/** Gives a user a role (a built-in key or a custom role id) in a project. */
+export async function assignRole(url: string, token: string, input: AssignRoleInput): Promise<RoleAssignment> {
+  return ok(await operations(url).access.assignRole(token, input)).assignRole;
+}
+
+/** Grants a user one permission directly in a project. */
+export async function grantPermission(
+  url: string,
+  token: string,
+  input: GrantPermissionInput,
+): Promise<PermissionGrant> {
+  return ok(await operations(url).access.grantPermission(token, input)).grantPermission;
 }
