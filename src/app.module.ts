@@ -1,12 +1,12 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from './access/access.module';
 import { AccessJobsModule } from './access/jobs/access-jobs.module';
-import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditModule } from './audit/audit.module';
+import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { CacheModule } from './common/cache/cache.module';
@@ -14,7 +14,7 @@ import { GraphQLExceptionFilter } from './common/errors/graphql-exception.filter
 import { EventsModule } from './common/events/events.module';
 import { PubSubModule } from './common/pubsub/pubsub.module';
 import { RedisModule } from './common/redis/redis.module';
-import { createValidationPipe } from './common/validation/validation.pipe';
+import { InputValidationPipe } from './common/validation/input-validation.pipe';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { graphqlOptions } from './graphql/graphql-config';
@@ -52,7 +52,7 @@ export class AppModule {
               GraphQLModule.forRootAsync<ApolloDriverConfig>({
                 driver: ApolloDriver,
                 imports: [AuthModule],
-                inject: [AppConfig, RequestAuthenticator],
+                inject: [AppConfig, RequestAuthenticator, AuditService],
                 useFactory: graphqlOptions,
               }),
             ]
@@ -60,9 +60,8 @@ export class AppModule {
         ...(config.runsWorkers ? [WorkerModule, ...FEATURE_JOBS] : []),
       ],
       providers: [
-        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_PIPE, useClass: InputValidationPipe },
         { provide: APP_FILTER, useClass: GraphQLExceptionFilter },
-        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         ...apiProviders,
       ],
     };

@@ -1,8 +1,16 @@
 import mongoose, { Types } from 'mongoose';
 import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
 import { createProject, registerUser, type TestUser } from './support/factories';
-import { operations, type AuditLog, type AuditLogsArgs, type Operations } from './support/operations';
+import {
+  operations,
+  PROJECT,
+  UPDATE_PROJECT,
+  type AuditLog,
+  type AuditLogsArgs,
+  type Operations,
+} from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
+import { modernClient, runOverWebSocket } from './support/ws-clients';
 
 /**
  * The audit log over real HTTP: what a mutation leaves behind when it is granted, fails or is
@@ -85,6 +93,28 @@ describe('the audit log, end to end', () => {
       expect(Date.parse(sut.occurredAt)).toBeGreaterThanOrEqual(before - 1_000);
       expect(Date.parse(sut.occurredAt)).toBeLessThanOrEqual(Date.now() + 1_000);
       expect(role.id).toMatch(/^[0-9a-f]{24}$/);
+    });
+
+    it('records a mutation sent over WebSocket like one sent over HTTP, and no query', async () => {
+      const client = modernClient(api.wsUrl, owner.accessToken);
+      try {
+        const renamed = await runOverWebSocket(client, UPDATE_PROJECT, { input: { id: project.id, name: 'Over WS' } });
+        expect(renamed.errors).toBeUndefined();
+        const read = await runOverWebSocket(client, PROJECT, { id: project.id });
+        expect(read.data?.project?.name).toBe('Over WS');
+      } finally {
+        await client.dispose();
+      }
+
+      const sut = await entryOf(
+        project.id,
+        (e) => e.operation === 'mutation.updateProject' && e.arguments.input?.name === 'Over WS',
+        'the updateProject entry sent over WebSocket',
+      );
+
+      expect(sut).toMatchObject({ actorId: owner.id, projectId: project.id, outcome: 'GRANTED' });
+      expect(sut.ip).toMatch(/127\.0\.0\.1/);
+      expect((await entriesOf({ projectId: project.id })).some((e) => e.operation.startsWith('query.'))).toBe(false);
     });
 
     it('records every mutation of a project’s life, in order, including its deletion', async () => {

@@ -4,7 +4,7 @@ import { GqlExecutionContext } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { AuditService } from '../audit/audit.service';
 import { RequestAuthenticator } from '../auth/request-authenticator';
-import type { AuthenticatedRequest, Authentication } from '../common/context/authentication';
+import type { Request } from 'express';
 import type { GraphQLContext } from '../common/context/graphql-context';
 import { setOperationScope } from '../common/context/operation-scope';
 import type { RequestContext } from '../common/context/request-context';
@@ -14,11 +14,20 @@ import { ACCESS_METADATA, type AccessDeclaration, type ProjectLocator } from './
 import { EffectivePermissionsService } from './effective-permissions.service';
 import { ResourceLocator } from './resource-locator';
 
+/** Argument paths of a locator, split once: `input.projectId|projectId` → [['input', 'projectId'], ['projectId']]. */
+const compiledPaths = new Map<string, string[][]>();
+
+function pathsOf(paths: string): string[][] {
+  let compiled = compiledPaths.get(paths);
+  if (!compiled) compiledPaths.set(paths, (compiled = paths.split('|').map((path) => path.split('.'))));
+  return compiled;
+}
+
 /** Reads `a.b` out of resolver arguments; `a|b` tries each path in turn. */
 function readPath(args: Record<string, unknown>, paths: string): unknown {
-  for (const path of paths.split('|')) {
+  for (const path of pathsOf(paths)) {
     let value: unknown = args;
-    for (const key of path.split('.')) {
+    for (const key of path) {
       value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
     }
     if (value !== undefined && value !== null) return value;
@@ -26,10 +35,21 @@ function readPath(args: Record<string, unknown>, paths: string): unknown {
   return undefined;
 }
 
+/** What a denial records; the operation's name and arguments are read only when one is denied. */
 interface Attempt {
+  context: ExecutionContext;
+  gql: GqlExecutionContext | undefined;
   ctx: RequestContext;
-  operation: string;
-  args: Record<string, unknown>;
+}
+
+function argsOf({ gql }: Attempt): Record<string, unknown> {
+  return gql ? gql.getArgs<Record<string, unknown>>() : {};
+}
+
+function operationOf({ context, gql }: Attempt): string {
+  if (!gql) return `${context.getClass().name}.${context.getHandler().name}`;
+  const info = gql.getInfo<GraphQLResolveInfo>();
+  return `${info.operation.operation}.${info.fieldName}`;
 }
 
 /**
@@ -55,8 +75,11 @@ export class AccessGuard implements CanActivate {
       context.getClass(),
     ]);
     if (declaration?.kind === 'public') return true;
-    const { ctx, failure } = await this.authenticationOf(context);
-    const attempt = this.attemptOf(context, ctx);
+    const gql = context.getType<string>() === 'graphql' ? GqlExecutionContext.create(context) : undefined;
+    const { ctx, failure } = gql
+      ? gql.getContext<GraphQLContext>()
+      : await this.authenticator.authenticateRequest(context.switchToHttp().getRequest<Request>());
+    const attempt: Attempt = { context, gql, ctx };
     // A refused credential fails every operation that is not public with its own reason (expired, revoked, …).
     if (failure) return this.deny(attempt, undefined, failure);
     if (!declaration) {
@@ -71,12 +94,12 @@ export class AccessGuard implements CanActivate {
     if (!ctx.user) return this.denyAnonymous(attempt);
     let projectId: string;
     try {
-      projectId = await this.locateProject(declaration.locate, attempt.args);
+      projectId = await this.locateProject(declaration.locate, argsOf(attempt));
     } catch (error) {
       return this.deny(attempt, undefined, error as Error);
     }
     const { permissions } = await this.permissions.resolve(ctx.user.id, projectId);
-    setOperationScope(context, { projectId });
+    setOperationScope(gql ? gql.getInfo<object>() : context.switchToHttp().getRequest<object>(), { projectId });
     if (permissions.has(declaration.permission)) return true;
     if (
       permissions.size === 0 &&
@@ -102,21 +125,6 @@ export class AccessGuard implements CanActivate {
     );
   }
 
-  private authenticationOf(context: ExecutionContext): Promise<Authentication> | Authentication {
-    if (context.getType<string>() === 'graphql')
-      return GqlExecutionContext.create(context).getContext<GraphQLContext>();
-    return this.authenticator.authenticateRequest(context.switchToHttp().getRequest<AuthenticatedRequest>());
-  }
-
-  private attemptOf(context: ExecutionContext, ctx: RequestContext): Attempt {
-    if (context.getType<string>() !== 'graphql') {
-      return { ctx, operation: `${context.getClass().name}.${context.getHandler().name}`, args: {} };
-    }
-    const gql = GqlExecutionContext.create(context);
-    const info = gql.getInfo<GraphQLResolveInfo>();
-    return { ctx, operation: `${info.operation.operation}.${info.fieldName}`, args: gql.getArgs() };
-  }
-
   private denyAnonymous(attempt: Attempt): never {
     return this.deny(
       attempt,
@@ -129,7 +137,7 @@ export class AccessGuard implements CanActivate {
   }
 
   private deny(attempt: Attempt, projectId: string | undefined, error: Error): never {
-    this.audit.recordDenied(attempt.ctx, attempt.operation, attempt.args, projectId, error);
+    this.audit.recordDenied(attempt.ctx, operationOf(attempt), argsOf(attempt), projectId, error);
     throw error;
   }
 

@@ -37,6 +37,8 @@ export class AuditService implements OnApplicationShutdown {
   private buffer: AuditLogRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
+  /** Errors already recorded as denials, so that the mutation audit does not record them again. */
+  private readonly denials = new WeakSet<object>();
 
   constructor(@InjectModel(AuditLogRecord.name) private readonly logs: Model<AuditLogRecord>) {}
 
@@ -85,7 +87,13 @@ export class AuditService implements OnApplicationShutdown {
     projectId: string | undefined,
     error: Error,
   ): void {
+    this.denials.add(error);
     this.record({ ctx, operation, args, projectId, outcome: AuditOutcome.DENIED, error, durationMs: 0 });
+  }
+
+  /** Whether `error` was already recorded as a denial. */
+  isRecorded(error: unknown): boolean {
+    return typeof error === 'object' && error !== null && this.denials.has(error);
   }
 
   /** Writes everything buffered so far; resolves when it is stored (or has failed and been logged). */

@@ -1,33 +1,14 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
-import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../common/errors/error-code';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import type { AuditService } from '../audit/audit.service';
+import { auditMutations } from '../audit/mutation-audit';
 import type { RequestAuthenticator } from '../auth/request-authenticator';
-import type { AuthenticatedRequest } from '../common/context/authentication';
 import type { GraphQLContext } from '../common/context/graphql-context';
 import { depthLimitRule } from '../common/graphql/depth-limit.rule';
 import { formatGraphQLError } from '../common/graphql/format-error';
 import type { AppConfig } from '../config/app-config';
 import { GRAPHQL_PATH } from './subscription-server';
-
-/**
- * Over HTTP Apollo would run a subscription document with plain `execute`, which calls the
- * field's `resolve` without its guarded `subscribe`; subscriptions belong on the WebSocket.
- */
-const subscriptionsOverWebSocketOnly = {
-  requestDidStart: async () => ({
-    didResolveOperation: async ({ operation }: { operation?: { operation: string } }) => {
-      if (operation?.operation === 'subscription') {
-        throw new GraphQLError(
-          'Subscriptions are served over WebSocket at /graphql (graphql-transport-ws or graphql-ws)',
-          {
-            extensions: { code: ErrorCode.BAD_USER_INPUT, reason: 'SUBSCRIPTION_OVER_HTTP', http: { status: 400 } },
-          },
-        );
-      }
-    },
-  }),
-};
+import { subscriptionsOverWebSocketOnly } from './subscriptions-over-websocket';
 
 /**
  * Apollo settings. Subscriptions and the IDE are served by Slipway itself, not by the driver.
@@ -36,6 +17,7 @@ const subscriptionsOverWebSocketOnly = {
 export function graphqlOptions(
   config: AppConfig,
   authenticator: RequestAuthenticator,
+  audit: AuditService,
 ): Omit<ApolloDriverConfig, 'driver'> {
   const development = config.NODE_ENV === 'development';
   return {
@@ -48,14 +30,14 @@ export function graphqlOptions(
     csrfPrevention: true,
     includeStacktraceInErrorResponses: development,
     validationRules: [depthLimitRule(config.GRAPHQL_MAX_DEPTH)],
+    transformSchema: (schema) => auditMutations(subscriptionsOverWebSocketOnly(schema), audit),
     buildSchemaOptions: { dateScalarMode: 'isoDate', numberScalarMode: 'float' },
-    context: async ({ req, res }: { req: AuthenticatedRequest; res: Response }): Promise<GraphQLContext> => ({
+    context: async ({ req, res }: { req: Request; res: Response }): Promise<GraphQLContext> => ({
       req,
       res,
       transport: 'http',
       ...(await authenticator.authenticateRequest(req)),
     }),
     formatError: (formatted, error) => formatGraphQLError(formatted, error, development),
-    plugins: [subscriptionsOverWebSocketOnly],
   };
 }

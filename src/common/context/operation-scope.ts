@@ -1,6 +1,3 @@
-import type { ExecutionContext } from '@nestjs/common';
-import { GqlExecutionContext } from '@nestjs/graphql';
-
 /** What the access guard established for one operation: the project it acts on, when it acts on one. */
 export interface OperationScope {
   readonly projectId?: string;
@@ -13,19 +10,10 @@ export interface OperationScope {
  */
 const scopes = new WeakMap<object, OperationScope>();
 
-function keyOf(context: ExecutionContext): object | undefined {
-  if (context.getType<string>() === 'graphql') {
-    return GqlExecutionContext.create(context).getInfo<object | undefined>();
-  }
-  return context.switchToHttp().getRequest<object | undefined>();
+export function setOperationScope(key: object, scope: OperationScope): void {
+  scopes.set(key, scope);
 }
 
-export function setOperationScope(context: ExecutionContext, scope: OperationScope): void {
-  const key = keyOf(context);
-  if (key) scopes.set(key, Object.freeze({ ...scope }));
-}
-
-export function operationScopeOf(context: ExecutionContext): OperationScope {
-  const key = keyOf(context);
-  return (key && scopes.get(key)) ?? {};
+export function operationScopeOf(key: object): OperationScope {
+  return scopes.get(key) ?? {};
 }

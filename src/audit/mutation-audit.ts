@@ -1,0 +1,69 @@
+import { defaultFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import type { GraphQLContext } from '../common/context/graphql-context';
+import { operationScopeOf } from '../common/context/operation-scope';
+import { AuditOutcome } from './audit-log.schema';
+import type { AuditService } from './audit.service';
+
+interface ResultShape {
+  id?: unknown;
+  projectId?: unknown;
+  user?: { id?: unknown };
+}
+
+/**
+ * Records every root mutation with its actor, project, redacted arguments, outcome and duration,
+ * whatever the transport (HTTP or either WebSocket protocol): the executable schema's mutation
+ * resolvers are wrapped once, at startup, so no operation can be added without it and queries pay
+ * nothing for it. It only captures; writing is the audit service's buffered job. Refusals by the
+ * access guard are recorded by the guard, with their reason, and not a second time here.
+ */
+export function auditMutations(schema: GraphQLSchema, audit: AuditService): GraphQLSchema {
+  for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    const returnsProject = String(field.type).replace(/!$/, '') === 'Project';
+    field.resolve = async (
+      source: unknown,
+      args: Record<string, unknown>,
+      context: GraphQLContext,
+      info: GraphQLResolveInfo,
+    ) => {
+      const started = performance.now();
+      const { ctx } = context;
+      const base = { ctx, operation: `mutation.${info.fieldName}`, args };
+      try {
+        const result: unknown = await resolve(source, args, context, info);
+        // Nest's exception filters hand errors back as results; graphql-js raises them.
+        if (result instanceof Error) throw result;
+        const shape = (result ?? {}) as ResultShape;
+        const projectId =
+          operationScopeOf(info).projectId ??
+          (typeof shape.projectId === 'string'
+            ? shape.projectId
+            : returnsProject && typeof shape.id === 'string'
+              ? shape.id
+              : null);
+        audit.record({
+          ...base,
+          projectId,
+          // Sign-up and sign-in have no actor until they succeed.
+          actorId: ctx.actorId ?? (typeof shape.user?.id === 'string' ? shape.user.id : null),
+          outcome: AuditOutcome.GRANTED,
+          durationMs: performance.now() - started,
+        });
+        return result;
+      } catch (error) {
+        if (!audit.isRecorded(error)) {
+          audit.record({
+            ...base,
+            projectId: operationScopeOf(info).projectId ?? null,
+            outcome: AuditOutcome.FAILED,
+            error,
+            durationMs: performance.now() - started,
+          });
+        }
+        throw error;
+      }
+    };
+  }
+  return schema;
+}
