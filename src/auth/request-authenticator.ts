@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import type { AuthenticatedRequest, Authentication } from '../common/context/authentication';
+import type { Request } from 'express';
+import { authenticationOf, rememberAuthentication, type Authentication } from '../common/context/authentication';
 import { RequestContext, type RequestOrigin } from '../common/context/request-context';
 import { AuthException, AuthExceptionReason } from './auth.exception';
 import { AccessTokenVerifier } from './credentials/access-token.verifier';
@@ -29,16 +30,17 @@ export class RequestAuthenticator {
   }
 
   /** Authenticates an HTTP request once; later calls for the same request return the same outcome. */
-  async authenticateRequest(req: AuthenticatedRequest): Promise<Authentication> {
-    if (req.slipwayAuthentication) return req.slipwayAuthentication;
-    const origin = { ip: req.ip, userAgent: req.get('user-agent') ?? undefined };
+  async authenticateRequest(req: Request): Promise<Authentication> {
+    const known = authenticationOf(req);
+    if (known) return known;
+    const origin = (): RequestOrigin => ({ ip: req.ip, userAgent: req.get('user-agent') ?? undefined });
     let authentication: Authentication;
     try {
       authentication = { ctx: await this.contextFor(bearerFromHeader(req.headers.authorization), origin) };
     } catch (failure) {
       authentication = { ctx: RequestContext.anonymous(origin), failure: failure as Error };
     }
-    req.slipwayAuthentication = authentication;
+    rememberAuthentication(req, authentication);
     return authentication;
   }
 
@@ -66,7 +68,10 @@ export class RequestAuthenticator {
     }
   }
 
-  private async contextFor(bearer: string | undefined, origin: RequestOrigin): Promise<RequestContext> {
+  private async contextFor(
+    bearer: string | undefined,
+    origin: RequestOrigin | (() => RequestOrigin),
+  ): Promise<RequestContext> {
     if (bearer === undefined) return RequestContext.anonymous(origin);
     const verifier = this.verifiers.find((v) => v.accepts(bearer));
     if (!verifier) throw new AuthException(AuthExceptionReason.INVALID_TOKEN, 'The access token is not valid');

@@ -11,5 +11,17 @@ export interface Authentication {
   failure?: Error;
 }
 
-/** An HTTP request that has been authenticated; the outcome is kept on it for the rest of the request. */
-export type AuthenticatedRequest = Request & { slipwayAuthentication?: Authentication };
+/**
+ * Outcomes kept per HTTP request beside it, not on it: a property added to Node's request object
+ * changes its shape and slows every later property read of it, in Express and in Node's streams.
+ */
+const outcomes = new WeakMap<Request, Authentication>();
+
+export function rememberAuthentication(req: Request, authentication: Authentication): void {
+  outcomes.set(req, authentication);
+}
+
+/** The outcome of authenticating `req`, once it has been. */
+export function authenticationOf(req: Request): Authentication | undefined {
+  return outcomes.get(req);
+}

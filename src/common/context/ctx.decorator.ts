@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import type { AuthenticatedRequest } from './authentication';
+import type { Request } from 'express';
+import { authenticationOf } from './authentication';
 import type { GraphQLContext } from './graphql-context';
 import { RequestContext } from './request-context';
 
@@ -9,7 +10,7 @@ export function requestContextOf(context: ExecutionContext): RequestContext | un
   if (context.getType<string>() === 'graphql') {
     return GqlExecutionContext.create(context).getContext<GraphQLContext>().ctx;
   }
-  return context.switchToHttp().getRequest<AuthenticatedRequest>().slipwayAuthentication?.ctx;
+  return authenticationOf(context.switchToHttp().getRequest<Request>())?.ctx;
 }
 
 /** Injects the current {@link RequestContext} into a resolver argument. */

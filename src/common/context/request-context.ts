@@ -32,30 +32,44 @@ export interface RequestOrigin {
  * nothing about what the caller may do: access decisions are asked of `access/` per operation.
  */
 export class RequestContext {
-  readonly requestId: string;
+  // The request id and origin are worked out on first use: most requests are never audited, and
+  // a UUID or a client address behind a proxy is not free on every request's path.
+  #requestId: string | undefined;
+  #origin: RequestOrigin | (() => RequestOrigin);
   readonly credential: string | undefined;
   readonly user: ContextUser | undefined;
   readonly token: ContextToken | undefined;
-  readonly ip: string | undefined;
-  readonly userAgent: string | undefined;
 
-  constructor(principal: Principal | undefined, origin: RequestOrigin, requestId?: string) {
+  constructor(principal: Principal | undefined, origin: RequestOrigin | (() => RequestOrigin), requestId?: string) {
     this.credential = principal?.credential;
     this.user = principal?.user;
     this.token = principal?.token;
-    this.ip = origin.ip;
-    this.userAgent = origin.userAgent;
-    this.requestId = requestId ?? randomUUID();
+    this.#origin = origin;
+    this.#requestId = requestId;
     Object.freeze(this);
   }
 
-  static anonymous(origin: RequestOrigin = {}): RequestContext {
+  /** The client's address (from `X-Forwarded-For` behind a trusted proxy). */
+  get ip(): string | undefined {
+    return this.origin().ip;
+  }
+
+  get userAgent(): string | undefined {
+    return this.origin().userAgent;
+  }
+
+  /** Ties together the audit entries and log lines of one request (or WebSocket operation). */
+  get requestId(): string {
+    return (this.#requestId ??= randomUUID());
+  }
+
+  static anonymous(origin: RequestOrigin | (() => RequestOrigin) = {}): RequestContext {
     return new RequestContext(undefined, origin);
   }
 
   /** The same caller for another operation on a long-lived connection, with a request id of its own. */
   forOperation(): RequestContext {
-    return new RequestContext(this.principal, this);
+    return new RequestContext(this.principal, this.#origin);
   }
 
   get principal(): Principal | undefined {
@@ -68,6 +82,11 @@ export class RequestContext {
 
   get actorId(): string | undefined {
     return this.user?.id ?? (this.token ? `token:${this.token.id}` : undefined);
+  }
+
+  private origin(): RequestOrigin {
+    if (typeof this.#origin === 'function') this.#origin = this.#origin();
+    return this.#origin;
   }
 
   /** The authenticated user; callers run behind the guard, which guarantees one. */
