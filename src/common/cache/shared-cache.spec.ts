@@ -25,6 +25,43 @@ describe('SharedCache', () => {
     expect(load).toHaveBeenCalledTimes(1);
   });
 
+  it('makes one read for concurrent misses of the same key', async () => {
+    const { here } = await twoProcesses();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const load = jest.fn(async () => {
+      await gate;
+      return { value: 'v1' };
+    });
+
+    const reads = Promise.all([
+      here.getOrLoad('p1:a', load),
+      here.getOrLoad('p1:a', load),
+      here.getOrLoad('p1:a', load),
+    ]);
+    release();
+
+    expect(await reads).toEqual(['v1', 'v1', 'v1']);
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it('starts a new read for callers that come after the key was forgotten during a read', async () => {
+    const { here } = await twoProcesses();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const before = here.getOrLoad('p1:a', async () => {
+      await gate;
+      return { value: 'before the change' };
+    });
+
+    await here.forget('p1:');
+    const after = here.getOrLoad('p1:a', async () => ({ value: 'after the change' }));
+    release();
+
+    expect(await before).toBe('before the change');
+    expect(await after).toBe('after the change');
+  });
+
   it('does not remember that something was not found', async () => {
     const { here } = await twoProcesses();
     const load = jest.fn(async () => null);

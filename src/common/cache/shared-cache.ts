@@ -24,6 +24,8 @@ export interface Loaded<V> {
  */
 export class SharedCache<V> {
   private readonly local: ExpiringCache<V>;
+  /** Loads under way, so that concurrent misses of one key make one read, not one each. */
+  private readonly loading = new Map<string, Promise<V | null>>();
 
   constructor(
     private readonly options: SharedCacheOptions,
@@ -36,10 +38,23 @@ export class SharedCache<V> {
     return this.local.get(key);
   }
 
-  /** The cached value, or what `load` finds (cached unless it is null). */
-  async getOrLoad(key: string, load: () => Promise<Loaded<V> | null>): Promise<V | null> {
+  /**
+   * The cached value, or what `load` finds (cached unless it is null). A hit is returned as it is,
+   * not wrapped in a promise: this sits on every request's path.
+   */
+  getOrLoad(key: string, load: () => Promise<Loaded<V> | null>): V | Promise<V | null> {
     const hit = this.local.get(key);
     if (hit !== undefined) return hit;
+    const joined = this.loading.get(key);
+    if (joined) return joined;
+    const pending: Promise<V | null> = this.load(key, load).finally(() => {
+      if (this.loading.get(key) === pending) this.loading.delete(key);
+    });
+    this.loading.set(key, pending);
+    return pending;
+  }
+
+  private async load(key: string, load: () => Promise<Loaded<V> | null>): Promise<V | null> {
     const generation = this.local.generation();
     const loaded = await load();
     if (loaded === null) return null;
@@ -49,12 +64,15 @@ export class SharedCache<V> {
 
   /** Drops every entry whose key starts with `prefix`, here and in every other process, before resolving. */
   async forget(prefix: string): Promise<void> {
-    this.local.invalidate(prefix);
+    this.forgetLocally(prefix);
     await this.bus.publish(this.options.topic, prefix);
   }
 
   /** Drops entries in this process only: what another process's `forget` does here. */
   forgetLocally(prefix: string): void {
     this.local.invalidate(prefix);
+    // A read that started before the change may return what it found to its own callers, but
+    // later callers must not join it.
+    for (const key of this.loading.keys()) if (key.startsWith(prefix)) this.loading.delete(key);
   }
 }
