@@ -4,9 +4,9 @@ import { GqlExecutionContext } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { AuditService } from '../audit/audit.service';
 import { RequestAuthenticator } from '../auth/request-authenticator';
-import type { Request } from 'express';
-import type { GraphQLContext } from '../common/context/graphql-context';
-import { setOperationScope } from '../common/context/operation-scope';
+import type { Request, Response } from 'express';
+import { rememberAuthentication, type Authentication } from '../common/context/authentication';
+import { setOperationScope, type GraphQLContext } from '../common/context/graphql-context';
 import type { RequestContext } from '../common/context/request-context';
 import { CommonException, CommonExceptionReason } from '../common/errors/app.exception';
 import { canonicalId } from '../common/mongo/object-id';
@@ -76,9 +76,7 @@ export class AccessGuard implements CanActivate {
     ]);
     if (declaration?.kind === 'public') return true;
     const gql = context.getType<string>() === 'graphql' ? GqlExecutionContext.create(context) : undefined;
-    const { ctx, failure } = gql
-      ? gql.getContext<GraphQLContext>()
-      : await this.authenticator.authenticateRequest(context.switchToHttp().getRequest<Request>());
+    const { ctx, failure } = gql ? gql.getContext<GraphQLContext>() : await this.authenticateHttp(context);
     const attempt: Attempt = { context, gql, ctx };
     // A refused credential fails every operation that is not public with its own reason (expired, revoked, …).
     if (failure) return this.deny(attempt, undefined, failure);
@@ -99,7 +97,7 @@ export class AccessGuard implements CanActivate {
       return this.deny(attempt, undefined, error as Error);
     }
     const { permissions } = await this.permissions.resolve(ctx.user.id, projectId);
-    setOperationScope(gql ? gql.getInfo<object>() : context.switchToHttp().getRequest<object>(), { projectId });
+    if (gql) setOperationScope(gql.getContext<GraphQLContext>(), gql.getInfo<object>(), { projectId });
     if (permissions.has(declaration.permission)) return true;
     if (
       permissions.size === 0 &&
@@ -123,6 +121,14 @@ export class AccessGuard implements CanActivate {
         },
       ),
     );
+  }
+
+  /** Plain HTTP handlers (not GraphQL) are authenticated here, and the outcome kept for `@Ctx()`. */
+  private async authenticateHttp(context: ExecutionContext): Promise<Authentication> {
+    const http = context.switchToHttp();
+    const authentication = await this.authenticator.authenticateRequest(http.getRequest<Request>());
+    rememberAuthentication(http.getResponse<Response>(), authentication);
+    return authentication;
   }
 
   private denyAnonymous(attempt: Attempt): never {

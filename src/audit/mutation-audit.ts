@@ -1,6 +1,5 @@
 import { defaultFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
-import type { GraphQLContext } from '../common/context/graphql-context';
-import { operationScopeOf } from '../common/context/operation-scope';
+import { operationScopeOf, type GraphQLContext } from '../common/context/graphql-context';
 import { AuditOutcome } from './audit-log.schema';
 import type { AuditService } from './audit.service';
 
@@ -36,7 +35,7 @@ export function auditMutations(schema: GraphQLSchema, audit: AuditService): Grap
         if (result instanceof Error) throw result;
         const shape = (result ?? {}) as ResultShape;
         const projectId =
-          operationScopeOf(info).projectId ??
+          operationScopeOf(context, info).projectId ??
           (typeof shape.projectId === 'string'
             ? shape.projectId
             : returnsProject && typeof shape.id === 'string'
@@ -55,7 +54,7 @@ export function auditMutations(schema: GraphQLSchema, audit: AuditService): Grap
         if (!audit.isRecorded(error)) {
           audit.record({
             ...base,
-            projectId: operationScopeOf(info).projectId ?? null,
+            projectId: operationScopeOf(context, info).projectId ?? null,
             outcome: AuditOutcome.FAILED,
             error,
             durationMs: performance.now() - started,

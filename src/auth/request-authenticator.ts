@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
-import { authenticationOf, rememberAuthentication, type Authentication } from '../common/context/authentication';
+import type { Authentication } from '../common/context/authentication';
 import { RequestContext, type RequestOrigin } from '../common/context/request-context';
 import { AuthException, AuthExceptionReason } from './auth.exception';
 import { AccessTokenVerifier } from './credentials/access-token.verifier';
@@ -29,10 +29,8 @@ export class RequestAuthenticator {
     this.verifiers.push(verifier);
   }
 
-  /** Authenticates an HTTP request once; later calls for the same request return the same outcome. */
+  /** Authenticates an HTTP request; GraphQL requests do it once, into their context. */
   async authenticateRequest(req: Request): Promise<Authentication> {
-    const known = authenticationOf(req);
-    if (known) return known;
     const origin = (): RequestOrigin => ({ ip: req.ip, userAgent: req.get('user-agent') ?? undefined });
     let authentication: Authentication;
     try {
@@ -40,7 +38,6 @@ export class RequestAuthenticator {
     } catch (failure) {
       authentication = { ctx: RequestContext.anonymous(origin), failure: failure as Error };
     }
-    rememberAuthentication(req, authentication);
     return authentication;
   }
 

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Response } from 'express';
 import type { RequestContext } from './request-context';
 
 /**
@@ -12,16 +12,14 @@ export interface Authentication {
 }
 
 /**
- * Outcomes kept per HTTP request beside it, not on it: a property added to Node's request object
- * changes its shape and slows every later property read of it, in Express and in Node's streams.
+ * Where a plain HTTP request (a controller, not GraphQL) keeps its outcome: Express's per-request
+ * `res.locals`, not a property added to the request, which would change the shape of Node's request
+ * objects and slow every later read of them.
  */
-const outcomes = new WeakMap<Request, Authentication>();
-
-export function rememberAuthentication(req: Request, authentication: Authentication): void {
-  outcomes.set(req, authentication);
+export function rememberAuthentication(res: Response, authentication: Authentication): void {
+  res.locals.authentication = authentication;
 }
 
-/** The outcome of authenticating `req`, once it has been. */
-export function authenticationOf(req: Request): Authentication | undefined {
-  return outcomes.get(req);
+export function authenticationOf(res: Response): Authentication | undefined {
+  return res.locals.authentication as Authentication | undefined;
 }

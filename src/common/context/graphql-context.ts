@@ -1,10 +1,28 @@
 import type { Request, Response } from 'express';
 import type { Authentication } from './authentication';
 
-/** The GraphQL context value for HTTP and WebSocket operations alike, authenticated before any resolver runs. */
+/** What the access guard established for one operation: the project it acts on, when it acts on one. */
+export interface OperationScope {
+  readonly projectId?: string;
+}
+
+/**
+ * The GraphQL context value of one HTTP request or one WebSocket operation, authenticated before
+ * any resolver runs. Several operations (root fields) can share it; what the guard finds for each
+ * is kept per operation, keyed by the operation's own resolve info, never on the shared caller.
+ */
 export interface GraphQLContext extends Authentication {
   req?: Request;
   res?: Response;
   /** Where the request came from, for the audit log of subscriptions. */
   transport: 'http' | 'ws';
+  scopes?: Map<object, OperationScope>;
+}
+
+export function setOperationScope(context: GraphQLContext, info: object, scope: OperationScope): void {
+  (context.scopes ??= new Map()).set(info, scope);
+}
+
+export function operationScopeOf(context: GraphQLContext, info: object): OperationScope {
+  return context.scopes?.get(info) ?? {};
 }
