@@ -28,7 +28,8 @@ import { slugify } from './slug';
  */
 @Injectable()
 export class ProjectsService {
-  private readonly cache: SharedCache<ProjectRecord>;
+  /** Projects as clients see them: the model is immutable once built, so a hit is answered as it is. */
+  private readonly cache: SharedCache<Project>;
 
   constructor(
     @InjectModel(ProjectRecord.name) private readonly projects: Model<ProjectRecord>,
@@ -69,12 +70,12 @@ export class ProjectsService {
   }
 
   async get(id: string): Promise<Project> {
-    const record = await this.cache.getOrLoad(id, async () => {
+    const project = await this.cache.getOrLoad(id, async () => {
       const found = await this.projects.findById(toObjectId(id)).lean<ProjectRecord>().exec();
-      return found ? { value: found } : null;
+      return found ? { value: Project.from(found) } : null;
     });
-    if (!record) throw this.notFound();
-    return Project.from(record);
+    if (!project) throw this.notFound();
+    return project;
   }
 
   /** The id of the project when it exists, for the access guard's lookups. */

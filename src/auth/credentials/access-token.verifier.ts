@@ -20,7 +20,14 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 @Injectable()
 export class AccessTokenVerifier implements CredentialVerifier {
   readonly kind = 'access-token';
-  private readonly verified = new ExpiringCache<VerifiedClaims>(VERIFIED_TOKENS, VERIFIED_MAX_AGE_MS);
+  /**
+   * Keyed by the token's signature (hashing a short key is cheaper than the whole token on every
+   * request); a hit counts only when the whole token is the one that was verified.
+   */
+  private readonly verified = new ExpiringCache<{ token: string; claims: VerifiedClaims }>(
+    VERIFIED_TOKENS,
+    VERIFIED_MAX_AGE_MS,
+  );
 
   constructor(private readonly sessions: SessionsService) {}
 
@@ -29,11 +36,13 @@ export class AccessTokenVerifier implements CredentialVerifier {
   }
 
   async verify(bearer: string): Promise<Principal> {
-    let claims = this.verified.get(bearer);
+    const signature = bearer.slice(bearer.lastIndexOf('.') + 1);
+    const known = this.verified.get(signature);
+    let claims = known?.token === bearer ? known.claims : undefined;
     if (!claims) {
       const generation = this.verified.generation();
       claims = await this.verifyWithPassport(bearer);
-      this.verified.set(bearer, claims, generation, claims.exp * 1000);
+      this.verified.set(signature, { token: bearer, claims }, generation, claims.exp * 1000);
     }
     await this.sessions.assertLive(claims.sid, claims.sub);
     return {
