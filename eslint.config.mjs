@@ -1,4 +1,4 @@
-// Typed lint rules the team agreed on (see STYLE.md): floating promises, `any`, type-only
+// Typed lint rules the team agreed on (see docs/architecture.md, "Conventions"): floating promises, `any`, type-only
 // imports and exhaustive switches are checked; formatting is Prettier's job.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
