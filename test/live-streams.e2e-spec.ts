@@ -1,5 +1,5 @@
 import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
-import { ok } from './support/graphql-client';
+import { ok, waitFor } from './support/graphql-client';
 import { operations, PROJECT_EVENTS, subscribeProjectEvents, type Operations } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 import { firstWhileTriggering, LegacyClient, modernClient } from './support/ws-clients';
@@ -49,6 +49,15 @@ describe('live streams end when access ends', () => {
 
       // No event needs to flow: the timed re-check ends the stream by itself.
       expect(codeOfStreamError(await events.error(5_000))).toBe('FORBIDDEN');
+      const ended = await waitFor(
+        async () =>
+          ok(
+            await sut.audit.logs(owner.accessToken, { projectId: project.id, operation: 'subscription.projectEvents' }),
+          ).auditLogs.edges.find((e) => e.node.actorId === member.id)?.node,
+        5_000,
+        'the audit entry of the ended stream',
+      );
+      expect(ended).toMatchObject({ outcome: 'DENIED', errorCode: 'FORBIDDEN', projectId: project.id });
     } finally {
       events.close();
       await client.dispose();

@@ -56,8 +56,8 @@ function operationOf({ context, gql }: Attempt): string {
  * The global guard: it only authorizes. Every operation declares `@Public()`, `@Authenticated()`
  * or `@RequirePermission()`; one that declares nothing is denied. The caller was authenticated
  * before (by `auth/`); the project an operation acts on is recorded as its own operation scope.
- * Denials are written to the audit log here, because a guard's refusal never reaches the audit
- * interceptor.
+ * Denials are written to the audit log here, with their reason; the mutation audit skips the
+ * errors recorded this way.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {

@@ -14,7 +14,6 @@ import { RemoveRoleInput } from './dto/remove-role.input';
 import { RevokePermissionInput } from './dto/revoke-permission.input';
 import { UpdateRolePermissionsInput } from './dto/update-role-permissions.input';
 import { UserRolesArgs } from './dto/user-roles.args';
-import { RoleRemovedEvent } from './events/role-removed.event';
 import { PermissionCheck } from './models/permission-check.model';
 import { PermissionGrant } from './models/permission-grant.model';
 import { RoleAssignment } from './models/role-assignment.model';
@@ -24,7 +23,6 @@ import { PERMISSIONS, type Permission } from './permissions';
 import { RolesService } from './roles.service';
 import { RoleAssignmentsService } from './role-assignments.service';
 import { PermissionGrantsService } from './permission-grants.service';
-import { EventBus } from '../common/events/event-bus';
 
 const RoleAssignmentConnection = ConnectionType(RoleAssignment);
 const ROLE = { entity: 'role', idArg: 'input.roleId' } as const;
@@ -33,10 +31,9 @@ const ROLE = { entity: 'role', idArg: 'input.roleId' } as const;
 export class AccessResolver {
   constructor(
     private readonly access: AccessService,
-    private readonly catalog: RolesService,
+    private readonly rolesService: RolesService,
     private readonly assignments: RoleAssignmentsService,
     private readonly grants: PermissionGrantsService,
-    private readonly events: EventBus,
   ) {}
 
   @Query(() => [PermissionEnum], { description: 'Every permission in the catalogue.' })
@@ -48,29 +45,25 @@ export class AccessResolver {
   @Query(() => [Role], { description: 'The built-in roles and the project’s custom roles.' })
   @RequirePermission('role:read')
   roles(@Args() args: ProjectScopeArgs): Promise<Role[]> {
-    return this.catalog.list(args.projectId);
+    return this.rolesService.list(args.projectId);
   }
 
   @Mutation(() => Role)
   @RequirePermission('role:create')
   createRole(@Ctx() ctx: RequestContext, @Args('input') input: CreateRoleInput): Promise<Role> {
-    return this.catalog.create(ctx, input);
+    return this.rolesService.create(ctx, input);
   }
 
   @Mutation(() => Role, { description: 'Replaces the permissions of a custom role.' })
   @RequirePermission('role:update', ROLE)
   updateRolePermissions(@Ctx() ctx: RequestContext, @Args('input') input: UpdateRolePermissionsInput): Promise<Role> {
-    return this.catalog.updatePermissions(ctx, input.roleId, input.permissions);
+    return this.rolesService.updatePermissions(ctx, input.roleId, input.permissions);
   }
 
   @Mutation(() => Boolean, { description: 'Deletes a custom role; its holders lose it.' })
   @RequirePermission('role:delete', ROLE)
-  async deleteRole(@Ctx() ctx: RequestContext, @Args('input') input: DeleteRoleInput): Promise<boolean> {
-    const { projectId, roleId, userIds } = await this.catalog.delete(ctx, input.roleId);
-    for (const userId of userIds) {
-      await this.events.publish(new RoleRemovedEvent(projectId, ctx.actorId, userId, roleId, 'role_deleted'));
-    }
-    return true;
+  deleteRole(@Ctx() ctx: RequestContext, @Args('input') input: DeleteRoleInput): Promise<boolean> {
+    return this.rolesService.delete(ctx, input.roleId);
   }
 
   @Mutation(() => RoleAssignment, { description: 'Gives a user a role, optionally until `expiresAt`.' })

@@ -1,10 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { Matches, type ValidationOptions } from 'class-validator';
+import { OBJECT_ID_DIGITS } from '../common/mongo/object-id';
 import { toCanonicalId } from '../common/validation/is-object-id';
 import { BuiltInRole } from './permissions';
 
-const ROLE_ID = new RegExp(`^([0-9a-fA-F]{24}|${Object.values(BuiltInRole).join('|')})$`);
+const ROLE_ID = new RegExp(`^(${OBJECT_ID_DIGITS}|${Object.values(BuiltInRole).join('|')})$`);
 
 /** A custom role id (canonicalized like any id) or a built-in role key. */
 export const IsRoleId = (options?: ValidationOptions): PropertyDecorator =>

@@ -7,22 +7,19 @@
  */
 export class LiveStream<T> implements AsyncIterableIterator<T> {
   private ended = false;
+  private sourceClosed = false;
   private failure: Error | undefined;
   private checkedAt = Date.now();
   private checking: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
-  private readonly failed: Promise<never>;
-  private fail!: (error: Error) => void;
 
   constructor(
     private readonly source: AsyncIterator<T>,
     private readonly accept: (message: T) => boolean,
     private readonly check: () => Promise<Error | undefined>,
     private readonly recheckEveryMs: number,
+    private readonly onFailure: (failure: Error) => void = () => undefined,
   ) {
-    this.failed = new Promise<never>((_resolve, reject) => (this.fail = reject));
-    // Observed through next(); a stream nobody reads must not report an unhandled rejection.
-    this.failed.catch(() => undefined);
     this.timer = setInterval(() => void this.recheck(), recheckEveryMs);
     this.timer.unref();
   }
@@ -35,12 +32,9 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     for (;;) {
       if (this.failure) return this.end(this.failure);
       if (this.ended) return { done: true, value: undefined };
-      let result: IteratorResult<T>;
-      try {
-        result = await Promise.race([this.source.next(), this.failed]);
-      } catch (error) {
-        return this.end(this.failure ?? (error as Error));
-      }
+      // A failed check closes the source, which wakes this read with `done`.
+      const result = await this.source.next();
+      if (this.failure) return this.end(this.failure);
       if (result.done) {
         await this.close();
         return result;
@@ -64,12 +58,14 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
   private recheck(): Promise<void> {
     this.checking ??= this.check()
       .catch((error: unknown) => error as Error)
-      .then((failure) => {
+      .then(async (failure) => {
         this.checkedAt = Date.now();
         this.checking = undefined;
         if (failure && !this.ended && !this.failure) {
           this.failure = failure;
-          this.fail(failure);
+          this.onFailure(failure);
+          clearInterval(this.timer);
+          await this.closeSource();
         }
       });
     return this.checking;
@@ -85,6 +81,12 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     if (this.ended) return;
     this.ended = true;
     clearInterval(this.timer);
+    await this.closeSource();
+  }
+
+  private async closeSource(): Promise<void> {
+    if (this.sourceClosed) return;
+    this.sourceClosed = true;
     await this.source.return?.();
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PubSubEngine } from 'graphql-subscriptions';
+import { AuditService } from '../audit/audit.service';
 import { RequestAuthenticator } from '../auth/request-authenticator';
 import type { RequestContext } from '../common/context/request-context';
 import { CommonException, CommonExceptionReason } from '../common/errors/app.exception';
@@ -16,12 +17,14 @@ export interface LiveStreamOptions {
   projectId: string;
   /** What the subscriber must keep holding in the project for the stream to stay open. */
   permission: Permission;
+  /** The subscription, for the audit entry written when the stream is ended (`subscription.projectEvents`). */
+  operation: string;
 }
 
 /**
  * The one way a subscription streams project data: it filters to the tenant, re-checks the
  * caller's session and permission every `LIVE_STREAM_RECHECK_SECONDS`, and ends the stream with an error
- * (UNAUTHENTICATED, FORBIDDEN, …) when access ends. The guard authorized the stream when it opened.
+ * (UNAUTHENTICATED, FORBIDDEN, …) when access ends, recording that in the audit log as a denial. The guard authorized the stream when it opened.
  */
 @Injectable()
 export class LiveStreamsService {
@@ -30,6 +33,7 @@ export class LiveStreamsService {
     private readonly permissions: EffectivePermissionsService,
     private readonly authenticator: RequestAuthenticator,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   open<T extends { projectId?: unknown }>(ctx: RequestContext, options: LiveStreamOptions): AsyncIterableIterator<T> {
@@ -50,6 +54,7 @@ export class LiveStreamsService {
       (message) => message?.projectId === options.projectId,
       check,
       this.config.LIVE_STREAM_RECHECK_SECONDS * 1000,
+      (failure) => this.audit.recordDenied(ctx, options.operation, {}, options.projectId, failure),
     );
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, Types } from 'mongoose';
 import type { RequestContext } from '../common/context/request-context';
+import { EventBus } from '../common/events/event-bus';
 import { activeAt } from '../common/mongo/expiry';
 import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
 import { canonicalId, toObjectId } from '../common/mongo/object-id';
@@ -9,6 +10,7 @@ import { AccessException, AccessExceptionReason } from './access.exception';
 import { AccessService } from './access.service';
 import type { CreateRoleInput } from './dto/create-role.input';
 import { EffectivePermissionsService } from './effective-permissions.service';
+import { RoleRemovedEvent } from './events/role-removed.event';
 import { Role } from './models/role.model';
 import { BuiltInRole, isBuiltInRole, type Permission } from './permissions';
 import { RoleAssignmentRecord } from './role-assignment.schema';
@@ -25,6 +27,7 @@ export class RolesService {
     @InjectModel(RoleAssignmentRecord.name) private readonly assignments: Model<RoleAssignmentRecord>,
     private readonly permissions: EffectivePermissionsService,
     private readonly access: AccessService,
+    private readonly events: EventBus,
   ) {}
 
   async list(projectId: string): Promise<Role[]> {
@@ -124,8 +127,8 @@ export class RolesService {
     return Role.from(updated, counts.get(record._id.toHexString()) ?? 0);
   }
 
-  /** Deletes a custom role; returns the users who held it, for the caller to announce. */
-  async delete(ctx: RequestContext, roleId: string): Promise<{ projectId: string; roleId: string; userIds: string[] }> {
+  /** Deletes a custom role; each user who held it loses it, and that is announced. */
+  async delete(ctx: RequestContext, roleId: string): Promise<boolean> {
     const record = await this.findCustom(roleId);
     await this.access.assertHoldsAll(
       ctx,
@@ -140,8 +143,14 @@ export class RolesService {
       .exec();
     await this.assignments.deleteMany({ projectId: record.projectId, roleId }).exec();
     await this.roles.deleteOne({ _id: record._id }).exec();
-    await this.permissions.invalidate(record.projectId.toHexString());
-    return { projectId: record.projectId.toHexString(), roleId, userIds: holders.map((h) => h.userId.toHexString()) };
+    const projectId = record.projectId.toHexString();
+    await this.permissions.invalidate(projectId);
+    for (const { userId } of holders) {
+      await this.events.publish(
+        new RoleRemovedEvent(projectId, ctx.actorId, userId.toHexString(), roleId, 'role_deleted'),
+      );
+    }
+    return true;
   }
 
   /** The project of a custom role, for the access guard; null when there is no such role. */

@@ -1,13 +1,10 @@
 import { defaultFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { operationScopeOf, type GraphQLContext } from '../common/context/graphql-context';
+import { AUDIT_PROJECT_FIELD } from './audit-project.decorator';
 import { AuditOutcome } from './audit-log.schema';
 import type { AuditService } from './audit.service';
 
-interface ResultShape {
-  id?: unknown;
-  projectId?: unknown;
-  user?: { id?: unknown };
-}
+type ResultShape = Record<string, unknown> & { projectId?: unknown; user?: { id?: unknown } };
 
 /**
  * Records every root mutation with its actor, project, redacted arguments, outcome and duration,
@@ -19,7 +16,7 @@ interface ResultShape {
 export function auditMutations(schema: GraphQLSchema, audit: AuditService): GraphQLSchema {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     const resolve = field.resolve ?? defaultFieldResolver;
-    const returnsProject = String(field.type).replace(/!$/, '') === 'Project';
+    const projectField = field.extensions?.[AUDIT_PROJECT_FIELD];
     field.resolve = async (
       source: unknown,
       args: Record<string, unknown>,
@@ -38,8 +35,8 @@ export function auditMutations(schema: GraphQLSchema, audit: AuditService): Grap
           operationScopeOf(context, info).projectId ??
           (typeof shape.projectId === 'string'
             ? shape.projectId
-            : returnsProject && typeof shape.id === 'string'
-              ? shape.id
+            : typeof projectField === 'string' && typeof shape[projectField] === 'string'
+              ? (shape[projectField] as string)
               : null);
         audit.record({
           ...base,

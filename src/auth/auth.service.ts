@@ -73,7 +73,11 @@ export class AuthService {
 
   /** Revokes the caller's session: its refresh token and every access token issued for it. */
   logout(ctx: RequestContext): Promise<boolean> {
-    return this.sessions.revoke(ctx.requireUser().sessionId, 'logout');
+    const { sessionId } = ctx.requireUser();
+    if (!sessionId) {
+      throw new CommonException(CommonExceptionReason.UNAUTHENTICATED, 'Only a signed-in session can be signed out');
+    }
+    return this.sessions.revoke(sessionId, 'logout');
   }
 
   async me(ctx: RequestContext): Promise<User> {

@@ -7,6 +7,7 @@ import type { SharedCache } from '../common/cache/shared-cache';
 import { SharedCacheFactory } from '../common/cache/shared-cache.factory';
 import type { RequestContext } from '../common/context/request-context';
 import { randomToken, sha256 } from '../common/crypto/hashing';
+import { activeAt } from '../common/mongo/expiry';
 import { toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
 import { AuthException, AuthExceptionReason } from './auth.exception';
@@ -63,7 +64,7 @@ export class SessionsService {
     // Compare-and-swap on the current hash: of two concurrent refreshes with one token, one wins.
     const session = await this.sessions
       .findOneAndUpdate(
-        { refreshTokenHash: hash, revokedAt: null, expiresAt: { $gt: now } },
+        { refreshTokenHash: hash, revokedAt: null, ...activeAt(now) },
         {
           $set: { refreshTokenHash: sha256(next), ip: ctx.ip ?? null, userAgent: ctx.userAgent ?? null },
           $push: { previousTokenHashes: { $each: [hash], $slice: -REMEMBERED_REFRESH_TOKENS } },
@@ -98,7 +99,7 @@ export class SessionsService {
           _id: toObjectId(sessionId),
           userId: toObjectId(userId),
           revokedAt: null,
-          expiresAt: { $gt: new Date() },
+          ...activeAt(new Date()),
         })
         .select({ expiresAt: 1 })
         .lean<Pick<SessionRecord, '_id' | 'expiresAt'>>()

@@ -104,12 +104,18 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
             throw new Error('Authentication failed: the access token is not valid or has expired');
           }
         },
-        onOperation: async (_message: unknown, params: Record<string, unknown>) => ({
-          ...params,
-          context: await this.operationContext(params.context as GraphQLContext),
-          formatResponse: (value: ExecutionResult) => formatResult(value),
-          formatError: (e: GraphQLError) => formatGraphQLError(e.toJSON?.() ?? { message: e.message }, e, development),
-        }),
+        onOperation: async (_message: unknown, params: Record<string, unknown>, socket: WebSocket) => {
+          const context = await this.operationContext(params.context as GraphQLContext);
+          // A socket that closed meanwhile has already stopped its operations; one started now would never be.
+          if (socket.readyState !== socket.OPEN) throw new Error('The connection closed');
+          return {
+            ...params,
+            context,
+            formatResponse: (value: ExecutionResult) => formatResult(value),
+            formatError: (e: GraphQLError) =>
+              formatGraphQLError(e.toJSON?.() ?? { message: e.message }, e, development),
+          };
+        },
       },
       this.legacy,
     );
@@ -162,6 +168,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
   private async operationContext(connection: GraphQLContext): Promise<GraphQLContext> {
     const ctx = connection.ctx.forOperation();
     const failure = await this.authenticator.revalidate(ctx);
-    return { transport: 'ws', ctx, ...(failure ? { failure } : {}) };
+    // As over HTTP: a refused credential makes the caller anonymous; operations that need one fail with it.
+    return failure ? { transport: 'ws', ctx: ctx.asAnonymous(), failure } : { transport: 'ws', ctx };
   }
 }

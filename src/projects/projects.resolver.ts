@@ -2,6 +2,7 @@ import { Args, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { Authenticated, RequirePermission } from '../access/access.decorators';
 import { ProjectScopeArgs } from '../access/dto/project-scope.args';
 import { LiveStreamsService } from '../access/live-streams.service';
+import { AuditProjectFrom } from '../audit/audit-project.decorator';
 import { Ctx } from '../common/context/ctx.decorator';
 import type { RequestContext } from '../common/context/request-context';
 import { projectEventsTrigger, type ProjectEventMessage } from '../common/events/event-bus';
@@ -28,6 +29,7 @@ export class ProjectsResolver {
 
   @Mutation(() => Project, { description: 'Creates a project; the caller becomes its owner.' })
   @Authenticated()
+  @AuditProjectFrom('id')
   createProject(@Ctx() ctx: RequestContext, @Args('input') input: CreateProjectInput): Promise<Project> {
     return this.service.create(ctx, input);
   }
@@ -68,6 +70,7 @@ export class ProjectsResolver {
       trigger: projectEventsTrigger(args.projectId),
       projectId: args.projectId,
       permission: 'project:read',
+      operation: 'subscription.projectEvents',
     });
   }
 }

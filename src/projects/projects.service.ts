@@ -70,9 +70,10 @@ export class ProjectsService {
   }
 
   async get(id: string): Promise<Project> {
-    const project = await this.cache.getOrLoad(id, async () => {
+    const project = await this.cache.getOrLoad(`${id}:`, async () => {
       const found = await this.projects.findById(toObjectId(id)).lean<ProjectRecord>().exec();
-      return found ? { value: Project.from(found) } : null;
+      // Shared by every request that reads the project, so it must not change.
+      return found ? { value: Object.freeze(Project.from(found)) } : null;
     });
     if (!project) throw this.notFound();
     return project;
@@ -99,7 +100,7 @@ export class ProjectsService {
       throw error;
     }
     if (!record) throw this.notFound();
-    await this.cache.forget(input.id);
+    await this.cache.forget(`${input.id}:`);
     await this.events.publish(new ProjectUpdatedEvent(input.id, ctx.actorId, record.name, record.slug));
     return Project.from(record);
   }
@@ -110,7 +111,7 @@ export class ProjectsService {
       .lean<ProjectRecord>()
       .exec();
     if (!record) throw this.notFound();
-    await this.cache.forget(id);
+    await this.cache.forget(`${id}:`);
     await this.events.publish(new ProjectDeletedEvent(id, ctx.actorId, record.name, record.slug));
     return true;
   }

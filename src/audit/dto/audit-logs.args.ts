@@ -2,8 +2,12 @@ import { Transform } from 'class-transformer';
 import { ArgsType, Field, ID } from '@nestjs/graphql';
 import { IsDate, IsEnum, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageArgs } from '../../common/pagination/page.args';
+import { OBJECT_ID_DIGITS } from '../../common/mongo/object-id';
 import { IsObjectId } from '../../common/validation/is-object-id';
 import { AuditOutcome } from '../audit-log.schema';
+
+/** A user id or `token:<id>`. */
+const ACTOR_ID = new RegExp(`^(token:)?${OBJECT_ID_DIGITS}$`);
 
 @ArgsType()
 export class AuditLogsArgs extends PageArgs {
@@ -14,8 +18,10 @@ export class AuditLogsArgs extends PageArgs {
   @Field(() => ID, { nullable: true, description: 'A user id or `token:<id>`.' })
   @IsOptional()
   // Actor ids are stored in their canonical lower-case spelling.
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))
-  @Matches(/^(token:)?[0-9a-fA-F]{24}$/, { message: 'actorId must be a user id or token:<id>' })
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && ACTOR_ID.test(value) ? value.toLowerCase() : value,
+  )
+  @Matches(ACTOR_ID, { message: 'actorId must be a user id or token:<id>' })
   actorId?: string;
 
   @Field({ nullable: true, description: 'For example `mutation.assignRole`.' })

@@ -47,14 +47,15 @@ export class AccessTokenVerifier implements CredentialVerifier {
     await this.sessions.assertLive(claims.sid, claims.sub);
     return {
       credential: this.kind,
-      user: { id: claims.sub, email: claims.email, sessionId: claims.sid, tokenExpiresAt: claims.exp * 1000 },
+      user: { id: claims.sub, email: claims.email, sessionId: claims.sid },
+      expiresAt: claims.exp * 1000,
     };
   }
 
   async revalidate(principal: Principal): Promise<void> {
     const user = principal.user;
-    if (!user) throw new AuthException(AuthExceptionReason.INVALID_TOKEN, 'The access token is not valid');
-    if (user.tokenExpiresAt !== undefined && user.tokenExpiresAt <= Date.now()) {
+    if (!user?.sessionId) throw new AuthException(AuthExceptionReason.INVALID_TOKEN, 'The access token is not valid');
+    if (principal.expiresAt === undefined || principal.expiresAt <= Date.now()) {
       throw new AuthException(
         AuthExceptionReason.TOKEN_EXPIRED,
         'The access token has expired; reconnect with a new one',

@@ -20,7 +20,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   validate(claims: VerifiedClaims): VerifiedClaims {
-    if (claims.typ !== 'access' || !canonicalId(claims.sid) || !canonicalId(claims.sub)) {
+    // Every access token this API signs expires; one without `exp` was not signed here.
+    if (
+      claims.typ !== 'access' ||
+      !canonicalId(claims.sid) ||
+      !canonicalId(claims.sub) ||
+      !Number.isFinite(claims.exp)
+    ) {
       throw new AuthException(AuthExceptionReason.INVALID_TOKEN, 'The access token is not valid');
     }
     return claims;

@@ -14,7 +14,7 @@ export interface OperationScope {
 export interface GraphQLContext extends Authentication {
   req?: Request;
   res?: Response;
-  /** Where the request came from, for the audit log of subscriptions. */
+  /** How the operation arrived: subscriptions are served over WebSocket only. */
   transport: 'http' | 'ws';
   scopes?: Map<object, OperationScope>;
 }

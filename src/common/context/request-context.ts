@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { CommonException, CommonExceptionReason } from '../errors/app.exception';
 
 export interface ContextUser {
   id: string;
   email: string;
-  sessionId: string;
-  /** When the credential that authenticated a long-lived connection expires (ms since epoch). */
-  tokenExpiresAt?: number;
+  /** The sign-in session the credential belongs to, when it belongs to one. */
+  sessionId?: string;
 }
 
 export interface ContextToken {
@@ -19,6 +19,8 @@ export interface Principal {
   credential: string;
   user?: ContextUser;
   token?: ContextToken;
+  /** When the credential stops being valid (ms since epoch), for long-lived connections. */
+  expiresAt?: number;
 }
 
 export interface RequestOrigin {
@@ -39,11 +41,13 @@ export class RequestContext {
   readonly credential: string | undefined;
   readonly user: ContextUser | undefined;
   readonly token: ContextToken | undefined;
+  readonly credentialExpiresAt: number | undefined;
 
   constructor(principal: Principal | undefined, origin: RequestOrigin | (() => RequestOrigin), requestId?: string) {
     this.credential = principal?.credential;
     this.user = principal?.user;
     this.token = principal?.token;
+    this.credentialExpiresAt = principal?.expiresAt;
     this.#origin = origin;
     this.#requestId = requestId;
     Object.freeze(this);
@@ -73,7 +77,9 @@ export class RequestContext {
   }
 
   get principal(): Principal | undefined {
-    return this.credential ? { credential: this.credential, user: this.user, token: this.token } : undefined;
+    return this.credential
+      ? { credential: this.credential, user: this.user, token: this.token, expiresAt: this.credentialExpiresAt }
+      : undefined;
   }
 
   get isAuthenticated(): boolean {
@@ -89,9 +95,14 @@ export class RequestContext {
     return this.#origin;
   }
 
-  /** The authenticated user; callers run behind the guard, which guarantees one. */
+  /** The signed-in user, for operations only a user (not a machine token alone) may perform. */
   requireUser(): ContextUser {
-    if (!this.user) throw new Error('RequestContext.requireUser called on an anonymous context');
+    if (!this.user) throw new CommonException(CommonExceptionReason.UNAUTHENTICATED, 'Sign in as a user to do this');
     return this.user;
+  }
+
+  /** The caller as anonymous, from the same place: what an operation sees when its credential was refused. */
+  asAnonymous(): RequestContext {
+    return new RequestContext(undefined, this.#origin);
   }
 }

@@ -1,7 +1,10 @@
 import { Types } from 'mongoose';
 
-/** The 24-hex-digit spelling of a stored entity's id, in either case. */
-export const OBJECT_ID_PATTERN = /^[0-9a-fA-F]{24}$/;
+/** The 24 hex digits of a stored entity's id, in either case, to build patterns with. */
+export const OBJECT_ID_DIGITS = '[0-9a-fA-F]{24}';
+
+/** An id and nothing else. */
+export const OBJECT_ID_PATTERN = new RegExp(`^${OBJECT_ID_DIGITS}$`);
 
 /** True when `value` spells an id. */
 export function isObjectId(value: unknown): value is string {

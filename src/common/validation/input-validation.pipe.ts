@@ -7,9 +7,11 @@ import { memoizeValidationMetadata } from './memoize-validation-metadata';
 /** Types whose values are not input classes: GraphQL has already coerced them. */
 const PLAIN_TYPES = new Set<unknown>([String, Boolean, Number, Array, Object, Date]);
 
+/** As Nest's ValidationPipe passes them (it leaves `forbidUnknownValues` off). */
 const OPTIONS: ValidatorOptions = {
   whitelist: true,
   forbidNonWhitelisted: true,
+  forbidUnknownValues: false,
   validationError: { target: false, value: false },
 };
 
@@ -40,9 +42,10 @@ export function invalidInput(errors: ValidationError[]): CommonException {
  *
  * It does what Nest's ValidationPipe does with these options, synchronously and without that
  * pipe's treatment of sparse arrays, binary payloads and prototype keys, which GraphQL's own input
- * coercion already rules out; on the request path of every operation, the difference was a fifth
- * of the API's overhead over a bare server (docs/benchmarks.md). Validators are therefore
- * synchronous: a check that needs I/O belongs in the service.
+ * coercion already rules out; on the path of every operation that was a large share of the API's
+ * overhead over a bare server (docs/benchmarks.md). Validators are therefore synchronous: a check
+ * that needs I/O belongs in the service. As with Nest's pipe, a list argument (`[XInput]`) is not
+ * validated element by element: take lists inside an input type.
  */
 @Injectable()
 export class InputValidationPipe implements PipeTransform {
