@@ -70,6 +70,24 @@ describe('GraphQL subscriptions over WebSocket', () => {
     expect(res.errors?.[0]?.extensions?.reason).toBe('SUBSCRIPTION_OVER_HTTP');
   });
 
+  it('refuses a subscription over HTTP before running anything, and inside a mixed document too', async () => {
+    const alone = await ops.projects.events(owner.accessToken, { projectId: project.id });
+    expect(alone.status).toBe(400);
+    expect(alone.data).toBeUndefined();
+
+    const response = await fetch(api.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.accessToken}` },
+      body: JSON.stringify({
+        query: `query Me { me { id } } subscription Events($projectId: ID!) { projectEvents(projectId: $projectId) { name } }`,
+        operationName: 'Events',
+        variables: { projectId: project.id },
+      }),
+    });
+    const mixed = (await response.json()) as { errors?: { extensions?: Record<string, unknown> }[] };
+    expect(mixed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'SUBSCRIPTION_OVER_HTTP' });
+  });
+
   it('re-checks the session of a WebSocket on every operation, so a logout ends it', async () => {
     const user = await registerUser(api.url);
     const client = modernClient(api.wsUrl, user.accessToken, { lazy: false });

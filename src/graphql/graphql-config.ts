@@ -8,7 +8,7 @@ import { depthLimitRule } from '../common/graphql/depth-limit.rule';
 import { formatGraphQLError } from '../common/graphql/format-error';
 import type { AppConfig } from '../config/app-config';
 import { GRAPHQL_PATH } from './subscription-server';
-import { subscriptionsOverWebSocketOnly } from './subscriptions-over-websocket';
+import { subscriptionsOverHttpRule, subscriptionsOverWebSocketOnly } from './subscriptions-over-websocket';
 
 /**
  * Apollo settings. Subscriptions and the IDE are served by Slipway itself, not by the driver.
@@ -29,7 +29,7 @@ export function graphqlOptions(
     introspection: config.ideEnabled || !config.isProduction,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: development,
-    validationRules: [depthLimitRule(config.GRAPHQL_MAX_DEPTH)],
+    validationRules: [depthLimitRule(config.GRAPHQL_MAX_DEPTH), subscriptionsOverHttpRule],
     transformSchema: (schema) => auditMutations(subscriptionsOverWebSocketOnly(schema), audit),
     buildSchemaOptions: { dateScalarMode: 'isoDate', numberScalarMode: 'float' },
     context: async ({ req, res }: { req: Request; res: Response }): Promise<GraphQLContext> => ({
