@@ -1,7 +1,7 @@
 /**
  * Baseline for `npm run bench:api`: the smallest NestJS + Apollo app that answers the same
  * `project(id)` query as the real API, code-first like the real app, with no guard, pipe,
- * interceptor, authentication or database. The figures of the real API are read against it.
+ * audit, authentication or database. The figures of the real API are read against it.
  *
  * Built by bench/api/run.js with `npx tsc -p bench/tsconfig.json` into bench/dist/api/.
  * Environment: PORT (default 0 = any free port), HOST (default 127.0.0.1).
