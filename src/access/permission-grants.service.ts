@@ -11,7 +11,7 @@ import type { RevokePermissionInput } from './dto/revoke-permission.input';
 import { EffectivePermissionsService } from './effective-permissions.service';
 import { PermissionGrant } from './models/permission-grant.model';
 import { PermissionGrantRecord } from './permission-grant.schema';
-import { assertFuture } from './role-assignments.service';
+import { assertGrantable } from './grant-checks';
 
 /** Single permissions granted directly to a user in a project, optionally until a time. */
 @Injectable()
@@ -24,10 +24,7 @@ export class PermissionGrantsService {
   ) {}
 
   async grant(ctx: RequestContext, input: GrantPermissionInput): Promise<PermissionGrant> {
-    assertFuture(input.expiresAt);
-    if (!(await this.users.exists(input.userId))) {
-      throw new AccessException(AccessExceptionReason.USER_NOT_FOUND, 'No user has this id');
-    }
+    await assertGrantable(this.users, input.userId, input.expiresAt);
     await this.access.assertHoldsAll(ctx, input.projectId, [input.permission], `grant ${input.permission}`);
     const record = await this.grants
       .findOneAndUpdate(

@@ -10,6 +10,7 @@ import type { Connection } from '../common/pagination/connection';
 import { paginate } from '../common/pagination/paginate';
 import { AccessException, AccessExceptionReason } from './access.exception';
 import { AccessService } from './access.service';
+import { assertGrantable } from './grant-checks';
 import type { AssignRoleInput } from './dto/assign-role.input';
 import type { RemoveRoleInput } from './dto/remove-role.input';
 import type { UserRolesArgs } from './dto/user-roles.args';
@@ -35,8 +36,7 @@ export class RoleAssignmentsService {
   ) {}
 
   async assign(ctx: RequestContext, input: AssignRoleInput): Promise<RoleAssignment> {
-    assertFuture(input.expiresAt);
-    await this.assertUserExists(input.userId);
+    await assertGrantable(this.users, input.userId, input.expiresAt);
     const role = await this.roles.get(input.projectId, input.roleId);
     await this.access.assertHoldsAll(ctx, input.projectId, role.permissions, `assign the role ${role.name}`);
     // Re-assigning replaces the expiry: giving the last lasting owner an end date would leave the
@@ -117,12 +117,6 @@ export class RoleAssignmentsService {
     };
   }
 
-  private async assertUserExists(userId: string): Promise<void> {
-    if (!(await this.users.exists(userId))) {
-      throw new AccessException(AccessExceptionReason.USER_NOT_FOUND, 'No user has this id');
-    }
-  }
-
   /**
    * A project keeps at least one owner whose access does not end: an owner with an expiry does not
    * count, or the project would be left without one when it passes.
@@ -141,12 +135,6 @@ export class RoleAssignmentsService {
       })
       .exec();
     if (others === 0) throw lastOwner();
-  }
-}
-
-export function assertFuture(expiresAt: Date | undefined): void {
-  if (expiresAt && expiresAt.getTime() <= Date.now()) {
-    throw new AccessException(AccessExceptionReason.EXPIRY_IN_PAST, 'expiresAt must be in the future');
   }
 }
 

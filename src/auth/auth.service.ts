@@ -68,7 +68,7 @@ export class AuthService {
   }
 
   refresh(ctx: RequestContext, refreshToken: string): Promise<AuthPayload> {
-    return this.sessions.rotate(ctx, refreshToken, (id) => this.users.findById(id));
+    return this.sessions.rotate(ctx, refreshToken);
   }
 
   /** Revokes the caller's session: its refresh token and every access token issued for it. */

@@ -16,6 +16,7 @@ import type { AuthPayload } from './models/auth-payload.model';
 import { User } from './models/user.model';
 import { REMEMBERED_REFRESH_TOKENS, SessionRecord } from './session.schema';
 import type { UserRecord } from './user.schema';
+import { UsersService } from './users.service';
 
 const REFRESH_TOKEN_PREFIX = 'slw_rt';
 
@@ -32,6 +33,7 @@ export class SessionsService {
     @InjectModel(SessionRecord.name) private readonly sessions: Model<SessionRecord>,
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
+    private readonly users: UsersService,
     caches: SharedCacheFactory,
   ) {
     this.live = caches.create({ topic: 'session', maxEntries: 50_000, maxAgeMs: 30_000 });
@@ -53,11 +55,7 @@ export class SessionsService {
    * Trades a refresh token for the next one. Presenting a superseded token means it leaked, so
    * the whole session is revoked.
    */
-  async rotate(
-    ctx: RequestContext,
-    refreshToken: string,
-    userOf: (id: string) => Promise<UserRecord | null>,
-  ): Promise<AuthPayload> {
+  async rotate(ctx: RequestContext, refreshToken: string): Promise<AuthPayload> {
     const hash = sha256(refreshToken);
     const next = randomToken(REFRESH_TOKEN_PREFIX);
     const now = new Date();
@@ -74,7 +72,7 @@ export class SessionsService {
       .lean<SessionRecord>()
       .exec();
     if (!session) return this.rejectRefresh(hash, now);
-    const user = await userOf(session.userId.toHexString());
+    const user = await this.users.findById(session.userId.toHexString());
     if (!user) throw new AuthException(AuthExceptionReason.INVALID_TOKEN, 'The refresh token is not valid');
     return this.issue(user, session, next);
   }

@@ -25,7 +25,7 @@ function flatten(errors: ValidationError[], prefix = ''): Record<string, string[
   return out;
 }
 
-export function invalidInput(errors: ValidationError[]): CommonException {
+function invalidInput(errors: ValidationError[]): CommonException {
   const fields = flatten(errors);
   const messages = Object.values(fields).flat();
   return new CommonException(
