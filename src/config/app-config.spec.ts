@@ -62,6 +62,15 @@ describe('loadConfig', () => {
     expect(sut.JWT_SECRET).toBe(PRODUCTION_SECRET);
   });
 
+  it('bounds the live-stream re-check interval', () => {
+    expect(loadConfig({ ...MINIMAL, LIVE_STREAM_RECHECK_SECONDS: '2' }).LIVE_STREAM_RECHECK_SECONDS).toBe(2);
+    for (const bad of ['0', '301', 'soon']) {
+      expect(configErrorOf({ ...MINIMAL, LIVE_STREAM_RECHECK_SECONDS: bad }).keys).toEqual([
+        'LIVE_STREAM_RECHECK_SECONDS',
+      ]);
+    }
+  });
+
   it('ignores variables it does not know', () => {
     const sut = loadConfig({ ...MINIMAL, HOME: '/root', SOME_OTHER_SECRET: 'x', PORT: '4000' });
 
