@@ -432,11 +432,11 @@ function javaOptions() {
 }
 
 /**
- * Starts mongo-java-server on 127.0.0.1 on a free port.
+ * Starts mongo-java-server on 127.0.0.1 on a free port (or on `port`, to restart one where clients expect it).
  * persistDir: keep data in <persistDir>/mongo.mv.db (H2 backend); otherwise in memory.
  * Resolves to { uri, port, pid, exited, stop }.
  */
-async function startMongo({ persistDir } = {}) {
+async function startMongo({ persistDir, port: fixedPort } = {}) {
   ensureSystemPackages({ redis: false, mongo: true });
   const classpath = await buildMongoLauncher();
   let dataFile = null;
@@ -446,7 +446,7 @@ async function startMongo({ persistDir } = {}) {
   }
   let lastError;
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-    const port = await getFreePort();
+    const port = fixedPort || (await getFreePort());
     const args = [...javaOptions(), '-cp', classpath, MONGO_MAIN_CLASS, String(port)];
     if (dataFile) args.push(dataFile);
     const server = spawnServer('mongo', 'java', args);
@@ -479,6 +479,7 @@ async function startMongo({ persistDir } = {}) {
     await server.stop();
     if (result.exit && result.exit.code === 3) {
       lastError = new Error(`port ${port} was taken`);
+      if (fixedPort) break;
       continue; // port raced away; try another
     }
     const why = result.timeout ? `no READY within ${MONGO_START_TIMEOUT_MS / 1000}s` : describeExit(result.exit);
@@ -510,15 +511,15 @@ function redisPing(port, timeoutMs = 1000) {
 }
 
 /**
- * Starts redis-server on 127.0.0.1 on a free port.
+ * Starts redis-server on 127.0.0.1 on a free port (or on `port`, to restart one where clients expect it).
  * persistDir: RDB snapshots + AOF in that directory; otherwise no persistence at all.
  * Resolves to { url, port, pid, exited, stop }.
  */
-async function startRedis({ persistDir } = {}) {
+async function startRedis({ persistDir, port: fixedPort } = {}) {
   ensureSystemPackages({ redis: true, mongo: false });
   let lastError;
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-    const port = await getFreePort();
+    const port = fixedPort || (await getFreePort());
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning'];
     if (persistDir) {
       fs.mkdirSync(persistDir, { recursive: true });
@@ -556,6 +557,7 @@ async function startRedis({ persistDir } = {}) {
     const tail = server.tail();
     if (exit && /address already in use/i.test(tail)) {
       lastError = new Error(`port ${port} was taken`);
+      if (fixedPort) break;
       continue;
     }
     const why = exit ? describeExit(exit) : `no PONG within ${REDIS_START_TIMEOUT_MS / 1000}s`;
