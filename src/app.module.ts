@@ -9,6 +9,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
 import { RequestAuthenticator } from './auth/request-authenticator';
+import { AvailabilityModule } from './common/availability/availability.module';
 import { CacheModule } from './common/cache/cache.module';
 import { GraphQLExceptionFilter } from './common/errors/graphql-exception.filter';
 import { EventsModule } from './common/events/events.module';
@@ -17,6 +18,7 @@ import { RedisModule } from './common/redis/redis.module';
 import { InputValidationPipe } from './common/validation/input-validation.pipe';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { mongooseOptions } from './common/mongo/connection-options';
 import { graphqlOptions } from './graphql/graphql-config';
 import { SubscriptionServer } from './graphql/subscription-server';
 import { HealthModule } from './health/health.module';
@@ -39,7 +41,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        MongooseModule.forRoot(config.MONGODB_URI, { autoIndex: true, serverSelectionTimeoutMS: 10_000 }),
+        AvailabilityModule,
+        MongooseModule.forRoot(config.MONGODB_URI, mongooseOptions(config)),
         RedisModule,
         PubSubModule,
         CacheModule,

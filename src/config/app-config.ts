@@ -62,6 +62,23 @@ export class AppConfig {
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL!: string;
 
+  /**
+   * How long a request waits for MongoDB before failing with SERVICE_UNAVAILABLE: finding a
+   * server, connecting, and noticing that a connected server stopped answering.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(200)
+  @Max(120_000)
+  MONGODB_TIMEOUT_MS = 5_000;
+
+  /** How long a Redis command may take (down or stalled) before the request fails with SERVICE_UNAVAILABLE. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  REDIS_TIMEOUT_MS = 2_000;
+
   /** Prefix for every Redis key the process writes (queues, pub/sub channels, rate limits). */
   @Matches(/^[a-zA-Z0-9:_-]{1,64}$/, { message: 'REDIS_PREFIX must be 1-64 of [a-zA-Z0-9:_-]' })
   REDIS_PREFIX = 'slipway';
@@ -124,6 +141,17 @@ export class AppConfig {
   @Min(1)
   @Max(300)
   LIVE_STREAM_RECHECK_SECONDS = 5;
+
+  /**
+   * Audit entries kept in memory while MongoDB cannot store them. When full, mutations are refused
+   * with SERVICE_UNAVAILABLE (none is acknowledged without its entry) and denied attempts past it
+   * are counted and logged as lost.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(1_000_000)
+  AUDIT_MAX_PENDING = 50_000;
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';

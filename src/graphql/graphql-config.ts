@@ -7,6 +7,7 @@ import type { GraphQLContext } from '../common/context/graphql-context';
 import { depthLimitRule } from '../common/graphql/depth-limit.rule';
 import { formatGraphQLError } from '../common/graphql/format-error';
 import type { AppConfig } from '../config/app-config';
+import { serviceUnavailablePlugin } from './service-unavailable.plugin';
 import { GRAPHQL_PATH } from './subscription-server';
 import { subscriptionsOverHttpRule, subscriptionsOverWebSocketOnly } from './subscriptions-over-websocket';
 
@@ -39,5 +40,8 @@ export function graphqlOptions(
       ...(await authenticator.authenticateRequest(req)),
     }),
     formatError: (formatted, error) => formatGraphQLError(formatted, error, development),
+    plugins: [serviceUnavailablePlugin],
+    // The driver would answer 200 whenever there is data; the plugin above decides instead.
+    preserveHttpStatusForExecutionErrors: false,
   };
 }

@@ -37,6 +37,9 @@ export enum CommonExceptionReason {
   NOT_FOUND = 'NOT_FOUND',
   RATE_LIMITED = 'RATE_LIMITED',
   QUERY_TOO_DEEP = 'QUERY_TOO_DEEP',
+  MONGODB_UNAVAILABLE = 'MONGODB_UNAVAILABLE',
+  REDIS_UNAVAILABLE = 'REDIS_UNAVAILABLE',
+  AUDIT_UNAVAILABLE = 'AUDIT_UNAVAILABLE',
 }
 
 const COMMON_CODES: ReasonCodes<CommonExceptionReason> = {
@@ -48,6 +51,9 @@ const COMMON_CODES: ReasonCodes<CommonExceptionReason> = {
   [CommonExceptionReason.FORBIDDEN]: ErrorCode.FORBIDDEN,
   [CommonExceptionReason.NOT_FOUND]: ErrorCode.NOT_FOUND,
   [CommonExceptionReason.RATE_LIMITED]: ErrorCode.RATE_LIMITED,
+  [CommonExceptionReason.MONGODB_UNAVAILABLE]: ErrorCode.SERVICE_UNAVAILABLE,
+  [CommonExceptionReason.REDIS_UNAVAILABLE]: ErrorCode.SERVICE_UNAVAILABLE,
+  [CommonExceptionReason.AUDIT_UNAVAILABLE]: ErrorCode.SERVICE_UNAVAILABLE,
 };
 
 export class CommonException extends AppException<CommonExceptionReason> {

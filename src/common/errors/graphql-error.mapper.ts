@@ -1,6 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { serviceUnavailable, unreachableServiceOf } from '../availability/backing-services';
 import { AppException } from './app.exception';
 import { isDuplicateKeyError } from '../mongo/mongo-errors';
 import { ErrorCode } from './error-code';
@@ -55,6 +56,17 @@ export function mapError(formatted: GraphQLFormattedError, raw: unknown): Mapped
       message: error.message,
       reason: error.reason,
       details: error.details,
+      unexpected: false,
+    };
+  }
+  const unreachable = unreachableServiceOf(error);
+  if (unreachable) {
+    const unavailable = serviceUnavailable(unreachable);
+    return {
+      code: unavailable.code,
+      message: unavailable.message,
+      reason: unavailable.reason,
+      details: unavailable.details,
       unexpected: false,
     };
   }

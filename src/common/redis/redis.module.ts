@@ -1,6 +1,8 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { ServiceStatus } from '../availability/service-status';
 import { AppConfig } from '../../config/app-config';
+import { createRedisClient } from './redis-client';
 import { RateLimiter } from './rate-limiter';
 import { REDIS } from './redis.token';
 
@@ -9,8 +11,8 @@ import { REDIS } from './redis.token';
   providers: [
     {
       provide: REDIS,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig): Redis => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 }),
+      inject: [AppConfig, ServiceStatus],
+      useFactory: (config: AppConfig, status: ServiceStatus): Redis => createRedisClient(config, status, 'commands'),
     },
     RateLimiter,
   ],
