@@ -2,15 +2,34 @@ import { PubSub } from 'graphql-subscriptions';
 import { InvalidationBus } from './invalidation-bus';
 import { SharedCacheFactory } from './shared-cache.factory';
 
+/** An in-process PubSub whose subscription of the second process can be said to be cut and back. */
+function pubSubs() {
+  const pubSub = new PubSub();
+  const resyncs: Array<() => void> = [];
+  return {
+    here: Object.assign(new PubSub(), {
+      publish: pubSub.publish.bind(pubSub),
+      subscribe: pubSub.subscribe.bind(pubSub),
+      onResync: () => undefined,
+    }),
+    there: Object.assign(new PubSub(), {
+      publish: pubSub.publish.bind(pubSub),
+      subscribe: pubSub.subscribe.bind(pubSub),
+      onResync: (listener: () => void) => resyncs.push(listener),
+    }),
+    resync: () => resyncs.forEach((listener) => listener()),
+  };
+}
+
 /** Two factories on one in-process PubSub stand for two API processes on one Redis. */
 async function twoProcesses() {
-  const pubSub = new PubSub();
+  const { here, there, resync } = pubSubs();
   const [a, b] = [
-    new SharedCacheFactory(new InvalidationBus(pubSub)),
-    new SharedCacheFactory(new InvalidationBus(pubSub)),
+    new SharedCacheFactory(new InvalidationBus(here)),
+    new SharedCacheFactory(new InvalidationBus(there)),
   ];
   const options = { topic: 'things', maxEntries: 10, maxAgeMs: 60_000 };
-  const caches = { here: a.create<string>(options), there: b.create<string>(options) };
+  const caches = { here: a.create<string>(options), there: b.create<string>(options), resync };
   await Promise.all([a.onModuleInit(), b.onModuleInit()]);
   return caches;
 }
@@ -98,5 +117,16 @@ describe('SharedCache', () => {
     await here.getOrLoad('p1:a', async () => ({ value: 'ended', validUntil: Date.now() - 1 }));
 
     expect(here.get('p1:a')).toBeUndefined();
+  });
+
+  it('drops everything when its subscription was cut, since invalidations sent meanwhile never arrive', async () => {
+    const { there, resync } = await twoProcesses();
+    await there.getOrLoad('p1:a', async () => ({ value: 'old' }));
+    await there.getOrLoad('p2:a', async () => ({ value: 'other' }));
+
+    resync();
+
+    expect(there.get('p1:a')).toBeUndefined();
+    expect(there.get('p2:a')).toBeUndefined();
   });
 });

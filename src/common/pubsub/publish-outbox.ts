@@ -1,0 +1,98 @@
+import { Logger } from '@nestjs/common';
+
+interface Outgoing {
+  channel: string;
+  payload: unknown;
+  delivered: () => void;
+}
+
+export interface PublishOutboxOptions {
+  /** How long `publish` waits for Redis before it lets the caller go on (the message stays queued). */
+  waitMs: number;
+  /** Messages kept while Redis is unreachable; past it the oldest are dropped, loudly. */
+  maxPending: number;
+  /** Pause between attempts while Redis is unreachable. */
+  retryMs: number;
+}
+
+/**
+ * Messages on their way to Redis pub/sub. A caller waits for its message at most `waitMs` (and
+ * not at all once Redis is known to be failing), so a Redis outage never holds a response
+ * hostage; the message stays queued, in order, and is sent when Redis is back.
+ */
+export class PublishOutbox {
+  private readonly logger = new Logger('PubSub');
+  private queue: Outgoing[] = [];
+  private sending = false;
+  private failing = false;
+  private dropped = 0;
+
+  constructor(
+    private readonly send: (channel: string, payload: unknown) => Promise<unknown>,
+    private readonly options: PublishOutboxOptions,
+  ) {}
+
+  /** Messages not yet accepted by Redis. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  publish(channel: string, payload: unknown): Promise<void> {
+    if (this.queue.length >= this.options.maxPending) {
+      this.queue.shift()!.delivered();
+      if (this.dropped++ === 0) {
+        this.logger.error(
+          `More than ${this.options.maxPending} messages are waiting for Redis; dropping the oldest (subscribers miss those events, caches fall back to their maximum age)`,
+        );
+      }
+    }
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.queue.push({ channel, payload, delivered: done });
+      if (this.failing) done();
+      else timer = setTimeout(done, this.options.waitMs).unref();
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        // ioredis pipelines concurrent commands; sent in order, they arrive in order.
+        const results = await Promise.allSettled(batch.map((m) => this.send(m.channel, m.payload)));
+        const unsent = batch.filter((_, i) => results[i]!.status === 'rejected');
+        for (const [i, message] of batch.entries()) if (results[i]!.status === 'fulfilled') message.delivered();
+        if (unsent.length === 0) {
+          if (this.failing) this.recovered();
+          continue;
+        }
+        this.queue = [...unsent, ...this.queue];
+        if (!this.failing) {
+          this.failing = true;
+          const reason = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as Error;
+          this.logger.warn(`Publishing to Redis failed (${reason.message}); messages are kept and retried`);
+          for (const message of this.queue) message.delivered();
+        }
+        await new Promise((resolve) => setTimeout(resolve, this.options.retryMs).unref());
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private recovered(): void {
+    this.failing = false;
+    this.logger.log(
+      `Publishing to Redis works again${this.dropped > 0 ? `; ${this.dropped} messages were dropped meanwhile` : ''}`,
+    );
+    this.dropped = 0;
+  }
+}
