@@ -131,7 +131,7 @@ export class AccessGuard implements CanActivate {
     return authentication;
   }
 
-  private denyAnonymous(attempt: Attempt): never {
+  private denyAnonymous(attempt: Attempt): Promise<never> {
     return this.deny(
       attempt,
       undefined,
@@ -142,8 +142,9 @@ export class AccessGuard implements CanActivate {
     );
   }
 
-  private deny(attempt: Attempt, projectId: string | undefined, error: Error): never {
-    this.audit.recordDenied(attempt.ctx, operationOf(attempt), argsOf(attempt), projectId, error);
+  /** Refuses the operation once its denial is recorded (see `AuditService.record` for how long that may take). */
+  private async deny(attempt: Attempt, projectId: string | undefined, error: Error): Promise<never> {
+    await this.audit.recordDenied(attempt.ctx, operationOf(attempt), argsOf(attempt), projectId, error);
     throw error;
   }
 

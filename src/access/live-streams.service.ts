@@ -54,7 +54,7 @@ export class LiveStreamsService {
       (message) => message?.projectId === options.projectId,
       check,
       this.config.LIVE_STREAM_RECHECK_SECONDS * 1000,
-      (failure) => this.audit.recordDenied(ctx, options.operation, {}, options.projectId, failure),
+      (failure) => void this.audit.recordDenied(ctx, options.operation, {}, options.projectId, failure),
     );
   }
 }

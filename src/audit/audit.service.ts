@@ -3,7 +3,8 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { newObjectId } from '../common/mongo/object-id';
 import type { RequestContext } from '../common/context/request-context';
-import { AppException } from '../common/errors/app.exception';
+import { AppException, CommonException, CommonExceptionReason } from '../common/errors/app.exception';
+import { AppConfig } from '../config/app-config';
 import { ErrorCode } from '../common/errors/error-code';
 import type { Connection } from '../common/pagination/connection';
 import { paginate } from '../common/pagination/paginate';
@@ -23,44 +24,214 @@ export interface AuditEntry {
   durationMs: number;
 }
 
-const FLUSH_INTERVAL_MS = 50;
-const FLUSH_BATCH = 200;
-const MAX_BUFFERED = 10_000;
+/** Most entries one write carries. */
+const WRITE_BATCH = 500;
+const RETRY_FIRST_MS = 200;
+const RETRY_MAX_MS = 5_000;
+
+interface Pending {
+  record: AuditLogRecord;
+  stored: () => void;
+}
+
+/** The counts an operator watches: entries waiting for MongoDB, and entries lost because the backlog was full. */
+export interface AuditBacklog {
+  pending: number;
+  lost: number;
+  full: boolean;
+}
 
 /**
- * Writes the audit log. `record` only buffers: entries go to the database in batches off the
- * request path, so a slow or failing audit store never slows or fails a request.
+ * Writes the audit log. No mutation is acknowledged before its entry is stored: the mutation
+ * audit waits for `confirm`. Entries of concurrent requests share one write (a group commit:
+ * whatever arrived while a write was under way goes in the next one), so waiting costs about one
+ * insert. When MongoDB cannot take them, entries stay in memory, in order, and the writer retries
+ * until it can; past `AUDIT_MAX_PENDING` mutations are refused rather than acknowledged without
+ * an entry, and denied attempts that do not fit are counted and logged as lost.
  */
 @Injectable()
 export class AuditService implements OnApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
-  private buffer: AuditLogRecord[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> = Promise.resolve();
+  private pending: Pending[] = [];
+  private writing = false;
+  private outageSince: number | undefined;
+  private lost = 0;
+  private closed = false;
   /** Errors already recorded as denials, so that the mutation audit does not record them again. */
   private readonly denials = new WeakSet<object>();
 
-  constructor(@InjectModel(AuditLogRecord.name) private readonly logs: Model<AuditLogRecord>) {}
+  constructor(
+    @InjectModel(AuditLogRecord.name) private readonly logs: Model<AuditLogRecord>,
+    private readonly config: AppConfig,
+  ) {}
 
-  /** Never throws: it runs inside the request, which must not fail because of its audit entry. */
-  record(entry: AuditEntry): void {
+  backlog(): AuditBacklog {
+    return { pending: this.pending.length, lost: this.lost, full: this.isFull() };
+  }
+
+  /** Refuses a mutation up front when its entry could not be kept. */
+  assertAccepting(): void {
+    if (this.isFull()) {
+      throw new CommonException(
+        CommonExceptionReason.AUDIT_UNAVAILABLE,
+        'The audit log cannot store entries right now, so no change is accepted; try again shortly',
+        { retryAfterSeconds: 5 },
+      );
+    }
+  }
+
+  /**
+   * Records the entry of a mutation about to be acknowledged and resolves once it is stored.
+   * Throws SERVICE_UNAVAILABLE when that takes longer than `MONGODB_TIMEOUT_MS`: the entry stays
+   * queued, but the caller must not be told the change was made.
+   */
+  async confirm(entry: AuditEntry): Promise<void> {
+    if (!(await this.within(this.enqueue(entry), this.config.MONGODB_TIMEOUT_MS))) {
+      throw new CommonException(
+        CommonExceptionReason.AUDIT_UNAVAILABLE,
+        'The audit log could not store this request in time, so its outcome is not confirmed; check before retrying',
+        { retryAfterSeconds: 5 },
+      );
+    }
+  }
+
+  /**
+   * Records a failed or denied attempt. Waits for it to be stored, but no longer than
+   * `MONGODB_TIMEOUT_MS`, and not at all while the store is known to be down: the entry is kept
+   * and retried either way, and the attempt's own error is what the caller needs to see.
+   */
+  async record(entry: AuditEntry): Promise<void> {
     try {
-      this.enqueue(entry);
+      const stored = this.enqueue(entry);
+      if (this.outageSince === undefined) await this.within(stored, this.config.MONGODB_TIMEOUT_MS);
     } catch (error) {
       this.logger.error(`Could not record an audit entry for ${entry.operation}: ${(error as Error).message}`);
     }
   }
 
-  private enqueue(entry: AuditEntry): void {
-    const { ctx } = entry;
-    const error = entry.error;
+  recordDenied(
+    ctx: RequestContext,
+    operation: string,
+    args: Record<string, unknown>,
+    projectId: string | undefined,
+    error: Error,
+  ): Promise<void> {
+    this.denials.add(error);
+    return this.record({ ctx, operation, args, projectId, outcome: AuditOutcome.DENIED, error, durationMs: 0 });
+  }
+
+  /** Whether `error` was already recorded as a denial. */
+  isRecorded(error: unknown): boolean {
+    return typeof error === 'object' && error !== null && this.denials.has(error);
+  }
+
+  /** Resolves once every entry recorded so far is stored, or after `waitMs`; true if it was stored. */
+  flush(waitMs = this.config.MONGODB_TIMEOUT_MS): Promise<boolean> {
+    const last = this.pending.at(-1);
+    if (!last) return Promise.resolve(true);
+    return this.within(new Promise<void>((resolve) => this.afterStored(last, resolve)), waitMs);
+  }
+
+  private isFull(): boolean {
+    return this.pending.length >= this.config.AUDIT_MAX_PENDING;
+  }
+
+  /** Queues the entry; the promise resolves when it is stored (never rejects). */
+  private enqueue(entry: AuditEntry): Promise<void> {
+    const record = this.toRecord(entry);
+    if (this.isFull()) {
+      if (this.lost++ === 0) {
+        this.logger.error(
+          `Audit backlog full (${this.config.AUDIT_MAX_PENDING} entries waiting for MongoDB): mutations are refused and denied attempts are lost until it drains`,
+        );
+      }
+      return Promise.resolve();
+    }
+    const stored = new Promise<void>((resolve) => this.pending.push({ record, stored: resolve }));
+    void this.drain();
+    return stored;
+  }
+
+  private afterStored(entry: Pending, then: () => void): void {
+    const stored = entry.stored;
+    entry.stored = () => {
+      stored();
+      then();
+    };
+  }
+
+  private within(promise: Promise<void>, ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      promise.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    let retryMs = RETRY_FIRST_MS;
+    try {
+      while (this.pending.length > 0 && !this.closed) {
+        const batch = this.pending.slice(0, WRITE_BATCH);
+        try {
+          await this.write(batch.map((p) => p.record));
+        } catch (error) {
+          this.writeFailed(error as Error);
+          await new Promise((resolve) => setTimeout(resolve, retryMs));
+          retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+          continue;
+        }
+        retryMs = RETRY_FIRST_MS;
+        this.pending.splice(0, batch.length);
+        for (const entry of batch) entry.stored();
+        if (this.outageSince !== undefined) this.writeRecovered();
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /**
+   * Inserts with a journaled write, so an acknowledged entry survives a crash of the database as
+   * well. Entries keep their ids across attempts: one that a failed attempt did store comes back
+   * as a duplicate the next time, which means it is stored.
+   */
+  private async write(records: AuditLogRecord[]): Promise<void> {
+    try {
+      await this.logs.collection.insertMany(records, { ordered: false, writeConcern: { w: 'majority', j: true } });
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
+      const onlyDuplicates =
+        Array.isArray(writeErrors) && writeErrors.length > 0 && writeErrors.every((e) => e.code === 11000);
+      if (!onlyDuplicates) throw error;
+    }
+  }
+
+  private writeFailed(error: Error): void {
+    if (this.outageSince !== undefined) return;
+    this.outageSince = Date.now();
+    this.logger.error(
+      `Could not store audit entries (${error.message}); ${this.pending.length} kept in memory and retried until MongoDB takes them`,
+    );
+  }
+
+  private writeRecovered(): void {
+    const seconds = ((Date.now() - this.outageSince!) / 1000).toFixed(1);
+    this.outageSince = undefined;
+    this.logger.log(
+      `Audit entries are stored again after ${seconds} s${this.lost > 0 ? `; ${this.lost} denied attempts were lost to a full backlog` : ''}`,
+    );
+  }
+
+  private toRecord(entry: AuditEntry): AuditLogRecord {
+    const { ctx, error } = entry;
     const code =
       error === undefined ? null : error instanceof AppException ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
-    if (this.buffer.length >= MAX_BUFFERED) {
-      this.logger.warn('Audit buffer full; dropping the oldest entry');
-      this.buffer.shift();
-    }
-    this.buffer.push({
+    return {
       _id: newObjectId(),
       actorId: entry.actorId ?? ctx.actorId ?? null,
       actorEmail: ctx.user?.email ?? null,
@@ -75,42 +246,7 @@ export class AuditService implements OnApplicationShutdown {
       userAgent: ctx.userAgent ?? null,
       requestId: ctx.requestId,
       occurredAt: new Date(),
-    });
-    if (this.buffer.length >= FLUSH_BATCH) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_INTERVAL_MS);
-  }
-
-  recordDenied(
-    ctx: RequestContext,
-    operation: string,
-    args: Record<string, unknown>,
-    projectId: string | undefined,
-    error: Error,
-  ): void {
-    this.denials.add(error);
-    this.record({ ctx, operation, args, projectId, outcome: AuditOutcome.DENIED, error, durationMs: 0 });
-  }
-
-  /** Whether `error` was already recorded as a denial. */
-  isRecorded(error: unknown): boolean {
-    return typeof error === 'object' && error !== null && this.denials.has(error);
-  }
-
-  /** Writes everything buffered so far; resolves when it is stored (or has failed and been logged). */
-  flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.buffer;
-    this.buffer = [];
-    this.inFlight = this.inFlight.then(async () => {
-      if (batch.length === 0) return;
-      try {
-        await this.logs.insertMany(batch, { ordered: false, lean: true });
-      } catch (error) {
-        this.logger.error(`Could not store ${batch.length} audit entries: ${(error as Error).message}`);
-      }
-    });
-    return this.inFlight;
+    };
   }
 
   async list(args: AuditLogsArgs): Promise<Connection<AuditLog>> {
@@ -128,7 +264,10 @@ export class AuditService implements OnApplicationShutdown {
     return paginate(this.logs, filter, args, AuditLog.from);
   }
 
+  /** Lets the writer store what is queued; entries still waiting after the grace period are lost, loudly. */
   async onApplicationShutdown(): Promise<void> {
-    await this.flush();
+    const stored = await this.flush(this.config.SHUTDOWN_GRACE_SECONDS * 1000);
+    this.closed = true;
+    if (!stored) this.logger.error(`Stopping with ${this.pending.length} audit entries that MongoDB did not take`);
   }
 }

@@ -10,8 +10,10 @@ type ResultShape = Record<string, unknown> & { projectId?: unknown; user?: { id?
  * Records every root mutation with its actor, project, redacted arguments, outcome and duration,
  * whatever the transport (HTTP or either WebSocket protocol): the executable schema's mutation
  * resolvers are wrapped once, at startup, so no operation can be added without it and queries pay
- * nothing for it. It only captures; writing is the audit service's buffered job. Refusals by the
- * access guard are recorded by the guard, with their reason, and not a second time here.
+ * nothing for it. A mutation's result is returned only once its entry is stored (or it fails with
+ * SERVICE_UNAVAILABLE instead), so no acknowledged change lacks its entry, even if the process
+ * dies right after answering. Refusals by the access guard are recorded by the guard, with their
+ * reason, and not a second time here.
  */
 export function auditMutations(schema: GraphQLSchema, audit: AuditService): GraphQLSchema {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
@@ -26,30 +28,15 @@ export function auditMutations(schema: GraphQLSchema, audit: AuditService): Grap
       const started = performance.now();
       const { ctx } = context;
       const base = { ctx, operation: `mutation.${info.fieldName}`, args };
+      audit.assertAccepting();
+      let result: unknown;
       try {
-        const result: unknown = await resolve(source, args, context, info);
+        result = await resolve(source, args, context, info);
         // Nest's exception filters hand errors back as results; graphql-js raises them.
         if (result instanceof Error) throw result;
-        const shape = (result ?? {}) as ResultShape;
-        const projectId =
-          operationScopeOf(context, info).projectId ??
-          (typeof shape.projectId === 'string'
-            ? shape.projectId
-            : typeof projectField === 'string' && typeof shape[projectField] === 'string'
-              ? (shape[projectField] as string)
-              : null);
-        audit.record({
-          ...base,
-          projectId,
-          // Sign-up and sign-in have no actor until they succeed.
-          actorId: ctx.actorId ?? (typeof shape.user?.id === 'string' ? shape.user.id : null),
-          outcome: AuditOutcome.GRANTED,
-          durationMs: performance.now() - started,
-        });
-        return result;
       } catch (error) {
         if (!audit.isRecorded(error)) {
-          audit.record({
+          await audit.record({
             ...base,
             projectId: operationScopeOf(context, info).projectId ?? null,
             outcome: AuditOutcome.FAILED,
@@ -59,6 +46,23 @@ export function auditMutations(schema: GraphQLSchema, audit: AuditService): Grap
         }
         throw error;
       }
+      const shape = (result ?? {}) as ResultShape;
+      const projectId =
+        operationScopeOf(context, info).projectId ??
+        (typeof shape.projectId === 'string'
+          ? shape.projectId
+          : typeof projectField === 'string' && typeof shape[projectField] === 'string'
+            ? (shape[projectField] as string)
+            : null);
+      await audit.confirm({
+        ...base,
+        projectId,
+        // Sign-up and sign-in have no actor until they succeed.
+        actorId: ctx.actorId ?? (typeof shape.user?.id === 'string' ? shape.user.id : null),
+        outcome: AuditOutcome.GRANTED,
+        durationMs: performance.now() - started,
+      });
+      return result;
     };
   }
   return schema;
