@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { BackingServiceChecks } from './backing-service-checks';
 import { HealthController } from './health.controller';
 
-@Module({ controllers: [HealthController] })
+@Module({ controllers: [HealthController], providers: [BackingServiceChecks] })
 export class HealthModule {}
