@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { AppConfig, CONFIG_KEYS, ConfigValidationError, loadConfig } from './app-config';
 
 const MINIMAL = { MONGODB_URI: 'mongodb://127.0.0.1:27017/slipway', REDIS_URL: 'redis://127.0.0.1:6379' };
@@ -204,5 +206,14 @@ describe('loadConfig', () => {
         expect(JSON.stringify(error)).not.toContain(secret);
       }
     });
+  });
+});
+
+describe('the README', () => {
+  it('documents every configuration key with its default in the configuration table', () => {
+    const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const documented = new Set([...readme.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+
+    expect(CONFIG_KEYS.filter((key) => !documented.has(key))).toEqual([]);
   });
 });
