@@ -88,6 +88,75 @@ describe('when MongoDB stops answering', () => {
 });
 
 /**
+ * The audit backlog is bounded: while MongoDB cannot take entries, at most AUDIT_MAX_PENDING wait
+ * in memory. Past it mutations are refused (never acknowledged without an entry), denied attempts
+ * are counted as lost, and `/readyz` says so; once MongoDB is back the backlog is written.
+ */
+describe('when the audit backlog fills up', () => {
+  let mongo: FaultServer;
+  let api: TestApp;
+  const database = () => `${mongo.url}/slipway_backlog`;
+
+  beforeAll(async () => {
+    mongo = await faultMongo();
+    api = await startTestApp(
+      { MONGODB_URI: database(), MONGODB_TIMEOUT_MS: '1000', AUDIT_MAX_PENDING: '100' },
+      { label: 'backlog' },
+    );
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await mongo?.stop();
+  });
+
+  it('refuses mutations, counts what it loses, and writes the rest once MongoDB is back', async () => {
+    const on = operations(api.url);
+    const owner = await registerUser(api.url);
+    ok(await on.auth.me(owner.accessToken));
+    mongo.pause();
+    try {
+      // 100 anonymous attempts to change something, each denied and audited while nothing can be stored.
+      for (let batch = 0; batch < 10; batch++) {
+        const denied = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => on.projects.create(undefined, { name: `anonymous ${batch}-${i}` })),
+        );
+        expect(denied.map(codeOf)).toEqual(Array(10).fill('UNAUTHENTICATED'));
+      }
+      // The backlog is full: 30 more denied reads still get their answer, but their entries are lost.
+      const reads = await Promise.all(Array.from({ length: 30 }, () => on.projects.list(undefined)));
+      expect(reads.map(codeOf)).toEqual(Array(30).fill('UNAUTHENTICATED'));
+      const refused = await timed(() => on.projects.create(owner.accessToken, { name: 'not now' }));
+      expectUnavailable(refused.response, 'AUDIT_UNAVAILABLE');
+      expect(refused.ms).toBeLessThan(1_000);
+
+      const readiness = await fetch(`${api.baseUrl}/readyz`);
+      expect(readiness.status).toBe(503);
+      expect(await readiness.json()).toMatchObject({ checks: { audit: 'full' }, audit: { pending: 100, lost: 30 } });
+    } finally {
+      mongo.resume();
+    }
+    await waitFor(
+      async () =>
+        ((await (await fetch(`${api.baseUrl}/readyz`)).json()) as { audit: { pending: number } }).audit.pending === 0,
+      15_000,
+      'the backlog to be written',
+    );
+    const connection = await mongoose.createConnection(database()).asPromise();
+    try {
+      expect(
+        await connection
+          .collection('audit_logs')
+          .countDocuments({ operation: 'mutation.createProject', outcome: 'DENIED' }),
+      ).toBe(100);
+    } finally {
+      await connection.close();
+    }
+    ok(await on.projects.create(owner.accessToken, { name: 'accepted again' }));
+  });
+});
+
+/**
  * Redis paused and killed, with an API whose Redis timeout is half a second: what needs Redis
  * fails fast with SERVICE_UNAVAILABLE; what only publishes to it is answered, and the message is
  * delivered when Redis is back.

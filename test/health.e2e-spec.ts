@@ -25,7 +25,11 @@ describe('health endpoints', () => {
   it('GET /readyz checks MongoDB and Redis for real', async () => {
     const res = await fetch(`${api.baseUrl}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', checks: { mongodb: 'up', redis: 'up' } });
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      checks: { mongodb: 'up', redis: 'up', audit: 'up' },
+      audit: { pending: 0, lost: 0 },
+    });
   });
 
   it('GET /readyz answers 503 naming the dependency that is down', async () => {
