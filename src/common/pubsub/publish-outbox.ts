@@ -26,6 +26,7 @@ export class PublishOutbox {
   private sending = false;
   private failing = false;
   private dropped = 0;
+  private inFlight = 0;
 
   constructor(
     private readonly send: (channel: string, payload: unknown) => Promise<unknown>,
@@ -34,7 +35,7 @@ export class PublishOutbox {
 
   /** Messages not yet accepted by Redis. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.inFlight;
   }
 
   publish(channel: string, payload: unknown): Promise<void> {
@@ -66,8 +67,10 @@ export class PublishOutbox {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
+        this.inFlight = batch.length;
         // ioredis pipelines concurrent commands; sent in order, they arrive in order.
         const results = await Promise.allSettled(batch.map((m) => this.send(m.channel, m.payload)));
+        this.inFlight = 0;
         const unsent = batch.filter((_, i) => results[i]!.status === 'rejected');
         for (const [i, message] of batch.entries()) if (results[i]!.status === 'fulfilled') message.delivered();
         if (unsent.length === 0) {
