@@ -1,19 +1,50 @@
 import { Logger } from '@nestjs/common';
 import type { GraphQLFormattedError } from 'graphql';
-import { type GraphQLResponse } from './support/graphql-client';
-import { PROJECTS } from './support/operations';
+import { createProject, registerUser, type TestUser } from './support/factories';
+import { codeOf, ok, type GraphQLResponse } from './support/graphql-client';
+import { operations, PROJECTS, type Operations } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 import { LegacyClient, modernClient, RawWsClient, runOverWebSocket } from './support/ws-clients';
 
 /**
- * Requests written to hurt the API: broken documents over WebSocket. Each must be refused at once
- * with a stable code and reason, over every transport, without an error in the server log.
+ * Requests written to hurt the API: documents that are cheap to send and expensive to check or
+ * run, and broken documents over WebSocket. Each must be refused at once with a stable code and
+ * reason, over every transport, without stalling anyone else and without an error in the server log.
  */
+
+/** Well under a second, and far from what the requests below cost without their limits. */
+const FAST_MS = 1_000;
+
+/** The limits this file runs with, written out so that each test knows where the line is. */
+const LIMITS = {
+  GRAPHQL_MAX_DEPTH: 12,
+  GRAPHQL_MAX_ALIASES: 15,
+  GRAPHQL_MAX_TOKENS: 1_000,
+  GRAPHQL_MAX_DIRECTIVES: 50,
+  GRAPHQL_MAX_COST: 5_000,
+};
+
+/** Fragments that each spread the next one twice: 2^levels spreads when expanded naively. */
+const fragmentBomb = (levels: number): string => {
+  const doubling = Array.from({ length: levels }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`);
+  return `query { ...F0 } ${doubling.join(' ')} fragment F${levels} on Query { __typename }`;
+};
+
+/** `count` aliases of `field`, in one query. */
+const aliased = (count: number, field: string, variables = ''): string =>
+  `query ${variables} { ${Array.from({ length: count }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
+
+/** An introspection query nested `levels` fields deep. */
+const deepIntrospection = (levels: number): string =>
+  `{ __type(name: "Query") { fields { type ${'{ ofType '.repeat(levels - 4)}{ name }${' }'.repeat(levels - 4)} } } }`;
 
 type WsResult = { data?: unknown; errors?: GraphQLFormattedError[] };
 
 describe('hostile requests', () => {
   let api: TestApp;
+  let ops: Operations;
+  let attacker: TestUser;
+  let bystander: TestUser;
   let logged: jest.SpyInstance;
 
   /** Posts a document and fails the test instead of waiting when the server takes seconds to answer. */
@@ -25,6 +56,22 @@ describe('hostile requests', () => {
       signal: AbortSignal.timeout(10_000),
     });
     return { ...((await response.json()) as GraphQLResponse), status: response.status };
+  };
+
+  /**
+   * Runs `hostile` while another user lists their projects, a database-backed request: resolves
+   * with the hostile result and how long each took.
+   */
+  const besideBystander = async <T>(hostile: () => Promise<T>) => {
+    const started = Date.now();
+    const attack = hostile().then((result) => ({ result, ms: Date.now() - started }));
+    // Sent once the attack is on its way, so it waits behind it if the attack blocks the process.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const bystanderStarted = Date.now();
+    const own = ok(await ops.projects.list(bystander.accessToken)).projects;
+    const bystanderMs = Date.now() - bystanderStarted;
+    expect(own.edges).toHaveLength(1);
+    return { ...(await attack), bystanderMs };
   };
 
   /** Runs one operation over a fresh graphql-ws connection without a token. */
@@ -59,7 +106,13 @@ describe('hostile requests', () => {
   const unexpectedLogs = () => logged.mock.calls.filter(([message]) => String(message).startsWith('Unexpected error'));
 
   beforeAll(async () => {
-    api = await startTestApp();
+    api = await startTestApp({
+      ...Object.fromEntries(Object.entries(LIMITS).map(([key, value]) => [key, String(value)])),
+      GRAPHQL_FIELD_SUGGESTIONS: 'false',
+    });
+    ops = operations(api.url);
+    [attacker, bystander] = await Promise.all([registerUser(api.url), registerUser(api.url)]);
+    await Promise.all([createProject(api.url, attacker.accessToken), createProject(api.url, bystander.accessToken)]);
   });
 
   beforeEach(() => {
@@ -72,6 +125,94 @@ describe('hostile requests', () => {
 
   afterAll(async () => {
     await api?.close();
+  });
+
+  describe('documents that cost more to check than to send', () => {
+    it('refuses fragments that each spread the next twice at once, over HTTP and WebSocket, without a token', async () => {
+      const bomb = fragmentBomb(22);
+      expect(bomb.length).toBeLessThan(1_024);
+
+      for (const send of [() => post(bomb), () => overGraphqlWs(bomb), () => overLegacy(bomb)]) {
+        const { result, ms, bystanderMs } = await besideBystander(send);
+        // Each fragment is measured once; counted as if every spread were expanded, the document costs billions.
+        expect(refusal(result)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COSTLY' });
+        expect(ms).toBeLessThan(FAST_MS);
+        expect(bystanderMs).toBeLessThan(FAST_MS);
+      }
+    });
+
+    it('refuses an operation nested too deep with QUERY_TOO_DEEP on every transport', async () => {
+      const deep = deepIntrospection(LIMITS.GRAPHQL_MAX_DEPTH + 1);
+      expect(ok(await post(deepIntrospection(LIMITS.GRAPHQL_MAX_DEPTH)))).toBeDefined();
+
+      for (const result of [await post(deep), await overGraphqlWs(deep), await overLegacy(deep)]) {
+        expect(refusal(result)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_DEEP' });
+      }
+    });
+  });
+
+  describe('one request asking for the work of many', () => {
+    it('refuses a thousand aliases of a page of projects at once, while another user is served', async () => {
+      const thousand = aliased(1_000, 'projects(first: 100) { totalCount edges { node { id name } } }');
+
+      const { result, ms, bystanderMs } = await besideBystander(() => post(thousand, {}, attacker.accessToken));
+
+      expect(result.status).toBe(400);
+      expect(result.data).toBeUndefined();
+      expect(refusal(result)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_TOKENS' });
+      expect(ms).toBeLessThan(FAST_MS);
+      expect(bystanderMs).toBeLessThan(FAST_MS);
+    });
+
+    it('refuses more aliases than allowed with TOO_MANY_ALIASES on every transport', async () => {
+      const allowed = aliased(LIMITS.GRAPHQL_MAX_ALIASES, 'me { id }');
+      const tooMany = aliased(LIMITS.GRAPHQL_MAX_ALIASES + 1, 'me { id }');
+
+      expect(codeOf(await post(allowed))).toBe('UNAUTHENTICATED');
+      const http = await post(tooMany, {}, attacker.accessToken);
+      expect(http.status).toBe(400);
+      for (const result of [http, await overGraphqlWs(tooMany), await overLegacy(tooMany)]) {
+        expect(refusal(result)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_ALIASES' });
+      }
+    });
+
+    it('refuses a wide, deep selection over many pages with QUERY_TOO_COSTLY', async () => {
+      const node = 'id name slug description ownerId createdAt updatedAt';
+      const wide = aliased(
+        12,
+        `projects(first: 10) { totalCount edges { cursor node { ${node} } } pageInfo { hasNextPage endCursor } }`,
+      );
+
+      const result = await post(wide, {}, attacker.accessToken);
+
+      expect(result.status).toBe(400);
+      expect(refusal(result)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COSTLY' });
+    });
+
+    it('refuses a document of too many tokens with TOO_MANY_TOKENS on every transport', async () => {
+      const long = `{ me { ${'id '.repeat(LIMITS.GRAPHQL_MAX_TOKENS)}} }`;
+
+      for (const result of [await post(long), await overGraphqlWs(long), await overLegacy(long)]) {
+        expect(refusal(result)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_TOKENS' });
+      }
+    });
+
+    it('refuses too many directives with TOO_MANY_DIRECTIVES on every transport', async () => {
+      const directives = `{ ${'__typename @include(if: true) '.repeat(LIMITS.GRAPHQL_MAX_DIRECTIVES + 1)}}`;
+
+      for (const result of [await post(directives), await overGraphqlWs(directives), await overLegacy(directives)]) {
+        expect(refusal(result)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_DIRECTIVES' });
+      }
+    });
+
+    it('does not suggest field names to a caller probing the schema', async () => {
+      const probe = '{ projectz { id } }';
+
+      for (const result of [await post(probe), await overGraphqlWs(probe), await overLegacy(probe)]) {
+        expect(refusal(result)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' });
+        expect(errorsOf(result)[0]?.message).not.toMatch(/projects|Did you mean/);
+      }
+    });
   });
 
   describe('broken documents over WebSocket', () => {

@@ -90,11 +90,49 @@ export class AppConfig {
   @IsBoolean()
   GRAPHQL_IDE?: boolean;
 
+  /** Deepest field nesting an operation may have; fragments add no depth of their own. */
   @Transform(toInt)
   @IsInt()
   @Min(2)
   @Max(50)
   GRAPHQL_MAX_DEPTH = 12;
+
+  /** Aliased fields one operation may have (`__typename` excepted), so one request cannot ask for the work of many. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  GRAPHQL_MAX_ALIASES = 15;
+
+  /** Tokens a document may have; a longer one is refused while it is being read. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(200)
+  @Max(100_000)
+  GRAPHQL_MAX_TOKENS = 1000;
+
+  /** Directives (`@include`, `@skip`, …) one operation may carry. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  GRAPHQL_MAX_DIRECTIVES = 50;
+
+  /**
+   * Largest cost of an operation's shape: a leaf field costs 1, an object 2, each nesting level
+   * weighs 1.5 times the one above, and a page size written in the document multiplies its page.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(10_000_000)
+  GRAPHQL_MAX_COST = 20_000;
+
+  /** Suggest field, argument and type names in errors. Defaults to on where introspection is. */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  GRAPHQL_FIELD_SUGGESTIONS?: boolean;
 
   /** Allowed browser origins; `*` allows any origin without credentials. */
   @Transform(toList)
@@ -141,6 +179,15 @@ export class AppConfig {
 
   get ideEnabled(): boolean {
     return this.GRAPHQL_IDE ?? !this.isProduction;
+  }
+
+  /** Introspection is served wherever the IDE is, and always outside production. */
+  get introspectionEnabled(): boolean {
+    return this.ideEnabled || !this.isProduction;
+  }
+
+  get fieldSuggestionsEnabled(): boolean {
+    return this.GRAPHQL_FIELD_SUGGESTIONS ?? this.introspectionEnabled;
   }
 
   get runsApi(): boolean {

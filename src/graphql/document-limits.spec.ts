@@ -1,11 +1,18 @@
 import { buildSchema } from 'graphql';
-import { depthLimitRule } from '../common/graphql/depth-limit.rule';
+import { loadConfig } from '../config/app-config';
+import { operationLimitRules } from '../common/graphql/operation-limits';
 import { checkDocument, type CheckedDocument } from './document-limits';
 
-const schema = buildSchema('type Node { child: Node, id: ID } type Query { me: String, you: String, node: Node }');
-const rules = [depthLimitRule(2)];
+const schema = buildSchema('type Query { me: String, you: String }');
+const config = loadConfig({
+  MONGODB_URI: 'mongodb://127.0.0.1:27017/slipway',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  GRAPHQL_MAX_TOKENS: '200',
+});
+const rules = operationLimitRules(config);
 
-const sut = (query: unknown, operationName?: string) => checkDocument(schema, rules, query, operationName);
+const sut = (query: unknown, operationName?: string) =>
+  checkDocument(schema, rules, config.GRAPHQL_MAX_TOKENS, query, operationName);
 const extensionsOf = (checked: CheckedDocument) => ('errors' in checked ? checked.errors.map((e) => e.extensions) : []);
 
 describe('checkDocument', () => {
@@ -17,9 +24,12 @@ describe('checkDocument', () => {
 
   it('codes each failure as Apollo codes it over HTTP, keeping the reason of a limit', () => {
     expect(extensionsOf(sut('{ me '))).toEqual([{ code: 'GRAPHQL_PARSE_FAILED' }]);
+    expect(extensionsOf(sut(`{ ${'me '.repeat(200)}}`))).toEqual([
+      { code: 'GRAPHQL_PARSE_FAILED', reason: 'TOO_MANY_TOKENS' },
+    ]);
     expect(extensionsOf(sut('{ nope }'))).toEqual([{ code: 'GRAPHQL_VALIDATION_FAILED' }]);
-    expect(extensionsOf(sut('{ node { child { id } } }'))).toEqual([
-      { code: 'GRAPHQL_VALIDATION_FAILED', reason: 'QUERY_TOO_DEEP' },
+    expect(extensionsOf(sut(`{ ${Array.from({ length: 16 }, (_, i) => `a${i}: me`).join(' ')} }`))).toEqual([
+      { code: 'GRAPHQL_VALIDATION_FAILED', reason: 'TOO_MANY_ALIASES' },
     ]);
     expect(extensionsOf(sut('query A { me } query B { you }', 'C'))).toEqual([
       { code: 'OPERATION_RESOLUTION_FAILURE' },

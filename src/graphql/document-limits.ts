@@ -1,7 +1,7 @@
+import type { ApolloDriverConfig } from '@nestjs/apollo';
 import {
   getOperationAST,
   GraphQLError,
-  parse,
   specifiedRules,
   validate,
   type DocumentNode,
@@ -9,11 +9,21 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { ErrorCode } from '../common/errors/error-code';
+import { parseWithinLimits, TooManyTokensError } from '../common/graphql/operation-limits';
+
+/*
+ * How each transport applies the operation limits of common/graphql/operation-limits.ts. Apollo
+ * parses and validates HTTP requests itself, with the limit rules among its validation rules and the
+ * token limit as a plugin; the WebSocket servers hand every operation to `checkDocument`.
+ */
 
 /** The codes Apollo gives documents that do not parse, validate or name an operation, which the error mapper knows. */
 const PARSE_FAILED = 'GRAPHQL_PARSE_FAILED';
 const VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED';
 const OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE';
+
+/** Apollo's plugin type as the Nest driver sees it (its ES-module declarations). */
+type ApolloServerPlugin = NonNullable<ApolloDriverConfig['plugins']>[number];
 
 /** The same error with a code, keeping where it points and what caused it. */
 export function withCode(error: GraphQLError, code: string): GraphQLError {
@@ -27,6 +37,38 @@ export function withCode(error: GraphQLError, code: string): GraphQLError {
   });
 }
 
+/**
+ * Refuses an HTTP document of too many tokens while it is being read, before Apollo parses it
+ * (Apollo skips this for documents it has already validated). Apollo takes an error thrown by a
+ * parsing hook for its own failure, which it logs and answers with a 500; the plugin hands its
+ * refusal back to Apollo's error response instead, which formats it like any other.
+ */
+export function tokenLimitPlugin(maxTokens: number): ApolloServerPlugin {
+  const refusals = new WeakSet<Error>();
+  return {
+    async requestDidStart() {
+      return {
+        async parsingDidStart({ source }) {
+          try {
+            parseWithinLimits(source ?? '', maxTokens);
+          } catch (error) {
+            // Apollo's own parse reports any other syntax error.
+            if (!(error instanceof TooManyTokensError)) return;
+            const refusal = new GraphQLError(error.message, {
+              extensions: { ...error.extensions, code: PARSE_FAILED, http: { status: 400 } },
+            });
+            refusals.add(refusal);
+            throw refusal;
+          }
+        },
+      };
+    },
+    async unexpectedErrorProcessingRequest({ error }) {
+      if (refusals.has(error)) throw error;
+    },
+  };
+}
+
 export type CheckedDocument = { document: DocumentNode } | { errors: readonly GraphQLError[] };
 
 /**
@@ -36,6 +78,7 @@ export type CheckedDocument = { document: DocumentNode } | { errors: readonly Gr
 export function checkDocument(
   schema: GraphQLSchema,
   rules: readonly ValidationRule[],
+  maxTokens: number,
   query: unknown,
   operationName?: string | null,
 ): CheckedDocument {
@@ -46,7 +89,7 @@ export function checkDocument(
   }
   let document: DocumentNode;
   try {
-    document = parse(query);
+    document = parseWithinLimits(query, maxTokens);
   } catch (error) {
     if (error instanceof GraphQLError) return { errors: [withCode(error, PARSE_FAILED)] };
     throw error;

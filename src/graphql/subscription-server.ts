@@ -11,8 +11,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { RequestAuthenticator } from '../auth/request-authenticator';
 import type { GraphQLContext } from '../common/context/graphql-context';
 import { ErrorCode } from '../common/errors/error-code';
-import { depthLimitRule } from '../common/graphql/depth-limit.rule';
 import { formatGraphQLError } from '../common/graphql/format-error';
+import { operationLimitRules } from '../common/graphql/operation-limits';
 import { AppConfig } from '../config/app-config';
 import { checkDocument, withCode } from './document-limits';
 
@@ -45,11 +45,15 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
   onApplicationBootstrap(): void {
     const httpServer = this.adapterHost.httpAdapter.getHttpServer() as Server;
     const schema = this.schemaHost.schema;
-    const development = this.config.NODE_ENV === 'development';
-    const rules = [depthLimitRule(this.config.GRAPHQL_MAX_DEPTH)];
-    const check = (query: unknown, operationName?: string | null) => checkDocument(schema, rules, query, operationName);
+    const options = {
+      development: this.config.NODE_ENV === 'development',
+      suggestions: this.config.fieldSuggestionsEnabled,
+    };
+    const rules = operationLimitRules(this.config);
+    const check = (query: unknown, operationName?: string | null) =>
+      checkDocument(schema, rules, this.config.GRAPHQL_MAX_TOKENS, query, operationName);
     const format = (e: GraphQLError): GraphQLError => {
-      const f = formatGraphQLError(e.toJSON(), e, development);
+      const f = formatGraphQLError(e.toJSON(), e, options);
       return new GraphQLError(f.message, {
         nodes: e.nodes,
         source: e.source,
@@ -80,8 +84,8 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
         schema,
         execute,
         subscribe,
-        // Parsed and validated here rather than by graphql-ws, which would close the whole socket
-        // over one document that does not parse.
+        // Parsed and validated here rather than by graphql-ws, so that a broken document fails its
+        // own operation (graphql-ws would close the whole socket) and every limit applies.
         onSubscribe: (_c, _id, payload) => {
           const checked = check(payload.query, payload.operationName);
           if ('errors' in checked) return [...checked.errors];
@@ -117,7 +121,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
         schema,
         execute: (...args: Parameters<typeof execute>) => execute(...args),
         subscribe: (...args: Parameters<typeof subscribe>) => subscribe(...args),
-        // onOperation has checked the document already, with the same rules as graphql-ws.
+        // onOperation has checked the document already, with the same rules as every transport.
         validationRules: [],
         onConnect: async (params: ConnectionParams, _socket: WebSocket, connection: { request: IncomingMessage }) => {
           try {
@@ -140,8 +144,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
             ...params,
             context,
             formatResponse: (value: ExecutionResult) => formatResult(value),
-            formatError: (e: GraphQLError) =>
-              formatGraphQLError(e.toJSON?.() ?? { message: e.message }, e, development),
+            formatError: (e: GraphQLError) => formatGraphQLError(e.toJSON?.() ?? { message: e.message }, e, options),
           };
         },
       },
