@@ -22,6 +22,7 @@ const LIMITS = {
   GRAPHQL_MAX_TOKENS: 1_000,
   GRAPHQL_MAX_DIRECTIVES: 50,
   GRAPHQL_MAX_COST: 5_000,
+  GRAPHQL_MAX_LIST_ITEMS: 200,
 };
 
 /** Fragments that each spread the next one twice: 2^levels spreads when expanded naively. */
@@ -176,12 +177,39 @@ describe('hostile requests', () => {
       }
     });
 
-    it('refuses a wide, deep selection over many pages with QUERY_TOO_COSTLY', async () => {
+    it('counts every page an operation asks for, whether its size is written out, a variable or left out', async () => {
+      const pages = LIMITS.GRAPHQL_MAX_LIST_ITEMS / 100;
+      const page = (first: string) => `projects${first} { edges { node { id } } }`;
+      // A variable may hold the largest page size, so it counts as one.
+      const fits = aliased(pages, page('(first: $first)'), '($first: Int!)');
+      const literal = aliased(pages + 1, page('(first: 100)'));
+      const variable = aliased(pages + 1, page('(first: $first)'), '($first: Int!)');
+      // Twenty a page when left out.
+      const omitted = aliased(LIMITS.GRAPHQL_MAX_LIST_ITEMS / 20 + 1, page(''));
+
+      expect(ok(await post(fits, { first: 100 }, attacker.accessToken))).toBeDefined();
+      for (const [query, variables] of [
+        [literal, {}],
+        [variable, { first: 1 }],
+        [omitted, {}],
+      ] as const) {
+        const { result, ms, bystanderMs } = await besideBystander(() => post(query, variables, attacker.accessToken));
+        expect(result.status).toBe(400);
+        expect(refusal(result)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COSTLY' });
+        expect(ms).toBeLessThan(FAST_MS);
+        expect(bystanderMs).toBeLessThan(FAST_MS);
+      }
+      expect(refusal(await overGraphqlWs(variable, { first: 1 }))).toMatchObject({ reason: 'QUERY_TOO_COSTLY' });
+      expect(refusal(await overLegacy(variable, { first: 1 }))).toMatchObject({ reason: 'QUERY_TOO_COSTLY' });
+    });
+
+    it('refuses a wide, deep selection over many pages with QUERY_TOO_COSTLY, though few items', async () => {
       const node = 'id name slug description ownerId createdAt updatedAt';
       const wide = aliased(
         12,
         `projects(first: 10) { totalCount edges { cursor node { ${node} } } pageInfo { hasNextPage endCursor } }`,
       );
+      expect(12 * 10).toBeLessThan(LIMITS.GRAPHQL_MAX_LIST_ITEMS);
 
       const result = await post(wide, {}, attacker.accessToken);
 

@@ -124,12 +124,14 @@ describe('loadConfig', () => {
         tokens: sut.GRAPHQL_MAX_TOKENS,
         directives: sut.GRAPHQL_MAX_DIRECTIVES,
         cost: sut.GRAPHQL_MAX_COST,
+        listItems: sut.GRAPHQL_MAX_LIST_ITEMS,
       }).toEqual({
         depth: 12,
         aliases: 15,
         tokens: 1000,
         directives: 50,
         cost: 20_000,
+        listItems: 1000,
       });
     });
 
@@ -139,6 +141,8 @@ describe('loadConfig', () => {
       ['GRAPHQL_MAX_TOKENS', '199', '100001', 5000],
       ['GRAPHQL_MAX_DIRECTIVES', '0', '1001', 10],
       ['GRAPHQL_MAX_COST', '99', '10000001', 50_000],
+      // At least one full page must fit.
+      ['GRAPHQL_MAX_LIST_ITEMS', '99', '1000001', 100],
     ])('bounds %s (refusing %s and %s)', (key, tooLow, tooHigh, fine) => {
       for (const bad of [tooLow, tooHigh, 'lots']) {
         expect(configErrorOf({ ...MINIMAL, [key]: bad }).keys).toEqual([key]);

@@ -128,6 +128,16 @@ export class AppConfig {
   @Max(10_000_000)
   GRAPHQL_MAX_COST = 20_000;
 
+  /**
+   * Most list items an operation may ask for: the page sizes (`first`) of its lists added up,
+   * nested ones multiplied. A page size passed in a variable counts as the largest allowed.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(1_000_000)
+  GRAPHQL_MAX_LIST_ITEMS = 1000;
+
   /** Suggest field, argument and type names in errors. Defaults to on where introspection is. */
   @IsOptional()
   @Transform(toBool)

@@ -14,6 +14,7 @@ const config = loadConfig({
   GRAPHQL_MAX_ALIASES: '3',
   GRAPHQL_MAX_DIRECTIVES: '2',
   GRAPHQL_MAX_COST: '1000',
+  GRAPHQL_MAX_LIST_ITEMS: '300',
   GRAPHQL_MAX_TOKENS: '200',
 });
 const rules = operationLimitRules(config);
@@ -53,9 +54,16 @@ describe('operationLimitRules', () => {
   });
 
   it('refuses an operation costing more than GRAPHQL_MAX_COST with QUERY_TOO_COSTLY', () => {
-    // A page size written in the document multiplies the cost of its page.
+    // 10 items, each with its fields weighed, well within the list-items limit.
     expect(check('{ nodes(first: 10) { id child { id child { id } } } }')).toEqual([]);
     expect(check('{ nodes(first: 100) { id child { id child { id } } } }')).toEqual(refusedFor('QUERY_TOO_COSTLY'));
+  });
+
+  it('refuses an operation asking for more list items than GRAPHQL_MAX_LIST_ITEMS with QUERY_TOO_COSTLY', () => {
+    // A page size in a variable counts as the largest page, 100; an omitted one as its default, 20.
+    const pages = 'a: nodes(first: $n) { id } b: nodes(first: $n) { id } c: nodes(first: $n) { id }';
+    expect(check(`query ($n: Int!) { ${pages} }`)).toEqual([]);
+    expect(check(`query ($n: Int!) { ${pages} nodes { id } }`)).toEqual(refusedFor('QUERY_TOO_COSTLY'));
   });
 
   it('measures fragments spread over and over in milliseconds, and refuses what they would cost', () => {

@@ -10,6 +10,8 @@ import {
 import type { AppConfig } from '../../config/app-config';
 import { CommonExceptionReason } from '../errors/app.exception';
 import { ErrorCode } from '../errors/error-code';
+import { MAX_PAGE_SIZE } from '../pagination/page.args';
+import { listItemsRule } from './list-items.rule';
 
 /*
  * The limits on what one GraphQL document may ask for, from graphql-armor, configured from
@@ -36,8 +38,9 @@ const reportAs =
     context?.reportError(refusal(error, reason, GraphQLError));
 
 /**
- * Validation rules for every transport: graphql-armor's depth, alias, directive and cost limits.
- * Each is linear in the document: fragments are measured once, however often they are spread.
+ * Validation rules for every transport: graphql-armor's depth, alias, directive and cost limits,
+ * and the list-items limit that makes larger pages cost more. Each is linear in the document:
+ * fragments are measured once, however often they are spread.
  */
 export function operationLimitRules(config: AppConfig): ValidationRule[] {
   const { validationRules } = new ApolloArmor({
@@ -71,7 +74,7 @@ export function operationLimitRules(config: AppConfig): ValidationRule[] {
     maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: false },
   }).protect();
-  return validationRules;
+  return [...validationRules, listItemsRule({ max: config.GRAPHQL_MAX_LIST_ITEMS, maxPageSize: MAX_PAGE_SIZE })];
 }
 
 /** Thrown for a document of too many tokens, which is refused before it is read to the end. */
