@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { GraphQLFormattedError } from 'graphql';
+import mongoose, { Types } from 'mongoose';
 import { createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, type GraphQLResponse } from './support/graphql-client';
 import { operations, PROJECTS, type Operations } from './support/operations';
@@ -8,8 +9,9 @@ import { LegacyClient, modernClient, RawWsClient, runOverWebSocket } from './sup
 
 /**
  * Requests written to hurt the API: documents that are cheap to send and expensive to check or
- * run, and broken documents over WebSocket. Each must be refused at once with a stable code and
- * reason, over every transport, without stalling anyone else and without an error in the server log.
+ * run, broken documents over WebSocket, and a burst of creations. Each must be refused at once
+ * with a stable code and reason, over every transport, without stalling anyone else and without
+ * an error in the server log.
  */
 
 /** Well under a second, and far from what the requests below cost without their limits. */
@@ -23,6 +25,7 @@ const LIMITS = {
   GRAPHQL_MAX_DIRECTIVES: 50,
   GRAPHQL_MAX_COST: 5_000,
   GRAPHQL_MAX_LIST_ITEMS: 200,
+  PROJECTS_PER_USER: 5,
 };
 
 /** Fragments that each spread the next one twice: 2^levels spreads when expanded naively. */
@@ -240,6 +243,47 @@ describe('hostile requests', () => {
         expect(refusal(result)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VALIDATION_FAILED' });
         expect(errorsOf(result)[0]?.message).not.toMatch(/projects|Did you mean/);
       }
+    });
+
+    it('bounds how many projects one user owns, even against a burst of creations', async () => {
+      const owner = await registerUser(api.url);
+      const limit = LIMITS.PROJECTS_PER_USER;
+
+      const burst = await Promise.all(
+        Array.from({ length: limit + 4 }, (_, i) => ops.projects.create(owner.accessToken, { name: `Burst ${i}` })),
+      );
+
+      const created = burst.filter((r) => !r.errors).map((r) => r.data!.createProject);
+      const refused = burst.filter((r) => r.errors);
+      expect(created).toHaveLength(limit);
+      for (const r of refused) {
+        expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'PROJECT_LIMIT_REACHED' });
+      }
+      expect(ok(await ops.projects.list(owner.accessToken, { first: 100 })).projects.totalCount).toBe(limit);
+      // Deleting one makes room for one.
+      ok(await ops.projects.delete(owner.accessToken, { id: created[0]!.id }));
+      ok(await ops.projects.create(owner.accessToken, { name: 'After a deletion' }));
+      expect(codeOf(await ops.projects.create(owner.accessToken, { name: 'One too many' }))).toBe('FORBIDDEN');
+    });
+
+    it('counts the projects a user owned before their projects were counted', async () => {
+      const owner = await registerUser(api.url);
+      const limit = LIMITS.PROJECTS_PER_USER;
+      for (let i = 0; i < limit - 2; i += 1) await createProject(api.url, owner.accessToken);
+      // As for an account whose projects were created before the limit existed.
+      const db = await mongoose.createConnection(api.config.MONGODB_URI).asPromise();
+      try {
+        await db.collection('project_counts').deleteOne({ _id: new Types.ObjectId(owner.id) });
+      } finally {
+        await db.close();
+      }
+
+      const burst = await Promise.all(
+        Array.from({ length: 4 }, (_, i) => ops.projects.create(owner.accessToken, { name: `Later ${i}` })),
+      );
+
+      expect(burst.filter((r) => !r.errors)).toHaveLength(2);
+      expect(ok(await ops.projects.list(owner.accessToken, { first: 100 })).projects.totalCount).toBe(limit);
     });
   });
 

@@ -114,7 +114,7 @@ describe('loadConfig', () => {
     });
   });
 
-  describe('limits on GraphQL documents', () => {
+  describe('limits on GraphQL documents and on what users own', () => {
     it('has defaults for a public platform API', () => {
       const sut = loadConfig(MINIMAL);
 
@@ -125,6 +125,7 @@ describe('loadConfig', () => {
         directives: sut.GRAPHQL_MAX_DIRECTIVES,
         cost: sut.GRAPHQL_MAX_COST,
         listItems: sut.GRAPHQL_MAX_LIST_ITEMS,
+        projects: sut.PROJECTS_PER_USER,
       }).toEqual({
         depth: 12,
         aliases: 15,
@@ -132,6 +133,7 @@ describe('loadConfig', () => {
         directives: 50,
         cost: 20_000,
         listItems: 1000,
+        projects: 100,
       });
     });
 
@@ -143,6 +145,7 @@ describe('loadConfig', () => {
       ['GRAPHQL_MAX_COST', '99', '10000001', 50_000],
       // At least one full page must fit.
       ['GRAPHQL_MAX_LIST_ITEMS', '99', '1000001', 100],
+      ['PROJECTS_PER_USER', '0', '1000001', 3],
     ])('bounds %s (refusing %s and %s)', (key, tooLow, tooHigh, fine) => {
       for (const bad of [tooLow, tooHigh, 'lots']) {
         expect(configErrorOf({ ...MINIMAL, [key]: bad }).keys).toEqual([key]);

@@ -173,6 +173,13 @@ export class AppConfig {
   @Max(300)
   LIVE_STREAM_RECHECK_SECONDS = 5;
 
+  /** Projects one user may own at a time. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  PROJECTS_PER_USER = 100;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
