@@ -3,15 +3,15 @@ import type { GraphQLFormattedError } from 'graphql';
 import mongoose, { Types } from 'mongoose';
 import { createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, type GraphQLResponse } from './support/graphql-client';
-import { operations, PROJECTS, type Operations } from './support/operations';
+import { CREATE_ROLE, operations, PROJECTS, type Operations } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 import { LegacyClient, modernClient, RawWsClient, runOverWebSocket } from './support/ws-clients';
 
 /**
  * Requests written to hurt the API: documents that are cheap to send and expensive to check or
- * run, broken documents over WebSocket, and a burst of creations. Each must be refused at once
- * with a stable code and reason, over every transport, without stalling anyone else and without
- * an error in the server log.
+ * run, lists of bad values, broken documents over WebSocket, and a burst of creations. Each must
+ * be refused at once with a stable code and reason, over every transport, without stalling
+ * anyone else and without an error in the server log.
  */
 
 /** Well under a second, and far from what the requests below cost without their limits. */
@@ -284,6 +284,37 @@ describe('hostile requests', () => {
 
       expect(burst.filter((r) => !r.errors)).toHaveLength(2);
       expect(ok(await ops.projects.list(owner.accessToken, { first: 100 })).projects.totalCount).toBe(limit);
+    });
+  });
+
+  describe('input a client got wrong, in bulk', () => {
+    const input = (permissions: string[]) => ({ projectId: '0'.repeat(24), name: 'Bulk', permissions });
+    const unknownNames = Array.from({ length: 51 }, (_, i) => `NOT_A_PERMISSION_${i}`);
+
+    it('answers a list variable of more than fifty bad items with BAD_USER_INPUT only, and logs nothing', async () => {
+      for (const result of [
+        await post(CREATE_ROLE, { input: input(unknownNames) }),
+        await overGraphqlWs(CREATE_ROLE, { input: input(unknownNames) }),
+        await overLegacy(CREATE_ROLE, { input: input(unknownNames) }),
+      ]) {
+        expect(errorsOf(result).length).toBeGreaterThan(0);
+        expect(new Set(errorsOf(result).map((e) => e.extensions?.code))).toEqual(new Set(['BAD_USER_INPUT']));
+      }
+      expect(unexpectedLogs()).toEqual([]);
+    });
+
+    it('refuses a list longer than the input allows before anything runs', async () => {
+      const project = await createProject(api.url, attacker.accessToken);
+      const repeated = Array.from({ length: 200 }, () => 'PROJECT_READ');
+
+      const result = await post(
+        CREATE_ROLE,
+        { input: { ...input(repeated), projectId: project.id } },
+        attacker.accessToken,
+      );
+
+      expect(refusal(result)).toMatchObject({ code: 'BAD_USER_INPUT' });
+      expect(errorsOf(result)[0]?.message).toMatch(/permissions/);
     });
   });
 

@@ -1,4 +1,12 @@
-import { buildSchema, type GraphQLError, parse, validate } from 'graphql';
+import { Logger } from '@nestjs/common';
+import {
+  buildSchema,
+  getVariableValues,
+  type GraphQLError,
+  parse,
+  validate,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { formatGraphQLError } from './format-error';
 
 const schema = buildSchema(`
@@ -15,6 +23,14 @@ const format = (error: GraphQLError, overrides: Partial<typeof options> = {}) =>
   });
 
 describe('formatGraphQLError', () => {
+  let logged: jest.SpyInstance;
+
+  beforeEach(() => {
+    logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => logged.mockRestore());
+
   describe('suggestions', () => {
     const [unknownField] = validate(schema, parse('{ projectz }'));
 
@@ -33,5 +49,30 @@ describe('formatGraphQLError', () => {
       expect(unknownValue!.message).toContain('Did you mean');
       expect(format(unknownValue!, { suggestions: false }).message).not.toMatch(/Did you mean|"RED"/);
     });
+  });
+
+  it('answers the error graphql-js adds past fifty bad variable values as the client’s, without a log', () => {
+    const operation = parse('query ($colors: [Color!]!) { paint(colors: $colors) }')
+      .definitions[0] as OperationDefinitionNode;
+    const { errors } = getVariableValues(
+      schema,
+      operation.variableDefinitions!,
+      {
+        colors: Array.from({ length: 51 }, (_, i) => `NOT_A_COLOR_${i}`),
+      },
+      { maxErrors: 50 },
+    );
+    const limit = errors!.at(-1)!;
+    expect(limit.message).toMatch(/^Too many errors processing variables/);
+
+    // As Apollo hands it over: without a code of its own, so marked as a server error.
+    const sut = formatGraphQLError(
+      { ...limit.toJSON(), extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+      limit,
+      options,
+    );
+
+    expect(sut.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(logged).not.toHaveBeenCalled();
   });
 });
