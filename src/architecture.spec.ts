@@ -64,6 +64,18 @@ describe('architecture', () => {
     expect(violations).toEqual([]);
   });
 
+  it('bounds the length of every list a client sends', () => {
+    const violations = FILES.filter((f) => /\.(input|args)\.ts$/.test(f.name)).flatMap((file) =>
+      // The decorators of each property: what comes before its declaration, after the previous one.
+      file.text
+        .split(/^\s+\w+[!?]?: .*;$/m)
+        .filter((decorators) => decorators.includes('@Field(() => [') && !decorators.includes('@ArrayMaxSize('))
+        .map(() => `${file.name} takes a list without @ArrayMaxSize()`),
+    );
+
+    expect(violations).toEqual([]);
+  });
+
   it('keeps GraphQL types, inputs, arguments and schemas in their own kinds of files', () => {
     const rules: [test: (name: string) => boolean, decorator: string][] = [
       [(name) => name.endsWith('.model.ts'), '@ObjectType('],

@@ -56,7 +56,7 @@ describe('loadConfig', () => {
 
   it('reads every key the class declares, with or without a default', () => {
     const withDefaults = Object.keys(new AppConfig());
-    const withoutDefaults = ['MONGODB_URI', 'REDIS_URL', 'JWT_SECRET', 'GRAPHQL_IDE'];
+    const withoutDefaults = ['MONGODB_URI', 'REDIS_URL', 'JWT_SECRET', 'GRAPHQL_IDE', 'GRAPHQL_FIELD_SUGGESTIONS'];
 
     expect([...CONFIG_KEYS].sort()).toEqual([...new Set([...withDefaults, ...withoutDefaults])].sort());
     const sut = loadConfig({ ...MINIMAL, GRAPHQL_IDE: 'off', JWT_SECRET: PRODUCTION_SECRET });
@@ -113,6 +113,56 @@ describe('loadConfig', () => {
     it('is on in development and test by default', () => {
       expect(loadConfig({ ...MINIMAL, NODE_ENV: 'development' }).ideEnabled).toBe(true);
       expect(loadConfig({ ...MINIMAL, NODE_ENV: 'test' }).ideEnabled).toBe(true);
+    });
+  });
+
+  describe('limits on GraphQL documents and on what users own', () => {
+    it('has defaults for a public platform API', () => {
+      const sut = loadConfig(MINIMAL);
+
+      expect({
+        depth: sut.GRAPHQL_MAX_DEPTH,
+        aliases: sut.GRAPHQL_MAX_ALIASES,
+        tokens: sut.GRAPHQL_MAX_TOKENS,
+        directives: sut.GRAPHQL_MAX_DIRECTIVES,
+        cost: sut.GRAPHQL_MAX_COST,
+        listItems: sut.GRAPHQL_MAX_LIST_ITEMS,
+        projects: sut.PROJECTS_PER_USER,
+      }).toEqual({
+        depth: 12,
+        aliases: 15,
+        tokens: 1000,
+        directives: 50,
+        cost: 20_000,
+        listItems: 1000,
+        projects: 100,
+      });
+    });
+
+    it.each([
+      ['GRAPHQL_MAX_DEPTH', '1', '51', 20],
+      ['GRAPHQL_MAX_ALIASES', '0', '1001', 40],
+      ['GRAPHQL_MAX_TOKENS', '199', '100001', 5000],
+      ['GRAPHQL_MAX_DIRECTIVES', '0', '1001', 10],
+      ['GRAPHQL_MAX_COST', '99', '10000001', 50_000],
+      // At least one full page must fit.
+      ['GRAPHQL_MAX_LIST_ITEMS', '99', '1000001', 100],
+      ['PROJECTS_PER_USER', '0', '1000001', 3],
+    ])('bounds %s (refusing %s and %s)', (key, tooLow, tooHigh, fine) => {
+      for (const bad of [tooLow, tooHigh, 'lots']) {
+        expect(configErrorOf({ ...MINIMAL, [key]: bad }).keys).toEqual([key]);
+      }
+      expect(loadConfig({ ...MINIMAL, [key]: String(fine) })[key as keyof AppConfig]).toBe(fine);
+    });
+
+    it('suggests field names in errors where introspection shows them anyway, unless told', () => {
+      const production = { ...MINIMAL, NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET };
+
+      expect(loadConfig(MINIMAL).fieldSuggestionsEnabled).toBe(true);
+      expect(loadConfig(production).fieldSuggestionsEnabled).toBe(false);
+      expect(loadConfig({ ...production, GRAPHQL_IDE: 'on' }).fieldSuggestionsEnabled).toBe(true);
+      expect(loadConfig({ ...MINIMAL, GRAPHQL_FIELD_SUGGESTIONS: 'off' }).fieldSuggestionsEnabled).toBe(false);
+      expect(loadConfig({ ...production, GRAPHQL_FIELD_SUGGESTIONS: 'on' }).fieldSuggestionsEnabled).toBe(true);
     });
   });
 

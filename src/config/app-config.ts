@@ -107,11 +107,59 @@ export class AppConfig {
   @IsBoolean()
   GRAPHQL_IDE?: boolean;
 
+  /** Deepest field nesting an operation may have; fragments add no depth of their own. */
   @Transform(toInt)
   @IsInt()
   @Min(2)
   @Max(50)
   GRAPHQL_MAX_DEPTH = 12;
+
+  /** Aliased fields one operation may have (`__typename` excepted), so one request cannot ask for the work of many. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  GRAPHQL_MAX_ALIASES = 15;
+
+  /** Tokens a document may have; a longer one is refused while it is being read. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(200)
+  @Max(100_000)
+  GRAPHQL_MAX_TOKENS = 1000;
+
+  /** Directives (`@include`, `@skip`, …) one operation may carry. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  GRAPHQL_MAX_DIRECTIVES = 50;
+
+  /**
+   * Largest cost of an operation's shape: a leaf field costs 1, an object 2, each nesting level
+   * weighs 1.5 times the one above, and a page size written in the document multiplies its page.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(10_000_000)
+  GRAPHQL_MAX_COST = 20_000;
+
+  /**
+   * Most list items an operation may ask for: the page sizes (`first`) of its lists added up,
+   * nested ones multiplied. A page size passed in a variable counts as the largest allowed.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(1_000_000)
+  GRAPHQL_MAX_LIST_ITEMS = 1000;
+
+  /** Suggest field, argument and type names in errors. Defaults to on where introspection is. */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  GRAPHQL_FIELD_SUGGESTIONS?: boolean;
 
   /** Allowed browser origins; `*` allows any origin without credentials. */
   @Transform(toList)
@@ -153,6 +201,13 @@ export class AppConfig {
   @Max(1_000_000)
   AUDIT_MAX_PENDING = 50_000;
 
+  /** Projects one user may own at a time. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  PROJECTS_PER_USER = 100;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
@@ -169,6 +224,15 @@ export class AppConfig {
 
   get ideEnabled(): boolean {
     return this.GRAPHQL_IDE ?? !this.isProduction;
+  }
+
+  /** Introspection is served wherever the IDE is, and always outside production. */
+  get introspectionEnabled(): boolean {
+    return this.ideEnabled || !this.isProduction;
+  }
+
+  get fieldSuggestionsEnabled(): boolean {
+    return this.GRAPHQL_FIELD_SUGGESTIONS ?? this.introspectionEnabled;
   }
 
   get runsApi(): boolean {

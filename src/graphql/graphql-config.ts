@@ -4,10 +4,11 @@ import type { AuditService } from '../audit/audit.service';
 import { auditMutations } from '../audit/mutation-audit';
 import type { RequestAuthenticator } from '../auth/request-authenticator';
 import type { GraphQLContext } from '../common/context/graphql-context';
-import { depthLimitRule } from '../common/graphql/depth-limit.rule';
 import { formatGraphQLError } from '../common/graphql/format-error';
+import { operationLimitRules } from '../common/graphql/operation-limits';
 import type { AppConfig } from '../config/app-config';
 import { serviceUnavailablePlugin } from './service-unavailable.plugin';
+import { tokenLimitPlugin } from './document-limits';
 import { GRAPHQL_PATH } from './subscription-server';
 import { subscriptionsOverHttpRule, subscriptionsOverWebSocketOnly } from './subscriptions-over-websocket';
 
@@ -20,17 +21,20 @@ export function graphqlOptions(
   authenticator: RequestAuthenticator,
   audit: AuditService,
 ): Omit<ApolloDriverConfig, 'driver'> {
-  const development = config.NODE_ENV === 'development';
+  const format = { development: config.NODE_ENV === 'development', suggestions: config.fieldSuggestionsEnabled };
   return {
     path: GRAPHQL_PATH,
     autoSchemaFile: true,
     sortSchema: true,
     graphiql: false,
     playground: false,
-    introspection: config.ideEnabled || !config.isProduction,
+    introspection: config.introspectionEnabled,
     csrfPrevention: true,
-    includeStacktraceInErrorResponses: development,
-    validationRules: [depthLimitRule(config.GRAPHQL_MAX_DEPTH), subscriptionsOverHttpRule],
+    includeStacktraceInErrorResponses: format.development,
+    validationRules: [...operationLimitRules(config), subscriptionsOverHttpRule],
+    plugins: [tokenLimitPlugin(config.GRAPHQL_MAX_TOKENS), serviceUnavailablePlugin],
+    // The driver would answer 200 whenever there is data; the service-unavailable plugin decides instead.
+    preserveHttpStatusForExecutionErrors: false,
     transformSchema: (schema) => auditMutations(subscriptionsOverWebSocketOnly(schema), audit),
     buildSchemaOptions: { dateScalarMode: 'isoDate', numberScalarMode: 'float' },
     context: async ({ req, res }: { req: Request; res: Response }): Promise<GraphQLContext> => ({
@@ -39,9 +43,6 @@ export function graphqlOptions(
       transport: 'http',
       ...(await authenticator.authenticateRequest(req)),
     }),
-    formatError: (formatted, error) => formatGraphQLError(formatted, error, development),
-    plugins: [serviceUnavailablePlugin],
-    // The driver would answer 200 whenever there is data; the plugin above decides instead.
-    preserveHttpStatusForExecutionErrors: false,
+    formatError: (formatted, error) => formatGraphQLError(formatted, error, format),
   };
 }

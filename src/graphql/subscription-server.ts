@@ -1,7 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
-import { execute, GraphQLError, subscribe, validate, specifiedRules, type ExecutionResult } from 'graphql';
+import { execute, GraphQLError, subscribe, type ExecutionResult } from 'graphql';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from 'graphql-ws';
@@ -10,9 +10,11 @@ import { SubscriptionServer as LegacySubscriptionServer, GRAPHQL_WS } from 'subs
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RequestAuthenticator } from '../auth/request-authenticator';
 import type { GraphQLContext } from '../common/context/graphql-context';
-import { depthLimitRule } from '../common/graphql/depth-limit.rule';
+import { ErrorCode } from '../common/errors/error-code';
 import { formatGraphQLError } from '../common/graphql/format-error';
+import { operationLimitRules } from '../common/graphql/operation-limits';
 import { AppConfig } from '../config/app-config';
+import { checkDocument, withCode } from './document-limits';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -43,16 +45,32 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
   onApplicationBootstrap(): void {
     const httpServer = this.adapterHost.httpAdapter.getHttpServer() as Server;
     const schema = this.schemaHost.schema;
-    const development = this.config.NODE_ENV === 'development';
-    const rules = [...specifiedRules, depthLimitRule(this.config.GRAPHQL_MAX_DEPTH)];
+    const options = {
+      development: this.config.NODE_ENV === 'development',
+      suggestions: this.config.fieldSuggestionsEnabled,
+    };
+    const rules = operationLimitRules(this.config);
+    const check = (query: unknown, operationName?: string | null) =>
+      checkDocument(schema, rules, this.config.GRAPHQL_MAX_TOKENS, query, operationName);
+    const format = (e: GraphQLError): GraphQLError => {
+      const f = formatGraphQLError(e.toJSON(), e, options);
+      return new GraphQLError(f.message, {
+        nodes: e.nodes,
+        source: e.source,
+        positions: e.positions,
+        path: f.path,
+        extensions: f.extensions,
+      });
+    };
     const formatResult = (result: ExecutionResult): ExecutionResult =>
       result.errors
         ? {
             ...result,
-            errors: result.errors.map((e) => {
-              const f = formatGraphQLError(e.toJSON(), e, development);
-              return new GraphQLError(f.message, { path: f.path, extensions: f.extensions });
-            }),
+            errors: result.errors.map((e) =>
+              // A result without data failed before execution began (its variables or operation name):
+              // those errors are the client's, as Apollo codes them over HTTP. Field errors have a path.
+              format(!('data' in result) && !e.path && !e.extensions.code ? withCode(e, ErrorCode.BAD_USER_INPUT) : e),
+            ),
           }
         : result;
 
@@ -66,7 +84,18 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
         schema,
         execute,
         subscribe,
-        validate: (s, document) => validate(s, document, rules),
+        // Parsed and validated here rather than by graphql-ws, so that a broken document fails its
+        // own operation (graphql-ws would close the whole socket) and every limit applies.
+        onSubscribe: (_c, _id, payload) => {
+          const checked = check(payload.query, payload.operationName);
+          if ('errors' in checked) return [...checked.errors];
+          return {
+            schema,
+            document: checked.document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+          };
+        },
         context: (c) => this.operationContext(c.extra.context!),
         onConnect: async (c) => {
           try {
@@ -76,11 +105,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
             return false;
           }
         },
-        onError: (_c, _id, _payload, errors) =>
-          errors.map((e) => {
-            const f = formatGraphQLError(e.toJSON(), e, development);
-            return new GraphQLError(f.message, { extensions: f.extensions });
-          }),
+        onError: (_c, _id, _payload, errors) => errors.map(format),
         onNext: (_c, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
       },
       this.modern,
@@ -96,7 +121,8 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
         schema,
         execute: (...args: Parameters<typeof execute>) => execute(...args),
         subscribe: (...args: Parameters<typeof subscribe>) => subscribe(...args),
-        validationRules: rules,
+        // onOperation has checked the document already, with the same rules as every transport.
+        validationRules: [],
         onConnect: async (params: ConnectionParams, _socket: WebSocket, connection: { request: IncomingMessage }) => {
           try {
             return await this.connectionContext(params, connection.request);
@@ -105,6 +131,12 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
           }
         },
         onOperation: async (_message: unknown, params: Record<string, unknown>, socket: WebSocket) => {
+          const checked = check(params.query, params.operationName as string | null | undefined);
+          // subscriptions-transport-ws answers errors thrown with this shape as the operation's data.
+          if ('errors' in checked)
+            throw Object.assign(new Error('Invalid operation'), { errors: checked.errors.map(format) });
+          // It parses `params.query` itself when it is a string, and takes a document as it is.
+          params.query = checked.document;
           const context = await this.operationContext(params.context as GraphQLContext);
           // A socket that closed meanwhile has already stopped its operations; one started now would never be.
           if (socket.readyState !== socket.OPEN) throw new Error('The connection closed');
@@ -112,8 +144,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
             ...params,
             context,
             formatResponse: (value: ExecutionResult) => formatResult(value),
-            formatError: (e: GraphQLError) =>
-              formatGraphQLError(e.toJSON?.() ?? { message: e.message }, e, development),
+            formatError: (e: GraphQLError) => formatGraphQLError(e.toJSON?.() ?? { message: e.message }, e, options),
           };
         },
       },

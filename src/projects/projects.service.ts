@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
+import type { Model, Types } from 'mongoose';
 import { EffectivePermissionsService } from '../access/effective-permissions.service';
 import { RoleAssignmentsService } from '../access/role-assignments.service';
 import type { SharedCache } from '../common/cache/shared-cache';
@@ -12,6 +12,7 @@ import { toObjectId } from '../common/mongo/object-id';
 import type { Connection } from '../common/pagination/connection';
 import type { PageArgs } from '../common/pagination/page.args';
 import { paginate } from '../common/pagination/paginate';
+import { AppConfig } from '../config/app-config';
 import type { CreateProjectInput } from './dto/create-project.input';
 import type { UpdateProjectInput } from './dto/update-project.input';
 import { ProjectCreatedEvent } from './events/project-created.event';
@@ -19,6 +20,7 @@ import { ProjectDeletedEvent } from './events/project-deleted.event';
 import { ProjectUpdatedEvent } from './events/project-updated.event';
 import { Project } from './models/project.model';
 import { ProjectException, ProjectExceptionReason } from './project.exception';
+import { ProjectCountRecord } from './project-count.schema';
 import { ProjectRecord } from './project.schema';
 import { slugify } from './slug';
 
@@ -33,6 +35,8 @@ export class ProjectsService {
 
   constructor(
     @InjectModel(ProjectRecord.name) private readonly projects: Model<ProjectRecord>,
+    @InjectModel(ProjectCountRecord.name) private readonly counts: Model<ProjectCountRecord>,
+    private readonly config: AppConfig,
     private readonly assignments: RoleAssignmentsService,
     private readonly permissions: EffectivePermissionsService,
     private readonly events: EventBus,
@@ -44,6 +48,8 @@ export class ProjectsService {
   async create(ctx: RequestContext, input: CreateProjectInput): Promise<Project> {
     const user = ctx.requireUser();
     const slug = input.slug ?? slugify(input.name);
+    const ownerId = toObjectId(user.id);
+    await this.takePlace(ownerId);
     let record: ProjectRecord;
     try {
       record = (
@@ -51,10 +57,11 @@ export class ProjectsService {
           name: input.name.trim(),
           slug,
           description: input.description?.trim() ?? '',
-          ownerId: toObjectId(user.id),
+          ownerId,
         })
       ).toObject();
     } catch (error) {
+      await this.releasePlace(ownerId);
       if (isDuplicateKeyError(error)) throw this.slugTaken(slug);
       throw error;
     }
@@ -111,9 +118,46 @@ export class ProjectsService {
       .lean<ProjectRecord>()
       .exec();
     if (!record) throw this.notFound();
+    await this.releasePlace(record.ownerId);
     await this.cache.forget(`${id}:`);
     await this.events.publish(new ProjectDeletedEvent(id, ctx.actorId, record.name, record.slug));
     return true;
+  }
+
+  /**
+   * Takes one of the owner's PROJECTS_PER_USER places, or refuses. Places are counted in one
+   * document per owner and taken only by an update that matches while a place is left, so
+   * concurrent creations never take more places than there are.
+   */
+  private async takePlace(ownerId: Types.ObjectId): Promise<void> {
+    const limit = this.config.PROJECTS_PER_USER;
+    const take = async () =>
+      (await this.counts
+        .findOneAndUpdate({ _id: ownerId, owned: { $lt: limit } }, { $inc: { owned: 1 } })
+        .lean()
+        .exec()) !== null;
+    if (await take()) return;
+    if (!(await this.counts.exists({ _id: ownerId }).exec())) {
+      // The owner's first creation since projects were counted: start from what they own already.
+      const owned = await this.projects.countDocuments({ ownerId }).exec();
+      try {
+        await this.counts.create({ _id: ownerId, owned });
+      } catch (error) {
+        // Another creation started the count first; take a place from it.
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      if (await take()) return;
+    }
+    throw new ProjectException(
+      ProjectExceptionReason.PROJECT_LIMIT_REACHED,
+      `One account may own ${limit} projects; delete one to make room for another`,
+      { limit },
+    );
+  }
+
+  /** Gives back a place taken for a project that was not created, or has been deleted. */
+  private async releasePlace(ownerId: Types.ObjectId): Promise<void> {
+    await this.counts.updateOne({ _id: ownerId, owned: { $gt: 0 } }, { $inc: { owned: -1 } }).exec();
   }
 
   private notFound(): ProjectException {

@@ -67,40 +67,45 @@ export function subscribeModern<T>(client: Client, query: string, variables: Rec
   };
 }
 
-interface LegacyMessage {
+export interface WsMessage {
   type: string;
   id?: string;
   payload?: any;
 }
 
 /**
- * A client of the legacy subscriptions-transport-ws protocol (`graphql-ws` subprotocol), the one
- * GraphQL Playground speaks, written against the protocol's message types.
+ * A client that sends and awaits the raw messages of a GraphQL WebSocket subprotocol, so a test
+ * can see exactly what the server answers, and whether it closes the socket.
  */
-export class LegacyClient {
-  private readonly messages: LegacyMessage[] = [];
+export class RawWsClient {
+  private readonly messages: WsMessage[] = [];
   private readonly waiters: (() => void)[] = [];
   readonly socket: WebSocket;
   readonly opened: Promise<void>;
+  /** The close code once the socket has closed. */
+  closeCode?: number;
 
-  constructor(wsUrl: string) {
-    this.socket = new WebSocket(wsUrl, 'graphql-ws');
+  constructor(wsUrl: string, protocol: 'graphql-ws' | 'graphql-transport-ws') {
+    this.socket = new WebSocket(wsUrl, protocol);
     this.opened = new Promise((resolve, reject) => {
       this.socket.once('open', () => resolve());
       this.socket.once('error', reject);
     });
     this.socket.on('message', (raw) => {
-      this.messages.push(JSON.parse(String(raw)) as LegacyMessage);
+      this.messages.push(JSON.parse(String(raw)) as WsMessage);
       this.waiters.splice(0).forEach((w) => w());
+    });
+    this.socket.on('close', (code) => {
+      this.closeCode = code;
     });
   }
 
-  send(message: LegacyMessage): void {
+  send(message: WsMessage): void {
     this.socket.send(JSON.stringify(message));
   }
 
   /** Resolves with the next message of one of `types`, skipping keep-alives. */
-  async expect(types: string[], timeoutMs = 5_000): Promise<LegacyMessage> {
+  async expect(types: string[], timeoutMs = 5_000): Promise<WsMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const index = this.messages.findIndex((m) => types.includes(m.type));
@@ -121,6 +126,16 @@ export class LegacyClient {
 
   close(): void {
     this.socket.close();
+  }
+}
+
+/**
+ * A client of the legacy subscriptions-transport-ws protocol (`graphql-ws` subprotocol), the one
+ * GraphQL Playground speaks, written against the protocol's message types.
+ */
+export class LegacyClient extends RawWsClient {
+  constructor(wsUrl: string) {
+    super(wsUrl, 'graphql-ws');
   }
 }
 

@@ -40,6 +40,10 @@ export enum CommonExceptionReason {
   MONGODB_UNAVAILABLE = 'MONGODB_UNAVAILABLE',
   REDIS_UNAVAILABLE = 'REDIS_UNAVAILABLE',
   AUDIT_UNAVAILABLE = 'AUDIT_UNAVAILABLE',
+  QUERY_TOO_COSTLY = 'QUERY_TOO_COSTLY',
+  TOO_MANY_ALIASES = 'TOO_MANY_ALIASES',
+  TOO_MANY_TOKENS = 'TOO_MANY_TOKENS',
+  TOO_MANY_DIRECTIVES = 'TOO_MANY_DIRECTIVES',
 }
 
 const COMMON_CODES: ReasonCodes<CommonExceptionReason> = {
@@ -47,6 +51,10 @@ const COMMON_CODES: ReasonCodes<CommonExceptionReason> = {
   [CommonExceptionReason.INVALID_ID]: ErrorCode.BAD_USER_INPUT,
   [CommonExceptionReason.INVALID_CURSOR]: ErrorCode.BAD_USER_INPUT,
   [CommonExceptionReason.QUERY_TOO_DEEP]: ErrorCode.BAD_USER_INPUT,
+  [CommonExceptionReason.QUERY_TOO_COSTLY]: ErrorCode.BAD_USER_INPUT,
+  [CommonExceptionReason.TOO_MANY_ALIASES]: ErrorCode.BAD_USER_INPUT,
+  [CommonExceptionReason.TOO_MANY_TOKENS]: ErrorCode.BAD_USER_INPUT,
+  [CommonExceptionReason.TOO_MANY_DIRECTIVES]: ErrorCode.BAD_USER_INPUT,
   [CommonExceptionReason.UNAUTHENTICATED]: ErrorCode.UNAUTHENTICATED,
   [CommonExceptionReason.FORBIDDEN]: ErrorCode.FORBIDDEN,
   [CommonExceptionReason.NOT_FOUND]: ErrorCode.NOT_FOUND,

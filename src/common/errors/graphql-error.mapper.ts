@@ -17,6 +17,12 @@ const CLIENT_DOCUMENT_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
+/**
+ * graphql-js stops coercing variables after 50 bad values and adds this error, without a code, to
+ * the 50 it reports: the input was the client's, like theirs.
+ */
+const VARIABLE_ERROR_LIMIT = 'Too many errors processing variables, error limit reached.';
+
 interface MongoLikeError {
   name?: string;
   code?: number;
@@ -106,6 +112,9 @@ export function mapError(formatted: GraphQLFormattedError, raw: unknown): Mapped
       reason: 'INVALID_ID',
       unexpected: false,
     };
+  }
+  if (formatted.message.startsWith(VARIABLE_ERROR_LIMIT)) {
+    return { code: ErrorCode.BAD_USER_INPUT, message: formatted.message, reason: 'BAD_USER_INPUT', unexpected: false };
   }
   const existing = formatted.extensions?.code;
   if (typeof existing === 'string') {

@@ -4,14 +4,24 @@ import { mapError } from '../errors/graphql-error.mapper';
 
 const logger = new Logger('GraphQL');
 
+export interface ErrorFormatOptions {
+  /** Stack traces and unexpected errors' own messages go to clients. */
+  development: boolean;
+  /** graphql-js may suggest names ("Did you mean …?"), which tell a prober what the schema holds. */
+  suggestions: boolean;
+}
+
+/** Every graphql-js suggestion ends its sentence with a question mark; names cannot contain one. */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
 /**
- * The one place an error becomes what a client sees: a stable `extensions.code`, a human message,
- * and in development only, the stack.
+ * The one place an error becomes what a client sees, whatever the transport: a stable
+ * `extensions.code`, a human message, and in development only, the stack.
  */
 export function formatGraphQLError(
   formatted: GraphQLFormattedError,
   raw: unknown,
-  development: boolean,
+  { development, suggestions }: ErrorFormatOptions,
 ): GraphQLFormattedError {
   const mapped = mapError(formatted, raw);
   if (mapped.unexpected) {
@@ -29,9 +39,9 @@ export function formatGraphQLError(
     ...(mapped.details ? { details: mapped.details } : {}),
   };
   if (development && formatted.extensions?.stacktrace) extensions.stacktrace = formatted.extensions.stacktrace;
+  const message = mapped.unexpected && development ? formatted.message : mapped.message;
   return {
-    message:
-      mapped.unexpected && !development ? mapped.message : mapped.unexpected ? formatted.message : mapped.message,
+    message: suggestions ? message : message.replace(SUGGESTION, ''),
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions,

@@ -1,6 +1,12 @@
 import { type Type } from '@nestjs/common';
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 
+/**
+ * Where `totalCount` stops counting. A count reads every matching index entry, so on a large
+ * collection (the audit log) an exact total would cost more than the page itself.
+ */
+export const TOTAL_COUNT_LIMIT = 10_000;
+
 @ObjectType()
 export class PageInfo {
   @Field()
@@ -24,7 +30,8 @@ export interface Edge<T> {
 export interface Connection<T> {
   edges: Edge<T>[];
   pageInfo: PageInfo;
-  totalCount: number;
+  /** Read (and so counted) by GraphQL only when a client selects `totalCount`. */
+  readonly totalCount: Promise<number>;
 }
 
 /** Builds a Relay-style `XConnection` / `XEdge` pair for a node type. */
@@ -46,8 +53,10 @@ export function ConnectionType<T>(node: Type<T>, name = node.name): Type<Connect
     @Field(() => PageInfo)
     pageInfo!: PageInfo;
 
-    @Field(() => Int)
-    totalCount!: number;
+    @Field(() => Int, {
+      description: `How many items the list has in all, counted up to ${TOTAL_COUNT_LIMIT}: a larger total reads as ${TOTAL_COUNT_LIMIT}.`,
+    })
+    totalCount!: Promise<number>;
   }
   return ConnectionClass;
 }

@@ -1,7 +1,7 @@
 import type { Model, QueryFilter, Types } from 'mongoose';
 import { canonicalId, toObjectId } from '../mongo/object-id';
 import { CommonException, CommonExceptionReason } from '../errors/app.exception';
-import type { Connection } from './connection';
+import { TOTAL_COUNT_LIMIT, type Connection } from './connection';
 import type { PageArgs } from './page.args';
 
 const CURSOR_PREFIX = 'c1:';
@@ -21,7 +21,8 @@ export function decodeCursor(cursor: string): Types.ObjectId {
 
 /**
  * Newest-first keyset pagination on `_id`: stable under inserts, one indexed range query per page.
- * Works the same on MongoDB and on the test server (no $facet, no skip).
+ * Works the same on MongoDB and on the test server (no $facet, no skip). The total is counted only
+ * when a client selects `totalCount` (GraphQL reads it then), once, and up to TOTAL_COUNT_LIMIT.
  */
 export async function paginate<TDoc extends { _id: Types.ObjectId }, TNode>(
   model: Model<TDoc>,
@@ -32,21 +33,21 @@ export async function paginate<TDoc extends { _id: Types.ObjectId }, TNode>(
   const pageFilter: QueryFilter<TDoc> = args.after
     ? ({ $and: [filter, { _id: { $lt: decodeCursor(args.after) } }] } as QueryFilter<TDoc>)
     : filter;
-  const [docs, totalCount] = await Promise.all([
-    model
-      .find(pageFilter)
-      .sort({ _id: -1 })
-      .limit(args.first + 1)
-      .lean<TDoc[]>()
-      .exec(),
-    model.countDocuments(filter).exec(),
-  ]);
+  const docs = await model
+    .find(pageFilter)
+    .sort({ _id: -1 })
+    .limit(args.first + 1)
+    .lean<TDoc[]>()
+    .exec();
   const hasNextPage = docs.length > args.first;
   const page = docs.slice(0, args.first);
   const edges = page.map((doc) => ({ cursor: encodeCursor(doc._id), node: toNode(doc) }));
+  let counted: Promise<number> | undefined;
   return {
     edges,
-    totalCount,
+    get totalCount() {
+      return (counted ??= model.countDocuments(filter, { limit: TOTAL_COUNT_LIMIT }).exec());
+    },
     pageInfo: {
       hasNextPage,
       hasPreviousPage: args.after !== undefined,
