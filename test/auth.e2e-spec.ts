@@ -353,6 +353,15 @@ describe('authentication', () => {
       expectUnauthenticated(await me(signWith(live(), api.config.jwtSecret, { algorithm: 'HS512' })), 'INVALID_TOKEN');
     });
 
+    it.each<[string, () => string]>([
+      // Every token this API signs says when it was issued and for which session.
+      ['`iat`', () => signWith(live(), api.config.jwtSecret, { noTimestamp: true })],
+      ['`sid`', () => signWith({ sub: claims.sub, email: claims.email, typ: 'access' })],
+      ['`exp`', () => jwt.sign({ ...live(), iat: nowSeconds() }, api.config.jwtSecret, { algorithm: 'HS256' })],
+    ])('rejects a token signed with the server secret but without %s', async (_claim, sign) => {
+      expectUnauthenticated(await me(sign()), 'INVALID_TOKEN');
+    });
+
     it('rejects a token that is not an access token', async () => {
       expectUnauthenticated(await me(signWith({ ...live(), typ: 'refresh' })), 'INVALID_TOKEN');
     });
