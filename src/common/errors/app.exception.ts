@@ -27,7 +27,7 @@ export abstract class AppException<Reason extends string = string> extends Error
   }
 }
 
-/** Errors the common layer raises itself (input shape, authentication, authorization). */
+/** Errors the common layer raises itself (request body, input shape, authentication, authorization). */
 export enum CommonExceptionReason {
   INVALID_INPUT = 'INVALID_INPUT',
   INVALID_ID = 'INVALID_ID',
@@ -37,6 +37,8 @@ export enum CommonExceptionReason {
   NOT_FOUND = 'NOT_FOUND',
   RATE_LIMITED = 'RATE_LIMITED',
   QUERY_TOO_DEEP = 'QUERY_TOO_DEEP',
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  MALFORMED_REQUEST = 'MALFORMED_REQUEST',
 }
 
 const COMMON_CODES: ReasonCodes<CommonExceptionReason> = {
@@ -44,6 +46,8 @@ const COMMON_CODES: ReasonCodes<CommonExceptionReason> = {
   [CommonExceptionReason.INVALID_ID]: ErrorCode.BAD_USER_INPUT,
   [CommonExceptionReason.INVALID_CURSOR]: ErrorCode.BAD_USER_INPUT,
   [CommonExceptionReason.QUERY_TOO_DEEP]: ErrorCode.BAD_USER_INPUT,
+  [CommonExceptionReason.PAYLOAD_TOO_LARGE]: ErrorCode.BAD_USER_INPUT,
+  [CommonExceptionReason.MALFORMED_REQUEST]: ErrorCode.BAD_USER_INPUT,
   [CommonExceptionReason.UNAUTHENTICATED]: ErrorCode.UNAUTHENTICATED,
   [CommonExceptionReason.FORBIDDEN]: ErrorCode.FORBIDDEN,
   [CommonExceptionReason.NOT_FOUND]: ErrorCode.NOT_FOUND,
