@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import { request as httpRequest } from 'node:http';
 import { ok } from './support/graphql-client';
 import { startChildApi, type ChildApi } from './support/child-api';
@@ -122,5 +123,27 @@ describe('stopping a process on SIGTERM', () => {
     const { code, signal } = await within(stopped, 10_000, 'exit');
     expect(code === 0 || signal === 'SIGTERM').toBe(true);
     expect(errorLines(api.output())).toEqual([]);
+  });
+
+  it('stores the audit entry of a mutation answered just before the signal', async () => {
+    child = await startChildApi(testEnv({ PROCESS_ROLE: 'api' }));
+    const api = child;
+    const owner = await registerUser(api.url);
+    const project = await createProject(api.url, owner.accessToken);
+
+    ok(await operations(api.url).projects.update(owner.accessToken, { id: project.id, name: 'Last words' }));
+    const { code, signal } = await within(api.stop(), 10_000, 'exit');
+
+    expect(code === 0 || signal === 'SIGTERM').toBe(true);
+    expect(errorLines(api.output())).toEqual([]);
+    const db = await mongoose.createConnection(testEnv().MONGODB_URI!).asPromise();
+    try {
+      const stored = await db
+        .collection('audit_logs')
+        .countDocuments({ operation: 'mutation.updateProject', projectId: project.id });
+      expect(stored).toBe(1);
+    } finally {
+      await db.close();
+    }
   });
 });

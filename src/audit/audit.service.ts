@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { newObjectId } from '../common/mongo/object-id';
@@ -32,7 +32,7 @@ const MAX_BUFFERED = 10_000;
  * request path, so a slow or failing audit store never slows or fails a request.
  */
 @Injectable()
-export class AuditService implements OnApplicationShutdown {
+export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
   private buffer: AuditLogRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -128,7 +128,11 @@ export class AuditService implements OnApplicationShutdown {
     return paginate(this.logs, filter, args, AuditLog.from);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before, not on, application shutdown: by then requests and sockets have drained, and the
+   * database connection, which closes on shutdown, is still open.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.flush();
   }
 }
