@@ -1,10 +1,13 @@
-import mongoose from 'mongoose';
+import Bull from 'bull';
+import mongoose, { Types } from 'mongoose';
 import { request as httpRequest } from 'node:http';
+import { ACCESS_QUEUE, AccessJob } from '../src/access/jobs/access-jobs';
 import { ok } from './support/graphql-client';
 import { startChildApi, type ChildApi } from './support/child-api';
 import { createProject, registerUser, type TestUser } from './support/factories';
 import { operations, PROJECT_EVENTS, subscribeProjectEvents, UPDATE_PROJECT } from './support/operations';
 import { testEnv } from './support/test-app';
+import { waitForJobState } from './support/queues';
 import { firstWhileTriggering, LegacyClient, modernClient } from './support/ws-clients';
 
 /**
@@ -143,6 +146,41 @@ describe('stopping a process on SIGTERM', () => {
         .countDocuments({ operation: 'mutation.updateProject', projectId: project.id });
       expect(stored).toBe(1);
     } finally {
+      await db.close();
+    }
+  });
+
+  it('hands a job still running when the grace period ends back without crashing', async () => {
+    const env = testEnv({ PROCESS_ROLE: 'worker', SHUTDOWN_GRACE_SECONDS: '0' });
+    child = await startChildApi(env);
+    const api = child;
+    const queue = new Bull(ACCESS_QUEUE, env.REDIS_URL!, { prefix: `${env.REDIS_PREFIX}:bull` });
+    const db = await mongoose.createConnection(env.MONGODB_URI!).asPromise();
+    try {
+      // Enough expired rows that the job is still running when the signal comes.
+      const past = new Date(Date.now() - 60_000);
+      await db.collection('role_assignments').insertMany(
+        Array.from({ length: 5_000 }, () => ({
+          projectId: new Types.ObjectId(),
+          userId: new Types.ObjectId(),
+          roleId: 'viewer',
+          expiresAt: past,
+          grantedBy: null,
+          createdAt: past,
+          updatedAt: past,
+        })),
+      );
+      const job = await queue.add(AccessJob.EXPIRE, { requestedAt: new Date().toISOString() });
+      await waitForJobState(job, 'active', 10_000);
+      const { code, signal } = await within(api.stop(), 10_000, 'exit');
+
+      expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
+      expect(api.output()).toContain('handed back');
+      // Left to its lock to lapse, for another worker to pick up.
+      expect(await job.getState()).toBe('active');
+      expect(errorLines(api.output())).toEqual([]);
+    } finally {
+      await queue.close();
       await db.close();
     }
   });

@@ -24,6 +24,14 @@ export class WorkerModule implements BeforeApplicationShutdown {
     const grace = this.config.SHUTDOWN_GRACE_SECONDS * 1000;
     await Promise.all(
       this.queues().map(async (queue) => {
+        if (grace === 0) {
+          // Waiting, even for no time, makes Bull reopen its blocking connection (how it aborts a
+          // blocked read); a close during the reopening fails it with "Connection is closed" where
+          // nothing catches it, and the process dies of it. Closing at once skips the reopening.
+          this.logger.log(`Closing ${queue.name} without waiting; a job still running is handed back`);
+          await queue.close(true);
+          return;
+        }
         const drained = queue.pause(true, false).then(() => true);
         const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), grace).unref());
         if (!(await Promise.race([drained, timedOut]))) {
