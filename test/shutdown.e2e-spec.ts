@@ -8,6 +8,11 @@ import { createProject, registerUser, type TestUser } from './support/factories'
 import { operations, PROJECT_EVENTS, subscribeProjectEvents, UPDATE_PROJECT } from './support/operations';
 import { testEnv } from './support/test-app';
 import { waitForJobState } from './support/queues';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startRedis } = require('../tools/embedded-servers') as {
+  startRedis: () => Promise<{ url: string; stop: () => Promise<void> }>;
+};
 import { firstWhileTriggering, LegacyClient, modernClient } from './support/ws-clients';
 
 /**
@@ -184,4 +189,21 @@ describe('stopping a process on SIGTERM', () => {
       await db.close();
     }
   });
+
+  it.each(['worker', 'all'])(
+    'stops on the signal when Redis has gone (%s), without crashing or a failed shutdown step',
+    async (role) => {
+      const redis = await startRedis();
+      child = await startChildApi(testEnv({ PROCESS_ROLE: role, REDIS_URL: redis.url }, `redis-gone-${role}`));
+      const api = child;
+      await redis.stop();
+      const { code, signal } = await within(api.stop(), 10_000, 'exit');
+
+      expect({ code, signal }).toEqual({ code: null, signal: 'SIGTERM' });
+      // Redis being unreachable may be logged; a shutdown step failing (Nest logs its error bare,
+      // without a context) or a crash (Node's closing line) may not.
+      expect(api.output()).not.toMatch(/ERROR (Error\b|\[NestApplicationContext\])|^Node\.js v\d|Unhandled/m);
+      expect(api.output()).toMatch(/handed back|handing them back/);
+    },
+  );
 });
