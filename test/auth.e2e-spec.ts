@@ -353,6 +353,15 @@ describe('authentication', () => {
       expectUnauthenticated(await me(signWith(live(), api.config.jwtSecret, { algorithm: 'HS512' })), 'INVALID_TOKEN');
     });
 
+    it.each<[string, () => string]>([
+      // Every token this API signs says when it was issued and for which session.
+      ['`iat`', () => signWith(live(), api.config.jwtSecret, { noTimestamp: true })],
+      ['`sid`', () => signWith({ sub: claims.sub, email: claims.email, typ: 'access' })],
+      ['`exp`', () => jwt.sign({ ...live(), iat: nowSeconds() }, api.config.jwtSecret, { algorithm: 'HS256' })],
+    ])('rejects a token signed with the server secret but without %s', async (_claim, sign) => {
+      expectUnauthenticated(await me(sign()), 'INVALID_TOKEN');
+    });
+
     it('rejects a token that is not an access token', async () => {
       expectUnauthenticated(await me(signWith({ ...live(), typ: 'refresh' })), 'INVALID_TOKEN');
     });
@@ -504,14 +513,25 @@ describe('authentication', () => {
       operations(limited.url, headers).auth.login({ email, password });
 
     beforeAll(async () => {
-      limited = await startTestApp({ LOGIN_ATTEMPTS_PER_MINUTE: '3' }, { label: 'rate-limit' });
+      limited = await startTestApp(
+        {
+          LOGIN_ATTEMPTS_PER_MINUTE: '3',
+          LOGIN_ATTEMPTS_PER_MINUTE_PER_ACCOUNT: '10',
+          LOGIN_ATTEMPTS_PER_MINUTE_PER_IP: '15',
+        },
+        { label: 'rate-limit' },
+      );
     });
+
+    const retryAfterOf = (response: GraphQLResponse<unknown>): number | undefined =>
+      (response.errors?.[0]?.extensions as { details?: { retryAfterSeconds?: number } } | undefined)?.details
+        ?.retryAfterSeconds;
 
     afterAll(async () => {
       await limited?.close();
     });
 
-    it('refuses an account after LOGIN_ATTEMPTS_PER_MINUTE attempts, whatever the case of the email', async () => {
+    it('refuses an account from one address after LOGIN_ATTEMPTS_PER_MINUTE attempts, whatever the case of the email', async () => {
       const user = await registerUser(limited.url, { email: uniqueEmail('limited') });
       const bystander = await registerUser(limited.url, { email: uniqueEmail('bystander') });
       await inOneRateLimitWindow(5);
@@ -526,15 +546,14 @@ describe('authentication', () => {
       expect(codeOf(blocked)).toBe('RATE_LIMITED');
       expect(reasonOf(blocked)).toBe('TOO_MANY_ATTEMPTS');
       expect(blocked.data ?? null).toBeNull();
-      const retryAfter = (blocked.errors![0]!.extensions as { details?: { retryAfterSeconds?: number } }).details
-        ?.retryAfterSeconds;
+      const retryAfter = retryAfterOf(blocked);
       expect(retryAfter).toBeGreaterThan(0);
       expect(retryAfter).toBeLessThanOrEqual(60);
       // Another account from the same address is unaffected.
       expect(ok(await limitedLogin(bystander.email, bystander.password)).login.user.id).toBe(bystander.id);
     });
 
-    it('refuses an address after five times that many attempts across accounts', async () => {
+    it('refuses an address after LOGIN_ATTEMPTS_PER_MINUTE_PER_IP attempts across accounts', async () => {
       const user = await registerUser(limited.url, { email: uniqueEmail('per-ip') });
       const attacker = { 'x-forwarded-for': '203.0.113.7' };
       await inOneRateLimitWindow(5);
@@ -548,6 +567,45 @@ describe('authentication', () => {
       // The account itself was never tried, so from elsewhere it signs in.
       const elsewhere = await limitedLogin(user.email, user.password, { 'x-forwarded-for': '198.51.100.23' });
       expect(ok(elsewhere).login.user.id).toBe(user.id);
+    });
+
+    it('lets the owner sign in from their own address while strangers elsewhere are refused', async () => {
+      const owner = await registerUser(limited.url, { email: uniqueEmail('owner') });
+      const strangers = [{ 'x-forwarded-for': '203.0.113.21' }, { 'x-forwarded-for': '203.0.113.22' }];
+      await inOneRateLimitWindow(5);
+
+      for (const stranger of strangers) {
+        for (let i = 0; i < 3; i += 1) {
+          expect(reasonOf(await limitedLogin(owner.email, `guess ${i}`, stranger))).toBe('INVALID_CREDENTIALS');
+        }
+        // Each stranger's address is done with this account, whatever it sends now.
+        const blocked = await limitedLogin(owner.email, owner.password, stranger);
+        expect(reasonOf(blocked)).toBe('TOO_MANY_ATTEMPTS');
+        expect(retryAfterOf(blocked)).toBeGreaterThan(0);
+      }
+      // Two strangers spent six attempts and went on knocking; the owner's own address has all of its own.
+      const home = { 'x-forwarded-for': '198.51.100.40' };
+      expect(ok(await limitedLogin(owner.email, owner.password, home)).login.user.id).toBe(owner.id);
+    });
+
+    it('stops a distributed attack on one account at LOGIN_ATTEMPTS_PER_MINUTE_PER_ACCOUNT', async () => {
+      const target = await registerUser(limited.url, { email: uniqueEmail('target') });
+      await inOneRateLimitWindow(5);
+
+      // One guess from each of ten addresses: under every address's own limit.
+      for (let i = 0; i < 10; i += 1) {
+        const from = { 'x-forwarded-for': `192.0.2.${10 + i}` };
+        expect(reasonOf(await limitedLogin(target.email, `guess ${i}`, from))).toBe('INVALID_CREDENTIALS');
+      }
+      // The account has had its ceiling of attempts this minute: from anywhere, even the right password waits.
+      const fresh = await limitedLogin(target.email, target.password, { 'x-forwarded-for': '192.0.2.99' });
+      expect(codeOf(fresh)).toBe('RATE_LIMITED');
+      expect(reasonOf(fresh)).toBe('TOO_MANY_ATTEMPTS');
+      expect(retryAfterOf(fresh)).toBeLessThanOrEqual(60);
+      // Other accounts are not affected by it.
+      const bystander = await registerUser(limited.url, { email: uniqueEmail('bystander') });
+      const elsewhere = await limitedLogin(bystander.email, bystander.password, { 'x-forwarded-for': '192.0.2.99' });
+      expect(ok(elsewhere).login.user.id).toBe(bystander.id);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { startTestApp, type TestApp } from './support/test-app';
 
 describe('GraphQL IDE at /graphql', () => {
@@ -22,6 +23,46 @@ describe('GraphQL IDE at /graphql', () => {
       expect(sources.length).toBeGreaterThanOrEqual(4);
       for (const source of sources) expect(source.startsWith('/graphql/ide/')).toBe(true);
       expect(html).not.toMatch(/https?:\/\/(?!\$)/);
+    });
+
+    it('forbids framing, sniffing and referrers, and lets the page run only its own scripts', async () => {
+      const res = await fetch(api.url, { headers: { accept: 'text/html' } });
+      const html = await res.text();
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+
+      const csp = new Map(
+        (res.headers.get('content-security-policy') ?? '')
+          .split(';')
+          .map((d) => d.trim().split(/\s+/))
+          .filter(([name]) => name)
+          .map(([name, ...sources]) => [name!, sources]),
+      );
+      expect(csp.get('default-src')).toEqual(["'none'"]);
+      expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
+      expect(csp.get('object-src')).toEqual(["'none'"]);
+      expect(csp.get('base-uri')).toEqual(["'none'"]);
+      expect(csp.get('form-action')).toEqual(["'none'"]);
+      expect(csp.get('connect-src')).toEqual(["'self'"]);
+      // Scripts: the page's own files, and its one inline script by hash; nothing else runs.
+      const scriptSources = csp.get('script-src') ?? [];
+      expect(scriptSources).not.toContain("'unsafe-inline'");
+      expect(scriptSources).not.toContain("'unsafe-eval'");
+      const inline = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+      expect(inline).toHaveLength(1);
+      const hash = `'sha256-${createHash('sha256').update(inline[0]!).digest('base64')}'`;
+      expect([...scriptSources].sort()).toEqual(["'self'", hash].sort());
+      expect(html).not.toMatch(/\son[a-z]+=/i);
+      // The stylesheet, fonts and images it uses are local or inline data.
+      expect(csp.get('style-src')).toContain("'self'");
+      expect(csp.get('font-src')).toEqual(["'self'", 'data:']);
+      expect(csp.get('img-src')).toEqual(["'self'", 'data:']);
+    });
+
+    it('serves the assets with nosniff', async () => {
+      const res = await fetch(`${api.baseUrl}/graphql/ide/graphiql.js`);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     });
 
     it.each([

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { newObjectId } from '../common/mongo/object-id';
@@ -50,7 +50,7 @@ export interface AuditBacklog {
  * an entry, and denied attempts that do not fit are counted and logged as lost.
  */
 @Injectable()
-export class AuditService implements OnApplicationShutdown {
+export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
   private pending: Pending[] = [];
   private writing = false;
@@ -264,8 +264,12 @@ export class AuditService implements OnApplicationShutdown {
     return paginate(this.logs, filter, args, AuditLog.from);
   }
 
-  /** Lets the writer store what is queued; entries still waiting after the grace period are lost, loudly. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before, not on, application shutdown: by then requests and sockets have drained, and the
+   * database connection, which closes on shutdown, is still open. The writer gets the grace period
+   * to store what is queued; entries still waiting after it are lost, loudly.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     const stored = await this.flush(this.config.SHUTDOWN_GRACE_SECONDS * 1000);
     this.closed = true;
     if (!stored) this.logger.error(`Stopping with ${this.pending.length} audit entries that MongoDB did not take`);

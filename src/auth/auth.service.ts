@@ -47,16 +47,7 @@ export class AuthService {
 
   async login(ctx: RequestContext, input: LoginInput): Promise<AuthPayload> {
     const email = normalizeEmail(input.email);
-    const limit = this.config.LOGIN_ATTEMPTS_PER_MINUTE;
-    const [byAccount, byIp] = await Promise.all([
-      this.rateLimiter.hit(`login:account:${sha256(email)}`, limit, 60),
-      this.rateLimiter.hit(`login:ip:${ctx.ip ?? 'unknown'}`, limit * 5, 60),
-    ]);
-    if (!byAccount.allowed || !byIp.allowed) {
-      throw new AuthException(AuthExceptionReason.TOO_MANY_ATTEMPTS, 'Too many sign-in attempts; try again later', {
-        retryAfterSeconds: Math.max(byAccount.retryAfterSeconds, byIp.retryAfterSeconds),
-      });
-    }
+    await this.allowSignInAttempt(ctx, email);
     const user = await this.users.findForSignIn(email);
     const valid = user
       ? await verifyPassword(input.password, user.passwordHash)
@@ -65,6 +56,31 @@ export class AuthService {
       throw new AuthException(AuthExceptionReason.INVALID_CREDENTIALS, 'Email or password is incorrect');
     }
     return this.sessions.start(ctx, user);
+  }
+
+  /**
+   * Three limits, tightest first, each counted only for attempts the ones before it let through:
+   * per address, per account from that address, and a looser ceiling per account from anywhere.
+   * A stranger spends the account's budget at their own address only, so the owner still signs in
+   * from theirs; refused attempts do not count toward the ceiling, so one address cannot exhaust it
+   * by knocking on; the ceiling still ends an attack spread over many addresses.
+   */
+  private async allowSignInAttempt(ctx: RequestContext, email: string): Promise<void> {
+    const account = sha256(email);
+    const ip = ctx.ip ?? 'unknown';
+    const limits: [bucket: string, limit: number][] = [
+      [`login:ip:${ip}`, this.config.LOGIN_ATTEMPTS_PER_MINUTE_PER_IP],
+      [`login:account-ip:${account}:${ip}`, this.config.LOGIN_ATTEMPTS_PER_MINUTE],
+      [`login:account:${account}`, this.config.LOGIN_ATTEMPTS_PER_MINUTE_PER_ACCOUNT],
+    ];
+    for (const [bucket, limit] of limits) {
+      const allowance = await this.rateLimiter.hit(bucket, limit, 60);
+      if (!allowance.allowed) {
+        throw new AuthException(AuthExceptionReason.TOO_MANY_ATTEMPTS, 'Too many sign-in attempts; try again later', {
+          retryAfterSeconds: allowance.retryAfterSeconds,
+        });
+      }
+    }
   }
 
   refresh(ctx: RequestContext, refreshToken: string): Promise<AuthPayload> {

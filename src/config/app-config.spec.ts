@@ -73,6 +73,37 @@ describe('loadConfig', () => {
     }
   });
 
+  it('limits sign-in per account and address, with looser per-account and per-address limits', () => {
+    const defaults = loadConfig(MINIMAL);
+    expect([
+      defaults.LOGIN_ATTEMPTS_PER_MINUTE,
+      defaults.LOGIN_ATTEMPTS_PER_MINUTE_PER_ACCOUNT,
+      defaults.LOGIN_ATTEMPTS_PER_MINUTE_PER_IP,
+    ]).toEqual([10, 100, 50]);
+    const set = loadConfig({ ...MINIMAL, LOGIN_ATTEMPTS_PER_MINUTE: '5', LOGIN_ATTEMPTS_PER_MINUTE_PER_ACCOUNT: '5' });
+    expect(set.LOGIN_ATTEMPTS_PER_MINUTE_PER_ACCOUNT).toBe(5);
+    for (const bad of ['0', 'many', '100001']) {
+      expect(configErrorOf({ ...MINIMAL, LOGIN_ATTEMPTS_PER_MINUTE_PER_IP: bad }).keys).toEqual([
+        'LOGIN_ATTEMPTS_PER_MINUTE_PER_IP',
+      ]);
+    }
+  });
+
+  it('refuses a per-account ceiling tighter than the per-address limit under it', () => {
+    const error = configErrorOf({
+      ...MINIMAL,
+      LOGIN_ATTEMPTS_PER_MINUTE: '20',
+      LOGIN_ATTEMPTS_PER_MINUTE_PER_ACCOUNT: '19',
+    });
+
+    expect(error.keys).toEqual(['LOGIN_ATTEMPTS_PER_MINUTE_PER_ACCOUNT']);
+    expect(error.message).toContain(
+      'LOGIN_ATTEMPTS_PER_MINUTE_PER_ACCOUNT must not be less than LOGIN_ATTEMPTS_PER_MINUTE',
+    );
+    // A limit that is not a number is reported alone, not as the ceiling's fault as well.
+    expect(configErrorOf({ ...MINIMAL, LOGIN_ATTEMPTS_PER_MINUTE: 'ten' }).keys).toEqual(['LOGIN_ATTEMPTS_PER_MINUTE']);
+  });
+
   it('ignores variables it does not know', () => {
     const sut = loadConfig({ ...MINIMAL, HOME: '/root', SOME_OTHER_SECRET: 'x', PORT: '4000' });
 

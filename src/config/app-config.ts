@@ -10,8 +10,10 @@ import {
   Max,
   Min,
   MinLength,
+  registerDecorator,
   ValidateIf,
   validateSync,
+  type ValidationArguments,
 } from 'class-validator';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
@@ -35,6 +37,27 @@ const toList = ({ value }: { value: unknown }): unknown =>
         .map((s) => s.trim())
         .filter(Boolean)
     : value;
+
+/**
+ * The value is at least that of another key: a ceiling no tighter than the limit under it. Says
+ * nothing when the other key is not a number, which its own validation reports.
+ */
+function IsAtLeast(other: string): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isAtLeast',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      constraints: [other],
+      options: { message: `${String(propertyName)} must not be less than ${other}` },
+      validator: {
+        validate(value: unknown, args: ValidationArguments): boolean {
+          const floor = (args.object as Record<string, unknown>)[other];
+          return typeof value !== 'number' || typeof floor !== 'number' || value >= floor;
+        },
+      },
+    });
+}
 
 /**
  * Every configuration key the process reads. Values come from the environment once, at boot;
@@ -170,11 +193,30 @@ export class AppConfig {
   @IsString()
   TRUST_PROXY = 'loopback';
 
+  /**
+   * Sign-in attempts per minute for one account from one address: the tight limit on guessing,
+   * which a stranger elsewhere cannot spend for the account's owner.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(1000)
   LOGIN_ATTEMPTS_PER_MINUTE = 10;
+
+  /** Sign-in attempts per minute for one account from all addresses together: stops a distributed attack. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  @IsAtLeast('LOGIN_ATTEMPTS_PER_MINUTE')
+  LOGIN_ATTEMPTS_PER_MINUTE_PER_ACCOUNT = 100;
+
+  /** Sign-in attempts per minute from one address, whatever the accounts. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  LOGIN_ATTEMPTS_PER_MINUTE_PER_IP = 50;
 
   /** Accounts one IP address may create per hour; sign-up also tells whether an email is taken. */
   @Transform(toInt)

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { execute, GraphQLError, subscribe, type ExecutionResult } from 'graphql';
@@ -20,6 +20,22 @@ export const GRAPHQL_PATH = '/graphql';
 
 type ConnectionParams = Record<string, unknown> | undefined | null;
 
+/** How long a client has to answer the close frame before its socket is cut. */
+const CLOSE_HANDSHAKE_MS = 3_000;
+
+/** Closes with 1001 (going away) and resolves once the socket is closed, cutting it after the handshake time. */
+function closeGoingAway(ws: WebSocket): Promise<void> {
+  if (ws.readyState === ws.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_MS);
+    ws.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.close(1001, 'Server shutting down');
+  });
+}
+
 /**
  * Serves GraphQL subscriptions on the API's own HTTP server at /graphql, in both protocols:
  * `graphql-transport-ws` (graphql-ws, current clients and the IDE) and the legacy `graphql-ws`
@@ -27,7 +43,7 @@ type ConnectionParams = Record<string, unknown> | undefined | null;
  * Connections authenticate once, from their connection params.
  */
 @Injectable()
-export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SubscriptionServer.name);
   private modern?: WebSocketServer;
   private legacy?: WebSocketServer;
@@ -173,10 +189,18 @@ export class SubscriptionServer implements OnApplicationBootstrap, BeforeApplica
     httpServer.on('upgrade', this.upgradeListener);
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * On module destroy, not later: Apollo stops when GraphQLModule is destroyed, which comes after
+   * AppModule's own providers such as this one, and its drain ends every idle socket of the HTTP
+   * server, WebSockets included, with no close frame (clients see 1006) and under sockets still in
+   * use. So subscribers are told first, with 1001 (going away), and their subscriptions end while
+   * Redis and MongoDB are still open; requests in flight are then answered by Apollo's drain.
+   */
+  async onModuleDestroy(): Promise<void> {
     const httpServer = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     if (this.upgradeListener) httpServer?.off('upgrade', this.upgradeListener);
-    for (const ws of this.modern?.clients ?? []) ws.close(1001, 'Server shutting down');
+    const sockets = [...(this.modern?.clients ?? []), ...(this.legacy?.clients ?? [])];
+    await Promise.all(sockets.map((ws) => closeGoingAway(ws)));
     await this.disposeModern?.();
     this.legacyServer?.close();
     await Promise.all(

@@ -6,5 +6,5 @@ export interface AccessTokenClaims {
   typ: 'access';
 }
 
-/** Claims as verified: with the expiry jsonwebtoken checked. */
-export type VerifiedClaims = AccessTokenClaims & { exp: number };
+/** Claims as verified: with the expiry jsonwebtoken checked and the issue time it stamped. */
+export type VerifiedClaims = AccessTokenClaims & { exp: number; iat: number };

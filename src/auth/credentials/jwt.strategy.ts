@@ -7,7 +7,7 @@ import { canonicalId } from '../../common/mongo/object-id';
 import type { VerifiedClaims } from './access-token-claims';
 import { jwtKey } from './jwt-key';
 
-/** passport-jwt strategy: checks an access token's signature, algorithm, expiry and claims' shape. */
+/** passport-jwt strategy: checks an access token's signature, algorithm, expiry and claims' shape (`exp`, `iat` and `sid` required). */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(config: AppConfig) {
@@ -20,12 +20,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   validate(claims: VerifiedClaims): VerifiedClaims {
-    // Every access token this API signs expires; one without `exp` was not signed here.
+    // Every access token this API signs expires, says when it was issued and names its session;
+    // one without `exp`, `iat` or `sid` was not signed here, and would never expire or be revocable.
     if (
       claims.typ !== 'access' ||
       !canonicalId(claims.sid) ||
       !canonicalId(claims.sub) ||
-      !Number.isFinite(claims.exp)
+      !Number.isFinite(claims.exp) ||
+      !Number.isFinite(claims.iat)
     ) {
       throw new AuthException(AuthExceptionReason.INVALID_TOKEN, 'The access token is not valid');
     }

@@ -27,7 +27,7 @@ export abstract class AppException<Reason extends string = string> extends Error
   }
 }
 
-/** Errors the common layer raises itself (input shape, authentication, authorization). */
+/** Errors the common layer raises itself (request body, input shape, authentication, authorization). */
 export enum CommonExceptionReason {
   INVALID_INPUT = 'INVALID_INPUT',
   INVALID_ID = 'INVALID_ID',
@@ -44,6 +44,8 @@ export enum CommonExceptionReason {
   TOO_MANY_ALIASES = 'TOO_MANY_ALIASES',
   TOO_MANY_TOKENS = 'TOO_MANY_TOKENS',
   TOO_MANY_DIRECTIVES = 'TOO_MANY_DIRECTIVES',
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  MALFORMED_REQUEST = 'MALFORMED_REQUEST',
 }
 
 const COMMON_CODES: ReasonCodes<CommonExceptionReason> = {
@@ -55,6 +57,8 @@ const COMMON_CODES: ReasonCodes<CommonExceptionReason> = {
   [CommonExceptionReason.TOO_MANY_ALIASES]: ErrorCode.BAD_USER_INPUT,
   [CommonExceptionReason.TOO_MANY_TOKENS]: ErrorCode.BAD_USER_INPUT,
   [CommonExceptionReason.TOO_MANY_DIRECTIVES]: ErrorCode.BAD_USER_INPUT,
+  [CommonExceptionReason.PAYLOAD_TOO_LARGE]: ErrorCode.BAD_USER_INPUT,
+  [CommonExceptionReason.MALFORMED_REQUEST]: ErrorCode.BAD_USER_INPUT,
   [CommonExceptionReason.UNAUTHENTICATED]: ErrorCode.UNAUTHENTICATED,
   [CommonExceptionReason.FORBIDDEN]: ErrorCode.FORBIDDEN,
   [CommonExceptionReason.NOT_FOUND]: ErrorCode.NOT_FOUND,
