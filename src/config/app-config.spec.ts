@@ -293,7 +293,7 @@ describe('loadConfig', () => {
 describe('the README', () => {
   it('documents every configuration key with its default in the configuration table', () => {
     const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-    const documented = new Set([...readme.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+    const documented = new Set([...readme.matchAll(/^\|\s*`([A-Z0-9_]+)`\s*\|/gm)].map((m) => m[1]));
 
     expect(CONFIG_KEYS.filter((key) => !documented.has(key))).toEqual([]);
   });
