@@ -46,13 +46,11 @@ describe('audit entries of acknowledged mutations', () => {
 
     const connection = await mongoose.createConnection(env.MONGODB_URI!).asPromise();
     try {
-      const audited = await connection
-        .collection('audit_logs')
-        .distinct('projectId', {
-          operation: 'mutation.createProject',
-          outcome: 'GRANTED',
-          projectId: { $in: acknowledged },
-        });
+      const audited = await connection.collection('audit_logs').distinct('projectId', {
+        operation: 'mutation.createProject',
+        outcome: 'GRANTED',
+        projectId: { $in: acknowledged },
+      });
       expect(acknowledged.filter((id) => !audited.includes(id))).toEqual([]);
       expect(acknowledged.length).toBeGreaterThanOrEqual(24);
     } finally {
