@@ -1,6 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { unreachableServiceOf } from '../common/availability/backing-services';
 import { newObjectId } from '../common/mongo/object-id';
 import type { RequestContext } from '../common/context/request-context';
 import { AppException, CommonException, CommonExceptionReason } from '../common/errors/app.exception';
@@ -30,8 +31,15 @@ const RETRY_FIRST_MS = 200;
 const RETRY_MAX_MS = 5_000;
 
 interface Pending {
+  seq: number;
   record: AuditLogRecord;
   stored: () => void;
+}
+
+/** Someone waiting for every entry up to `seq` to be stored. */
+interface Waiter {
+  seq: number;
+  resolve: () => void;
 }
 
 /** The counts an operator watches: entries waiting for MongoDB, and entries lost because the backlog was full. */
@@ -53,6 +61,8 @@ export interface AuditBacklog {
 export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
   private pending: Pending[] = [];
+  private waiters: Waiter[] = [];
+  private nextSeq = 0;
   private writing = false;
   private outageSince: number | undefined;
   private lost = 0;
@@ -69,9 +79,9 @@ export class AuditService implements BeforeApplicationShutdown {
     return { pending: this.pending.length, lost: this.lost, full: this.isFull() };
   }
 
-  /** Refuses a mutation up front when its entry could not be kept. */
+  /** Refuses a mutation up front when its entry could not be kept (a full backlog, or a process stopping). */
   assertAccepting(): void {
-    if (this.isFull()) {
+    if (this.isFull() || this.closed) {
       throw new CommonException(
         CommonExceptionReason.AUDIT_UNAVAILABLE,
         'The audit log cannot store entries right now, so no change is accepted; try again shortly',
@@ -86,11 +96,12 @@ export class AuditService implements BeforeApplicationShutdown {
    * queued, but the caller must not be told the change was made.
    */
   async confirm(entry: AuditEntry): Promise<void> {
-    if (!(await this.within(this.enqueue(entry), this.config.MONGODB_TIMEOUT_MS))) {
+    const stored = this.enqueue(entry);
+    if (!stored || !(await this.within(stored, this.config.MONGODB_TIMEOUT_MS))) {
+      // The change was made: the caller must look before retrying, so this is not a plain "try again".
       throw new CommonException(
-        CommonExceptionReason.AUDIT_UNAVAILABLE,
-        'The audit log could not store this request in time, so its outcome is not confirmed; check before retrying',
-        { retryAfterSeconds: 5 },
+        CommonExceptionReason.AUDIT_UNCONFIRMED,
+        'The change may have been made, but the audit log could not store it in time; check its outcome before retrying',
       );
     }
   }
@@ -103,7 +114,7 @@ export class AuditService implements BeforeApplicationShutdown {
   async record(entry: AuditEntry): Promise<void> {
     try {
       const stored = this.enqueue(entry);
-      if (this.outageSince === undefined) await this.within(stored, this.config.MONGODB_TIMEOUT_MS);
+      if (stored && this.outageSince === undefined) await this.within(stored, this.config.MONGODB_TIMEOUT_MS);
     } catch (error) {
       this.logger.error(`Could not record an audit entry for ${entry.operation}: ${(error as Error).message}`);
     }
@@ -129,35 +140,45 @@ export class AuditService implements BeforeApplicationShutdown {
   flush(waitMs = this.config.MONGODB_TIMEOUT_MS): Promise<boolean> {
     const last = this.pending.at(-1);
     if (!last) return Promise.resolve(true);
-    return this.within(new Promise<void>((resolve) => this.afterStored(last, resolve)), waitMs);
+    return this.within(new Promise<void>((resolve) => this.waiters.push({ seq: last.seq, resolve })), waitMs);
   }
 
   private isFull(): boolean {
     return this.pending.length >= this.config.AUDIT_MAX_PENDING;
   }
 
-  /** Queues the entry; the promise resolves when it is stored (never rejects). */
-  private enqueue(entry: AuditEntry): Promise<void> {
+  /**
+   * Queues the entry; the promise resolves when it is stored (never rejects). Undefined when the
+   * entry could not be kept: the backlog is full, or the process is past its final flush.
+   */
+  private enqueue(entry: AuditEntry): Promise<void> | undefined {
     const record = this.toRecord(entry);
+    if (this.closed) {
+      this.logger.error(`An audit entry for ${entry.operation} came after the final flush and is lost`);
+      return undefined;
+    }
     if (this.isFull()) {
       if (this.lost++ === 0) {
         this.logger.error(
           `Audit backlog full (${this.config.AUDIT_MAX_PENDING} entries waiting for MongoDB): mutations are refused and denied attempts are lost until it drains`,
         );
       }
-      return Promise.resolve();
+      return undefined;
     }
-    const stored = new Promise<void>((resolve) => this.pending.push({ record, stored: resolve }));
+    const seq = this.nextSeq++;
+    const stored = new Promise<void>((resolve) => this.pending.push({ seq, record, stored: resolve }));
     void this.drain();
     return stored;
   }
 
-  private afterStored(entry: Pending, then: () => void): void {
-    const stored = entry.stored;
-    entry.stored = () => {
-      stored();
-      then();
-    };
+  private storedUpTo(seq: number): void {
+    if (this.waiters.length === 0) return;
+    const waiting: Waiter[] = [];
+    for (const waiter of this.waiters) {
+      if (waiter.seq <= seq) waiter.resolve();
+      else waiting.push(waiter);
+    }
+    this.waiters = waiting;
   }
 
   private within(promise: Promise<void>, ms: number): Promise<boolean> {
@@ -188,6 +209,7 @@ export class AuditService implements BeforeApplicationShutdown {
         retryMs = RETRY_FIRST_MS;
         this.pending.splice(0, batch.length);
         for (const entry of batch) entry.stored();
+        this.storedUpTo(batch.at(-1)!.seq);
         if (this.outageSince !== undefined) this.writeRecovered();
       }
     } finally {
@@ -204,10 +226,14 @@ export class AuditService implements BeforeApplicationShutdown {
     try {
       await this.logs.collection.insertMany(records, { ordered: false, writeConcern: { w: 'majority', j: true } });
     } catch (error) {
-      const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
+      const { writeErrors, result } = error as {
+        writeErrors?: Array<{ code?: number }>;
+        result?: { getWriteConcernError?: () => unknown };
+      };
       const onlyDuplicates =
         Array.isArray(writeErrors) && writeErrors.length > 0 && writeErrors.every((e) => e.code === 11000);
-      if (!onlyDuplicates) throw error;
+      // Duplicates mean stored, unless the journal or majority was not reached for the others.
+      if (!onlyDuplicates || result?.getWriteConcernError?.()) throw error;
     }
   }
 
@@ -230,7 +256,13 @@ export class AuditService implements BeforeApplicationShutdown {
   private toRecord(entry: AuditEntry): AuditLogRecord {
     const { ctx, error } = entry;
     const code =
-      error === undefined ? null : error instanceof AppException ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
+      error === undefined
+        ? null
+        : error instanceof AppException
+          ? error.code
+          : unreachableServiceOf(error)
+            ? ErrorCode.SERVICE_UNAVAILABLE
+            : ErrorCode.INTERNAL_SERVER_ERROR;
     return {
       _id: newObjectId(),
       actorId: entry.actorId ?? ctx.actorId ?? null,

@@ -40,6 +40,7 @@ export enum CommonExceptionReason {
   MONGODB_UNAVAILABLE = 'MONGODB_UNAVAILABLE',
   REDIS_UNAVAILABLE = 'REDIS_UNAVAILABLE',
   AUDIT_UNAVAILABLE = 'AUDIT_UNAVAILABLE',
+  AUDIT_UNCONFIRMED = 'AUDIT_UNCONFIRMED',
   QUERY_TOO_COSTLY = 'QUERY_TOO_COSTLY',
   TOO_MANY_ALIASES = 'TOO_MANY_ALIASES',
   TOO_MANY_TOKENS = 'TOO_MANY_TOKENS',
@@ -66,6 +67,7 @@ const COMMON_CODES: ReasonCodes<CommonExceptionReason> = {
   [CommonExceptionReason.MONGODB_UNAVAILABLE]: ErrorCode.SERVICE_UNAVAILABLE,
   [CommonExceptionReason.REDIS_UNAVAILABLE]: ErrorCode.SERVICE_UNAVAILABLE,
   [CommonExceptionReason.AUDIT_UNAVAILABLE]: ErrorCode.SERVICE_UNAVAILABLE,
+  [CommonExceptionReason.AUDIT_UNCONFIRMED]: ErrorCode.SERVICE_UNAVAILABLE,
 };
 
 export class CommonException extends AppException<CommonExceptionReason> {
