@@ -46,6 +46,7 @@ export class NamespacedPubSub extends PubSubEngine {
   }
 
   async close(): Promise<void> {
+    await this.outbox.close();
     await this.inner.close();
   }
 

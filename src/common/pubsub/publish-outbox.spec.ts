@@ -5,10 +5,14 @@ import { PublishOutbox } from './publish-outbox';
 function flakyRedis() {
   const sent: string[] = [];
   let mode: 'up' | 'failing' | 'hanging' = 'up';
+  let attempts = 0;
   return {
     sent,
+    attempts: () => attempts,
     set: (next: typeof mode) => (mode = next),
+    probe: (): Promise<void> => (mode === 'up' ? Promise.resolve() : Promise.reject(new Error('Command timed out'))),
     send: (channel: string): Promise<void> => {
+      attempts++;
       if (mode === 'failing') return Promise.reject(new Error('Connection is closed.'));
       if (mode === 'hanging') return new Promise(() => undefined);
       sent.push(channel);
@@ -30,7 +34,7 @@ describe('PublishOutbox', () => {
   it('lets the caller go after waitMs when Redis does not answer', async () => {
     const redis = flakyRedis();
     redis.set('hanging');
-    const outbox = new PublishOutbox(redis.send, { ...options, waitMs: 30 });
+    const outbox = new PublishOutbox(redis.send, redis.probe, { ...options, waitMs: 30 });
 
     const started = Date.now();
     await outbox.publish('a', {});
@@ -42,7 +46,7 @@ describe('PublishOutbox', () => {
   it('keeps messages while Redis fails and sends them in order once it is back', async () => {
     const redis = flakyRedis();
     redis.set('failing');
-    const outbox = new PublishOutbox(redis.send, options);
+    const outbox = new PublishOutbox(redis.send, redis.probe, options);
 
     await outbox.publish('a', {});
     await outbox.publish('b', {});
@@ -57,12 +61,28 @@ describe('PublishOutbox', () => {
   it('drops the oldest messages past maxPending', async () => {
     const redis = flakyRedis();
     redis.set('failing');
-    const outbox = new PublishOutbox(redis.send, options);
+    const outbox = new PublishOutbox(redis.send, redis.probe, options);
 
     for (const channel of ['a', 'b', 'c', 'd', 'e']) await outbox.publish(channel, {});
     redis.set('up');
 
     await until(() => outbox.pending === 0);
     expect(redis.sent).toEqual(['c', 'd', 'e']);
+  });
+
+  it('probes a failing Redis instead of sending the same messages again and again', async () => {
+    const redis = flakyRedis();
+    redis.set('failing');
+    const outbox = new PublishOutbox(redis.send, redis.probe, options);
+
+    await outbox.publish('a', {});
+    await outbox.publish('b', {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const attemptsWhileFailing = redis.attempts();
+    redis.set('up');
+
+    await until(() => outbox.pending === 0);
+    expect(attemptsWhileFailing).toBeLessThanOrEqual(2);
+    expect(redis.sent).toEqual(['a', 'b']);
   });
 });

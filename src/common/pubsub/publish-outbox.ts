@@ -11,14 +11,19 @@ export interface PublishOutboxOptions {
   waitMs: number;
   /** Messages kept while Redis is unreachable; past it the oldest are dropped, loudly. */
   maxPending: number;
-  /** Pause between attempts while Redis is unreachable. */
+  /** First pause between checks while Redis is unreachable; it doubles up to five seconds. */
   retryMs: number;
 }
+
+const RETRY_MAX_MS = 5_000;
 
 /**
  * Messages on their way to Redis pub/sub. A caller waits for its message at most `waitMs` (and
  * not at all once Redis is known to be failing), so a Redis outage never holds a response
- * hostage; the message stays queued, in order, and is sent when Redis is back.
+ * hostage; the message stays queued and is sent when Redis is back. While Redis fails, only a
+ * cheap `probe` (a PING) is sent, not the messages again and again: a stalled Redis keeps every
+ * command written to it and runs them all when it resumes. Delivery is at least once: a message
+ * that was in flight when Redis stalled may arrive twice.
  */
 export class PublishOutbox {
   private readonly logger = new Logger('PubSub');
@@ -27,11 +32,34 @@ export class PublishOutbox {
   private failing = false;
   private dropped = 0;
   private inFlight = 0;
+  private closed = false;
 
   constructor(
     private readonly send: (channel: string, payload: unknown) => Promise<unknown>,
+    private readonly probe: () => Promise<unknown>,
     private readonly options: PublishOutboxOptions,
   ) {}
+
+  /** Sends what is queued, waiting at most `waitMs`, then stops retrying. */
+  async close(): Promise<void> {
+    if (this.queue.length + this.inFlight > 0 && !this.failing) {
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          const last = this.queue.at(-1);
+          if (!last) return resolve();
+          const delivered = last.delivered;
+          last.delivered = () => {
+            delivered();
+            resolve();
+          };
+        }),
+        new Promise((resolve) => setTimeout(resolve, this.options.waitMs).unref()),
+      ]);
+    }
+    this.closed = true;
+    const unsent = this.queue.length + this.inFlight;
+    if (unsent > 0) this.logger.warn(`Stopping with ${unsent} messages Redis did not take`);
+  }
 
   /** Messages not yet accepted by Redis. */
   get pending(): number {
@@ -64,7 +92,7 @@ export class PublishOutbox {
     if (this.sending) return;
     this.sending = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.closed) {
         const batch = this.queue;
         this.queue = [];
         this.inFlight = batch.length;
@@ -84,10 +112,24 @@ export class PublishOutbox {
           this.logger.warn(`Publishing to Redis failed (${reason.message}); messages are kept and retried`);
           for (const message of this.queue) message.delivered();
         }
-        await new Promise((resolve) => setTimeout(resolve, this.options.retryMs).unref());
+        await this.waitForRedis();
       }
     } finally {
       this.sending = false;
+    }
+  }
+
+  /** Probes Redis with growing pauses until it answers (or the outbox is closed). */
+  private async waitForRedis(): Promise<void> {
+    let pause = this.options.retryMs;
+    while (!this.closed) {
+      await new Promise((resolve) => setTimeout(resolve, pause).unref());
+      try {
+        await this.probe();
+        return;
+      } catch {
+        pause = Math.min(pause * 2, RETRY_MAX_MS);
+      }
     }
   }
 

@@ -23,11 +23,11 @@ const MAX_UNSENT_MESSAGES = 10_000;
         // A SUBSCRIBE issued while the connection is still being made can be lost; start ready.
         await Promise.all([publisher, subscriber].map((c) => (c.status === 'ready' ? undefined : once(c, 'ready'))));
         const redisPubSub = new RedisPubSub({ publisher, subscriber });
-        const outbox = new PublishOutbox((channel, payload) => redisPubSub.publish(channel, payload), {
-          waitMs: config.REDIS_TIMEOUT_MS,
-          maxPending: MAX_UNSENT_MESSAGES,
-          retryMs: 500,
-        });
+        const outbox = new PublishOutbox(
+          (channel, payload) => redisPubSub.publish(channel, payload),
+          () => publisher.ping(),
+          { waitMs: config.REDIS_TIMEOUT_MS, maxPending: MAX_UNSENT_MESSAGES, retryMs: 250 },
+        );
         const pubSub = new NamespacedPubSub(redisPubSub, config.REDIS_PREFIX, outbox);
         subscriber.on('ready', () => pubSub.resynced());
         return pubSub;
