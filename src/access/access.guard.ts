@@ -13,6 +13,7 @@ import { canonicalId } from '../common/mongo/object-id';
 import { ACCESS_METADATA, type AccessDeclaration, type ProjectLocator } from './access.decorators';
 import { EffectivePermissionsService } from './effective-permissions.service';
 import { ResourceLocator } from './resource-locator';
+import { unreachableServiceOf } from '../common/availability/backing-services';
 
 /** Argument paths of a locator, split once: `input.projectId|projectId` → [['input', 'projectId'], ['projectId']]. */
 const compiledPaths = new Map<string, string[][]>();
@@ -79,6 +80,9 @@ export class AccessGuard implements CanActivate {
     const { ctx, failure } = gql ? gql.getContext<GraphQLContext>() : await this.authenticateHttp(context);
     const attempt: Attempt = { context, gql, ctx };
     // A refused credential fails every operation that is not public with its own reason (expired, revoked, …).
+    // A credential that could not be checked (its store is unreachable) is not a refusal: the
+    // request fails as unavailable, and the mutation audit records it as a failed attempt.
+    if (failure && unreachableServiceOf(failure)) throw failure;
     if (failure) return this.deny(attempt, undefined, failure);
     if (!declaration) {
       return this.deny(

@@ -9,12 +9,15 @@ import { useServer } from 'graphql-ws/use/ws';
 import { SubscriptionServer as LegacySubscriptionServer, GRAPHQL_WS } from 'subscriptions-transport-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RequestAuthenticator } from '../auth/request-authenticator';
+import { unreachableServiceOf } from '../common/availability/backing-services';
 import type { GraphQLContext } from '../common/context/graphql-context';
 import { ErrorCode } from '../common/errors/error-code';
 import { formatGraphQLError } from '../common/graphql/format-error';
 import { operationLimitRules } from '../common/graphql/operation-limits';
 import { AppConfig } from '../config/app-config';
 import { checkDocument, withCode } from './document-limits';
+
+const UNAVAILABLE_ON_CONNECT = 'SERVICE_UNAVAILABLE: the service cannot check credentials right now; try again shortly';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -117,7 +120,9 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
           try {
             c.extra.context = await this.connectionContext(c.connectionParams, c.extra.request);
             return true;
-          } catch {
+          } catch (error) {
+            // A database that does not answer is no reason to call the credential bad: 1013 is "try again later".
+            if (unreachableServiceOf(error)) c.extra.socket.close(1013, UNAVAILABLE_ON_CONNECT);
             return false;
           }
         },
@@ -142,7 +147,10 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
         onConnect: async (params: ConnectionParams, _socket: WebSocket, connection: { request: IncomingMessage }) => {
           try {
             return await this.connectionContext(params, connection.request);
-          } catch {
+          } catch (error) {
+            if (unreachableServiceOf(error)) throw new Error(UNAVAILABLE_ON_CONNECT, { cause: error });
+            // The reason stays on the server: a client learns only that its credential was refused.
+            // eslint-disable-next-line preserve-caught-error
             throw new Error('Authentication failed: the access token is not valid or has expired');
           }
         },
