@@ -5,6 +5,7 @@ import { faultMongo, faultRedis, type FaultServer } from './support/fault-server
 import { createProject, registerUser, type TestUser } from './support/factories';
 import { operations, type Operations } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
+import { RawWsClient } from './support/ws-clients';
 
 /** Runs `send` and says how long the answer took. */
 async function timed<T>(send: () => Promise<T>): Promise<{ response: T; ms: number }> {
@@ -71,6 +72,25 @@ describe('when MongoDB stops answering', () => {
     // The entry waited in memory through the outage and is written now.
     await waitFor(async () => (await failedAttempts('during the pause')) === 1, 15_000, 'the kept audit entry');
     ok(await on.projects.list(owner.accessToken));
+  });
+
+  it('does not call a credential refused when its session cannot be checked', async () => {
+    // Signed up but never seen by this process's session cache: checking the token needs MongoDB.
+    const newcomer = await registerUser(api.url);
+    mongo.pause();
+    try {
+      const read = await on.projects.list(newcomer.accessToken);
+      expectUnavailable(read, 'MONGODB_UNAVAILABLE');
+
+      const socket = new RawWsClient(api.wsUrl, 'graphql-transport-ws');
+      await socket.opened;
+      socket.send({ type: 'connection_init', payload: { Authorization: `Bearer ${newcomer.accessToken}` } });
+      await waitFor(async () => socket.closeCode !== undefined, 10_000, 'the socket to close');
+      expect(socket.closeCode).toBe(1013);
+    } finally {
+      mongo.resume();
+    }
+    await waitFor(async () => !codeOf(await on.projects.list(newcomer.accessToken)), 15_000, 'MongoDB to serve again');
   });
 
   it('fails within the timeout while it is down, and serves again once it is back', async () => {
