@@ -1,5 +1,5 @@
 import Bull from 'bull';
-import mongoose, { Types } from 'mongoose';
+import mongoose from 'mongoose';
 import { request as httpRequest } from 'node:http';
 import { ACCESS_QUEUE, AccessJob } from '../src/access/jobs/access-jobs';
 import { ok } from './support/graphql-client';
@@ -8,6 +8,7 @@ import { createProject, registerUser, type TestUser } from './support/factories'
 import { operations, PROJECT_EVENTS, subscribeProjectEvents, UPDATE_PROJECT } from './support/operations';
 import { testEnv } from './support/test-app';
 import { waitForJobState } from './support/queues';
+import { insertExpiredAssignments } from './support/seed';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startRedis } = require('../tools/embedded-servers') as {
@@ -163,18 +164,7 @@ describe('stopping a process on SIGTERM', () => {
     const db = await mongoose.createConnection(env.MONGODB_URI!).asPromise();
     try {
       // Enough expired rows that the job is still running when the signal comes.
-      const past = new Date(Date.now() - 60_000);
-      await db.collection('role_assignments').insertMany(
-        Array.from({ length: 5_000 }, () => ({
-          projectId: new Types.ObjectId(),
-          userId: new Types.ObjectId(),
-          roleId: 'viewer',
-          expiresAt: past,
-          grantedBy: null,
-          createdAt: past,
-          updatedAt: past,
-        })),
-      );
+      await insertExpiredAssignments(db, 5_000);
       const job = await queue.add(AccessJob.EXPIRE, { requestedAt: new Date().toISOString() });
       await waitForJobState(job, 'active', 10_000);
       const { code, signal } = await within(api.stop(), 10_000, 'exit');

@@ -6,6 +6,7 @@ import { assignRole, createProject, registerUser } from './support/factories';
 import { waitFor } from './support/graphql-client';
 import { subscribeProjectEvents } from './support/operations';
 import { waitForJob, waitForJobState } from './support/queues';
+import { insertExpiredAssignments } from './support/seed';
 import { startTestApp, type TestApp } from './support/test-app';
 import { modernClient } from './support/ws-clients';
 
@@ -85,17 +86,7 @@ describe('worker process role', () => {
     const connection = await mongoose.createConnection(worker.config.MONGODB_URI).asPromise();
     try {
       // Enough expired rows that the job is still running when shutdown begins.
-      const past = new Date(Date.now() - 60_000);
-      const rows = Array.from({ length: 1_500 }, () => ({
-        projectId: new Types.ObjectId(),
-        userId: new Types.ObjectId(),
-        roleId: 'viewer',
-        expiresAt: past,
-        grantedBy: null,
-        createdAt: past,
-        updatedAt: past,
-      }));
-      await connection.collection('role_assignments').insertMany(rows);
+      await insertExpiredAssignments(connection, 1_500);
       const job = await workerQueue.add(AccessJob.EXPIRE, { requestedAt: new Date().toISOString() });
       await waitForJobState(job, 'active', 10_000);
       await worker.close();
