@@ -269,6 +269,27 @@ describe('hostile requests', () => {
       expect(codeOf(await ops.projects.create(owner.accessToken, { name: 'One too many' }))).toBe('FORBIDDEN');
     });
 
+    it('gives back a place that leaked, once the count has been still for a minute', async () => {
+      const owner = await registerUser(api.url);
+      const limit = LIMITS.PROJECTS_PER_USER;
+      for (let i = 0; i < limit - 1; i += 1) await createProject(api.url, owner.accessToken);
+      // As a crash between taking a place and creating the project leaves it, a minute later.
+      const db = await mongoose.createConnection(api.config.MONGODB_URI).asPromise();
+      try {
+        await db
+          .collection('project_counts')
+          .updateOne(
+            { _id: new Types.ObjectId(owner.id) },
+            { $inc: { owned: 1 }, $set: { changedAt: new Date(Date.now() - 120_000) } },
+          );
+      } finally {
+        await db.close();
+      }
+
+      ok(await ops.projects.create(owner.accessToken, { name: 'In the leaked place' }));
+      expect(codeOf(await ops.projects.create(owner.accessToken, { name: 'One too many' }))).toBe('FORBIDDEN');
+    });
+
     it('counts the projects a user owned before their projects were counted', async () => {
       const owner = await registerUser(api.url);
       const limit = LIMITS.PROJECTS_PER_USER;

@@ -13,6 +13,10 @@ export class ProjectCountRecord {
 
   @Prop({ required: true, min: 0 })
   owned!: number;
+
+  /** When a place was last taken or given back; a count is repaired only once it has been still for a while. */
+  @Prop({ type: Date, default: () => new Date() })
+  changedAt!: Date;
 }
 
 export type ProjectCountDocument = HydratedDocument<ProjectCountRecord>;

@@ -28,6 +28,9 @@ import { slugify } from './slug';
  * Projects are read on almost every request (every resource hangs from one), so each process
  * keeps recent reads for up to 30 s; updates and deletions drop them everywhere at once.
  */
+/** How long a project count must have been untouched before a refusal may repair it. */
+const COUNT_REPAIR_AFTER_MS = 60_000;
+
 @Injectable()
 export class ProjectsService {
   /** Projects as clients see them: the model is immutable once built, so a hit is answered as it is. */
@@ -133,7 +136,10 @@ export class ProjectsService {
     const limit = this.config.PROJECTS_PER_USER;
     const take = async () =>
       (await this.counts
-        .findOneAndUpdate({ _id: ownerId, owned: { $lt: limit } }, { $inc: { owned: 1 } })
+        .findOneAndUpdate(
+          { _id: ownerId, owned: { $lt: limit } },
+          { $inc: { owned: 1 }, $set: { changedAt: new Date() } },
+        )
         .lean()
         .exec()) !== null;
     if (await take()) return;
@@ -147,6 +153,8 @@ export class ProjectsService {
         if (!isDuplicateKeyError(error)) throw error;
       }
       if (await take()) return;
+    } else if ((await this.repairCount(ownerId)) && (await take())) {
+      return;
     }
     throw new ProjectException(
       ProjectExceptionReason.PROJECT_LIMIT_REACHED,
@@ -157,7 +165,29 @@ export class ProjectsService {
 
   /** Gives back a place taken for a project that was not created, or has been deleted. */
   private async releasePlace(ownerId: Types.ObjectId): Promise<void> {
-    await this.counts.updateOne({ _id: ownerId, owned: { $gt: 0 } }, { $inc: { owned: -1 } }).exec();
+    await this.counts
+      .updateOne({ _id: ownerId, owned: { $gt: 0 } }, { $inc: { owned: -1 }, $set: { changedAt: new Date() } })
+      .exec();
+  }
+
+  /**
+   * Brings a count that is higher than what the owner owns back down: a place leaks when the
+   * process dies between taking it and creating the project, or giving it back fails. Only a
+   * count untouched for a minute is repaired, so creations still under way keep their places.
+   */
+  private async repairCount(ownerId: Types.ObjectId): Promise<boolean> {
+    const count = await this.counts.findById(ownerId).lean().exec();
+    if (!count) return false;
+    const owned = await this.projects.countDocuments({ ownerId }).exec();
+    if (owned >= count.owned) return false;
+    const still = new Date(Date.now() - COUNT_REPAIR_AFTER_MS);
+    const repaired = await this.counts
+      .updateOne(
+        { _id: ownerId, owned: count.owned, $or: [{ changedAt: { $lt: still } }, { changedAt: { $exists: false } }] },
+        { $set: { owned, changedAt: new Date() } },
+      )
+      .exec();
+    return repaired.modifiedCount === 1;
   }
 
   private notFound(): ProjectException {
