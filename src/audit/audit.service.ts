@@ -298,11 +298,12 @@ export class AuditService implements BeforeApplicationShutdown {
 
   /**
    * Before, not on, application shutdown: by then requests and sockets have drained, and the
-   * database connection, which closes on shutdown, is still open. The writer gets the grace period
-   * to store what is queued; entries still waiting after it are lost, loudly.
+   * database connection, which closes on shutdown, is still open. The writer gets
+   * `MONGODB_TIMEOUT_MS` to store what is queued (acknowledged mutations are stored already);
+   * entries still waiting after it are lost, loudly.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    const stored = await this.flush(this.config.SHUTDOWN_GRACE_SECONDS * 1000);
+    const stored = await this.flush(this.config.MONGODB_TIMEOUT_MS);
     this.closed = true;
     if (!stored) this.logger.error(`Stopping with ${this.pending.length} audit entries that MongoDB did not take`);
   }
