@@ -21,6 +21,7 @@ import { ConfigModule } from './config/config.module';
 import { mongooseOptions } from './common/mongo/connection-options';
 import { graphqlOptions } from './graphql/graphql-config';
 import { SubscriptionServer } from './graphql/subscription-server';
+import { ExecutorModule } from './executor/executor.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { WorkerModule } from './jobs/worker.module';
@@ -60,7 +61,7 @@ export class AppModule {
               }),
             ]
           : []),
-        ...(config.runsWorkers ? [WorkerModule, ...FEATURE_JOBS] : []),
+        ...(config.runsWorkers ? [WorkerModule, ExecutorModule, ...FEATURE_JOBS] : []),
       ],
       providers: [
         { provide: APP_PIPE, useClass: InputValidationPipe },

@@ -250,6 +250,13 @@ export class AppConfig {
   @Max(1_000_000)
   PROJECTS_PER_USER = 100;
 
+  /**
+   * `on`: users' code (build steps) runs in a bubblewrap sandbox, and a worker that cannot build one
+   * refuses to run it. `off`: it runs as plain child processes, without isolation.
+   */
+  @IsIn(['on', 'off'])
+  SANDBOX: 'on' | 'off' = 'on';
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 

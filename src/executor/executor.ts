@@ -1,0 +1,80 @@
+/**
+ * The one way the platform runs users' code (build steps today, functions later): a command in a
+ * workspace, with an environment and limits, whose output comes back line by line. Implementations
+ * decide where it runs: a bubblewrap sandbox on this machine (`SandboxExecutor`), the process itself
+ * when sandboxing is explicitly off (`UnsandboxedExecutor`), or, for larger installs, a container or
+ * a Kubernetes Job behind the same interface (docs/executor.md).
+ */
+export interface ExecutionLimits {
+  /** Wall-clock time; the whole process tree is killed when it is up. */
+  timeoutMs: number;
+  /** Processes (and threads) the execution may have at once. */
+  maxProcesses: number;
+  /** Largest file the execution may write. */
+  maxFileBytes: number;
+  /** Open files per process. */
+  maxOpenFiles: number;
+  /** Longer output lines are cut, with a marker saying so. */
+  maxLineBytes: number;
+}
+
+export interface ExecutionSpec {
+  /** A shell command line, run by `/bin/sh -c`. */
+  command: string;
+  /** A directory on this host; inside the execution it is the only writable place besides `/tmp`. */
+  workspace: string;
+  /** Where to start, relative to the workspace. */
+  cwd?: string;
+  /** The whole environment the command sees, on top of PATH, HOME, LANG and TMPDIR. */
+  env?: Record<string, string>;
+  limits: ExecutionLimits;
+  /** Whether the command may reach the network. */
+  network: boolean;
+  /** Receives each line of output as it is written. */
+  onLine?: (line: OutputLine) => void;
+}
+
+export interface OutputLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
+  at: Date;
+}
+
+export interface ExecutionResult {
+  /** The command's exit code, or null when it was ended by a signal. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  durationMs: number;
+  /** Largest resident set of any one process of the execution, when the platform can tell. */
+  peakMemoryBytes: number | null;
+  /** User plus system CPU time of the whole process tree, when the platform can tell. */
+  cpuTimeMs: number | null;
+  timedOut: boolean;
+  canceled: boolean;
+  /** Lines that were cut at `maxLineBytes`. */
+  cutLines: number;
+}
+
+export interface Execution {
+  readonly result: Promise<ExecutionResult>;
+  /** Kills the whole process tree; resolves once it is gone. */
+  cancel(): Promise<void>;
+}
+
+export interface Executor {
+  /** Short name for logs and records: `sandbox`, `unsandboxed`, … */
+  readonly kind: string;
+  run(spec: ExecutionSpec): Execution;
+}
+
+/** Injection token of the process's executor. */
+export const EXECUTOR = Symbol('EXECUTOR');
+
+/** Limits a build step gets unless told otherwise. */
+export const DEFAULT_LIMITS: ExecutionLimits = {
+  timeoutMs: 15 * 60_000,
+  maxProcesses: 512,
+  maxFileBytes: 1024 ** 3,
+  maxOpenFiles: 4096,
+  maxLineBytes: 16 * 1024,
+};

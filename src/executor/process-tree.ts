@@ -1,0 +1,159 @@
+import { spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Execution, ExecutionResult, ExecutionSpec, OutputLine } from './executor';
+
+/** GNU time, which reports the peak memory and CPU time of what it runs once it has ended. */
+export const GNU_TIME = '/usr/bin/time';
+
+/** Splits a stream into lines, cutting any longer than `maxBytes`. */
+function readLines(
+  stream: Readable,
+  name: OutputLine['stream'],
+  maxBytes: number,
+  emit: (line: OutputLine) => void,
+  onCut: () => void,
+): Promise<void> {
+  let pending = '';
+  let cutting = false;
+  const push = (text: string): void => {
+    if (Buffer.byteLength(text) > maxBytes) {
+      onCut();
+      text = `${Buffer.from(text).subarray(0, maxBytes).toString()}… [line cut at ${maxBytes} bytes]`;
+    }
+    emit({ stream: name, text, at: new Date() });
+  };
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    pending += chunk;
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, newline).replace(/\r$/, '');
+      pending = pending.slice(newline + 1);
+      if (cutting) cutting = false;
+      else push(line);
+    }
+    // A line that never ends must not grow without bound: emit its start, drop the rest.
+    if (pending.length > maxBytes * 2 && !cutting) {
+      push(pending);
+      pending = '';
+      cutting = true;
+    } else if (cutting) {
+      pending = '';
+    }
+  });
+  return new Promise((resolve) =>
+    stream.on('close', () => {
+      if (pending && !cutting) push(pending);
+      resolve();
+    }),
+  );
+}
+
+/**
+ * Runs `argv` (whose last part runs the user's command) as the leader of a new process group and
+ * wires the spec's output, timeout and cancel to it. `argv` is expected to start with GNU time
+ * writing to `statsFile`, so that peak memory and CPU time can be reported.
+ */
+export function runProcessTree(
+  argv: (statsFile: string) => string[],
+  spec: ExecutionSpec,
+  env: Record<string, string>,
+  owner?: { uid: number; gid: number },
+): Execution {
+  const started = performance.now();
+  const scratch = mkdtempSync(path.join(tmpdir(), 'slipway-exec-'));
+  // GNU time runs as the execution's own user and must be able to write its report.
+  if (owner) chownSync(scratch, owner.uid, owner.gid);
+  const statsFile = path.join(scratch, 'stats');
+  const [command, ...args] = argv(statsFile);
+  const child = spawn(command!, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let timedOut = false;
+  let canceled = false;
+  let cutLines = 0;
+  const emit = (line: OutputLine): void => spec.onLine?.(line);
+  const onCut = (): void => {
+    cutLines += 1;
+  };
+  const killTree = (): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('error', () => resolve({ code: 127, signal: null }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killTree();
+  }, spec.limits.timeoutMs);
+  const output = Promise.all([
+    readLines(child.stdout!, 'stdout', spec.limits.maxLineBytes, emit, onCut),
+    readLines(child.stderr!, 'stderr', spec.limits.maxLineBytes, emit, onCut),
+  ]);
+  const result = (async (): Promise<ExecutionResult> => {
+    const { code, signal } = await exited;
+    clearTimeout(timer);
+    // Whatever the command left behind in its group goes with it.
+    killTree();
+    await output;
+    const stats = readStats(statsFile);
+    rmSync(scratch, { recursive: true, force: true });
+    const killed = timedOut || canceled;
+    return {
+      exitCode: killed ? null : (stats?.exitCode ?? code),
+      signal: killed ? 'SIGKILL' : (stats?.signal ?? signal),
+      durationMs: Math.round(performance.now() - started),
+      peakMemoryBytes: stats?.peakMemoryBytes ?? null,
+      cpuTimeMs: stats?.cpuTimeMs ?? null,
+      timedOut,
+      canceled,
+      cutLines,
+    };
+  })();
+  return {
+    result,
+    cancel: async () => {
+      canceled = !timedOut;
+      killTree();
+      await result;
+    },
+  };
+}
+
+interface Stats {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  peakMemoryBytes: number;
+  cpuTimeMs: number;
+}
+
+/** Reads GNU time's report (`%x %M %U %S`, or "Command terminated by signal N" before it). */
+function readStats(file: string): Stats | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.trim().split('\n');
+  const values = /^(-?\d+) (\d+) ([\d.]+) ([\d.]+)$/.exec(lines.at(-1) ?? '');
+  if (!values) return undefined;
+  const bySignal = /terminated by signal (\d+)/.exec(text);
+  const signalNumber = bySignal ? Number(bySignal[1]) : undefined;
+  const signal =
+    signalNumber === undefined
+      ? null
+      : ((Object.entries(constants.signals).find(([, n]) => n === signalNumber)?.[0] ?? null) as NodeJS.Signals | null);
+  return {
+    exitCode: signal ? null : Number(values[1]),
+    signal,
+    peakMemoryBytes: Number(values[2]) * 1024,
+    cpuTimeMs: Math.round((Number(values[3]) + Number(values[4])) * 1000),
+  };
+}
