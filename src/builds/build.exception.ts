@@ -1,0 +1,21 @@
+import { AppException, type ReasonCodes } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-code';
+
+export enum BuildExceptionReason {
+  INVALID_REPOSITORY_URL = 'INVALID_REPOSITORY_URL',
+  LOCAL_REPOSITORY_NOT_ALLOWED = 'LOCAL_REPOSITORY_NOT_ALLOWED',
+  INVALID_REF = 'INVALID_REF',
+  CHECKOUT_FAILED = 'CHECKOUT_FAILED',
+}
+
+const CODES: ReasonCodes<BuildExceptionReason> = {
+  [BuildExceptionReason.INVALID_REPOSITORY_URL]: ErrorCode.BAD_USER_INPUT,
+  [BuildExceptionReason.LOCAL_REPOSITORY_NOT_ALLOWED]: ErrorCode.BAD_USER_INPUT,
+  [BuildExceptionReason.INVALID_REF]: ErrorCode.BAD_USER_INPUT,
+  [BuildExceptionReason.CHECKOUT_FAILED]: ErrorCode.BAD_USER_INPUT,
+};
+
+export class BuildException extends AppException<BuildExceptionReason> {
+  readonly feature = 'builds';
+  protected readonly codes = CODES;
+}
