@@ -8,6 +8,8 @@ import { AccessJobsModule } from './access/jobs/access-jobs.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
+import { BuildsModule } from './builds/builds.module';
+import { BuildJobsModule } from './builds/jobs/build-jobs.module';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { AvailabilityModule } from './common/availability/availability.module';
 import { CacheModule } from './common/cache/cache.module';
@@ -21,17 +23,16 @@ import { ConfigModule } from './config/config.module';
 import { mongooseOptions } from './common/mongo/connection-options';
 import { graphqlOptions } from './graphql/graphql-config';
 import { SubscriptionServer } from './graphql/subscription-server';
-import { ExecutorModule } from './executor/executor.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { WorkerModule } from './jobs/worker.module';
 import { ProjectsModule } from './projects/projects.module';
 
 /** The features, one module each. */
-const FEATURES: Type[] = [AuditModule, AuthModule, AccessModule, ProjectsModule];
+const FEATURES: Type[] = [AuditModule, AuthModule, AccessModule, ProjectsModule, BuildsModule];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
-const FEATURE_JOBS: Type[] = [AccessJobsModule];
+const FEATURE_JOBS: Type[] = [AccessJobsModule, BuildJobsModule];
 
 /** The whole application; `config.PROCESS_ROLE` decides whether it serves the API, runs jobs, or both. */
 @Module({})
@@ -61,7 +62,7 @@ export class AppModule {
               }),
             ]
           : []),
-        ...(config.runsWorkers ? [WorkerModule, ExecutorModule, ...FEATURE_JOBS] : []),
+        ...(config.runsWorkers ? [WorkerModule, ...FEATURE_JOBS] : []),
       ],
       providers: [
         { provide: APP_PIPE, useClass: InputValidationPipe },

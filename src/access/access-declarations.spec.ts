@@ -153,6 +153,7 @@ describe('access declarations of GraphQL operations', () => {
     expect(`\n${listing}\n`).toMatchInlineSnapshot(`
      "
      Mutation.assignRole → permission:role:assign [project projectId|input.projectId]
+     Mutation.createBuild → permission:build:create [project input.projectId]
      Mutation.createProject → authenticated
      Mutation.createRole → permission:role:create [project projectId|input.projectId]
      Mutation.deleteProject → permission:project:delete [project input.id]
@@ -164,9 +165,14 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.register → public
      Mutation.removeRole → permission:role:assign [project projectId|input.projectId]
      Mutation.revokePermission → permission:role:assign [project projectId|input.projectId]
+     Mutation.updateBuildSettings → permission:build:update [project input.projectId]
      Mutation.updateProject → permission:project:update [project input.id]
      Mutation.updateRolePermissions → permission:role:update [project of role input.roleId]
      Query.auditLogs → permission:audit:read [project projectId|input.projectId]
+     Query.build → permission:build:read [project of build id]
+     Query.buildLogs → permission:build:read [project of build buildId]
+     Query.buildSettings → permission:build:read [project projectId|input.projectId]
+     Query.builds → permission:build:read [project projectId|input.projectId]
      Query.checkPermission → permission:project:read [project projectId|input.projectId]
      Query.me → authenticated
      Query.permissions → authenticated

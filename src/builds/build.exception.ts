@@ -6,6 +6,8 @@ export enum BuildExceptionReason {
   LOCAL_REPOSITORY_NOT_ALLOWED = 'LOCAL_REPOSITORY_NOT_ALLOWED',
   INVALID_REF = 'INVALID_REF',
   CHECKOUT_FAILED = 'CHECKOUT_FAILED',
+  NO_REPOSITORY = 'NO_REPOSITORY',
+  BUILD_NOT_FOUND = 'BUILD_NOT_FOUND',
 }
 
 const CODES: ReasonCodes<BuildExceptionReason> = {
@@ -13,6 +15,8 @@ const CODES: ReasonCodes<BuildExceptionReason> = {
   [BuildExceptionReason.LOCAL_REPOSITORY_NOT_ALLOWED]: ErrorCode.BAD_USER_INPUT,
   [BuildExceptionReason.INVALID_REF]: ErrorCode.BAD_USER_INPUT,
   [BuildExceptionReason.CHECKOUT_FAILED]: ErrorCode.BAD_USER_INPUT,
+  [BuildExceptionReason.NO_REPOSITORY]: ErrorCode.BAD_USER_INPUT,
+  [BuildExceptionReason.BUILD_NOT_FOUND]: ErrorCode.NOT_FOUND,
 };
 
 export class BuildException extends AppException<BuildExceptionReason> {

@@ -257,6 +257,18 @@ export class AppConfig {
   @IsIn(['on', 'off'])
   SANDBOX: 'on' | 'off' = 'on';
 
+  /** Whether build settings may name a repository on this machine's disk (a path or file://). */
+  @Transform(toBool)
+  @IsBoolean()
+  ALLOW_LOCAL_REPOSITORIES = false;
+
+  /** Builds one worker process runs at once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  BUILD_CONCURRENCY = 2;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 

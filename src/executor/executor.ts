@@ -21,7 +21,10 @@ export interface ExecutionLimits {
 export interface ExecutionSpec {
   /** A shell command line, run by `/bin/sh -c`. */
   command: string;
-  /** A directory on this host; inside the execution it is the only writable place besides `/tmp`. */
+  /**
+   * A directory on this host; inside the execution it is the only writable place besides `/tmp`.
+   * The sandbox runs as a user of its own, so the directories above it must be searchable by others.
+   */
   workspace: string;
   /** Where to start, relative to the workspace. */
   cwd?: string;

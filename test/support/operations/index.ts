@@ -1,12 +1,14 @@
 import { accessOperations, type AccessOperations } from './access';
 import { auditOperations, type AuditOperations } from './audit';
 import { authOperations, type AuthOperations } from './auth';
+import { buildOperations, type BuildOperations } from './builds';
 import { projectOperations, type ProjectOperations } from './projects';
 import { sender } from './shared';
 
 export * from './access';
 export * from './audit';
 export * from './auth';
+export * from './builds';
 export * from './projects';
 export type { Connection, PageArgs, PageInfo } from './shared';
 
@@ -16,6 +18,7 @@ export interface Operations {
   projects: ProjectOperations;
   access: AccessOperations;
   audit: AuditOperations;
+  builds: BuildOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -31,6 +34,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     projects: projectOperations(send),
     access: accessOperations(send),
     audit: auditOperations(send),
+    builds: buildOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }

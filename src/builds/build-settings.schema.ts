@@ -1,0 +1,37 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { Types } from 'mongoose';
+
+/** How a project builds: one document per project, its id the project's. */
+@Schema({ collection: 'build_settings', versionKey: false, timestamps: true })
+export class BuildSettingsRecord {
+  /** The project id. */
+  _id!: Types.ObjectId;
+
+  @Prop({ type: String, default: null })
+  repositoryUrl!: string | null;
+
+  @Prop({ required: true, default: 'main' })
+  productionBranch!: string;
+
+  /** Where the app lives inside the repository. */
+  @Prop({ required: true, default: '' })
+  rootDirectory!: string;
+
+  /** Empty: detected from the repository. */
+  @Prop({ type: String, default: null })
+  installCommand!: string | null;
+
+  @Prop({ type: String, default: null })
+  buildCommand!: string | null;
+
+  @Prop({ type: String, default: null })
+  outputDirectory!: string | null;
+
+  @Prop({ required: true, default: 900 })
+  timeoutSeconds!: number;
+
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
+export const BuildSettingsSchema = SchemaFactory.createForClass(BuildSettingsRecord);

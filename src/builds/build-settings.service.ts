@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { toObjectId } from '../common/mongo/object-id';
+import { AppConfig } from '../config/app-config';
+import { BuildSettingsRecord } from './build-settings.schema';
+import type { UpdateBuildSettingsInput } from './dto/update-build-settings.input';
+import { checkBranch } from './git/git-ref';
+import { parseRepositoryUrl } from './git/repository-url';
+import { BuildSettings } from './models/build-settings.model';
+
+type Settings = Omit<BuildSettingsRecord, 'createdAt' | 'updatedAt'>;
+
+const DEFAULTS = {
+  repositoryUrl: null,
+  productionBranch: 'main',
+  rootDirectory: '',
+  installCommand: null,
+  buildCommand: null,
+  outputDirectory: null,
+  timeoutSeconds: 900,
+} as const;
+
+/** A project's build settings; a project that never set them builds with the defaults. */
+@Injectable()
+export class BuildSettingsService {
+  constructor(
+    @InjectModel(BuildSettingsRecord.name) private readonly settings: Model<BuildSettingsRecord>,
+    private readonly config: AppConfig,
+  ) {}
+
+  async record(projectId: string): Promise<Settings> {
+    const found = await this.settings.findById(toObjectId(projectId)).lean<BuildSettingsRecord>().exec();
+    return found ?? { _id: toObjectId(projectId), ...DEFAULTS };
+  }
+
+  async get(projectId: string): Promise<BuildSettings> {
+    return BuildSettings.from(await this.record(projectId));
+  }
+
+  /** Checks the repository address and branch as a checkout will use them, then stores what was given. */
+  async update(input: UpdateBuildSettingsInput): Promise<BuildSettings> {
+    const set: Partial<Settings> = {};
+    if (input.repositoryUrl !== undefined) {
+      set.repositoryUrl =
+        input.repositoryUrl === null
+          ? null
+          : parseRepositoryUrl(input.repositoryUrl, this.config.ALLOW_LOCAL_REPOSITORIES).url;
+    }
+    if (input.productionBranch !== undefined) set.productionBranch = checkBranch(input.productionBranch);
+    if (input.rootDirectory !== undefined) set.rootDirectory = input.rootDirectory.replace(/^\/+|\/+$/g, '');
+    for (const key of ['installCommand', 'buildCommand', 'outputDirectory'] as const) {
+      const value = input[key];
+      if (value !== undefined) set[key] = value === null || value.trim() === '' ? null : value.trim();
+    }
+    if (input.timeoutSeconds !== undefined) set.timeoutSeconds = input.timeoutSeconds;
+    const saved = await this.settings
+      .findOneAndUpdate(
+        { _id: toObjectId(input.projectId) },
+        // Defaults for what this update does not set; a path cannot be in both.
+        { $set: set, $setOnInsert: Object.fromEntries(Object.entries(DEFAULTS).filter(([key]) => !(key in set))) },
+        { upsert: true, returnDocument: 'after' },
+      )
+      .lean<BuildSettingsRecord>()
+      .exec();
+    return BuildSettings.from(saved!);
+  }
+}

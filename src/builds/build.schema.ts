@@ -1,0 +1,99 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { SchemaTypes, type Types } from 'mongoose';
+
+export enum BuildStatus {
+  QUEUED = 'QUEUED',
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  CANCELED = 'CANCELED',
+  TIMED_OUT = 'TIMED_OUT',
+}
+
+export const FINISHED_STATUSES: readonly BuildStatus[] = [
+  BuildStatus.SUCCEEDED,
+  BuildStatus.FAILED,
+  BuildStatus.CANCELED,
+  BuildStatus.TIMED_OUT,
+];
+
+export enum StepStatus {
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  SKIPPED = 'SKIPPED',
+}
+
+export interface StepRecord {
+  name: string;
+  status: StepStatus;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  exitCode: number | null;
+}
+
+export interface DetectedRecord {
+  framework: string;
+  packageManager: string | null;
+  installCommand: string | null;
+  buildCommand: string | null;
+  outputDirectory: string;
+}
+
+/** One build of a project's repository at a branch (and commit). */
+@Schema({ collection: 'builds', versionKey: false, timestamps: true })
+export class BuildRecord {
+  _id!: Types.ObjectId;
+
+  @Prop({ type: SchemaTypes.ObjectId, required: true, index: true })
+  projectId!: Types.ObjectId;
+
+  @Prop({ required: true })
+  branch!: string;
+
+  /** The commit asked for, if any; `commitSha` once checked out. */
+  @Prop({ type: String, default: null })
+  requestedCommit!: string | null;
+
+  @Prop({ type: String, default: null })
+  commitSha!: string | null;
+
+  @Prop({ type: String, default: null })
+  commitMessage!: string | null;
+
+  @Prop({ required: true, enum: BuildStatus, default: BuildStatus.QUEUED })
+  status!: BuildStatus;
+
+  @Prop({ type: [Object], default: [] })
+  steps!: StepRecord[];
+
+  @Prop({ type: Object, default: null })
+  detected!: DetectedRecord | null;
+
+  /** Why a build did not succeed, in a sentence. */
+  @Prop({ type: String, default: null })
+  error!: string | null;
+
+  @Prop({ type: String, default: null })
+  createdBy!: string | null;
+
+  @Prop({ required: true })
+  queuedAt!: Date;
+
+  @Prop({ type: Date, default: null })
+  startedAt!: Date | null;
+
+  @Prop({ type: Date, default: null })
+  finishedAt!: Date | null;
+
+  /** Lines stored for this build so far. */
+  @Prop({ required: true, default: 0 })
+  logLines!: number;
+
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
+export const BuildSchema = SchemaFactory.createForClass(BuildRecord);
+BuildSchema.index({ projectId: 1, _id: -1 });

@@ -1,0 +1,67 @@
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { RequirePermission } from '../access/access.decorators';
+import { ProjectScopeArgs } from '../access/dto/project-scope.args';
+import { Ctx } from '../common/context/ctx.decorator';
+import type { RequestContext } from '../common/context/request-context';
+import { ConnectionType } from '../common/pagination/connection';
+import { BuildLogsService } from './build-logs.service';
+import { BuildSettingsService } from './build-settings.service';
+import { BuildsService } from './builds.service';
+import { BuildIdArgs } from './dto/build-id.args';
+import { BuildLogsArgs } from './dto/build-logs.args';
+import { BuildsArgs } from './dto/builds.args';
+import { CreateBuildInput } from './dto/create-build.input';
+import { UpdateBuildSettingsInput } from './dto/update-build-settings.input';
+import { BuildLogLine } from './models/build-log-line.model';
+import { BuildSettings } from './models/build-settings.model';
+import { Build } from './models/build.model';
+
+const BuildConnection = ConnectionType(Build);
+const BY_INPUT_PROJECT = { projectIdArg: 'input.projectId' } as const;
+
+@Resolver(() => Build)
+export class BuildsResolver {
+  constructor(
+    private readonly service: BuildsService,
+    private readonly settings: BuildSettingsService,
+    private readonly logs: BuildLogsService,
+  ) {}
+
+  @Query(() => BuildSettings)
+  @RequirePermission('build:read')
+  buildSettings(@Args() args: ProjectScopeArgs): Promise<BuildSettings> {
+    return this.settings.get(args.projectId);
+  }
+
+  @Mutation(() => BuildSettings)
+  @RequirePermission('build:update', BY_INPUT_PROJECT)
+  updateBuildSettings(@Args('input') input: UpdateBuildSettingsInput): Promise<BuildSettings> {
+    return this.settings.update(input);
+  }
+
+  @Mutation(() => Build, {
+    description: 'Queues a build of a branch (the production branch when omitted) and, optionally, a commit of it.',
+  })
+  @RequirePermission('build:create', BY_INPUT_PROJECT)
+  createBuild(@Ctx() ctx: RequestContext, @Args('input') input: CreateBuildInput): Promise<Build> {
+    return this.service.create(ctx, input);
+  }
+
+  @Query(() => BuildConnection, { description: "A project's builds, newest first." })
+  @RequirePermission('build:read')
+  builds(@Args() args: BuildsArgs) {
+    return this.service.list(args);
+  }
+
+  @Query(() => Build)
+  @RequirePermission('build:read', { entity: 'build', idArg: 'id' })
+  build(@Args() args: BuildIdArgs): Promise<Build> {
+    return this.service.get(args.id);
+  }
+
+  @Query(() => [BuildLogLine], { description: "A build's log lines after `afterSeq`, in order." })
+  @RequirePermission('build:read', { entity: 'build', idArg: 'buildId' })
+  buildLogs(@Args() args: BuildLogsArgs): Promise<BuildLogLine[]> {
+    return this.logs.list(args.buildId, args.afterSeq, args.first);
+  }
+}

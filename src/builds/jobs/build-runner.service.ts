@@ -1,0 +1,241 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Model } from 'mongoose';
+import { EventBus } from '../../common/events/event-bus';
+import { AppException } from '../../common/errors/app.exception';
+import { toObjectId } from '../../common/mongo/object-id';
+import { AppConfig } from '../../config/app-config';
+import { DEFAULT_LIMITS, EXECUTOR, type Executor } from '../../executor/executor';
+import { BuildLogsService, type BuildLogWriter } from '../build-logs.service';
+import { BuildSettingsService } from '../build-settings.service';
+import { BuildRecord, BuildStatus, StepStatus, type DetectedRecord, type StepRecord } from '../build.schema';
+import { detectConfiguration } from '../detect/framework-detection';
+import { BuildFailedEvent, BuildStartedEvent, BuildSucceededEvent } from '../events/build-lifecycle.event';
+import { checkout } from '../git/checkout';
+import { parseRepositoryUrl } from '../git/repository-url';
+
+/** Why a build stopped, in words for its log and record. */
+class BuildStopped extends Error {
+  constructor(
+    message: string,
+    readonly status: BuildStatus.FAILED | BuildStatus.TIMED_OUT = BuildStatus.FAILED,
+  ) {
+    super(message);
+  }
+}
+
+interface Run {
+  record: BuildRecord;
+  log: BuildLogWriter;
+  steps: StepRecord[];
+  deadline: number;
+}
+
+/**
+ * Runs one build on a worker: checkout, detection, install, build and package, each a recorded
+ * step whose output goes to the build's log. Users' commands run through the executor (in the
+ * sandbox); git runs as the worker, hardened. Any failure ends the build FAILED (or TIMED_OUT) with
+ * the reason in its log and record, never as an unhandled error.
+ */
+@Injectable()
+export class BuildRunnerService {
+  private readonly logger = new Logger(BuildRunnerService.name);
+
+  constructor(
+    @InjectModel(BuildRecord.name) private readonly builds: Model<BuildRecord>,
+    private readonly settings: BuildSettingsService,
+    private readonly logs: BuildLogsService,
+    @Inject(EXECUTOR) private readonly executor: Executor,
+    private readonly events: EventBus,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Runs the build if it is still queued; returns how it ended (or its status, if it was not queued). */
+  async run(buildId: string): Promise<BuildStatus> {
+    const record = await this.builds
+      .findOneAndUpdate(
+        { _id: toObjectId(buildId), status: BuildStatus.QUEUED },
+        { $set: { status: BuildStatus.RUNNING, startedAt: new Date() } },
+        { returnDocument: 'after' },
+      )
+      .lean<BuildRecord>()
+      .exec();
+    if (!record)
+      return (await this.builds.findById(toObjectId(buildId)).lean<BuildRecord>().exec())?.status ?? BuildStatus.FAILED;
+    const projectId = record.projectId.toHexString();
+    await this.events.publish(new BuildStartedEvent(projectId, undefined, buildId, record.branch, BuildStatus.RUNNING));
+    const workspace = mkdtempSync(path.join(tmpdir(), 'slipway-build-'));
+    // The sandbox runs as a user of its own, which must be able to reach the checkout inside.
+    chmodSync(workspace, 0o711);
+    const run: Run = { record, log: this.logs.writer(buildId), steps: [], deadline: 0 };
+    let status: BuildStatus = BuildStatus.SUCCEEDED;
+    let error: string | null = null;
+    try {
+      await this.steps(run, path.join(workspace, 'src'));
+      run.log.append('system', 'package', 'Build succeeded');
+    } catch (failure) {
+      const stopped =
+        failure instanceof BuildStopped
+          ? failure
+          : failure instanceof AppException
+            ? new BuildStopped(failure.message)
+            : new BuildStopped(`The build stopped unexpectedly: ${(failure as Error).message}`);
+      if (!(failure instanceof BuildStopped) && !(failure instanceof AppException)) {
+        this.logger.error(`Build ${buildId} stopped unexpectedly`, (failure as Error).stack);
+      }
+      status = stopped.status;
+      error = stopped.message;
+      run.log.append('system', run.steps.at(-1)?.name ?? 'checkout', error);
+    } finally {
+      await run.log
+        .flush()
+        .catch((e: Error) => this.logger.error(`Could not store the log of build ${buildId}: ${e.message}`));
+      rmSync(workspace, { recursive: true, force: true });
+    }
+    await this.builds
+      .updateOne({ _id: record._id }, { $set: { status, error, finishedAt: new Date(), steps: run.steps } })
+      .exec();
+    const Event = status === BuildStatus.SUCCEEDED ? BuildSucceededEvent : BuildFailedEvent;
+    await this.events.publish(new Event(projectId, undefined, buildId, record.branch, status, error));
+    return status;
+  }
+
+  private async steps(run: Run, source: string): Promise<void> {
+    const settings = await this.settings.record(run.record.projectId.toHexString());
+    run.deadline = Date.now() + settings.timeoutSeconds * 1000;
+    await this.step(run, 'checkout', async () => {
+      if (!settings.repositoryUrl) throw new BuildStopped('The project has no repository to build');
+      const repository = parseRepositoryUrl(settings.repositoryUrl, this.config.ALLOW_LOCAL_REPOSITORIES);
+      run.log.append('system', 'checkout', `Cloning ${repository.url} (branch ${run.record.branch})`);
+      const done = await checkout({
+        repository,
+        branch: run.record.branch,
+        commitSha: run.record.requestedCommit ?? undefined,
+        directory: source,
+        timeoutMs: this.remaining(run),
+      });
+      run.log.append('system', 'checkout', `Checked out ${done.commitSha.slice(0, 12)}: ${done.subject}`);
+      await this.builds
+        .updateOne({ _id: run.record._id }, { $set: { commitSha: done.commitSha, commitMessage: done.subject } })
+        .exec();
+    });
+    const root = path.join(source, settings.rootDirectory);
+    if (!existsSync(root) || !statSync(root).isDirectory()) {
+      throw new BuildStopped(`The root directory "${settings.rootDirectory}" is not in the repository`);
+    }
+    const detected: DetectedRecord = detectConfiguration(root);
+    const plan = {
+      install: settings.installCommand ?? detected.installCommand,
+      build: settings.buildCommand ?? detected.buildCommand,
+      output: settings.outputDirectory ?? detected.outputDirectory,
+    };
+    run.log.append(
+      'system',
+      'checkout',
+      `Detected ${detected.framework}${detected.packageManager ? ` (${detected.packageManager})` : ''}; install: ${plan.install ?? 'none'}; build: ${plan.build ?? 'none'}; output: ${plan.output}`,
+    );
+    await this.builds.updateOne({ _id: run.record._id }, { $set: { detected } }).exec();
+    for (const [name, command] of [
+      ['install', plan.install],
+      ['build', plan.build],
+    ] as const) {
+      if (!command) {
+        run.steps.push({
+          name,
+          status: StepStatus.SKIPPED,
+          startedAt: null,
+          finishedAt: null,
+          durationMs: null,
+          exitCode: null,
+        });
+        continue;
+      }
+      await this.step(run, name, () => this.execute(run, name, command, source, settings.rootDirectory));
+    }
+    await this.step(run, 'package', async () => {
+      const output = path.join(root, plan.output);
+      if (
+        !path.resolve(output).startsWith(path.resolve(source)) ||
+        !existsSync(output) ||
+        !statSync(output).isDirectory()
+      ) {
+        throw new BuildStopped(`The output directory "${plan.output}" was not produced`);
+      }
+      run.log.append('system', 'package', `Output directory: ${plan.output}`);
+    });
+  }
+
+  /** Runs `body` as a recorded step; its exit code is what `body` returns, if anything. */
+  private async step(run: Run, name: string, body: () => Promise<number | void>): Promise<void> {
+    const step: StepRecord = {
+      name,
+      status: StepStatus.RUNNING,
+      startedAt: new Date(),
+      finishedAt: null,
+      durationMs: null,
+      exitCode: null,
+    };
+    run.steps.push(step);
+    await this.saveSteps(run);
+    try {
+      const exitCode = await body();
+      step.exitCode = typeof exitCode === 'number' ? exitCode : null;
+      step.status = StepStatus.SUCCEEDED;
+    } catch (error) {
+      step.status = StepStatus.FAILED;
+      if (error instanceof StepExit) step.exitCode = error.exitCode;
+      throw error;
+    } finally {
+      step.finishedAt = new Date();
+      step.durationMs = step.finishedAt.getTime() - step.startedAt!.getTime();
+      await this.saveSteps(run);
+    }
+  }
+
+  private async execute(run: Run, name: string, command: string, source: string, cwd: string): Promise<number> {
+    run.log.append('system', name, `$ ${command}`);
+    const execution = this.executor.run({
+      command,
+      workspace: source,
+      cwd,
+      env: {},
+      network: true,
+      limits: { ...DEFAULT_LIMITS, timeoutMs: this.remaining(run) },
+      onLine: (line) => run.log.append(line.stream, name, line.text),
+    });
+    const result = await execution.result;
+    if (result.timedOut) throw new BuildStopped(`The build ran out of time during ${name}`, BuildStatus.TIMED_OUT);
+    if (result.exitCode !== 0) {
+      throw new StepExit(
+        result.exitCode,
+        result.exitCode === null
+          ? `${name} was ended by ${result.signal}`
+          : `${name} exited with code ${result.exitCode}`,
+      );
+    }
+    return 0;
+  }
+
+  private remaining(run: Run): number {
+    const left = run.deadline - Date.now();
+    if (left <= 0) throw new BuildStopped('The build ran out of time', BuildStatus.TIMED_OUT);
+    return left;
+  }
+
+  private async saveSteps(run: Run): Promise<void> {
+    await this.builds.updateOne({ _id: run.record._id }, { $set: { steps: run.steps } }).exec();
+  }
+}
+
+/** A command that did not exit with 0. */
+class StepExit extends BuildStopped {
+  constructor(
+    readonly exitCode: number | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,46 @@
+import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
+import type { BuildSettingsRecord } from '../build-settings.schema';
+
+@ObjectType({
+  description: 'How a project builds. Empty commands and output directory are detected from the repository.',
+})
+export class BuildSettings {
+  @Field(() => ID)
+  projectId!: string;
+
+  @Field(() => String, { nullable: true })
+  repositoryUrl!: string | null;
+
+  @Field()
+  productionBranch!: string;
+
+  @Field()
+  rootDirectory!: string;
+
+  @Field(() => String, { nullable: true })
+  installCommand!: string | null;
+
+  @Field(() => String, { nullable: true })
+  buildCommand!: string | null;
+
+  @Field(() => String, { nullable: true })
+  outputDirectory!: string | null;
+
+  @Field(() => Int)
+  timeoutSeconds!: number;
+
+  static from(
+    record: Pick<BuildSettingsRecord, Exclude<keyof BuildSettingsRecord, 'createdAt' | 'updatedAt'>>,
+  ): BuildSettings {
+    return Object.assign(new BuildSettings(), {
+      projectId: record._id.toHexString(),
+      repositoryUrl: record.repositoryUrl,
+      productionBranch: record.productionBranch,
+      rootDirectory: record.rootDirectory,
+      installCommand: record.installCommand,
+      buildCommand: record.buildCommand,
+      outputDirectory: record.outputDirectory,
+      timeoutSeconds: record.timeoutSeconds,
+    });
+  }
+}

@@ -1,0 +1,179 @@
+import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
+import { createProject, registerUser, type TestUser } from './support/factories';
+import { TestRepository } from './support/git-repos';
+import { operations, type Build, type Operations, type Project } from './support/operations';
+import { startTestApp, type TestApp } from './support/test-app';
+
+const FINISHED = ['SUCCEEDED', 'FAILED', 'CANCELED', 'TIMED_OUT'];
+
+/**
+ * Real builds: repositories made with the git CLI, checked out and built by the worker of the test
+ * app, their commands run in the bubblewrap sandbox, the outcome read back over GraphQL.
+ */
+describe('builds', () => {
+  let api: TestApp;
+  let on: Operations;
+  let owner: TestUser;
+  let project: Project;
+  const html = new TestRepository();
+  const vite = new TestRepository();
+
+  beforeAll(async () => {
+    api = await startTestApp({ ALLOW_LOCAL_REPOSITORIES: 'true' });
+    on = operations(api.url);
+    owner = await registerUser(api.url);
+    project = await createProject(api.url, owner.accessToken);
+    html.commit('A plain page', { 'index.html': '<h1>hello</h1>' });
+    vite.commit('A Vite app', {
+      'package.json': JSON.stringify({
+        name: 'site',
+        private: true,
+        scripts: { build: 'mkdir -p dist && echo "<h1>built</h1>" > dist/index.html && echo compiled the site' },
+        devDependencies: { vite: '^5.0.0' },
+      }),
+    });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Points the project at `repository` with `settings`, builds `branch`, and waits for the end. */
+  async function build(
+    repository: TestRepository,
+    settings: Record<string, unknown> = {},
+    branch = 'main',
+  ): Promise<Build> {
+    ok(
+      await on.builds.updateSettings(owner.accessToken, {
+        projectId: project.id,
+        repositoryUrl: repository.dir,
+        installCommand: null,
+        buildCommand: null,
+        outputDirectory: null,
+        ...settings,
+      }),
+    );
+    const queued = ok(await on.builds.create(owner.accessToken, { projectId: project.id, branch })).createBuild;
+    expect(queued.status).toBe('QUEUED');
+    return waitFor(
+      async () => {
+        const current = ok(await on.builds.get(owner.accessToken, { id: queued.id })).build;
+        return FINISHED.includes(current.status) ? current : undefined;
+      },
+      30_000,
+      'the build to finish',
+    );
+  }
+
+  async function logOf(buildId: string): Promise<string[]> {
+    return ok(await on.builds.logs(owner.accessToken, { buildId, first: 1000 })).buildLogs.map((l) => l.text);
+  }
+
+  it('builds a plain HTML repository with nothing to run, detected as such', async () => {
+    const done = await build(html);
+
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.commitMessage).toBe('A plain page');
+    expect(done.detected).toMatchObject({ framework: 'Static HTML', buildCommand: null, outputDirectory: '.' });
+    expect(done.steps.map((s) => [s.name, s.status])).toEqual([
+      ['checkout', 'SUCCEEDED'],
+      ['install', 'SKIPPED'],
+      ['build', 'SKIPPED'],
+      ['package', 'SUCCEEDED'],
+    ]);
+    const log = await logOf(done.id);
+    expect(log).toContainEqual(expect.stringMatching(/^Checked out [0-9a-f]{12}: A plain page$/));
+    expect(log).toContainEqual(expect.stringMatching(/^Detected Static HTML/));
+  });
+
+  it('detects a Vite-style project and runs its build script in the sandbox', async () => {
+    // Installing packages needs the registry; the project's own install command stands in for it.
+    const done = await build(vite, { installCommand: 'true' });
+
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.detected).toMatchObject({
+      framework: 'Vite',
+      packageManager: 'npm',
+      buildCommand: 'npm run build',
+      outputDirectory: 'dist',
+    });
+    expect(done.steps.find((s) => s.name === 'build')).toMatchObject({ status: 'SUCCEEDED', exitCode: 0 });
+    const log = await logOf(done.id);
+    expect(log).toContain('compiled the site');
+    const seqs = ok(await on.builds.logs(owner.accessToken, { buildId: done.id, first: 1000 })).buildLogs.map(
+      (l) => l.seq,
+    );
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    expect(done.logLines).toBe(seqs.length);
+  });
+
+  it('fails a build whose command fails, with the exit code and the output in its log', async () => {
+    const done = await build(html, { buildCommand: 'echo something broke >&2; exit 7' });
+
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toBe('build exited with code 7');
+    expect(done.steps.find((s) => s.name === 'build')).toMatchObject({ status: 'FAILED', exitCode: 7 });
+    const lines = ok(await on.builds.logs(owner.accessToken, { buildId: done.id })).buildLogs;
+    expect(lines).toContainEqual(expect.objectContaining({ stream: 'stderr', step: 'build', text: 'something broke' }));
+  });
+
+  it('fails with the reason for a missing branch or a missing output directory', async () => {
+    const noBranch = await build(html, {}, 'no-such-branch');
+    expect(noBranch.status).toBe('FAILED');
+    expect(noBranch.error).toMatch(/Checkout failed: .*no-such-branch/);
+    expect(noBranch.steps[0]).toMatchObject({ name: 'checkout', status: 'FAILED' });
+
+    const noOutput = await build(html, { outputDirectory: 'dist' });
+    expect(noOutput.status).toBe('FAILED');
+    expect(noOutput.error).toBe('The output directory "dist" was not produced');
+    expect(await logOf(noOutput.id)).toContain('The output directory "dist" was not produced');
+  });
+
+  it('refuses bad settings with a clear code and keeps what was there', async () => {
+    ok(
+      await on.builds.updateSettings(owner.accessToken, {
+        projectId: project.id,
+        repositoryUrl: html.dir,
+        productionBranch: 'main',
+      }),
+    );
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ repositoryUrl: 'ext::sh -c touch% /tmp/x' }, 'INVALID_REPOSITORY_URL'],
+      [{ repositoryUrl: '--upload-pack=evil' }, 'INVALID_REPOSITORY_URL'],
+      [{ productionBranch: '-f' }, 'INVALID_REF'],
+      [{ productionBranch: 'a..b' }, 'INVALID_REF'],
+      [{ rootDirectory: '../outside' }, 'INVALID_INPUT'],
+      [{ timeoutSeconds: 0 }, 'INVALID_INPUT'],
+    ];
+    for (const [change, reason] of cases) {
+      const response = await on.builds.updateSettings(owner.accessToken, { projectId: project.id, ...change });
+      expect([codeOf(response), reasonOf(response)]).toEqual(['BAD_USER_INPUT', reason]);
+    }
+    expect(ok(await on.builds.settings(owner.accessToken, { projectId: project.id })).buildSettings).toMatchObject({
+      repositoryUrl: `file://${html.dir}`,
+      productionBranch: 'main',
+      rootDirectory: '',
+    });
+    const badRef = await on.builds.create(owner.accessToken, { projectId: project.id, branch: 'x..y' });
+    expect(reasonOf(badRef)).toBe('INVALID_REF');
+  });
+
+  it('needs a repository, and keeps builds to the project members', async () => {
+    const other = await createProject(api.url, owner.accessToken);
+    const none = await on.builds.create(owner.accessToken, { projectId: other.id });
+    expect([codeOf(none), reasonOf(none)]).toEqual(['BAD_USER_INPUT', 'NO_REPOSITORY']);
+
+    const outsider = await registerUser(api.url);
+    const [anyBuild] = ok(await on.builds.list(owner.accessToken, { projectId: project.id, first: 1 })).builds.edges;
+    expect(codeOf(await on.builds.get(outsider.accessToken, { id: anyBuild!.node.id }))).toBe('FORBIDDEN');
+    expect(codeOf(await on.builds.create(outsider.accessToken, { projectId: project.id }))).toBe('FORBIDDEN');
+    expect(codeOf(await on.builds.logs(outsider.accessToken, { buildId: anyBuild!.node.id }))).toBe('FORBIDDEN');
+  });
+
+  it('lists builds newest first, filtered by status', async () => {
+    const failed = ok(await on.builds.list(owner.accessToken, { projectId: project.id, status: 'FAILED' })).builds;
+    expect(failed.edges.length).toBeGreaterThanOrEqual(3);
+    expect(failed.edges.every((e) => e.node.status === 'FAILED')).toBe(true);
+  });
+});

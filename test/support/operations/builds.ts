@@ -1,0 +1,103 @@
+import type { GraphQLResponse } from '../graphql-client';
+import { PAGE_INFO_FIELDS, type Connection, type PageArgs, type Send } from './shared';
+
+export interface BuildSettings {
+  projectId: string;
+  repositoryUrl: string | null;
+  productionBranch: string;
+  rootDirectory: string;
+  installCommand: string | null;
+  buildCommand: string | null;
+  outputDirectory: string | null;
+  timeoutSeconds: number;
+}
+
+export type UpdateBuildSettingsInput = { projectId: string } & Partial<Omit<BuildSettings, 'projectId'>>;
+
+export interface BuildStep {
+  name: string;
+  status: string;
+  exitCode: number | null;
+  durationMs: number | null;
+}
+
+export interface Build {
+  id: string;
+  projectId: string;
+  branch: string;
+  commitSha: string | null;
+  commitMessage: string | null;
+  status: string;
+  error: string | null;
+  steps: BuildStep[];
+  detected: {
+    framework: string;
+    packageManager: string | null;
+    installCommand: string | null;
+    buildCommand: string | null;
+    outputDirectory: string;
+  } | null;
+  logLines: number;
+}
+
+export interface BuildLogLine {
+  seq: number;
+  stream: string;
+  step: string;
+  text: string;
+}
+
+const SETTINGS_FIELDS =
+  'projectId repositoryUrl productionBranch rootDirectory installCommand buildCommand outputDirectory timeoutSeconds';
+const BUILD_FIELDS = `id projectId branch commitSha commitMessage status error logLines
+  steps { name status exitCode durationMs }
+  detected { framework packageManager installCommand buildCommand outputDirectory }`;
+
+export const UPDATE_BUILD_SETTINGS = `mutation ($input: UpdateBuildSettingsInput!) { updateBuildSettings(input: $input) { ${SETTINGS_FIELDS} } }`;
+export const BUILD_SETTINGS = `query ($projectId: ID!) { buildSettings(projectId: $projectId) { ${SETTINGS_FIELDS} } }`;
+export const CREATE_BUILD = `mutation ($input: CreateBuildInput!) { createBuild(input: $input) { ${BUILD_FIELDS} } }`;
+export const BUILD = `query ($id: ID!) { build(id: $id) { ${BUILD_FIELDS} } }`;
+export const BUILDS = `query ($projectId: ID!, $status: BuildStatus, $branch: String, $first: Int, $after: String) {
+  builds(projectId: $projectId, status: $status, branch: $branch, first: $first, after: $after) {
+    edges { node { ${BUILD_FIELDS} } }
+    ${PAGE_INFO_FIELDS}
+  }
+}`;
+export const BUILD_LOGS = `query ($buildId: ID!, $afterSeq: Int, $first: Int) {
+  buildLogs(buildId: $buildId, afterSeq: $afterSeq, first: $first) { seq stream step text }
+}`;
+
+export interface BuildOperations {
+  updateSettings(
+    token: string | undefined,
+    input: UpdateBuildSettingsInput,
+  ): Promise<GraphQLResponse<{ updateBuildSettings: BuildSettings }>>;
+  settings(
+    token: string | undefined,
+    args: { projectId: string },
+  ): Promise<GraphQLResponse<{ buildSettings: BuildSettings }>>;
+  create(
+    token: string | undefined,
+    input: { projectId: string; branch?: string; commitSha?: string },
+  ): Promise<GraphQLResponse<{ createBuild: Build }>>;
+  get(token: string | undefined, args: { id: string }): Promise<GraphQLResponse<{ build: Build }>>;
+  list(
+    token: string | undefined,
+    args: { projectId: string; status?: string; branch?: string } & PageArgs,
+  ): Promise<GraphQLResponse<{ builds: Connection<Build> }>>;
+  logs(
+    token: string | undefined,
+    args: { buildId: string; afterSeq?: number; first?: number },
+  ): Promise<GraphQLResponse<{ buildLogs: BuildLogLine[] }>>;
+}
+
+export function buildOperations(send: Send): BuildOperations {
+  return {
+    updateSettings: (token, input) => send(UPDATE_BUILD_SETTINGS, { input }, token),
+    settings: (token, args) => send(BUILD_SETTINGS, { ...args }, token),
+    create: (token, input) => send(CREATE_BUILD, { input }, token),
+    get: (token, args) => send(BUILD, { ...args }, token),
+    list: (token, args) => send(BUILDS, { ...args }, token),
+    logs: (token, args) => send(BUILD_LOGS, { ...args }, token),
+  };
+}
