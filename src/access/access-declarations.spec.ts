@@ -180,6 +180,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.projects → authenticated
      Query.roles → permission:role:read [project projectId|input.projectId]
      Query.userRoles → permission:role:read [project projectId|input.projectId]
+     Subscription.buildLogs → permission:build:read [project of build buildId]
      Subscription.projectEvents → permission:project:read [project projectId|input.projectId]
      "
     `);

@@ -11,14 +11,19 @@ import { LiveStream } from './live-stream';
 import type { Permission } from './permissions';
 
 export interface LiveStreamOptions {
-  /** The PubSub trigger the stream's messages are published on. */
-  trigger: string;
+  /** The PubSub trigger the stream's messages are published on (unless `source` is given). */
+  trigger?: string;
   /** The project (tenant) the stream belongs to; messages of any other project are dropped. */
   projectId: string;
   /** What the subscriber must keep holding in the project for the stream to stay open. */
   permission: Permission;
   /** The subscription, for the audit entry written when the stream is ended (`subscription.projectEvents`). */
   operation: string;
+  /**
+   * Where the messages come from, when not straight from the trigger: a feature that replays stored
+   * data before going live (a build's log) hands its own iterator, and gets the same checks.
+   */
+  source?: AsyncIterator<unknown>;
 }
 
 /**
@@ -50,7 +55,7 @@ export class LiveStreamsService {
       );
     };
     return new LiveStream<T>(
-      this.pubSub.asyncIterableIterator<T>(options.trigger),
+      (options.source as AsyncIterator<T> | undefined) ?? this.pubSub.asyncIterableIterator<T>(options.trigger ?? []),
       (message) => message?.projectId === options.projectId,
       check,
       this.config.LIVE_STREAM_RECHECK_SECONDS * 1000,

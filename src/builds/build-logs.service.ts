@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
+import type { PubSubEngine } from 'graphql-subscriptions';
+import { PUB_SUB } from '../common/pubsub/pubsub.token';
 import type { Model } from 'mongoose';
 import { newObjectId, toObjectId } from '../common/mongo/object-id';
 import { BuildLogChunkRecord, type LogLineRecord } from './build-log.schema';
-import { BuildRecord } from './build.schema';
+import { BuildLogStream, buildLogTrigger, type BuildLogMessage } from './build-log-stream';
+import { BuildRecord, BuildStatus, FINISHED_STATUSES } from './build.schema';
 import { BuildLogLine } from './models/build-log-line.model';
 
 /** Lines one build may store; past it a marker says the rest was not kept. */
@@ -15,7 +18,8 @@ const FLUSH_LINES = 1_000;
 
 /**
  * Appends a build's lines with consecutive sequence numbers and stores them in batches: a chunk
- * every 100 ms or 1,000 lines, whichever comes first, in order.
+ * every 100 ms or 1,000 lines, whichever comes first, in order. Each stored batch is then published
+ * to the build's live subscribers, on every API process.
  */
 export class BuildLogWriter {
   private seq = 0;
@@ -27,9 +31,16 @@ export class BuildLogWriter {
 
   constructor(
     private readonly buildId: string,
+    private readonly projectId: string,
     private readonly chunks: Model<BuildLogChunkRecord>,
     private readonly builds: Model<BuildRecord>,
+    private readonly pubSub: PubSubEngine,
   ) {}
+
+  /** The last sequence number given out. */
+  get lastSeq(): number {
+    return this.seq;
+  }
 
   append(stream: LogLineRecord['stream'], step: string, text: string): void {
     if (this.capped) return;
@@ -60,6 +71,8 @@ export class BuildLogWriter {
         lines,
       });
       await this.builds.updateOne({ _id: toObjectId(this.buildId) }, { $set: { logLines: lines.at(-1)!.seq } }).exec();
+      const message: BuildLogMessage = { projectId: this.projectId, buildId: this.buildId, lines };
+      await this.pubSub.publish(buildLogTrigger(this.buildId), message);
     });
     return this.writing;
   }
@@ -70,10 +83,41 @@ export class BuildLogsService {
   constructor(
     @InjectModel(BuildLogChunkRecord.name) private readonly chunks: Model<BuildLogChunkRecord>,
     @InjectModel(BuildRecord.name) private readonly builds: Model<BuildRecord>,
+    @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
   ) {}
 
-  writer(buildId: string): BuildLogWriter {
-    return new BuildLogWriter(buildId, this.chunks, this.builds);
+  writer(buildId: string, projectId: string): BuildLogWriter {
+    return new BuildLogWriter(buildId, projectId, this.chunks, this.builds, this.pubSub);
+  }
+
+  /** Tells live subscribers the build has ended, after its last line (stored before this is called). */
+  async finished(buildId: string, projectId: string, status: BuildStatus, lastSeq: number): Promise<void> {
+    const message: BuildLogMessage = { projectId, buildId, lines: [], finished: { status, lastSeq } };
+    await this.pubSub.publish(buildLogTrigger(buildId), message);
+  }
+
+  /** The log of a build for one subscriber: stored lines after `afterSeq`, then live ones, until the end. */
+  stream(buildId: string, projectId: string, afterSeq: number): BuildLogStream {
+    return new BuildLogStream(
+      this.pubSub,
+      {
+        lines: async (after, first) =>
+          (await this.list(buildId, after, first)).map((line) => ({ ...line, stream: line.stream as 'stdout' })),
+        finished: async () => {
+          const record = await this.builds
+            .findById(toObjectId(buildId), { status: 1, logLines: 1 })
+            .lean<BuildRecord>()
+            .exec();
+          if (!record) return { status: BuildStatus.FAILED, lastSeq: 0 };
+          return FINISHED_STATUSES.includes(record.status)
+            ? { status: record.status, lastSeq: record.logLines }
+            : undefined;
+        },
+      },
+      buildId,
+      projectId,
+      afterSeq,
+    );
   }
 
   /** Lines after `afterSeq`, in order, at most `first`. */

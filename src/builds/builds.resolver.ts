@@ -1,6 +1,7 @@
-import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { RequirePermission } from '../access/access.decorators';
 import { ProjectScopeArgs } from '../access/dto/project-scope.args';
+import { LiveStreamsService } from '../access/live-streams.service';
 import { Ctx } from '../common/context/ctx.decorator';
 import type { RequestContext } from '../common/context/request-context';
 import { ConnectionType } from '../common/pagination/connection';
@@ -9,6 +10,9 @@ import { BuildSettingsService } from './build-settings.service';
 import { BuildsService } from './builds.service';
 import { BuildIdArgs } from './dto/build-id.args';
 import { BuildLogsArgs } from './dto/build-logs.args';
+import { BuildLogStreamArgs } from './dto/build-log-stream.args';
+import type { BuildLogBatchMessage } from './build-log-stream';
+import { BuildLogBatch } from './models/build-log-batch.model';
 import { BuildsArgs } from './dto/builds.args';
 import { CreateBuildInput } from './dto/create-build.input';
 import { UpdateBuildSettingsInput } from './dto/update-build-settings.input';
@@ -25,6 +29,7 @@ export class BuildsResolver {
     private readonly service: BuildsService,
     private readonly settings: BuildSettingsService,
     private readonly logs: BuildLogsService,
+    private readonly streams: LiveStreamsService,
   ) {}
 
   @Query(() => BuildSettings)
@@ -63,5 +68,26 @@ export class BuildsResolver {
   @RequirePermission('build:read', { entity: 'build', idArg: 'buildId' })
   buildLogs(@Args() args: BuildLogsArgs): Promise<BuildLogLine[]> {
     return this.logs.list(args.buildId, args.afterSeq, args.first);
+  }
+
+  @Subscription(() => BuildLogBatch, {
+    name: 'buildLogs',
+    description:
+      "A build's log: the stored lines after `afterSeq`, then new lines as they are written, in order, none lost or repeated; completes after the build's last line. Works on every API process, whichever worker runs the build.",
+    // Lines cross Redis as JSON, so their times arrive as strings.
+    resolve: (message: BuildLogBatchMessage) => ({
+      ...message,
+      lines: message.lines.map((line) => ({ ...line, at: new Date(line.at) })),
+    }),
+  })
+  @RequirePermission('build:read', { entity: 'build', idArg: 'buildId' })
+  async buildLogStream(@Ctx() ctx: RequestContext, @Args() args: BuildLogStreamArgs) {
+    const projectId = (await this.service.projectOf(args.buildId))!;
+    return this.streams.open<BuildLogBatchMessage>(ctx, {
+      projectId,
+      permission: 'build:read',
+      operation: 'subscription.buildLogs',
+      source: this.logs.stream(args.buildId, projectId, args.afterSeq),
+    });
   }
 }

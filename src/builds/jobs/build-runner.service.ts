@@ -70,7 +70,7 @@ export class BuildRunnerService {
     const workspace = mkdtempSync(path.join(tmpdir(), 'slipway-build-'));
     // The sandbox runs as a user of its own, which must be able to reach the checkout inside.
     chmodSync(workspace, 0o711);
-    const run: Run = { record, log: this.logs.writer(buildId), steps: [], deadline: 0 };
+    const run: Run = { record, log: this.logs.writer(buildId, projectId), steps: [], deadline: 0 };
     let status: BuildStatus = BuildStatus.SUCCEEDED;
     let error: string | null = null;
     try {
@@ -96,8 +96,12 @@ export class BuildRunnerService {
       rmSync(workspace, { recursive: true, force: true });
     }
     await this.builds
-      .updateOne({ _id: record._id }, { $set: { status, error, finishedAt: new Date(), steps: run.steps } })
+      .updateOne(
+        { _id: record._id },
+        { $set: { status, error, finishedAt: new Date(), steps: run.steps, logLines: run.log.lastSeq } },
+      )
       .exec();
+    await this.logs.finished(buildId, projectId, status, run.log.lastSeq);
     const Event = status === BuildStatus.SUCCEEDED ? BuildSucceededEvent : BuildFailedEvent;
     await this.events.publish(new Event(projectId, undefined, buildId, record.branch, status, error));
     return status;

@@ -101,3 +101,13 @@ export function buildOperations(send: Send): BuildOperations {
     logs: (token, args) => send(BUILD_LOGS, { ...args }, token),
   };
 }
+
+export const BUILD_LOG_STREAM = `subscription ($buildId: ID!, $afterSeq: Int) {
+  buildLogs(buildId: $buildId, afterSeq: $afterSeq) { lines { seq stream step text } finished status }
+}`;
+
+export interface BuildLogBatch {
+  lines: BuildLogLine[];
+  finished: boolean;
+  status: string | null;
+}
