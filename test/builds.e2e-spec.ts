@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
 import { createProject, registerUser, type TestUser } from './support/factories';
 import { TestRepository } from './support/git-repos';
@@ -19,7 +20,8 @@ describe('builds', () => {
   const vite = new TestRepository();
 
   beforeAll(async () => {
-    api = await startTestApp({ ALLOW_LOCAL_REPOSITORIES: 'true' });
+    // One build at a time, so that a second one stays queued behind a long one.
+    api = await startTestApp({ ALLOW_LOCAL_REPOSITORIES: 'true', BUILD_CONCURRENCY: '1' });
     on = operations(api.url);
     owner = await registerUser(api.url);
     project = await createProject(api.url, owner.accessToken);
@@ -175,5 +177,82 @@ describe('builds', () => {
     const failed = ok(await on.builds.list(owner.accessToken, { projectId: project.id, status: 'FAILED' })).builds;
     expect(failed.edges.length).toBeGreaterThanOrEqual(3);
     expect(failed.edges.every((e) => e.node.status === 'FAILED')).toBe(true);
+  });
+
+  describe('cancel and retry', () => {
+    /** Host processes whose command line contains `marker`. */
+    const processesWith = (marker: string): string[] => {
+      try {
+        return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+      } catch {
+        return [];
+      }
+    };
+
+    it('stops a running build and its whole process tree within two seconds, and cancels a queued one at once', async () => {
+      const marker = `${400 + Math.floor(Math.random() * 500)}.${Date.now() % 100_000}`;
+      const own = await createProject(api.url, owner.accessToken);
+      ok(
+        await on.builds.updateSettings(owner.accessToken, {
+          projectId: own.id,
+          repositoryUrl: html.dir,
+          buildCommand: `echo started; sleep ${marker} & sleep ${marker}`,
+        }),
+      );
+      const running = ok(await on.builds.create(owner.accessToken, { projectId: own.id })).createBuild;
+      const queued = ok(await on.builds.create(owner.accessToken, { projectId: own.id })).createBuild;
+      await waitFor(async () => (await logOf(running.id)).includes('started'), 20_000, 'the build to start');
+      expect(processesWith(marker).length).toBeGreaterThan(0);
+
+      const waiting = ok(await on.builds.cancel(owner.accessToken, { buildId: queued.id })).cancelBuild;
+      expect(waiting).toMatchObject({ status: 'CANCELED', error: 'Canceled before it started' });
+
+      const before = Date.now();
+      const stopped = ok(await on.builds.cancel(owner.accessToken, { buildId: running.id })).cancelBuild;
+      expect(Date.now() - before).toBeLessThan(3_000);
+      expect(stopped).toMatchObject({ status: 'CANCELED', error: 'The build was canceled' });
+      expect(stopped.steps.find((s) => s.name === 'build')).toMatchObject({ status: 'FAILED' });
+      expect(processesWith(marker)).toEqual([]);
+      expect((await logOf(running.id)).at(-1)).toBe('The build was canceled');
+      // The queued build never ran.
+      expect(ok(await on.builds.get(owner.accessToken, { id: queued.id })).build.steps).toEqual([]);
+    });
+
+    it('retries a finished build at the commit it checked out, and refuses to retry one still running', async () => {
+      const own = await createProject(api.url, owner.accessToken);
+      ok(
+        await on.builds.updateSettings(owner.accessToken, {
+          projectId: own.id,
+          repositoryUrl: html.dir,
+          buildCommand: 'exit 3',
+        }),
+      );
+      const first = ok(await on.builds.create(owner.accessToken, { projectId: own.id })).createBuild;
+      const failed = await waitFor(async () => {
+        const current = ok(await on.builds.get(owner.accessToken, { id: first.id })).build;
+        return FINISHED.includes(current.status) ? current : undefined;
+      });
+      expect(failed.status).toBe('FAILED');
+      html.commit('A newer page', { 'index.html': '<h1>newer</h1>' });
+      ok(await on.builds.updateSettings(owner.accessToken, { projectId: own.id, buildCommand: null }));
+
+      const again = ok(await on.builds.retry(owner.accessToken, { buildId: failed.id })).retryBuild;
+      expect(again).toMatchObject({ retryOf: failed.id, attempt: 2, branch: 'main' });
+      const done = await waitFor(async () => {
+        const current = ok(await on.builds.get(owner.accessToken, { id: again.id })).build;
+        return FINISHED.includes(current.status) ? current : undefined;
+      });
+      expect(done).toMatchObject({ status: 'SUCCEEDED', commitSha: failed.commitSha });
+
+      ok(await on.builds.updateSettings(owner.accessToken, { projectId: own.id, buildCommand: 'sleep 5' }));
+      const slow = ok(await on.builds.create(owner.accessToken, { projectId: own.id })).createBuild;
+      const refused = await on.builds.retry(owner.accessToken, { buildId: slow.id });
+      expect([codeOf(refused), reasonOf(refused)]).toEqual(['CONFLICT', 'BUILD_NOT_FINISHED']);
+      ok(await on.builds.cancel(owner.accessToken, { buildId: slow.id }));
+
+      const outsider = await registerUser(api.url);
+      expect(codeOf(await on.builds.cancel(outsider.accessToken, { buildId: done.id }))).toBe('FORBIDDEN');
+      expect(codeOf(await on.builds.retry(outsider.accessToken, { buildId: done.id }))).toBe('FORBIDDEN');
+    });
   });
 });

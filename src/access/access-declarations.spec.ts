@@ -153,6 +153,7 @@ describe('access declarations of GraphQL operations', () => {
     expect(`\n${listing}\n`).toMatchInlineSnapshot(`
      "
      Mutation.assignRole → permission:role:assign [project projectId|input.projectId]
+     Mutation.cancelBuild → permission:build:cancel [project of build input.buildId]
      Mutation.createBuild → permission:build:create [project input.projectId]
      Mutation.createProject → authenticated
      Mutation.createRole → permission:role:create [project projectId|input.projectId]
@@ -164,6 +165,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.refreshToken → public
      Mutation.register → public
      Mutation.removeRole → permission:role:assign [project projectId|input.projectId]
+     Mutation.retryBuild → permission:build:retry [project of build input.buildId]
      Mutation.revokePermission → permission:role:assign [project projectId|input.projectId]
      Mutation.updateBuildSettings → permission:build:update [project input.projectId]
      Mutation.updateProject → permission:project:update [project input.id]

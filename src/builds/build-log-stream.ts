@@ -134,3 +134,6 @@ export class BuildLogStream implements AsyncIterator<BuildLogBatchMessage> {
     this.wake = undefined;
   }
 }
+
+/** The PubSub trigger that tells the worker running a build to stop it. */
+export const buildCancelTrigger = (buildId: string): string => `build-cancel:${buildId}`;

@@ -8,6 +8,7 @@ export enum BuildExceptionReason {
   CHECKOUT_FAILED = 'CHECKOUT_FAILED',
   NO_REPOSITORY = 'NO_REPOSITORY',
   BUILD_NOT_FOUND = 'BUILD_NOT_FOUND',
+  BUILD_NOT_FINISHED = 'BUILD_NOT_FINISHED',
 }
 
 const CODES: ReasonCodes<BuildExceptionReason> = {
@@ -17,6 +18,7 @@ const CODES: ReasonCodes<BuildExceptionReason> = {
   [BuildExceptionReason.CHECKOUT_FAILED]: ErrorCode.BAD_USER_INPUT,
   [BuildExceptionReason.NO_REPOSITORY]: ErrorCode.BAD_USER_INPUT,
   [BuildExceptionReason.BUILD_NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [BuildExceptionReason.BUILD_NOT_FINISHED]: ErrorCode.CONFLICT,
 };
 
 export class BuildException extends AppException<BuildExceptionReason> {

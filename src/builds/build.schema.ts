@@ -87,6 +87,18 @@ export class BuildRecord {
   @Prop({ type: Date, default: null })
   finishedAt!: Date | null;
 
+  /** The build this one retries, if any. */
+  @Prop({ type: SchemaTypes.ObjectId, default: null })
+  retryOf!: Types.ObjectId | null;
+
+  /** 1 for a build, one more for each retry of it. */
+  @Prop({ required: true, default: 1 })
+  attempt!: number;
+
+  /** Set when a running build is asked to stop; the worker running it stops within two seconds. */
+  @Prop({ required: true, default: false })
+  cancelRequested!: boolean;
+
   /** Lines stored for this build so far. */
   @Prop({ required: true, default: 0 })
   logLines!: number;

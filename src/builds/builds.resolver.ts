@@ -9,6 +9,7 @@ import { BuildLogsService } from './build-logs.service';
 import { BuildSettingsService } from './build-settings.service';
 import { BuildsService } from './builds.service';
 import { BuildIdArgs } from './dto/build-id.args';
+import { BuildRefInput } from './dto/build-ref.input';
 import { BuildLogsArgs } from './dto/build-logs.args';
 import { BuildLogStreamArgs } from './dto/build-log-stream.args';
 import type { BuildLogBatchMessage } from './build-log-stream';
@@ -50,6 +51,20 @@ export class BuildsResolver {
   @RequirePermission('build:create', BY_INPUT_PROJECT)
   createBuild(@Ctx() ctx: RequestContext, @Args('input') input: CreateBuildInput): Promise<Build> {
     return this.service.create(ctx, input);
+  }
+
+  @Mutation(() => Build, {
+    description: 'Stops a build: a queued one at once, a running one within two seconds (its whole process tree).',
+  })
+  @RequirePermission('build:cancel', { entity: 'build', idArg: 'input.buildId' })
+  cancelBuild(@Ctx() ctx: RequestContext, @Args('input') input: BuildRefInput): Promise<Build> {
+    return this.service.cancel(ctx, input.buildId);
+  }
+
+  @Mutation(() => Build, { description: 'Queues a new attempt of a finished build, at the commit it checked out.' })
+  @RequirePermission('build:retry', { entity: 'build', idArg: 'input.buildId' })
+  retryBuild(@Ctx() ctx: RequestContext, @Args('input') input: BuildRefInput): Promise<Build> {
+    return this.service.retry(ctx, input.buildId);
   }
 
   @Query(() => BuildConnection, { description: "A project's builds, newest first." })

@@ -1,5 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { PubSubEngine } from 'graphql-subscriptions';
+import { PUB_SUB } from '../common/pubsub/pubsub.token';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import type { Model } from 'mongoose';
@@ -9,11 +11,13 @@ import { isObjectId, toObjectId } from '../common/mongo/object-id';
 import type { Connection } from '../common/pagination/connection';
 import { paginate } from '../common/pagination/paginate';
 import { BuildException, BuildExceptionReason } from './build.exception';
-import { BuildRecord, BuildStatus } from './build.schema';
+import { BuildRecord, BuildStatus, FINISHED_STATUSES } from './build.schema';
 import { BuildSettingsService } from './build-settings.service';
 import type { BuildsArgs } from './dto/builds.args';
 import type { CreateBuildInput } from './dto/create-build.input';
-import { BuildQueuedEvent } from './events/build-lifecycle.event';
+import { BuildCanceledEvent, BuildQueuedEvent } from './events/build-lifecycle.event';
+import { buildCancelTrigger } from './build-log-stream';
+import { BuildLogsService } from './build-logs.service';
 import { checkBranch, checkCommitSha } from './git/git-ref';
 import { BUILDS_QUEUE, BuildJob, type BuildJobPayloads } from './jobs/build-jobs';
 import { Build } from './models/build.model';
@@ -25,7 +29,9 @@ export class BuildsService {
     @InjectModel(BuildRecord.name) private readonly builds: Model<BuildRecord>,
     @InjectQueue(BUILDS_QUEUE) private readonly queue: Queue<BuildJobPayloads[BuildJob.RUN]>,
     private readonly settings: BuildSettingsService,
+    private readonly logs: BuildLogsService,
     private readonly events: EventBus,
+    @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
   ) {}
 
   async create(ctx: RequestContext, input: CreateBuildInput): Promise<Build> {
@@ -38,27 +44,98 @@ export class BuildsService {
     }
     const branch = checkBranch(input.branch ?? settings.productionBranch);
     const requestedCommit = input.commitSha === undefined ? null : checkCommitSha(input.commitSha);
+    return this.queueBuild(ctx, { projectId: toObjectId(input.projectId), branch, requestedCommit });
+  }
+
+  /** A new attempt of a finished build: the same branch, at the commit the build checked out. */
+  async retry(ctx: RequestContext, buildId: string): Promise<Build> {
+    const original = await this.record(buildId);
+    if (!FINISHED_STATUSES.includes(original.status)) {
+      throw new BuildException(BuildExceptionReason.BUILD_NOT_FINISHED, 'Only a finished build can be retried');
+    }
+    return this.queueBuild(ctx, {
+      projectId: original.projectId,
+      branch: original.branch,
+      requestedCommit: original.commitSha ?? original.requestedCommit,
+      retryOf: original._id,
+      attempt: (original.attempt ?? 1) + 1,
+    });
+  }
+
+  /**
+   * Stops a build. A queued one is canceled at once; a running one is told to stop, and the worker
+   * running it kills its process tree within two seconds. Canceling a finished build changes nothing.
+   */
+  async cancel(ctx: RequestContext, buildId: string): Promise<Build> {
+    const id = toObjectId(buildId);
+    const queued = await this.builds
+      .findOneAndUpdate(
+        { _id: id, status: BuildStatus.QUEUED },
+        { $set: { status: BuildStatus.CANCELED, error: 'Canceled before it started', finishedAt: new Date() } },
+        { returnDocument: 'after' },
+      )
+      .lean<BuildRecord>()
+      .exec();
+    if (queued) {
+      await (await this.queue.getJob(buildId))?.remove().catch(() => undefined);
+      await this.logs.finished(buildId, queued.projectId.toHexString(), BuildStatus.CANCELED, queued.logLines);
+      await this.events.publish(
+        new BuildCanceledEvent(
+          queued.projectId.toHexString(),
+          ctx.actorId,
+          buildId,
+          queued.branch,
+          BuildStatus.CANCELED,
+        ),
+      );
+      return Build.from(queued);
+    }
+    const running = await this.builds
+      .findOneAndUpdate({ _id: id, status: BuildStatus.RUNNING }, { $set: { cancelRequested: true } })
+      .lean<BuildRecord>()
+      .exec();
+    if (running) {
+      await this.pubSub.publish(buildCancelTrigger(buildId), { buildId });
+      // Answer with the outcome when the worker confirms in time, as it does within two seconds.
+      const deadline = Date.now() + 3_000;
+      while (Date.now() < deadline) {
+        const current = await this.record(buildId);
+        if (current.status !== BuildStatus.RUNNING) return Build.from(current);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    return Build.from(await this.record(buildId));
+  }
+
+  private async queueBuild(
+    ctx: RequestContext,
+    build: Pick<BuildRecord, 'projectId' | 'branch' | 'requestedCommit'> &
+      Partial<Pick<BuildRecord, 'retryOf' | 'attempt'>>,
+  ): Promise<Build> {
     const record = (
       await this.builds.create({
-        projectId: toObjectId(input.projectId),
-        branch,
-        requestedCommit,
+        ...build,
         status: BuildStatus.QUEUED,
         createdBy: ctx.actorId ?? null,
         queuedAt: new Date(),
       })
     ).toObject<BuildRecord>();
     const buildId = record._id.toHexString();
+    const projectId = record.projectId.toHexString();
     // The job id is the build's: a build is queued once, whoever asks again.
     await this.queue.add(BuildJob.RUN, { buildId }, { jobId: buildId, attempts: 1, removeOnComplete: true });
-    await this.events.publish(new BuildQueuedEvent(input.projectId, ctx.actorId, buildId, branch, BuildStatus.QUEUED));
+    await this.events.publish(new BuildQueuedEvent(projectId, ctx.actorId, buildId, record.branch, BuildStatus.QUEUED));
     return Build.from(record);
   }
 
-  async get(id: string): Promise<Build> {
-    const record = await this.builds.findById(toObjectId(id)).lean<BuildRecord>().exec();
+  private async record(buildId: string): Promise<BuildRecord> {
+    const record = await this.builds.findById(toObjectId(buildId)).lean<BuildRecord>().exec();
     if (!record) throw new BuildException(BuildExceptionReason.BUILD_NOT_FOUND, 'No build has this id');
-    return Build.from(record);
+    return record;
+  }
+
+  async get(id: string): Promise<Build> {
+    return Build.from(await this.record(id));
   }
 
   list(args: BuildsArgs): Promise<Connection<Build>> {

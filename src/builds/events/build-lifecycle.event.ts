@@ -43,3 +43,8 @@ export class BuildFailedEvent extends BuildLifecycleEvent {
   static readonly eventName = 'build.failed';
   readonly name = BuildFailedEvent.eventName;
 }
+
+export class BuildCanceledEvent extends BuildLifecycleEvent {
+  static readonly eventName = 'build.canceled';
+  readonly name = BuildCanceledEvent.eventName;
+}

@@ -4,16 +4,24 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Model } from 'mongoose';
+import type { PubSubEngine } from 'graphql-subscriptions';
 import { EventBus } from '../../common/events/event-bus';
+import { PUB_SUB } from '../../common/pubsub/pubsub.token';
 import { AppException } from '../../common/errors/app.exception';
 import { toObjectId } from '../../common/mongo/object-id';
 import { AppConfig } from '../../config/app-config';
-import { DEFAULT_LIMITS, EXECUTOR, type Executor } from '../../executor/executor';
+import { DEFAULT_LIMITS, EXECUTOR, type Execution, type Executor } from '../../executor/executor';
 import { BuildLogsService, type BuildLogWriter } from '../build-logs.service';
 import { BuildSettingsService } from '../build-settings.service';
 import { BuildRecord, BuildStatus, StepStatus, type DetectedRecord, type StepRecord } from '../build.schema';
 import { detectConfiguration } from '../detect/framework-detection';
-import { BuildFailedEvent, BuildStartedEvent, BuildSucceededEvent } from '../events/build-lifecycle.event';
+import {
+  BuildCanceledEvent,
+  BuildFailedEvent,
+  BuildStartedEvent,
+  BuildSucceededEvent,
+} from '../events/build-lifecycle.event';
+import { buildCancelTrigger } from '../build-log-stream';
 import { checkout } from '../git/checkout';
 import { parseRepositoryUrl } from '../git/repository-url';
 
@@ -21,7 +29,7 @@ import { parseRepositoryUrl } from '../git/repository-url';
 class BuildStopped extends Error {
   constructor(
     message: string,
-    readonly status: BuildStatus.FAILED | BuildStatus.TIMED_OUT = BuildStatus.FAILED,
+    readonly status: BuildStatus.FAILED | BuildStatus.TIMED_OUT | BuildStatus.CANCELED = BuildStatus.FAILED,
   ) {
     super(message);
   }
@@ -32,7 +40,12 @@ interface Run {
   log: BuildLogWriter;
   steps: StepRecord[];
   deadline: number;
+  /** Set when the build is asked to stop; the running command is killed at once. */
+  canceled: boolean;
+  execution?: Execution;
 }
+
+const canceled = (): BuildStopped => new BuildStopped('The build was canceled', BuildStatus.CANCELED);
 
 /**
  * Runs one build on a worker: checkout, detection, install, build and package, each a recorded
@@ -51,6 +64,7 @@ export class BuildRunnerService {
     @Inject(EXECUTOR) private readonly executor: Executor,
     private readonly events: EventBus,
     private readonly config: AppConfig,
+    @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
   ) {}
 
   /** Runs the build if it is still queued; returns how it ended (or its status, if it was not queued). */
@@ -70,7 +84,15 @@ export class BuildRunnerService {
     const workspace = mkdtempSync(path.join(tmpdir(), 'slipway-build-'));
     // The sandbox runs as a user of its own, which must be able to reach the checkout inside.
     chmodSync(workspace, 0o711);
-    const run: Run = { record, log: this.logs.writer(buildId, projectId), steps: [], deadline: 0 };
+    const run: Run = { record, log: this.logs.writer(buildId, projectId), steps: [], deadline: 0, canceled: false };
+    const cancelSubscription = await this.pubSub.subscribe(
+      buildCancelTrigger(buildId),
+      () => {
+        run.canceled = true;
+        void run.execution?.cancel();
+      },
+      {},
+    );
     let status: BuildStatus = BuildStatus.SUCCEEDED;
     let error: string | null = null;
     try {
@@ -90,6 +112,7 @@ export class BuildRunnerService {
       error = stopped.message;
       run.log.append('system', run.steps.at(-1)?.name ?? 'checkout', error);
     } finally {
+      this.pubSub.unsubscribe(cancelSubscription);
       await run.log
         .flush()
         .catch((e: Error) => this.logger.error(`Could not store the log of build ${buildId}: ${e.message}`));
@@ -102,7 +125,12 @@ export class BuildRunnerService {
       )
       .exec();
     await this.logs.finished(buildId, projectId, status, run.log.lastSeq);
-    const Event = status === BuildStatus.SUCCEEDED ? BuildSucceededEvent : BuildFailedEvent;
+    const Event =
+      status === BuildStatus.SUCCEEDED
+        ? BuildSucceededEvent
+        : status === BuildStatus.CANCELED
+          ? BuildCanceledEvent
+          : BuildFailedEvent;
     await this.events.publish(new Event(projectId, undefined, buildId, record.branch, status, error));
     return status;
   }
@@ -174,6 +202,7 @@ export class BuildRunnerService {
 
   /** Runs `body` as a recorded step; its exit code is what `body` returns, if anything. */
   private async step(run: Run, name: string, body: () => Promise<number | void>): Promise<void> {
+    await this.stopIfCanceled(run);
     const step: StepRecord = {
       name,
       status: StepStatus.RUNNING,
@@ -201,7 +230,7 @@ export class BuildRunnerService {
 
   private async execute(run: Run, name: string, command: string, source: string, cwd: string): Promise<number> {
     run.log.append('system', name, `$ ${command}`);
-    const execution = this.executor.run({
+    const execution = (run.execution = this.executor.run({
       command,
       workspace: source,
       cwd,
@@ -209,8 +238,12 @@ export class BuildRunnerService {
       network: true,
       limits: { ...DEFAULT_LIMITS, timeoutMs: this.remaining(run) },
       onLine: (line) => run.log.append(line.stream, name, line.text),
-    });
+    }));
+    // A cancel that came while the command was starting.
+    if (run.canceled) void execution.cancel();
     const result = await execution.result;
+    run.execution = undefined;
+    if (result.canceled || run.canceled) throw canceled();
     if (result.timedOut) throw new BuildStopped(`The build ran out of time during ${name}`, BuildStatus.TIMED_OUT);
     if (result.exitCode !== 0) {
       throw new StepExit(
@@ -221,6 +254,15 @@ export class BuildRunnerService {
       );
     }
     return 0;
+  }
+
+  /** Stops between steps when a cancel was asked for, even if its message never reached this worker. */
+  private async stopIfCanceled(run: Run): Promise<void> {
+    if (!run.canceled) {
+      const current = await this.builds.findById(run.record._id, { cancelRequested: 1 }).lean<BuildRecord>().exec();
+      run.canceled = current?.cancelRequested === true;
+    }
+    if (run.canceled) throw canceled();
   }
 
   private remaining(run: Run): number {

@@ -84,6 +84,12 @@ export class Build {
   @Field(() => Int)
   logLines!: number;
 
+  @Field(() => ID, { nullable: true, description: 'The build this one retries.' })
+  retryOf!: string | null;
+
+  @Field(() => Int, { description: '1 for a build, one more for each retry of it.' })
+  attempt!: number;
+
   static from(record: BuildRecord): Build {
     return Object.assign(new Build(), {
       id: record._id.toHexString(),
@@ -99,6 +105,8 @@ export class Build {
       startedAt: record.startedAt,
       finishedAt: record.finishedAt,
       logLines: record.logLines,
+      retryOf: record.retryOf?.toHexString() ?? null,
+      attempt: record.attempt ?? 1,
     });
   }
 }

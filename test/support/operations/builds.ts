@@ -38,6 +38,8 @@ export interface Build {
     outputDirectory: string;
   } | null;
   logLines: number;
+  retryOf: string | null;
+  attempt: number;
 }
 
 export interface BuildLogLine {
@@ -49,13 +51,15 @@ export interface BuildLogLine {
 
 const SETTINGS_FIELDS =
   'projectId repositoryUrl productionBranch rootDirectory installCommand buildCommand outputDirectory timeoutSeconds';
-const BUILD_FIELDS = `id projectId branch commitSha commitMessage status error logLines
+const BUILD_FIELDS = `id projectId branch commitSha commitMessage status error logLines retryOf attempt
   steps { name status exitCode durationMs }
   detected { framework packageManager installCommand buildCommand outputDirectory }`;
 
 export const UPDATE_BUILD_SETTINGS = `mutation ($input: UpdateBuildSettingsInput!) { updateBuildSettings(input: $input) { ${SETTINGS_FIELDS} } }`;
 export const BUILD_SETTINGS = `query ($projectId: ID!) { buildSettings(projectId: $projectId) { ${SETTINGS_FIELDS} } }`;
 export const CREATE_BUILD = `mutation ($input: CreateBuildInput!) { createBuild(input: $input) { ${BUILD_FIELDS} } }`;
+export const CANCEL_BUILD = `mutation ($input: BuildRefInput!) { cancelBuild(input: $input) { ${BUILD_FIELDS} } }`;
+export const RETRY_BUILD = `mutation ($input: BuildRefInput!) { retryBuild(input: $input) { ${BUILD_FIELDS} } }`;
 export const BUILD = `query ($id: ID!) { build(id: $id) { ${BUILD_FIELDS} } }`;
 export const BUILDS = `query ($projectId: ID!, $status: BuildStatus, $branch: String, $first: Int, $after: String) {
   builds(projectId: $projectId, status: $status, branch: $branch, first: $first, after: $after) {
@@ -81,6 +85,8 @@ export interface BuildOperations {
     input: { projectId: string; branch?: string; commitSha?: string },
   ): Promise<GraphQLResponse<{ createBuild: Build }>>;
   get(token: string | undefined, args: { id: string }): Promise<GraphQLResponse<{ build: Build }>>;
+  cancel(token: string | undefined, input: { buildId: string }): Promise<GraphQLResponse<{ cancelBuild: Build }>>;
+  retry(token: string | undefined, input: { buildId: string }): Promise<GraphQLResponse<{ retryBuild: Build }>>;
   list(
     token: string | undefined,
     args: { projectId: string; status?: string; branch?: string } & PageArgs,
@@ -97,6 +103,8 @@ export function buildOperations(send: Send): BuildOperations {
     settings: (token, args) => send(BUILD_SETTINGS, { ...args }, token),
     create: (token, input) => send(CREATE_BUILD, { input }, token),
     get: (token, args) => send(BUILD, { ...args }, token),
+    cancel: (token, input) => send(CANCEL_BUILD, { input }, token),
+    retry: (token, input) => send(RETRY_BUILD, { input }, token),
     list: (token, args) => send(BUILDS, { ...args }, token),
     logs: (token, args) => send(BUILD_LOGS, { ...args }, token),
   };
