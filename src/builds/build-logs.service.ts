@@ -35,7 +35,10 @@ export class BuildLogWriter {
     private readonly chunks: Model<BuildLogChunkRecord>,
     private readonly builds: Model<BuildRecord>,
     private readonly pubSub: PubSubEngine,
-  ) {}
+    startSeq = 0,
+  ) {
+    this.seq = startSeq;
+  }
 
   /** The last sequence number given out. */
   get lastSeq(): number {
@@ -86,8 +89,19 @@ export class BuildLogsService {
     @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
   ) {}
 
-  writer(buildId: string, projectId: string): BuildLogWriter {
-    return new BuildLogWriter(buildId, projectId, this.chunks, this.builds, this.pubSub);
+  /** A writer for a build's log, going on after the `startSeq` lines it already has. */
+  writer(buildId: string, projectId: string, startSeq = 0): BuildLogWriter {
+    return new BuildLogWriter(buildId, projectId, this.chunks, this.builds, this.pubSub, startSeq);
+  }
+
+  /** The last sequence number stored for a build (a worker may have died before counting it on the build). */
+  async lastStoredSeq(buildId: string): Promise<number> {
+    const last = await this.chunks
+      .findOne({ buildId: toObjectId(buildId) }, { lastSeq: 1 })
+      .sort({ lastSeq: -1 })
+      .lean<BuildLogChunkRecord>()
+      .exec();
+    return last?.lastSeq ?? 0;
   }
 
   /** Tells live subscribers the build has ended, after its last line (stored before this is called). */

@@ -42,9 +42,11 @@ export class SandboxExecutor implements Executor {
     const env = executionEnvironment(spec, SANDBOX_WORKSPACE);
     return runProcessTree(
       (statsFile) => [
-        ...(owner
-          ? ['setpriv', `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--inh-caps=-all', '--']
-          : []),
+        // Killed with the worker: a worker that dies (even by SIGKILL) leaves no build running.
+        'setpriv',
+        '--pdeathsig=KILL',
+        ...(owner ? [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--inh-caps=-all'] : []),
+        '--',
         'prlimit',
         `--nproc=${spec.limits.maxProcesses}`,
         `--fsize=${spec.limits.maxFileBytes}`,

@@ -15,6 +15,9 @@ export class UnsandboxedExecutor implements Executor {
     const cwd = path.join(spec.workspace, path.posix.normalize(`/${spec.cwd ?? ''}`));
     return runProcessTree(
       (statsFile) => [
+        'setpriv',
+        '--pdeathsig=KILL',
+        '--',
         'prlimit',
         `--nproc=${spec.limits.maxProcesses}`,
         `--fsize=${spec.limits.maxFileBytes}`,

@@ -15,6 +15,9 @@ import { AppConfig } from '../config/app-config';
       useFactory: (config: AppConfig) => ({
         url: config.REDIS_URL,
         prefix: `${config.REDIS_PREFIX}:bull`,
+        // A job whose worker died is noticed within about 15 s (its lock lapses after 10 s, and
+        // stalled jobs are looked for every 5 s) and handed to another worker once.
+        settings: { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1 },
         defaultJobOptions: {
           removeOnComplete: 1000,
           removeOnFail: 5000,

@@ -45,6 +45,8 @@ interface Run {
   execution?: Execution;
 }
 
+const WORKER_LOST = 'The worker running this build stopped before it finished; retry the build to run it again';
+
 const canceled = (): BuildStopped => new BuildStopped('The build was canceled', BuildStatus.CANCELED);
 
 /**
@@ -77,8 +79,7 @@ export class BuildRunnerService {
       )
       .lean<BuildRecord>()
       .exec();
-    if (!record)
-      return (await this.builds.findById(toObjectId(buildId)).lean<BuildRecord>().exec())?.status ?? BuildStatus.FAILED;
+    if (!record) return this.notClaimed(buildId);
     const projectId = record.projectId.toHexString();
     await this.events.publish(new BuildStartedEvent(projectId, undefined, buildId, record.branch, BuildStatus.RUNNING));
     const workspace = mkdtempSync(path.join(tmpdir(), 'slipway-build-'));
@@ -254,6 +255,35 @@ export class BuildRunnerService {
       );
     }
     return 0;
+  }
+
+  /**
+   * A build handed over although it is not queued. Bull hands a job to another worker only when the
+   * worker running it stopped renewing its lock, that is, died: a build still RUNNING then has no
+   * one running it, and ends FAILED with the reason in its log. Any other state is left alone.
+   */
+  private async notClaimed(buildId: string): Promise<BuildStatus> {
+    const orphan = await this.builds
+      .findOneAndUpdate(
+        { _id: toObjectId(buildId), status: BuildStatus.RUNNING },
+        { $set: { status: BuildStatus.FAILED, error: WORKER_LOST, finishedAt: new Date() } },
+        { returnDocument: 'after' },
+      )
+      .lean<BuildRecord>()
+      .exec();
+    if (!orphan) {
+      return (await this.builds.findById(toObjectId(buildId)).lean<BuildRecord>().exec())?.status ?? BuildStatus.FAILED;
+    }
+    const projectId = orphan.projectId.toHexString();
+    const log = this.logs.writer(buildId, projectId, await this.logs.lastStoredSeq(buildId));
+    log.append('system', orphan.steps.at(-1)?.name ?? 'checkout', WORKER_LOST);
+    await log.flush();
+    await this.logs.finished(buildId, projectId, BuildStatus.FAILED, log.lastSeq);
+    await this.events.publish(
+      new BuildFailedEvent(projectId, undefined, buildId, orphan.branch, BuildStatus.FAILED, WORKER_LOST),
+    );
+    this.logger.warn(`Build ${buildId} was running on a worker that stopped; marked failed`);
+    return BuildStatus.FAILED;
   }
 
   /** Stops between steps when a cancel was asked for, even if its message never reached this worker. */
