@@ -10,6 +10,7 @@ import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
 import { BuildsModule } from './builds/builds.module';
 import { BuildJobsModule } from './builds/jobs/build-jobs.module';
+import { DeploymentsModule } from './deployments/deployments.module';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { AvailabilityModule } from './common/availability/availability.module';
 import { CacheModule } from './common/cache/cache.module';
@@ -29,7 +30,7 @@ import { WorkerModule } from './jobs/worker.module';
 import { ProjectsModule } from './projects/projects.module';
 
 /** The features, one module each. */
-const FEATURES: Type[] = [AuditModule, AuthModule, AccessModule, ProjectsModule, BuildsModule];
+const FEATURES: Type[] = [AuditModule, AuthModule, AccessModule, ProjectsModule, BuildsModule, DeploymentsModule];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
 const FEATURE_JOBS: Type[] = [AccessJobsModule, BuildJobsModule];

@@ -162,11 +162,13 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.grantPermission → permission:role:assign [project projectId|input.projectId]
      Mutation.login → public
      Mutation.logout → authenticated
+     Mutation.promoteDeployment → permission:deployment:promote [project of deployment input.deploymentId]
      Mutation.refreshToken → public
      Mutation.register → public
      Mutation.removeRole → permission:role:assign [project projectId|input.projectId]
      Mutation.retryBuild → permission:build:retry [project of build input.buildId]
      Mutation.revokePermission → permission:role:assign [project projectId|input.projectId]
+     Mutation.rollbackDeployment → permission:deployment:rollback [project input.projectId]
      Mutation.updateBuildSettings → permission:build:update [project input.projectId]
      Mutation.updateProject → permission:project:update [project input.id]
      Mutation.updateRolePermissions → permission:role:update [project of role input.roleId]
@@ -176,6 +178,8 @@ describe('access declarations of GraphQL operations', () => {
      Query.buildSettings → permission:build:read [project projectId|input.projectId]
      Query.builds → permission:build:read [project projectId|input.projectId]
      Query.checkPermission → permission:project:read [project projectId|input.projectId]
+     Query.deployment → permission:deployment:read [project of deployment id]
+     Query.deployments → permission:deployment:read [project projectId|input.projectId]
      Query.me → authenticated
      Query.permissions → authenticated
      Query.project → permission:project:read [project id]

@@ -87,6 +87,10 @@ export class BuildRecord {
   @Prop({ type: Date, default: null })
   finishedAt!: Date | null;
 
+  /** The deployment a successful build produced. */
+  @Prop({ type: SchemaTypes.ObjectId, default: null })
+  deploymentId!: Types.ObjectId | null;
+
   /** The build this one retries, if any. */
   @Prop({ type: SchemaTypes.ObjectId, default: null })
   retryOf!: Types.ObjectId | null;

@@ -257,6 +257,14 @@ export class AppConfig {
   @IsIn(['on', 'off'])
   SANDBOX: 'on' | 'off' = 'on';
 
+  /**
+   * Where deployments' files are kept. Every API process serves them and every worker writes them,
+   * so processes on several machines need it on shared storage.
+   */
+  @IsString()
+  @MinLength(1)
+  STORAGE_DIR = '.data/storage';
+
   /** Whether build settings may name a repository on this machine's disk (a path or file://). */
   @Transform(toBool)
   @IsBoolean()

@@ -8,7 +8,7 @@ import { SharedCacheFactory } from '../common/cache/shared-cache.factory';
 import type { RequestContext } from '../common/context/request-context';
 import { EventBus } from '../common/events/event-bus';
 import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
-import { toObjectId } from '../common/mongo/object-id';
+import { canonicalId, isObjectId, toObjectId } from '../common/mongo/object-id';
 import type { Connection } from '../common/pagination/connection';
 import type { PageArgs } from '../common/pagination/page.args';
 import { paginate } from '../common/pagination/paginate';
@@ -188,6 +188,16 @@ export class ProjectsService {
       )
       .exec();
     return repaired.modifiedCount === 1;
+  }
+
+  /**
+   * The project an address names: its id, or its slug when exactly one project has that slug
+   * (slugs are unique per owner, not across owners).
+   */
+  async idForAddress(address: string): Promise<string | null> {
+    if (isObjectId(address)) return (await this.exists(address)) ? canonicalId(address) : null;
+    const found = await this.projects.find({ slug: address }, { _id: 1 }).limit(2).lean<ProjectRecord[]>().exec();
+    return found.length === 1 ? found[0]!._id.toHexString() : null;
   }
 
   private notFound(): ProjectException {

@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import { createApp } from '../../src/bootstrap';
@@ -47,6 +49,8 @@ export function testEnv(overrides: Record<string, string> = {}, label = ''): Rec
     SHUTDOWN_GRACE_SECONDS: '5',
     // Test files sign up many users from one address.
     REGISTRATIONS_PER_HOUR_PER_IP: '100000',
+    // Deployments' files, per test file, outside the repository.
+    STORAGE_DIR: path.join(tmpdir(), `slipway-storage-${database}`),
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import { BullModule, InjectQueue } from '@nestjs/bull';
 import { Module, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { AppConfig } from '../../config/app-config';
+import { DeploymentsModule } from '../../deployments/deployments.module';
 import { ExecutorModule } from '../../executor/executor.module';
 import { BuildsModule } from '../builds.module';
 import { BUILDS_QUEUE, BuildJob, type BuildJobPayloads } from './build-jobs';
@@ -13,7 +14,7 @@ import { BuildRunnerService } from './build-runner.service';
  * is loaded, not read from the configuration.
  */
 @Module({
-  imports: [BuildsModule, ExecutorModule, BullModule.registerQueue({ name: BUILDS_QUEUE })],
+  imports: [BuildsModule, DeploymentsModule, ExecutorModule, BullModule.registerQueue({ name: BUILDS_QUEUE })],
   providers: [BuildRunnerService],
 })
 export class BuildJobsModule implements OnModuleInit {

@@ -10,6 +10,8 @@ import { PUB_SUB } from '../../common/pubsub/pubsub.token';
 import { AppException } from '../../common/errors/app.exception';
 import { toObjectId } from '../../common/mongo/object-id';
 import { AppConfig } from '../../config/app-config';
+import { DeploymentEnvironment } from '../../deployments/deployment.schema';
+import { DeploymentsService } from '../../deployments/deployments.service';
 import { DEFAULT_LIMITS, EXECUTOR, type Execution, type Executor } from '../../executor/executor';
 import { BuildLogsService, type BuildLogWriter } from '../build-logs.service';
 import { BuildSettingsService } from '../build-settings.service';
@@ -42,6 +44,7 @@ interface Run {
   deadline: number;
   /** Set when the build is asked to stop; the running command is killed at once. */
   canceled: boolean;
+  commitSha: string | null;
   execution?: Execution;
 }
 
@@ -67,6 +70,7 @@ export class BuildRunnerService {
     private readonly events: EventBus,
     private readonly config: AppConfig,
     @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
+    private readonly deployments: DeploymentsService,
   ) {}
 
   /** Runs the build if it is still queued; returns how it ended (or its status, if it was not queued). */
@@ -85,7 +89,14 @@ export class BuildRunnerService {
     const workspace = mkdtempSync(path.join(tmpdir(), 'slipway-build-'));
     // The sandbox runs as a user of its own, which must be able to reach the checkout inside.
     chmodSync(workspace, 0o711);
-    const run: Run = { record, log: this.logs.writer(buildId, projectId), steps: [], deadline: 0, canceled: false };
+    const run: Run = {
+      record,
+      log: this.logs.writer(buildId, projectId),
+      steps: [],
+      deadline: 0,
+      canceled: false,
+      commitSha: null,
+    };
     const cancelSubscription = await this.pubSub.subscribe(
       buildCancelTrigger(buildId),
       () => {
@@ -150,6 +161,7 @@ export class BuildRunnerService {
         directory: source,
         timeoutMs: this.remaining(run),
       });
+      run.commitSha = done.commitSha;
       run.log.append('system', 'checkout', `Checked out ${done.commitSha.slice(0, 12)}: ${done.subject}`);
       await this.builds
         .updateOne({ _id: run.record._id }, { $set: { commitSha: done.commitSha, commitMessage: done.subject } })
@@ -197,7 +209,25 @@ export class BuildRunnerService {
       ) {
         throw new BuildStopped(`The output directory "${plan.output}" was not produced`);
       }
-      run.log.append('system', 'package', `Output directory: ${plan.output}`);
+      const production = run.record.branch === settings.productionBranch;
+      const deployment = await this.deployments.create(
+        {
+          projectId: run.record.projectId.toHexString(),
+          buildId: run.record._id.toHexString(),
+          branch: run.record.branch,
+          commitSha: run.commitSha,
+          environment: production ? DeploymentEnvironment.PRODUCTION : DeploymentEnvironment.PREVIEW,
+        },
+        output,
+      );
+      await this.builds
+        .updateOne({ _id: run.record._id }, { $set: { deploymentId: toObjectId(deployment.id) } })
+        .exec();
+      run.log.append(
+        'system',
+        'package',
+        `Deployed ${deployment.fileCount} files (${deployment.sizeBytes} bytes) as ${deployment.environment} deployment ${deployment.id}: ${deployment.url}`,
+      );
     });
   }
 

@@ -84,6 +84,9 @@ export class Build {
   @Field(() => Int)
   logLines!: number;
 
+  @Field(() => ID, { nullable: true, description: 'The deployment the build produced, when it succeeded.' })
+  deploymentId!: string | null;
+
   @Field(() => ID, { nullable: true, description: 'The build this one retries.' })
   retryOf!: string | null;
 
@@ -106,6 +109,7 @@ export class Build {
       finishedAt: record.finishedAt,
       logLines: record.logLines,
       retryOf: record.retryOf?.toHexString() ?? null,
+      deploymentId: record.deploymentId?.toHexString() ?? null,
       attempt: record.attempt ?? 1,
     });
   }

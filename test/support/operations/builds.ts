@@ -38,6 +38,7 @@ export interface Build {
     outputDirectory: string;
   } | null;
   logLines: number;
+  deploymentId: string | null;
   retryOf: string | null;
   attempt: number;
 }
@@ -51,7 +52,7 @@ export interface BuildLogLine {
 
 const SETTINGS_FIELDS =
   'projectId repositoryUrl productionBranch rootDirectory installCommand buildCommand outputDirectory timeoutSeconds';
-const BUILD_FIELDS = `id projectId branch commitSha commitMessage status error logLines retryOf attempt
+const BUILD_FIELDS = `id projectId branch commitSha commitMessage status error logLines retryOf attempt deploymentId
   steps { name status exitCode durationMs }
   detected { framework packageManager installCommand buildCommand outputDirectory }`;
 
@@ -95,6 +96,19 @@ export interface BuildOperations {
     token: string | undefined,
     args: { buildId: string; afterSeq?: number; first?: number },
   ): Promise<GraphQLResponse<{ buildLogs: BuildLogLine[] }>>;
+  deployments(
+    token: string | undefined,
+    args: { projectId: string; environment?: string },
+  ): Promise<GraphQLResponse<{ deployments: Connection<Deployment> }>>;
+  deployment(token: string | undefined, args: { id: string }): Promise<GraphQLResponse<{ deployment: Deployment }>>;
+  promote(
+    token: string | undefined,
+    input: { deploymentId: string },
+  ): Promise<GraphQLResponse<{ promoteDeployment: Deployment }>>;
+  rollback(
+    token: string | undefined,
+    input: { projectId: string },
+  ): Promise<GraphQLResponse<{ rollbackDeployment: Deployment }>>;
 }
 
 export function buildOperations(send: Send): BuildOperations {
@@ -107,6 +121,10 @@ export function buildOperations(send: Send): BuildOperations {
     retry: (token, input) => send(RETRY_BUILD, { input }, token),
     list: (token, args) => send(BUILDS, { ...args }, token),
     logs: (token, args) => send(BUILD_LOGS, { ...args }, token),
+    deployments: (token, args) => send(DEPLOYMENTS, { ...args }, token),
+    deployment: (token, args) => send(DEPLOYMENT, { ...args }, token),
+    promote: (token, input) => send(PROMOTE_DEPLOYMENT, { input }, token),
+    rollback: (token, input) => send(ROLLBACK_DEPLOYMENT, { input }, token),
   };
 }
 
@@ -119,3 +137,26 @@ export interface BuildLogBatch {
   finished: boolean;
   status: string | null;
 }
+
+export interface Deployment {
+  id: string;
+  projectId: string;
+  buildId: string;
+  environment: string;
+  branch: string;
+  commitSha: string | null;
+  checksum: string;
+  sizeBytes: number;
+  fileCount: number;
+  url: string;
+  isProduction: boolean;
+}
+
+const DEPLOYMENT_FIELDS =
+  'id projectId buildId environment branch commitSha checksum sizeBytes fileCount url isProduction';
+export const DEPLOYMENTS = `query ($projectId: ID!, $environment: DeploymentEnvironment) {
+  deployments(projectId: $projectId, environment: $environment) { edges { node { ${DEPLOYMENT_FIELDS} } } }
+}`;
+export const DEPLOYMENT = `query ($id: ID!) { deployment(id: $id) { ${DEPLOYMENT_FIELDS} } }`;
+export const PROMOTE_DEPLOYMENT = `mutation ($input: DeploymentRefInput!) { promoteDeployment(input: $input) { ${DEPLOYMENT_FIELDS} } }`;
+export const ROLLBACK_DEPLOYMENT = `mutation ($input: RollbackDeploymentInput!) { rollbackDeployment(input: $input) { ${DEPLOYMENT_FIELDS} } }`;
