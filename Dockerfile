@@ -8,7 +8,12 @@ COPY src ./src
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund --loglevel=error
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
+# What workers run users' code with: bubblewrap (the sandbox), prlimit, GNU time, git.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends bubblewrap git time util-linux ca-certificates openssh-client \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 STORAGE_DIR=/data/storage
+RUN mkdir -p /data/storage && chown node:node /data/storage
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
