@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
+import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
 import { createProject, registerUser, type TestUser } from './support/factories';
 import { TestRepository } from './support/git-repos';
 import { operations, type Build, type Operations, type Project } from './support/operations';
@@ -177,6 +177,40 @@ describe('builds', () => {
     const failed = ok(await on.builds.list(owner.accessToken, { projectId: project.id, status: 'FAILED' })).builds;
     expect(failed.edges.length).toBeGreaterThanOrEqual(3);
     expect(failed.edges.every((e) => e.node.status === 'FAILED')).toBe(true);
+  });
+
+  it('sums up builds per period and per day', async () => {
+    const stats = `query ($projectId: ID!, $from: DateTime!, $to: DateTime!) {
+      buildStats(projectId: $projectId, from: $from, to: $to) {
+        total successRate averageDurationMs p50DurationMs p95DurationMs averageQueueWaitMs byStatus { status count }
+      }
+    }`;
+    const analytics = `query ($projectId: ID!, $days: Int) {
+      buildAnalytics(projectId: $projectId, days: $days) { day stats { total } }
+    }`;
+    const send = (query: string, variables: Record<string, unknown>) =>
+      gql(api.url, query, variables, owner.accessToken);
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const all = ok(await on.builds.list(owner.accessToken, { projectId: project.id, first: 100 })).builds.edges;
+
+    const figures = ok(await send(stats, { projectId: project.id, from, to })).buildStats;
+    expect(figures.total).toBe(all.length);
+    expect(figures.byStatus.reduce((sum: number, s: { count: number }) => sum + s.count, 0)).toBe(all.length);
+    const succeeded = all.filter((e) => e.node.status === 'SUCCEEDED').length;
+    const failed = all.filter((e) => ['FAILED', 'TIMED_OUT'].includes(e.node.status)).length;
+    expect(figures.successRate).toBeCloseTo(succeeded / (succeeded + failed));
+    expect(figures.p95DurationMs).toBeGreaterThanOrEqual(figures.p50DurationMs);
+    expect(figures.averageQueueWaitMs).toBeGreaterThanOrEqual(0);
+
+    const days = ok(await send(analytics, { projectId: project.id, days: 3 })).buildAnalytics;
+    expect(days).toHaveLength(3);
+    expect(days.at(-1).day.slice(0, 10)).toBe(new Date().toISOString().slice(0, 10));
+    expect(days.at(-1).stats.total).toBe(all.length);
+
+    const backwards = await send(stats, { projectId: project.id, from: to, to: from });
+    expect([codeOf(backwards), reasonOf(backwards)]).toEqual(['BAD_USER_INPUT', 'INVALID_PERIOD']);
+    expect(codeOf(await send(analytics, { projectId: project.id, days: 0 }))).toBe('BAD_USER_INPUT');
   });
 
   describe('cancel and retry', () => {

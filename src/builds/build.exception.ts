@@ -9,6 +9,7 @@ export enum BuildExceptionReason {
   NO_REPOSITORY = 'NO_REPOSITORY',
   BUILD_NOT_FOUND = 'BUILD_NOT_FOUND',
   BUILD_NOT_FINISHED = 'BUILD_NOT_FINISHED',
+  INVALID_PERIOD = 'INVALID_PERIOD',
 }
 
 const CODES: ReasonCodes<BuildExceptionReason> = {
@@ -19,6 +20,7 @@ const CODES: ReasonCodes<BuildExceptionReason> = {
   [BuildExceptionReason.NO_REPOSITORY]: ErrorCode.BAD_USER_INPUT,
   [BuildExceptionReason.BUILD_NOT_FOUND]: ErrorCode.NOT_FOUND,
   [BuildExceptionReason.BUILD_NOT_FINISHED]: ErrorCode.CONFLICT,
+  [BuildExceptionReason.INVALID_PERIOD]: ErrorCode.BAD_USER_INPUT,
 };
 
 export class BuildException extends AppException<BuildExceptionReason> {

@@ -20,6 +20,8 @@ import { UpdateBuildSettingsInput } from './dto/update-build-settings.input';
 import { BuildLogLine } from './models/build-log-line.model';
 import { BuildSettings } from './models/build-settings.model';
 import { Build } from './models/build.model';
+import { BuildDay, BuildStats } from './models/build-stats.model';
+import { BuildAnalyticsArgs, BuildStatsArgs } from './dto/build-stats.args';
 
 const BuildConnection = ConnectionType(Build);
 const BY_INPUT_PROJECT = { projectIdArg: 'input.projectId' } as const;
@@ -71,6 +73,18 @@ export class BuildsResolver {
   @RequirePermission('build:read')
   builds(@Args() args: BuildsArgs) {
     return this.service.list(args);
+  }
+
+  @Query(() => BuildStats, { description: "Figures over a project's builds queued in [from, to)." })
+  @RequirePermission('build:read')
+  buildStats(@Args() args: BuildStatsArgs): Promise<BuildStats> {
+    return this.service.stats(args.projectId, args.from, args.to);
+  }
+
+  @Query(() => [BuildDay], { description: 'The same figures for each of the last `days` days (UTC), today last.' })
+  @RequirePermission('build:read')
+  buildAnalytics(@Args() args: BuildAnalyticsArgs): Promise<BuildDay[]> {
+    return this.service.analytics(args.projectId, args.days);
   }
 
   @Query(() => Build)

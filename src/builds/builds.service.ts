@@ -21,6 +21,12 @@ import { BuildLogsService } from './build-logs.service';
 import { checkBranch, checkCommitSha } from './git/git-ref';
 import { BUILDS_QUEUE, BuildJob, type BuildJobPayloads } from './jobs/build-jobs';
 import { Build } from './models/build.model';
+import { BuildDay, BuildStats } from './models/build-stats.model';
+import { buildStats, dailyBuckets, type BuildTimes } from './build-stats';
+
+const MAX_STATS_RANGE_MS = 366 * 86_400_000;
+/** Builds one figure looks at, at most. */
+const MAX_STATS_BUILDS = 100_000;
 
 /** Queues builds and answers questions about them; workers run them (`jobs/build-runner.service.ts`). */
 @Injectable()
@@ -143,6 +149,39 @@ export class BuildsService {
     if (args.status) filter.status = args.status;
     if (args.branch) filter.branch = args.branch;
     return paginate(this.builds, filter, args, Build.from);
+  }
+
+  /** Figures over the project's builds queued in [from, to). */
+  async stats(projectId: string, from: Date, to: Date): Promise<BuildStats> {
+    if (!(from < to) || to.getTime() - from.getTime() > MAX_STATS_RANGE_MS) {
+      throw new BuildException(
+        BuildExceptionReason.INVALID_PERIOD,
+        '`to` must be after `from`, and at most 366 days after it',
+      );
+    }
+    return BuildStats.from(buildStats(await this.times(projectId, from, to)));
+  }
+
+  /** One bucket per UTC day, the last one today. */
+  async analytics(projectId: string, days: number): Promise<BuildDay[]> {
+    const today = new Date();
+    today.setUTCHours(0, 0, 0, 0);
+    const from = new Date(today.getTime() - (days - 1) * 86_400_000);
+    const to = new Date(today.getTime() + 86_400_000);
+    return dailyBuckets(await this.times(projectId, from, to), from, days).map(({ day, stats }) =>
+      Object.assign(new BuildDay(), { day, stats: BuildStats.from(stats) }),
+    );
+  }
+
+  private times(projectId: string, from: Date, to: Date): Promise<BuildTimes[]> {
+    return this.builds
+      .find(
+        { projectId: toObjectId(projectId), queuedAt: { $gte: from, $lt: to } },
+        { status: 1, queuedAt: 1, startedAt: 1, finishedAt: 1 },
+      )
+      .limit(MAX_STATS_BUILDS)
+      .lean<BuildTimes[]>()
+      .exec();
   }
 
   /** The project a build belongs to, for the access guard. */
