@@ -8,6 +8,37 @@ import type { Execution, ExecutionResult, ExecutionSpec, OutputLine } from './ex
 /** GNU time, which reports the peak memory and CPU time of what it runs once it has ended. */
 export const GNU_TIME = '/usr/bin/time';
 
+/**
+ * The chain every execution starts with: SIGKILL when the worker dies (`setpriv --pdeathsig`, a
+ * worker killed even by SIGKILL leaves nothing running), optionally as a user of its own, then the
+ * rlimits (`prlimit`), then GNU time reporting to `statsFile`; `command` follows.
+ */
+export function limitedChain(
+  spec: ExecutionSpec,
+  statsFile: string,
+  owner: { uid: number; gid: number } | undefined,
+  command: string[],
+): string[] {
+  return [
+    'setpriv',
+    '--pdeathsig=KILL',
+    ...(owner ? [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--inh-caps=-all'] : []),
+    '--',
+    'prlimit',
+    `--nproc=${spec.limits.maxProcesses}`,
+    `--fsize=${spec.limits.maxFileBytes}`,
+    `--nofile=${spec.limits.maxOpenFiles}`,
+    '--',
+    GNU_TIME,
+    '-f',
+    '%x %M %U %S',
+    '-o',
+    statsFile,
+    '--',
+    ...command,
+  ];
+}
+
 /** Splits a stream into lines, cutting any longer than `maxBytes`. */
 function readLines(
   stream: Readable,

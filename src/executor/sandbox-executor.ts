@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Execution, ExecutionSpec, Executor } from './executor';
 import { executionEnvironment } from './environment';
-import { GNU_TIME, runProcessTree } from './process-tree';
+import { GNU_TIME, limitedChain, runProcessTree } from './process-tree';
 
 /** Where the workspace appears inside the sandbox. */
 export const SANDBOX_WORKSPACE = '/workspace';
@@ -41,28 +41,8 @@ export class SandboxExecutor implements Executor {
     const cwd = path.posix.join(SANDBOX_WORKSPACE, path.posix.normalize(`/${spec.cwd ?? ''}`));
     const env = executionEnvironment(spec, SANDBOX_WORKSPACE);
     return runProcessTree(
-      (statsFile) => [
-        // Killed with the worker: a worker that dies (even by SIGKILL) leaves no build running.
-        'setpriv',
-        '--pdeathsig=KILL',
-        ...(owner ? [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--inh-caps=-all'] : []),
-        '--',
-        'prlimit',
-        `--nproc=${spec.limits.maxProcesses}`,
-        `--fsize=${spec.limits.maxFileBytes}`,
-        `--nofile=${spec.limits.maxOpenFiles}`,
-        '--',
-        GNU_TIME,
-        '-f',
-        '%x %M %U %S',
-        '-o',
-        statsFile,
-        '--',
-        ...bwrapArgs(spec, cwd, env),
-        '/bin/sh',
-        '-c',
-        spec.command,
-      ],
+      (statsFile) =>
+        limitedChain(spec, statsFile, owner, [...bwrapArgs(spec, cwd, env), '/bin/sh', '-c', spec.command]),
       spec,
       // bwrap itself needs a PATH to find nothing: the command's environment is set inside.
       { PATH: process.env.PATH ?? '/usr/bin:/bin' },

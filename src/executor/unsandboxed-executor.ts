@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Execution, ExecutionSpec, Executor } from './executor';
 import { executionEnvironment } from './environment';
-import { GNU_TIME, runProcessTree } from './process-tree';
+import { limitedChain, runProcessTree } from './process-tree';
 
 /**
  * Runs commands as plain child processes of the worker, in their workspace, with an environment
@@ -14,26 +14,13 @@ export class UnsandboxedExecutor implements Executor {
   run(spec: ExecutionSpec): Execution {
     const cwd = path.join(spec.workspace, path.posix.normalize(`/${spec.cwd ?? ''}`));
     return runProcessTree(
-      (statsFile) => [
-        'setpriv',
-        '--pdeathsig=KILL',
-        '--',
-        'prlimit',
-        `--nproc=${spec.limits.maxProcesses}`,
-        `--fsize=${spec.limits.maxFileBytes}`,
-        `--nofile=${spec.limits.maxOpenFiles}`,
-        '--',
-        GNU_TIME,
-        '-f',
-        '%x %M %U %S',
-        '-o',
-        statsFile,
-        '--',
-        '/bin/sh',
-        '-c',
-        `cd "$SLIPWAY_CWD" && unset SLIPWAY_CWD && exec /bin/sh -c "$0"`,
-        spec.command,
-      ],
+      (statsFile) =>
+        limitedChain(spec, statsFile, undefined, [
+          '/bin/sh',
+          '-c',
+          `cd "$SLIPWAY_CWD" && unset SLIPWAY_CWD && exec /bin/sh -c "$0"`,
+          spec.command,
+        ]),
       spec,
       { ...executionEnvironment(spec, spec.workspace), SLIPWAY_CWD: cwd },
     );
