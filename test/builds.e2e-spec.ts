@@ -20,8 +20,8 @@ describe('builds', () => {
   const vite = new TestRepository();
 
   beforeAll(async () => {
-    // One build at a time, so that a second one stays queued behind a long one.
-    api = await startTestApp({ ALLOW_LOCAL_REPOSITORIES: 'true', BUILD_CONCURRENCY: '1' });
+    // The worker could run several builds at once; projects' own limits decide.
+    api = await startTestApp({ ALLOW_LOCAL_REPOSITORIES: 'true', BUILD_CONCURRENCY: '4' });
     on = operations(api.url);
     owner = await registerUser(api.url);
     project = await createProject(api.url, owner.accessToken);
@@ -250,6 +250,78 @@ describe('builds', () => {
       expect((await logOf(running.id)).at(-1)).toBe('The build was canceled');
       // The queued build never ran.
       expect(ok(await on.builds.get(owner.accessToken, { id: queued.id })).build.steps).toEqual([]);
+    });
+
+    it("runs a project's builds one at a time by default, in order, and two at a time when allowed", async () => {
+      const own = await createProject(api.url, owner.accessToken);
+      ok(
+        await on.builds.updateSettings(owner.accessToken, {
+          projectId: own.id,
+          repositoryUrl: html.dir,
+          buildCommand: 'sleep 0.5',
+        }),
+      );
+      const queue = async (count: number) => {
+        const ids: string[] = [];
+        for (let i = 0; i < count; i++)
+          ids.push(ok(await on.builds.create(owner.accessToken, { projectId: own.id })).createBuild.id);
+        return ids;
+      };
+      const watch = async (ids: string[]) => {
+        let mostRunning = 0;
+        const done = await waitFor(async () => {
+          const builds = await Promise.all(
+            ids.map(async (id) => ok(await on.builds.get(owner.accessToken, { id })).build),
+          );
+          mostRunning = Math.max(mostRunning, builds.filter((b) => b.status === 'RUNNING').length);
+          return builds.every((b) => FINISHED.includes(b.status)) ? builds : undefined;
+        }, 30_000);
+        return { done, mostRunning };
+      };
+
+      const serial = await watch(await queue(3));
+      expect(serial.mostRunning).toBe(1);
+      expect(serial.done.map((b) => b.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+      const starts = await Promise.all(
+        serial.done.map(
+          async (b) =>
+            (await gql(api.url, `query ($id: ID!) { build(id: $id) { startedAt } }`, { id: b.id }, owner.accessToken))
+              .data!.build.startedAt as string,
+        ),
+      );
+      expect([...starts].sort()).toEqual(starts);
+
+      ok(await on.builds.updateSettings(owner.accessToken, { projectId: own.id, concurrentBuilds: 2 }));
+      const parallel = await watch(await queue(4));
+      expect(parallel.mostRunning).toBe(2);
+    });
+
+    it("lets a new build supersede the branch's builds still waiting", async () => {
+      const own = await createProject(api.url, owner.accessToken);
+      ok(
+        await on.builds.updateSettings(owner.accessToken, {
+          projectId: own.id,
+          repositoryUrl: html.dir,
+          buildCommand: 'sleep 1',
+        }),
+      );
+      const running = ok(await on.builds.create(owner.accessToken, { projectId: own.id })).createBuild;
+      const waiting = ok(await on.builds.create(owner.accessToken, { projectId: own.id })).createBuild;
+      const latest = ok(
+        await on.builds.create(owner.accessToken, { projectId: own.id, supersedeQueued: true }),
+      ).createBuild;
+
+      expect(ok(await on.builds.get(owner.accessToken, { id: waiting.id })).build).toMatchObject({
+        status: 'CANCELED',
+        error: `Superseded by build ${latest.id}`,
+      });
+      const statuses = await waitFor(async () => {
+        const builds = await Promise.all(
+          [running, latest].map(async ({ id }) => ok(await on.builds.get(owner.accessToken, { id })).build.status),
+        );
+        return builds.every((s) => FINISHED.includes(s)) ? builds : undefined;
+      }, 30_000);
+      expect(statuses).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     });
 
     it('retries a finished build at the commit it checked out, and refuses to retry one still running', async () => {

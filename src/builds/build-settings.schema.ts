@@ -30,6 +30,10 @@ export class BuildSettingsRecord {
   @Prop({ required: true, default: 900 })
   timeoutSeconds!: number;
 
+  /** Builds of the project that may run at once; the rest wait, in order. */
+  @Prop({ required: true, default: 1 })
+  concurrentBuilds!: number;
+
   createdAt!: Date;
   updatedAt!: Date;
 }

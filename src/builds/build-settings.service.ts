@@ -19,6 +19,7 @@ const DEFAULTS = {
   buildCommand: null,
   outputDirectory: null,
   timeoutSeconds: 900,
+  concurrentBuilds: 1,
 } as const;
 
 /** A project's build settings; a project that never set them builds with the defaults. */
@@ -31,7 +32,7 @@ export class BuildSettingsService {
 
   async record(projectId: string): Promise<Settings> {
     const found = await this.settings.findById(toObjectId(projectId)).lean<BuildSettingsRecord>().exec();
-    return found ?? { _id: toObjectId(projectId), ...DEFAULTS };
+    return found ? { ...DEFAULTS, ...found } : { _id: toObjectId(projectId), ...DEFAULTS };
   }
 
   async get(projectId: string): Promise<BuildSettings> {
@@ -54,6 +55,7 @@ export class BuildSettingsService {
       if (value !== undefined) set[key] = value === null || value.trim() === '' ? null : value.trim();
     }
     if (input.timeoutSeconds !== undefined) set.timeoutSeconds = input.timeoutSeconds;
+    if (input.concurrentBuilds !== undefined) set.concurrentBuilds = input.concurrentBuilds;
     const saved = await this.settings
       .findOneAndUpdate(
         { _id: toObjectId(input.projectId) },

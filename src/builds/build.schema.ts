@@ -99,6 +99,10 @@ export class BuildRecord {
   @Prop({ required: true, default: 1 })
   attempt!: number;
 
+  /** Whether the build holds one of its project's places to run (see BuildDispatcherService). */
+  @Prop({ required: true, default: false })
+  holdsSlot!: boolean;
+
   /** Set when a running build is asked to stop; the worker running it stops within two seconds. */
   @Prop({ required: true, default: false })
   cancelRequested!: boolean;
@@ -113,3 +117,4 @@ export class BuildRecord {
 
 export const BuildSchema = SchemaFactory.createForClass(BuildRecord);
 BuildSchema.index({ projectId: 1, _id: -1 });
+BuildSchema.index({ projectId: 1, status: 1, queuedAt: 1 });

@@ -8,6 +8,8 @@ import { BuildLogsService } from './build-logs.service';
 import { BuildRecord, BuildSchema } from './build.schema';
 import { BuildSettingsRecord, BuildSettingsSchema } from './build-settings.schema';
 import { BuildSettingsService } from './build-settings.service';
+import { BuildDispatcherService } from './build-dispatcher.service';
+import { BuildSlotsRecord, BuildSlotsSchema } from './build-slots.schema';
 import { BuildsResolver } from './builds.resolver';
 import { BuildsService } from './builds.service';
 import { BUILDS_QUEUE } from './jobs/build-jobs';
@@ -16,12 +18,13 @@ const MODELS = MongooseModule.forFeature([
   { name: BuildRecord.name, schema: BuildSchema },
   { name: BuildSettingsRecord.name, schema: BuildSettingsSchema },
   { name: BuildLogChunkRecord.name, schema: BuildLogChunkSchema },
+  { name: BuildSlotsRecord.name, schema: BuildSlotsSchema },
 ]);
 
 @Module({
   imports: [AccessModule, MODELS, BullModule.registerQueue({ name: BUILDS_QUEUE })],
-  providers: [BuildsService, BuildSettingsService, BuildLogsService, BuildsResolver],
-  exports: [BuildsService, BuildSettingsService, BuildLogsService, MODELS],
+  providers: [BuildsService, BuildSettingsService, BuildLogsService, BuildDispatcherService, BuildsResolver],
+  exports: [BuildsService, BuildSettingsService, BuildLogsService, BuildDispatcherService, MODELS],
 })
 export class BuildsModule implements OnModuleInit {
   constructor(

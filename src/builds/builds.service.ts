@@ -18,6 +18,7 @@ import type { CreateBuildInput } from './dto/create-build.input';
 import { BuildCanceledEvent, BuildQueuedEvent } from './events/build-lifecycle.event';
 import { buildCancelTrigger } from './build-log-stream';
 import { BuildLogsService } from './build-logs.service';
+import { BuildDispatcherService } from './build-dispatcher.service';
 import { checkBranch, checkCommitSha } from './git/git-ref';
 import { BUILDS_QUEUE, BuildJob, type BuildJobPayloads } from './jobs/build-jobs';
 import { Build } from './models/build.model';
@@ -36,6 +37,7 @@ export class BuildsService {
     @InjectQueue(BUILDS_QUEUE) private readonly queue: Queue<BuildJobPayloads[BuildJob.RUN]>,
     private readonly settings: BuildSettingsService,
     private readonly logs: BuildLogsService,
+    private readonly dispatcher: BuildDispatcherService,
     private readonly events: EventBus,
     @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
   ) {}
@@ -50,7 +52,11 @@ export class BuildsService {
     }
     const branch = checkBranch(input.branch ?? settings.productionBranch);
     const requestedCommit = input.commitSha === undefined ? null : checkCommitSha(input.commitSha);
-    return this.queueBuild(ctx, { projectId: toObjectId(input.projectId), branch, requestedCommit });
+    return this.queueBuild(
+      ctx,
+      { projectId: toObjectId(input.projectId), branch, requestedCommit },
+      input.supersedeQueued,
+    );
   }
 
   /** A new attempt of a finished build: the same branch, at the commit the build checked out. */
@@ -73,31 +79,10 @@ export class BuildsService {
    * running it kills its process tree within two seconds. Canceling a finished build changes nothing.
    */
   async cancel(ctx: RequestContext, buildId: string): Promise<Build> {
-    const id = toObjectId(buildId);
-    const queued = await this.builds
-      .findOneAndUpdate(
-        { _id: id, status: BuildStatus.QUEUED },
-        { $set: { status: BuildStatus.CANCELED, error: 'Canceled before it started', finishedAt: new Date() } },
-        { returnDocument: 'after' },
-      )
-      .lean<BuildRecord>()
-      .exec();
-    if (queued) {
-      await (await this.queue.getJob(buildId))?.remove().catch(() => undefined);
-      await this.logs.finished(buildId, queued.projectId.toHexString(), BuildStatus.CANCELED, queued.logLines);
-      await this.events.publish(
-        new BuildCanceledEvent(
-          queued.projectId.toHexString(),
-          ctx.actorId,
-          buildId,
-          queued.branch,
-          BuildStatus.CANCELED,
-        ),
-      );
-      return Build.from(queued);
-    }
+    const queued = await this.cancelQueued(ctx, buildId, 'Canceled before it started');
+    if (queued) return Build.from(queued);
     const running = await this.builds
-      .findOneAndUpdate({ _id: id, status: BuildStatus.RUNNING }, { $set: { cancelRequested: true } })
+      .findOneAndUpdate({ _id: toObjectId(buildId), status: BuildStatus.RUNNING }, { $set: { cancelRequested: true } })
       .lean<BuildRecord>()
       .exec();
     if (running) {
@@ -113,10 +98,31 @@ export class BuildsService {
     return Build.from(await this.record(buildId));
   }
 
+  /** Cancels a build if it is still queued; the record as it ended, or null if it was not queued. */
+  private async cancelQueued(ctx: RequestContext, buildId: string, reason: string): Promise<BuildRecord | null> {
+    const queued = await this.builds
+      .findOneAndUpdate(
+        { _id: toObjectId(buildId), status: BuildStatus.QUEUED },
+        { $set: { status: BuildStatus.CANCELED, error: reason, finishedAt: new Date() } },
+        { returnDocument: 'after' },
+      )
+      .lean<BuildRecord>()
+      .exec();
+    if (!queued) return null;
+    await (await this.queue.getJob(buildId))?.remove().catch(() => undefined);
+    await this.dispatcher.release(buildId);
+    await this.logs.finished(buildId, queued.projectId.toHexString(), BuildStatus.CANCELED, queued.logLines);
+    await this.events.publish(
+      new BuildCanceledEvent(queued.projectId.toHexString(), ctx.actorId, buildId, queued.branch, BuildStatus.CANCELED),
+    );
+    return queued;
+  }
+
   private async queueBuild(
     ctx: RequestContext,
     build: Pick<BuildRecord, 'projectId' | 'branch' | 'requestedCommit'> &
       Partial<Pick<BuildRecord, 'retryOf' | 'attempt'>>,
+    supersedeQueued = false,
   ): Promise<Build> {
     const record = (
       await this.builds.create({
@@ -128,8 +134,18 @@ export class BuildsService {
     ).toObject<BuildRecord>();
     const buildId = record._id.toHexString();
     const projectId = record.projectId.toHexString();
-    // The job id is the build's: a build is queued once, whoever asks again.
-    await this.queue.add(BuildJob.RUN, { buildId }, { jobId: buildId, attempts: 1, removeOnComplete: true });
+    if (supersedeQueued) {
+      const waiting = await this.builds
+        .find(
+          { projectId: record.projectId, branch: record.branch, status: BuildStatus.QUEUED, _id: { $ne: record._id } },
+          { _id: 1 },
+        )
+        .lean<BuildRecord[]>()
+        .exec();
+      for (const older of waiting)
+        await this.cancelQueued(ctx, older._id.toHexString(), `Superseded by build ${buildId}`);
+    }
+    await this.dispatcher.dispatch(projectId);
     await this.events.publish(new BuildQueuedEvent(projectId, ctx.actorId, buildId, record.branch, BuildStatus.QUEUED));
     return Build.from(record);
   }

@@ -1,5 +1,5 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsObjectId } from '../../common/validation/is-object-id';
 
 @InputType()
@@ -19,4 +19,11 @@ export class CreateBuildInput {
   @IsString()
   @MaxLength(64)
   commitSha?: string;
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: "Cancel the branch's builds still waiting in the queue: this one supersedes them.",
+  })
+  @IsBoolean()
+  supersedeQueued = false;
 }

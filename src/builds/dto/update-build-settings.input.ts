@@ -60,4 +60,11 @@ export class UpdateBuildSettingsInput {
   @Min(10)
   @Max(7200)
   timeoutSeconds?: number;
+
+  @Field(() => Int, { nullable: true })
+  @ValidateIf((_input: object, value: unknown) => value !== undefined)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  concurrentBuilds?: number;
 }

@@ -13,6 +13,7 @@ import { AppConfig } from '../../config/app-config';
 import { DeploymentEnvironment } from '../../deployments/deployment.schema';
 import { DeploymentsService } from '../../deployments/deployments.service';
 import { DEFAULT_LIMITS, EXECUTOR, type Execution, type Executor } from '../../executor/executor';
+import { BuildDispatcherService } from '../build-dispatcher.service';
 import { BuildLogsService, type BuildLogWriter } from '../build-logs.service';
 import { BuildSettingsService } from '../build-settings.service';
 import { BuildRecord, BuildStatus, StepStatus, type DetectedRecord, type StepRecord } from '../build.schema';
@@ -71,6 +72,7 @@ export class BuildRunnerService {
     private readonly config: AppConfig,
     @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
     private readonly deployments: DeploymentsService,
+    private readonly dispatcher: BuildDispatcherService,
   ) {}
 
   /** Runs the build if it is still queued; returns how it ended (or its status, if it was not queued). */
@@ -137,6 +139,7 @@ export class BuildRunnerService {
       )
       .exec();
     await this.logs.finished(buildId, projectId, status, run.log.lastSeq);
+    await this.dispatcher.release(buildId);
     const Event =
       status === BuildStatus.SUCCEEDED
         ? BuildSucceededEvent
@@ -309,6 +312,7 @@ export class BuildRunnerService {
     log.append('system', orphan.steps.at(-1)?.name ?? 'checkout', WORKER_LOST);
     await log.flush();
     await this.logs.finished(buildId, projectId, BuildStatus.FAILED, log.lastSeq);
+    await this.dispatcher.release(buildId);
     await this.events.publish(
       new BuildFailedEvent(projectId, undefined, buildId, orphan.branch, BuildStatus.FAILED, WORKER_LOST),
     );

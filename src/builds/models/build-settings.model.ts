@@ -29,6 +29,9 @@ export class BuildSettings {
   @Field(() => Int)
   timeoutSeconds!: number;
 
+  @Field(() => Int, { description: 'Builds of the project that may run at once; the rest wait, in order.' })
+  concurrentBuilds!: number;
+
   static from(
     record: Pick<BuildSettingsRecord, Exclude<keyof BuildSettingsRecord, 'createdAt' | 'updatedAt'>>,
   ): BuildSettings {
@@ -41,6 +44,7 @@ export class BuildSettings {
       buildCommand: record.buildCommand,
       outputDirectory: record.outputDirectory,
       timeoutSeconds: record.timeoutSeconds,
+      concurrentBuilds: record.concurrentBuilds,
     });
   }
 }

@@ -10,6 +10,7 @@ export interface BuildSettings {
   buildCommand: string | null;
   outputDirectory: string | null;
   timeoutSeconds: number;
+  concurrentBuilds: number;
 }
 
 export type UpdateBuildSettingsInput = { projectId: string } & Partial<Omit<BuildSettings, 'projectId'>>;
@@ -51,7 +52,7 @@ export interface BuildLogLine {
 }
 
 const SETTINGS_FIELDS =
-  'projectId repositoryUrl productionBranch rootDirectory installCommand buildCommand outputDirectory timeoutSeconds';
+  'projectId repositoryUrl productionBranch rootDirectory installCommand buildCommand outputDirectory timeoutSeconds concurrentBuilds';
 const BUILD_FIELDS = `id projectId branch commitSha commitMessage status error logLines retryOf attempt deploymentId
   steps { name status exitCode durationMs }
   detected { framework packageManager installCommand buildCommand outputDirectory }`;
@@ -83,7 +84,7 @@ export interface BuildOperations {
   ): Promise<GraphQLResponse<{ buildSettings: BuildSettings }>>;
   create(
     token: string | undefined,
-    input: { projectId: string; branch?: string; commitSha?: string },
+    input: { projectId: string; branch?: string; commitSha?: string; supersedeQueued?: boolean },
   ): Promise<GraphQLResponse<{ createBuild: Build }>>;
   get(token: string | undefined, args: { id: string }): Promise<GraphQLResponse<{ build: Build }>>;
   cancel(token: string | undefined, input: { buildId: string }): Promise<GraphQLResponse<{ cancelBuild: Build }>>;
