@@ -132,6 +132,26 @@ describe('builds', () => {
     expect(await logOf(noOutput.id)).toContain('The output directory "dist" was not produced');
   });
 
+  it('kills a build past its timeout and marks it TIMED_OUT', async () => {
+    const own = await createProject(api.url, owner.accessToken);
+    ok(
+      await on.builds.updateSettings(owner.accessToken, {
+        projectId: own.id,
+        repositoryUrl: html.dir,
+        buildCommand: 'echo waiting; sleep 120',
+        timeoutSeconds: 10,
+      }),
+    );
+    const queued = ok(await on.builds.create(owner.accessToken, { projectId: own.id })).createBuild;
+    const done = await waitFor(async () => {
+      const current = ok(await on.builds.get(owner.accessToken, { id: queued.id })).build;
+      return FINISHED.includes(current.status) ? current : undefined;
+    }, 20_000);
+
+    expect(done).toMatchObject({ status: 'TIMED_OUT', error: 'The build ran out of time during build' });
+    expect((await logOf(done.id)).at(-1)).toBe('The build ran out of time during build');
+  });
+
   it('refuses bad settings with a clear code and keeps what was there', async () => {
     ok(
       await on.builds.updateSettings(owner.accessToken, {
