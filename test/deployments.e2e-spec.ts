@@ -158,6 +158,35 @@ describe('deployments', () => {
     expect(await (await production()).text()).toBe('<h1>preview</h1>');
   });
 
+  it('answers missing pages with the app when the project is a single-page app', async () => {
+    const app = new TestRepository();
+    app.commit('An SPA', { 'index.html': '<div id="app"></div>', 'app.js': 'route()' });
+    const spa = await createProject(api.url, owner.accessToken);
+    ok(
+      await on.builds.updateSettings(owner.accessToken, {
+        projectId: spa.id,
+        repositoryUrl: app.dir,
+        spaFallback: true,
+      }),
+    );
+    const queued = ok(await on.builds.create(owner.accessToken, { projectId: spa.id })).createBuild;
+    const built = await waitFor(async () => {
+      const current = ok(await on.builds.get(owner.accessToken, { id: queued.id })).build;
+      return current.status === 'SUCCEEDED' ? current : undefined;
+    }, 30_000);
+
+    const page = await fetch(`${api.baseUrl}/d/${built.deploymentId}/settings/profile`);
+    expect([page.status, await page.text()]).toEqual([200, '<div id="app"></div>']);
+    expect((await fetch(`${api.baseUrl}/d/${built.deploymentId}/missing.js`)).status).toBe(404);
+    // A path that tries to leave the deployment gets the app, never the file it names.
+    expect(await rawGet(api.baseUrl, `/d/${built.deploymentId}/%2e%2e/%2e%2e/etc/passwd`)).toEqual({
+      status: 200,
+      body: '<div id="app"></div>',
+    });
+    // Without the setting, the same path is not found.
+    expect((await fetch(`${api.baseUrl}/p/${project.id}/settings/profile`)).status).toBe(404);
+  });
+
   it('refuses what it cannot do, with a clear code', async () => {
     const empty = await createProject(api.url, owner.accessToken);
     const nothing = await on.builds.rollback(owner.accessToken, { projectId: empty.id });

@@ -30,6 +30,10 @@ export class BuildSettingsRecord {
   @Prop({ required: true, default: 900 })
   timeoutSeconds!: number;
 
+  /** Whether deployments answer a missing page (a path without a file extension) with their index.html. */
+  @Prop({ required: true, default: false })
+  spaFallback!: boolean;
+
   /** Builds of the project that may run at once; the rest wait, in order. */
   @Prop({ required: true, default: 1 })
   concurrentBuilds!: number;

@@ -20,6 +20,7 @@ const DEFAULTS = {
   outputDirectory: null,
   timeoutSeconds: 900,
   concurrentBuilds: 1,
+  spaFallback: false,
 } as const;
 
 /** A project's build settings; a project that never set them builds with the defaults. */
@@ -56,6 +57,7 @@ export class BuildSettingsService {
     }
     if (input.timeoutSeconds !== undefined) set.timeoutSeconds = input.timeoutSeconds;
     if (input.concurrentBuilds !== undefined) set.concurrentBuilds = input.concurrentBuilds;
+    if (input.spaFallback !== undefined) set.spaFallback = input.spaFallback;
     const saved = await this.settings
       .findOneAndUpdate(
         { _id: toObjectId(input.projectId) },

@@ -36,6 +36,10 @@ export class DeploymentRecord {
   @Prop({ required: true })
   fileCount!: number;
 
+  /** Whether a missing page (a path without a file extension) is answered with index.html. */
+  @Prop({ required: true, default: false })
+  spaFallback!: boolean;
+
   createdAt!: Date;
 }
 

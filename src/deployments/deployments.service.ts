@@ -29,6 +29,7 @@ export interface NewDeployment {
   branch: string;
   commitSha: string | null;
   environment: DeploymentEnvironment;
+  spaFallback: boolean;
 }
 
 /**
@@ -64,6 +65,7 @@ export class DeploymentsService {
         environment: input.environment,
         branch: input.branch,
         commitSha: input.commitSha,
+        spaFallback: input.spaFallback,
         ...copied,
       })
     ).toObject<DeploymentRecord>();
@@ -128,8 +130,16 @@ export class DeploymentsService {
   /** The file to answer `requestPath` with from a deployment, or undefined. */
   async fileOf(deploymentId: string, requestPath: string): Promise<string | undefined> {
     if (!isObjectId(deploymentId)) return undefined;
-    const exists = await this.deployments.exists({ _id: toObjectId(deploymentId) }).exec();
-    return exists ? fileFor(this.directoryOf(deploymentId), requestPath) : undefined;
+    const record = await this.deployments
+      .findById(toObjectId(deploymentId), { spaFallback: 1 })
+      .lean<DeploymentRecord>()
+      .exec();
+    if (!record) return undefined;
+    const root = this.directoryOf(deploymentId);
+    const file = fileFor(root, requestPath);
+    // A single-page app routes in the browser: a page path without a file answers with the app.
+    const page = !path.posix.basename(requestPath).includes('.');
+    return file ?? (record.spaFallback && page ? fileFor(root, 'index.html') : undefined);
   }
 
   /** The deployment a project serves in production now, if any. */

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int } from '@nestjs/graphql';
-import { IsInt, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { IsObjectId } from '../../common/validation/is-object-id';
 
 /** Omitted leaves a field as it is; null clears the fields that may be empty (then detected). */
@@ -67,4 +67,9 @@ export class UpdateBuildSettingsInput {
   @Min(1)
   @Max(20)
   concurrentBuilds?: number;
+
+  @Field(() => Boolean, { nullable: true })
+  @ValidateIf((_input: object, value: unknown) => value !== undefined)
+  @IsBoolean()
+  spaFallback?: boolean;
 }

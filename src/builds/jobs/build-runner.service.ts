@@ -220,6 +220,7 @@ export class BuildRunnerService {
           branch: run.record.branch,
           commitSha: run.commitSha,
           environment: production ? DeploymentEnvironment.PRODUCTION : DeploymentEnvironment.PREVIEW,
+          spaFallback: settings.spaFallback,
         },
         output,
       );

@@ -29,6 +29,12 @@ export class BuildSettings {
   @Field(() => Int)
   timeoutSeconds!: number;
 
+  @Field({
+    description:
+      'Whether deployments answer a missing page (no file extension) with their index.html, as single-page apps need.',
+  })
+  spaFallback!: boolean;
+
   @Field(() => Int, { description: 'Builds of the project that may run at once; the rest wait, in order.' })
   concurrentBuilds!: number;
 
@@ -45,6 +51,7 @@ export class BuildSettings {
       outputDirectory: record.outputDirectory,
       timeoutSeconds: record.timeoutSeconds,
       concurrentBuilds: record.concurrentBuilds,
+      spaFallback: record.spaFallback,
     });
   }
 }

@@ -11,6 +11,7 @@ export interface BuildSettings {
   outputDirectory: string | null;
   timeoutSeconds: number;
   concurrentBuilds: number;
+  spaFallback: boolean;
 }
 
 export type UpdateBuildSettingsInput = { projectId: string } & Partial<Omit<BuildSettings, 'projectId'>>;
@@ -52,7 +53,7 @@ export interface BuildLogLine {
 }
 
 const SETTINGS_FIELDS =
-  'projectId repositoryUrl productionBranch rootDirectory installCommand buildCommand outputDirectory timeoutSeconds concurrentBuilds';
+  'projectId repositoryUrl productionBranch rootDirectory installCommand buildCommand outputDirectory timeoutSeconds concurrentBuilds spaFallback';
 const BUILD_FIELDS = `id projectId branch commitSha commitMessage status error logLines retryOf attempt deploymentId
   steps { name status exitCode durationMs }
   detected { framework packageManager installCommand buildCommand outputDirectory }`;
