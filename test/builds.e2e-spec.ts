@@ -152,6 +152,48 @@ describe('builds', () => {
     expect((await logOf(done.id)).at(-1)).toBe('The build ran out of time during build');
   });
 
+  it('builds a branch when its deploy hook is POSTed to, and only with the right secret', async () => {
+    const hooked = await createProject(api.url, owner.accessToken);
+    ok(await on.builds.updateSettings(owner.accessToken, { projectId: hooked.id, repositoryUrl: html.dir }));
+    const create = `mutation ($input: CreateDeployHookInput!) { createDeployHook(input: $input) { id name branch url } }`;
+    const list = `query ($projectId: ID!) { deployHooks(projectId: $projectId) { id url } }`;
+    const remove = `mutation ($input: DeployHookRefInput!) { deleteDeployHook(input: $input) }`;
+    const hook = ok(
+      await gql(api.url, create, { input: { projectId: hooked.id, name: 'CMS', branch: 'main' } }, owner.accessToken),
+    ).createDeployHook;
+    expect(hook.url).toMatch(new RegExp(`^/hooks/deploy/${hook.id}/[A-Za-z0-9_-]{40,}$`));
+
+    const triggered = await fetch(`${api.baseUrl}${hook.url}`, { method: 'POST' });
+    expect(triggered.status).toBe(201);
+    const { buildId } = (await triggered.json()) as { buildId: string };
+    const done = await waitFor(async () => {
+      const current = ok(await on.builds.get(owner.accessToken, { id: buildId })).build;
+      return FINISHED.includes(current.status) ? current : undefined;
+    }, 30_000);
+    expect(done).toMatchObject({ projectId: hooked.id, branch: 'main', status: 'SUCCEEDED' });
+
+    const wrongSecret = `${api.baseUrl}/hooks/deploy/${hook.id}/${'x'.repeat(43)}`;
+    expect((await fetch(wrongSecret, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${api.baseUrl}/hooks/deploy/not-an-id/x`, { method: 'POST' })).status).toBe(404);
+    // The secret is never shown again.
+    expect(ok(await gql(api.url, list, { projectId: hooked.id }, owner.accessToken)).deployHooks).toEqual([
+      { id: hook.id, url: null },
+    ]);
+    const outsider = await registerUser(api.url);
+    expect(codeOf(await gql(api.url, remove, { input: { hookId: hook.id } }, outsider.accessToken))).toBe('FORBIDDEN');
+    expect(ok(await gql(api.url, remove, { input: { hookId: hook.id } }, owner.accessToken)).deleteDeployHook).toBe(
+      true,
+    );
+    expect((await fetch(`${api.baseUrl}${hook.url}`, { method: 'POST' })).status).toBe(404);
+    const badBranch = await gql(
+      api.url,
+      create,
+      { input: { projectId: hooked.id, name: 'x', branch: '-x' } },
+      owner.accessToken,
+    );
+    expect(reasonOf(badBranch)).toBe('INVALID_REF');
+  });
+
   it('refuses bad settings with a clear code and keeps what was there', async () => {
     ok(
       await on.builds.updateSettings(owner.accessToken, {

@@ -155,8 +155,10 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.assignRole → permission:role:assign [project projectId|input.projectId]
      Mutation.cancelBuild → permission:build:cancel [project of build input.buildId]
      Mutation.createBuild → permission:build:create [project input.projectId]
+     Mutation.createDeployHook → permission:build:update [project input.projectId]
      Mutation.createProject → authenticated
      Mutation.createRole → permission:role:create [project projectId|input.projectId]
+     Mutation.deleteDeployHook → permission:build:update [project of deployHook input.hookId]
      Mutation.deleteProject → permission:project:delete [project input.id]
      Mutation.deleteRole → permission:role:delete [project of role input.roleId]
      Mutation.grantPermission → permission:role:assign [project projectId|input.projectId]
@@ -180,6 +182,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.buildStats → permission:build:read [project projectId|input.projectId]
      Query.builds → permission:build:read [project projectId|input.projectId]
      Query.checkPermission → permission:project:read [project projectId|input.projectId]
+     Query.deployHooks → permission:build:read [project projectId|input.projectId]
      Query.deployment → permission:deployment:read [project of deployment id]
      Query.deployments → permission:deployment:read [project projectId|input.projectId]
      Query.me → authenticated

@@ -10,6 +10,7 @@ export enum BuildExceptionReason {
   BUILD_NOT_FOUND = 'BUILD_NOT_FOUND',
   BUILD_NOT_FINISHED = 'BUILD_NOT_FINISHED',
   INVALID_PERIOD = 'INVALID_PERIOD',
+  DEPLOY_HOOK_NOT_FOUND = 'DEPLOY_HOOK_NOT_FOUND',
 }
 
 const CODES: ReasonCodes<BuildExceptionReason> = {
@@ -21,6 +22,7 @@ const CODES: ReasonCodes<BuildExceptionReason> = {
   [BuildExceptionReason.BUILD_NOT_FOUND]: ErrorCode.NOT_FOUND,
   [BuildExceptionReason.BUILD_NOT_FINISHED]: ErrorCode.CONFLICT,
   [BuildExceptionReason.INVALID_PERIOD]: ErrorCode.BAD_USER_INPUT,
+  [BuildExceptionReason.DEPLOY_HOOK_NOT_FOUND]: ErrorCode.NOT_FOUND,
 };
 
 export class BuildException extends AppException<BuildExceptionReason> {

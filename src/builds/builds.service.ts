@@ -42,7 +42,12 @@ export class BuildsService {
     @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
   ) {}
 
-  async create(ctx: RequestContext, input: CreateBuildInput): Promise<Build> {
+  /** Queues a build; `createdBy` names what asked for it when no user did (a deploy hook). */
+  async create(
+    ctx: RequestContext,
+    input: Pick<CreateBuildInput, 'projectId' | 'branch' | 'commitSha' | 'supersedeQueued'>,
+    createdBy?: string,
+  ): Promise<Build> {
     const settings = await this.settings.record(input.projectId);
     if (!settings.repositoryUrl) {
       throw new BuildException(
@@ -54,7 +59,7 @@ export class BuildsService {
     const requestedCommit = input.commitSha === undefined ? null : checkCommitSha(input.commitSha);
     return this.queueBuild(
       ctx,
-      { projectId: toObjectId(input.projectId), branch, requestedCommit },
+      { projectId: toObjectId(input.projectId), branch, requestedCommit, createdBy: createdBy ?? ctx.actorId ?? null },
       input.supersedeQueued,
     );
   }
@@ -121,14 +126,14 @@ export class BuildsService {
   private async queueBuild(
     ctx: RequestContext,
     build: Pick<BuildRecord, 'projectId' | 'branch' | 'requestedCommit'> &
-      Partial<Pick<BuildRecord, 'retryOf' | 'attempt'>>,
+      Partial<Pick<BuildRecord, 'retryOf' | 'attempt' | 'createdBy'>>,
     supersedeQueued = false,
   ): Promise<Build> {
     const record = (
       await this.builds.create({
+        createdBy: ctx.actorId ?? null,
         ...build,
         status: BuildStatus.QUEUED,
-        createdBy: ctx.actorId ?? null,
         queuedAt: new Date(),
       })
     ).toObject<BuildRecord>();
