@@ -194,6 +194,68 @@ describe('builds', () => {
     expect(reasonOf(badBranch)).toBe('INVALID_REF');
   });
 
+  it('runs build hooks around the build command, in order, failing or going on as each says', async () => {
+    const hooked = await createProject(api.url, owner.accessToken);
+    ok(
+      await on.builds.updateSettings(owner.accessToken, {
+        projectId: hooked.id,
+        repositoryUrl: html.dir,
+        buildCommand: 'echo building',
+      }),
+    );
+    const create = `mutation ($input: CreateBuildHookInput!) { createBuildHook(input: $input) { id phase order } }`;
+    const add = (phase: string, command: string, order: number, continueOnError = false) =>
+      gql(
+        api.url,
+        create,
+        { input: { projectId: hooked.id, phase, command, order, continueOnError } },
+        owner.accessToken,
+      );
+    ok(await add('PRE_BUILD', 'echo pre-two', 2));
+    const first = ok(await add('PRE_BUILD', 'echo pre-one', 1)).createBuildHook;
+    ok(await add('POST_BUILD', 'echo post-fails; exit 4', 1, true));
+    ok(await add('POST_BUILD', 'echo post-two', 2));
+    expect(reasonOf(await add('PRE_BUILD', '   ', 3))).toBe('INVALID_INPUT');
+
+    const queued = ok(await on.builds.create(owner.accessToken, { projectId: hooked.id })).createBuild;
+    const done = await waitFor(async () => {
+      const current = ok(await on.builds.get(owner.accessToken, { id: queued.id })).build;
+      return FINISHED.includes(current.status) ? current : undefined;
+    }, 30_000);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.steps.map((s) => [s.name, s.status, s.exitCode])).toEqual([
+      ['checkout', 'SUCCEEDED', null],
+      ['install', 'SKIPPED', null],
+      ['pre-build 1', 'SUCCEEDED', 0],
+      ['pre-build 2', 'SUCCEEDED', 0],
+      ['build', 'SUCCEEDED', 0],
+      ['post-build 1', 'FAILED', 4],
+      ['post-build 2', 'SUCCEEDED', 0],
+      ['package', 'SUCCEEDED', null],
+    ]);
+    const printed = (await on.builds.logs(owner.accessToken, { buildId: done.id }))
+      .data!.buildLogs.filter((l) => l.stream === 'stdout')
+      .map((l) => l.text);
+    expect(printed).toEqual(['pre-one', 'pre-two', 'building', 'post-fails', 'post-two']);
+
+    // A hook that does not go on after failing fails the build before its build command runs.
+    const remove = `mutation ($input: BuildHookRefInput!) { deleteBuildHook(input: $input) }`;
+    ok(await gql(api.url, remove, { input: { hookId: first.id } }, owner.accessToken));
+    const strictHook = ok(await add('PRE_BUILD', 'exit 9', 0)).createBuildHook;
+    const strict = ok(await on.builds.create(owner.accessToken, { projectId: hooked.id })).createBuild;
+    const failed = await waitFor(async () => {
+      const current = ok(await on.builds.get(owner.accessToken, { id: strict.id })).build;
+      return FINISHED.includes(current.status) ? current : undefined;
+    }, 30_000);
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'pre-build 1 exited with code 9' });
+    expect(failed.steps.map((s) => s.name)).not.toContain('build');
+
+    const outsider = await registerUser(api.url);
+    expect(codeOf(await gql(api.url, remove, { input: { hookId: strictHook.id } }, outsider.accessToken))).toBe(
+      'FORBIDDEN',
+    );
+  });
+
   it('refuses bad settings with a clear code and keeps what was there', async () => {
     ok(
       await on.builds.updateSettings(owner.accessToken, {

@@ -14,6 +14,9 @@ import { BuildsResolver } from './builds.resolver';
 import { BuildsService } from './builds.service';
 import { BUILDS_QUEUE } from './jobs/build-jobs';
 import { DeployHookRecord, DeployHookSchema } from './deploy-hook.schema';
+import { BuildHookRecord, BuildHookSchema } from './build-hook.schema';
+import { BuildHooksResolver } from './build-hooks.resolver';
+import { BuildHooksService } from './build-hooks.service';
 import { DeployHooksController } from './deploy-hooks.controller';
 import { DeployHooksResolver } from './deploy-hooks.resolver';
 import { DeployHooksService } from './deploy-hooks.service';
@@ -24,6 +27,7 @@ const MODELS = MongooseModule.forFeature([
   { name: BuildLogChunkRecord.name, schema: BuildLogChunkSchema },
   { name: BuildSlotsRecord.name, schema: BuildSlotsSchema },
   { name: DeployHookRecord.name, schema: DeployHookSchema },
+  { name: BuildHookRecord.name, schema: BuildHookSchema },
 ]);
 
 @Module({
@@ -35,20 +39,24 @@ const MODELS = MongooseModule.forFeature([
     BuildLogsService,
     BuildDispatcherService,
     DeployHooksService,
+    BuildHooksService,
     BuildsResolver,
     DeployHooksResolver,
+    BuildHooksResolver,
   ],
-  exports: [BuildsService, BuildSettingsService, BuildLogsService, BuildDispatcherService, MODELS],
+  exports: [BuildsService, BuildSettingsService, BuildLogsService, BuildDispatcherService, BuildHooksService, MODELS],
 })
 export class BuildsModule implements OnModuleInit {
   constructor(
     private readonly locator: ResourceLocator,
     private readonly builds: BuildsService,
     private readonly hooks: DeployHooksService,
+    private readonly buildHooks: BuildHooksService,
   ) {}
 
   onModuleInit(): void {
     this.locator.register('build', (id) => this.builds.projectOf(id));
     this.locator.register('deployHook', (id) => this.hooks.projectOf(id));
+    this.locator.register('buildHook', (id) => this.buildHooks.projectOf(id));
   }
 }

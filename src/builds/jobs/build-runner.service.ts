@@ -14,6 +14,8 @@ import { DeploymentEnvironment } from '../../deployments/deployment.schema';
 import { DeploymentsService } from '../../deployments/deployments.service';
 import { DEFAULT_LIMITS, EXECUTOR, type Execution, type Executor } from '../../executor/executor';
 import { BuildDispatcherService } from '../build-dispatcher.service';
+import { BuildHookPhase } from '../build-hook.schema';
+import { BuildHooksService } from '../build-hooks.service';
 import { BuildLogsService, type BuildLogWriter } from '../build-logs.service';
 import { BuildSettingsService } from '../build-settings.service';
 import { BuildRecord, BuildStatus, StepStatus, type DetectedRecord, type StepRecord } from '../build.schema';
@@ -73,6 +75,7 @@ export class BuildRunnerService {
     @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
     private readonly deployments: DeploymentsService,
     private readonly dispatcher: BuildDispatcherService,
+    private readonly hooks: BuildHooksService,
   ) {}
 
   /** Runs the build if it is still queued; returns how it ended (or its status, if it was not queued). */
@@ -186,10 +189,18 @@ export class BuildRunnerService {
       `Detected ${detected.framework}${detected.packageManager ? ` (${detected.packageManager})` : ''}; install: ${plan.install ?? 'none'}; build: ${plan.build ?? 'none'}; output: ${plan.output}`,
     );
     await this.builds.updateOne({ _id: run.record._id }, { $set: { detected } }).exec();
-    for (const [name, command] of [
-      ['install', plan.install],
-      ['build', plan.build],
-    ] as const) {
+    const hooks = await this.hooks.list(run.record.projectId.toHexString());
+    const commands: Array<{ name: string; command: string | null; continueOnError: boolean }> = [
+      { name: 'install', command: plan.install, continueOnError: false },
+      ...hooks
+        .filter((h) => h.phase === BuildHookPhase.PRE_BUILD)
+        .map((h, i) => ({ name: `pre-build ${i + 1}`, command: h.command, continueOnError: h.continueOnError })),
+      { name: 'build', command: plan.build, continueOnError: false },
+      ...hooks
+        .filter((h) => h.phase === BuildHookPhase.POST_BUILD)
+        .map((h, i) => ({ name: `post-build ${i + 1}`, command: h.command, continueOnError: h.continueOnError })),
+    ];
+    for (const { name, command, continueOnError } of commands) {
       if (!command) {
         run.steps.push({
           name,
@@ -201,7 +212,12 @@ export class BuildRunnerService {
         });
         continue;
       }
-      await this.step(run, name, () => this.execute(run, name, command, source, settings.rootDirectory));
+      try {
+        await this.step(run, name, () => this.execute(run, name, command, source, settings.rootDirectory));
+      } catch (error) {
+        if (!(continueOnError && error instanceof StepExit)) throw error;
+        run.log.append('system', name, `${error.message}; the build goes on (the hook continues on error)`);
+      }
     }
     await this.step(run, 'package', async () => {
       const output = path.join(root, plan.output);
