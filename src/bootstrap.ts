@@ -15,6 +15,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1),
     bufferLogs: false,
+    // Git push webhooks are verified against the exact bytes their sender signed.
+    rawBody: true,
   });
   app.set(
     'trust proxy',

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
 import { createProject, registerUser, type TestUser } from './support/factories';
-import { TestRepository } from './support/git-repos';
+import { git, TestRepository } from './support/git-repos';
 import { operations, type Build, type Operations, type Project } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -254,6 +255,70 @@ describe('builds', () => {
     expect(codeOf(await gql(api.url, remove, { input: { hookId: strictHook.id } }, outsider.accessToken))).toBe(
       'FORBIDDEN',
     );
+  });
+
+  it('builds the pushed commit when GitHub, GitLab or Gitea says a deployed branch was pushed', async () => {
+    const pushed = await createProject(api.url, owner.accessToken);
+    ok(
+      await on.builds.updateSettings(owner.accessToken, {
+        projectId: pushed.id,
+        repositoryUrl: vite.dir,
+        installCommand: 'true',
+        autoDeployBranches: ['staging'],
+      }),
+    );
+    const secret = ok(
+      await gql(
+        api.url,
+        'mutation ($projectId: ID!) { rotateGitWebhookSecret(projectId: $projectId) }',
+        { projectId: pushed.id },
+        owner.accessToken,
+      ),
+    ).rotateGitWebhookSecret as string;
+    const head = git(vite.dir, 'rev-parse', 'HEAD');
+    const url = `${api.baseUrl}/hooks/git/${pushed.id}`;
+    const send = (headers: Record<string, string>, payload: object) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(payload),
+      });
+    const github = (payload: object, key = secret) => {
+      const body = JSON.stringify(payload);
+      const signature = `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+      return fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature },
+        body,
+      });
+    };
+
+    const accepted = await github({ ref: 'refs/heads/main', after: head, repository: { name: 'site' } });
+    expect(accepted.status).toBe(200);
+    const { buildId } = (await accepted.json()) as { buildId: string };
+    const done = await waitFor(async () => {
+      const current = ok(await on.builds.get(owner.accessToken, { id: buildId })).build;
+      return FINISHED.includes(current.status) ? current : undefined;
+    }, 30_000);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', branch: 'main', commitSha: head });
+
+    expect((await github({ ref: 'refs/heads/main', after: head }, 'not-the-key')).status).toBe(404);
+    expect(await (await github({ ref: 'refs/heads/experiment', after: head })).json()).toEqual({
+      ignored: 'branch experiment is not deployed on push',
+    });
+    expect(await (await github({ ref: 'refs/tags/v1', after: head })).json()).toEqual({ ignored: 'not a branch push' });
+    const gitlab = await send(
+      { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': secret },
+      { ref: 'refs/heads/staging', checkout_sha: head },
+    );
+    expect(((await gitlab.json()) as { buildId?: string }).buildId).toEqual(expect.any(String));
+    const giteaBody = { ref: 'refs/heads/staging', after: head };
+    const giteaSignature = createHmac('sha256', secret).update(JSON.stringify(giteaBody)).digest('hex');
+    const gitea = await send({ 'x-gitea-event': 'push', 'x-gitea-signature': giteaSignature }, giteaBody);
+    expect(((await gitea.json()) as { buildId?: string }).buildId).toEqual(expect.any(String));
+    expect((await send({ 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'wrong' }, giteaBody)).status).toBe(404);
+    const settings = ok(await on.builds.settings(owner.accessToken, { projectId: pushed.id })).buildSettings;
+    expect(JSON.stringify(settings)).not.toContain(secret);
   });
 
   it('refuses bad settings with a clear code and keeps what was there', async () => {

@@ -34,6 +34,17 @@ export class BuildSettingsRecord {
   @Prop({ required: true, default: false })
   spaFallback!: boolean;
 
+  /** Branches besides the production branch that a git push builds. */
+  @Prop({ type: [String], default: [] })
+  autoDeployBranches!: string[];
+
+  /**
+   * The key git push webhooks are signed with (GitHub, Gitea) or carry (GitLab). Kept as it is,
+   * since verifying a signature needs the key; shown once, when it is made.
+   */
+  @Prop({ type: String, default: null })
+  gitWebhookSecret!: string | null;
+
   /** Builds of the project that may run at once; the rest wait, in order. */
   @Prop({ required: true, default: 1 })
   concurrentBuilds!: number;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { randomToken } from '../common/crypto/hashing';
 import { toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
 import { BuildSettingsRecord } from './build-settings.schema';
@@ -21,7 +22,9 @@ const DEFAULTS = {
   timeoutSeconds: 900,
   concurrentBuilds: 1,
   spaFallback: false,
-} as const;
+  autoDeployBranches: [] as string[],
+  gitWebhookSecret: null,
+};
 
 /** A project's build settings; a project that never set them builds with the defaults. */
 @Injectable()
@@ -38,6 +41,22 @@ export class BuildSettingsService {
 
   async get(projectId: string): Promise<BuildSettings> {
     return BuildSettings.from(await this.record(projectId));
+  }
+
+  /** A new key for the project's git push webhooks; the old one stops working. Returned only now. */
+  async rotateGitWebhookSecret(projectId: string): Promise<string> {
+    const secret = randomToken('slw_gh').slice('slw_gh_'.length);
+    await this.settings
+      .updateOne(
+        { _id: toObjectId(projectId) },
+        {
+          $set: { gitWebhookSecret: secret },
+          $setOnInsert: Object.fromEntries(Object.entries(DEFAULTS).filter(([key]) => key !== 'gitWebhookSecret')),
+        },
+        { upsert: true },
+      )
+      .exec();
+    return secret;
   }
 
   /** Checks the repository address and branch as a checkout will use them, then stores what was given. */
@@ -58,6 +77,7 @@ export class BuildSettingsService {
     if (input.timeoutSeconds !== undefined) set.timeoutSeconds = input.timeoutSeconds;
     if (input.concurrentBuilds !== undefined) set.concurrentBuilds = input.concurrentBuilds;
     if (input.spaFallback !== undefined) set.spaFallback = input.spaFallback;
+    if (input.autoDeployBranches !== undefined) set.autoDeployBranches = input.autoDeployBranches.map(checkBranch);
     const saved = await this.settings
       .findOneAndUpdate(
         { _id: toObjectId(input.projectId) },

@@ -18,6 +18,7 @@ import { BuildHookRecord, BuildHookSchema } from './build-hook.schema';
 import { BuildHooksResolver } from './build-hooks.resolver';
 import { BuildHooksService } from './build-hooks.service';
 import { DeployHooksController } from './deploy-hooks.controller';
+import { GitWebhooksController } from './git-webhooks.controller';
 import { DeployHooksResolver } from './deploy-hooks.resolver';
 import { DeployHooksService } from './deploy-hooks.service';
 
@@ -32,7 +33,7 @@ const MODELS = MongooseModule.forFeature([
 
 @Module({
   imports: [AccessModule, MODELS, BullModule.registerQueue({ name: BUILDS_QUEUE })],
-  controllers: [DeployHooksController],
+  controllers: [DeployHooksController, GitWebhooksController],
   providers: [
     BuildsService,
     BuildSettingsService,

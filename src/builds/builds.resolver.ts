@@ -47,6 +47,15 @@ export class BuildsResolver {
     return this.settings.update(input);
   }
 
+  @Mutation(() => String, {
+    description:
+      "Makes a new key for the project's git push webhooks (POST /hooks/git/<projectId>), returned only now; the old one stops working.",
+  })
+  @RequirePermission('build:update')
+  rotateGitWebhookSecret(@Args() args: ProjectScopeArgs): Promise<string> {
+    return this.settings.rotateGitWebhookSecret(args.projectId);
+  }
+
   @Mutation(() => Build, {
     description: 'Queues a build of a branch (the production branch when omitted) and, optionally, a commit of it.',
   })

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int } from '@nestjs/graphql';
-import { IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { IsObjectId } from '../../common/validation/is-object-id';
 
 /** Omitted leaves a field as it is; null clears the fields that may be empty (then detected). */
@@ -72,4 +72,14 @@ export class UpdateBuildSettingsInput {
   @ValidateIf((_input: object, value: unknown) => value !== undefined)
   @IsBoolean()
   spaFallback?: boolean;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Branches besides the production branch that a git push builds.',
+  })
+  @ValidateIf((_input: object, value: unknown) => value !== undefined)
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(255, { each: true })
+  autoDeployBranches?: string[];
 }

@@ -35,6 +35,12 @@ export class BuildSettings {
   })
   spaFallback!: boolean;
 
+  @Field(() => [String], { description: 'Branches besides the production branch that a git push builds.' })
+  autoDeployBranches!: string[];
+
+  @Field({ description: 'Whether git push webhooks have a key (rotateGitWebhookSecret makes one).' })
+  hasGitWebhookSecret!: boolean;
+
   @Field(() => Int, { description: 'Builds of the project that may run at once; the rest wait, in order.' })
   concurrentBuilds!: number;
 
@@ -52,6 +58,8 @@ export class BuildSettings {
       timeoutSeconds: record.timeoutSeconds,
       concurrentBuilds: record.concurrentBuilds,
       spaFallback: record.spaFallback,
+      autoDeployBranches: record.autoDeployBranches ?? [],
+      hasGitWebhookSecret: Boolean(record.gitWebhookSecret),
     });
   }
 }

@@ -12,6 +12,7 @@ export interface BuildSettings {
   timeoutSeconds: number;
   concurrentBuilds: number;
   spaFallback: boolean;
+  autoDeployBranches: string[];
 }
 
 export type UpdateBuildSettingsInput = { projectId: string } & Partial<Omit<BuildSettings, 'projectId'>>;
@@ -53,7 +54,7 @@ export interface BuildLogLine {
 }
 
 const SETTINGS_FIELDS =
-  'projectId repositoryUrl productionBranch rootDirectory installCommand buildCommand outputDirectory timeoutSeconds concurrentBuilds spaFallback';
+  'projectId repositoryUrl productionBranch rootDirectory installCommand buildCommand outputDirectory timeoutSeconds concurrentBuilds spaFallback autoDeployBranches';
 const BUILD_FIELDS = `id projectId branch commitSha commitMessage status error logLines retryOf attempt deploymentId
   steps { name status exitCode durationMs }
   detected { framework packageManager installCommand buildCommand outputDirectory }`;
