@@ -270,8 +270,8 @@ describe('builds', () => {
     const secret = ok(
       await gql(
         api.url,
-        'mutation ($projectId: ID!) { rotateGitWebhookSecret(projectId: $projectId) }',
-        { projectId: pushed.id },
+        'mutation ($input: ProjectRefInput!) { rotateGitWebhookSecret(input: $input) }',
+        { input: { projectId: pushed.id } },
         owner.accessToken,
       ),
     ).rotateGitWebhookSecret as string;

@@ -9,6 +9,7 @@ import { BuildLogsService } from './build-logs.service';
 import { BuildSettingsService } from './build-settings.service';
 import { BuildsService } from './builds.service';
 import { BuildIdArgs } from './dto/build-id.args';
+import { ProjectRefInput } from './dto/project-ref.input';
 import { BuildRefInput } from './dto/build-ref.input';
 import { BuildLogsArgs } from './dto/build-logs.args';
 import { BuildLogStreamArgs } from './dto/build-log-stream.args';
@@ -51,9 +52,9 @@ export class BuildsResolver {
     description:
       "Makes a new key for the project's git push webhooks (POST /hooks/git/<projectId>), returned only now; the old one stops working.",
   })
-  @RequirePermission('build:update')
-  rotateGitWebhookSecret(@Args() args: ProjectScopeArgs): Promise<string> {
-    return this.settings.rotateGitWebhookSecret(args.projectId);
+  @RequirePermission('build:update', BY_INPUT_PROJECT)
+  rotateGitWebhookSecret(@Args('input') input: ProjectRefInput): Promise<string> {
+    return this.settings.rotateGitWebhookSecret(input.projectId);
   }
 
   @Mutation(() => Build, {
