@@ -1,12 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
-import { createProject, registerUser, type TestUser } from './support/factories';
+import {
+  createProject,
+  finishedBuild,
+  FINISHED_BUILD_STATUSES,
+  registerUser,
+  type TestUser,
+} from './support/factories';
 import { git, TestRepository } from './support/git-repos';
 import { operations, type Build, type Operations, type Project } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
-
-const FINISHED = ['SUCCEEDED', 'FAILED', 'CANCELED', 'TIMED_OUT'];
 
 /**
  * Real builds: repositories made with the git CLI, checked out and built by the worker of the test
@@ -59,14 +63,7 @@ describe('builds', () => {
     );
     const queued = ok(await on.builds.create(owner.accessToken, { projectId: project.id, branch })).createBuild;
     expect(queued.status).toBe('QUEUED');
-    return waitFor(
-      async () => {
-        const current = ok(await on.builds.get(owner.accessToken, { id: queued.id })).build;
-        return FINISHED.includes(current.status) ? current : undefined;
-      },
-      30_000,
-      'the build to finish',
-    );
+    return finishedBuild(api.url, owner.accessToken, queued.id, 30_000);
   }
 
   async function logOf(buildId: string): Promise<string[]> {
@@ -144,10 +141,7 @@ describe('builds', () => {
       }),
     );
     const queued = ok(await on.builds.create(owner.accessToken, { projectId: own.id })).createBuild;
-    const done = await waitFor(async () => {
-      const current = ok(await on.builds.get(owner.accessToken, { id: queued.id })).build;
-      return FINISHED.includes(current.status) ? current : undefined;
-    }, 20_000);
+    const done = await finishedBuild(api.url, owner.accessToken, queued.id, 20_000);
 
     expect(done).toMatchObject({ status: 'TIMED_OUT', error: 'The build ran out of time during build' });
     expect((await logOf(done.id)).at(-1)).toBe('The build ran out of time during build');
@@ -167,10 +161,7 @@ describe('builds', () => {
     const triggered = await fetch(`${api.baseUrl}${hook.url}`, { method: 'POST' });
     expect(triggered.status).toBe(201);
     const { buildId } = (await triggered.json()) as { buildId: string };
-    const done = await waitFor(async () => {
-      const current = ok(await on.builds.get(owner.accessToken, { id: buildId })).build;
-      return FINISHED.includes(current.status) ? current : undefined;
-    }, 30_000);
+    const done = await finishedBuild(api.url, owner.accessToken, buildId, 30_000);
     expect(done).toMatchObject({ projectId: hooked.id, branch: 'main', status: 'SUCCEEDED' });
 
     const wrongSecret = `${api.baseUrl}/hooks/deploy/${hook.id}/${'x'.repeat(43)}`;
@@ -219,10 +210,7 @@ describe('builds', () => {
     expect(reasonOf(await add('PRE_BUILD', '   ', 3))).toBe('INVALID_INPUT');
 
     const queued = ok(await on.builds.create(owner.accessToken, { projectId: hooked.id })).createBuild;
-    const done = await waitFor(async () => {
-      const current = ok(await on.builds.get(owner.accessToken, { id: queued.id })).build;
-      return FINISHED.includes(current.status) ? current : undefined;
-    }, 30_000);
+    const done = await finishedBuild(api.url, owner.accessToken, queued.id, 30_000);
     expect(done.status).toBe('SUCCEEDED');
     expect(done.steps.map((s) => [s.name, s.status, s.exitCode])).toEqual([
       ['checkout', 'SUCCEEDED', null],
@@ -244,10 +232,7 @@ describe('builds', () => {
     ok(await gql(api.url, remove, { input: { hookId: first.id } }, owner.accessToken));
     const strictHook = ok(await add('PRE_BUILD', 'exit 9', 0)).createBuildHook;
     const strict = ok(await on.builds.create(owner.accessToken, { projectId: hooked.id })).createBuild;
-    const failed = await waitFor(async () => {
-      const current = ok(await on.builds.get(owner.accessToken, { id: strict.id })).build;
-      return FINISHED.includes(current.status) ? current : undefined;
-    }, 30_000);
+    const failed = await finishedBuild(api.url, owner.accessToken, strict.id, 30_000);
     expect(failed).toMatchObject({ status: 'FAILED', error: 'pre-build 1 exited with code 9' });
     expect(failed.steps.map((s) => s.name)).not.toContain('build');
 
@@ -296,10 +281,7 @@ describe('builds', () => {
     const accepted = await github({ ref: 'refs/heads/main', after: head, repository: { name: 'site' } });
     expect(accepted.status).toBe(200);
     const { buildId } = (await accepted.json()) as { buildId: string };
-    const done = await waitFor(async () => {
-      const current = ok(await on.builds.get(owner.accessToken, { id: buildId })).build;
-      return FINISHED.includes(current.status) ? current : undefined;
-    }, 30_000);
+    const done = await finishedBuild(api.url, owner.accessToken, buildId, 30_000);
     expect(done).toMatchObject({ status: 'SUCCEEDED', branch: 'main', commitSha: head });
 
     expect((await github({ ref: 'refs/heads/main', after: head }, 'not-the-key')).status).toBe(404);
@@ -463,7 +445,7 @@ describe('builds', () => {
             ids.map(async (id) => ok(await on.builds.get(owner.accessToken, { id })).build),
           );
           mostRunning = Math.max(mostRunning, builds.filter((b) => b.status === 'RUNNING').length);
-          return builds.every((b) => FINISHED.includes(b.status)) ? builds : undefined;
+          return builds.every((b) => FINISHED_BUILD_STATUSES.includes(b.status)) ? builds : undefined;
         }, 30_000);
         return { done, mostRunning };
       };
@@ -504,13 +486,8 @@ describe('builds', () => {
         status: 'CANCELED',
         error: `Superseded by build ${latest.id}`,
       });
-      const statuses = await waitFor(async () => {
-        const builds = await Promise.all(
-          [running, latest].map(async ({ id }) => ok(await on.builds.get(owner.accessToken, { id })).build.status),
-        );
-        return builds.every((s) => FINISHED.includes(s)) ? builds : undefined;
-      }, 30_000);
-      expect(statuses).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+      const ended = await Promise.all([running, latest].map(({ id }) => finishedBuild(api.url, owner.accessToken, id)));
+      expect(ended.map((b) => b.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     });
 
     it('retries a finished build at the commit it checked out, and refuses to retry one still running', async () => {
@@ -523,20 +500,14 @@ describe('builds', () => {
         }),
       );
       const first = ok(await on.builds.create(owner.accessToken, { projectId: own.id })).createBuild;
-      const failed = await waitFor(async () => {
-        const current = ok(await on.builds.get(owner.accessToken, { id: first.id })).build;
-        return FINISHED.includes(current.status) ? current : undefined;
-      });
+      const failed = await finishedBuild(api.url, owner.accessToken, first.id);
       expect(failed.status).toBe('FAILED');
       html.commit('A newer page', { 'index.html': '<h1>newer</h1>' });
       ok(await on.builds.updateSettings(owner.accessToken, { projectId: own.id, buildCommand: null }));
 
       const again = ok(await on.builds.retry(owner.accessToken, { buildId: failed.id })).retryBuild;
       expect(again).toMatchObject({ retryOf: failed.id, attempt: 2, branch: 'main' });
-      const done = await waitFor(async () => {
-        const current = ok(await on.builds.get(owner.accessToken, { id: again.id })).build;
-        return FINISHED.includes(current.status) ? current : undefined;
-      });
+      const done = await finishedBuild(api.url, owner.accessToken, again.id);
       expect(done).toMatchObject({ status: 'SUCCEEDED', commitSha: failed.commitSha });
 
       ok(await on.builds.updateSettings(owner.accessToken, { projectId: own.id, buildCommand: 'sleep 5' }));

@@ -1,8 +1,8 @@
 import { symlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
-import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
-import { createProject, registerUser, type TestUser } from './support/factories';
+import { codeOf, ok, reasonOf } from './support/graphql-client';
+import { createProject, finishedBuild, registerUser, type TestUser } from './support/factories';
 import { git, TestRepository } from './support/git-repos';
 import { operations, type Build, type Operations, type Project } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -61,10 +61,7 @@ describe('deployments', () => {
 
   async function build(branch = 'main'): Promise<Build> {
     const queued = ok(await on.builds.create(owner.accessToken, { projectId: project.id, branch })).createBuild;
-    const done = await waitFor(async () => {
-      const current = ok(await on.builds.get(owner.accessToken, { id: queued.id })).build;
-      return ['SUCCEEDED', 'FAILED'].includes(current.status) ? current : undefined;
-    }, 30_000);
+    const done = await finishedBuild(api.url, owner.accessToken, queued.id, 30_000);
     expect(done.status).toBe('SUCCEEDED');
     return done;
   }
@@ -170,10 +167,8 @@ describe('deployments', () => {
       }),
     );
     const queued = ok(await on.builds.create(owner.accessToken, { projectId: spa.id })).createBuild;
-    const built = await waitFor(async () => {
-      const current = ok(await on.builds.get(owner.accessToken, { id: queued.id })).build;
-      return current.status === 'SUCCEEDED' ? current : undefined;
-    }, 30_000);
+    const built = await finishedBuild(api.url, owner.accessToken, queued.id, 30_000);
+    expect(built.status).toBe('SUCCEEDED');
 
     const page = await fetch(`${api.baseUrl}/d/${built.deploymentId}/settings/profile`);
     expect([page.status, await page.text()]).toEqual([200, '<div id="app"></div>']);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ok } from './graphql-client';
+import { ok, waitFor } from './graphql-client';
 import {
   operations,
   type AssignRoleInput,
+  type Build,
   type CreateRoleInput,
   type GrantPermissionInput,
   type PermissionGrant,
@@ -75,4 +76,19 @@ export async function grantPermission(
   input: GrantPermissionInput,
 ): Promise<PermissionGrant> {
   return ok(await operations(url).access.grantPermission(token, input)).grantPermission;
+}
+
+/** Statuses a build ends in. */
+export const FINISHED_BUILD_STATUSES = ['SUCCEEDED', 'FAILED', 'CANCELED', 'TIMED_OUT'];
+
+/** Polls a build until it has ended, and returns it as it ended. */
+export function finishedBuild(url: string, token: string, buildId: string, timeoutMs = 30_000): Promise<Build> {
+  return waitFor(
+    async () => {
+      const current = ok(await operations(url).builds.get(token, { id: buildId })).build;
+      return FINISHED_BUILD_STATUSES.includes(current.status) ? current : undefined;
+    },
+    timeoutMs,
+    `build ${buildId} to finish`,
+  );
 }
