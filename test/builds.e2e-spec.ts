@@ -330,6 +330,13 @@ describe('builds', () => {
     });
     const badRef = await on.builds.create(owner.accessToken, { projectId: project.id, branch: 'x..y' });
     expect(reasonOf(badRef)).toBe('INVALID_REF');
+    const [anyBuild] = ok(await on.builds.list(owner.accessToken, { projectId: project.id, first: 1 })).builds.edges;
+    for (const args of [{ afterSeq: -1 }, { first: 0 }, { first: 1001 }]) {
+      const response = await on.builds.logs(owner.accessToken, { buildId: anyBuild!.node.id, ...args });
+      expect([JSON.stringify(args), codeOf(response)]).toEqual([JSON.stringify(args), 'BAD_USER_INPUT']);
+    }
+    expect(reasonOf(await on.builds.get(owner.accessToken, { id: 'not-an-id' }))).toBe('INVALID_ID');
+    expect(codeOf(await on.builds.cancel(owner.accessToken, { buildId: '0'.repeat(24) }))).toBe('NOT_FOUND');
   });
 
   it('needs a repository, and keeps builds to the project members', async () => {
