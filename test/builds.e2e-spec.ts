@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createHmac } from 'node:crypto';
 import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
 import {
@@ -128,6 +131,42 @@ describe('builds', () => {
     expect(noOutput.status).toBe('FAILED');
     expect(noOutput.error).toBe('The output directory "dist" was not produced');
     expect(await logOf(noOutput.id)).toContain('The output directory "dist" was not produced');
+  });
+
+  it("publishes nothing of the worker's through links out of the checkout", async () => {
+    // Files the worker can read, which builds must never reach.
+    const canary = mkdtempSync(path.join(tmpdir(), 'slipway-canary-'));
+    writeFileSync(path.join(canary, 'index.html'), 'worker secret');
+    writeFileSync(path.join(canary, 'package.json'), JSON.stringify({ devDependencies: { vite: '1' } }));
+    chmodSync(canary, 0o755);
+    try {
+      // The build's own command leaves a link where its output should be.
+      const madeLink = await build(html, { buildCommand: `ln -s ${canary} out`, outputDirectory: 'out' });
+      expect(madeLink.status).toBe('FAILED');
+      expect(madeLink.error).toBe('The output directory "out" was not produced');
+      expect(madeLink.deploymentId).toBeNull();
+
+      // The repository links its root directory, or its package.json, out of the checkout.
+      const linking = new TestRepository();
+      linking.commit('Links out', { 'index.html': '<h1>mine</h1>' });
+      symlinkSync(canary, path.join(linking.dir, 'app'));
+      symlinkSync(path.join(canary, 'package.json'), path.join(linking.dir, 'package.json'));
+      git(linking.dir, 'add', '--all');
+      git(linking.dir, 'commit', '--quiet', '-m', 'Links');
+      const linkedRoot = await build(linking, { rootDirectory: 'app' });
+      expect(linkedRoot.status).toBe('FAILED');
+      expect(linkedRoot.error).toBe('The root directory "app" is not in the repository');
+
+      const linkedManifest = await build(linking, { rootDirectory: '' });
+      expect(linkedManifest.status).toBe('SUCCEEDED');
+      expect(linkedManifest.detected).toMatchObject({ framework: 'Static HTML' });
+      const deployment = ok(await on.builds.deployment(owner.accessToken, { id: linkedManifest.deploymentId! }));
+      const served = await fetch(`${api.baseUrl}${deployment.deployment.url}index.html`);
+      expect(await served.text()).toBe('<h1>mine</h1>');
+      expect((await fetch(`${api.baseUrl}${deployment.deployment.url}app/index.html`)).status).toBe(404);
+    } finally {
+      rmSync(canary, { recursive: true, force: true });
+    }
   });
 
   it('kills a build past its timeout and marks it TIMED_OUT', async () => {

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { entryExists, readRegularFile } from '../workspace-files';
 
 /** What a build runs when its settings leave commands or the output directory empty. */
 export interface DetectedConfiguration {
@@ -34,8 +33,11 @@ const NODE_FRAMEWORKS: Array<[string, string, string]> = [
 ];
 
 function readPackageJson(dir: string): PackageJson | undefined {
+  const content = readRegularFile(dir, 'package.json');
+  if (!content) return undefined;
   try {
-    return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+    const parsed: unknown = JSON.parse(content.toString('utf8'));
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as PackageJson) : undefined;
   } catch {
     return undefined;
   }
@@ -48,7 +50,8 @@ function readPackageJson(dir: string): PackageJson | undefined {
  * and Go projects, and plain HTML, which needs no build at all.
  */
 export function detectConfiguration(dir: string): DetectedConfiguration {
-  const has = (file: string): boolean => existsSync(path.join(dir, file));
+  // The repository is the user's: its links are not followed out of it.
+  const has = (file: string): boolean => entryExists(dir, file);
   const pkg = readPackageJson(dir);
   if (pkg) {
     const [, packageManager, installCommand] = NODE_LOCKFILES.find(([lock]) => has(lock)) ?? ['', 'npm', 'npm install'];

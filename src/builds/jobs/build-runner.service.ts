@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Model } from 'mongoose';
@@ -29,6 +29,7 @@ import {
 import { buildCancelTrigger } from '../build-log-stream';
 import { checkout } from '../git/checkout';
 import { parseRepositoryUrl } from '../git/repository-url';
+import { directoryInside } from '../workspace-files';
 
 /** Why a build stopped, in words for its log and record. */
 class BuildStopped extends Error {
@@ -173,8 +174,9 @@ export class BuildRunnerService {
         .updateOne({ _id: run.record._id }, { $set: { commitSha: done.commitSha, commitMessage: done.subject } })
         .exec();
     });
-    const root = path.join(source, settings.rootDirectory);
-    if (!existsSync(root) || !statSync(root).isDirectory()) {
+    // Links are resolved, and may not lead out of the checkout: the worker reads what is there.
+    const root = directoryInside(source, settings.rootDirectory);
+    if (!root) {
       throw new BuildStopped(`The root directory "${settings.rootDirectory}" is not in the repository`);
     }
     const detected: DetectedRecord = detectConfiguration(root);
@@ -220,12 +222,9 @@ export class BuildRunnerService {
       }
     }
     await this.step(run, 'package', async () => {
-      const output = path.join(root, plan.output);
-      if (
-        !path.resolve(output).startsWith(path.resolve(source)) ||
-        !existsSync(output) ||
-        !statSync(output).isDirectory()
-      ) {
+      // Made by the user's commands, which could leave a link to anywhere on the worker in its place.
+      const output = directoryInside(source, path.join(settings.rootDirectory, plan.output));
+      if (!output) {
         throw new BuildStopped(`The output directory "${plan.output}" was not produced`);
       }
       const production = run.record.branch === settings.productionBranch;
