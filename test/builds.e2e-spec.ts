@@ -81,10 +81,17 @@ describe('builds', () => {
     expect(done.detected).toMatchObject({ framework: 'Static HTML', buildCommand: null, outputDirectory: '.' });
     expect(done.steps.map((s) => [s.name, s.status])).toEqual([
       ['checkout', 'SUCCEEDED'],
+      ['restore cache', 'SKIPPED'],
       ['install', 'SKIPPED'],
       ['build', 'SKIPPED'],
+      ['save cache', 'SKIPPED'],
       ['package', 'SUCCEEDED'],
     ]);
+    expect(done.cache).toMatchObject({
+      status: 'SKIPPED',
+      key: null,
+      reason: expect.stringMatching(/^nothing to cache/),
+    });
     const log = await logOf(done.id);
     expect(log).toContainEqual(expect.stringMatching(/^Checked out [0-9a-f]{12}: A plain page$/));
     expect(log).toContainEqual(expect.stringMatching(/^Detected Static HTML/));
@@ -225,7 +232,7 @@ describe('builds', () => {
     expect(reasonOf(badBranch)).toBe('INVALID_REF');
   });
 
-  it('runs build hooks around the build command, in order, failing or going on as each says', async () => {
+  it('runs build hooks before the install and after the build, in order, failing or going on as each says', async () => {
     const hooked = await createProject(api.url, owner.accessToken);
     ok(
       await on.builds.updateSettings(owner.accessToken, {
@@ -253,12 +260,14 @@ describe('builds', () => {
     expect(done.status).toBe('SUCCEEDED');
     expect(done.steps.map((s) => [s.name, s.status, s.exitCode])).toEqual([
       ['checkout', 'SUCCEEDED', null],
-      ['install', 'SKIPPED', null],
+      ['restore cache', 'SKIPPED', null],
       ['pre-build 1', 'SUCCEEDED', 0],
       ['pre-build 2', 'SUCCEEDED', 0],
+      ['install', 'SKIPPED', null],
       ['build', 'SUCCEEDED', 0],
       ['post-build 1', 'FAILED', 4],
       ['post-build 2', 'SUCCEEDED', 0],
+      ['save cache', 'SKIPPED', null],
       ['package', 'SUCCEEDED', null],
     ]);
     const printed = (await on.builds.logs(owner.accessToken, { buildId: done.id }))
@@ -279,6 +288,106 @@ describe('builds', () => {
     expect(codeOf(await gql(api.url, remove, { input: { hookId: strictHook.id } }, outsider.accessToken))).toBe(
       'FORBIDDEN',
     );
+  });
+
+  it('restores the cache when the lockfiles are unchanged, and starts afresh when they change or it is cleared', async () => {
+    const cached = await createProject(api.url, owner.accessToken);
+    const repository = new TestRepository();
+    repository.commit('An app with a lockfile', {
+      'package.json': JSON.stringify({ name: 'cached', private: true }),
+      'package-lock.json': '{"lockfileVersion": 3, "v": 1}',
+      'index.html': '<h1>cached</h1>',
+    });
+    ok(
+      await on.builds.updateSettings(owner.accessToken, {
+        projectId: cached.id,
+        repositoryUrl: repository.dir,
+        // What an install leaves behind in node_modules and in a directory of the project's own.
+        installCommand:
+          'if [ -f node_modules/dep/index.js ]; then echo reused the modules; else mkdir -p node_modules/dep && echo "module.exports = 1" > node_modules/dep/index.js && echo installed the modules; fi',
+        buildCommand:
+          'cat .cache/site/seen 2>/dev/null || echo no earlier build; mkdir -p .cache/site && echo seen before > .cache/site/seen',
+        outputDirectory: '.',
+        cacheDirectories: ['.cache/site'],
+      }),
+    );
+    const buildIt = async (): Promise<{ build: Build; printed: string[] }> => {
+      const queued = ok(await on.builds.create(owner.accessToken, { projectId: cached.id })).createBuild;
+      const done = await finishedBuild(api.url, owner.accessToken, queued.id, 30_000);
+      expect(done.status).toBe('SUCCEEDED');
+      const lines = ok(await on.builds.logs(owner.accessToken, { buildId: done.id, first: 1000 })).buildLogs;
+      return { build: done, printed: lines.filter((l) => l.stream === 'stdout').map((l) => l.text) };
+    };
+
+    const first = await buildIt();
+    expect(first.build.steps.map((s) => [s.name, s.status])).toEqual([
+      ['checkout', 'SUCCEEDED'],
+      ['restore cache', 'SUCCEEDED'],
+      ['install', 'SUCCEEDED'],
+      ['build', 'SUCCEEDED'],
+      ['save cache', 'SUCCEEDED'],
+      ['package', 'SUCCEEDED'],
+    ]);
+    expect(first.build.cache).toMatchObject({
+      status: 'MISS',
+      key: expect.stringMatching(/^[0-9a-f]{64}$/),
+      lockfiles: ['package-lock.json'],
+      directories: ['.cache/site', '.npm', 'node_modules'],
+      restoredBytes: null,
+    });
+    expect(first.build.cache!.savedBytes).toBeGreaterThan(0);
+    expect(first.printed).toEqual(['installed the modules', 'no earlier build']);
+
+    const second = await buildIt();
+    expect(second.build.cache).toMatchObject({
+      status: 'HIT',
+      key: first.build.cache!.key,
+      restoredBytes: first.build.cache!.savedBytes,
+      savedBytes: null,
+    });
+    expect(second.build.steps.find((s) => s.name === 'save cache')!.status).toBe('SKIPPED');
+    expect(second.printed).toEqual(['reused the modules', 'seen before']);
+    // The archive is gone from the workspace before the user's commands run, so it is not deployed.
+    const deployed = ok(await on.builds.deployment(owner.accessToken, { id: second.build.deploymentId! })).deployment;
+    expect((await fetch(`${api.baseUrl}${deployed.url}.slipway-build-cache.tar.gz`)).status).toBe(404);
+
+    repository.commit('New dependencies', { 'package-lock.json': '{"lockfileVersion": 3, "v": 2}' });
+    const third = await buildIt();
+    expect(third.build.cache).toMatchObject({ status: 'MISS' });
+    expect(third.build.cache!.key).not.toBe(first.build.cache!.key);
+    expect(third.printed).toEqual(['installed the modules', 'no earlier build']);
+
+    const stats = ok(await on.builds.cacheStats(owner.accessToken, { projectId: cached.id })).buildCacheStats;
+    expect(stats).toMatchObject({ entries: 2, hits: 1, misses: 2 });
+    expect(stats.hitRate).toBeCloseTo(1 / 3);
+    expect(stats.sizeBytes).toBe(first.build.cache!.savedBytes! + third.build.cache!.savedBytes!);
+    const now = Date.now();
+    const figures = ok(
+      await gql<{ buildStats: { cacheHitRate: number | null } }>(
+        api.url,
+        'query ($projectId: ID!, $from: DateTime!, $to: DateTime!) { buildStats(projectId: $projectId, from: $from, to: $to) { cacheHitRate } }',
+        {
+          projectId: cached.id,
+          from: new Date(now - 3_600_000).toISOString(),
+          to: new Date(now + 60_000).toISOString(),
+        },
+        owner.accessToken,
+      ),
+    ).buildStats;
+    expect(figures.cacheHitRate).toBeCloseTo(1 / 3);
+
+    const outsider = await registerUser(api.url);
+    expect(codeOf(await on.builds.clearCache(outsider.accessToken, { projectId: cached.id }))).toBe('FORBIDDEN');
+    expect(codeOf(await on.builds.cacheStats(outsider.accessToken, { projectId: cached.id }))).toBe('FORBIDDEN');
+    const cleared = ok(await on.builds.clearCache(owner.accessToken, { projectId: cached.id })).clearBuildCache;
+    expect(cleared).toEqual({ entries: 2, sizeBytes: stats.sizeBytes });
+    expect(ok(await on.builds.cacheStats(owner.accessToken, { projectId: cached.id })).buildCacheStats).toMatchObject({
+      entries: 0,
+      sizeBytes: 0,
+    });
+    const afterClear = await buildIt();
+    expect(afterClear.build.cache).toMatchObject({ status: 'MISS', key: third.build.cache!.key });
+    expect(afterClear.printed).toEqual(['installed the modules', 'no earlier build']);
   });
 
   it('builds the pushed commit when GitHub, GitLab or Gitea says a deployed branch was pushed', async () => {
@@ -348,6 +457,7 @@ describe('builds', () => {
         projectId: project.id,
         repositoryUrl: html.dir,
         productionBranch: 'main',
+        cacheDirectories: ['.cache/kept'],
       }),
     );
     const cases: Array<[Record<string, unknown>, string]> = [
@@ -357,6 +467,10 @@ describe('builds', () => {
       [{ productionBranch: 'a..b' }, 'INVALID_REF'],
       [{ rootDirectory: '../outside' }, 'INVALID_INPUT'],
       [{ timeoutSeconds: 0 }, 'INVALID_INPUT'],
+      [{ cacheDirectories: ['../up'] }, 'INVALID_INPUT'],
+      [{ cacheDirectories: Array.from({ length: 21 }, (_, i) => `d${i}`) }, 'INVALID_INPUT'],
+      [{ cacheDirectories: ['.'] }, 'INVALID_CACHE_DIRECTORY'],
+      [{ cacheDirectories: ['vendor/.git/objects'] }, 'INVALID_CACHE_DIRECTORY'],
     ];
     for (const [change, reason] of cases) {
       const response = await on.builds.updateSettings(owner.accessToken, { projectId: project.id, ...change });
@@ -366,6 +480,7 @@ describe('builds', () => {
       repositoryUrl: `file://${html.dir}`,
       productionBranch: 'main',
       rootDirectory: '',
+      cacheDirectories: ['.cache/kept'],
     });
     const badRef = await on.builds.create(owner.accessToken, { projectId: project.id, branch: 'x..y' });
     expect(reasonOf(badRef)).toBe('INVALID_REF');
@@ -566,5 +681,62 @@ describe('builds', () => {
       expect(codeOf(await on.builds.cancel(outsider.accessToken, { buildId: done.id }))).toBe('FORBIDDEN');
       expect(codeOf(await on.builds.retry(outsider.accessToken, { buildId: done.id }))).toBe('FORBIDDEN');
     });
+  });
+});
+
+/** A cache store too small for two projects' caches: the one used longest ago makes room. */
+describe('the build cache bound', () => {
+  let api: TestApp;
+  let on: Operations;
+  let owner: TestUser;
+  const repository = new TestRepository();
+
+  beforeAll(async () => {
+    api = await startTestApp({ ALLOW_LOCAL_REPOSITORIES: 'true', BUILD_CACHE_MAX_MB: '1' });
+    on = operations(api.url);
+    owner = await registerUser(api.url);
+    repository.commit('A Python app', { 'requirements.txt': 'flask==3.0.0\n', 'index.html': 'py' });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** A project whose install leaves 700 kB that do not compress in a cached directory. */
+  async function cachingProject(): Promise<Project> {
+    const project = await createProject(api.url, owner.accessToken);
+    ok(
+      await on.builds.updateSettings(owner.accessToken, {
+        projectId: project.id,
+        repositoryUrl: repository.dir,
+        installCommand: 'mkdir -p blob && head -c 700000 /dev/urandom > blob/data',
+        outputDirectory: '.',
+        cacheDirectories: ['blob'],
+      }),
+    );
+    return project;
+  }
+
+  async function cacheOf(project: Project): Promise<string> {
+    const queued = ok(await on.builds.create(owner.accessToken, { projectId: project.id })).createBuild;
+    const done = await finishedBuild(api.url, owner.accessToken, queued.id, 30_000);
+    expect(done.status).toBe('SUCCEEDED');
+    return done.cache!.status;
+  }
+
+  const entries = async (project: Project): Promise<number> =>
+    ok(await on.builds.cacheStats(owner.accessToken, { projectId: project.id })).buildCacheStats.entries;
+
+  it('evicts the entry used longest ago when a new one does not fit', async () => {
+    const first = await cachingProject();
+    const second = await cachingProject();
+
+    expect(await cacheOf(first)).toBe('MISS');
+    expect(await cacheOf(first)).toBe('HIT');
+    expect(await entries(first)).toBe(1);
+    expect(await cacheOf(second)).toBe('MISS');
+    expect([await entries(first), await entries(second)]).toEqual([0, 1]);
+    expect(await cacheOf(first)).toBe('MISS');
+    expect([await entries(first), await entries(second)]).toEqual([1, 0]);
   });
 });

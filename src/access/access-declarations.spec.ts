@@ -154,6 +154,7 @@ describe('access declarations of GraphQL operations', () => {
      "
      Mutation.assignRole → permission:role:assign [project projectId|input.projectId]
      Mutation.cancelBuild → permission:build:cancel [project of build input.buildId]
+     Mutation.clearBuildCache → permission:build:update [project input.projectId]
      Mutation.createBuild → permission:build:create [project input.projectId]
      Mutation.createBuildHook → permission:build:update [project input.projectId]
      Mutation.createDeployHook → permission:build:update [project input.projectId]
@@ -180,6 +181,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.auditLogs → permission:audit:read [project projectId|input.projectId]
      Query.build → permission:build:read [project of build id]
      Query.buildAnalytics → permission:build:read [project projectId|input.projectId]
+     Query.buildCacheStats → permission:build:read [project projectId|input.projectId]
      Query.buildHooks → permission:build:read [project projectId|input.projectId]
      Query.buildLogs → permission:build:read [project of build buildId]
      Query.buildSettings → permission:build:read [project projectId|input.projectId]

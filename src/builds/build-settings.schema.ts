@@ -27,6 +27,10 @@ export class BuildSettingsRecord {
   @Prop({ type: String, default: null })
   outputDirectory!: string | null;
 
+  /** Directories, relative to the root directory, cached between builds besides the package manager's. */
+  @Prop({ type: [String], default: [] })
+  cacheDirectories!: string[];
+
   @Prop({ required: true, default: 900 })
   timeoutSeconds!: number;
 

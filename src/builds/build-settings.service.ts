@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import path from 'node:path';
 import { randomToken } from '../common/crypto/hashing';
 import { toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
 import { BuildSettingsRecord } from './build-settings.schema';
+import { BuildException, BuildExceptionReason } from './build.exception';
 import type { UpdateBuildSettingsInput } from './dto/update-build-settings.input';
 import { checkBranch } from './git/git-ref';
 import { parseRepositoryUrl } from './git/repository-url';
@@ -19,12 +21,25 @@ const DEFAULTS = {
   installCommand: null,
   buildCommand: null,
   outputDirectory: null,
+  cacheDirectories: [] as string[],
   timeoutSeconds: 900,
   concurrentBuilds: 1,
   spaFallback: false,
   autoDeployBranches: [] as string[],
   gitWebhookSecret: null,
 };
+
+/** A directory to cache, tidied; the root directory itself or `.git` would take the repository along. */
+function cacheDirectory(directory: string): string {
+  const tidy = path.posix.normalize(directory.trim()).replace(/^\/+|\/+$/g, '');
+  if (tidy === '' || tidy === '.' || tidy.split('/').includes('.git')) {
+    throw new BuildException(
+      BuildExceptionReason.INVALID_CACHE_DIRECTORY,
+      `"${directory}" cannot be cached: name a directory inside the root directory, other than .git`,
+    );
+  }
+  return tidy;
+}
 
 /** A project's build settings; a project that never set them builds with the defaults. */
 @Injectable()
@@ -74,6 +89,7 @@ export class BuildSettingsService {
       const value = input[key];
       if (value !== undefined) set[key] = value === null || value.trim() === '' ? null : value.trim();
     }
+    if (input.cacheDirectories !== undefined) set.cacheDirectories = input.cacheDirectories.map(cacheDirectory);
     if (input.timeoutSeconds !== undefined) set.timeoutSeconds = input.timeoutSeconds;
     if (input.concurrentBuilds !== undefined) set.concurrentBuilds = input.concurrentBuilds;
     if (input.spaFallback !== undefined) set.spaFallback = input.spaFallback;

@@ -1,5 +1,6 @@
 import { buildStats, dailyBuckets, type BuildTimes } from './build-stats';
 import { BuildStatus } from './build.schema';
+import { CacheUse } from './cache/build-cache.schema';
 
 const at = (iso: string): Date => new Date(iso);
 const build = (status: BuildStatus, queued: string, waitMs: number | null, durationMs: number | null): BuildTimes => {
@@ -14,6 +15,22 @@ const build = (status: BuildStatus, queued: string, waitMs: number | null, durat
 };
 
 describe('buildStats', () => {
+  it('rates cache hits among the builds that looked for a cache', () => {
+    const withCache = (status: CacheUse | null): BuildTimes => ({
+      ...build(BuildStatus.SUCCEEDED, '2026-11-20T10:00:00Z', 0, 1),
+      cache: status === null ? null : { status },
+    });
+    expect(buildStats([withCache(null), withCache(CacheUse.SKIPPED)]).cacheHitRate).toBeNull();
+    expect(
+      buildStats([
+        withCache(CacheUse.HIT),
+        withCache(CacheUse.MISS),
+        withCache(CacheUse.HIT),
+        withCache(CacheUse.SKIPPED),
+      ]).cacheHitRate,
+    ).toBeCloseTo(2 / 3);
+  });
+
   it('counts, rates and times what ran', () => {
     const stats = buildStats([
       build(BuildStatus.SUCCEEDED, '2026-11-20T10:00:00Z', 1_000, 10_000),

@@ -1,7 +1,9 @@
 import { BuildStatus } from './build.schema';
+import { CacheUse } from './cache/build-cache.schema';
 
 export interface BuildTimes {
   status: BuildStatus;
+  cache?: { status: CacheUse } | null;
   queuedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -16,6 +18,8 @@ export interface Stats {
   p50DurationMs: number | null;
   p95DurationMs: number | null;
   averageQueueWaitMs: number | null;
+  /** Builds that restored a cache among those that looked for one; null when none looked. */
+  cacheHitRate: number | null;
 }
 
 /** The value below which `q` of the sorted values fall (nearest rank). */
@@ -37,6 +41,9 @@ export function buildStats(builds: BuildTimes[]): Stats {
   const judged = builds.filter((b) =>
     [BuildStatus.SUCCEEDED, BuildStatus.FAILED, BuildStatus.TIMED_OUT].includes(b.status),
   );
+  const looked = builds
+    .map((b) => b.cache?.status)
+    .filter((status) => status === CacheUse.HIT || status === CacheUse.MISS);
   return {
     total: builds.length,
     byStatus: Object.values(BuildStatus).map((status) => ({ status, count: counts.get(status) ?? 0 })),
@@ -46,6 +53,8 @@ export function buildStats(builds: BuildTimes[]): Stats {
     p50DurationMs: percentile(durations, 0.5),
     p95DurationMs: percentile(durations, 0.95),
     averageQueueWaitMs: average(waits),
+    cacheHitRate:
+      looked.length === 0 ? null : looked.filter((status) => status === CacheUse.HIT).length / looked.length,
   };
 }
 

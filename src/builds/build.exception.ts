@@ -11,6 +11,7 @@ export enum BuildExceptionReason {
   BUILD_NOT_FINISHED = 'BUILD_NOT_FINISHED',
   INVALID_PERIOD = 'INVALID_PERIOD',
   DEPLOY_HOOK_NOT_FOUND = 'DEPLOY_HOOK_NOT_FOUND',
+  INVALID_CACHE_DIRECTORY = 'INVALID_CACHE_DIRECTORY',
 }
 
 const CODES: ReasonCodes<BuildExceptionReason> = {
@@ -23,6 +24,7 @@ const CODES: ReasonCodes<BuildExceptionReason> = {
   [BuildExceptionReason.BUILD_NOT_FINISHED]: ErrorCode.CONFLICT,
   [BuildExceptionReason.INVALID_PERIOD]: ErrorCode.BAD_USER_INPUT,
   [BuildExceptionReason.DEPLOY_HOOK_NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [BuildExceptionReason.INVALID_CACHE_DIRECTORY]: ErrorCode.BAD_USER_INPUT,
 };
 
 export class BuildException extends AppException<BuildExceptionReason> {

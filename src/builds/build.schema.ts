@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { SchemaTypes, type Types } from 'mongoose';
+import type { CacheUse } from './cache/build-cache.schema';
 
 export enum BuildStatus {
   QUEUED = 'QUEUED',
@@ -41,6 +42,17 @@ export interface DetectedRecord {
   outputDirectory: string;
 }
 
+export interface BuildCacheUseRecord {
+  status: CacheUse;
+  key: string | null;
+  lockfiles: string[];
+  directories: string[];
+  /** Why the cache was not used, when it was not. */
+  reason: string | null;
+  restoredBytes: number | null;
+  savedBytes: number | null;
+}
+
 /** One build of a project's repository at a branch (and commit). */
 @Schema({ collection: 'builds', versionKey: false, timestamps: true })
 export class BuildRecord {
@@ -70,6 +82,10 @@ export class BuildRecord {
 
   @Prop({ type: Object, default: null })
   detected!: DetectedRecord | null;
+
+  /** How the build used the cache; null until its checkout is done. */
+  @Prop({ type: Object, default: null })
+  cache!: BuildCacheUseRecord | null;
 
   /** Why a build did not succeed, in a sentence. */
   @Prop({ type: String, default: null })

@@ -21,6 +21,9 @@ import { DeployHooksController } from './deploy-hooks.controller';
 import { GitWebhooksController } from './git-webhooks.controller';
 import { DeployHooksResolver } from './deploy-hooks.resolver';
 import { DeployHooksService } from './deploy-hooks.service';
+import { BuildCacheEntryRecord, BuildCacheEntrySchema } from './cache/build-cache.schema';
+import { BuildCacheService } from './cache/build-cache.service';
+import { BuildCacheListener } from './cache/build-cache.listener';
 
 const MODELS = MongooseModule.forFeature([
   { name: BuildRecord.name, schema: BuildSchema },
@@ -29,6 +32,7 @@ const MODELS = MongooseModule.forFeature([
   { name: BuildSlotsRecord.name, schema: BuildSlotsSchema },
   { name: DeployHookRecord.name, schema: DeployHookSchema },
   { name: BuildHookRecord.name, schema: BuildHookSchema },
+  { name: BuildCacheEntryRecord.name, schema: BuildCacheEntrySchema },
 ]);
 
 @Module({
@@ -41,11 +45,21 @@ const MODELS = MongooseModule.forFeature([
     BuildDispatcherService,
     DeployHooksService,
     BuildHooksService,
+    BuildCacheService,
+    BuildCacheListener,
     BuildsResolver,
     DeployHooksResolver,
     BuildHooksResolver,
   ],
-  exports: [BuildsService, BuildSettingsService, BuildLogsService, BuildDispatcherService, BuildHooksService, MODELS],
+  exports: [
+    BuildsService,
+    BuildSettingsService,
+    BuildLogsService,
+    BuildDispatcherService,
+    BuildHooksService,
+    BuildCacheService,
+    MODELS,
+  ],
 })
 export class BuildsModule implements OnModuleInit {
   constructor(

@@ -23,6 +23,8 @@ import { BuildSettings } from './models/build-settings.model';
 import { Build } from './models/build.model';
 import { BuildDay, BuildStats } from './models/build-stats.model';
 import { BuildAnalyticsArgs, BuildStatsArgs } from './dto/build-stats.args';
+import { BuildCacheService } from './cache/build-cache.service';
+import { BuildCacheStats, ClearedBuildCache } from './models/build-cache.model';
 
 const BuildConnection = ConnectionType(Build);
 const BY_INPUT_PROJECT = { projectIdArg: 'input.projectId' } as const;
@@ -34,6 +36,7 @@ export class BuildsResolver {
     private readonly settings: BuildSettingsService,
     private readonly logs: BuildLogsService,
     private readonly streams: LiveStreamsService,
+    private readonly cache: BuildCacheService,
   ) {}
 
   @Query(() => BuildSettings)
@@ -89,6 +92,22 @@ export class BuildsResolver {
   @RequirePermission('build:read')
   buildStats(@Args() args: BuildStatsArgs): Promise<BuildStats> {
     return this.service.stats(args.projectId, args.from, args.to);
+  }
+
+  @Query(() => BuildCacheStats, {
+    description: "A project's build cache: entries, size, and its builds' hits and misses over the last 30 days.",
+  })
+  @RequirePermission('build:read')
+  async buildCacheStats(@Args() args: ProjectScopeArgs): Promise<BuildCacheStats> {
+    return BuildCacheStats.from(await this.cache.stats(args.projectId));
+  }
+
+  @Mutation(() => ClearedBuildCache, {
+    description: "Removes a project's build cache; its next build installs from scratch.",
+  })
+  @RequirePermission('build:update', BY_INPUT_PROJECT)
+  async clearBuildCache(@Args('input') input: ProjectRefInput): Promise<ClearedBuildCache> {
+    return Object.assign(new ClearedBuildCache(), await this.cache.clear(input.projectId));
   }
 
   @Query(() => [BuildDay], { description: 'The same figures for each of the last `days` days (UTC), today last.' })

@@ -198,7 +198,7 @@ export class BuildsService {
     return this.builds
       .find(
         { projectId: toObjectId(projectId), queuedAt: { $gte: from, $lt: to } },
-        { status: 1, queuedAt: 1, startedAt: 1, finishedAt: 1 },
+        { status: 1, queuedAt: 1, startedAt: 1, finishedAt: 1, 'cache.status': 1 },
       )
       .limit(MAX_STATS_BUILDS)
       .lean<BuildTimes[]>()

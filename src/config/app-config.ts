@@ -277,6 +277,16 @@ export class AppConfig {
   @Max(64)
   BUILD_CONCURRENCY = 2;
 
+  /**
+   * Megabytes the build cache (under STORAGE_DIR) may hold over all projects; past it, the entries
+   * used longest ago are removed first.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  BUILD_CACHE_MAX_MB = 10_240;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 

@@ -54,6 +54,18 @@ export class UpdateBuildSettingsInput {
   @Matches(RELATIVE_PATH, { message: 'outputDirectory must be a relative path inside the repository' })
   outputDirectory?: string | null;
 
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      "Directories, relative to the root directory, kept between builds besides the package manager's (node_modules, ~/.npm, ...).",
+  })
+  @ValidateIf((_input: object, value: unknown) => value !== undefined)
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(255, { each: true })
+  @Matches(RELATIVE_PATH, { each: true, message: 'cacheDirectories must be relative paths inside the repository' })
+  cacheDirectories?: string[];
+
   @Field(() => Int, { nullable: true })
   @ValidateIf((_input: object, value: unknown) => value !== undefined)
   @IsInt()

@@ -18,7 +18,17 @@ import { BuildHookPhase } from '../build-hook.schema';
 import { BuildHooksService } from '../build-hooks.service';
 import { BuildLogsService, type BuildLogWriter } from '../build-logs.service';
 import { BuildSettingsService } from '../build-settings.service';
-import { BuildRecord, BuildStatus, StepStatus, type DetectedRecord, type StepRecord } from '../build.schema';
+import {
+  BuildRecord,
+  BuildStatus,
+  StepStatus,
+  type BuildCacheUseRecord,
+  type DetectedRecord,
+  type StepRecord,
+} from '../build.schema';
+import { BuildCacheService } from '../cache/build-cache.service';
+import { CacheUse } from '../cache/build-cache.schema';
+import { planCache } from '../cache/cache-plan';
 import { detectConfiguration } from '../detect/framework-detection';
 import {
   BuildCanceledEvent,
@@ -52,6 +62,9 @@ interface Run {
   execution?: Execution;
 }
 
+/** Where a cache archive sits in the workspace while it is unpacked or made. */
+const CACHE_ARCHIVE = '.slipway-build-cache.tar.gz';
+
 const WORKER_LOST = 'The worker running this build stopped before it finished; retry the build to run it again';
 
 const canceled = (): BuildStopped => new BuildStopped('The build was canceled', BuildStatus.CANCELED);
@@ -77,6 +90,7 @@ export class BuildRunnerService {
     private readonly deployments: DeploymentsService,
     private readonly dispatcher: BuildDispatcherService,
     private readonly hooks: BuildHooksService,
+    private readonly cache: BuildCacheService,
   ) {}
 
   /** Runs the build if it is still queued; returns how it ended (or its status, if it was not queued). */
@@ -191,12 +205,14 @@ export class BuildRunnerService {
       `Detected ${detected.framework}${detected.packageManager ? ` (${detected.packageManager})` : ''}; install: ${plan.install ?? 'none'}; build: ${plan.build ?? 'none'}; output: ${plan.output}`,
     );
     await this.builds.updateOne({ _id: run.record._id }, { $set: { detected } }).exec();
+    const cache = this.cachePlan(source, settings, detected, plan.install);
+    await this.restoreCache(run, source, cache);
     const hooks = await this.hooks.list(run.record.projectId.toHexString());
     const commands: Array<{ name: string; command: string | null; continueOnError: boolean }> = [
-      { name: 'install', command: plan.install, continueOnError: false },
       ...hooks
         .filter((h) => h.phase === BuildHookPhase.PRE_BUILD)
         .map((h, i) => ({ name: `pre-build ${i + 1}`, command: h.command, continueOnError: h.continueOnError })),
+      { name: 'install', command: plan.install, continueOnError: false },
       { name: 'build', command: plan.build, continueOnError: false },
       ...hooks
         .filter((h) => h.phase === BuildHookPhase.POST_BUILD)
@@ -204,14 +220,7 @@ export class BuildRunnerService {
     ];
     for (const { name, command, continueOnError } of commands) {
       if (!command) {
-        run.steps.push({
-          name,
-          status: StepStatus.SKIPPED,
-          startedAt: null,
-          finishedAt: null,
-          durationMs: null,
-          exitCode: null,
-        });
+        this.skip(run, name);
         continue;
       }
       try {
@@ -221,6 +230,7 @@ export class BuildRunnerService {
         run.log.append('system', name, `${error.message}; the build goes on (the hook continues on error)`);
       }
     }
+    await this.saveCache(run, source, cache);
     await this.step(run, 'package', async () => {
       // Made by the user's commands, which could leave a link to anywhere on the worker in its place.
       const output = directoryInside(source, path.join(settings.rootDirectory, plan.output));
@@ -247,6 +257,136 @@ export class BuildRunnerService {
         'package',
         `Deployed ${deployment.fileCount} files (${deployment.sizeBytes} bytes) as ${deployment.environment} deployment ${deployment.id}: ${deployment.url}`,
       );
+    });
+  }
+
+  /** What the build caches, and under which key; a cache of nothing is SKIPPED with the reason. */
+  private cachePlan(
+    source: string,
+    settings: { rootDirectory: string; cacheDirectories: string[] },
+    detected: DetectedRecord,
+    installCommand: string | null,
+  ): BuildCacheUseRecord {
+    const planned = planCache({
+      workspace: source,
+      rootDirectory: settings.rootDirectory,
+      packageManager: detected.packageManager,
+      cacheDirectories: settings.cacheDirectories,
+      installCommand,
+    });
+    return planned.key === null
+      ? {
+          status: CacheUse.SKIPPED,
+          key: null,
+          lockfiles: [],
+          directories: [],
+          reason: planned.reason,
+          restoredBytes: null,
+          savedBytes: null,
+        }
+      : { status: CacheUse.MISS, ...planned, reason: null, restoredBytes: null, savedBytes: null };
+  }
+
+  /** Unpacks the project's cache for the key into the workspace, in the sandbox, before anything is installed. */
+  private async restoreCache(run: Run, source: string, cache: BuildCacheUseRecord): Promise<void> {
+    const name = 'restore cache';
+    const key = cache.key;
+    if (key === null) {
+      run.log.append('system', name, `No cache: ${cache.reason}`);
+      this.skip(run, name);
+    } else {
+      await this.cacheStep(run, name, async () => {
+        const archive = path.join(source, CACHE_ARCHIVE);
+        rmSync(archive, { force: true });
+        try {
+          const bytes = await this.cache.restore(run.record.projectId.toHexString(), key, archive);
+          if (bytes === null) {
+            run.log.append('system', name, `No cache with key ${key.slice(0, 12)} yet (${cache.lockfiles.join(', ')})`);
+            return;
+          }
+          await this.execute(run, name, `tar -x -z --no-same-owner -f ${CACHE_ARCHIVE}`, source, '');
+          Object.assign(cache, { status: CacheUse.HIT, restoredBytes: bytes });
+          run.log.append(
+            'system',
+            name,
+            `Restored ${cache.directories.join(', ')} (${bytes} bytes, key ${key.slice(0, 12)})`,
+          );
+        } finally {
+          rmSync(archive, { force: true });
+        }
+      });
+    }
+    await this.builds.updateOne({ _id: run.record._id }, { $set: { cache } }).exec();
+  }
+
+  /** Packs the cached directories, in the sandbox, and stores them under the key the build missed. */
+  private async saveCache(run: Run, source: string, cache: BuildCacheUseRecord): Promise<void> {
+    const name = 'save cache';
+    const key = cache.key;
+    if (key === null || cache.status === CacheUse.HIT) {
+      if (key !== null) run.log.append('system', name, 'The cache is up to date: this key was restored');
+      this.skip(run, name);
+      return;
+    }
+    await this.cacheStep(run, name, async () => {
+      // Only directories of the workspace itself: a link out would be archived as a link, not followed.
+      const present = cache.directories.filter((directory) => directoryInside(source, directory));
+      if (present.length === 0) {
+        run.log.append('system', name, `Nothing to save: none of ${cache.directories.join(', ')} is there`);
+        return;
+      }
+      const archive = path.join(source, CACHE_ARCHIVE);
+      rmSync(archive, { force: true });
+      try {
+        const quoted = present.map((directory) => `'${directory}'`).join(' ');
+        await this.execute(run, name, `tar -c -I 'gzip -1' -f ${CACHE_ARCHIVE} -- ${quoted}`, source, '');
+        const saved = await this.cache.save(
+          run.record.projectId.toHexString(),
+          key,
+          { directories: present, lockfiles: cache.lockfiles },
+          archive,
+        );
+        if (!saved.kept) {
+          run.log.append('system', name, `Not saved: ${saved.sizeBytes} bytes is more than the whole cache may hold`);
+          return;
+        }
+        cache.savedBytes = saved.sizeBytes;
+        run.log.append(
+          'system',
+          name,
+          `Saved ${present.join(', ')} (${saved.sizeBytes} bytes, key ${key.slice(0, 12)})`,
+        );
+      } finally {
+        rmSync(archive, { force: true });
+      }
+    });
+    await this.builds.updateOne({ _id: run.record._id }, { $set: { cache } }).exec();
+  }
+
+  /**
+   * A cache step: a failure (a broken archive, a full disk) is logged and the build goes on without
+   * the cache; a cancel or the timeout still stops it.
+   */
+  private async cacheStep(run: Run, name: string, body: () => Promise<void>): Promise<void> {
+    try {
+      await this.step(run, name, body);
+    } catch (error) {
+      if (error instanceof BuildStopped && !(error instanceof StepExit) && error.status !== BuildStatus.FAILED) {
+        throw error;
+      }
+      run.log.append('system', name, `${(error as Error).message}; the build goes on without the cache`);
+    }
+  }
+
+  /** Records a step that had nothing to run. */
+  private skip(run: Run, name: string): void {
+    run.steps.push({
+      name,
+      status: StepStatus.SKIPPED,
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+      exitCode: null,
     });
   }
 

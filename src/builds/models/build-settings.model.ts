@@ -26,6 +26,11 @@ export class BuildSettings {
   @Field(() => String, { nullable: true })
   outputDirectory!: string | null;
 
+  @Field(() => [String], {
+    description: "Directories, relative to the root directory, kept between builds besides the package manager's.",
+  })
+  cacheDirectories!: string[];
+
   @Field(() => Int)
   timeoutSeconds!: number;
 
@@ -55,6 +60,7 @@ export class BuildSettings {
       installCommand: record.installCommand,
       buildCommand: record.buildCommand,
       outputDirectory: record.outputDirectory,
+      cacheDirectories: record.cacheDirectories ?? [],
       timeoutSeconds: record.timeoutSeconds,
       concurrentBuilds: record.concurrentBuilds,
       spaFallback: record.spaFallback,

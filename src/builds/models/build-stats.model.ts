@@ -34,6 +34,12 @@ export class BuildStats {
   @Field(() => Int, { nullable: true, description: 'From queued to started.' })
   averageQueueWaitMs!: number | null;
 
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Builds that restored a cache among those that looked for one (HIT or MISS).',
+  })
+  cacheHitRate!: number | null;
+
   static from(stats: Stats): BuildStats {
     return Object.assign(new BuildStats(), stats);
   }

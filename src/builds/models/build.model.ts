@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { BuildStatus, StepStatus, type BuildRecord } from '../build.schema';
+import { BuildCacheUse } from './build-cache.model';
 
 registerEnumType(BuildStatus, { name: 'BuildStatus' });
 registerEnumType(StepStatus, { name: 'BuildStepStatus' });
@@ -69,6 +70,9 @@ export class Build {
   @Field(() => DetectedConfiguration, { nullable: true })
   detected!: DetectedConfiguration | null;
 
+  @Field(() => BuildCacheUse, { nullable: true, description: 'How the build used the cache; null before checkout.' })
+  cache!: BuildCacheUse | null;
+
   @Field(() => String, { nullable: true, description: 'Why the build did not succeed.' })
   error!: string | null;
 
@@ -103,6 +107,7 @@ export class Build {
       status: record.status,
       steps: record.steps.map((step) => Object.assign(new BuildStep(), step)),
       detected: record.detected ? Object.assign(new DetectedConfiguration(), record.detected) : null,
+      cache: record.cache ? BuildCacheUse.from(record.cache) : null,
       error: record.error,
       queuedAt: record.queuedAt,
       startedAt: record.startedAt,

@@ -13,6 +13,7 @@ export interface BuildSettings {
   concurrentBuilds: number;
   spaFallback: boolean;
   autoDeployBranches: string[];
+  cacheDirectories: string[];
 }
 
 export type UpdateBuildSettingsInput = { projectId: string } & Partial<Omit<BuildSettings, 'projectId'>>;
@@ -40,6 +41,15 @@ export interface Build {
     buildCommand: string | null;
     outputDirectory: string;
   } | null;
+  cache: {
+    status: 'HIT' | 'MISS' | 'SKIPPED';
+    key: string | null;
+    lockfiles: string[];
+    directories: string[];
+    reason: string | null;
+    restoredBytes: number | null;
+    savedBytes: number | null;
+  } | null;
   logLines: number;
   deploymentId: string | null;
   retryOf: string | null;
@@ -54,10 +64,25 @@ export interface BuildLogLine {
 }
 
 const SETTINGS_FIELDS =
-  'projectId repositoryUrl productionBranch rootDirectory installCommand buildCommand outputDirectory timeoutSeconds concurrentBuilds spaFallback autoDeployBranches';
+  'projectId repositoryUrl productionBranch rootDirectory installCommand buildCommand outputDirectory timeoutSeconds concurrentBuilds spaFallback autoDeployBranches cacheDirectories';
 const BUILD_FIELDS = `id projectId branch commitSha commitMessage status error logLines retryOf attempt deploymentId
   steps { name status exitCode durationMs }
-  detected { framework packageManager installCommand buildCommand outputDirectory }`;
+  detected { framework packageManager installCommand buildCommand outputDirectory }
+  cache { status key lockfiles directories reason restoredBytes savedBytes }`;
+
+export interface BuildCacheStats {
+  entries: number;
+  sizeBytes: number;
+  hits: number;
+  misses: number;
+  hitRate: number | null;
+  lastUsedAt: string | null;
+}
+
+export const BUILD_CACHE_STATS = `query ($projectId: ID!) {
+  buildCacheStats(projectId: $projectId) { entries sizeBytes hits misses hitRate lastUsedAt }
+}`;
+export const CLEAR_BUILD_CACHE = `mutation ($input: ProjectRefInput!) { clearBuildCache(input: $input) { entries sizeBytes } }`;
 
 export const UPDATE_BUILD_SETTINGS = `mutation ($input: UpdateBuildSettingsInput!) { updateBuildSettings(input: $input) { ${SETTINGS_FIELDS} } }`;
 export const BUILD_SETTINGS = `query ($projectId: ID!) { buildSettings(projectId: $projectId) { ${SETTINGS_FIELDS} } }`;
@@ -104,6 +129,14 @@ export interface BuildOperations {
     args: { projectId: string; environment?: string },
   ): Promise<GraphQLResponse<{ deployments: Connection<Deployment> }>>;
   deployment(token: string | undefined, args: { id: string }): Promise<GraphQLResponse<{ deployment: Deployment }>>;
+  cacheStats(
+    token: string | undefined,
+    args: { projectId: string },
+  ): Promise<GraphQLResponse<{ buildCacheStats: BuildCacheStats }>>;
+  clearCache(
+    token: string | undefined,
+    input: { projectId: string },
+  ): Promise<GraphQLResponse<{ clearBuildCache: { entries: number; sizeBytes: number } }>>;
   promote(
     token: string | undefined,
     input: { deploymentId: string },
@@ -126,6 +159,8 @@ export function buildOperations(send: Send): BuildOperations {
     logs: (token, args) => send(BUILD_LOGS, { ...args }, token),
     deployments: (token, args) => send(DEPLOYMENTS, { ...args }, token),
     deployment: (token, args) => send(DEPLOYMENT, { ...args }, token),
+    cacheStats: (token, args) => send(BUILD_CACHE_STATS, { ...args }, token),
+    clearCache: (token, input) => send(CLEAR_BUILD_CACHE, { input }, token),
     promote: (token, input) => send(PROMOTE_DEPLOYMENT, { input }, token),
     rollback: (token, input) => send(ROLLBACK_DEPLOYMENT, { input }, token),
   };
