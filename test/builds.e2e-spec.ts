@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
@@ -738,5 +738,15 @@ describe('the build cache bound', () => {
     expect([await entries(first), await entries(second)]).toEqual([0, 1]);
     expect(await cacheOf(first)).toBe('MISS');
     expect([await entries(first), await entries(second)]).toEqual([1, 0]);
+  });
+
+  it("removes a deleted project's cache from the disk", async () => {
+    const project = await cachingProject();
+    expect(await cacheOf(project)).toBe('MISS');
+    const directory = path.join(api.config.STORAGE_DIR, 'build-cache', project.id);
+    expect(readdirSync(directory)).toHaveLength(1);
+
+    ok(await on.projects.delete(owner.accessToken, { id: project.id }));
+    await waitFor(async () => readdirSync(directory).length === 0, 5_000);
   });
 });
