@@ -290,6 +290,62 @@ describe('builds', () => {
     );
   });
 
+  it('edits a build hook, refuses bad changes, and keeps at most 50 hooks per project', async () => {
+    const hooked = await createProject(api.url, owner.accessToken);
+    ok(await on.builds.updateSettings(owner.accessToken, { projectId: hooked.id, repositoryUrl: html.dir }));
+    const create = `mutation ($input: CreateBuildHookInput!) { createBuildHook(input: $input) { id } }`;
+    const update = `mutation ($input: UpdateBuildHookInput!) {
+      updateBuildHook(input: $input) { id phase command order continueOnError }
+    }`;
+    const hook = ok(
+      await gql<{ createBuildHook: { id: string } }>(
+        api.url,
+        create,
+        { input: { projectId: hooked.id, phase: 'PRE_BUILD', command: 'echo before' } },
+        owner.accessToken,
+      ),
+    ).createBuildHook;
+    const changed = await gql<{ updateBuildHook: Record<string, unknown> }>(
+      api.url,
+      update,
+      { input: { hookId: hook.id, phase: 'POST_BUILD', command: ' echo after ', continueOnError: true } },
+      owner.accessToken,
+    );
+    expect(ok(changed).updateBuildHook).toEqual({
+      id: hook.id,
+      phase: 'POST_BUILD',
+      command: 'echo after',
+      order: 0,
+      continueOnError: true,
+    });
+    for (const bad of [{ command: '  ' }, { order: -1 }, { phase: 'DURING' }]) {
+      const response = await gql(api.url, update, { input: { hookId: hook.id, ...bad } }, owner.accessToken);
+      expect([JSON.stringify(bad), codeOf(response)]).toEqual([JSON.stringify(bad), 'BAD_USER_INPUT']);
+    }
+    const queued = ok(await on.builds.create(owner.accessToken, { projectId: hooked.id })).createBuild;
+    const done = await finishedBuild(api.url, owner.accessToken, queued.id, 30_000);
+    expect(done.steps.map((s) => s.name)).toContain('post-build 1');
+    expect(done.steps.map((s) => s.name)).not.toContain('pre-build 1');
+
+    for (let i = 1; i < 50; i++) {
+      ok(
+        await gql(
+          api.url,
+          create,
+          { input: { projectId: hooked.id, phase: 'PRE_BUILD', command: `echo ${i}` } },
+          owner.accessToken,
+        ),
+      );
+    }
+    const tooMany = await gql(
+      api.url,
+      create,
+      { input: { projectId: hooked.id, phase: 'PRE_BUILD', command: 'echo 51' } },
+      owner.accessToken,
+    );
+    expect([codeOf(tooMany), reasonOf(tooMany)]).toEqual(['FORBIDDEN', 'HOOK_LIMIT_REACHED']);
+  });
+
   it('restores the cache when the lockfiles are unchanged, and starts afresh when they change or it is cleared', async () => {
     const cached = await createProject(api.url, owner.accessToken);
     const repository = new TestRepository();

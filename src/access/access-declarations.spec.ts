@@ -175,6 +175,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.revokePermission → permission:role:assign [project projectId|input.projectId]
      Mutation.rollbackDeployment → permission:deployment:rollback [project input.projectId]
      Mutation.rotateGitWebhookSecret → permission:build:update [project input.projectId]
+     Mutation.updateBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.updateBuildSettings → permission:build:update [project input.projectId]
      Mutation.updateProject → permission:project:update [project input.id]
      Mutation.updateRolePermissions → permission:role:update [project of role input.roleId]

@@ -4,6 +4,7 @@ import { ProjectScopeArgs } from '../access/dto/project-scope.args';
 import { BuildHooksService } from './build-hooks.service';
 import { BuildHookRefInput } from './dto/build-hook-ref.input';
 import { CreateBuildHookInput } from './dto/create-build-hook.input';
+import { UpdateBuildHookInput } from './dto/update-build-hook.input';
 import { BuildHook } from './models/build-hook.model';
 
 @Resolver(() => BuildHook)
@@ -20,6 +21,12 @@ export class BuildHooksResolver {
   @RequirePermission('build:read')
   buildHooks(@Args() args: ProjectScopeArgs): Promise<BuildHook[]> {
     return this.hooks.list(args.projectId);
+  }
+
+  @Mutation(() => BuildHook, { description: 'Changes the given fields of a build hook; the next build runs it so.' })
+  @RequirePermission('build:update', { entity: 'buildHook', idArg: 'input.hookId' })
+  updateBuildHook(@Args('input') input: UpdateBuildHookInput): Promise<BuildHook> {
+    return this.hooks.update(input);
   }
 
   @Mutation(() => Boolean)

@@ -4,6 +4,8 @@ import type { Model } from 'mongoose';
 import { isObjectId, toObjectId } from '../common/mongo/object-id';
 import { BuildHookPhase, BuildHookRecord } from './build-hook.schema';
 import type { CreateBuildHookInput } from './dto/create-build-hook.input';
+import type { UpdateBuildHookInput } from './dto/update-build-hook.input';
+import { BuildException, BuildExceptionReason } from './build.exception';
 import { BuildHook } from './models/build-hook.model';
 
 /** Hooks a project keeps at most. */
@@ -15,6 +17,13 @@ export class BuildHooksService {
   constructor(@InjectModel(BuildHookRecord.name) private readonly hooks: Model<BuildHookRecord>) {}
 
   async create(input: CreateBuildHookInput): Promise<BuildHook> {
+    // Two requests at once could both pass; the list a build runs stays capped all the same.
+    if ((await this.hooks.countDocuments({ projectId: toObjectId(input.projectId) }).exec()) >= MAX_HOOKS) {
+      throw new BuildException(
+        BuildExceptionReason.HOOK_LIMIT_REACHED,
+        `A project has at most ${MAX_HOOKS} build hooks; delete one first`,
+      );
+    }
     const record = (
       await this.hooks.create({
         projectId: toObjectId(input.projectId),
@@ -36,6 +45,21 @@ export class BuildHooksService {
       .lean<BuildHookRecord[]>()
       .exec();
     return records.map((record) => BuildHook.from(record));
+  }
+
+  /** Changes what was given of a hook. */
+  async update(input: UpdateBuildHookInput): Promise<BuildHook> {
+    const set: Partial<BuildHookRecord> = {};
+    if (input.phase !== undefined) set.phase = input.phase;
+    if (input.command !== undefined) set.command = input.command.trim();
+    if (input.order !== undefined) set.order = input.order;
+    if (input.continueOnError !== undefined) set.continueOnError = input.continueOnError;
+    const record = await this.hooks
+      .findOneAndUpdate({ _id: toObjectId(input.hookId) }, { $set: set }, { returnDocument: 'after' })
+      .lean<BuildHookRecord>()
+      .exec();
+    if (!record) throw new BuildException(BuildExceptionReason.BUILD_HOOK_NOT_FOUND, 'No build hook has this id');
+    return BuildHook.from(record);
   }
 
   async delete(hookId: string): Promise<boolean> {

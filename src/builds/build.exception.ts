@@ -12,6 +12,8 @@ export enum BuildExceptionReason {
   INVALID_PERIOD = 'INVALID_PERIOD',
   DEPLOY_HOOK_NOT_FOUND = 'DEPLOY_HOOK_NOT_FOUND',
   INVALID_CACHE_DIRECTORY = 'INVALID_CACHE_DIRECTORY',
+  BUILD_HOOK_NOT_FOUND = 'BUILD_HOOK_NOT_FOUND',
+  HOOK_LIMIT_REACHED = 'HOOK_LIMIT_REACHED',
 }
 
 const CODES: ReasonCodes<BuildExceptionReason> = {
@@ -25,6 +27,8 @@ const CODES: ReasonCodes<BuildExceptionReason> = {
   [BuildExceptionReason.INVALID_PERIOD]: ErrorCode.BAD_USER_INPUT,
   [BuildExceptionReason.DEPLOY_HOOK_NOT_FOUND]: ErrorCode.NOT_FOUND,
   [BuildExceptionReason.INVALID_CACHE_DIRECTORY]: ErrorCode.BAD_USER_INPUT,
+  [BuildExceptionReason.BUILD_HOOK_NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [BuildExceptionReason.HOOK_LIMIT_REACHED]: ErrorCode.FORBIDDEN,
 };
 
 export class BuildException extends AppException<BuildExceptionReason> {
