@@ -26,7 +26,8 @@
  *      publisher process to an ioredis subscriber (bench/builds/redis-emit.js). p50/p99 of each line's
  *      delay, and every line must arrive once, in order;
  *   5. fan-out: `--subscribers` graphql-ws subscriptions to one build's log, spread over `--clients`
- *      client processes, while the build writes `--fanout-lines` lines at `--fanout-rate`; beside
+ *      client processes, while the build writes `--fanout-lines` lines at each of `--fanout-rates`
+ *      (at 1,000 lines/s the worker publishes about 100 lines a message, at 10,000 1,000); beside
  *      it, the bare server (bench/builds/bare-fanout-server.ts: graphql-ws + ws + the same types,
  *      fed by Redis) gets the same subscriptions and, on its Redis channel, the very messages the
  *      real worker published (recorded from a warm-up build), with the same timing. Delivered
@@ -45,8 +46,8 @@
  *   --latency-seconds=S   log latency: seconds the build writes          (default 10)
  *   --latency-rounds=N    log latency: runs per rate and path            (default 1)
  *   --subscribers=N       fan-out: subscriptions to the one build        (default 1000)
- *   --fanout-lines=N      fan-out: lines the build writes                (default 5000)
- *   --fanout-rate=N       fan-out: lines per second it writes them at    (default 10000)
+ *   --fanout-lines=N      fan-out: lines the build writes                (default 3000)
+ *   --fanout-rates=LIST   fan-out: lines per second it writes them at    (default 1000,10000)
  *   --fanout-rounds=N     fan-out: measured runs per server              (default 2)
  *   --clients=N           subscriber processes                           (default 2)
  *   --build / --no-build  always / never run tsc (default: only when outputs are stale)
@@ -110,8 +111,8 @@ function parseArgs(argv) {
     latencySeconds: 10,
     latencyRounds: 1,
     subscribers: 1000,
-    fanoutLines: 5000,
-    fanoutRate: 10000,
+    fanoutLines: 3000,
+    fanoutRates: [1000, 10000],
     fanoutRounds: 2,
     clients: 2,
     build: 'auto',
@@ -156,8 +157,8 @@ function parseArgs(argv) {
       case '--fanout-lines':
         opts.fanoutLines = num(value, key);
         break;
-      case '--fanout-rate':
-        opts.fanoutRate = num(value, key);
+      case '--fanout-rates':
+        opts.fanoutRates = list(value).map((r) => num(r, key));
         break;
       case '--fanout-rounds':
         opts.fanoutRounds = num(value, key);
@@ -1092,23 +1093,30 @@ class Bench {
     });
     this.bareUrl = `http://127.0.0.1:${barePort}`;
     this.publisher = new Redis(this.redis.url);
-    this.project = await this.createProject('Log fan-out', {
-      buildCommand: `node emit.js --rate=${opts.fanoutRate} --lines=${opts.fanoutLines} --go=${this.goPort}`,
-    });
+    this.project = await this.createProject('Log fan-out', {});
+    for (const rate of opts.fanoutRates) await this.fanoutAt(rate);
+  }
 
+  /** Warm-ups, then alternating rounds of the real API and the bare server, with the build writing at `rate`. */
+  async fanoutAt(rate) {
+    const opts = this.opts;
+    await this.updateSettings(this.project, {
+      buildCommand: `node emit.js --rate=${rate} --lines=${opts.fanoutLines} --go=${this.goPort}`,
+    });
     log(
-      `fan-out: warm-up build followed by ${opts.subscribers} subscribers (its messages are replayed on the bare server)`,
+      `fan-out, ${rate} lines/s: warm-up build followed by ${opts.subscribers} subscribers ` +
+        '(the messages it publishes are replayed on the bare server)',
     );
     const warm = await this.fanoutReal();
     this.recording = warm.recording;
     log(`  ${fmt(warm.linesPerSecond, 0)} lines/s delivered (warm-up, not reported)`);
-    log(`fan-out: warm-up of the bare server`);
+    log(`fan-out, ${rate} lines/s: warm-up of the bare server`);
     const bareWarm = await this.fanoutBare();
     log(`  ${fmt(bareWarm.linesPerSecond, 0)} lines/s delivered (warm-up, not reported)`);
     for (let round = 1; round <= opts.fanoutRounds; round++) {
       const order = round % 2 === 1 ? ['bare', 'real'] : ['real', 'bare'];
       for (const target of order) {
-        log(`fan-out, round ${round}: ${target}`);
+        log(`fan-out, ${rate} lines/s, round ${round}: ${target}`);
         const server = target === 'real' ? this.api : this.bare;
         let profile = null;
         // Profiled from the first line to the last, not while 1,000 subscribers connect.
@@ -1127,6 +1135,7 @@ class Bench {
         if (profile) run.profile = profile;
         delete run.recording;
         run.round = round;
+        run.rate = rate;
         this.results.fanout.push(run);
         log(
           `  ${fmt(run.linesPerSecond, 0)} lines/s delivered, last subscriber after ${fmt(run.seconds, 2)} s, ` +
@@ -1257,6 +1266,8 @@ class Bench {
       firstSubscriberSeconds: firstDone === null || firstLineAt === null ? NaN : Number(firstDone - firstLineAt) / 1e9,
       linesPerSecond: checked.emitted / seconds,
       bytesPerLine: bytes / checked.lines,
+      // The figure least affected by other work on the machine: the server's CPU time per line delivered.
+      serverUsPerLine: cpu.share.server === null ? NaN : (cpu.share.server * cpu.seconds * 1e6) / checked.emitted,
       cpu: cpu.share,
       ...extra,
     };
@@ -1343,12 +1354,15 @@ function report(bench, meta) {
     out.push('');
     const f = fanout[0];
     out.push(
-      `Fan-out: one build's log (${f.linesPerSubscriber} lines written at ${bench.opts.fanoutRate} lines/s) to ` +
-        `${f.subscribers} graphql-ws subscriptions over ${bench.opts.clients} client process(es); ` +
-        `bare = graphql-ws + ws fed the same Redis messages (${f.messages} messages)`,
+      `Fan-out: one build's log (${f.linesPerSubscriber} lines of ${LINE_SIZE} bytes) to ${f.subscribers} graphql-ws ` +
+        `subscriptions over ${bench.opts.clients} client process(es); bare = graphql-ws + ws fed, on Redis, the ` +
+        'messages the real worker published. lines/s = lines delivered to all subscribers / (last line received ' +
+        '− first line published).',
     );
     out.push(
       table(fanout, [
+        { title: 'written/s', get: (r) => r.rate },
+        { title: 'messages', get: (r) => r.messages },
         { title: 'server', get: (r) => r.target },
         { title: 'round', get: (r) => r.round },
         { title: 'lines/s', get: (r) => fmt(r.linesPerSecond, 0) },
@@ -1358,28 +1372,39 @@ function report(bench, meta) {
         { title: 'failed', get: (r) => r.failed },
         { title: 'bytes/line', get: (r) => fmt(r.bytesPerLine, 0) },
         { title: 'server CPU', get: (r) => pct(r.cpu.server) },
+        { title: 'CPU µs/line', get: (r) => fmt(r.serverUsPerLine, 2) },
         { title: 'worker CPU', get: (r) => pct(r.cpu.worker) },
         { title: 'MongoDB CPU', get: (r) => pct(r.cpu.mongo) },
         { title: 'clients CPU', get: (r) => pct(r.cpu.clients) },
         { title: 'other CPU', get: (r) => pct(r.cpu.other) },
       ]),
     );
-    const mean = (target) => {
-      const runs = fanout.filter((r) => r.target === target);
-      return runs.reduce((a, r) => a + r.linesPerSecond, 0) / runs.length;
-    };
-    const real = mean('real');
-    const bare = mean('bare');
-    out.push(
-      `mean lines/s: real ${fmt(real, 0)}, bare ${fmt(bare, 0)}; real/bare ${fmt(real / bare, 2)} (aim >= 0.90)`,
-    );
-    const perRound = [];
-    for (let i = 1; i <= bench.opts.fanoutRounds; i++) {
-      const r = fanout.find((x) => x.target === 'real' && x.round === i);
-      const b = fanout.find((x) => x.target === 'bare' && x.round === i);
-      if (r && b) perRound.push(fmt(r.linesPerSecond / b.linesPerSecond, 2));
+    for (const rate of [...new Set(fanout.map((r) => r.rate))]) {
+      const runs = fanout.filter((r) => r.rate === rate);
+      const mean = (target, key) => {
+        const mine = runs.filter((r) => r.target === target);
+        return mine.reduce((a, r) => a + r[key], 0) / mine.length;
+      };
+      const real = mean('real', 'linesPerSecond');
+      const bare = mean('bare', 'linesPerSecond');
+      const realUs = mean('real', 'serverUsPerLine');
+      const bareUs = mean('bare', 'serverUsPerLine');
+      const perRound = [];
+      for (let i = 1; i <= bench.opts.fanoutRounds; i++) {
+        const r = runs.find((x) => x.target === 'real' && x.round === i);
+        const b = runs.find((x) => x.target === 'bare' && x.round === i);
+        if (r && b) perRound.push(fmt(r.linesPerSecond / b.linesPerSecond, 2));
+      }
+      out.push(
+        `written at ${rate} lines/s: mean lines/s real ${fmt(real, 0)}, bare ${fmt(bare, 0)}, ` +
+          `real/bare ${fmt(real / bare, 2)} (per round ${perRound.join(', ')}; aim >= 0.90); ` +
+          `server CPU per line real ${fmt(realUs, 2)} µs, bare ${fmt(bareUs, 2)} µs, bare/real ${fmt(bareUs / realUs, 2)}`,
+      );
     }
-    out.push(`real/bare per round: ${perRound.join(', ')}`);
+    out.push(
+      'bare/real CPU per line is the ratio lines/s would have if each server had a core of its own; ' +
+        'it is the figure least affected by other work on the machine.',
+    );
   }
   out.push('');
   out.push(
