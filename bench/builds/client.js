@@ -54,6 +54,7 @@ function follower(run, afterSeq) {
     ended: false,
     error: null,
     bytes: 0,
+    batches: 0,
     run,
   };
 }
@@ -85,6 +86,7 @@ function onBatch(f, batch, at) {
   if (f.ended) return;
   const run = f.run;
   const lines = batch.lines;
+  f.batches++;
   const nowWall = run.latency ? Date.now() : 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
@@ -249,6 +251,7 @@ function finishRun(run) {
     emitted: run.followers.reduce((a, f) => a + (f.nextEmitted - 1), 0),
     emittedDone: [...new Set(run.followers.map((f) => f.emittedDone))],
     bytes: run.followers.reduce((a, f) => a + f.bytes, 0),
+    batches: run.followers.reduce((a, f) => a + f.batches, 0),
     // hrtime readings as strings: IPC carries JSON.
     firstDoneAt: firstDone === null ? null : String(firstDone),
     lastDoneAt: String(lastEmitted),

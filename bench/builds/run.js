@@ -1256,6 +1256,7 @@ class Bench {
     );
     const seconds = firstLineAt === null ? NaN : Number(lastDone - firstLineAt) / 1e9;
     const bytes = results.reduce((a, r) => a + r.bytes, 0);
+    const batches = results.reduce((a, r) => a + r.batches, 0);
     return {
       target,
       subscribers: checked.subscribers,
@@ -1266,6 +1267,7 @@ class Bench {
       firstSubscriberSeconds: firstDone === null || firstLineAt === null ? NaN : Number(firstDone - firstLineAt) / 1e9,
       linesPerSecond: checked.emitted / seconds,
       bytesPerLine: bytes / checked.lines,
+      batchesPerSubscriber: batches / checked.subscribers,
       // The figure least affected by other work on the machine: the server's CPU time per line delivered.
       serverUsPerLine: cpu.share.server === null ? NaN : (cpu.share.server * cpu.seconds * 1e6) / checked.emitted,
       cpu: cpu.share,
@@ -1362,7 +1364,8 @@ function report(bench, meta) {
     out.push(
       table(fanout, [
         { title: 'written/s', get: (r) => r.rate },
-        { title: 'messages', get: (r) => r.messages },
+        { title: 'published', get: (r) => r.messages },
+        { title: 'batches/sub', get: (r) => fmt(r.batchesPerSubscriber, 1) },
         { title: 'server', get: (r) => r.target },
         { title: 'round', get: (r) => r.round },
         { title: 'lines/s', get: (r) => fmt(r.linesPerSecond, 0) },
