@@ -996,6 +996,7 @@ class Bench {
             worker: target === 'real' ? describe(run.samples.worker) : null,
             after: target === 'real' ? describe(run.samples.after) : null,
             bytes: run.bytes,
+            batches: run.batches,
             cpu: run.cpu.share,
           };
           this.results.latency.push(result);
@@ -1037,7 +1038,7 @@ class Bench {
     const cpu = meter();
     await this.checkBuild(buildId, `log latency ${rate} lines/s`);
     const checked = this.checkResults([result], lines, `log latency ${rate} lines/s (real)`);
-    return { samples: result.samples, checked, bytes: result.bytes, cpu };
+    return { samples: result.samples, checked, bytes: result.bytes, batches: result.batches, cpu };
   }
 
   async latencyRedis(rate, lines) {
@@ -1062,7 +1063,7 @@ class Bench {
       const [result] = await follow.results;
       const cpu = meter();
       const checked = this.checkResults([result], lines, `log latency ${rate} lines/s (bare Redis)`);
-      return { samples: result.samples, checked, bytes: result.bytes, cpu };
+      return { samples: result.samples, checked, bytes: result.bytes, batches: result.batches, cpu };
     } finally {
       await stopProcess(emitter);
     }
@@ -1346,6 +1347,10 @@ function report(bench, meta) {
         { title: 'to worker p50', get: (r) => (r.worker ? fmt(r.worker.p50, 0) : '-') },
         { title: 'then p50', get: (r) => (r.after ? fmt(r.after.p50, 0) : '-') },
         { title: 'then p99', get: (r) => (r.after ? fmt(r.after.p99, 0) : '-') },
+        { title: 'messages', get: (r) => r.batches },
+        { title: 'worker CPU', get: (r) => pct(r.cpu.worker) },
+        { title: 'MongoDB CPU', get: (r) => pct(r.cpu.mongo) },
+        { title: 'other CPU', get: (r) => pct(r.cpu.other) },
       ]),
     );
     out.push(
