@@ -32,6 +32,17 @@ export interface StoredLog {
 const REPLAY_PAGE = 1_000;
 
 /**
+ * Lines cross Redis as JSON, so their times arrive as strings. The PubSub parses a message once
+ * for all the subscribers of a process and hands each the same object: the first to see it turns
+ * its times into dates, in place, so that no subscriber parses them again (with 1,000 subscribers,
+ * that was 1,000 parses of every line's time).
+ */
+function withDates(message: BuildLogMessage): void {
+  if (typeof message.lines[0]?.at !== 'string') return;
+  for (const line of message.lines) line.at = new Date(line.at);
+}
+
+/**
  * A build's log for one subscriber: what is stored after `afterSeq`, then what the worker
  * publishes, with no line lost or repeated at the seam. It subscribes before it reads, keeps live
  * messages while it replays, drops lines it has already sent (a message may arrive twice), reads
@@ -80,7 +91,7 @@ export class BuildLogStream implements AsyncIterator<BuildLogBatchMessage> {
         }
         const fresh = message.lines.filter((l) => l.seq > this.sent);
         if (fresh.length === 0) continue;
-        if (fresh[0]!.seq === this.sent + 1) return this.emit(fresh);
+        if (fresh[0]!.seq === this.sent + 1) return this.emit(this.withQueued(fresh));
         // Lines between what was sent and this message were published before the subscription
         // was made (or lost): read them back, then this message's lines come from the store too.
         this.readStore = true;
@@ -104,6 +115,7 @@ export class BuildLogStream implements AsyncIterator<BuildLogBatchMessage> {
     this.subscription = await this.pubSub.subscribe(
       buildLogTrigger(this.buildId),
       (message: BuildLogMessage) => {
+        withDates(message);
         this.live.push(message);
         this.wake?.();
         this.wake = undefined;
@@ -112,6 +124,26 @@ export class BuildLogStream implements AsyncIterator<BuildLogBatchMessage> {
     );
     // Read after subscribing: a build that ends from now on says so on the subscription.
     this.end = await this.store.finished();
+  }
+
+  /**
+   * `lines`, followed by the lines of the live messages queued behind them while they follow on
+   * without a gap, up to a page: a subscriber that has fallen behind catches up in fewer, larger
+   * batches, each one execution of its operation and one WebSocket message, instead of one per
+   * message the worker published.
+   */
+  private withQueued(lines: LogLineRecord[]): LogLineRecord[] {
+    // `lines` is this subscriber's own array (filtered from the shared message): it can grow.
+    for (let next = this.live[0]; next && !next.finished; next = this.live[0]) {
+      const last = lines.at(-1)!.seq;
+      const fresh = next.lines.filter((l) => l.seq > last);
+      if (fresh.length > 0) {
+        if (fresh[0]!.seq !== last + 1 || lines.length + fresh.length > REPLAY_PAGE) break;
+        for (const line of fresh) lines.push(line);
+      }
+      this.live.shift();
+    }
+    return lines;
   }
 
   private emit(lines: LogLineRecord[]): IteratorResult<BuildLogBatchMessage> {
