@@ -38,6 +38,7 @@
  *   --quiet           no progress lines on stderr
  */
 
+const crypto = require('node:crypto');
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -596,6 +597,7 @@ async function main() {
               REDIS_URL: redis.url,
               REDIS_PREFIX: 'slipway-bench',
               JWT_SECRET: 'bench-api-jwt-secret-0123456789abcdef0123456789',
+              ENCRYPTION_KEYS: `bench:${crypto.randomBytes(32).toString('base64')}`,
               // The longest allowed access-token lifetime, so long runs never measure expiry errors.
               JWT_ACCESS_TTL_SECONDS: '86400',
             },

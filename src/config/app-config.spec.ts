@@ -4,6 +4,7 @@ import { AppConfig, CONFIG_KEYS, ConfigValidationError, loadConfig } from './app
 
 const MINIMAL = { MONGODB_URI: 'mongodb://127.0.0.1:27017/slipway', REDIS_URL: 'redis://127.0.0.1:6379' };
 const PRODUCTION_SECRET = 'a-production-secret-of-at-least-32-chars';
+const PRODUCTION_KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 /** The error loadConfig throws for `env`; fails the test when it throws nothing or something else. */
 function configErrorOf(env: Record<string, string | undefined>): ConfigValidationError {
@@ -59,7 +60,12 @@ describe('loadConfig', () => {
     const withoutDefaults = ['MONGODB_URI', 'REDIS_URL', 'JWT_SECRET', 'GRAPHQL_IDE', 'GRAPHQL_FIELD_SUGGESTIONS'];
 
     expect([...CONFIG_KEYS].sort()).toEqual([...new Set([...withDefaults, ...withoutDefaults])].sort());
-    const sut = loadConfig({ ...MINIMAL, GRAPHQL_IDE: 'off', JWT_SECRET: PRODUCTION_SECRET });
+    const sut = loadConfig({
+      ...MINIMAL,
+      GRAPHQL_IDE: 'off',
+      JWT_SECRET: PRODUCTION_SECRET,
+      ENCRYPTION_KEYS: PRODUCTION_KEYS,
+    });
     expect(sut.GRAPHQL_IDE).toBe(false);
     expect(sut.JWT_SECRET).toBe(PRODUCTION_SECRET);
   });
@@ -124,7 +130,12 @@ describe('loadConfig', () => {
 
   describe('the GraphQL IDE', () => {
     it('is off in production by default', () => {
-      const sut = loadConfig({ ...MINIMAL, NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET });
+      const sut = loadConfig({
+        ...MINIMAL,
+        NODE_ENV: 'production',
+        JWT_SECRET: PRODUCTION_SECRET,
+        ENCRYPTION_KEYS: PRODUCTION_KEYS,
+      });
 
       expect(sut.isProduction).toBe(true);
       expect(sut.ideEnabled).toBe(false);
@@ -135,6 +146,7 @@ describe('loadConfig', () => {
         ...MINIMAL,
         NODE_ENV: 'production',
         JWT_SECRET: PRODUCTION_SECRET,
+        ENCRYPTION_KEYS: PRODUCTION_KEYS,
         GRAPHQL_IDE: 'true',
       });
 
@@ -187,7 +199,12 @@ describe('loadConfig', () => {
     });
 
     it('suggests field names in errors where introspection shows them anyway, unless told', () => {
-      const production = { ...MINIMAL, NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET };
+      const production = {
+        ...MINIMAL,
+        NODE_ENV: 'production',
+        JWT_SECRET: PRODUCTION_SECRET,
+        ENCRYPTION_KEYS: PRODUCTION_KEYS,
+      };
 
       expect(loadConfig(MINIMAL).fieldSuggestionsEnabled).toBe(true);
       expect(loadConfig(production).fieldSuggestionsEnabled).toBe(false);
@@ -206,17 +223,31 @@ describe('loadConfig', () => {
     });
 
     it('uses JWT_SECRET when it is set', () => {
-      expect(loadConfig({ ...MINIMAL, JWT_SECRET: PRODUCTION_SECRET }).jwtSecret).toBe(PRODUCTION_SECRET);
+      expect(
+        loadConfig({ ...MINIMAL, JWT_SECRET: PRODUCTION_SECRET, ENCRYPTION_KEYS: PRODUCTION_KEYS }).jwtSecret,
+      ).toBe(PRODUCTION_SECRET);
     });
 
     it('is required in production', () => {
-      const error = configErrorOf({ ...MINIMAL, NODE_ENV: 'production' });
+      const error = configErrorOf({ ...MINIMAL, NODE_ENV: 'production', ENCRYPTION_KEYS: PRODUCTION_KEYS });
 
       expect(error.keys).toEqual(['JWT_SECRET']);
     });
 
     it('is checked for length even in development once it is set', () => {
       expect(configErrorOf({ ...MINIMAL, JWT_SECRET: 'short' }).keys).toEqual(['JWT_SECRET']);
+    });
+  });
+
+  describe('encryption keys', () => {
+    it('are required in production, and checked wherever they are set', () => {
+      expect(configErrorOf({ ...MINIMAL, NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET }).keys).toEqual([
+        'ENCRYPTION_KEYS',
+      ]);
+      expect(configErrorOf({ ...MINIMAL, ENCRYPTION_KEYS: 'k1:short' }).keys).toEqual(['ENCRYPTION_KEYS']);
+      const error = configErrorOf({ ...MINIMAL, ENCRYPTION_KEYS: PRODUCTION_KEYS, ENCRYPTION_KEY_CURRENT: 'k2' });
+      expect(error.message).toContain('the current key k2 is not in the ring');
+      expect(loadConfig({ ...MINIMAL }).ENCRYPTION_KEYS).toBeUndefined();
     });
   });
 
@@ -231,7 +262,7 @@ describe('loadConfig', () => {
 
       expect(error).toBeInstanceOf(ConfigValidationError);
       expect(error.name).toBe('ConfigValidationError');
-      expect([...error.keys].sort()).toEqual(['JWT_SECRET', 'MONGODB_URI', 'PORT', 'PROCESS_ROLE']);
+      expect([...error.keys].sort()).toEqual(['ENCRYPTION_KEYS', 'JWT_SECRET', 'MONGODB_URI', 'PORT', 'PROCESS_ROLE']);
       for (const key of ['PORT', 'PROCESS_ROLE', 'MONGODB_URI', 'JWT_SECRET']) {
         expect(error.message).toContain(key);
       }
@@ -273,15 +304,18 @@ describe('loadConfig', () => {
       const jwtSecret = 'tooShortJwtSecret-9f3a';
       const mongoPassword = 'm0ngo-Pa55word-7c1e';
       const redisPassword = 'r3dis-Pa55word-44d0';
+      const shortKey = Buffer.from('a sixteen-byte k').toString('base64');
       const error = configErrorOf({
         NODE_ENV: 'production',
         JWT_SECRET: jwtSecret,
+        ENCRYPTION_KEYS: `k1:${shortKey}`,
         MONGODB_URI: `postgres://admin:${mongoPassword}@db.internal/slipway`,
         REDIS_URL: `http://:${redisPassword}@cache.internal:6379`,
       });
 
-      expect([...error.keys].sort()).toEqual(['JWT_SECRET', 'MONGODB_URI', 'REDIS_URL']);
-      for (const secret of [jwtSecret, mongoPassword, redisPassword]) {
+      expect([...error.keys].sort()).toEqual(['ENCRYPTION_KEYS', 'JWT_SECRET', 'MONGODB_URI', 'REDIS_URL']);
+      expect(error.message).toContain('key k1 is not 32 bytes');
+      for (const secret of [jwtSecret, mongoPassword, redisPassword, shortKey]) {
         expect(error.message).not.toContain(secret);
         expect(String(error.stack)).not.toContain(secret);
         expect(JSON.stringify(error)).not.toContain(secret);

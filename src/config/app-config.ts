@@ -15,6 +15,7 @@ import {
   validateSync,
   type ValidationArguments,
 } from 'class-validator';
+import { parseKeyRing } from '../common/crypto/key-ring';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -54,6 +55,37 @@ function IsAtLeast(other: string): PropertyDecorator {
         validate(value: unknown, args: ValidationArguments): boolean {
           const floor = (args.object as Record<string, unknown>)[other];
           return typeof value !== 'number' || typeof floor !== 'number' || value >= floor;
+        },
+      },
+    });
+}
+
+/** ENCRYPTION_KEYS parses as a key ring whose current key (ENCRYPTION_KEY_CURRENT) is in it. */
+function IsKeyRing(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isKeyRing',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {},
+      validator: {
+        validate(value: unknown, args: ValidationArguments): boolean {
+          // A missing value is IsString's to report.
+          if (typeof value !== 'string') return true;
+          try {
+            parseKeyRing(String(value), (args.object as AppConfig).ENCRYPTION_KEY_CURRENT);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage(args: ValidationArguments): string {
+          try {
+            parseKeyRing(String(args.value), (args.object as AppConfig).ENCRYPTION_KEY_CURRENT);
+            return '';
+          } catch (error) {
+            return `ENCRYPTION_KEYS: ${(error as Error).message}`;
+          }
         },
       },
     });
@@ -117,6 +149,20 @@ export class AppConfig {
   @Min(30)
   @Max(86_400)
   JWT_ACCESS_TTL_SECONDS = 900;
+
+  /**
+   * The keys secrets are encrypted with at rest: `id:base64key,…`, each key 32 bytes. Required in
+   * production; elsewhere a development key is generated once under STORAGE_DIR.
+   */
+  @ValidateIf((c: AppConfig) => c.NODE_ENV === 'production' || c.ENCRYPTION_KEYS !== undefined)
+  @IsString({ message: 'ENCRYPTION_KEYS is required in production' })
+  @IsKeyRing()
+  ENCRYPTION_KEYS?: string;
+
+  /** The id of the key new secrets are encrypted with; the last key listed when unset. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'ENCRYPTION_KEY_CURRENT must be a key id' })
+  ENCRYPTION_KEY_CURRENT?: string;
 
   @Transform(toInt)
   @IsInt()
