@@ -43,8 +43,8 @@ export class BuildSettingsRecord {
   autoDeployBranches!: string[];
 
   /**
-   * The key git push webhooks are signed with (GitHub, Gitea) or carry (GitLab). Kept as it is,
-   * since verifying a signature needs the key; shown once, when it is made.
+   * The key git push webhooks are signed with (GitHub, Gitea) or carry (GitLab), encrypted with the
+   * platform's key ring (verifying a signature needs the key itself); shown once, when it is made.
    */
   @Prop({ type: String, default: null })
   gitWebhookSecret!: string | null;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import path from 'node:path';
+import { EncryptionService } from '../common/crypto/encryption.service';
 import { randomToken } from '../common/crypto/hashing';
 import { toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
@@ -13,6 +14,9 @@ import { parseRepositoryUrl } from './git/repository-url';
 import { BuildSettings } from './models/build-settings.model';
 
 type Settings = Omit<BuildSettingsRecord, 'createdAt' | 'updatedAt'>;
+
+/** What the git webhook key is, to the encryption (see EncryptionService). */
+const GIT_WEBHOOK_SECRET = 'build-settings.git-webhook-secret';
 
 const DEFAULTS = {
   repositoryUrl: null,
@@ -47,7 +51,15 @@ export class BuildSettingsService {
   constructor(
     @InjectModel(BuildSettingsRecord.name) private readonly settings: Model<BuildSettingsRecord>,
     private readonly config: AppConfig,
-  ) {}
+    private readonly encryption: EncryptionService,
+  ) {
+    encryption.register({
+      name: 'build_settings.gitWebhookSecret',
+      model: settings,
+      field: 'gitWebhookSecret',
+      purpose: GIT_WEBHOOK_SECRET,
+    });
+  }
 
   async record(projectId: string): Promise<Settings> {
     const found = await this.settings.findById(toObjectId(projectId)).lean<BuildSettingsRecord>().exec();
@@ -58,6 +70,11 @@ export class BuildSettingsService {
     return BuildSettings.from(await this.record(projectId));
   }
 
+  /** The key the project's git push webhooks are signed with, decrypted; null when it has none. */
+  gitWebhookSecret(settings: Pick<BuildSettingsRecord, 'gitWebhookSecret'>): string | null {
+    return settings.gitWebhookSecret ? this.encryption.decrypt(settings.gitWebhookSecret, GIT_WEBHOOK_SECRET) : null;
+  }
+
   /** A new key for the project's git push webhooks; the old one stops working. Returned only now. */
   async rotateGitWebhookSecret(projectId: string): Promise<string> {
     const secret = randomToken('slw_gh').slice('slw_gh_'.length);
@@ -65,7 +82,7 @@ export class BuildSettingsService {
       .updateOne(
         { _id: toObjectId(projectId) },
         {
-          $set: { gitWebhookSecret: secret },
+          $set: { gitWebhookSecret: this.encryption.encrypt(secret, GIT_WEBHOOK_SECRET) },
           $setOnInsert: Object.fromEntries(Object.entries(DEFAULTS).filter(([key]) => key !== 'gitWebhookSecret')),
         },
         { upsert: true },

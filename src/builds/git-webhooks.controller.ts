@@ -40,10 +40,8 @@ export class GitWebhooksController {
     @Req() req: RawBodyRequest<Request>,
   ): Promise<{ buildId?: string; ignored?: string }> {
     const settings = isObjectId(projectId) ? await this.settings.record(projectId) : undefined;
-    const provider =
-      settings?.gitWebhookSecret && req.rawBody
-        ? verifiedProvider(req.headers, req.rawBody, settings.gitWebhookSecret)
-        : undefined;
+    const secret = settings ? this.settings.gitWebhookSecret(settings) : null;
+    const provider = secret && req.rawBody ? verifiedProvider(req.headers, req.rawBody, secret) : undefined;
     if (!provider) throw new NotFoundException('Not found');
     if (eventOf(req.headers) !== 'push') return { ignored: 'not a push' };
     const push = pushOf(provider, req.body);
