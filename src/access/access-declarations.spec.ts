@@ -162,9 +162,11 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.createRole → permission:role:create [project projectId|input.projectId]
      Mutation.deleteBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.deleteDeployHook → permission:build:update [project of deployHook input.hookId]
+     Mutation.deleteEnvVar → permission:env:delete [project input.projectId]
      Mutation.deleteProject → permission:project:delete [project input.id]
      Mutation.deleteRole → permission:role:delete [project of role input.roleId]
      Mutation.grantPermission → permission:role:assign [project projectId|input.projectId]
+     Mutation.importEnvVars → permission:env:update [project input.projectId]
      Mutation.login → public
      Mutation.logout → authenticated
      Mutation.promoteDeployment → permission:deployment:promote [project of deployment input.deploymentId]
@@ -175,6 +177,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.revokePermission → permission:role:assign [project projectId|input.projectId]
      Mutation.rollbackDeployment → permission:deployment:rollback [project input.projectId]
      Mutation.rotateGitWebhookSecret → permission:build:update [project input.projectId]
+     Mutation.setEnvVar → permission:env:update [project input.projectId]
      Mutation.updateBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.updateBuildSettings → permission:build:update [project input.projectId]
      Mutation.updateProject → permission:project:update [project input.id]
@@ -192,6 +195,8 @@ describe('access declarations of GraphQL operations', () => {
      Query.deployHooks → permission:build:read [project projectId|input.projectId]
      Query.deployment → permission:deployment:read [project of deployment id]
      Query.deployments → permission:deployment:read [project projectId|input.projectId]
+     Query.envVars → permission:env:read [project projectId|input.projectId]
+     Query.exportEnvVars → permission:env:read [project projectId|input.projectId]
      Query.me → authenticated
      Query.permissions → authenticated
      Query.project → permission:project:read [project id]

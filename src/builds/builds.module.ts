@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bull';
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from '../access/access.module';
+import { EnvVarsModule } from '../settings/env-vars/env-vars.module';
 import { ResourceLocator } from '../access/resource-locator';
 import { BuildLogChunkRecord, BuildLogChunkSchema } from './build-log.schema';
 import { BuildLogsService } from './build-logs.service';
@@ -36,7 +37,7 @@ const MODELS = MongooseModule.forFeature([
 ]);
 
 @Module({
-  imports: [AccessModule, MODELS, BullModule.registerQueue({ name: BUILDS_QUEUE })],
+  imports: [AccessModule, EnvVarsModule, MODELS, BullModule.registerQueue({ name: BUILDS_QUEUE })],
   controllers: [DeployHooksController, GitWebhooksController],
   providers: [
     BuildsService,
@@ -58,6 +59,7 @@ const MODELS = MongooseModule.forFeature([
     BuildDispatcherService,
     BuildHooksService,
     BuildCacheService,
+    EnvVarsModule,
     MODELS,
   ],
 })

@@ -12,6 +12,8 @@ import { toObjectId } from '../../common/mongo/object-id';
 import { AppConfig } from '../../config/app-config';
 import { DeploymentEnvironment } from '../../deployments/deployment.schema';
 import { DeploymentsService } from '../../deployments/deployments.service';
+import { EnvTarget } from '../../settings/env-vars/env-var.schema';
+import { EnvVarsService } from '../../settings/env-vars/env-vars.service';
 import { DEFAULT_LIMITS, EXECUTOR, type Execution, type Executor } from '../../executor/executor';
 import { BuildDispatcherService } from '../build-dispatcher.service';
 import { BuildHookPhase } from '../build-hook.schema';
@@ -59,6 +61,10 @@ interface Run {
   /** Set when the build is asked to stop; the running command is killed at once. */
   canceled: boolean;
   commitSha: string | null;
+  /** The project's environment variables for this build's environment. */
+  env: Record<string, string>;
+  /** Hides the values of secret variables in what the build prints. */
+  hideSecrets: (text: string) => string;
   execution?: Execution;
 }
 
@@ -91,6 +97,7 @@ export class BuildRunnerService {
     private readonly dispatcher: BuildDispatcherService,
     private readonly hooks: BuildHooksService,
     private readonly cache: BuildCacheService,
+    private readonly envVars: EnvVarsService,
   ) {}
 
   /** Runs the build if it is still queued; returns how it ended (or its status, if it was not queued). */
@@ -116,6 +123,8 @@ export class BuildRunnerService {
       deadline: 0,
       canceled: false,
       commitSha: null,
+      env: {},
+      hideSecrets: (text) => text,
     };
     const cancelSubscription = await this.pubSub.subscribe(
       buildCancelTrigger(buildId),
@@ -204,7 +213,19 @@ export class BuildRunnerService {
       'checkout',
       `Detected ${detected.framework}${detected.packageManager ? ` (${detected.packageManager})` : ''}; install: ${plan.install ?? 'none'}; build: ${plan.build ?? 'none'}; output: ${plan.output}`,
     );
-    await this.builds.updateOne({ _id: run.record._id }, { $set: { detected } }).exec();
+    const environment = run.record.branch === settings.productionBranch ? EnvTarget.PRODUCTION : EnvTarget.PREVIEW;
+    const env = await this.envVars.forEnvironment(run.record.projectId.toHexString(), environment, run.record.branch);
+    run.env = env.variables;
+    run.hideSecrets = secretHider(env.secrets);
+    const envKeys = Object.keys(env.variables);
+    run.log.append(
+      'system',
+      'checkout',
+      `Environment ${environment} (variables version ${env.version}): ${envKeys.length === 0 ? 'no variables' : envKeys.join(', ')}`,
+    );
+    await this.builds
+      .updateOne({ _id: run.record._id }, { $set: { detected, envVersion: env.version, envKeys } })
+      .exec();
     const cache = this.cachePlan(source, settings, detected, plan.install);
     await this.restoreCache(run, source, cache);
     const hooks = await this.hooks.list(run.record.projectId.toHexString());
@@ -424,10 +445,10 @@ export class BuildRunnerService {
       command,
       workspace: source,
       cwd,
-      env: {},
+      env: run.env,
       network: true,
       limits: { ...DEFAULT_LIMITS, timeoutMs: this.remaining(run) },
-      onLine: (line) => run.log.append(line.stream, name, line.text),
+      onLine: (line) => run.log.append(line.stream, name, run.hideSecrets(line.text)),
     }));
     // A cancel that came while the command was starting.
     if (run.canceled) void execution.cancel();
@@ -494,6 +515,19 @@ export class BuildRunnerService {
   private async saveSteps(run: Run): Promise<void> {
     await this.builds.updateOne({ _id: run.record._id }, { $set: { steps: run.steps } }).exec();
   }
+}
+
+/**
+ * Replaces every secret value (of four characters or more: shorter ones would hide ordinary
+ * text) in a line of output with a mask, longest first, as CI services do.
+ */
+function secretHider(secrets: string[]): (text: string) => string {
+  // Output arrives line by line: each line of a multi-line secret is hidden on its own.
+  const hidden = [...new Set(secrets.flatMap((s) => [s, ...s.split('\n')]).filter((s) => s.length >= 4))].sort(
+    (a, b) => b.length - a.length,
+  );
+  if (hidden.length === 0) return (text) => text;
+  return (text) => hidden.reduce((out, secret) => out.split(secret).join('••••••'), text);
 }
 
 /** A command that did not exit with 0. */
