@@ -11,6 +11,8 @@ import { AuthModule } from './auth/auth.module';
 import { BuildsModule } from './builds/builds.module';
 import { BuildJobsModule } from './builds/jobs/build-jobs.module';
 import { DeploymentsModule } from './deployments/deployments.module';
+import { DomainsModule } from './domains/domains.module';
+import { DomainJobsModule } from './domains/jobs/domain-jobs.module';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { AvailabilityModule } from './common/availability/availability.module';
 import { CacheModule } from './common/cache/cache.module';
@@ -40,10 +42,11 @@ const FEATURES: Type[] = [
   EnvVarsModule,
   BuildsModule,
   DeploymentsModule,
+  DomainsModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
-const FEATURE_JOBS: Type[] = [AccessJobsModule, BuildJobsModule];
+const FEATURE_JOBS: Type[] = [AccessJobsModule, BuildJobsModule, DomainJobsModule];
 
 /**
  * The whole application; `config.PROCESS_ROLE` decides whether it serves the API, runs jobs, or both.

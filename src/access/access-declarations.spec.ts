@@ -152,6 +152,7 @@ describe('access declarations of GraphQL operations', () => {
       .join('\n');
     expect(`\n${listing}\n`).toMatchInlineSnapshot(`
      "
+     Mutation.addDomain → permission:domain:create [project input.projectId]
      Mutation.assignRole → permission:role:assign [project projectId|input.projectId]
      Mutation.cancelBuild → permission:build:cancel [project of build input.buildId]
      Mutation.clearBuildCache → permission:build:update [project input.projectId]
@@ -172,16 +173,19 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.promoteDeployment → permission:deployment:promote [project of deployment input.deploymentId]
      Mutation.refreshToken → public
      Mutation.register → public
+     Mutation.removeDomain → permission:domain:delete [project of domain input.domainId]
      Mutation.removeRole → permission:role:assign [project projectId|input.projectId]
      Mutation.retryBuild → permission:build:retry [project of build input.buildId]
      Mutation.revokePermission → permission:role:assign [project projectId|input.projectId]
      Mutation.rollbackDeployment → permission:deployment:rollback [project input.projectId]
      Mutation.rotateGitWebhookSecret → permission:build:update [project input.projectId]
      Mutation.setEnvVar → permission:env:update [project input.projectId]
+     Mutation.setPrimaryDomain → permission:domain:update [project of domain input.domainId]
      Mutation.updateBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.updateBuildSettings → permission:build:update [project input.projectId]
      Mutation.updateProject → permission:project:update [project input.id]
      Mutation.updateRolePermissions → permission:role:update [project of role input.roleId]
+     Mutation.verifyDomain → permission:domain:verify [project of domain input.domainId]
      Query.auditLogs → permission:audit:read [project projectId|input.projectId]
      Query.build → permission:build:read [project of build id]
      Query.buildAnalytics → permission:build:read [project projectId|input.projectId]
@@ -195,6 +199,8 @@ describe('access declarations of GraphQL operations', () => {
      Query.deployHooks → permission:build:read [project projectId|input.projectId]
      Query.deployment → permission:deployment:read [project of deployment id]
      Query.deployments → permission:deployment:read [project projectId|input.projectId]
+     Query.domain → permission:domain:read [project of domain id]
+     Query.domains → permission:domain:read [project projectId|input.projectId]
      Query.envVars → permission:env:read [project projectId|input.projectId]
      Query.exportEnvVars → permission:env:read [project projectId|input.projectId]
      Query.me → authenticated

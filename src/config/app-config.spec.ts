@@ -110,6 +110,26 @@ describe('loadConfig', () => {
     expect(configErrorOf({ ...MINIMAL, LOGIN_ATTEMPTS_PER_MINUTE: 'ten' }).keys).toEqual(['LOGIN_ATTEMPTS_PER_MINUTE']);
   });
 
+  it('reads DNS resolvers as addresses with optional ports, and refuses anything else', () => {
+    expect(loadConfig(MINIMAL).DNS_RESOLVERS).toEqual([]);
+    expect(
+      loadConfig({ ...MINIMAL, DNS_RESOLVERS: '192.0.2.53, 127.0.0.1:5353, 2001:db8::53, [2001:db8::53]:53' })
+        .DNS_RESOLVERS,
+    ).toEqual(['192.0.2.53', '127.0.0.1:5353', '2001:db8::53', '[2001:db8::53]:53']);
+    for (const bad of ['dns.example.com', '127.0.0.1:0', '127.0.0.1:70000', '2001:db8::53:53x', '[192.0.2.1]:53']) {
+      expect(configErrorOf({ ...MINIMAL, DNS_RESOLVERS: bad }).keys).toEqual(['DNS_RESOLVERS']);
+    }
+  });
+
+  it('reads the platform domains lower-cased, without trailing dots', () => {
+    expect(loadConfig(MINIMAL).PLATFORM_DOMAINS).toEqual(['slipway.app', 'localhost']);
+    expect(loadConfig({ ...MINIMAL, PLATFORM_DOMAINS: 'Sites.Example.COM., localhost' }).PLATFORM_DOMAINS).toEqual([
+      'sites.example.com',
+      'localhost',
+    ]);
+    expect(configErrorOf({ ...MINIMAL, PLATFORM_DOMAINS: 'https://example.com' }).keys).toEqual(['PLATFORM_DOMAINS']);
+  });
+
   it('ignores variables it does not know', () => {
     const sut = loadConfig({ ...MINIMAL, HOME: '/root', SOME_OTHER_SECRET: 'x', PORT: '4000' });
 

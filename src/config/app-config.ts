@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { isIP } from 'node:net';
 import {
   getMetadataStorage,
   IsBoolean,
@@ -38,6 +39,40 @@ const toList = ({ value }: { value: unknown }): unknown =>
         .map((s) => s.trim())
         .filter(Boolean)
     : value;
+/** A list of domain names, lower-cased and without a trailing dot. */
+const toDomainList = (params: { value: unknown }): unknown => {
+  const list = toList(params);
+  return Array.isArray(list) ? list.map((name: string) => name.toLowerCase().replace(/\.$/, '')) : list;
+};
+
+/**
+ * A DNS server as `node:dns` takes it: an IPv4 or IPv6 address, optionally with a port
+ * (`192.0.2.53:5353`, `[2001:db8::53]:5353`).
+ */
+export function isResolverAddress(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (isIP(value) !== 0) return true;
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+  if (!match) return false;
+  const port = Number(match[3]);
+  const host = match[1] ?? match[2]!;
+  return port >= 1 && port <= 65535 && (match[1] ? isIP(host) === 6 : isIP(host) === 4);
+}
+
+function IsResolverAddressList(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isResolverAddressList',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: `${String(propertyName)} must be a comma-separated list of IP addresses, each optionally with :port ([ipv6]:port)`,
+      },
+      validator: {
+        validate: (value: unknown): boolean => Array.isArray(value) && value.every(isResolverAddress),
+      },
+    });
+}
 
 /**
  * The value is at least that of another key: a ceiling no tighter than the limit under it. Says
@@ -332,6 +367,63 @@ export class AppConfig {
   @Min(1)
   @Max(10_000_000)
   BUILD_CACHE_MAX_MB = 10_240;
+
+  /**
+   * The platform's own domains: a custom domain may be neither one of them nor under one, so no
+   * project can claim the platform's names (or `localhost`).
+   */
+  @Transform(toDomainList)
+  @Matches(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, {
+    each: true,
+    message: 'PLATFORM_DOMAINS must be a comma-separated list of domain names',
+  })
+  PLATFORM_DOMAINS: string[] = ['slipway.app', 'localhost'];
+
+  /**
+   * The DNS servers custom domains are verified against (`ip` or `ip:port`); none means the
+   * system's resolvers.
+   */
+  @Transform(toList)
+  @IsResolverAddressList()
+  DNS_RESOLVERS: string[] = [];
+
+  /** How long one DNS lookup may take before a verification fails with RESOLVER_TIMEOUT. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  DNS_TIMEOUT_MS = 5_000;
+
+  /** Custom domains one project may have. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  DOMAINS_PER_PROJECT = 50;
+
+  /** How often a verified domain's record is checked again. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_080)
+  DOMAIN_RECHECK_MINUTES = 60;
+
+  /** Failed checks in a row (the record gone or wrong) after which a verified domain stops being served. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  DOMAIN_FAILURE_THRESHOLD = 3;
+
+  /**
+   * How long an unverified domain is checked by itself and holds its hostname: past it, another
+   * project may add the hostname, which takes it from this one.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(8_760)
+  DOMAIN_PENDING_HOURS = 72;
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';

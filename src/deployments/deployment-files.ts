@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Response } from 'express';
 
 export interface CopiedTree {
   checksum: string;
@@ -63,4 +64,18 @@ export function fileFor(root: string, requestPath: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Answers with one of a deployment's files: Express's `sendFile` sets the content type, ETag and
+ * Last-Modified, and answers conditional requests (304) and HEAD.
+ */
+export function sendDeploymentFile(res: Response, file: string, cacheControl: string): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    res.sendFile(
+      file,
+      { dotfiles: 'allow', headers: { 'cache-control': cacheControl, 'x-content-type-options': 'nosniff' } },
+      (error) => (error && !res.headersSent ? reject(error) : resolve()),
+    ),
+  );
 }

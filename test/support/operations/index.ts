@@ -2,6 +2,7 @@ import { accessOperations, type AccessOperations } from './access';
 import { auditOperations, type AuditOperations } from './audit';
 import { authOperations, type AuthOperations } from './auth';
 import { buildOperations, type BuildOperations } from './builds';
+import { domainOperations, type DomainOperations } from './domains';
 import { projectOperations, type ProjectOperations } from './projects';
 import { sender } from './shared';
 
@@ -9,6 +10,7 @@ export * from './access';
 export * from './audit';
 export * from './auth';
 export * from './builds';
+export * from './domains';
 export * from './projects';
 export type { Connection, PageArgs, PageInfo } from './shared';
 
@@ -19,6 +21,7 @@ export interface Operations {
   access: AccessOperations;
   audit: AuditOperations;
   builds: BuildOperations;
+  domains: DomainOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -35,6 +38,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     access: accessOperations(send),
     audit: auditOperations(send),
     builds: buildOperations(send),
+    domains: domainOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }
