@@ -85,6 +85,9 @@ describe('deployments', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('cache-control')).toContain('immutable');
+    // Served on the API's origin, a deployed page runs sandboxed, away from the API's storage.
+    expect(page.headers.get('content-security-policy')).toMatch(/^sandbox allow-scripts /);
+    expect(page.headers.get('content-security-policy')).not.toContain('allow-same-origin');
     expect(await page.text()).toBe('<h1>first</h1>');
     const css = await fetch(`${api.baseUrl}/d/${deployment.id}/style.css`);
     expect(css.headers.get('content-type')).toMatch(/^text\/css/);
@@ -94,7 +97,9 @@ describe('deployments', () => {
     expect(again).toEqual({ status: 304, body: '' });
     expect(await (await fetch(`${api.baseUrl}/d/${deployment.id}/docs/`)).text()).toBe('<p>docs</p>');
 
-    expect(await (await production()).text()).toBe('<h1>first</h1>');
+    const live = await production();
+    expect(live.headers.get('content-security-policy')).toMatch(/^sandbox /);
+    expect(await live.text()).toBe('<h1>first</h1>');
     expect(await (await fetch(`${api.baseUrl}/p/${project.slug}/`)).text()).toBe('<h1>first</h1>');
   });
 

@@ -239,6 +239,8 @@ describe('custom domains', () => {
     expect([page.status, page.body]).toEqual([200, SITE]);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['cache-control']).toBe('no-cache');
+    // Its own origin: no sandbox, so the site can use its storage and cookies.
+    expect(page.headers['content-security-policy']).toBeUndefined();
     const css = await onHost(api.baseUrl, 'WWW.SHOP.EXAMPLE:8080', '/style.css');
     expect([css.status, css.headers['content-type']]).toEqual([200, expect.stringMatching(/^text\/css/)]);
     const etag = String(css.headers.etag);

@@ -49,6 +49,6 @@ export class DeploymentsController {
   ): Promise<void> {
     const file = await this.deployments.fileOf(deploymentId, (path ?? []).map(encodeURIComponent).join('/'));
     if (!file) throw new NotFoundException('No such file in this deployment');
-    await sendDeploymentFile(res, file, cacheControl);
+    await sendDeploymentFile(res, file, cacheControl, { sandboxed: true });
   }
 }

@@ -55,7 +55,7 @@ export class CustomDomainsMiddleware {
       res.status(404).type('text/plain').send('Not Found');
       return;
     }
-    await sendDeploymentFile(res, file, 'no-cache');
+    await sendDeploymentFile(res, file, 'no-cache', { sandboxed: false });
   }
 
   private fail(error: unknown, res: Response, next: NextFunction): void {
