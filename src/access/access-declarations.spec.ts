@@ -175,9 +175,14 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.revokePermission → permission:role:assign [project projectId|input.projectId]
      Mutation.rollbackDeployment → permission:deployment:rollback [project input.projectId]
      Mutation.rotateGitWebhookSecret → permission:build:update [project input.projectId]
+     Mutation.updateAutoscalingSettings → permission:setting:update [project input.projectId]
      Mutation.updateBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.updateBuildSettings → permission:build:update [project input.projectId]
+     Mutation.updateDeploymentPreferences → permission:setting:update [project input.projectId]
+     Mutation.updateFunctionDefaults → permission:setting:update [project input.projectId]
+     Mutation.updateNotificationPreferences → permission:setting:update [project input.projectId]
      Mutation.updateProject → permission:project:update [project input.id]
+     Mutation.updateResourceLimits → permission:setting:update [project input.projectId]
      Mutation.updateRolePermissions → permission:role:update [project of role input.roleId]
      Query.auditLogs → permission:audit:read [project projectId|input.projectId]
      Query.build → permission:build:read [project of build id]
@@ -195,6 +200,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.me → authenticated
      Query.permissions → authenticated
      Query.project → permission:project:read [project id]
+     Query.projectSettings → permission:setting:read [project projectId|input.projectId]
      Query.projects → authenticated
      Query.roles → permission:role:read [project projectId|input.projectId]
      Query.userRoles → permission:role:read [project projectId|input.projectId]
