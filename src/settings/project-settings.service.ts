@@ -129,9 +129,9 @@ export class ProjectSettingsService {
   }
 
   /**
-   * Stores the deployment preferences and concurrency a project kept elsewhere before they
-   * moved here, for the fields it has not set here; checked like any update, announced as
-   * nothing changed for anyone. Returns the fields it stored.
+   * Stores the deployment preferences and concurrency a project kept elsewhere before they moved
+   * here, for the fields it has not set here: checked like any update (concurrency held to the
+   * platform's bound), and not announced, since no one changed anything. Returns the fields stored.
    */
   async adopt(
     projectId: string,
