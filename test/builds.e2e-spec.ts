@@ -570,6 +570,7 @@ describe('builds', () => {
   it('moves the deployment preferences and concurrency that build settings used to hold to the project settings', async () => {
     const moved = await createProject(api.url, owner.accessToken);
     const kept = await createProject(api.url, owner.accessToken);
+    const untouched = await createProject(api.url, owner.accessToken);
     ok(await on.settings.updateDeployment(owner.accessToken, { projectId: kept.id, productionBranch: 'stable' }));
     const db = await mongoose.createConnection(api.config.MONGODB_URI).asPromise();
     try {
@@ -584,6 +585,15 @@ describe('builds', () => {
           concurrentBuilds: 2,
         });
       }
+      // What every document got on insert, chosen by no one.
+      await buildSettings.insertOne({
+        _id: new Types.ObjectId(untouched.id),
+        repositoryUrl: null,
+        rootDirectory: '',
+        productionBranch: 'main',
+        autoDeployBranches: [],
+        concurrentBuilds: 1,
+      });
 
       await api.app.get(BuildSettingsService).moveLegacyFields();
 
@@ -599,10 +609,12 @@ describe('builds', () => {
       expect(await on.settings.get(owner.accessToken, { projectId: kept.id })).toMatchObject({
         data: { projectSettings: { deployment: { productionBranch: 'stable', autoDeployBranches: ['staging'] } } },
       });
-      for (const project of [moved, kept]) {
+      for (const project of [moved, kept, untouched]) {
         const left = await buildSettings.findOne({ _id: new Types.ObjectId(project.id) });
         expect(Object.keys(left!).sort()).toEqual(['_id', 'repositoryUrl', 'rootDirectory']);
       }
+      // Defaults stay defaults: nothing is stored for them, so they follow the platform's.
+      expect(await db.collection('project_settings').findOne({ _id: new Types.ObjectId(untouched.id) })).toBeNull();
     } finally {
       await db.close();
     }

@@ -140,12 +140,20 @@ export class BuildSettingsService {
     for (const record of legacy) {
       const projectId = record._id.toHexString();
       try {
+        // Every document got the old defaults (main, none, 1) when it was made: those were never chosen.
+        const branches = Array.isArray(record.autoDeployBranches)
+          ? record.autoDeployBranches.filter((branch): branch is string => typeof branch === 'string')
+          : [];
         const moved = await this.projectSettings.adopt(projectId, {
-          productionBranch: typeof record.productionBranch === 'string' ? record.productionBranch : undefined,
-          autoDeployBranches: Array.isArray(record.autoDeployBranches)
-            ? record.autoDeployBranches.filter((branch): branch is string => typeof branch === 'string')
-            : undefined,
-          concurrentBuilds: typeof record.concurrentBuilds === 'number' ? record.concurrentBuilds : undefined,
+          productionBranch:
+            typeof record.productionBranch === 'string' && record.productionBranch !== 'main'
+              ? record.productionBranch
+              : undefined,
+          autoDeployBranches: branches.length > 0 ? branches : undefined,
+          concurrentBuilds:
+            typeof record.concurrentBuilds === 'number' && record.concurrentBuilds !== 1
+              ? record.concurrentBuilds
+              : undefined,
         });
         if (moved.length > 0) this.logger.log(`Moved ${moved.join(', ')} of project ${projectId} to its settings`);
       } catch (error) {
