@@ -32,6 +32,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { WorkerModule } from './jobs/worker.module';
 import { ProjectsModule } from './projects/projects.module';
 import { EnvVarsModule } from './settings/env-vars/env-vars.module';
+import { SettingsModule } from './settings/settings.module';
 
 /** The features, one module each. */
 const FEATURES: Type[] = [
@@ -40,6 +41,7 @@ const FEATURES: Type[] = [
   AccessModule,
   ProjectsModule,
   EnvVarsModule,
+  SettingsModule,
   BuildsModule,
   DeploymentsModule,
   DomainsModule,

@@ -160,6 +160,41 @@ describe('deployments', () => {
     expect(await (await production()).text()).toBe('<h1>preview</h1>');
   });
 
+  it('deploys to production the branch the deployment preferences name, and makes no previews when they are off', async () => {
+    const site = new TestRepository();
+    site.commit('On main', { 'index.html': '<h1>main</h1>' });
+    site.branch('release');
+    site.commit('On release', { 'index.html': '<h1>release</h1>' });
+    const own = await createProject(api.url, owner.accessToken);
+    ok(await on.builds.updateSettings(owner.accessToken, { projectId: own.id, repositoryUrl: site.dir }));
+    ok(await on.settings.updateDeployment(owner.accessToken, { projectId: own.id, productionBranch: 'release' }));
+    const buildOf = async (branch?: string): Promise<Build> => {
+      const queued = ok(await on.builds.create(owner.accessToken, { projectId: own.id, branch })).createBuild;
+      const done = await finishedBuild(api.url, owner.accessToken, queued.id, 30_000);
+      expect(done.status).toBe('SUCCEEDED');
+      return done;
+    };
+    const environmentOf = async (build: Build) =>
+      ok(await on.builds.deployment(owner.accessToken, { id: build.deploymentId! })).deployment.environment;
+
+    // No branch given: the production branch.
+    const release = await buildOf();
+    expect(release.branch).toBe('release');
+    expect(await environmentOf(release)).toBe('PRODUCTION');
+    expect(await (await fetch(`${api.baseUrl}/p/${own.id}/`)).text()).toBe('<h1>release</h1>');
+    const main = await buildOf('main');
+    expect(await environmentOf(main)).toBe('PREVIEW');
+
+    ok(await on.settings.updateDeployment(owner.accessToken, { projectId: own.id, previewDeployments: false }));
+    const unpublished = await buildOf('main');
+    expect(unpublished.deploymentId).toBeNull();
+    const log = ok(await on.builds.logs(owner.accessToken, { buildId: unpublished.id, first: 1000 })).buildLogs;
+    expect(log.map((l) => l.text)).toContain('Preview deployments are off: nothing was deployed');
+    expect(await environmentOf(await buildOf('release'))).toBe('PRODUCTION');
+    const previews = ok(await on.builds.deployments(owner.accessToken, { projectId: own.id, environment: 'PREVIEW' }));
+    expect(previews.deployments.edges.map((e) => e.node.id)).toEqual([main.deploymentId]);
+  });
+
   it('answers missing pages with the app when the project is a single-page app', async () => {
     const app = new TestRepository();
     app.commit('An SPA', { 'index.html': '<div id="app"></div>', 'app.js': 'route()' });

@@ -181,9 +181,14 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.rotateGitWebhookSecret → permission:build:update [project input.projectId]
      Mutation.setEnvVar → permission:env:update [project input.projectId]
      Mutation.setPrimaryDomain → permission:domain:update [project of domain input.domainId]
+     Mutation.updateAutoscalingSettings → permission:setting:update [project input.projectId]
      Mutation.updateBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.updateBuildSettings → permission:build:update [project input.projectId]
+     Mutation.updateDeploymentPreferences → permission:setting:update [project input.projectId]
+     Mutation.updateFunctionDefaults → permission:setting:update [project input.projectId]
+     Mutation.updateNotificationPreferences → permission:setting:update [project input.projectId]
      Mutation.updateProject → permission:project:update [project input.id]
+     Mutation.updateResourceLimits → permission:setting:update [project input.projectId]
      Mutation.updateRolePermissions → permission:role:update [project of role input.roleId]
      Mutation.verifyDomain → permission:domain:verify [project of domain input.domainId]
      Query.auditLogs → permission:audit:read [project projectId|input.projectId]
@@ -206,6 +211,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.me → authenticated
      Query.permissions → authenticated
      Query.project → permission:project:read [project id]
+     Query.projectSettings → permission:setting:read [project projectId|input.projectId]
      Query.projects → authenticated
      Query.roles → permission:role:read [project projectId|input.projectId]
      Query.userRoles → permission:role:read [project projectId|input.projectId]

@@ -43,6 +43,7 @@ import { RolesService } from './roles.service';
     AccessService,
     EffectivePermissionsService,
     RoleAssignmentsService,
+    RolesService,
     AccessMaintenanceService,
     LiveStreamsService,
     ResourceLocator,

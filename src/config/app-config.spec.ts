@@ -234,6 +234,46 @@ describe('loadConfig', () => {
     });
   });
 
+  describe("the platform's bounds on project settings", () => {
+    it('default to bounds a shared platform can hold', () => {
+      const sut = loadConfig(MINIMAL);
+
+      expect({
+        buildTimeout: sut.LIMIT_BUILD_TIMEOUT_SECONDS_MAX,
+        buildMemory: sut.LIMIT_BUILD_MEMORY_MB_MAX,
+        functionTimeout: sut.LIMIT_FUNCTION_TIMEOUT_SECONDS_MAX,
+        functionMemory: sut.LIMIT_FUNCTION_MEMORY_MB_MAX,
+        concurrentBuilds: sut.LIMIT_CONCURRENT_BUILDS_MAX,
+        warmInstances: sut.LIMIT_WARM_INSTANCES_MAX,
+        targetConcurrency: sut.LIMIT_TARGET_CONCURRENCY_MAX,
+      }).toEqual({
+        buildTimeout: 7200,
+        buildMemory: 8192,
+        functionTimeout: 900,
+        functionMemory: 4096,
+        concurrentBuilds: 20,
+        warmInstances: 10,
+        targetConcurrency: 1000,
+      });
+    });
+
+    // Each bound is at least the smallest value a project may set, so no setting is left without a valid value.
+    it.each([
+      ['LIMIT_BUILD_TIMEOUT_SECONDS_MAX', '9', '86401', 600],
+      ['LIMIT_BUILD_MEMORY_MB_MAX', '127', '1048577', 512],
+      ['LIMIT_FUNCTION_TIMEOUT_SECONDS_MAX', '0', '86401', 60],
+      ['LIMIT_FUNCTION_MEMORY_MB_MAX', '127', '1048577', 256],
+      ['LIMIT_CONCURRENT_BUILDS_MAX', '0', '1001', 3],
+      ['LIMIT_WARM_INSTANCES_MAX', '0', '10001', 2],
+      ['LIMIT_TARGET_CONCURRENCY_MAX', '0', '100001', 50],
+    ])('bounds %s (refusing %s and %s)', (key, tooLow, tooHigh, fine) => {
+      for (const bad of [tooLow, tooHigh, 'plenty']) {
+        expect(configErrorOf({ ...MINIMAL, [key]: bad }).keys).toEqual([key]);
+      }
+      expect(loadConfig({ ...MINIMAL, [key]: String(fine) })[key as keyof AppConfig]).toBe(fine);
+    });
+  });
+
   describe('JWT secret', () => {
     it('uses the development secret when none is set outside production', () => {
       const sut = loadConfig(MINIMAL);

@@ -425,6 +425,55 @@ export class AppConfig {
   @Max(8_760)
   DOMAIN_PENDING_HOURS = 72;
 
+  /** The longest build timeout any project may have, in seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(86_400)
+  LIMIT_BUILD_TIMEOUT_SECONDS_MAX = 7_200;
+
+  /** The most memory any project's build processes may have, in megabytes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(128)
+  @Max(1_048_576)
+  LIMIT_BUILD_MEMORY_MB_MAX = 8_192;
+
+  /** The longest timeout any project's functions may have, in seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  LIMIT_FUNCTION_TIMEOUT_SECONDS_MAX = 900;
+
+  /** The most memory any project's functions may have, in megabytes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(128)
+  @Max(1_048_576)
+  LIMIT_FUNCTION_MEMORY_MB_MAX = 4_096;
+
+  /** The most builds one project may run at once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  LIMIT_CONCURRENT_BUILDS_MAX = 20;
+
+  /** The most warm instances a project may keep of one function. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  LIMIT_WARM_INSTANCES_MAX = 10;
+
+  /** The highest target concurrency (requests at once per instance) a project may give its functions. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  LIMIT_TARGET_CONCURRENCY_MAX = 1_000;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 

@@ -20,6 +20,7 @@ import { BuildHookPhase } from '../build-hook.schema';
 import { BuildHooksService } from '../build-hooks.service';
 import { BuildLogsService, type BuildLogWriter } from '../build-logs.service';
 import { BuildSettingsService } from '../build-settings.service';
+import { ProjectSettingsService } from '../../settings/project-settings.service';
 import {
   BuildRecord,
   BuildStatus,
@@ -58,6 +59,8 @@ interface Run {
   log: BuildLogWriter;
   steps: StepRecord[];
   deadline: number;
+  /** Memory each of the build's processes may have: the project's maxBuildMemoryMb. */
+  maxMemoryBytes: number;
   /** Set when the build is asked to stop; the running command is killed at once. */
   canceled: boolean;
   commitSha: string | null;
@@ -88,6 +91,7 @@ export class BuildRunnerService {
   constructor(
     @InjectModel(BuildRecord.name) private readonly builds: Model<BuildRecord>,
     private readonly settings: BuildSettingsService,
+    private readonly projectSettings: ProjectSettingsService,
     private readonly logs: BuildLogsService,
     @Inject(EXECUTOR) private readonly executor: Executor,
     private readonly events: EventBus,
@@ -121,6 +125,7 @@ export class BuildRunnerService {
       log: this.logs.writer(buildId, projectId),
       steps: [],
       deadline: 0,
+      maxMemoryBytes: DEFAULT_LIMITS.maxMemoryBytes,
       canceled: false,
       commitSha: null,
       env: {},
@@ -178,8 +183,20 @@ export class BuildRunnerService {
   }
 
   private async steps(run: Run, source: string): Promise<void> {
-    const settings = await this.settings.record(run.record.projectId.toHexString());
-    run.deadline = Date.now() + settings.timeoutSeconds * 1000;
+    const projectId = run.record.projectId.toHexString();
+    const settings = await this.settings.record(projectId);
+    // Read once: the build runs as the project was set up when it started.
+    const { deployment: preferences, limits } = await this.projectSettings.get(projectId);
+    const timeoutSeconds = Math.min(settings.timeoutSeconds, limits.maxBuildTimeoutSeconds);
+    run.deadline = Date.now() + timeoutSeconds * 1000;
+    run.maxMemoryBytes = limits.maxBuildMemoryMb * 1024 * 1024;
+    if (timeoutSeconds < settings.timeoutSeconds) {
+      run.log.append(
+        'system',
+        'checkout',
+        `Timeout: ${timeoutSeconds} s, the project's limit (the build settings ask for ${settings.timeoutSeconds} s)`,
+      );
+    }
     await this.step(run, 'checkout', async () => {
       if (!settings.repositoryUrl) throw new BuildStopped('The project has no repository to build');
       const repository = parseRepositoryUrl(settings.repositoryUrl, this.config.ALLOW_LOCAL_REPOSITORIES);
@@ -213,7 +230,7 @@ export class BuildRunnerService {
       'checkout',
       `Detected ${detected.framework}${detected.packageManager ? ` (${detected.packageManager})` : ''}; install: ${plan.install ?? 'none'}; build: ${plan.build ?? 'none'}; output: ${plan.output}`,
     );
-    const environment = run.record.branch === settings.productionBranch ? EnvTarget.PRODUCTION : EnvTarget.PREVIEW;
+    const environment = run.record.branch === preferences.productionBranch ? EnvTarget.PRODUCTION : EnvTarget.PREVIEW;
     const env = await this.envVars.forEnvironment(run.record.projectId.toHexString(), environment, run.record.branch);
     run.env = env.variables;
     run.hideSecrets = secretHider(env.secrets);
@@ -258,7 +275,11 @@ export class BuildRunnerService {
       if (!output) {
         throw new BuildStopped(`The output directory "${plan.output}" was not produced`);
       }
-      const production = run.record.branch === settings.productionBranch;
+      const production = run.record.branch === preferences.productionBranch;
+      if (!production && !preferences.previewDeployments) {
+        run.log.append('system', 'package', 'Preview deployments are off: nothing was deployed');
+        return;
+      }
       const deployment = await this.deployments.create(
         {
           projectId: run.record.projectId.toHexString(),
@@ -447,7 +468,7 @@ export class BuildRunnerService {
       cwd,
       env: run.env,
       network: true,
-      limits: { ...DEFAULT_LIMITS, timeoutMs: this.remaining(run) },
+      limits: { ...DEFAULT_LIMITS, timeoutMs: this.remaining(run), maxMemoryBytes: run.maxMemoryBytes },
       onLine: (line) => run.log.append(line.stream, name, run.hideSecrets(line.text)),
     }));
     // A cancel that came while the command was starting.

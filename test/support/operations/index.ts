@@ -4,6 +4,7 @@ import { authOperations, type AuthOperations } from './auth';
 import { buildOperations, type BuildOperations } from './builds';
 import { domainOperations, type DomainOperations } from './domains';
 import { projectOperations, type ProjectOperations } from './projects';
+import { settingsOperations, type SettingsOperations } from './settings';
 import { sender } from './shared';
 
 export * from './access';
@@ -12,6 +13,7 @@ export * from './auth';
 export * from './builds';
 export * from './domains';
 export * from './projects';
+export * from './settings';
 export type { Connection, PageArgs, PageInfo } from './shared';
 
 /** Every operation of the API, each sent over real HTTP to one API url. */
@@ -22,6 +24,7 @@ export interface Operations {
   audit: AuditOperations;
   builds: BuildOperations;
   domains: DomainOperations;
+  settings: SettingsOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -39,6 +42,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     audit: auditOperations(send),
     builds: buildOperations(send),
     domains: domainOperations(send),
+    settings: settingsOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }
