@@ -15,6 +15,7 @@ import {
   validateSync,
   type ValidationArguments,
 } from 'class-validator';
+import { compileProxyTrust, type ProxyTrust } from '../common/net/proxy-trust';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -54,6 +55,37 @@ function IsAtLeast(other: string): PropertyDecorator {
         validate(value: unknown, args: ValidationArguments): boolean {
           const floor = (args.object as Record<string, unknown>)[other];
           return typeof value !== 'number' || typeof floor !== 'number' || value >= floor;
+        },
+      },
+    });
+}
+
+/** A `TRUST_PROXY` value `compileProxyTrust` can read; its message names the entry it cannot. */
+function IsProxyTrust(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isProxyTrust',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: (args: ValidationArguments) => {
+          try {
+            compileProxyTrust(String(args.value));
+            return '';
+          } catch (error) {
+            return `${String(propertyName)}: ${(error as Error).message}; use false, true, a number of hops, or a comma-separated list of addresses, networks, loopback, linklocal and uniquelocal`;
+          }
+        },
+      },
+      validator: {
+        validate(value: unknown): boolean {
+          if (typeof value !== 'string') return false;
+          try {
+            compileProxyTrust(value);
+            return true;
+          } catch {
+            return false;
+          }
         },
       },
     });
@@ -189,8 +221,11 @@ export class AppConfig {
   @IsString({ each: true })
   CORS_ORIGINS: string[] = [];
 
-  /** Express `trust proxy` setting, so client IPs come from X-Forwarded-For behind a proxy. */
-  @IsString()
+  /**
+   * Which peers are proxies whose `X-Forwarded-For` is believed, so that client addresses (the
+   * audit log, sign-in limits, IP allowlists, rate limits) are the clients' and not the proxy's.
+   */
+  @IsProxyTrust()
   TRUST_PROXY = 'loopback';
 
   /**
@@ -296,6 +331,13 @@ export class AppConfig {
   @Min(0)
   @Max(3600)
   SHUTDOWN_GRACE_SECONDS = 30;
+
+  #proxyTrust: ProxyTrust | undefined;
+
+  /** `TRUST_PROXY`, compiled once, for Express and for the WebSocket upgrades Express does not see. */
+  get proxyTrust(): ProxyTrust {
+    return (this.#proxyTrust ??= compileProxyTrust(this.TRUST_PROXY));
+  }
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
