@@ -28,9 +28,18 @@ import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { WorkerModule } from './jobs/worker.module';
 import { ProjectsModule } from './projects/projects.module';
+import { SecurityModule } from './security/security.module';
 
 /** The features, one module each. */
-const FEATURES: Type[] = [AuditModule, AuthModule, AccessModule, ProjectsModule, BuildsModule, DeploymentsModule];
+const FEATURES: Type[] = [
+  AuditModule,
+  AuthModule,
+  AccessModule,
+  ProjectsModule,
+  SecurityModule,
+  BuildsModule,
+  DeploymentsModule,
+];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
 const FEATURE_JOBS: Type[] = [AccessJobsModule, BuildJobsModule];

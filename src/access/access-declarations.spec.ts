@@ -179,6 +179,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.updateBuildSettings → permission:build:update [project input.projectId]
      Mutation.updateProject → permission:project:update [project input.id]
      Mutation.updateRolePermissions → permission:role:update [project of role input.roleId]
+     Mutation.updateSecuritySettings → permission:setting:update [project input.projectId]
      Query.auditLogs → permission:audit:read [project projectId|input.projectId]
      Query.build → permission:build:read [project of build id]
      Query.buildAnalytics → permission:build:read [project projectId|input.projectId]
@@ -197,6 +198,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.project → permission:project:read [project id]
      Query.projects → authenticated
      Query.roles → permission:role:read [project projectId|input.projectId]
+     Query.securitySettings → permission:setting:read [project projectId|input.projectId]
      Query.userRoles → permission:role:read [project projectId|input.projectId]
      Subscription.buildLogs → permission:build:read [project of build buildId]
      Subscription.projectEvents → permission:project:read [project projectId|input.projectId]

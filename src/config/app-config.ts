@@ -260,6 +260,42 @@ export class AppConfig {
   @Max(100_000)
   REGISTRATIONS_PER_HOUR_PER_IP = 30;
 
+  /**
+   * API operations (GraphQL root fields, subscriptions included) one caller may start per window:
+   * a user, or an address when nobody is signed in. Projects may set their own limit for
+   * operations on them, between API_RATE_LIMIT_MIN and API_RATE_LIMIT_MAX.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  API_RATE_LIMIT_PER_MINUTE = 600;
+
+  /** The lowest limit a project may set for operations on it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  API_RATE_LIMIT_MIN = 10;
+
+  /** The highest limit a project may set for operations on it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  @IsAtLeast('API_RATE_LIMIT_MIN')
+  API_RATE_LIMIT_MAX = 6_000;
+
+  /**
+   * How long a rate-limit window lasts; a caller's window starts at its first operation. The limits
+   * are per minute at the default of 60; shorter windows are for tests.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  API_RATE_LIMIT_WINDOW_SECONDS = 60;
+
   /** How long a live subscription trusts its last access check before checking again. */
   @Transform(toInt)
   @IsInt()
