@@ -3,6 +3,7 @@ import { auditOperations, type AuditOperations } from './audit';
 import { authOperations, type AuthOperations } from './auth';
 import { buildOperations, type BuildOperations } from './builds';
 import { projectOperations, type ProjectOperations } from './projects';
+import { securityOperations, type SecurityOperations } from './security';
 import { sender } from './shared';
 
 export * from './access';
@@ -10,6 +11,7 @@ export * from './audit';
 export * from './auth';
 export * from './builds';
 export * from './projects';
+export * from './security';
 export type { Connection, PageArgs, PageInfo } from './shared';
 
 /** Every operation of the API, each sent over real HTTP to one API url. */
@@ -19,6 +21,7 @@ export interface Operations {
   access: AccessOperations;
   audit: AuditOperations;
   builds: BuildOperations;
+  security: SecurityOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -35,6 +38,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     access: accessOperations(send),
     audit: auditOperations(send),
     builds: buildOperations(send),
+    security: securityOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }
