@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import { startChildApi, type ChildApi } from './support/child-api';
 import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
@@ -295,6 +296,22 @@ describe('security settings', () => {
       });
       const { rateLimitPerMinute, effectiveRateLimitPerMinute } = await settingsOf(owner.accessToken, projectId);
       expect(effectiveRateLimitPerMinute).toBe(rateLimitPerMinute);
+    });
+
+    it('deletes the settings with their project', async () => {
+      const { owner, projectId } = await project([OFFICE]);
+      const db = await mongoose.createConnection(api.config.MONGODB_URI).asPromise();
+      try {
+        const settings = db.collection('project_security_settings');
+        const stored = () => settings.countDocuments({ _id: new mongoose.Types.ObjectId(projectId) });
+        expect(await stored()).toBe(1);
+
+        ok(await inside.projects.delete(owner.accessToken, { id: projectId }));
+
+        expect(await waitFor(async () => (await stored()) === 0, 5_000, 'the settings to be deleted')).toBe(true);
+      } finally {
+        await db.close();
+      }
     });
   });
 
