@@ -80,9 +80,8 @@ export class SecurityService {
       set.rateLimitPerMinute = limit;
     }
     const current = await this.record(input.projectId);
-    const changed = Object.keys(set).filter(
-      (key) =>
-        JSON.stringify(set[key as keyof typeof set]) !== JSON.stringify(current[key as keyof typeof set] ?? null),
+    const changed = (Object.keys(set) as Array<keyof typeof set>).filter(
+      (key) => JSON.stringify(set[key]) !== JSON.stringify(current[key] ?? null),
     );
     if (changed.length === 0) return this.toModel(current, ctx);
     const saved = await this.settings
