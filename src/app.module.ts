@@ -33,6 +33,7 @@ import { WorkerModule } from './jobs/worker.module';
 import { ProjectsModule } from './projects/projects.module';
 import { EnvVarsModule } from './settings/env-vars/env-vars.module';
 import { SettingsModule } from './settings/settings.module';
+import { SecurityModule } from './security/security.module';
 
 /** The features, one module each. */
 const FEATURES: Type[] = [
@@ -42,6 +43,7 @@ const FEATURES: Type[] = [
   ProjectsModule,
   EnvVarsModule,
   SettingsModule,
+  SecurityModule,
   BuildsModule,
   DeploymentsModule,
   DomainsModule,

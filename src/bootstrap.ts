@@ -19,10 +19,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     // Git push webhooks are verified against the exact bytes their sender signed.
     rawBody: true,
   });
-  app.set(
-    'trust proxy',
-    config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY,
-  );
+  // The same function finds WebSocket clients' addresses (RequestAuthenticator), so both agree.
+  app.set('trust proxy', config.proxyTrust);
   app.disable('x-powered-by');
   app.enableShutdownHooks();
   // A verified custom domain is the project's site on every path, so it is answered before CORS,

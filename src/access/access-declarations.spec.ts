@@ -190,6 +190,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.updateProject → permission:project:update [project input.id]
      Mutation.updateResourceLimits → permission:setting:update [project input.projectId]
      Mutation.updateRolePermissions → permission:role:update [project of role input.roleId]
+     Mutation.updateSecuritySettings → permission:setting:update [project input.projectId]
      Mutation.verifyDomain → permission:domain:verify [project of domain input.domainId]
      Query.auditLogs → permission:audit:read [project projectId|input.projectId]
      Query.build → permission:build:read [project of build id]
@@ -214,6 +215,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.projectSettings → permission:setting:read [project projectId|input.projectId]
      Query.projects → authenticated
      Query.roles → permission:role:read [project projectId|input.projectId]
+     Query.securitySettings → permission:setting:read [project projectId|input.projectId]
      Query.userRoles → permission:role:read [project projectId|input.projectId]
      Subscription.buildLogs → permission:build:read [project of build buildId]
      Subscription.projectEvents → permission:project:read [project projectId|input.projectId]

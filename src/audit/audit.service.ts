@@ -133,7 +133,15 @@ export class AuditService implements BeforeApplicationShutdown {
     return this.record({ ctx, operation, args, projectId, outcome: AuditOutcome.DENIED, error, durationMs: 0 });
   }
 
-  /** Whether `error` was already recorded as a denial. */
+  /**
+   * Leaves a refusal out of the audit log on purpose (one that repeats a refusal recorded moments
+   * ago), so that the mutation audit does not record it either.
+   */
+  waive(error: Error): void {
+    this.denials.add(error);
+  }
+
+  /** Whether `error` was already recorded as a denial, or waived. */
   isRecorded(error: unknown): boolean {
     return typeof error === 'object' && error !== null && this.denials.has(error);
   }

@@ -130,6 +130,19 @@ describe('loadConfig', () => {
     expect(configErrorOf({ ...MINIMAL, PLATFORM_DOMAINS: 'https://example.com' }).keys).toEqual(['PLATFORM_DOMAINS']);
   });
 
+  it('reads the trusted proxies at boot, naming an entry it cannot read', () => {
+    const sut = loadConfig({ ...MINIMAL, TRUST_PROXY: '10.0.0.0/8, loopback' });
+    expect([sut.proxyTrust('10.1.1.1', 0), sut.proxyTrust('::1', 0), sut.proxyTrust('192.0.2.1', 0)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+
+    const error = configErrorOf({ ...MINIMAL, TRUST_PROXY: 'loopback, my-proxy' });
+    expect(error.keys).toEqual(['TRUST_PROXY']);
+    expect(error.message).toContain('"my-proxy"');
+  });
+
   it('ignores variables it does not know', () => {
     const sut = loadConfig({ ...MINIMAL, HOME: '/root', SOME_OTHER_SECRET: 'x', PORT: '4000' });
 

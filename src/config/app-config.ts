@@ -17,6 +17,7 @@ import {
   type ValidationArguments,
 } from 'class-validator';
 import { parseKeyRing } from '../common/crypto/key-ring';
+import { compileProxyTrust, type ProxyTrust } from '../common/net/proxy-trust';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -120,6 +121,37 @@ function IsKeyRing(): PropertyDecorator {
             return '';
           } catch (error) {
             return `ENCRYPTION_KEYS: ${(error as Error).message}`;
+          }
+        },
+      },
+    });
+}
+
+/** A `TRUST_PROXY` value `compileProxyTrust` can read; its message names the entry it cannot. */
+function IsProxyTrust(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isProxyTrust',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: (args: ValidationArguments) => {
+          try {
+            compileProxyTrust(String(args.value));
+            return '';
+          } catch (error) {
+            return `${String(propertyName)}: ${(error as Error).message}; use false, true, a number of hops, or a comma-separated list of addresses, networks, loopback, linklocal and uniquelocal`;
+          }
+        },
+      },
+      validator: {
+        validate(value: unknown): boolean {
+          if (typeof value !== 'string') return false;
+          try {
+            compileProxyTrust(value);
+            return true;
+          } catch {
+            return false;
           }
         },
       },
@@ -270,8 +302,11 @@ export class AppConfig {
   @IsString({ each: true })
   CORS_ORIGINS: string[] = [];
 
-  /** Express `trust proxy` setting, so client IPs come from X-Forwarded-For behind a proxy. */
-  @IsString()
+  /**
+   * Which peers are proxies whose `X-Forwarded-For` is believed, so that client addresses (the
+   * audit log, sign-in limits, IP allowlists, rate limits) are the clients' and not the proxy's.
+   */
+  @IsProxyTrust()
   TRUST_PROXY = 'loopback';
 
   /**
@@ -305,6 +340,42 @@ export class AppConfig {
   @Min(1)
   @Max(100_000)
   REGISTRATIONS_PER_HOUR_PER_IP = 30;
+
+  /**
+   * API operations (GraphQL root fields, subscriptions included) one caller may start per window:
+   * a user, or an address when nobody is signed in. Projects may set their own limit for
+   * operations on them, between API_RATE_LIMIT_MIN and API_RATE_LIMIT_MAX.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  API_RATE_LIMIT_PER_MINUTE = 600;
+
+  /** The lowest limit a project may set for operations on it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  API_RATE_LIMIT_MIN = 10;
+
+  /** The highest limit a project may set for operations on it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  @IsAtLeast('API_RATE_LIMIT_MIN')
+  API_RATE_LIMIT_MAX = 6_000;
+
+  /**
+   * How long a rate-limit window lasts; a caller's window starts at its first operation. The limits
+   * are per minute at the default of 60; shorter windows are for tests.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  API_RATE_LIMIT_WINDOW_SECONDS = 60;
 
   /** How long a live subscription trusts its last access check before checking again. */
   @Transform(toInt)
@@ -483,6 +554,13 @@ export class AppConfig {
   @Min(0)
   @Max(3600)
   SHUTDOWN_GRACE_SECONDS = 30;
+
+  #proxyTrust: ProxyTrust | undefined;
+
+  /** `TRUST_PROXY`, compiled once, for Express and for the WebSocket upgrades Express does not see. */
+  get proxyTrust(): ProxyTrust {
+    return (this.#proxyTrust ??= compileProxyTrust(this.TRUST_PROXY));
+  }
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';

@@ -5,6 +5,7 @@ import { buildOperations, type BuildOperations } from './builds';
 import { domainOperations, type DomainOperations } from './domains';
 import { projectOperations, type ProjectOperations } from './projects';
 import { settingsOperations, type SettingsOperations } from './settings';
+import { securityOperations, type SecurityOperations } from './security';
 import { sender } from './shared';
 
 export * from './access';
@@ -14,6 +15,7 @@ export * from './builds';
 export * from './domains';
 export * from './projects';
 export * from './settings';
+export * from './security';
 export type { Connection, PageArgs, PageInfo } from './shared';
 
 /** Every operation of the API, each sent over real HTTP to one API url. */
@@ -25,6 +27,7 @@ export interface Operations {
   builds: BuildOperations;
   domains: DomainOperations;
   settings: SettingsOperations;
+  security: SecurityOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -43,6 +46,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     builds: buildOperations(send),
     domains: domainOperations(send),
     settings: settingsOperations(send),
+    security: securityOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }
