@@ -33,7 +33,7 @@ import { WorkerModule } from './jobs/worker.module';
 import { ProjectsModule } from './projects/projects.module';
 import { EnvVarsModule } from './settings/env-vars/env-vars.module';
 import { SettingsModule } from './settings/settings.module';
-import { SecurityModule } from './security/security.module';
+import { SecurityModule } from './settings/security/security.module';
 
 /** The features, one module each. */
 const FEATURES: Type[] = [

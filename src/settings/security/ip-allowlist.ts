@@ -1,4 +1,4 @@
-import { formatRange, inRange, parseAddress, parseRange, type IpRange } from '../common/net/ip-address';
+import { formatRange, inRange, parseAddress, parseRange, type IpRange } from '../../common/net/ip-address';
 import { SecurityException, SecurityExceptionReason } from './security.exception';
 
 /** Most entries an allowlist holds. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { ProjectDeletedEvent } from '../../projects/events/project-deleted.event';
+import { ProjectDeletedEvent } from '../../../projects/events/project-deleted.event';
 import { SecurityService } from '../security.service';
 
 /** A deleted project takes its security settings with it. */

@@ -1,4 +1,4 @@
-import { DomainEvent } from '../../common/events/domain-event';
+import { DomainEvent } from '../../../common/events/domain-event';
 
 /**
  * A project's security settings changed. Subscribers learn what changed and how many entries the

@@ -1,5 +1,5 @@
-import { AppException, type ReasonCodes } from '../common/errors/app.exception';
-import { ErrorCode } from '../common/errors/error-code';
+import { AppException, type ReasonCodes } from '../../common/errors/app.exception';
+import { ErrorCode } from '../../common/errors/error-code';
 
 export enum SecurityExceptionReason {
   INVALID_IP_RANGE = 'INVALID_IP_RANGE',

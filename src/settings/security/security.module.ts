@@ -1,7 +1,7 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { AccessModule } from '../access/access.module';
-import { OperationPolicies } from '../access/operation-policies';
+import { AccessModule } from '../../access/access.module';
+import { OperationPolicies } from '../../access/operation-policies';
 import { SecurityCleanupListener } from './listeners/security-cleanup.listener';
 import { SecurityPolicy } from './security-policy';
 import { SecuritySettingsRecord, SecuritySettingsSchema } from './security-settings.schema';

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int } from '@nestjs/graphql';
 import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { IsObjectId } from '../../common/validation/is-object-id';
+import { IsObjectId } from '../../../common/validation/is-object-id';
 import { MAX_ALLOWLIST_ENTRIES } from '../ip-allowlist';
 
 /** Omitted fields stay as they are. */

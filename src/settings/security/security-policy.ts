@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { OperationPolicy, PolicyRefusal } from '../access/operation-policies';
-import { unreachableServiceOf } from '../common/availability/backing-services';
-import { ServiceStatus } from '../common/availability/service-status';
-import type { RequestContext } from '../common/context/request-context';
-import { RateLimiter } from '../common/redis/rate-limiter';
-import { AppConfig } from '../config/app-config';
+import type { OperationPolicy, PolicyRefusal } from '../../access/operation-policies';
+import { unreachableServiceOf } from '../../common/availability/backing-services';
+import { ServiceStatus } from '../../common/availability/service-status';
+import type { RequestContext } from '../../common/context/request-context';
+import { RateLimiter } from '../../common/redis/rate-limiter';
+import { AppConfig } from '../../config/app-config';
 import { allowlistAdmits } from './ip-allowlist';
 import { SecurityService, type ProjectSecurity } from './security.service';
 import { SecurityException, SecurityExceptionReason } from './security.exception';

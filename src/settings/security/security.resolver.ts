@@ -1,8 +1,8 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { RequirePermission } from '../access/access.decorators';
-import { ProjectScopeArgs } from '../access/dto/project-scope.args';
-import { Ctx } from '../common/context/ctx.decorator';
-import type { RequestContext } from '../common/context/request-context';
+import { RequirePermission } from '../../access/access.decorators';
+import { ProjectScopeArgs } from '../../access/dto/project-scope.args';
+import { Ctx } from '../../common/context/ctx.decorator';
+import type { RequestContext } from '../../common/context/request-context';
 import { UpdateSecuritySettingsInput } from './dto/update-security-settings.input';
 import { SecuritySettings } from './models/security-settings.model';
 import { SecurityService } from './security.service';
