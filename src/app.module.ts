@@ -33,6 +33,7 @@ import { WorkerModule } from './jobs/worker.module';
 import { ProjectsModule } from './projects/projects.module';
 import { EnvVarsModule } from './settings/env-vars/env-vars.module';
 import { SettingsModule } from './settings/settings.module';
+import { SettingsGroupsModule } from './settings/settings-groups.module';
 import { SecurityModule } from './settings/security/security.module';
 
 /** The features, one module each. */
@@ -47,6 +48,7 @@ const FEATURES: Type[] = [
   BuildsModule,
   DeploymentsModule,
   DomainsModule,
+  SettingsGroupsModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */

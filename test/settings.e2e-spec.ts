@@ -3,7 +3,7 @@ import mongoose, { Types } from 'mongoose';
 import type { DomainEvent } from '../src/common/events/domain-event';
 import { ProjectSettingsService } from '../src/settings/project-settings.service';
 import { assignRole, createProject, createRole, registerUser, type TestUser } from './support/factories';
-import { codeOf, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
+import { codeOf, gql, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
 import {
   operations,
   unchecked,
@@ -639,6 +639,71 @@ describe('project settings, end to end', () => {
     }
     expect(await settingsOf(project.id)).toEqual({ projectId, ...DEFAULT_SETTINGS });
     expect(updatesOf(project.id)).toEqual([]);
+  });
+
+  it('includes the groups other modules keep, each behind its own permission', async () => {
+    const project = await createProject(api.url, owner.accessToken);
+    const viewer = await registerUser(api.url);
+    await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: viewer.id, roleId: 'viewer' });
+    const setVar = `mutation ($input: SetEnvVarInput!) { setEnvVar(input: $input) { id } }`;
+    ok(
+      await gql(
+        api.url,
+        setVar,
+        { input: { projectId: project.id, key: 'A_SECRET', value: 'hunter2-hunter2', type: 'SECRET' } },
+        owner.accessToken,
+      ),
+    );
+    ok(
+      await gql(
+        api.url,
+        setVar,
+        { input: { projectId: project.id, key: 'PLAIN', value: 'visible', targets: ['PRODUCTION'] } },
+        owner.accessToken,
+      ),
+    );
+    const all = `query ($projectId: ID!) {
+      projectSettings(projectId: $projectId) {
+        projectId
+        securitySettings { ipAllowlist rateLimitPerMinute }
+        envVars { key target value maskedValue }
+        domains { hostname }
+      }
+    }`;
+
+    const mine = ok(
+      await gql<{ projectSettings: Record<string, unknown> }>(
+        api.url,
+        all,
+        { projectId: project.id },
+        owner.accessToken,
+      ),
+    );
+    expect(mine.projectSettings).toMatchObject({
+      projectId: project.id,
+      securitySettings: { ipAllowlist: [] },
+      domains: [],
+    });
+    const vars = mine.projectSettings.envVars as Array<{ key: string; value: string | null }>;
+    expect(vars.map((v) => [v.key, v.value])).toEqual([
+      ['A_SECRET', null],
+      ['A_SECRET', null],
+      ['A_SECRET', null],
+      ['PLAIN', 'visible'],
+    ]);
+    expect(JSON.stringify(mine)).not.toContain('hunter2');
+
+    // A viewer reads the settings, but not the variables: that field alone is refused.
+    const theirs = await gql<{ projectSettings: Record<string, unknown> }>(
+      api.url,
+      all,
+      { projectId: project.id },
+      viewer.accessToken,
+    );
+    expect(theirs.data!.projectSettings).toMatchObject({ projectId: project.id, envVars: null, domains: [] });
+    expect(theirs.errors!.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
+      ['projectSettings.envVars', 'FORBIDDEN'],
+    ]);
   });
 
   it('records updates in the audit log, granted and refused', async () => {
