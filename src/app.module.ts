@@ -11,9 +11,12 @@ import { AuthModule } from './auth/auth.module';
 import { BuildsModule } from './builds/builds.module';
 import { BuildJobsModule } from './builds/jobs/build-jobs.module';
 import { DeploymentsModule } from './deployments/deployments.module';
+import { DomainsModule } from './domains/domains.module';
+import { DomainJobsModule } from './domains/jobs/domain-jobs.module';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { AvailabilityModule } from './common/availability/availability.module';
 import { CacheModule } from './common/cache/cache.module';
+import { CryptoModule } from './common/crypto/crypto.module';
 import { GraphQLExceptionFilter } from './common/errors/graphql-exception.filter';
 import { EventsModule } from './common/events/events.module';
 import { PubSubModule } from './common/pubsub/pubsub.module';
@@ -28,18 +31,39 @@ import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { WorkerModule } from './jobs/worker.module';
 import { ProjectsModule } from './projects/projects.module';
+import { EnvVarsModule } from './settings/env-vars/env-vars.module';
+import { SettingsModule } from './settings/settings.module';
+import { SettingsGroupsModule } from './settings/settings-groups.module';
+import { SecurityModule } from './settings/security/security.module';
 
 /** The features, one module each. */
-const FEATURES: Type[] = [AuditModule, AuthModule, AccessModule, ProjectsModule, BuildsModule, DeploymentsModule];
+const FEATURES: Type[] = [
+  AuditModule,
+  AuthModule,
+  AccessModule,
+  ProjectsModule,
+  EnvVarsModule,
+  SettingsModule,
+  SecurityModule,
+  BuildsModule,
+  DeploymentsModule,
+  DomainsModule,
+  SettingsGroupsModule,
+];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
-const FEATURE_JOBS: Type[] = [AccessJobsModule, BuildJobsModule];
+const FEATURE_JOBS: Type[] = [AccessJobsModule, BuildJobsModule, DomainJobsModule];
 
-/** The whole application; `config.PROCESS_ROLE` decides whether it serves the API, runs jobs, or both. */
+/**
+ * The whole application; `config.PROCESS_ROLE` decides whether it serves the API, runs jobs, or both.
+ * Maintenance commands take neither (`serve: false`): the features and their stores, nothing more.
+ */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const apiProviders: Provider[] = config.runsApi ? [SubscriptionServer] : [];
+  static forRoot(config: AppConfig, { serve = true }: { serve?: boolean } = {}): DynamicModule {
+    const runsApi = serve && config.runsApi;
+    const runsWorkers = serve && config.runsWorkers;
+    const apiProviders: Provider[] = runsApi ? [SubscriptionServer] : [];
     return {
       module: AppModule,
       imports: [
@@ -49,11 +73,12 @@ export class AppModule {
         RedisModule,
         PubSubModule,
         CacheModule,
+        CryptoModule,
         EventsModule,
         JobsModule,
         ...FEATURES,
         HealthModule,
-        ...(config.runsApi
+        ...(runsApi
           ? [
               GraphQLModule.forRootAsync<ApolloDriverConfig>({
                 driver: ApolloDriver,
@@ -63,7 +88,7 @@ export class AppModule {
               }),
             ]
           : []),
-        ...(config.runsWorkers ? [WorkerModule, ...FEATURE_JOBS] : []),
+        ...(runsWorkers ? [WorkerModule, ...FEATURE_JOBS] : []),
       ],
       providers: [
         { provide: APP_PIPE, useClass: InputValidationPipe },

@@ -5,6 +5,7 @@ import type { Connection } from 'mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
+import { CustomDomainsMiddleware } from './domains/custom-domains.middleware';
 import { GRAPHQL_PATH } from './graphql/subscription-server';
 import { ideRouter } from './ide/ide.middleware';
 
@@ -18,12 +19,13 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     // Git push webhooks are verified against the exact bytes their sender signed.
     rawBody: true,
   });
-  app.set(
-    'trust proxy',
-    config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY,
-  );
+  // The same function finds WebSocket clients' addresses (RequestAuthenticator), so both agree.
+  app.set('trust proxy', config.proxyTrust);
   app.disable('x-powered-by');
   app.enableShutdownHooks();
+  // A verified custom domain is the project's site on every path, so it is answered before CORS,
+  // the IDE and the API's routes see the request.
+  if (config.runsApi) app.use(app.get(CustomDomainsMiddleware).handle);
   if (config.CORS_ORIGINS.length > 0) {
     const any = config.CORS_ORIGINS.includes('*');
     app.enableCors({

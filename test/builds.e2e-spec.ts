@@ -3,6 +3,8 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
+import mongoose, { Types } from 'mongoose';
+import { BuildSettingsService } from '../src/builds/build-settings.service';
 import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
 import {
   createProject,
@@ -176,21 +178,54 @@ describe('builds', () => {
     }
   });
 
-  it('kills a build past its timeout and marks it TIMED_OUT', async () => {
+  it("kills a build past its timeout, which the project's limit caps, and marks it TIMED_OUT", async () => {
     const own = await createProject(api.url, owner.accessToken);
     ok(
       await on.builds.updateSettings(owner.accessToken, {
         projectId: own.id,
         repositoryUrl: html.dir,
         buildCommand: 'echo waiting; sleep 120',
-        timeoutSeconds: 10,
+        timeoutSeconds: 60,
       }),
     );
+    ok(await on.settings.updateLimits(owner.accessToken, { projectId: own.id, maxBuildTimeoutSeconds: 10 }));
+    const above = await on.builds.updateSettings(owner.accessToken, { projectId: own.id, timeoutSeconds: 11 });
+    expect([codeOf(above), reasonOf(above), above.errors?.[0]?.message]).toEqual([
+      'BAD_USER_INPUT',
+      'OUT_OF_BOUNDS',
+      "timeoutSeconds must be at most 10 (the project's limit, maxBuildTimeoutSeconds)",
+    ]);
     const queued = ok(await on.builds.create(owner.accessToken, { projectId: own.id })).createBuild;
     const done = await finishedBuild(api.url, owner.accessToken, queued.id, 20_000);
 
     expect(done).toMatchObject({ status: 'TIMED_OUT', error: 'The build ran out of time during build' });
-    expect((await logOf(done.id)).at(-1)).toBe('The build ran out of time during build');
+    const log = await logOf(done.id);
+    expect(log).toContain("Timeout: 10 s, the project's limit (the build settings ask for 60 s)");
+    expect(log.at(-1)).toBe('The build ran out of time during build');
+  });
+
+  it("holds each of a build's processes to the project's memory limit", async () => {
+    const own = await createProject(api.url, owner.accessToken);
+    ok(
+      await on.builds.updateSettings(owner.accessToken, {
+        projectId: own.id,
+        repositoryUrl: html.dir,
+        buildCommand: 'perl -e \'$s = "x" x 300000000; print length($s), "\\n"\'',
+      }),
+    );
+    const buildIt = async () => {
+      const queued = ok(await on.builds.create(owner.accessToken, { projectId: own.id })).createBuild;
+      return finishedBuild(api.url, owner.accessToken, queued.id);
+    };
+
+    ok(await on.settings.updateLimits(owner.accessToken, { projectId: own.id, maxBuildMemoryMb: 128 }));
+    const starved = await buildIt();
+    ok(await on.settings.updateLimits(owner.accessToken, { projectId: own.id, maxBuildMemoryMb: 1024 }));
+    const roomy = await buildIt();
+
+    expect(starved).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/^build exited with code/) });
+    expect(roomy.status).toBe('SUCCEEDED');
+    expect(await logOf(roomy.id)).toContain('300000000');
   });
 
   it('builds a branch when its deploy hook is POSTed to, and only with the right secret', async () => {
@@ -453,7 +488,12 @@ describe('builds', () => {
         projectId: pushed.id,
         repositoryUrl: vite.dir,
         installCommand: 'true',
-        autoDeployBranches: ['staging'],
+      }),
+    );
+    ok(
+      await on.settings.updateDeployment(owner.accessToken, {
+        projectId: pushed.id,
+        autoDeployBranches: ['staging', 'feature/*'],
       }),
     );
     const secret = ok(
@@ -505,6 +545,79 @@ describe('builds', () => {
     expect((await send({ 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'wrong' }, giteaBody)).status).toBe(404);
     const settings = ok(await on.builds.settings(owner.accessToken, { projectId: pushed.id })).buildSettings;
     expect(JSON.stringify(settings)).not.toContain(secret);
+
+    // Auto-deploy branches are patterns: feature/* takes one level under feature/.
+    git(vite.dir, 'branch', 'feature/login');
+    const matched = await github({ ref: 'refs/heads/feature/login', after: head });
+    const { buildId: featureBuild } = (await matched.json()) as { buildId: string };
+    expect(await finishedBuild(api.url, owner.accessToken, featureBuild)).toMatchObject({
+      status: 'SUCCEEDED',
+      branch: 'feature/login',
+    });
+    expect(await (await github({ ref: 'refs/heads/feature/a/b', after: head })).json()).toEqual({
+      ignored: 'branch feature/a/b is not deployed on push',
+    });
+
+    // Without preview deployments, only the production branch builds on push.
+    ok(await on.settings.updateDeployment(owner.accessToken, { projectId: pushed.id, previewDeployments: false }));
+    expect(await (await github({ ref: 'refs/heads/feature/login', after: head })).json()).toEqual({
+      ignored: 'preview deployments are off',
+    });
+    const production = (await (await github({ ref: 'refs/heads/main', after: head })).json()) as { buildId?: string };
+    expect(production.buildId).toEqual(expect.any(String));
+  });
+
+  it('moves the deployment preferences and concurrency that build settings used to hold to the project settings', async () => {
+    const moved = await createProject(api.url, owner.accessToken);
+    const kept = await createProject(api.url, owner.accessToken);
+    const untouched = await createProject(api.url, owner.accessToken);
+    ok(await on.settings.updateDeployment(owner.accessToken, { projectId: kept.id, productionBranch: 'stable' }));
+    const db = await mongoose.createConnection(api.config.MONGODB_URI).asPromise();
+    try {
+      const buildSettings = db.collection('build_settings');
+      for (const project of [moved, kept]) {
+        await buildSettings.insertOne({
+          _id: new Types.ObjectId(project.id),
+          repositoryUrl: null,
+          rootDirectory: 'site',
+          productionBranch: 'trunk',
+          autoDeployBranches: ['staging'],
+          concurrentBuilds: 2,
+        });
+      }
+      // What every document got on insert, chosen by no one.
+      await buildSettings.insertOne({
+        _id: new Types.ObjectId(untouched.id),
+        repositoryUrl: null,
+        rootDirectory: '',
+        productionBranch: 'main',
+        autoDeployBranches: [],
+        concurrentBuilds: 1,
+      });
+
+      await api.app.get(BuildSettingsService).moveLegacyFields();
+
+      expect(await on.settings.get(owner.accessToken, { projectId: moved.id })).toMatchObject({
+        data: {
+          projectSettings: {
+            deployment: { productionBranch: 'trunk', autoDeployBranches: ['staging'] },
+            limits: { concurrentBuilds: 2 },
+          },
+        },
+      });
+      // What a project set in its settings stays; the rest comes over.
+      expect(await on.settings.get(owner.accessToken, { projectId: kept.id })).toMatchObject({
+        data: { projectSettings: { deployment: { productionBranch: 'stable', autoDeployBranches: ['staging'] } } },
+      });
+      for (const project of [moved, kept, untouched]) {
+        const left = await buildSettings.findOne({ _id: new Types.ObjectId(project.id) });
+        expect(Object.keys(left!).sort()).toEqual(['_id', 'repositoryUrl', 'rootDirectory']);
+      }
+      // Defaults stay defaults: nothing is stored for them, so they follow the platform's.
+      expect(await db.collection('project_settings').findOne({ _id: new Types.ObjectId(untouched.id) })).toBeNull();
+    } finally {
+      await db.close();
+    }
   });
 
   it('refuses bad settings with a clear code and keeps what was there', async () => {
@@ -512,17 +625,15 @@ describe('builds', () => {
       await on.builds.updateSettings(owner.accessToken, {
         projectId: project.id,
         repositoryUrl: html.dir,
-        productionBranch: 'main',
         cacheDirectories: ['.cache/kept'],
       }),
     );
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ repositoryUrl: 'ext::sh -c touch% /tmp/x' }, 'INVALID_REPOSITORY_URL'],
       [{ repositoryUrl: '--upload-pack=evil' }, 'INVALID_REPOSITORY_URL'],
-      [{ productionBranch: '-f' }, 'INVALID_REF'],
-      [{ productionBranch: 'a..b' }, 'INVALID_REF'],
       [{ rootDirectory: '../outside' }, 'INVALID_INPUT'],
       [{ timeoutSeconds: 0 }, 'INVALID_INPUT'],
+      [{ timeoutSeconds: 7201 }, 'OUT_OF_BOUNDS'],
       [{ cacheDirectories: ['../up'] }, 'INVALID_INPUT'],
       [{ cacheDirectories: Array.from({ length: 21 }, (_, i) => `d${i}`) }, 'INVALID_INPUT'],
       [{ cacheDirectories: ['.'] }, 'INVALID_CACHE_DIRECTORY'],
@@ -534,7 +645,6 @@ describe('builds', () => {
     }
     expect(ok(await on.builds.settings(owner.accessToken, { projectId: project.id })).buildSettings).toMatchObject({
       repositoryUrl: `file://${html.dir}`,
-      productionBranch: 'main',
       rootDirectory: '',
       cacheDirectories: ['.cache/kept'],
     });
@@ -679,7 +789,7 @@ describe('builds', () => {
       );
       expect([...starts].sort()).toEqual(starts);
 
-      ok(await on.builds.updateSettings(owner.accessToken, { projectId: own.id, concurrentBuilds: 2 }));
+      ok(await on.settings.updateLimits(owner.accessToken, { projectId: own.id, concurrentBuilds: 2 }));
       const parallel = await watch(await queue(4));
       expect(parallel.mostRunning).toBe(2);
     });

@@ -119,6 +119,7 @@ describe('booting the compiled server with a bad configuration', () => {
     const result = await run({
       NODE_ENV: 'production',
       JWT_SECRET: secret,
+      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
       MONGODB_URI: 'mongodb://127.0.0.1:1/slipway',
       REDIS_URL: 'redis://127.0.0.1:1',
     });

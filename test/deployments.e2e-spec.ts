@@ -85,6 +85,9 @@ describe('deployments', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('cache-control')).toContain('immutable');
+    // Served on the API's origin, a deployed page runs sandboxed, away from the API's storage.
+    expect(page.headers.get('content-security-policy')).toMatch(/^sandbox allow-scripts /);
+    expect(page.headers.get('content-security-policy')).not.toContain('allow-same-origin');
     expect(await page.text()).toBe('<h1>first</h1>');
     const css = await fetch(`${api.baseUrl}/d/${deployment.id}/style.css`);
     expect(css.headers.get('content-type')).toMatch(/^text\/css/);
@@ -94,7 +97,9 @@ describe('deployments', () => {
     expect(again).toEqual({ status: 304, body: '' });
     expect(await (await fetch(`${api.baseUrl}/d/${deployment.id}/docs/`)).text()).toBe('<p>docs</p>');
 
-    expect(await (await production()).text()).toBe('<h1>first</h1>');
+    const live = await production();
+    expect(live.headers.get('content-security-policy')).toMatch(/^sandbox /);
+    expect(await live.text()).toBe('<h1>first</h1>');
     expect(await (await fetch(`${api.baseUrl}/p/${project.slug}/`)).text()).toBe('<h1>first</h1>');
   });
 
@@ -153,6 +158,41 @@ describe('deployments', () => {
 
     ok(await on.builds.promote(owner.accessToken, { deploymentId: deployment.id }));
     expect(await (await production()).text()).toBe('<h1>preview</h1>');
+  });
+
+  it('deploys to production the branch the deployment preferences name, and makes no previews when they are off', async () => {
+    const site = new TestRepository();
+    site.commit('On main', { 'index.html': '<h1>main</h1>' });
+    site.branch('release');
+    site.commit('On release', { 'index.html': '<h1>release</h1>' });
+    const own = await createProject(api.url, owner.accessToken);
+    ok(await on.builds.updateSettings(owner.accessToken, { projectId: own.id, repositoryUrl: site.dir }));
+    ok(await on.settings.updateDeployment(owner.accessToken, { projectId: own.id, productionBranch: 'release' }));
+    const buildOf = async (branch?: string): Promise<Build> => {
+      const queued = ok(await on.builds.create(owner.accessToken, { projectId: own.id, branch })).createBuild;
+      const done = await finishedBuild(api.url, owner.accessToken, queued.id, 30_000);
+      expect(done.status).toBe('SUCCEEDED');
+      return done;
+    };
+    const environmentOf = async (build: Build) =>
+      ok(await on.builds.deployment(owner.accessToken, { id: build.deploymentId! })).deployment.environment;
+
+    // No branch given: the production branch.
+    const release = await buildOf();
+    expect(release.branch).toBe('release');
+    expect(await environmentOf(release)).toBe('PRODUCTION');
+    expect(await (await fetch(`${api.baseUrl}/p/${own.id}/`)).text()).toBe('<h1>release</h1>');
+    const main = await buildOf('main');
+    expect(await environmentOf(main)).toBe('PREVIEW');
+
+    ok(await on.settings.updateDeployment(owner.accessToken, { projectId: own.id, previewDeployments: false }));
+    const unpublished = await buildOf('main');
+    expect(unpublished.deploymentId).toBeNull();
+    const log = ok(await on.builds.logs(owner.accessToken, { buildId: unpublished.id, first: 1000 })).buildLogs;
+    expect(log.map((l) => l.text)).toContain('Preview deployments are off: nothing was deployed');
+    expect(await environmentOf(await buildOf('release'))).toBe('PRODUCTION');
+    const previews = ok(await on.builds.deployments(owner.accessToken, { projectId: own.id, environment: 'PREVIEW' }));
+    expect(previews.deployments.edges.map((e) => e.node.id)).toEqual([main.deploymentId]);
   });
 
   it('answers missing pages with the app when the project is a single-page app', async () => {

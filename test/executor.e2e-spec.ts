@@ -141,6 +141,16 @@ describe('the sandbox executor', () => {
     expect(statSync(path.join(workspace, 'big')).size).toBeLessThanOrEqual(1024 * 1024);
   });
 
+  it('cannot allocate more memory than its limit', async () => {
+    const command = 'perl -e \'$s = "x" x 200000000; print length($s), "\\n"\'';
+    const limited = await sandboxed(command, { limits: { ...DEFAULT_LIMITS, maxMemoryBytes: 64 * 1024 ** 2 } });
+    const roomy = await sandboxed(command, { limits: { ...DEFAULT_LIMITS, maxMemoryBytes: 1024 ** 3 } });
+
+    expect(limited.result.exitCode).not.toBe(0);
+    expect(limited.stdout).toEqual([]);
+    expect(roomy).toMatchObject({ result: { exitCode: 0 }, stdout: ['200000000'] });
+  });
+
   it('cannot start more processes than its limit', async () => {
     const command = 'for i in $(seq 60); do sleep 1 & done; echo all-started';
     const limited = await sandboxed(command, { limits: { ...DEFAULT_LIMITS, maxProcesses: 20 } });

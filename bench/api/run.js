@@ -38,6 +38,7 @@
  *   --quiet           no progress lines on stderr
  */
 
+const crypto = require('node:crypto');
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -596,8 +597,11 @@ async function main() {
               REDIS_URL: redis.url,
               REDIS_PREFIX: 'slipway-bench',
               JWT_SECRET: 'bench-api-jwt-secret-0123456789abcdef0123456789',
+              ENCRYPTION_KEYS: `bench:${crypto.randomBytes(32).toString('base64')}`,
               // The longest allowed access-token lifetime, so long runs never measure expiry errors.
               JWT_ACCESS_TTL_SECONDS: '86400',
+              // One caller sends every request: the rate limit is counted on each, but never reached.
+              API_RATE_LIMIT_PER_MINUTE: '1000000',
             },
             ready: () => httpOk(`http://127.0.0.1:${apiPort}/healthz`),
           })

@@ -12,6 +12,8 @@ import { CommonException, CommonExceptionReason } from '../common/errors/app.exc
 import { canonicalId } from '../common/mongo/object-id';
 import { ACCESS_METADATA, type AccessDeclaration, type ProjectLocator } from './access.decorators';
 import { EffectivePermissionsService } from './effective-permissions.service';
+import { OperationPolicies } from './operation-policies';
+import type { Permission } from './permissions';
 import { ResourceLocator } from './resource-locator';
 import { unreachableServiceOf } from '../common/availability/backing-services';
 
@@ -57,8 +59,9 @@ function operationOf({ context, gql }: Attempt): string {
  * The global guard: it only authorizes. Every operation declares `@Public()`, `@Authenticated()`
  * or `@RequirePermission()`; one that declares nothing is denied. The caller was authenticated
  * before (by `auth/`); the project an operation acts on is recorded as its own operation scope.
- * Denials are written to the audit log here, with their reason; the mutation audit skips the
- * errors recorded this way.
+ * The policies features register (`OperationPolicies`: rate limits, IP allowlists) apply to
+ * every operation, public ones included. Denials are written to the audit log here, with their
+ * reason; the mutation audit skips the errors recorded this way.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -67,6 +70,7 @@ export class AccessGuard implements CanActivate {
     private readonly authenticator: RequestAuthenticator,
     private readonly permissions: EffectivePermissionsService,
     private readonly locator: ResourceLocator,
+    private readonly policies: OperationPolicies,
     private readonly audit: AuditService,
   ) {}
 
@@ -75,14 +79,21 @@ export class AccessGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (declaration?.kind === 'public') return true;
     const gql = context.getType<string>() === 'graphql' ? GqlExecutionContext.create(context) : undefined;
+    // Public HTTP routes (deployed sites, health, hooks that carry their own secret) are not API
+    // operations: no policy applies to them.
+    if (declaration?.kind === 'public' && !gql) return true;
     const { ctx, failure } = gql ? gql.getContext<GraphQLContext>() : await this.authenticateHttp(context);
     const attempt: Attempt = { context, gql, ctx };
-    // A refused credential fails every operation that is not public with its own reason (expired, revoked, …).
     // A credential that could not be checked (its store is unreachable) is not a refusal: the
     // request fails as unavailable, and the mutation audit records it as a failed attempt.
     if (failure && unreachableServiceOf(failure)) throw failure;
+    if (declaration?.kind === 'permission' && !failure && ctx.user) {
+      return this.authorizeInProject(attempt, ctx.user.id, declaration.permission, declaration.locate);
+    }
+    await this.admit(attempt, undefined);
+    if (declaration?.kind === 'public') return true;
+    // A refused credential fails every operation that is not public with its own reason (expired, revoked, …).
     if (failure) return this.deny(attempt, undefined, failure);
     if (!declaration) {
       return this.deny(
@@ -91,18 +102,36 @@ export class AccessGuard implements CanActivate {
         new CommonException(CommonExceptionReason.FORBIDDEN, 'This operation declares no access rule, so it is closed'),
       );
     }
-    if (!ctx.isAuthenticated) return this.denyAnonymous(attempt);
-    if (declaration.kind === 'authenticated') return true;
-    if (!ctx.user) return this.denyAnonymous(attempt);
+    if (ctx.isAuthenticated && declaration.kind === 'authenticated') return true;
+    return this.denyAnonymous(attempt);
+  }
+
+  /**
+   * An operation on a project: the project is located, the caller admitted (rate limits count per
+   * project), its permissions there looked up, and, when it holds the one required, the project's
+   * own conditions applied (an IP allowlist).
+   */
+  private async authorizeInProject(
+    attempt: Attempt,
+    userId: string,
+    permission: Permission,
+    locate: ProjectLocator,
+  ): Promise<boolean> {
     let projectId: string;
     try {
-      projectId = await this.locateProject(declaration.locate, argsOf(attempt));
+      projectId = await this.locateProject(locate, argsOf(attempt));
     } catch (error) {
+      await this.admit(attempt, undefined);
       return this.deny(attempt, undefined, error as Error);
     }
-    const { permissions } = await this.permissions.resolve(ctx.user.id, projectId);
+    await this.admit(attempt, projectId);
+    const { permissions } = await this.permissions.resolve(userId, projectId);
+    const { gql } = attempt;
     if (gql) setOperationScope(gql.getContext<GraphQLContext>(), gql.getInfo<object>(), { projectId });
-    if (permissions.has(declaration.permission)) return true;
+    if (permissions.has(permission)) {
+      const refusal = await this.policies.allow(attempt.ctx, projectId);
+      return refusal ? this.deny(attempt, projectId, refusal) : true;
+    }
     if (
       permissions.size === 0 &&
       this.locator.has('project') &&
@@ -117,14 +146,22 @@ export class AccessGuard implements CanActivate {
     return this.deny(
       attempt,
       projectId,
-      new CommonException(
-        CommonExceptionReason.FORBIDDEN,
-        `Missing permission ${declaration.permission} in this project`,
-        {
-          permission: declaration.permission,
-        },
-      ),
+      new CommonException(CommonExceptionReason.FORBIDDEN, `Missing permission ${permission} in this project`, {
+        permission,
+      }),
     );
+  }
+
+  /**
+   * Refuses the operation when a policy does (a rate limit). Most such refusals are recorded as
+   * denials; one that only repeats a recorded refusal is left out of the audit log altogether.
+   */
+  private async admit(attempt: Attempt, projectId: string | undefined): Promise<void> {
+    const refusal = await this.policies.admit(attempt.ctx, projectId);
+    if (!refusal) return;
+    if (refusal.record) return this.deny(attempt, projectId, refusal.error);
+    this.audit.waive(refusal.error);
+    throw refusal.error;
   }
 
   /** Plain HTTP handlers (not GraphQL) are authenticated here, and the outcome kept for `@Ctx()`. */

@@ -11,6 +11,7 @@ import { ProjectDeletedListener } from './listeners/project-deleted.listener';
 import { LiveStreamsService } from './live-streams.service';
 import { PermissionGrantRecord, PermissionGrantSchema } from './permission-grant.schema';
 import { PermissionGrantsService } from './permission-grants.service';
+import { OperationPolicies } from './operation-policies';
 import { ResourceLocator } from './resource-locator';
 import { RoleAssignmentRecord, RoleAssignmentSchema } from './role-assignment.schema';
 import { RoleAssignmentsService } from './role-assignments.service';
@@ -35,6 +36,7 @@ import { RolesService } from './roles.service';
     AccessMaintenanceService,
     LiveStreamsService,
     ResourceLocator,
+    OperationPolicies,
     AccessResolver,
     ProjectDeletedListener,
     { provide: APP_GUARD, useClass: AccessGuard },
@@ -43,9 +45,11 @@ import { RolesService } from './roles.service';
     AccessService,
     EffectivePermissionsService,
     RoleAssignmentsService,
+    RolesService,
     AccessMaintenanceService,
     LiveStreamsService,
     ResourceLocator,
+    OperationPolicies,
   ],
 })
 export class AccessModule implements OnModuleInit {

@@ -3,6 +3,7 @@ import type { RequestContext } from '../common/context/request-context';
 import { CommonException, CommonExceptionReason } from '../common/errors/app.exception';
 import { AccessException, AccessExceptionReason } from './access.exception';
 import { EffectivePermissionsService } from './effective-permissions.service';
+import { OperationPolicies } from './operation-policies';
 import type { PermissionCheck } from './models/permission-check.model';
 import type { Permission } from './permissions';
 
@@ -13,9 +14,15 @@ import type { Permission } from './permissions';
  */
 @Injectable()
 export class AccessService {
-  constructor(private readonly permissions: EffectivePermissionsService) {}
+  constructor(
+    private readonly permissions: EffectivePermissionsService,
+    private readonly policies: OperationPolicies,
+  ) {}
 
-  /** Throws unless the caller holds `permission` in the project now. */
+  /**
+   * Throws unless the caller holds `permission` in the project now and may reach the project the
+   * way they do (its `OperationPolicies`, such as an IP allowlist).
+   */
   async requireAccess(ctx: RequestContext, permission: Permission, projectId: string): Promise<void> {
     const user = ctx.user;
     if (!user) throw new CommonException(CommonExceptionReason.UNAUTHENTICATED, 'Sign in to do this');
@@ -23,6 +30,8 @@ export class AccessService {
     if (!permissions.has(permission)) {
       throw new CommonException(CommonExceptionReason.FORBIDDEN, `Missing permission ${permission} in this project`);
     }
+    const refusal = await this.policies.allow(ctx, projectId);
+    if (refusal) throw refusal;
   }
 
   /**

@@ -8,6 +8,7 @@ import { PUB_SUB } from '../common/pubsub/pubsub.token';
 import { AppConfig } from '../config/app-config';
 import { EffectivePermissionsService } from './effective-permissions.service';
 import { LiveStream } from './live-stream';
+import { OperationPolicies } from './operation-policies';
 import type { Permission } from './permissions';
 
 export interface LiveStreamOptions {
@@ -28,7 +29,8 @@ export interface LiveStreamOptions {
 
 /**
  * The one way a subscription streams project data: it filters to the tenant, re-checks the
- * caller's session and permission every `LIVE_STREAM_RECHECK_SECONDS`, and ends the stream with an error
+ * caller's session, permission and the project's own conditions (`OperationPolicies`: an IP
+ * allowlist) every `LIVE_STREAM_RECHECK_SECONDS`, and ends the stream with an error
  * (UNAUTHENTICATED, FORBIDDEN, …) when access ends, recording that in the audit log as a denial. The guard authorized the stream when it opened.
  */
 @Injectable()
@@ -39,6 +41,7 @@ export class LiveStreamsService {
     private readonly authenticator: RequestAuthenticator,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly policies: OperationPolicies,
   ) {}
 
   open<T extends { projectId?: unknown }>(ctx: RequestContext, options: LiveStreamOptions): AsyncIterableIterator<T> {
@@ -47,7 +50,7 @@ export class LiveStreamsService {
       if (failure) return failure;
       if (!ctx.user) return new CommonException(CommonExceptionReason.UNAUTHENTICATED, 'Sign in to do this');
       const { permissions } = await this.permissions.resolve(ctx.user.id, options.projectId);
-      if (permissions.has(options.permission)) return undefined;
+      if (permissions.has(options.permission)) return this.policies.allow(ctx, options.projectId);
       return new CommonException(
         CommonExceptionReason.FORBIDDEN,
         `This stream ended: you no longer hold ${options.permission} in this project`,

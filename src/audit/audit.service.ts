@@ -12,7 +12,7 @@ import { paginate } from '../common/pagination/paginate';
 import { AuditLogRecord, AuditOutcome } from './audit-log.schema';
 import type { AuditLogsArgs } from './dto/audit-logs.args';
 import { AuditLog } from './models/audit-log.model';
-import { redact } from './redact';
+import { redact, redactPaths } from './redact';
 
 export interface AuditEntry {
   ctx: RequestContext;
@@ -69,6 +69,8 @@ export class AuditService implements BeforeApplicationShutdown {
   private closed = false;
   /** Errors already recorded as denials, so that the mutation audit does not record them again. */
   private readonly denials = new WeakSet<object>();
+  /** Per operation, the arguments that hold secrets (see AuditSecretArgs). */
+  private readonly secretArgs = new Map<string, readonly string[]>();
 
   constructor(
     @InjectModel(AuditLogRecord.name) private readonly logs: Model<AuditLogRecord>,
@@ -131,7 +133,15 @@ export class AuditService implements BeforeApplicationShutdown {
     return this.record({ ctx, operation, args, projectId, outcome: AuditOutcome.DENIED, error, durationMs: 0 });
   }
 
-  /** Whether `error` was already recorded as a denial. */
+  /**
+   * Leaves a refusal out of the audit log on purpose (one that repeats a refusal recorded moments
+   * ago), so that the mutation audit does not record it either.
+   */
+  waive(error: Error): void {
+    this.denials.add(error);
+  }
+
+  /** Whether `error` was already recorded as a denial, or waived. */
   isRecorded(error: unknown): boolean {
     return typeof error === 'object' && error !== null && this.denials.has(error);
   }
@@ -253,6 +263,11 @@ export class AuditService implements BeforeApplicationShutdown {
     );
   }
 
+  /** Entries of `operation`, granted or denied, never record the arguments at `paths`. */
+  keepSecret(operation: string, paths: readonly string[]): void {
+    this.secretArgs.set(operation, paths);
+  }
+
   private toRecord(entry: AuditEntry): AuditLogRecord {
     const { ctx, error } = entry;
     const code =
@@ -269,7 +284,7 @@ export class AuditService implements BeforeApplicationShutdown {
       actorEmail: ctx.user?.email ?? null,
       projectId: entry.projectId ?? null,
       operation: entry.operation,
-      arguments: redact(entry.args) as Record<string, unknown>,
+      arguments: redact(redactPaths(entry.args, this.secretArgs.get(entry.operation) ?? [])) as Record<string, unknown>,
       outcome: entry.outcome,
       errorCode: code,
       errorReason: error instanceof AppException ? error.reason : null,

@@ -1,6 +1,6 @@
 import { defaultFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { operationScopeOf, type GraphQLContext } from '../common/context/graphql-context';
-import { AUDIT_PROJECT_FIELD } from './audit-project.decorator';
+import { AUDIT_PROJECT_FIELD, AUDIT_SECRET_ARGS } from './audit-project.decorator';
 import { AuditOutcome } from './audit-log.schema';
 import type { AuditService } from './audit.service';
 
@@ -19,6 +19,8 @@ export function auditMutations(schema: GraphQLSchema, audit: AuditService): Grap
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     const resolve = field.resolve ?? defaultFieldResolver;
     const projectField = field.extensions?.[AUDIT_PROJECT_FIELD];
+    const secretArgs = field.extensions?.[AUDIT_SECRET_ARGS];
+    if (Array.isArray(secretArgs)) audit.keepSecret(`mutation.${field.name}`, secretArgs as string[]);
     field.resolve = async (
       source: unknown,
       args: Record<string, unknown>,

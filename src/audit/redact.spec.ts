@@ -1,4 +1,4 @@
-import { redact, REDACTED } from './redact';
+import { redact, REDACTED, redactPaths } from './redact';
 
 describe('redact', () => {
   it('replaces values under secret-looking keys at any depth', () => {
@@ -25,5 +25,16 @@ describe('redact', () => {
     let deep: Record<string, unknown> = { leaf: 1 };
     for (let i = 0; i < 20; i += 1) deep = { next: deep };
     expect(JSON.stringify(redact(deep))).toContain('[…]');
+  });
+});
+
+describe('redactPaths', () => {
+  it('replaces what each path names, through lists, and leaves the rest and the original alone', () => {
+    const args = { input: { key: 'API_KEY', value: 's3cret', list: [{ value: 'a' }, { value: 'b', other: 1 }] } };
+    const out = redactPaths(args, ['input.value', 'input.list.value', 'input.missing.deep']);
+    expect(out).toEqual({
+      input: { key: 'API_KEY', value: REDACTED, list: [{ value: REDACTED }, { value: REDACTED, other: 1 }] },
+    });
+    expect(args.input.value).toBe('s3cret');
   });
 });

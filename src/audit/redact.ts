@@ -23,3 +23,17 @@ export function redact(value: unknown, depth = 0): unknown {
   }
   return out;
 }
+
+/** A copy of `value` with what each dotted path names replaced (lists are walked element by element). */
+export function redactPaths(value: unknown, paths: readonly string[]): unknown {
+  let out = value;
+  for (const path of paths) out = redactPath(out, path.split('.'));
+  return out;
+}
+
+function redactPath(value: unknown, [head, ...rest]: string[]): unknown {
+  if (Array.isArray(value)) return value.map((item) => redactPath(item, [head!, ...rest]));
+  if (value === null || typeof value !== 'object' || head === undefined || !(head in value)) return value;
+  const record = value as Record<string, unknown>;
+  return { ...record, [head]: rest.length === 0 ? REDACTED : redactPath(record[head], rest) };
+}

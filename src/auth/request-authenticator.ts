@@ -7,6 +7,8 @@ import { AuthException, AuthExceptionReason } from './auth.exception';
 import { AccessTokenVerifier } from './credentials/access-token.verifier';
 import { bearerFromConnectionParams, bearerFromHeader } from './credentials/bearer';
 import type { CredentialVerifier } from './credentials/credential-verifier';
+import { clientAddress } from '../common/net/proxy-trust';
+import { AppConfig } from '../config/app-config';
 
 /**
  * Builds the request context: who is calling (from the credential they present), from where.
@@ -17,7 +19,10 @@ import type { CredentialVerifier } from './credentials/credential-verifier';
 export class RequestAuthenticator {
   private readonly verifiers: CredentialVerifier[] = [];
 
-  constructor(accessTokens: AccessTokenVerifier) {
+  constructor(
+    accessTokens: AccessTokenVerifier,
+    private readonly config: AppConfig,
+  ) {
     this.register(accessTokens);
   }
 
@@ -46,7 +51,9 @@ export class RequestAuthenticator {
     params: Record<string, unknown> | undefined | null,
     req: IncomingMessage,
   ): Promise<RequestContext> {
-    const origin = { ip: req.socket.remoteAddress ?? undefined, userAgent: req.headers['user-agent'] };
+    // Through the proxies Express trusts, as `req.ip` is for HTTP requests.
+    const ip = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.config.proxyTrust);
+    const origin = { ip, userAgent: req.headers['user-agent'] };
     return this.contextFor(bearerFromConnectionParams(params), origin);
   }
 

@@ -4,13 +4,13 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import type { Model } from 'mongoose';
 import { toObjectId } from '../common/mongo/object-id';
-import { BuildSettingsService } from './build-settings.service';
+import { ProjectSettingsService } from '../settings/project-settings.service';
 import { BuildSlotsRecord } from './build-slots.schema';
 import { BuildRecord, BuildStatus } from './build.schema';
 import { BUILDS_QUEUE, BuildJob, type BuildJobPayloads } from './jobs/build-jobs';
 
 /**
- * Holds each project to its `concurrentBuilds`: a build goes to the Bull queue only once it has
+ * Holds each project to its `concurrentBuilds` (a resource limit of its settings): a build goes to the Bull queue only once it has
  * taken one of the project's places, oldest queued first; the rest wait `QUEUED`, in order. A build
  * gives its place back when it ends, which dispatches the next one.
  */
@@ -20,13 +20,13 @@ export class BuildDispatcherService {
     @InjectModel(BuildRecord.name) private readonly builds: Model<BuildRecord>,
     @InjectModel(BuildSlotsRecord.name) private readonly slots: Model<BuildSlotsRecord>,
     @InjectQueue(BUILDS_QUEUE) private readonly queue: Queue<BuildJobPayloads[BuildJob.RUN]>,
-    private readonly settings: BuildSettingsService,
+    private readonly settings: ProjectSettingsService,
   ) {}
 
   /** Sends the project's oldest waiting builds to the queue while it has places. */
   async dispatch(projectId: string): Promise<void> {
     const project = toObjectId(projectId);
-    const limit = (await this.settings.record(projectId)).concurrentBuilds;
+    const limit = (await this.settings.resourceLimits(projectId)).concurrentBuilds;
     await this.slots.updateOne({ _id: project }, { $setOnInsert: { taken: 0 } }, { upsert: true }).exec();
     for (;;) {
       const next = await this.builds

@@ -1,7 +1,10 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import type { Types } from 'mongoose';
 
-/** How a project builds: one document per project, its id the project's. */
+/**
+ * How a project builds: one document per project, its id the project's. Which branches deploy,
+ * and how many builds run at once, are the project's settings (`src/settings/`).
+ */
 @Schema({ collection: 'build_settings', versionKey: false, timestamps: true })
 export class BuildSettingsRecord {
   /** The project id. */
@@ -9,9 +12,6 @@ export class BuildSettingsRecord {
 
   @Prop({ type: String, default: null })
   repositoryUrl!: string | null;
-
-  @Prop({ required: true, default: 'main' })
-  productionBranch!: string;
 
   /** Where the app lives inside the repository. */
   @Prop({ required: true, default: '' })
@@ -38,20 +38,12 @@ export class BuildSettingsRecord {
   @Prop({ required: true, default: false })
   spaFallback!: boolean;
 
-  /** Branches besides the production branch that a git push builds. */
-  @Prop({ type: [String], default: [] })
-  autoDeployBranches!: string[];
-
   /**
-   * The key git push webhooks are signed with (GitHub, Gitea) or carry (GitLab). Kept as it is,
-   * since verifying a signature needs the key; shown once, when it is made.
+   * The key git push webhooks are signed with (GitHub, Gitea) or carry (GitLab), encrypted with the
+   * platform's key ring (verifying a signature needs the key itself); shown once, when it is made.
    */
   @Prop({ type: String, default: null })
   gitWebhookSecret!: string | null;
-
-  /** Builds of the project that may run at once; the rest wait, in order. */
-  @Prop({ required: true, default: 1 })
-  concurrentBuilds!: number;
 
   createdAt!: Date;
   updatedAt!: Date;

@@ -1,33 +1,37 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
+import type { Model, Types } from 'mongoose';
 import path from 'node:path';
+import { EncryptionService } from '../common/crypto/encryption.service';
 import { randomToken } from '../common/crypto/hashing';
 import { toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
+import { ProjectSettingsService } from '../settings/project-settings.service';
 import { BuildSettingsRecord } from './build-settings.schema';
 import { BuildException, BuildExceptionReason } from './build.exception';
 import type { UpdateBuildSettingsInput } from './dto/update-build-settings.input';
-import { checkBranch } from './git/git-ref';
 import { parseRepositoryUrl } from './git/repository-url';
 import { BuildSettings } from './models/build-settings.model';
 
 type Settings = Omit<BuildSettingsRecord, 'createdAt' | 'updatedAt'>;
 
+/** What the git webhook key is, to the encryption (see EncryptionService). */
+const GIT_WEBHOOK_SECRET = 'build-settings.git-webhook-secret';
+
 const DEFAULTS = {
   repositoryUrl: null,
-  productionBranch: 'main',
   rootDirectory: '',
   installCommand: null,
   buildCommand: null,
   outputDirectory: null,
   cacheDirectories: [] as string[],
   timeoutSeconds: 900,
-  concurrentBuilds: 1,
   spaFallback: false,
-  autoDeployBranches: [] as string[],
   gitWebhookSecret: null,
 };
+
+/** What build settings held before deployment preferences and limits moved to the project's settings. */
+const MOVED_FIELDS = ['productionBranch', 'autoDeployBranches', 'concurrentBuilds'] as const;
 
 /** A directory to cache, tidied; the root directory itself or `.git` would take the repository along. */
 function cacheDirectory(directory: string): string {
@@ -44,10 +48,21 @@ function cacheDirectory(directory: string): string {
 /** A project's build settings; a project that never set them builds with the defaults. */
 @Injectable()
 export class BuildSettingsService {
+  private readonly logger = new Logger(BuildSettingsService.name);
+
   constructor(
     @InjectModel(BuildSettingsRecord.name) private readonly settings: Model<BuildSettingsRecord>,
+    private readonly projectSettings: ProjectSettingsService,
     private readonly config: AppConfig,
-  ) {}
+    private readonly encryption: EncryptionService,
+  ) {
+    encryption.register({
+      name: 'build_settings.gitWebhookSecret',
+      model: settings,
+      field: 'gitWebhookSecret',
+      purpose: GIT_WEBHOOK_SECRET,
+    });
+  }
 
   async record(projectId: string): Promise<Settings> {
     const found = await this.settings.findById(toObjectId(projectId)).lean<BuildSettingsRecord>().exec();
@@ -58,6 +73,11 @@ export class BuildSettingsService {
     return BuildSettings.from(await this.record(projectId));
   }
 
+  /** The key the project's git push webhooks are signed with, decrypted; null when it has none. */
+  gitWebhookSecret(settings: Pick<BuildSettingsRecord, 'gitWebhookSecret'>): string | null {
+    return settings.gitWebhookSecret ? this.encryption.decrypt(settings.gitWebhookSecret, GIT_WEBHOOK_SECRET) : null;
+  }
+
   /** A new key for the project's git push webhooks; the old one stops working. Returned only now. */
   async rotateGitWebhookSecret(projectId: string): Promise<string> {
     const secret = randomToken('slw_gh').slice('slw_gh_'.length);
@@ -65,7 +85,7 @@ export class BuildSettingsService {
       .updateOne(
         { _id: toObjectId(projectId) },
         {
-          $set: { gitWebhookSecret: secret },
+          $set: { gitWebhookSecret: this.encryption.encrypt(secret, GIT_WEBHOOK_SECRET) },
           $setOnInsert: Object.fromEntries(Object.entries(DEFAULTS).filter(([key]) => key !== 'gitWebhookSecret')),
         },
         { upsert: true },
@@ -74,7 +94,10 @@ export class BuildSettingsService {
     return secret;
   }
 
-  /** Checks the repository address and branch as a checkout will use them, then stores what was given. */
+  /**
+   * Checks the repository address as a checkout will use it, and the timeout against the project's
+   * limit, then stores what was given.
+   */
   async update(input: UpdateBuildSettingsInput): Promise<BuildSettings> {
     const set: Partial<Settings> = {};
     if (input.repositoryUrl !== undefined) {
@@ -83,17 +106,24 @@ export class BuildSettingsService {
           ? null
           : parseRepositoryUrl(input.repositoryUrl, this.config.ALLOW_LOCAL_REPOSITORIES).url;
     }
-    if (input.productionBranch !== undefined) set.productionBranch = checkBranch(input.productionBranch);
     if (input.rootDirectory !== undefined) set.rootDirectory = input.rootDirectory.replace(/^\/+|\/+$/g, '');
     for (const key of ['installCommand', 'buildCommand', 'outputDirectory'] as const) {
       const value = input[key];
       if (value !== undefined) set[key] = value === null || value.trim() === '' ? null : value.trim();
     }
     if (input.cacheDirectories !== undefined) set.cacheDirectories = input.cacheDirectories.map(cacheDirectory);
-    if (input.timeoutSeconds !== undefined) set.timeoutSeconds = input.timeoutSeconds;
-    if (input.concurrentBuilds !== undefined) set.concurrentBuilds = input.concurrentBuilds;
+    if (input.timeoutSeconds !== undefined) {
+      const { maxBuildTimeoutSeconds } = await this.projectSettings.resourceLimits(input.projectId);
+      if (input.timeoutSeconds > maxBuildTimeoutSeconds) {
+        throw new BuildException(
+          BuildExceptionReason.OUT_OF_BOUNDS,
+          `timeoutSeconds must be at most ${maxBuildTimeoutSeconds} (the project's limit, maxBuildTimeoutSeconds)`,
+          { field: 'timeoutSeconds', max: maxBuildTimeoutSeconds },
+        );
+      }
+      set.timeoutSeconds = input.timeoutSeconds;
+    }
     if (input.spaFallback !== undefined) set.spaFallback = input.spaFallback;
-    if (input.autoDeployBranches !== undefined) set.autoDeployBranches = input.autoDeployBranches.map(checkBranch);
     const saved = await this.settings
       .findOneAndUpdate(
         { _id: toObjectId(input.projectId) },
@@ -104,5 +134,53 @@ export class BuildSettingsService {
       .lean<BuildSettingsRecord>()
       .exec();
     return BuildSettings.from(saved!);
+  }
+
+  /**
+   * Hands what build settings used to hold (the production branch, auto-deploy branches and
+   * concurrency) to the project's settings, which keep them now, then removes it here. A project
+   * that has set them in its settings already keeps those. Idempotent and cheap once done (no
+   * document has the fields left), so every process runs it at start.
+   */
+  async moveLegacyFields(): Promise<void> {
+    // The driver's collection: the fields are no longer in the schema, which would drop them from queries.
+    const collection = this.settings.collection;
+    const legacy = await collection
+      .find({ $or: MOVED_FIELDS.map((field) => ({ [field]: { $exists: true } })) })
+      .project<{
+        _id: Types.ObjectId;
+        productionBranch?: unknown;
+        autoDeployBranches?: unknown;
+        concurrentBuilds?: unknown;
+      }>({ productionBranch: 1, autoDeployBranches: 1, concurrentBuilds: 1 })
+      .toArray();
+    for (const record of legacy) {
+      const projectId = record._id.toHexString();
+      try {
+        // Every document got the old defaults (main, none, 1) when it was made: those were never chosen.
+        const branches = Array.isArray(record.autoDeployBranches)
+          ? record.autoDeployBranches.filter((branch): branch is string => typeof branch === 'string')
+          : [];
+        const moved = await this.projectSettings.adopt(projectId, {
+          productionBranch:
+            typeof record.productionBranch === 'string' && record.productionBranch !== 'main'
+              ? record.productionBranch
+              : undefined,
+          autoDeployBranches: branches.length > 0 ? branches : undefined,
+          concurrentBuilds:
+            typeof record.concurrentBuilds === 'number' && record.concurrentBuilds !== 1
+              ? record.concurrentBuilds
+              : undefined,
+        });
+        if (moved.length > 0) this.logger.log(`Moved ${moved.join(', ')} of project ${projectId} to its settings`);
+      } catch (error) {
+        this.logger.warn(`Could not move the build settings of project ${projectId}: ${(error as Error).message}`);
+        continue;
+      }
+      await collection.updateOne(
+        { _id: record._id },
+        { $unset: Object.fromEntries(MOVED_FIELDS.map((field) => [field, ''])) },
+      );
+    }
   }
 }

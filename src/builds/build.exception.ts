@@ -14,6 +14,8 @@ export enum BuildExceptionReason {
   INVALID_CACHE_DIRECTORY = 'INVALID_CACHE_DIRECTORY',
   BUILD_HOOK_NOT_FOUND = 'BUILD_HOOK_NOT_FOUND',
   HOOK_LIMIT_REACHED = 'HOOK_LIMIT_REACHED',
+  /** A build timeout above the project's limit (its settings' maxBuildTimeoutSeconds). */
+  OUT_OF_BOUNDS = 'OUT_OF_BOUNDS',
 }
 
 const CODES: ReasonCodes<BuildExceptionReason> = {
@@ -29,6 +31,7 @@ const CODES: ReasonCodes<BuildExceptionReason> = {
   [BuildExceptionReason.INVALID_CACHE_DIRECTORY]: ErrorCode.BAD_USER_INPUT,
   [BuildExceptionReason.BUILD_HOOK_NOT_FOUND]: ErrorCode.NOT_FOUND,
   [BuildExceptionReason.HOOK_LIMIT_REACHED]: ErrorCode.FORBIDDEN,
+  [BuildExceptionReason.OUT_OF_BOUNDS]: ErrorCode.BAD_USER_INPUT,
 };
 
 export class BuildException extends AppException<BuildExceptionReason> {

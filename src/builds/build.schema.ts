@@ -87,6 +87,14 @@ export class BuildRecord {
   @Prop({ type: Object, default: null })
   cache!: BuildCacheUseRecord | null;
 
+  /** The version of the project's environment variables the build was given; null before checkout. */
+  @Prop({ type: Number, default: null })
+  envVersion!: number | null;
+
+  /** The names of the variables it was given (never their values). */
+  @Prop({ type: [String], default: [] })
+  envKeys!: string[];
+
   /** Why a build did not succeed, in a sentence. */
   @Prop({ type: String, default: null })
   error!: string | null;

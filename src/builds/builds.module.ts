@@ -1,8 +1,10 @@
 import { BullModule } from '@nestjs/bull';
-import { Module, type OnModuleInit } from '@nestjs/common';
+import { Logger, Module, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from '../access/access.module';
+import { EnvVarsModule } from '../settings/env-vars/env-vars.module';
 import { ResourceLocator } from '../access/resource-locator';
+import { SettingsModule } from '../settings/settings.module';
 import { BuildLogChunkRecord, BuildLogChunkSchema } from './build-log.schema';
 import { BuildLogsService } from './build-logs.service';
 import { BuildRecord, BuildSchema } from './build.schema';
@@ -36,7 +38,7 @@ const MODELS = MongooseModule.forFeature([
 ]);
 
 @Module({
-  imports: [AccessModule, MODELS, BullModule.registerQueue({ name: BUILDS_QUEUE })],
+  imports: [AccessModule, SettingsModule, EnvVarsModule, MODELS, BullModule.registerQueue({ name: BUILDS_QUEUE })],
   controllers: [DeployHooksController, GitWebhooksController],
   providers: [
     BuildsService,
@@ -58,20 +60,33 @@ const MODELS = MongooseModule.forFeature([
     BuildDispatcherService,
     BuildHooksService,
     BuildCacheService,
+    EnvVarsModule,
     MODELS,
   ],
 })
-export class BuildsModule implements OnModuleInit {
+export class BuildsModule implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger(BuildsModule.name);
+
   constructor(
     private readonly locator: ResourceLocator,
     private readonly builds: BuildsService,
     private readonly hooks: DeployHooksService,
     private readonly buildHooks: BuildHooksService,
+    private readonly settings: BuildSettingsService,
   ) {}
 
   onModuleInit(): void {
     this.locator.register('build', (id) => this.builds.projectOf(id));
     this.locator.register('deployHook', (id) => this.hooks.projectOf(id));
     this.locator.register('buildHook', (id) => this.buildHooks.projectOf(id));
+  }
+
+  /** Build settings stored before deployment preferences moved to project settings go there; see moveLegacyFields. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.settings
+      .moveLegacyFields()
+      .catch((error: Error) =>
+        this.logger.warn(`Moving legacy build settings failed; next start tries again: ${error.message}`),
+      );
   }
 }

@@ -13,6 +13,7 @@ import { paginate } from '../common/pagination/paginate';
 import { BuildException, BuildExceptionReason } from './build.exception';
 import { BuildRecord, BuildStatus, FINISHED_STATUSES } from './build.schema';
 import { BuildSettingsService } from './build-settings.service';
+import { ProjectSettingsService } from '../settings/project-settings.service';
 import type { BuildsArgs } from './dto/builds.args';
 import type { CreateBuildInput } from './dto/create-build.input';
 import { BuildCanceledEvent, BuildQueuedEvent } from './events/build-lifecycle.event';
@@ -36,6 +37,7 @@ export class BuildsService {
     @InjectModel(BuildRecord.name) private readonly builds: Model<BuildRecord>,
     @InjectQueue(BUILDS_QUEUE) private readonly queue: Queue<BuildJobPayloads[BuildJob.RUN]>,
     private readonly settings: BuildSettingsService,
+    private readonly projectSettings: ProjectSettingsService,
     private readonly logs: BuildLogsService,
     private readonly dispatcher: BuildDispatcherService,
     private readonly events: EventBus,
@@ -55,7 +57,9 @@ export class BuildsService {
         'The project has no repository to build: set one with updateBuildSettings',
       );
     }
-    const branch = checkBranch(input.branch ?? settings.productionBranch);
+    const branch = checkBranch(
+      input.branch ?? (await this.projectSettings.deploymentPreferences(input.projectId)).productionBranch,
+    );
     const requestedCommit = input.commitSha === undefined ? null : checkCommitSha(input.commitSha);
     return this.queueBuild(
       ctx,

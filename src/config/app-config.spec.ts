@@ -4,6 +4,7 @@ import { AppConfig, CONFIG_KEYS, ConfigValidationError, loadConfig } from './app
 
 const MINIMAL = { MONGODB_URI: 'mongodb://127.0.0.1:27017/slipway', REDIS_URL: 'redis://127.0.0.1:6379' };
 const PRODUCTION_SECRET = 'a-production-secret-of-at-least-32-chars';
+const PRODUCTION_KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 /** The error loadConfig throws for `env`; fails the test when it throws nothing or something else. */
 function configErrorOf(env: Record<string, string | undefined>): ConfigValidationError {
@@ -59,7 +60,12 @@ describe('loadConfig', () => {
     const withoutDefaults = ['MONGODB_URI', 'REDIS_URL', 'JWT_SECRET', 'GRAPHQL_IDE', 'GRAPHQL_FIELD_SUGGESTIONS'];
 
     expect([...CONFIG_KEYS].sort()).toEqual([...new Set([...withDefaults, ...withoutDefaults])].sort());
-    const sut = loadConfig({ ...MINIMAL, GRAPHQL_IDE: 'off', JWT_SECRET: PRODUCTION_SECRET });
+    const sut = loadConfig({
+      ...MINIMAL,
+      GRAPHQL_IDE: 'off',
+      JWT_SECRET: PRODUCTION_SECRET,
+      ENCRYPTION_KEYS: PRODUCTION_KEYS,
+    });
     expect(sut.GRAPHQL_IDE).toBe(false);
     expect(sut.JWT_SECRET).toBe(PRODUCTION_SECRET);
   });
@@ -104,6 +110,39 @@ describe('loadConfig', () => {
     expect(configErrorOf({ ...MINIMAL, LOGIN_ATTEMPTS_PER_MINUTE: 'ten' }).keys).toEqual(['LOGIN_ATTEMPTS_PER_MINUTE']);
   });
 
+  it('reads DNS resolvers as addresses with optional ports, and refuses anything else', () => {
+    expect(loadConfig(MINIMAL).DNS_RESOLVERS).toEqual([]);
+    expect(
+      loadConfig({ ...MINIMAL, DNS_RESOLVERS: '192.0.2.53, 127.0.0.1:5353, 2001:db8::53, [2001:db8::53]:53' })
+        .DNS_RESOLVERS,
+    ).toEqual(['192.0.2.53', '127.0.0.1:5353', '2001:db8::53', '[2001:db8::53]:53']);
+    for (const bad of ['dns.example.com', '127.0.0.1:0', '127.0.0.1:70000', '2001:db8::53:53x', '[192.0.2.1]:53']) {
+      expect(configErrorOf({ ...MINIMAL, DNS_RESOLVERS: bad }).keys).toEqual(['DNS_RESOLVERS']);
+    }
+  });
+
+  it('reads the platform domains lower-cased, without trailing dots', () => {
+    expect(loadConfig(MINIMAL).PLATFORM_DOMAINS).toEqual(['slipway.app', 'localhost']);
+    expect(loadConfig({ ...MINIMAL, PLATFORM_DOMAINS: 'Sites.Example.COM., localhost' }).PLATFORM_DOMAINS).toEqual([
+      'sites.example.com',
+      'localhost',
+    ]);
+    expect(configErrorOf({ ...MINIMAL, PLATFORM_DOMAINS: 'https://example.com' }).keys).toEqual(['PLATFORM_DOMAINS']);
+  });
+
+  it('reads the trusted proxies at boot, naming an entry it cannot read', () => {
+    const sut = loadConfig({ ...MINIMAL, TRUST_PROXY: '10.0.0.0/8, loopback' });
+    expect([sut.proxyTrust('10.1.1.1', 0), sut.proxyTrust('::1', 0), sut.proxyTrust('192.0.2.1', 0)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+
+    const error = configErrorOf({ ...MINIMAL, TRUST_PROXY: 'loopback, my-proxy' });
+    expect(error.keys).toEqual(['TRUST_PROXY']);
+    expect(error.message).toContain('"my-proxy"');
+  });
+
   it('ignores variables it does not know', () => {
     const sut = loadConfig({ ...MINIMAL, HOME: '/root', SOME_OTHER_SECRET: 'x', PORT: '4000' });
 
@@ -124,7 +163,12 @@ describe('loadConfig', () => {
 
   describe('the GraphQL IDE', () => {
     it('is off in production by default', () => {
-      const sut = loadConfig({ ...MINIMAL, NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET });
+      const sut = loadConfig({
+        ...MINIMAL,
+        NODE_ENV: 'production',
+        JWT_SECRET: PRODUCTION_SECRET,
+        ENCRYPTION_KEYS: PRODUCTION_KEYS,
+      });
 
       expect(sut.isProduction).toBe(true);
       expect(sut.ideEnabled).toBe(false);
@@ -135,6 +179,7 @@ describe('loadConfig', () => {
         ...MINIMAL,
         NODE_ENV: 'production',
         JWT_SECRET: PRODUCTION_SECRET,
+        ENCRYPTION_KEYS: PRODUCTION_KEYS,
         GRAPHQL_IDE: 'true',
       });
 
@@ -187,13 +232,58 @@ describe('loadConfig', () => {
     });
 
     it('suggests field names in errors where introspection shows them anyway, unless told', () => {
-      const production = { ...MINIMAL, NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET };
+      const production = {
+        ...MINIMAL,
+        NODE_ENV: 'production',
+        JWT_SECRET: PRODUCTION_SECRET,
+        ENCRYPTION_KEYS: PRODUCTION_KEYS,
+      };
 
       expect(loadConfig(MINIMAL).fieldSuggestionsEnabled).toBe(true);
       expect(loadConfig(production).fieldSuggestionsEnabled).toBe(false);
       expect(loadConfig({ ...production, GRAPHQL_IDE: 'on' }).fieldSuggestionsEnabled).toBe(true);
       expect(loadConfig({ ...MINIMAL, GRAPHQL_FIELD_SUGGESTIONS: 'off' }).fieldSuggestionsEnabled).toBe(false);
       expect(loadConfig({ ...production, GRAPHQL_FIELD_SUGGESTIONS: 'on' }).fieldSuggestionsEnabled).toBe(true);
+    });
+  });
+
+  describe("the platform's bounds on project settings", () => {
+    it('default to bounds a shared platform can hold', () => {
+      const sut = loadConfig(MINIMAL);
+
+      expect({
+        buildTimeout: sut.LIMIT_BUILD_TIMEOUT_SECONDS_MAX,
+        buildMemory: sut.LIMIT_BUILD_MEMORY_MB_MAX,
+        functionTimeout: sut.LIMIT_FUNCTION_TIMEOUT_SECONDS_MAX,
+        functionMemory: sut.LIMIT_FUNCTION_MEMORY_MB_MAX,
+        concurrentBuilds: sut.LIMIT_CONCURRENT_BUILDS_MAX,
+        warmInstances: sut.LIMIT_WARM_INSTANCES_MAX,
+        targetConcurrency: sut.LIMIT_TARGET_CONCURRENCY_MAX,
+      }).toEqual({
+        buildTimeout: 7200,
+        buildMemory: 8192,
+        functionTimeout: 900,
+        functionMemory: 4096,
+        concurrentBuilds: 20,
+        warmInstances: 10,
+        targetConcurrency: 1000,
+      });
+    });
+
+    // Each bound is at least the smallest value a project may set, so no setting is left without a valid value.
+    it.each([
+      ['LIMIT_BUILD_TIMEOUT_SECONDS_MAX', '9', '86401', 600],
+      ['LIMIT_BUILD_MEMORY_MB_MAX', '127', '1048577', 512],
+      ['LIMIT_FUNCTION_TIMEOUT_SECONDS_MAX', '0', '86401', 60],
+      ['LIMIT_FUNCTION_MEMORY_MB_MAX', '127', '1048577', 256],
+      ['LIMIT_CONCURRENT_BUILDS_MAX', '0', '1001', 3],
+      ['LIMIT_WARM_INSTANCES_MAX', '0', '10001', 2],
+      ['LIMIT_TARGET_CONCURRENCY_MAX', '0', '100001', 50],
+    ])('bounds %s (refusing %s and %s)', (key, tooLow, tooHigh, fine) => {
+      for (const bad of [tooLow, tooHigh, 'plenty']) {
+        expect(configErrorOf({ ...MINIMAL, [key]: bad }).keys).toEqual([key]);
+      }
+      expect(loadConfig({ ...MINIMAL, [key]: String(fine) })[key as keyof AppConfig]).toBe(fine);
     });
   });
 
@@ -206,17 +296,31 @@ describe('loadConfig', () => {
     });
 
     it('uses JWT_SECRET when it is set', () => {
-      expect(loadConfig({ ...MINIMAL, JWT_SECRET: PRODUCTION_SECRET }).jwtSecret).toBe(PRODUCTION_SECRET);
+      expect(
+        loadConfig({ ...MINIMAL, JWT_SECRET: PRODUCTION_SECRET, ENCRYPTION_KEYS: PRODUCTION_KEYS }).jwtSecret,
+      ).toBe(PRODUCTION_SECRET);
     });
 
     it('is required in production', () => {
-      const error = configErrorOf({ ...MINIMAL, NODE_ENV: 'production' });
+      const error = configErrorOf({ ...MINIMAL, NODE_ENV: 'production', ENCRYPTION_KEYS: PRODUCTION_KEYS });
 
       expect(error.keys).toEqual(['JWT_SECRET']);
     });
 
     it('is checked for length even in development once it is set', () => {
       expect(configErrorOf({ ...MINIMAL, JWT_SECRET: 'short' }).keys).toEqual(['JWT_SECRET']);
+    });
+  });
+
+  describe('encryption keys', () => {
+    it('are required in production, and checked wherever they are set', () => {
+      expect(configErrorOf({ ...MINIMAL, NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET }).keys).toEqual([
+        'ENCRYPTION_KEYS',
+      ]);
+      expect(configErrorOf({ ...MINIMAL, ENCRYPTION_KEYS: 'k1:short' }).keys).toEqual(['ENCRYPTION_KEYS']);
+      const error = configErrorOf({ ...MINIMAL, ENCRYPTION_KEYS: PRODUCTION_KEYS, ENCRYPTION_KEY_CURRENT: 'k2' });
+      expect(error.message).toContain('the current key k2 is not in the ring');
+      expect(loadConfig({ ...MINIMAL }).ENCRYPTION_KEYS).toBeUndefined();
     });
   });
 
@@ -231,7 +335,7 @@ describe('loadConfig', () => {
 
       expect(error).toBeInstanceOf(ConfigValidationError);
       expect(error.name).toBe('ConfigValidationError');
-      expect([...error.keys].sort()).toEqual(['JWT_SECRET', 'MONGODB_URI', 'PORT', 'PROCESS_ROLE']);
+      expect([...error.keys].sort()).toEqual(['ENCRYPTION_KEYS', 'JWT_SECRET', 'MONGODB_URI', 'PORT', 'PROCESS_ROLE']);
       for (const key of ['PORT', 'PROCESS_ROLE', 'MONGODB_URI', 'JWT_SECRET']) {
         expect(error.message).toContain(key);
       }
@@ -273,15 +377,18 @@ describe('loadConfig', () => {
       const jwtSecret = 'tooShortJwtSecret-9f3a';
       const mongoPassword = 'm0ngo-Pa55word-7c1e';
       const redisPassword = 'r3dis-Pa55word-44d0';
+      const shortKey = Buffer.from('a sixteen-byte k').toString('base64');
       const error = configErrorOf({
         NODE_ENV: 'production',
         JWT_SECRET: jwtSecret,
+        ENCRYPTION_KEYS: `k1:${shortKey}`,
         MONGODB_URI: `postgres://admin:${mongoPassword}@db.internal/slipway`,
         REDIS_URL: `http://:${redisPassword}@cache.internal:6379`,
       });
 
-      expect([...error.keys].sort()).toEqual(['JWT_SECRET', 'MONGODB_URI', 'REDIS_URL']);
-      for (const secret of [jwtSecret, mongoPassword, redisPassword]) {
+      expect([...error.keys].sort()).toEqual(['ENCRYPTION_KEYS', 'JWT_SECRET', 'MONGODB_URI', 'REDIS_URL']);
+      expect(error.message).toContain('key k1 is not 32 bytes');
+      for (const secret of [jwtSecret, mongoPassword, redisPassword, shortKey]) {
         expect(error.message).not.toContain(secret);
         expect(String(error.stack)).not.toContain(secret);
         expect(JSON.stringify(error)).not.toContain(secret);

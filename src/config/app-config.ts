@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { isIP } from 'node:net';
 import {
   getMetadataStorage,
   IsBoolean,
@@ -15,6 +16,8 @@ import {
   validateSync,
   type ValidationArguments,
 } from 'class-validator';
+import { parseKeyRing } from '../common/crypto/key-ring';
+import { compileProxyTrust, type ProxyTrust } from '../common/net/proxy-trust';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -37,6 +40,40 @@ const toList = ({ value }: { value: unknown }): unknown =>
         .map((s) => s.trim())
         .filter(Boolean)
     : value;
+/** A list of domain names, lower-cased and without a trailing dot. */
+const toDomainList = (params: { value: unknown }): unknown => {
+  const list = toList(params);
+  return Array.isArray(list) ? list.map((name: string) => name.toLowerCase().replace(/\.$/, '')) : list;
+};
+
+/**
+ * A DNS server as `node:dns` takes it: an IPv4 or IPv6 address, optionally with a port
+ * (`192.0.2.53:5353`, `[2001:db8::53]:5353`).
+ */
+export function isResolverAddress(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (isIP(value) !== 0) return true;
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+  if (!match) return false;
+  const port = Number(match[3]);
+  const host = match[1] ?? match[2]!;
+  return port >= 1 && port <= 65535 && (match[1] ? isIP(host) === 6 : isIP(host) === 4);
+}
+
+function IsResolverAddressList(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isResolverAddressList',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: `${String(propertyName)} must be a comma-separated list of IP addresses, each optionally with :port ([ipv6]:port)`,
+      },
+      validator: {
+        validate: (value: unknown): boolean => Array.isArray(value) && value.every(isResolverAddress),
+      },
+    });
+}
 
 /**
  * The value is at least that of another key: a ceiling no tighter than the limit under it. Says
@@ -54,6 +91,68 @@ function IsAtLeast(other: string): PropertyDecorator {
         validate(value: unknown, args: ValidationArguments): boolean {
           const floor = (args.object as Record<string, unknown>)[other];
           return typeof value !== 'number' || typeof floor !== 'number' || value >= floor;
+        },
+      },
+    });
+}
+
+/** ENCRYPTION_KEYS parses as a key ring whose current key (ENCRYPTION_KEY_CURRENT) is in it. */
+function IsKeyRing(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isKeyRing',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {},
+      validator: {
+        validate(value: unknown, args: ValidationArguments): boolean {
+          // A missing value is IsString's to report.
+          if (typeof value !== 'string') return true;
+          try {
+            parseKeyRing(String(value), (args.object as AppConfig).ENCRYPTION_KEY_CURRENT);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage(args: ValidationArguments): string {
+          try {
+            parseKeyRing(String(args.value), (args.object as AppConfig).ENCRYPTION_KEY_CURRENT);
+            return '';
+          } catch (error) {
+            return `ENCRYPTION_KEYS: ${(error as Error).message}`;
+          }
+        },
+      },
+    });
+}
+
+/** A `TRUST_PROXY` value `compileProxyTrust` can read; its message names the entry it cannot. */
+function IsProxyTrust(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isProxyTrust',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: (args: ValidationArguments) => {
+          try {
+            compileProxyTrust(String(args.value));
+            return '';
+          } catch (error) {
+            return `${String(propertyName)}: ${(error as Error).message}; use false, true, a number of hops, or a comma-separated list of addresses, networks, loopback, linklocal and uniquelocal`;
+          }
+        },
+      },
+      validator: {
+        validate(value: unknown): boolean {
+          if (typeof value !== 'string') return false;
+          try {
+            compileProxyTrust(value);
+            return true;
+          } catch {
+            return false;
+          }
         },
       },
     });
@@ -117,6 +216,20 @@ export class AppConfig {
   @Min(30)
   @Max(86_400)
   JWT_ACCESS_TTL_SECONDS = 900;
+
+  /**
+   * The keys secrets are encrypted with at rest: `id:base64key,…`, each key 32 bytes. Required in
+   * production; elsewhere a development key is generated once under STORAGE_DIR.
+   */
+  @ValidateIf((c: AppConfig) => c.NODE_ENV === 'production' || c.ENCRYPTION_KEYS !== undefined)
+  @IsString({ message: 'ENCRYPTION_KEYS is required in production' })
+  @IsKeyRing()
+  ENCRYPTION_KEYS?: string;
+
+  /** The id of the key new secrets are encrypted with; the last key listed when unset. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'ENCRYPTION_KEY_CURRENT must be a key id' })
+  ENCRYPTION_KEY_CURRENT?: string;
 
   @Transform(toInt)
   @IsInt()
@@ -189,8 +302,11 @@ export class AppConfig {
   @IsString({ each: true })
   CORS_ORIGINS: string[] = [];
 
-  /** Express `trust proxy` setting, so client IPs come from X-Forwarded-For behind a proxy. */
-  @IsString()
+  /**
+   * Which peers are proxies whose `X-Forwarded-For` is believed, so that client addresses (the
+   * audit log, sign-in limits, IP allowlists, rate limits) are the clients' and not the proxy's.
+   */
+  @IsProxyTrust()
   TRUST_PROXY = 'loopback';
 
   /**
@@ -224,6 +340,42 @@ export class AppConfig {
   @Min(1)
   @Max(100_000)
   REGISTRATIONS_PER_HOUR_PER_IP = 30;
+
+  /**
+   * API operations (GraphQL root fields, subscriptions included) one caller may start per window:
+   * a user, or an address when nobody is signed in. Projects may set their own limit for
+   * operations on them, between API_RATE_LIMIT_MIN and API_RATE_LIMIT_MAX.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  API_RATE_LIMIT_PER_MINUTE = 600;
+
+  /** The lowest limit a project may set for operations on it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  API_RATE_LIMIT_MIN = 10;
+
+  /** The highest limit a project may set for operations on it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  @IsAtLeast('API_RATE_LIMIT_MIN')
+  API_RATE_LIMIT_MAX = 6_000;
+
+  /**
+   * How long a rate-limit window lasts; a caller's window starts at its first operation. The limits
+   * are per minute at the default of 60; shorter windows are for tests.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  API_RATE_LIMIT_WINDOW_SECONDS = 60;
 
   /** How long a live subscription trusts its last access check before checking again. */
   @Transform(toInt)
@@ -287,6 +439,112 @@ export class AppConfig {
   @Max(10_000_000)
   BUILD_CACHE_MAX_MB = 10_240;
 
+  /**
+   * The platform's own domains: a custom domain may be neither one of them nor under one, so no
+   * project can claim the platform's names (or `localhost`).
+   */
+  @Transform(toDomainList)
+  @Matches(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, {
+    each: true,
+    message: 'PLATFORM_DOMAINS must be a comma-separated list of domain names',
+  })
+  PLATFORM_DOMAINS: string[] = ['slipway.app', 'localhost'];
+
+  /**
+   * The DNS servers custom domains are verified against (`ip` or `ip:port`); none means the
+   * system's resolvers.
+   */
+  @Transform(toList)
+  @IsResolverAddressList()
+  DNS_RESOLVERS: string[] = [];
+
+  /** How long one DNS lookup may take before a verification fails with RESOLVER_TIMEOUT. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  DNS_TIMEOUT_MS = 5_000;
+
+  /** Custom domains one project may have. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  DOMAINS_PER_PROJECT = 50;
+
+  /** How often a verified domain's record is checked again. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_080)
+  DOMAIN_RECHECK_MINUTES = 60;
+
+  /** Failed checks in a row (the record gone or wrong) after which a verified domain stops being served. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  DOMAIN_FAILURE_THRESHOLD = 3;
+
+  /**
+   * How long an unverified domain is checked by itself and holds its hostname: past it, another
+   * project may add the hostname, which takes it from this one.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(8_760)
+  DOMAIN_PENDING_HOURS = 72;
+
+  /** The longest build timeout any project may have, in seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(86_400)
+  LIMIT_BUILD_TIMEOUT_SECONDS_MAX = 7_200;
+
+  /** The most memory any project's build processes may have, in megabytes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(128)
+  @Max(1_048_576)
+  LIMIT_BUILD_MEMORY_MB_MAX = 8_192;
+
+  /** The longest timeout any project's functions may have, in seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  LIMIT_FUNCTION_TIMEOUT_SECONDS_MAX = 900;
+
+  /** The most memory any project's functions may have, in megabytes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(128)
+  @Max(1_048_576)
+  LIMIT_FUNCTION_MEMORY_MB_MAX = 4_096;
+
+  /** The most builds one project may run at once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  LIMIT_CONCURRENT_BUILDS_MAX = 20;
+
+  /** The most warm instances a project may keep of one function. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  LIMIT_WARM_INSTANCES_MAX = 10;
+
+  /** The highest target concurrency (requests at once per instance) a project may give its functions. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  LIMIT_TARGET_CONCURRENCY_MAX = 1_000;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
@@ -296,6 +554,13 @@ export class AppConfig {
   @Min(0)
   @Max(3600)
   SHUTDOWN_GRACE_SECONDS = 30;
+
+  #proxyTrust: ProxyTrust | undefined;
+
+  /** `TRUST_PROXY`, compiled once, for Express and for the WebSocket upgrades Express does not see. */
+  get proxyTrust(): ProxyTrust {
+    return (this.#proxyTrust ??= compileProxyTrust(this.TRUST_PROXY));
+  }
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Response } from 'express';
 
 export interface CopiedTree {
   checksum: string;
@@ -63,4 +64,31 @@ export function fileFor(root: string, requestPath: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Pages served under the API's own origin (`/d/…`, `/p/…`) run in a sandbox of their own origin:
+ * scripts run, but a deployed page can reach neither the API's cookies nor the storage where the
+ * GraphQL IDE keeps a visitor's token. A custom domain is an origin of its own and needs none.
+ */
+export const SANDBOX_POLICY =
+  'sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads';
+
+/**
+ * Answers with one of a deployment's files: Express's `sendFile` sets the content type, ETag and
+ * Last-Modified, and answers conditional requests (304) and HEAD.
+ */
+export function sendDeploymentFile(
+  res: Response,
+  file: string,
+  cacheControl: string,
+  { sandboxed }: { sandboxed: boolean },
+): Promise<void> {
+  const headers: Record<string, string> = { 'cache-control': cacheControl, 'x-content-type-options': 'nosniff' };
+  if (sandboxed) headers['content-security-policy'] = SANDBOX_POLICY;
+  return new Promise<void>((resolve, reject) =>
+    res.sendFile(file, { dotfiles: 'allow', headers }, (error) =>
+      error && !res.headersSent ? reject(error) : resolve(),
+    ),
+  );
 }

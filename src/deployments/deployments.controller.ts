@@ -2,6 +2,7 @@ import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Public } from '../access/access.decorators';
 import { ProjectsService } from '../projects/projects.service';
+import { sendDeploymentFile } from './deployment-files';
 import { DeploymentsService } from './deployments.service';
 
 /**
@@ -9,7 +10,7 @@ import { DeploymentsService } from './deployments.service';
  * year) and `/p/<project id or slug>/…` for a project's production deployment (revalidated on
  * every request, so a promotion or rollback shows at once). Express's `sendFile` sets the content
  * type, ETag and Last-Modified and answers conditional requests; paths that leave the deployment
- * are not found.
+ * are not found. Verified custom domains serve production the same way (`src/domains/`).
  */
 @Controller()
 @Public()
@@ -48,12 +49,6 @@ export class DeploymentsController {
   ): Promise<void> {
     const file = await this.deployments.fileOf(deploymentId, (path ?? []).map(encodeURIComponent).join('/'));
     if (!file) throw new NotFoundException('No such file in this deployment');
-    await new Promise<void>((resolve, reject) =>
-      res.sendFile(
-        file,
-        { dotfiles: 'allow', headers: { 'cache-control': cacheControl, 'x-content-type-options': 'nosniff' } },
-        (error) => (error && !res.headersSent ? reject(error) : resolve()),
-      ),
-    );
+    await sendDeploymentFile(res, file, cacheControl, { sandboxed: true });
   }
 }

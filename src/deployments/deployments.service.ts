@@ -3,6 +3,9 @@ import { InjectModel } from '@nestjs/mongoose';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Model, Types } from 'mongoose';
+import { ExpiringCache } from '../common/cache/expiring-cache';
+import type { SharedCache } from '../common/cache/shared-cache';
+import { SharedCacheFactory } from '../common/cache/shared-cache.factory';
 import type { RequestContext } from '../common/context/request-context';
 import { EventBus } from '../common/events/event-bus';
 import { isObjectId, newObjectId, toObjectId } from '../common/mongo/object-id';
@@ -36,15 +39,27 @@ export interface NewDeployment {
  * Deployments: what a successful build produced, copied into `STORAGE_DIR/deployments/<id>` and
  * never changed again; and, per project, which one is served in production. Promoting and rolling
  * back only move that pointer, so both are instant and need no rebuild.
+ *
+ * Serving production (`/p/…`, custom domains) reads the pointer on every request, so each process
+ * keeps it for up to 30 s and every move drops it everywhere; a deployment's own settings never
+ * change, so they are kept without invalidation.
  */
 @Injectable()
 export class DeploymentsService {
+  /** `<projectId>:` → the production deployment's id, or '' when the project has none. */
+  private readonly production: SharedCache<string>;
+  /** Deployment id → whether it answers missing pages with its index.html. */
+  private readonly spaFallbacks = new ExpiringCache<boolean>(10_000, 3_600_000);
+
   constructor(
     @InjectModel(DeploymentRecord.name) private readonly deployments: Model<DeploymentRecord>,
     @InjectModel(ProductionAliasRecord.name) private readonly aliases: Model<ProductionAliasRecord>,
     private readonly events: EventBus,
     private readonly config: AppConfig,
-  ) {}
+    caches: SharedCacheFactory,
+  ) {
+    this.production = caches.create({ topic: 'production-deployment', maxEntries: 10_000, maxAgeMs: 30_000 });
+  }
 
   /** Stores a build's output as a new deployment; a production one is promoted at once. */
   async create(input: NewDeployment, outputDir: string): Promise<Deployment> {
@@ -99,6 +114,7 @@ export class DeploymentsService {
       )
       .exec();
     if (moved.modifiedCount !== 1) return this.rollback(ctx, projectId);
+    await this.production.forget(`${projectId}:`);
     const record = await this.record(target.toHexString());
     await this.events.publish(
       new DeploymentRolledBackEvent(projectId, ctx.actorId, target.toHexString(), record.environment),
@@ -130,23 +146,32 @@ export class DeploymentsService {
   /** The file to answer `requestPath` with from a deployment, or undefined. */
   async fileOf(deploymentId: string, requestPath: string): Promise<string | undefined> {
     if (!isObjectId(deploymentId)) return undefined;
-    const record = await this.deployments
-      .findById(toObjectId(deploymentId), { spaFallback: 1 })
-      .lean<DeploymentRecord>()
-      .exec();
-    if (!record) return undefined;
+    let spaFallback = this.spaFallbacks.get(deploymentId);
+    if (spaFallback === undefined) {
+      const generation = this.spaFallbacks.generation();
+      const record = await this.deployments
+        .findById(toObjectId(deploymentId), { spaFallback: 1 })
+        .lean<DeploymentRecord>()
+        .exec();
+      if (!record) return undefined;
+      spaFallback = record.spaFallback;
+      this.spaFallbacks.set(deploymentId, spaFallback, generation);
+    }
     const root = this.directoryOf(deploymentId);
     const file = fileFor(root, requestPath);
     // A single-page app routes in the browser: a page path without a file answers with the app.
     const page = !path.posix.basename(requestPath).includes('.');
-    return file ?? (record.spaFallback && page ? fileFor(root, 'index.html') : undefined);
+    return file ?? (spaFallback && page ? fileFor(root, 'index.html') : undefined);
   }
 
   /** The deployment a project serves in production now, if any. */
   async productionId(projectId: string): Promise<string | null> {
     if (!isObjectId(projectId)) return null;
-    const alias = await this.aliases.findById(toObjectId(projectId)).lean<ProductionAliasRecord>().exec();
-    return alias?.deploymentId.toHexString() ?? null;
+    const id = await this.production.getOrLoad(`${projectId}:`, async () => {
+      const alias = await this.aliases.findById(toObjectId(projectId)).lean<ProductionAliasRecord>().exec();
+      return { value: alias?.deploymentId.toHexString() ?? '' };
+    });
+    return id || null;
   }
 
   private async point(record: DeploymentRecord, actorId: string | undefined): Promise<void> {
@@ -166,6 +191,7 @@ export class DeploymentsService {
       if ((error as { code?: number }).code === 11000) return this.point(record, actorId);
       throw error;
     }
+    await this.production.forget(`${record.projectId.toHexString()}:`);
     await this.events.publish(
       new DeploymentPromotedEvent(
         record.projectId.toHexString(),

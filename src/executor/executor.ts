@@ -14,6 +14,12 @@ export interface ExecutionLimits {
   maxFileBytes: number;
   /** Open files per process. */
   maxOpenFiles: number;
+  /**
+   * Memory each process may map privately writable (its heap, stacks and the like: RLIMIT_DATA),
+   * so one runaway process fails to allocate instead of starving the worker. Per process, not for
+   * the whole tree: a bound on the sum needs cgroups (a container executor).
+   */
+  maxMemoryBytes: number;
   /** Longer output lines are cut, with a marker saying so. */
   maxLineBytes: number;
 }
@@ -79,5 +85,6 @@ export const DEFAULT_LIMITS: ExecutionLimits = {
   maxProcesses: 512,
   maxFileBytes: 1024 ** 3,
   maxOpenFiles: 4096,
+  maxMemoryBytes: 8 * 1024 ** 3,
   maxLineBytes: 16 * 1024,
 };

@@ -28,6 +28,7 @@ export function limitedChain(
     `--nproc=${spec.limits.maxProcesses}`,
     `--fsize=${spec.limits.maxFileBytes}`,
     `--nofile=${spec.limits.maxOpenFiles}`,
+    `--data=${spec.limits.maxMemoryBytes}`,
     '--',
     GNU_TIME,
     '-f',

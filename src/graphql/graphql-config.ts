@@ -7,7 +7,7 @@ import type { GraphQLContext } from '../common/context/graphql-context';
 import { formatGraphQLError } from '../common/graphql/format-error';
 import { operationLimitRules } from '../common/graphql/operation-limits';
 import type { AppConfig } from '../config/app-config';
-import { serviceUnavailablePlugin } from './service-unavailable.plugin';
+import { retryAfterPlugin } from './retry-after.plugin';
 import { tokenLimitPlugin } from './document-limits';
 import { GRAPHQL_PATH } from './subscription-server';
 import { subscriptionsOverHttpRule, subscriptionsOverWebSocketOnly } from './subscriptions-over-websocket';
@@ -32,8 +32,8 @@ export function graphqlOptions(
     csrfPrevention: true,
     includeStacktraceInErrorResponses: format.development,
     validationRules: [...operationLimitRules(config), subscriptionsOverHttpRule],
-    plugins: [tokenLimitPlugin(config.GRAPHQL_MAX_TOKENS), serviceUnavailablePlugin],
-    // The driver would answer 200 whenever there is data; the service-unavailable plugin decides instead.
+    plugins: [tokenLimitPlugin(config.GRAPHQL_MAX_TOKENS), retryAfterPlugin],
+    // The driver would answer 200 whenever there is data; the retry-after plugin decides instead.
     preserveHttpStatusForExecutionErrors: false,
     transformSchema: (schema) => auditMutations(subscriptionsOverWebSocketOnly(schema), audit),
     buildSchemaOptions: { dateScalarMode: 'isoDate', numberScalarMode: 'float' },

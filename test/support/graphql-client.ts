@@ -2,6 +2,8 @@ import type { GraphQLFormattedError } from 'graphql';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
+  /** The HTTP response's headers, for a response that came over HTTP. */
+  headers?: Headers;
   data?: T | null;
   errors?: GraphQLFormattedError[];
 }
@@ -24,7 +26,7 @@ export async function gql<T = Record<string, any>>(
     body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json()) as GraphQLResponse<T>;
-  return { ...body, status: response.status };
+  return { ...body, status: response.status, headers: response.headers };
 }
 
 /** The data of a response that must have succeeded; fails with the errors otherwise. */

@@ -49,6 +49,9 @@ export function testEnv(overrides: Record<string, string> = {}, label = ''): Rec
     SHUTDOWN_GRACE_SECONDS: '5',
     // Test files sign up many users from one address.
     REGISTRATIONS_PER_HOUR_PER_IP: '100000',
+    // A fixed key ring, so test apps started in production mode boot too.
+    ENCRYPTION_KEYS: `test:${Buffer.alloc(32, 1).toString('base64')}`,
+    API_RATE_LIMIT_PER_MINUTE: '1000000',
     // Deployments' files, per test file, outside the repository.
     STORAGE_DIR: path.join(tmpdir(), `slipway-storage-${database}`),
     ...overrides,

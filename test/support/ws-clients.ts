@@ -7,11 +7,25 @@ export interface Received<T> {
   close(): void;
 }
 
-/** A graphql-ws (`graphql-transport-ws`) client on the real WebSocket endpoint. */
-export function modernClient(wsUrl: string, token?: string, options: { lazy?: boolean } = {}): Client {
+/**
+ * A graphql-ws (`graphql-transport-ws`) client on the real WebSocket endpoint. `headers` go on its
+ * upgrade requests, as a proxy in front of the API would add `X-Forwarded-For`.
+ */
+export function modernClient(
+  wsUrl: string,
+  token?: string,
+  options: { lazy?: boolean; headers?: Record<string, string> } = {},
+): Client {
+  const { headers } = options;
   return createClient({
     url: wsUrl,
-    webSocketImpl: WebSocket,
+    webSocketImpl: headers
+      ? class extends WebSocket {
+          constructor(address: string, protocols?: string | string[]) {
+            super(address, protocols, { headers });
+          }
+        }
+      : WebSocket,
     // A lazy client reconnects for each operation; a non-lazy one keeps one socket open.
     lazy: options.lazy ?? true,
     retryAttempts: 0,
@@ -85,8 +99,8 @@ export class RawWsClient {
   /** The close code once the socket has closed. */
   closeCode?: number;
 
-  constructor(wsUrl: string, protocol: 'graphql-ws' | 'graphql-transport-ws') {
-    this.socket = new WebSocket(wsUrl, protocol);
+  constructor(wsUrl: string, protocol: 'graphql-ws' | 'graphql-transport-ws', headers?: Record<string, string>) {
+    this.socket = new WebSocket(wsUrl, protocol, headers ? { headers } : {});
     this.opened = new Promise((resolve, reject) => {
       this.socket.once('open', () => resolve());
       this.socket.once('error', reject);
@@ -134,8 +148,8 @@ export class RawWsClient {
  * GraphQL Playground speaks, written against the protocol's message types.
  */
 export class LegacyClient extends RawWsClient {
-  constructor(wsUrl: string) {
-    super(wsUrl, 'graphql-ws');
+  constructor(wsUrl: string, headers?: Record<string, string>) {
+    super(wsUrl, 'graphql-ws', headers);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int } from '@nestjs/graphql';
-import { ArrayMaxSize, IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsInt, IsString, Matches, MaxLength, Min, ValidateIf } from 'class-validator';
 import { IsObjectId } from '../../common/validation/is-object-id';
 
 /** Omitted leaves a field as it is; null clears the fields that may be empty (then detected). */
@@ -21,12 +21,6 @@ export class UpdateBuildSettingsInput {
   @IsString()
   @MaxLength(2048)
   repositoryUrl?: string | null;
-
-  @Field({ nullable: true })
-  @ValidateIf((_input: object, value: unknown) => value !== undefined)
-  @IsString()
-  @MaxLength(255)
-  productionBranch?: string;
 
   @Field({ nullable: true })
   @ValidateIf((_input: object, value: unknown) => value !== undefined)
@@ -66,32 +60,17 @@ export class UpdateBuildSettingsInput {
   @Matches(RELATIVE_PATH, { each: true, message: 'cacheDirectories must be relative paths inside the repository' })
   cacheDirectories?: string[];
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, {
+    nullable: true,
+    description: "At least 10, at most the project's maxBuildTimeoutSeconds (projectSettings.limits).",
+  })
   @ValidateIf((_input: object, value: unknown) => value !== undefined)
   @IsInt()
   @Min(10)
-  @Max(7200)
   timeoutSeconds?: number;
-
-  @Field(() => Int, { nullable: true })
-  @ValidateIf((_input: object, value: unknown) => value !== undefined)
-  @IsInt()
-  @Min(1)
-  @Max(20)
-  concurrentBuilds?: number;
 
   @Field(() => Boolean, { nullable: true })
   @ValidateIf((_input: object, value: unknown) => value !== undefined)
   @IsBoolean()
   spaFallback?: boolean;
-
-  @Field(() => [String], {
-    nullable: true,
-    description: 'Branches besides the production branch that a git push builds.',
-  })
-  @ValidateIf((_input: object, value: unknown) => value !== undefined)
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @MaxLength(255, { each: true })
-  autoDeployBranches?: string[];
 }

@@ -1,34 +1,15 @@
 import { checkBranch, checkCommitSha } from './git-ref';
 
 describe('checkBranch', () => {
-  it.each(['main', 'feature/login-page', 'release-1.2', 'v2'])('accepts %s', (branch) => {
-    expect(checkBranch(branch)).toBe(branch);
+  it('accepts a branch name, trimmed', () => {
+    expect(checkBranch(' feature/login-page ')).toBe('feature/login-page');
   });
 
-  it.each([
-    '-x',
-    '--upload-pack=evil',
-    'a..b',
-    'HEAD@{1}',
-    '@',
-    'a//b',
-    'a b',
-    'a~1',
-    'a^',
-    'a:b',
-    'a*',
-    'a[0]',
-    'a\\b',
-    '/main',
-    'main/',
-    'main.',
-    '.hidden',
-    'feature/.hidden',
-    'main.lock',
-    '',
-    'x'.repeat(256),
-  ])('refuses %j', (branch) => {
-    expect(() => checkBranch(branch)).toThrow(expect.objectContaining({ reason: 'INVALID_REF' }));
+  // The rules themselves are specified in src/common/git/branch-name.spec.ts.
+  it.each(['-x', '--upload-pack=evil', 'a..b', 'a*', '.hidden', '', 'x'.repeat(256)])('refuses %j', (branch) => {
+    expect(() => checkBranch(branch)).toThrow(
+      expect.objectContaining({ reason: 'INVALID_REF', message: expect.stringMatching(/^A branch name /) }),
+    );
   });
 });
 

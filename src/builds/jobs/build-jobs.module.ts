@@ -4,6 +4,7 @@ import type { Queue } from 'bull';
 import { AppConfig } from '../../config/app-config';
 import { DeploymentsModule } from '../../deployments/deployments.module';
 import { ExecutorModule } from '../../executor/executor.module';
+import { SettingsModule } from '../../settings/settings.module';
 import { BuildsModule } from '../builds.module';
 import { BUILDS_QUEUE, BuildJob, type BuildJobPayloads } from './build-jobs';
 import { BuildRunnerService } from './build-runner.service';
@@ -14,7 +15,13 @@ import { BuildRunnerService } from './build-runner.service';
  * is loaded, not read from the configuration.
  */
 @Module({
-  imports: [BuildsModule, DeploymentsModule, ExecutorModule, BullModule.registerQueue({ name: BUILDS_QUEUE })],
+  imports: [
+    BuildsModule,
+    SettingsModule,
+    DeploymentsModule,
+    ExecutorModule,
+    BullModule.registerQueue({ name: BUILDS_QUEUE }),
+  ],
   providers: [BuildRunnerService],
 })
 export class BuildJobsModule implements OnModuleInit {

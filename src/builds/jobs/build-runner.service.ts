@@ -12,12 +12,15 @@ import { toObjectId } from '../../common/mongo/object-id';
 import { AppConfig } from '../../config/app-config';
 import { DeploymentEnvironment } from '../../deployments/deployment.schema';
 import { DeploymentsService } from '../../deployments/deployments.service';
+import { EnvTarget } from '../../settings/env-vars/env-var.schema';
+import { EnvVarsService } from '../../settings/env-vars/env-vars.service';
 import { DEFAULT_LIMITS, EXECUTOR, type Execution, type Executor } from '../../executor/executor';
 import { BuildDispatcherService } from '../build-dispatcher.service';
 import { BuildHookPhase } from '../build-hook.schema';
 import { BuildHooksService } from '../build-hooks.service';
 import { BuildLogsService, type BuildLogWriter } from '../build-logs.service';
 import { BuildSettingsService } from '../build-settings.service';
+import { ProjectSettingsService } from '../../settings/project-settings.service';
 import {
   BuildRecord,
   BuildStatus,
@@ -56,9 +59,15 @@ interface Run {
   log: BuildLogWriter;
   steps: StepRecord[];
   deadline: number;
+  /** Memory each of the build's processes may have: the project's maxBuildMemoryMb. */
+  maxMemoryBytes: number;
   /** Set when the build is asked to stop; the running command is killed at once. */
   canceled: boolean;
   commitSha: string | null;
+  /** The project's environment variables for this build's environment. */
+  env: Record<string, string>;
+  /** Hides the values of secret variables in what the build prints. */
+  hideSecrets: (text: string) => string;
   execution?: Execution;
 }
 
@@ -82,6 +91,7 @@ export class BuildRunnerService {
   constructor(
     @InjectModel(BuildRecord.name) private readonly builds: Model<BuildRecord>,
     private readonly settings: BuildSettingsService,
+    private readonly projectSettings: ProjectSettingsService,
     private readonly logs: BuildLogsService,
     @Inject(EXECUTOR) private readonly executor: Executor,
     private readonly events: EventBus,
@@ -91,6 +101,7 @@ export class BuildRunnerService {
     private readonly dispatcher: BuildDispatcherService,
     private readonly hooks: BuildHooksService,
     private readonly cache: BuildCacheService,
+    private readonly envVars: EnvVarsService,
   ) {}
 
   /** Runs the build if it is still queued; returns how it ended (or its status, if it was not queued). */
@@ -114,8 +125,11 @@ export class BuildRunnerService {
       log: this.logs.writer(buildId, projectId),
       steps: [],
       deadline: 0,
+      maxMemoryBytes: DEFAULT_LIMITS.maxMemoryBytes,
       canceled: false,
       commitSha: null,
+      env: {},
+      hideSecrets: (text) => text,
     };
     const cancelSubscription = await this.pubSub.subscribe(
       buildCancelTrigger(buildId),
@@ -169,8 +183,20 @@ export class BuildRunnerService {
   }
 
   private async steps(run: Run, source: string): Promise<void> {
-    const settings = await this.settings.record(run.record.projectId.toHexString());
-    run.deadline = Date.now() + settings.timeoutSeconds * 1000;
+    const projectId = run.record.projectId.toHexString();
+    const settings = await this.settings.record(projectId);
+    // Read once: the build runs as the project was set up when it started.
+    const { deployment: preferences, limits } = await this.projectSettings.get(projectId);
+    const timeoutSeconds = Math.min(settings.timeoutSeconds, limits.maxBuildTimeoutSeconds);
+    run.deadline = Date.now() + timeoutSeconds * 1000;
+    run.maxMemoryBytes = limits.maxBuildMemoryMb * 1024 * 1024;
+    if (timeoutSeconds < settings.timeoutSeconds) {
+      run.log.append(
+        'system',
+        'checkout',
+        `Timeout: ${timeoutSeconds} s, the project's limit (the build settings ask for ${settings.timeoutSeconds} s)`,
+      );
+    }
     await this.step(run, 'checkout', async () => {
       if (!settings.repositoryUrl) throw new BuildStopped('The project has no repository to build');
       const repository = parseRepositoryUrl(settings.repositoryUrl, this.config.ALLOW_LOCAL_REPOSITORIES);
@@ -204,7 +230,19 @@ export class BuildRunnerService {
       'checkout',
       `Detected ${detected.framework}${detected.packageManager ? ` (${detected.packageManager})` : ''}; install: ${plan.install ?? 'none'}; build: ${plan.build ?? 'none'}; output: ${plan.output}`,
     );
-    await this.builds.updateOne({ _id: run.record._id }, { $set: { detected } }).exec();
+    const environment = run.record.branch === preferences.productionBranch ? EnvTarget.PRODUCTION : EnvTarget.PREVIEW;
+    const env = await this.envVars.forEnvironment(run.record.projectId.toHexString(), environment, run.record.branch);
+    run.env = env.variables;
+    run.hideSecrets = secretHider(env.secrets);
+    const envKeys = Object.keys(env.variables);
+    run.log.append(
+      'system',
+      'checkout',
+      `Environment ${environment} (variables version ${env.version}): ${envKeys.length === 0 ? 'no variables' : envKeys.join(', ')}`,
+    );
+    await this.builds
+      .updateOne({ _id: run.record._id }, { $set: { detected, envVersion: env.version, envKeys } })
+      .exec();
     const cache = this.cachePlan(source, settings, detected, plan.install);
     await this.restoreCache(run, source, cache);
     const hooks = await this.hooks.list(run.record.projectId.toHexString());
@@ -237,7 +275,11 @@ export class BuildRunnerService {
       if (!output) {
         throw new BuildStopped(`The output directory "${plan.output}" was not produced`);
       }
-      const production = run.record.branch === settings.productionBranch;
+      const production = run.record.branch === preferences.productionBranch;
+      if (!production && !preferences.previewDeployments) {
+        run.log.append('system', 'package', 'Preview deployments are off: nothing was deployed');
+        return;
+      }
       const deployment = await this.deployments.create(
         {
           projectId: run.record.projectId.toHexString(),
@@ -424,10 +466,10 @@ export class BuildRunnerService {
       command,
       workspace: source,
       cwd,
-      env: {},
+      env: run.env,
       network: true,
-      limits: { ...DEFAULT_LIMITS, timeoutMs: this.remaining(run) },
-      onLine: (line) => run.log.append(line.stream, name, line.text),
+      limits: { ...DEFAULT_LIMITS, timeoutMs: this.remaining(run), maxMemoryBytes: run.maxMemoryBytes },
+      onLine: (line) => run.log.append(line.stream, name, run.hideSecrets(line.text)),
     }));
     // A cancel that came while the command was starting.
     if (run.canceled) void execution.cancel();
@@ -494,6 +536,19 @@ export class BuildRunnerService {
   private async saveSteps(run: Run): Promise<void> {
     await this.builds.updateOne({ _id: run.record._id }, { $set: { steps: run.steps } }).exec();
   }
+}
+
+/**
+ * Replaces every secret value (of four characters or more: shorter ones would hide ordinary
+ * text) in a line of output with a mask, longest first, as CI services do.
+ */
+function secretHider(secrets: string[]): (text: string) => string {
+  // Output arrives line by line: each line of a multi-line secret is hidden on its own.
+  const hidden = [...new Set(secrets.flatMap((s) => [s, ...s.split('\n')]).filter((s) => s.length >= 4))].sort(
+    (a, b) => b.length - a.length,
+  );
+  if (hidden.length === 0) return (text) => text;
+  return (text) => hidden.reduce((out, secret) => out.split(secret).join('••••••'), text);
 }
 
 /** A command that did not exit with 0. */

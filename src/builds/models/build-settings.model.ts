@@ -2,7 +2,8 @@ import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import type { BuildSettingsRecord } from '../build-settings.schema';
 
 @ObjectType({
-  description: 'How a project builds. Empty commands and output directory are detected from the repository.',
+  description:
+    "How a project builds. Empty commands and output directory are detected from the repository. Which branches deploy is in projectSettings' deployment preferences.",
 })
 export class BuildSettings {
   @Field(() => ID)
@@ -10,9 +11,6 @@ export class BuildSettings {
 
   @Field(() => String, { nullable: true })
   repositoryUrl!: string | null;
-
-  @Field()
-  productionBranch!: string;
 
   @Field()
   rootDirectory!: string;
@@ -31,7 +29,9 @@ export class BuildSettings {
   })
   cacheDirectories!: string[];
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description: "The whole build's, checkout included; held to the project's maxBuildTimeoutSeconds.",
+  })
   timeoutSeconds!: number;
 
   @Field({
@@ -40,14 +40,8 @@ export class BuildSettings {
   })
   spaFallback!: boolean;
 
-  @Field(() => [String], { description: 'Branches besides the production branch that a git push builds.' })
-  autoDeployBranches!: string[];
-
   @Field({ description: 'Whether git push webhooks have a key (rotateGitWebhookSecret makes one).' })
   hasGitWebhookSecret!: boolean;
-
-  @Field(() => Int, { description: 'Builds of the project that may run at once; the rest wait, in order.' })
-  concurrentBuilds!: number;
 
   static from(
     record: Pick<BuildSettingsRecord, Exclude<keyof BuildSettingsRecord, 'createdAt' | 'updatedAt'>>,
@@ -55,16 +49,13 @@ export class BuildSettings {
     return Object.assign(new BuildSettings(), {
       projectId: record._id.toHexString(),
       repositoryUrl: record.repositoryUrl,
-      productionBranch: record.productionBranch,
       rootDirectory: record.rootDirectory,
       installCommand: record.installCommand,
       buildCommand: record.buildCommand,
       outputDirectory: record.outputDirectory,
       cacheDirectories: record.cacheDirectories ?? [],
       timeoutSeconds: record.timeoutSeconds,
-      concurrentBuilds: record.concurrentBuilds,
       spaFallback: record.spaFallback,
-      autoDeployBranches: record.autoDeployBranches ?? [],
       hasGitWebhookSecret: Boolean(record.gitWebhookSecret),
     });
   }

@@ -73,6 +73,15 @@ export class Build {
   @Field(() => BuildCacheUse, { nullable: true, description: 'How the build used the cache; null before checkout.' })
   cache!: BuildCacheUse | null;
 
+  @Field(() => Int, {
+    nullable: true,
+    description: "The version of the project's environment variables the build was given.",
+  })
+  envVersion!: number | null;
+
+  @Field(() => [String], { description: 'The names of the environment variables the build was given.' })
+  envKeys!: string[];
+
   @Field(() => String, { nullable: true, description: 'Why the build did not succeed.' })
   error!: string | null;
 
@@ -108,6 +117,8 @@ export class Build {
       steps: record.steps.map((step) => Object.assign(new BuildStep(), step)),
       detected: record.detected ? Object.assign(new DetectedConfiguration(), record.detected) : null,
       cache: record.cache ? BuildCacheUse.from(record.cache) : null,
+      envVersion: record.envVersion ?? null,
+      envKeys: record.envKeys ?? [],
       error: record.error,
       queuedAt: record.queuedAt,
       startedAt: record.startedAt,

@@ -4,15 +4,12 @@ import { PAGE_INFO_FIELDS, type Connection, type PageArgs, type Send } from './s
 export interface BuildSettings {
   projectId: string;
   repositoryUrl: string | null;
-  productionBranch: string;
   rootDirectory: string;
   installCommand: string | null;
   buildCommand: string | null;
   outputDirectory: string | null;
   timeoutSeconds: number;
-  concurrentBuilds: number;
   spaFallback: boolean;
-  autoDeployBranches: string[];
   cacheDirectories: string[];
 }
 
@@ -64,7 +61,7 @@ export interface BuildLogLine {
 }
 
 const SETTINGS_FIELDS =
-  'projectId repositoryUrl productionBranch rootDirectory installCommand buildCommand outputDirectory timeoutSeconds concurrentBuilds spaFallback autoDeployBranches cacheDirectories';
+  'projectId repositoryUrl rootDirectory installCommand buildCommand outputDirectory timeoutSeconds spaFallback cacheDirectories';
 const BUILD_FIELDS = `id projectId branch commitSha commitMessage status error logLines retryOf attempt deploymentId
   steps { name status exitCode durationMs }
   detected { framework packageManager installCommand buildCommand outputDirectory }

@@ -2,14 +2,20 @@ import { accessOperations, type AccessOperations } from './access';
 import { auditOperations, type AuditOperations } from './audit';
 import { authOperations, type AuthOperations } from './auth';
 import { buildOperations, type BuildOperations } from './builds';
+import { domainOperations, type DomainOperations } from './domains';
 import { projectOperations, type ProjectOperations } from './projects';
+import { settingsOperations, type SettingsOperations } from './settings';
+import { securityOperations, type SecurityOperations } from './security';
 import { sender } from './shared';
 
 export * from './access';
 export * from './audit';
 export * from './auth';
 export * from './builds';
+export * from './domains';
 export * from './projects';
+export * from './settings';
+export * from './security';
 export type { Connection, PageArgs, PageInfo } from './shared';
 
 /** Every operation of the API, each sent over real HTTP to one API url. */
@@ -19,6 +25,9 @@ export interface Operations {
   access: AccessOperations;
   audit: AuditOperations;
   builds: BuildOperations;
+  domains: DomainOperations;
+  settings: SettingsOperations;
+  security: SecurityOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -35,6 +44,9 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     access: accessOperations(send),
     audit: auditOperations(send),
     builds: buildOperations(send),
+    domains: domainOperations(send),
+    settings: settingsOperations(send),
+    security: securityOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }
