@@ -77,6 +77,7 @@ const REDIS_EMIT = path.join(__dirname, 'redis-emit.js');
 const EMIT = path.join(__dirname, 'emit.js');
 const PROFILE_HOOK = path.join(BENCH_DIR, 'api', 'cpu-profile-hook.js');
 const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat times are in these ticks.
+const ENCRYPTION_KEYS = `bench:${require('node:crypto').randomBytes(32).toString('base64')}`;
 const REDIS_PREFIX = 'slipway-bench-builds';
 const BARE_CHANNEL_PREFIX = 'bench-bare:build-log:';
 const LINE_SIZE = 100;
@@ -674,6 +675,10 @@ class Bench {
       REDIS_PREFIX,
       JWT_SECRET: 'bench-builds-jwt-secret-0123456789abcdef0123456789',
       JWT_ACCESS_TTL_SECONDS: '86400',
+      // One key ring for the run's API and workers; production mode requires one.
+      ENCRYPTION_KEYS: ENCRYPTION_KEYS,
+      // One bench user opens a thousand subscriptions and queues many builds.
+      API_RATE_LIMIT_PER_MINUTE: '1000000',
       SANDBOX: 'on',
       ALLOW_LOCAL_REPOSITORIES: 'true',
       STORAGE_DIR: path.join(this.scratch, 'storage'),
@@ -822,7 +827,14 @@ class Bench {
     const opts = this.opts;
     const projects = [];
     for (let i = 0; i < opts.projects; i++) {
-      projects.push(await this.createProject(`No-op ${i + 1}`, { buildCommand: 'true', concurrentBuilds: 20 }));
+      const id = await this.createProject(`No-op ${i + 1}`, { buildCommand: 'true' });
+      await graphql(
+        this.apiUrl,
+        'mutation ($input: UpdateResourceLimitsInput!) { updateResourceLimits(input: $input) { projectId } }',
+        { input: { projectId: id, concurrentBuilds: 20 } },
+        this.token,
+      );
+      projects.push(id);
     }
     let next = 0;
     const queue = (count) =>
