@@ -958,9 +958,14 @@ class Bench {
     }
   }
 
-  /** Checks the build ended SUCCEEDED after the subscribers saw it end; returns its record. */
+  /** Waits for the build to end (its subscribers may have stopped early) and checks it SUCCEEDED. */
   async checkBuild(buildId, what) {
-    const build = await this.getBuild(buildId);
+    const deadline = Date.now() + 300_000;
+    let build = await this.getBuild(buildId);
+    while (!FINISHED.includes(build.status) && Date.now() < deadline) {
+      await sleep(500);
+      build = await this.getBuild(buildId);
+    }
     if (build.status !== 'SUCCEEDED') this.problem(`${what}: build ${buildId} ended ${build.status}: ${build.error}`);
     return build;
   }
@@ -968,17 +973,21 @@ class Bench {
   checkResults(results, expectedEmitted, what) {
     const failed = results.reduce((a, r) => a + r.failed, 0);
     const errors = [...new Set(results.flatMap((r) => r.errors))];
-    if (failed > 0) this.problem(`${what}: ${failed} subscription(s) failed: ${errors.join('; ')}`);
+    const subscribers = results.reduce((a, r) => a + r.subscribers, 0);
+    const emitted = results.reduce((a, r) => a + r.emitted, 0);
+    const lines = results.reduce((a, r) => a + r.lines, 0);
+    if (failed > 0) {
+      this.problem(`${what}: ${failed} subscription(s) failed: ${errors.join('; ')}`);
+      return { failed, subscribers, emitted, lines };
+    }
     const done = [...new Set(results.flatMap((r) => r.emittedDone))];
     if (done.length !== 1 || done[0] !== expectedEmitted) {
       this.problem(`${what}: the emitter reported ${done.join(', ')} lines, ${expectedEmitted} expected`);
     }
-    const subscribers = results.reduce((a, r) => a + r.subscribers, 0);
-    const emitted = results.reduce((a, r) => a + r.emitted, 0);
     if (emitted !== subscribers * expectedEmitted) {
       this.problem(`${what}: ${emitted} emitted lines received, ${subscribers * expectedEmitted} expected`);
     }
-    return { failed, subscribers, emitted, lines: results.reduce((a, r) => a + r.lines, 0) };
+    return { failed, subscribers, emitted, lines };
   }
 
   // -------------------------------------------------------------------------
