@@ -132,11 +132,9 @@ export class BuildsResolver {
     name: 'buildLogs',
     description:
       "A build's log: the stored lines after `afterSeq`, then new lines as they are written, in order, none lost or repeated; completes after the build's last line. Works on every API process, whichever worker runs the build.",
-    // Lines cross Redis as JSON, so their times arrive as strings.
-    resolve: (message: BuildLogBatchMessage) => ({
-      ...message,
-      lines: message.lines.map((line) => ({ ...line, at: new Date(line.at) })),
-    }),
+    // The stream hands over lines whose times are dates already (see BuildLogStream), shared by
+    // every subscriber of the process: nothing to copy per subscriber.
+    resolve: (message: BuildLogBatchMessage) => message,
   })
   @RequirePermission('build:read', { entity: 'build', idArg: 'buildId' })
   async buildLogStream(@Ctx() ctx: RequestContext, @Args() args: BuildLogStreamArgs) {

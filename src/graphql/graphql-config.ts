@@ -1,3 +1,4 @@
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { Request, Response } from 'express';
 import type { AuditService } from '../audit/audit.service';
@@ -21,6 +22,10 @@ export function graphqlOptions(
   authenticator: RequestAuthenticator,
   audit: AuditService,
 ): Omit<ApolloDriverConfig, 'driver'> {
+  // Typed for any context, as the driver takes its plugins.
+  const cacheControlDisabled = ApolloServerPluginCacheControlDisabled() as NonNullable<
+    ApolloDriverConfig['plugins']
+  >[number];
   const format = { development: config.NODE_ENV === 'development', suggestions: config.fieldSuggestionsEnabled };
   return {
     path: GRAPHQL_PATH,
@@ -32,7 +37,8 @@ export function graphqlOptions(
     csrfPrevention: true,
     includeStacktraceInErrorResponses: format.development,
     validationRules: [...operationLimitRules(config), subscriptionsOverHttpRule],
-    plugins: [tokenLimitPlugin(config.GRAPHQL_MAX_TOKENS), retryAfterPlugin],
+    // Cache-control hints are not used here; the plugin would wrap every field's resolver for nothing.
+    plugins: [tokenLimitPlugin(config.GRAPHQL_MAX_TOKENS), retryAfterPlugin, cacheControlDisabled],
     // The driver would answer 200 whenever there is data; the retry-after plugin decides instead.
     preserveHttpStatusForExecutionErrors: false,
     transformSchema: (schema) => auditMutations(subscriptionsOverWebSocketOnly(schema), audit),
