@@ -56,6 +56,30 @@ describe('BuildLogStream', () => {
     expect(rest.status).toBe(BuildStatus.SUCCEEDED);
   });
 
+  it('joins the live messages waiting behind a slow subscriber into one batch, in order, up to a page', async () => {
+    const { stream, publish } = setup(range(1, 2));
+    expect((await stream.next()).value.lines.map((l: LogLineRecord) => l.seq)).toEqual([1, 2]);
+
+    // Published while the subscriber was busy: it takes them at once, as one batch.
+    await publish({ lines: range(3, 4) });
+    await publish({ lines: range(4, 6) }); // overlaps: 4 is dropped
+    await publish({ lines: range(7, 900) });
+    await publish({ lines: range(901, 1_100) }); // would pass 1,000 lines: next batch
+    await publish({ finished: { status: BuildStatus.SUCCEEDED, lastSeq: 1_100 } });
+
+    const batches: number[][] = [];
+    for (;;) {
+      const { value } = await stream.next();
+      if (value.finished) break;
+      batches.push(value.lines.map((l: LogLineRecord) => l.seq));
+    }
+    expect(batches.map((b) => [b[0], b.at(-1), b.length])).toEqual([
+      [3, 900, 898],
+      [901, 1_100, 200],
+    ]);
+    expect(batches.flat()).toEqual(range(3, 1_100).map((l) => l.seq));
+  });
+
   it('replays a finished build and completes without waiting', async () => {
     const { stream } = setup(range(1, 2_500), { status: BuildStatus.FAILED, lastSeq: 2_500 });
 
