@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { RequestContext } from '../../common/context/request-context';
 import { EncryptionService } from '../../common/crypto/encryption.service';
+import { branchNameProblem } from '../../common/git/branch-name';
 import { EventBus } from '../../common/events/event-bus';
 import { toObjectId } from '../../common/mongo/object-id';
 import { formatDotenv, parseDotenv, type DotenvRejection } from './dotenv';
@@ -16,8 +17,6 @@ const PURPOSE = 'env-vars.value';
 /** Variables one project keeps at most, over all environments and branches. */
 export const MAX_ENV_VARS = 1000;
 const ALL_TARGETS = [EnvTarget.PRODUCTION, EnvTarget.PREVIEW, EnvTarget.DEVELOPMENT];
-/** A branch as git allows it, near enough to refuse what could not be one. */
-const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._\-/]{1,255}$/;
 
 export interface EnvVarView {
   id: string;
@@ -274,8 +273,7 @@ export class EnvVarsService {
 
 function checkBranch(branch: string | null | undefined): string {
   if (branch === undefined || branch === null || branch === '') return '';
-  if (!BRANCH.test(branch) || branch.endsWith('.lock') || branch.endsWith('/')) {
-    throw new EnvVarException(EnvVarExceptionReason.INVALID_BRANCH, `"${branch.slice(0, 100)}" is not a branch name`);
-  }
+  const problem = branchNameProblem(branch);
+  if (problem) throw new EnvVarException(EnvVarExceptionReason.INVALID_BRANCH, `A branch name ${problem}`);
   return branch;
 }
