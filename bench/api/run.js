@@ -45,13 +45,13 @@ const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { startMongo, startRedis, getFreePort, ensureSystemPackages } = require('../../tools/embedded-servers');
+const { CLK_TCK, newestMtime, mtime, machineBusySeconds, sleep, httpOk, pct, table } = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BENCH_DIR = path.resolve(__dirname, '..');
 const BARE_SOURCE = path.join(__dirname, 'bare-server.ts');
 const BARE_ENTRY = path.join(BENCH_DIR, 'dist', 'api', 'bare-server.js');
 const PROFILE_HOOK = path.join(__dirname, 'cpu-profile-hook.js');
-const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat times are in these ticks.
 
 // Same name, slug and description as BARE_PROJECT in bare-server.ts, so bodies have equal sizes.
 const PROJECT_INPUT = {
@@ -166,27 +166,6 @@ const log = (msg) => {
 
 // ---------------------------------------------------------------------------
 // Build
-
-function newestMtime(dir, filter) {
-  let newest = 0;
-  const walk = (d) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else if (filter(p)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-    }
-  };
-  walk(dir);
-  return newest;
-}
-
-function mtime(file) {
-  try {
-    return fs.statSync(file).mtimeMs;
-  } catch {
-    return -1;
-  }
-}
 
 function tsc(project) {
   log(`building: npx tsc -p ${project}`);
@@ -311,15 +290,6 @@ function cpuSeconds(pid) {
 }
 
 /** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat; null elsewhere. */
-function machineBusySeconds() {
-  try {
-    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
-    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-    return (user + nice + system + irq + softirq + (steal || 0)) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
 
 /** Waits until the machine (our idle servers included) is below `cores` busy cores for 3 s. */
 async function waitForIdleMachine(cores) {
@@ -342,14 +312,6 @@ async function waitForIdleMachine(cores) {
 
 // ---------------------------------------------------------------------------
 // HTTP helpers
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function httpOk(url) {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-  await res.arrayBuffer();
-  return res.ok;
-}
 
 async function graphql(url, query, variables, token) {
   const res = await fetch(url, {
@@ -441,15 +403,7 @@ async function measure(target, seconds, connections, pids) {
 // Output
 
 const fmt = (n, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
-const pct = (n) => (n === null || n === undefined || Number.isNaN(n) ? '-' : `${Math.round(n * 100)}%`);
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-function table(rows, columns) {
-  const cells = rows.map((r) => columns.map((c) => String(c.get(r))));
-  const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i].length)));
-  const line = (values) => values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
-  return [line(columns.map((c) => c.title)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
-}
 
 function summarise(runs, opts) {
   const byTarget = {};

@@ -76,8 +76,8 @@ const CLIENT = path.join(__dirname, 'client.js');
 const REDIS_EMIT = path.join(__dirname, 'redis-emit.js');
 const EMIT = path.join(__dirname, 'emit.js');
 const PROFILE_HOOK = path.join(BENCH_DIR, 'api', 'cpu-profile-hook.js');
-const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat times are in these ticks.
 const ENCRYPTION_KEYS = `bench:${require('node:crypto').randomBytes(32).toString('base64')}`;
+const { CLK_TCK, newestMtime, mtime, machineBusySeconds, sleep, httpOk, pct, table } = require('../support');
 const REDIS_PREFIX = 'slipway-bench-builds';
 const BARE_CHANNEL_PREFIX = 'bench-bare:build-log:';
 const LINE_SIZE = 100;
@@ -226,27 +226,6 @@ const log = (msg) => {
 // ---------------------------------------------------------------------------
 // Build
 
-function newestMtime(dir, filter) {
-  let newest = 0;
-  const walk = (d) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else if (filter(p)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-    }
-  };
-  walk(dir);
-  return newest;
-}
-
-function mtime(file) {
-  try {
-    return fs.statSync(file).mtimeMs;
-  } catch {
-    return -1;
-  }
-}
-
 function tsc(project) {
   log(`building: npx tsc -p ${project}`);
   const res = spawnSync('npx', ['tsc', '-p', project], { cwd: ROOT, stdio: 'inherit' });
@@ -270,7 +249,6 @@ function buildIfNeeded(mode) {
 // Child processes
 
 const children = new Set();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function killChildren(signal = 'SIGTERM') {
   for (const child of children) {
@@ -417,15 +395,6 @@ function cpuSeconds(pid) {
 }
 
 /** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat; null elsewhere. */
-function machineBusySeconds() {
-  try {
-    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
-    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-    return (user + nice + system + irq + softirq + (steal || 0)) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
 
 /** Waits until the machine is below `cores` busy cores for 3 s (at most 10 min). */
 async function waitForIdleMachine(cores) {
@@ -485,12 +454,6 @@ function cpuMeter(groups) {
 
 // ---------------------------------------------------------------------------
 // GraphQL over HTTP
-
-async function httpOk(url) {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-  await res.arrayBuffer();
-  return res.ok;
-}
 
 async function graphql(url, query, variables, token) {
   const res = await fetch(url, {
@@ -609,7 +572,6 @@ function recordingProblem(raws) {
 
 const fmt = (n, digits = 1) =>
   n === null || n === undefined || Number.isNaN(n) || !Number.isFinite(n) ? '-' : n.toFixed(digits);
-const pct = (n) => (n === null || n === undefined || Number.isNaN(n) ? '-' : `${Math.round(n * 100)}%`);
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -627,13 +589,6 @@ function describe(values) {
     max: sorted.length ? sorted[sorted.length - 1] : NaN,
     mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : NaN,
   };
-}
-
-function table(rows, columns) {
-  const cells = rows.map((r) => columns.map((c) => String(c.get(r))));
-  const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i].length)));
-  const line = (values) => values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
-  return [line(columns.map((c) => c.title)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,61 @@
+'use strict';
+/** Helpers both benchmark runners (bench/api, bench/builds) use: files, /proc figures, tables. */
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const CLK_TCK = 100; // Linux USER_HZ; /proc times are in these ticks.
+
+/** The newest modification time of the files below `dir` that `filter` keeps. */
+function newestMtime(dir, filter) {
+  let newest = 0;
+  const walk = (d) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (filter(p)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    }
+  };
+  walk(dir);
+  return newest;
+}
+
+/** A file's modification time, or -1 when it does not exist. */
+function mtime(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+/** Seconds of CPU the whole machine has spent busy since boot, from /proc/stat; null when unreadable. */
+function machineBusySeconds() {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return (user + nice + system + irq + softirq + (steal || 0)) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function httpOk(url) {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await res.arrayBuffer();
+  return res.ok;
+}
+
+const pct = (n) => (n === null || n === undefined || Number.isNaN(n) ? '-' : `${Math.round(n * 100)}%`);
+
+/** A plain-text table: the first column left-aligned, the others right-aligned. */
+function table(rows, columns) {
+  const cells = rows.map((r) => columns.map((c) => String(c.get(r))));
+  const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i].length)));
+  const line = (values) => values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
+  return [line(columns.map((c) => c.title)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+module.exports = { CLK_TCK, newestMtime, mtime, machineBusySeconds, sleep, httpOk, pct, table };
