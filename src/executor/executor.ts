@@ -1,3 +1,5 @@
+import type { Readable, Writable } from 'node:stream';
+
 /**
  * The one way the platform runs users' code (build steps today, functions later): a command in a
  * workspace, with an environment and limits, whose output comes back line by line. Implementations
@@ -74,6 +76,8 @@ export interface Executor {
   /** Short name for logs and records: `sandbox`, `unsandboxed`, … */
   readonly kind: string;
   run(spec: ExecutionSpec): Execution;
+  /** Starts a long-lived process under the same isolation (see ProcessSpec). */
+  start(spec: ProcessSpec): RunningProcess;
 }
 
 /** Injection token of the process's executor. */
@@ -88,3 +92,43 @@ export const DEFAULT_LIMITS: ExecutionLimits = {
   maxMemoryBytes: 8 * 1024 ** 3,
   maxLineBytes: 16 * 1024,
 };
+
+/** A host directory the process sees at another path. */
+export interface Bind {
+  source: string;
+  target: string;
+}
+
+/**
+ * A long-lived process (a function's runtime) rather than a command run to its end: it is started
+ * once and exchanges messages with the platform over its pipes for as long as it lives.
+ */
+export interface ProcessSpec {
+  /** The program and its arguments, with paths as the process sees them. */
+  argv: string[];
+  /** Directories the process reads (read-only) at paths of their own: its code, its runtime's files. */
+  binds: Bind[];
+  /** Where it starts, as the process sees it. */
+  cwd: string;
+  /** The whole environment it sees, on top of PATH, HOME, LANG and TMPDIR. */
+  env: Record<string, string>;
+  limits: Pick<ExecutionLimits, 'maxProcesses' | 'maxFileBytes' | 'maxOpenFiles' | 'maxMemoryBytes'>;
+  network: boolean;
+}
+
+export interface RunningProcess {
+  /** stdin, stdout, stderr and a fourth pipe (fd 3) the process writes its replies to. */
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  readonly replies: Readable;
+  /** Settles when the process (the whole sandbox) has ended. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * The host's id of the process running the program (inside the sandbox's own PID namespace it
+   * has another), for reading its memory and setting its limits; undefined when it cannot be told.
+   */
+  programPid(): number | undefined;
+  /** Kills it and everything it started. */
+  kill(): void;
+}

@@ -3,7 +3,14 @@ import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Execution, ExecutionResult, ExecutionSpec, OutputLine } from './executor';
+import type {
+  Execution,
+  ExecutionLimits,
+  ExecutionResult,
+  ExecutionSpec,
+  OutputLine,
+  RunningProcess,
+} from './executor';
 
 /** GNU time, which reports the peak memory and CPU time of what it runs once it has ended. */
 export const GNU_TIME = '/usr/bin/time';
@@ -20,16 +27,8 @@ export function limitedChain(
   command: string[],
 ): string[] {
   return [
-    'setpriv',
-    '--pdeathsig=KILL',
-    ...(owner ? [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--inh-caps=-all'] : []),
-    '--',
-    'prlimit',
-    `--nproc=${spec.limits.maxProcesses}`,
-    `--fsize=${spec.limits.maxFileBytes}`,
-    `--nofile=${spec.limits.maxOpenFiles}`,
-    `--data=${spec.limits.maxMemoryBytes}`,
-    '--',
+    ...ownerChain(owner),
+    ...rlimitChain(spec.limits),
     GNU_TIME,
     '-f',
     '%x %M %U %S',
@@ -38,6 +37,83 @@ export function limitedChain(
     '--',
     ...command,
   ];
+}
+
+/** SIGKILL when the worker dies (even by SIGKILL), and, when given, a user of its own without capabilities. */
+export function ownerChain(owner: { uid: number; gid: number } | undefined): string[] {
+  return [
+    'setpriv',
+    '--pdeathsig=KILL',
+    ...(owner ? [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--inh-caps=-all'] : []),
+    '--',
+  ];
+}
+
+/** The rlimits of an execution or a process, set by `prlimit` before what follows starts. */
+export function rlimitChain(
+  limits: Pick<ExecutionLimits, 'maxProcesses' | 'maxFileBytes' | 'maxOpenFiles' | 'maxMemoryBytes'>,
+): string[] {
+  return [
+    'prlimit',
+    `--nproc=${limits.maxProcesses}`,
+    `--fsize=${limits.maxFileBytes}`,
+    `--nofile=${limits.maxOpenFiles}`,
+    `--data=${limits.maxMemoryBytes}`,
+    '--',
+  ];
+}
+
+/**
+ * Starts `argv` as the leader of a new process group with a fourth pipe (fd 3) for replies. In a
+ * sandbox the program runs two levels down (bubblewrap, then its PID namespace's init); `programPid`
+ * follows the chain of only children down to it.
+ */
+export function startProcessTree(
+  argv: string[],
+  env: Record<string, string>,
+  { sandboxed }: { sandboxed: boolean },
+): RunningProcess {
+  const [command, ...args] = argv;
+  const child = spawn(command!, args, { env, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('error', () => resolve({ code: 127, signal: null }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  // A process that ended before it read its input must not take the platform down with EPIPE.
+  child.stdin!.on('error', () => undefined);
+  let programPid: number | undefined;
+  return {
+    stdin: child.stdin!,
+    stdout: child.stdout!,
+    stderr: child.stderr!,
+    replies: child.stdio[3] as Readable,
+    exited,
+    programPid() {
+      if (programPid !== undefined || child.pid === undefined) return programPid;
+      let pid = child.pid;
+      for (let depth = 0; depth < (sandboxed ? 2 : 0); depth++) {
+        const children = onlyChildren(pid);
+        if (children.length !== 1) return undefined;
+        pid = children[0]!;
+      }
+      return (programPid = pid);
+    },
+    kill() {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+function onlyChildren(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** Splits a stream into lines, cutting any longer than `maxBytes`. */

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Execution, ExecutionSpec, Executor } from './executor';
-import { executionEnvironment } from './environment';
-import { GNU_TIME, limitedChain, runProcessTree } from './process-tree';
+import type { Bind, Execution, ExecutionSpec, Executor, ProcessSpec, RunningProcess } from './executor';
+import { executionEnvironment, processEnvironment } from './environment';
+import { GNU_TIME, limitedChain, ownerChain, rlimitChain, runProcessTree, startProcessTree } from './process-tree';
 
 /** Where the workspace appears inside the sandbox. */
 export const SANDBOX_WORKSPACE = '/workspace';
@@ -42,11 +42,31 @@ export class SandboxExecutor implements Executor {
     const env = executionEnvironment(spec, SANDBOX_WORKSPACE);
     return runProcessTree(
       (statsFile) =>
-        limitedChain(spec, statsFile, owner, [...bwrapArgs(spec, cwd, env), '/bin/sh', '-c', spec.command]),
+        limitedChain(spec, statsFile, owner, [
+          ...bwrapArgs({ network: spec.network, cwd, env, writable: [spec.workspace, SANDBOX_WORKSPACE], binds: [] }),
+          '/bin/sh',
+          '-c',
+          spec.command,
+        ]),
       spec,
       // bwrap itself needs a PATH to find nothing: the command's environment is set inside.
       { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       owner,
+    );
+  }
+
+  start(spec: ProcessSpec): RunningProcess {
+    const owner = process.getuid?.() === 0 ? this.nextOwner() : undefined;
+    const env = processEnvironment(spec.env, '/tmp');
+    return startProcessTree(
+      [
+        ...ownerChain(owner),
+        ...rlimitChain(spec.limits),
+        ...bwrapArgs({ network: spec.network, cwd: spec.cwd, env, binds: spec.binds }),
+        ...spec.argv,
+      ],
+      { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      { sandboxed: true },
     );
   }
 
@@ -56,7 +76,18 @@ export class SandboxExecutor implements Executor {
   }
 }
 
-function bwrapArgs(spec: ExecutionSpec, cwd: string, env: Record<string, string>): string[] {
+interface SandboxLayout {
+  network: boolean;
+  cwd: string;
+  env: Record<string, string>;
+  /** Host directories bound read-only at their targets. */
+  binds: Bind[];
+  /** The one host directory bound writable, and where: [source, target]. */
+  writable?: [string, string];
+}
+
+function bwrapArgs(layout: SandboxLayout): string[] {
+  const { cwd, env } = layout;
   const args = [
     'bwrap',
     '--unshare-user',
@@ -64,7 +95,7 @@ function bwrapArgs(spec: ExecutionSpec, cwd: string, env: Record<string, string>
     '--unshare-ipc',
     '--unshare-uts',
     '--unshare-cgroup-try',
-    ...(spec.network ? [] : ['--unshare-net']),
+    ...(layout.network ? [] : ['--unshare-net']),
     '--die-with-parent',
     '--new-session',
     '--hostname',
@@ -73,16 +104,10 @@ function bwrapArgs(spec: ExecutionSpec, cwd: string, env: Record<string, string>
   for (const dir of READ_ONLY) if (existsSync(dir)) args.push('--ro-bind', dir, dir);
   // Debian's merged /usr: the top-level directories are links into it.
   for (const link of ['bin', 'sbin', 'lib', 'lib64']) args.push('--symlink', `usr/${link}`, `/${link}`);
+  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  if (layout.writable) args.push('--bind', ...layout.writable);
+  for (const bind of layout.binds) args.push('--ro-bind', bind.source, bind.target);
   args.push(
-    '--proc',
-    '/proc',
-    '--dev',
-    '/dev',
-    '--tmpfs',
-    '/tmp',
-    '--bind',
-    spec.workspace,
-    SANDBOX_WORKSPACE,
     // The sandbox's own root (where /etc, /bin links and mount points live) is read-only too.
     '--remount-ro',
     '/',

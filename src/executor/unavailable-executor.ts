@@ -1,4 +1,4 @@
-import type { Execution, Executor } from './executor';
+import type { Execution, Executor, RunningProcess } from './executor';
 import { ExecutorException, ExecutorExceptionReason } from './executor.exception';
 
 /** What a worker that cannot build a sandbox uses: every run is refused with the reason. */
@@ -8,7 +8,15 @@ export class UnavailableExecutor implements Executor {
   constructor(private readonly reason: string) {}
 
   run(): Execution {
-    throw new ExecutorException(
+    throw this.refusal();
+  }
+
+  start(): RunningProcess {
+    throw this.refusal();
+  }
+
+  private refusal(): ExecutorException {
+    return new ExecutorException(
       ExecutorExceptionReason.SANDBOX_UNAVAILABLE,
       `This worker cannot run users' code: ${this.reason}. An operator may set SANDBOX=off to run it without isolation.`,
     );

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { Execution, ExecutionSpec, Executor } from './executor';
-import { executionEnvironment } from './environment';
-import { limitedChain, runProcessTree } from './process-tree';
+import type { Execution, ExecutionSpec, Executor, ProcessSpec, RunningProcess } from './executor';
+import { executionEnvironment, processEnvironment } from './environment';
+import { limitedChain, ownerChain, rlimitChain, runProcessTree, startProcessTree } from './process-tree';
 
 /**
  * Runs commands as plain child processes of the worker, in their workspace, with an environment
@@ -23,6 +23,31 @@ export class UnsandboxedExecutor implements Executor {
         ]),
       spec,
       { ...executionEnvironment(spec, spec.workspace), SLIPWAY_CWD: cwd },
+    );
+  }
+
+  /** The binds cannot be made without a sandbox: the paths in argv and cwd are read through them instead. */
+  start(spec: ProcessSpec): RunningProcess {
+    const onHost = (value: string): string => {
+      for (const bind of spec.binds) {
+        if (value === bind.target || value.startsWith(`${bind.target}/`)) {
+          return bind.source + value.slice(bind.target.length);
+        }
+      }
+      return value;
+    };
+    return startProcessTree(
+      [
+        ...ownerChain(undefined),
+        ...rlimitChain(spec.limits),
+        '/bin/sh',
+        '-c',
+        'cd "$SLIPWAY_CWD" && unset SLIPWAY_CWD && exec "$@"',
+        'sh',
+        ...spec.argv.map(onHost),
+      ],
+      { ...processEnvironment(spec.env, '/tmp'), SLIPWAY_CWD: onHost(spec.cwd) },
+      { sandboxed: false },
     );
   }
 }

@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SandboxExecutor } from '../../executor/sandbox-executor';
+import { type InstancePlan, RuntimePool, type RuntimeLaunch } from './runtime-pool';
+import { LoadFailure } from './runtime-process';
+
+const BOOTSTRAPS = path.join(__dirname, '..', '..', '..', 'runtimes', 'bootstrap');
+const NODE: RuntimeLaunch = {
+  id: 'nodejs20',
+  language: 'nodejs',
+  argv: [process.execPath, '/opt/slipway/bootstrap/node.mjs'],
+  mounts: [],
+  env: {},
+};
+const LIMITS = { timeoutMs: 5_000, maxResultBytes: 1024 * 1024, maxLogBytes: 64 * 1024 };
+
+describe('RuntimePool (real sandboxed Node.js processes)', () => {
+  let pool: RuntimePool;
+  let code: string;
+  let plans = 0;
+
+  const plan = (source: string, overrides: Partial<InstancePlan> = {}): InstancePlan => {
+    const dir = mkdtempSync(path.join(code, 'v-'));
+    writeFileSync(path.join(dir, 'index.mjs'), source);
+    return {
+      key: `plan-${++plans}`,
+      runtime: NODE,
+      network: false,
+      codeDir: dir,
+      handler: 'index.handler',
+      env: {},
+      memoryMb: 256,
+      function: { name: 'f', version: 1, memoryMb: 256 },
+      maxInstances: 2,
+      minInstances: 0,
+      ...overrides,
+    };
+  };
+
+  beforeAll(() => {
+    code = mkdtempSync(path.join(tmpdir(), 'pool-spec-'));
+    pool = new RuntimePool({
+      executor: new SandboxExecutor(),
+      bootstrapDir: BOOTSTRAPS,
+      spares: 1,
+      idleMs: 60_000,
+      maxProcesses: 64,
+    });
+  });
+
+  afterAll(() => {
+    pool.close();
+    rmSync(code, { recursive: true, force: true });
+  });
+
+  it('starts cold, then serves the next invocation warm from the same process, output attributed to each', async () => {
+    const p = plan(
+      'let calls = 0;\nconsole.log("loading");\nexport const handler = async (event, context) => {\n' +
+        '  calls += 1;\n  console.log("call", calls);\n  process.stderr.write("no newline");\n' +
+        '  return { calls, echo: event, name: context.functionName, secret: process.env.GREETING ?? null };\n};\n',
+      { env: { GREETING: 'hi' } },
+    );
+    const first = await pool.acquire(p, 1_000);
+    expect(first.cold).toBe(true);
+    const one = await first.instance.process.invoke('a1', '{"x":1}', Date.now() + 5_000, LIMITS);
+    pool.release(first.instance, true);
+    expect(one.kind).toBe('OK');
+    expect(JSON.parse(one.resultJson!)).toEqual({ calls: 1, echo: { x: 1 }, name: 'f', secret: 'hi' });
+    expect(one.logs.map((line) => `${line.stream}:${line.text}`)).toEqual(
+      expect.arrayContaining(['stdout:loading', 'stdout:call 1', 'stderr:no newline']),
+    );
+
+    const second = await pool.acquire(p, 1_000);
+    expect(second.cold).toBe(false);
+    const two = await second.instance.process.invoke('a2', 'null', Date.now() + 5_000, LIMITS);
+    pool.release(second.instance, true);
+    expect(JSON.parse(two.resultJson!)).toMatchObject({ calls: 2 });
+    expect(two.logs.map((line) => line.text)).toEqual(['call 2', 'no newline']);
+  });
+
+  it("reports a thrown error with the user's file in its stack", async () => {
+    const p = plan('export async function handler() {\n  throw new TypeError("bad thing");\n}\n');
+    const lease = await pool.acquire(p, 1_000);
+    const outcome = await lease.instance.process.invoke('b1', '{}', Date.now() + 5_000, LIMITS);
+    pool.release(lease.instance, true);
+    expect(outcome.kind).toBe('ERROR');
+    expect(outcome.error).toMatchObject({ type: 'TypeError', message: 'bad thing' });
+    expect(outcome.error!.stack).toContain('/var/task/index.mjs:2');
+  });
+
+  it('kills an invocation past its timeout, and the next one gets a new process', async () => {
+    const p = plan('export const handler = () => new Promise(() => setInterval(() => {}, 1000));\n');
+    const lease = await pool.acquire(p, 1_000);
+    const outcome = await lease.instance.process.invoke('c1', '{}', Date.now() + 300, { ...LIMITS, timeoutMs: 300 });
+    expect(outcome.kind).toBe('TIMEOUT');
+    await lease.instance.process.exited;
+    pool.release(lease.instance, false);
+    const next = await pool.acquire(p, 1_000);
+    expect(next.cold).toBe(true);
+    pool.release(next.instance, true);
+  });
+
+  it('refuses a handler that is not exported, with the reason', async () => {
+    const p = plan('export const other = () => 1;\n');
+    await expect(pool.acquire(p, 1_000)).rejects.toBeInstanceOf(LoadFailure);
+  });
+
+  it('enforces the memory limit through the operating system', async () => {
+    const p = plan(
+      'export const handler = () => { const keep = []; for (;;) keep.push(Buffer.alloc(16 * 1024 * 1024, 1)); };\n',
+      { memoryMb: 128 },
+    );
+    const lease = await pool.acquire(p, 1_000);
+    const outcome = await lease.instance.process.invoke('d1', '{}', Date.now() + 5_000, LIMITS);
+    pool.release(lease.instance, false);
+    expect(['ERROR', 'CRASHED']).toContain(outcome.kind);
+    expect(`${outcome.error?.message ?? ''} ${outcome.exitReport ?? ''}`).toMatch(/memory|allocation/i);
+  });
+
+  it('makes a waiting invocation wait for a busy instance, and refuses past the wait', async () => {
+    const p = plan('export const handler = (e) => new Promise((r) => setTimeout(() => r(e), e.ms));\n', {
+      maxInstances: 1,
+    });
+    const lease = await pool.acquire(p, 1_000);
+    const busy = lease.instance.process.invoke('e1', '{"ms":300}', Date.now() + 5_000, LIMITS);
+    await expect(pool.acquire(p, 50)).rejects.toThrow(/busy/);
+    const waiting = pool.acquire(p, 2_000);
+    await busy;
+    pool.release(lease.instance, true);
+    const handed = await waiting;
+    expect(handed.instance).toBe(lease.instance);
+    pool.release(handed.instance, true);
+  });
+});

@@ -1,0 +1,361 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { RunningProcess } from '../../executor/executor';
+
+/** What a runtime's code threw or returned as an error (runtimes/README.md, "The error shape"). */
+export interface RuntimeError {
+  type: string;
+  message: string;
+  stack: string;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
+  at: Date;
+}
+
+/** How an invocation ended, as far as the process is concerned. */
+export type ProcessOutcomeKind = 'OK' | 'ERROR' | 'TIMEOUT' | 'CRASHED' | 'RESULT_TOO_LARGE';
+
+export interface ProcessOutcome {
+  kind: ProcessOutcomeKind;
+  /** The handler's return value as JSON text, when it returned. */
+  resultJson: string | null;
+  error: RuntimeError | null;
+  logs: LogLine[];
+  logsTruncated: boolean;
+  durationMs: number;
+  cpuTimeMs: number | null;
+  peakMemoryBytes: number | null;
+  /** The end of what the process wrote to stderr before it died, when it died. */
+  exitReport: string | null;
+}
+
+export interface InvokeOptions {
+  timeoutMs: number;
+  maxResultBytes: number;
+  maxLogBytes: number;
+}
+
+interface Reply {
+  type: string;
+  id?: string;
+  ok?: boolean;
+  result?: unknown;
+  error?: RuntimeError;
+  cpuMs?: number;
+}
+
+/** Thrown when a handler cannot be loaded: its file, its export or its top-level code failed. */
+export class LoadFailure extends Error {
+  constructor(readonly error: RuntimeError) {
+    super(error.message);
+  }
+}
+
+const MARKER_HEAD = '\u001eslipway:end:';
+/** Output kept from before an invocation (a cold start's top-level logging) for the next one. */
+const MAX_CARRIED_BYTES = 16 * 1024;
+const EXIT_REPORT_BYTES = 4 * 1024;
+
+/**
+ * Reads one output stream of a runtime process: the text between invocations is carried over to
+ * the next, the text during one goes to it, up to the end marker the bootstrap writes when the
+ * invocation is over (so that a line printed without a newline still belongs to it).
+ */
+class OutputReader {
+  private carry = '';
+  private partial = '';
+  private sink: { marker: string; lines: LogLine[]; bytes: number; max: number; truncated: boolean } | null = null;
+  private onEnd: (() => void) | null = null;
+  /** The last bytes written, kept to explain a process's death. */
+  tail = '';
+  /** Settles once the stream has ended (everything written has been read). */
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly stream: 'stdout' | 'stderr',
+    source: Readable,
+  ) {
+    source.setEncoding('utf8');
+    source.on('data', (chunk: string) => this.feed(chunk));
+    this.closed = new Promise((resolve) => source.once('close', () => resolve()));
+  }
+
+  begin(id: string, maxBytes: number, onEnd: () => void): { lines: LogLine[]; truncated: () => boolean } {
+    const sink = { marker: `${MARKER_HEAD}${id}\u001e\n`, lines: [], bytes: 0, max: maxBytes, truncated: false };
+    this.sink = sink;
+    this.onEnd = onEnd;
+    const carried = this.carry;
+    this.carry = '';
+    if (carried) this.take(carried);
+    return { lines: sink.lines, truncated: () => sink.truncated };
+  }
+
+  /** Stops attributing output to the invocation (it timed out or the process died). */
+  abandon(): void {
+    this.flushPartial();
+    this.sink = null;
+    this.onEnd = null;
+  }
+
+  private feed(chunk: string): void {
+    this.tail = (this.tail + chunk).slice(-EXIT_REPORT_BYTES);
+    if (!this.sink) {
+      this.carry = (this.carry + chunk).slice(-MAX_CARRIED_BYTES);
+      return;
+    }
+    this.carry += chunk;
+    const text = this.carry;
+    const at = text.indexOf(this.sink.marker);
+    if (at >= 0) {
+      this.carry = text.slice(at + this.sink.marker.length);
+      this.take(text.slice(0, at));
+      this.flushPartial();
+      const onEnd = this.onEnd;
+      this.sink = null;
+      this.onEnd = null;
+      onEnd?.();
+      return;
+    }
+    // Keep back what could be the start of the marker; the rest is the invocation's output.
+    const keep = Math.min(text.length, this.sink.marker.length - 1);
+    const head = text.lastIndexOf(MARKER_HEAD[0]!, text.length - 1);
+    const cut = head >= 0 && head >= text.length - keep ? head : text.length;
+    this.carry = text.slice(cut);
+    this.take(text.slice(0, cut));
+  }
+
+  private take(text: string): void {
+    this.partial += text;
+    let newline: number;
+    while ((newline = this.partial.indexOf('\n')) >= 0) {
+      this.push(this.partial.slice(0, newline).replace(/\r$/, ''));
+      this.partial = this.partial.slice(newline + 1);
+    }
+    if (this.partial.length > (this.sink?.max ?? MAX_CARRIED_BYTES)) this.flushPartial();
+  }
+
+  private flushPartial(): void {
+    if (this.partial) this.push(this.partial);
+    this.partial = '';
+  }
+
+  private push(text: string): void {
+    const sink = this.sink;
+    if (!sink) return;
+    const bytes = Buffer.byteLength(text) + 1;
+    if (sink.bytes + bytes > sink.max) {
+      sink.truncated = true;
+      return;
+    }
+    sink.bytes += bytes;
+    sink.lines.push({ stream: this.stream, text, at: new Date() });
+  }
+}
+
+/**
+ * One process of a runtime, started through the executor, speaking the line protocol of
+ * runtimes/README.md: ready, then one load, then invocations one at a time.
+ */
+export class RuntimeProcess {
+  private readonly out: OutputReader;
+  private readonly err: OutputReader;
+  private replyBuffer = '';
+  private replyLimit = 1024 * 1024;
+  private waiter: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | null = null;
+  private early: Reply[] = [];
+  private exitState: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private overflow = false;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<void>;
+  readonly startedAt = performance.now();
+
+  constructor(private readonly process: RunningProcess) {
+    this.out = new OutputReader('stdout', process.stdout);
+    this.err = new OutputReader('stderr', process.stderr);
+    process.replies.setEncoding('utf8');
+    process.replies.on('data', (chunk: string) => this.onReplies(chunk));
+    this.exited = process.exited.then((state) => {
+      this.exitState = state;
+      this.waiter?.reject(new Error('exited'));
+      this.waiter = null;
+    });
+    this.ready = this.next().then((reply) => {
+      if (reply.type !== 'ready') throw new Error(`expected ready, got ${reply.type}`);
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  get alive(): boolean {
+    return this.exitState === null;
+  }
+
+  /** Loads the handler; throws LoadFailure with the runtime's error when it cannot. */
+  async load(message: {
+    handler: string;
+    env: Record<string, string>;
+    function: Record<string, unknown>;
+  }): Promise<void> {
+    await this.ready;
+    this.send({ type: 'load', ...message });
+    let reply: Reply;
+    try {
+      reply = await this.next();
+    } catch {
+      throw new LoadFailure({
+        type: 'ProcessExited',
+        message: `The runtime exited while loading the handler${this.exitDetail()}`,
+        stack: this.err.tail.trim(),
+      });
+    }
+    if (reply.type === 'load_error')
+      throw new LoadFailure(reply.error ?? { type: 'Error', message: 'load failed', stack: '' });
+    if (reply.type !== 'loaded') throw new Error(`expected loaded, got ${reply.type}`);
+  }
+
+  /** Tells Go's shim to become the function's binary, and waits for the binary to be ready. */
+  async exec(): Promise<void> {
+    this.process.stdin.write('exec\n');
+    const reply = await this.next();
+    if (reply.type !== 'ready') throw new Error(`expected ready, got ${reply.type}`);
+  }
+
+  async invoke(id: string, eventJson: string, deadlineMs: number, options: InvokeOptions): Promise<ProcessOutcome> {
+    const started = performance.now();
+    const pid = this.process.programPid();
+    if (pid !== undefined) resetPeakMemory(pid);
+    this.replyLimit = options.maxResultBytes + 64 * 1024;
+    let outEnded = false;
+    let errEnded = false;
+    let settle: () => void = () => undefined;
+    const outputsEnded = new Promise<void>((resolve) => (settle = resolve));
+    const check = (): void => {
+      if (outEnded && errEnded) settle();
+    };
+    const outLog = this.out.begin(id, options.maxLogBytes, () => ((outEnded = true), check()));
+    const errLog = this.err.begin(id, options.maxLogBytes, () => ((errEnded = true), check()));
+    this.process.stdin.write(
+      `{"type":"invoke","id":${JSON.stringify(id)},"deadlineMs":${deadlineMs},"event":${eventJson}}\n`,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeoutMs)),
+    );
+    const replied = this.next().then(
+      (reply) => reply,
+      () => 'exited' as const,
+    );
+    let first = await Promise.race([replied, timedOut]);
+    if (typeof first === 'object') {
+      // The reply is in; the output up to the markers follows on its own pipes at once.
+      const drained = await Promise.race([
+        outputsEnded.then(() => 'ok' as const),
+        timedOut,
+        this.exited.then(() => 'exited' as const),
+      ]);
+      if (drained === 'timeout') first = 'timeout';
+    }
+    clearTimeout(timer);
+    const durationMs = performance.now() - started;
+    const peakMemoryBytes = pid !== undefined ? readPeakMemory(pid) : null;
+    const finish = (partial: Partial<ProcessOutcome> & Pick<ProcessOutcome, 'kind'>): ProcessOutcome => {
+      if (partial.kind !== 'OK' && partial.kind !== 'ERROR') {
+        this.out.abandon();
+        this.err.abandon();
+      }
+      const logs = [...outLog.lines, ...errLog.lines].sort((a, b) => a.at.getTime() - b.at.getTime());
+      return {
+        resultJson: null,
+        error: null,
+        cpuTimeMs: null,
+        exitReport: null,
+        logs,
+        logsTruncated: outLog.truncated() || errLog.truncated(),
+        durationMs,
+        peakMemoryBytes,
+        ...partial,
+      };
+    };
+    if (first === 'timeout') {
+      this.kill();
+      return finish({ kind: 'TIMEOUT' });
+    }
+    if (first === 'exited') {
+      await Promise.all([this.exited, this.out.closed, this.err.closed]);
+      return finish({
+        kind: this.overflow ? 'RESULT_TOO_LARGE' : 'CRASHED',
+        exitReport: this.overflow ? null : `${this.err.tail.trim()}`.slice(-EXIT_REPORT_BYTES) || null,
+      });
+    }
+    const reply = first;
+    const cpuTimeMs = typeof reply.cpuMs === 'number' ? reply.cpuMs : null;
+    if (reply.ok) {
+      return finish({ kind: 'OK', resultJson: JSON.stringify(reply.result ?? null), cpuTimeMs });
+    }
+    return finish({ kind: 'ERROR', error: reply.error ?? null, cpuTimeMs });
+  }
+
+  kill(): void {
+    this.process.kill();
+  }
+
+  private exitDetail(): string {
+    if (!this.exitState) return '';
+    return this.exitState.signal ? ` (${this.exitState.signal})` : ` (exit code ${this.exitState.code})`;
+  }
+
+  private send(message: Record<string, unknown>): void {
+    this.process.stdin.write(`${JSON.stringify(message)}\n`);
+  }
+
+  private next(): Promise<Reply> {
+    const early = this.early.shift();
+    if (early) return Promise.resolve(early);
+    if (!this.alive) return Promise.reject(new Error('exited'));
+    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  private onReplies(chunk: string): void {
+    this.replyBuffer += chunk;
+    let newline: number;
+    while ((newline = this.replyBuffer.indexOf('\n')) >= 0) {
+      const line = this.replyBuffer.slice(0, newline);
+      this.replyBuffer = this.replyBuffer.slice(newline + 1);
+      let reply: Reply;
+      try {
+        reply = JSON.parse(line) as Reply;
+      } catch {
+        continue;
+      }
+      const waiter = this.waiter;
+      this.waiter = null;
+      if (waiter) waiter.resolve(reply);
+      else this.early.push(reply);
+    }
+    if (this.replyBuffer.length > this.replyLimit) {
+      // A result past the limit: nothing more of it is read, and the process goes.
+      this.overflow = true;
+      this.replyBuffer = '';
+      this.kill();
+    }
+  }
+}
+
+function resetPeakMemory(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not allowed here: the peak then covers the process's whole life.
+  }
+}
+
+function readPeakMemory(pid: number): number | null {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
