@@ -13,6 +13,8 @@ import { BuildJobsModule } from './builds/jobs/build-jobs.module';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { DomainsModule } from './domains/domains.module';
 import { DomainJobsModule } from './domains/jobs/domain-jobs.module';
+import { FunctionsModule } from './functions/functions.module';
+import { FunctionJobsModule } from './functions/jobs/function-jobs.module';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { AvailabilityModule } from './common/availability/availability.module';
 import { CacheModule } from './common/cache/cache.module';
@@ -48,11 +50,12 @@ const FEATURES: Type[] = [
   BuildsModule,
   DeploymentsModule,
   DomainsModule,
+  FunctionsModule,
   SettingsGroupsModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
-const FEATURE_JOBS: Type[] = [AccessJobsModule, BuildJobsModule, DomainJobsModule];
+const FEATURE_JOBS: Type[] = [AccessJobsModule, BuildJobsModule, DomainJobsModule, FunctionJobsModule];
 
 /**
  * The whole application; `config.PROCESS_ROLE` decides whether it serves the API, runs jobs, or both.

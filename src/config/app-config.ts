@@ -440,6 +440,78 @@ export class AppConfig {
   BUILD_CACHE_MAX_MB = 10_240;
 
   /**
+   * Pre-started, unassigned runtime processes each API and worker process keeps per runtime, network
+   * mode and memory size in use, so that a cold start only loads the function's handler. 0 turns
+   * them off (each cold start then starts a process).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(16)
+  FUNCTION_SPARE_PROCESSES = 1;
+
+  /** Where the setup step installs function runtimes the machine lacks (Node.js 18 and 22, Go 1.21). */
+  @IsString()
+  @MinLength(1)
+  FUNCTION_RUNTIMES_DIR = '.runtimes';
+
+  /** Seconds a warm function instance lives without an invocation (beyond its minimum warm instances). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  FUNCTION_IDLE_SECONDS = 300;
+
+  /** Instances one function version may have at once in one process, unless the function says fewer. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  FUNCTION_MAX_CONCURRENCY = 10;
+
+  /** Asynchronous invocations (queued, cron, events) one worker process runs at once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  FUNCTION_WORKER_CONCURRENCY = 8;
+
+  /** Largest event (payload) an invocation takes, as JSON, in bytes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_024)
+  @Max(64 * 1024 * 1024)
+  FUNCTION_MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+  /** Largest result a handler may return, as JSON, in bytes; a larger one fails the invocation. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_024)
+  @Max(64 * 1024 * 1024)
+  FUNCTION_MAX_RESULT_BYTES = 6 * 1024 * 1024;
+
+  /** Output kept per invocation, in bytes; past it the rest is dropped and the log marked truncated. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_024)
+  @Max(16 * 1024 * 1024)
+  FUNCTION_MAX_LOG_BYTES = 256 * 1024;
+
+  /** Largest total size of a function version's files, in bytes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_024)
+  @Max(256 * 1024 * 1024)
+  FUNCTION_MAX_CODE_BYTES = 5 * 1024 * 1024;
+
+  /** Days invocation records (their results, errors and logs) are kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  FUNCTION_INVOCATION_RETENTION_DAYS = 30;
+
+  /**
    * The platform's own domains: a custom domain may be neither one of them nor under one, so no
    * project can claim the platform's names (or `localhost`).
    */

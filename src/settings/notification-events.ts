@@ -14,6 +14,7 @@ export const NOTIFIABLE_EVENTS = [
   'deployment.created',
   'deployment.promoted',
   'deployment.rolled_back',
+  'function.deployed',
   'function.failed',
   'alert.fired',
   'alert.resolved',

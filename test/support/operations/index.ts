@@ -3,6 +3,7 @@ import { auditOperations, type AuditOperations } from './audit';
 import { authOperations, type AuthOperations } from './auth';
 import { buildOperations, type BuildOperations } from './builds';
 import { domainOperations, type DomainOperations } from './domains';
+import { functionOperations, type FunctionOperations } from './functions';
 import { projectOperations, type ProjectOperations } from './projects';
 import { settingsOperations, type SettingsOperations } from './settings';
 import { securityOperations, type SecurityOperations } from './security';
@@ -13,6 +14,7 @@ export * from './audit';
 export * from './auth';
 export * from './builds';
 export * from './domains';
+export * from './functions';
 export * from './projects';
 export * from './settings';
 export * from './security';
@@ -26,6 +28,7 @@ export interface Operations {
   audit: AuditOperations;
   builds: BuildOperations;
   domains: DomainOperations;
+  functions: FunctionOperations;
   settings: SettingsOperations;
   security: SecurityOperations;
   /** The same operations, sending `headers` on every request as well. */
@@ -45,6 +48,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     audit: auditOperations(send),
     builds: buildOperations(send),
     domains: domainOperations(send),
+    functions: functionOperations(send),
     settings: settingsOperations(send),
     security: securityOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
