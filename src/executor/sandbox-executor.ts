@@ -73,16 +73,10 @@ function bwrapArgs(spec: ExecutionSpec, cwd: string, env: Record<string, string>
   for (const dir of READ_ONLY) if (existsSync(dir)) args.push('--ro-bind', dir, dir);
   // Debian's merged /usr: the top-level directories are links into it.
   for (const link of ['bin', 'sbin', 'lib', 'lib64']) args.push('--symlink', `usr/${link}`, `/${link}`);
+  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--bind', spec.workspace, SANDBOX_WORKSPACE);
+  // After /tmp's tmpfs, which would otherwise hide a path under it.
+  for (const dir of spec.readOnlyMounts ?? []) args.push('--ro-bind', dir, dir);
   args.push(
-    '--proc',
-    '/proc',
-    '--dev',
-    '/dev',
-    '--tmpfs',
-    '/tmp',
-    '--bind',
-    spec.workspace,
-    SANDBOX_WORKSPACE,
     // The sandbox's own root (where /etc, /bin links and mount points live) is read-only too.
     '--remount-ro',
     '/',
