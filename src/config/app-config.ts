@@ -417,6 +417,14 @@ export class AppConfig {
   @MinLength(1)
   STORAGE_DIR = '.data/storage';
 
+  /**
+   * Where the function runtimes the setup step installs live (Node.js, Go and Python versions the
+   * system lacks); the sandbox's users must be able to read it.
+   */
+  @IsString()
+  @MinLength(1)
+  FUNCTION_RUNTIMES_DIR = '.runtimes';
+
   /** Whether build settings may name a repository on this machine's disk (a path or file://). */
   @Transform(toBool)
   @IsBoolean()
