@@ -179,6 +179,22 @@ describe('the Go compiler', () => {
     expect((await p.invoke('inv-1', 'world')).reply).toMatchObject({ ok: true, result: 'hello world' });
   });
 
+  it('compiles vendored modules without the network', async () => {
+    const compiled = await compiler.compile(go121, [
+      { path: 'go.mod', content: 'module function\n\ngo 1.21\n\nrequire example.com/greet v1.0.0\n' },
+      { path: 'vendor/modules.txt', content: '# example.com/greet v1.0.0\n## explicit\nexample.com/greet\n' },
+      { path: 'vendor/example.com/greet/greet.go', content: 'package greet\n\nconst Word = "vendored"\n' },
+      {
+        path: 'main.go',
+        content:
+          'package main\n\nimport "example.com/greet"\n\nfunc Handle() (string, error) { return greet.Word, nil }\n',
+      },
+    ]);
+    const p = await started(compiled.binary);
+    await p.load('ignored');
+    expect((await p.invoke('inv-1', null)).reply).toMatchObject({ ok: true, result: 'vendored' });
+  });
+
   it("reports what does not compile with the file's name and line", async () => {
     const failure = compiler.compile(go121, [
       {

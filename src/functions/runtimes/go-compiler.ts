@@ -99,8 +99,8 @@ const MAX_OUTPUT_BYTES = 64 * 1024;
  * (a copy: the executor gives the workspace to the sandbox's user).
  *
  * Dependencies: none are downloaded. A function's own packages (subdirectories of its module) and
- * vendored modules (`vendor/`, with their go.mod and go.sum) compile; anything else fails with
- * Go's "module lookup disabled" error.
+ * vendored modules (`vendor/`, as `go mod vendor` makes it) compile; anything else fails with Go's
+ * "module lookup disabled" error.
  */
 export class GoCompiler {
   private readonly cacheDir: string;
