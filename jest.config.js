@@ -41,6 +41,8 @@ const shared = {
   transform: { '^.+\\.ts$': swcTs, '^.+\\.m?js$': swcJs },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // The function runtimes the setup step installs: thousands of files jest has no use for.
+  modulePathIgnorePatterns: ['<rootDir>/.runtimes/'],
 };
 
 module.exports = {

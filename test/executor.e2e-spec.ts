@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/app-config';
@@ -99,6 +99,19 @@ describe('the sandbox executor', () => {
 
     expect(stdout).toEqual(['usr-refused', 'etc-refused', 'root-refused', 'tmp-ok']);
     expect(readFileSync(path.join(workspace, 'out.txt'), 'utf8')).toBe('kept\n');
+  });
+
+  it('reads the host directories it is given, read-only, and no others', async () => {
+    const shared = mkdtempSync(path.join(tmpdir(), 'slipway-mount-'));
+    workspaces.push(shared);
+    chmodSync(shared, 0o755);
+    writeFileSync(path.join(shared, 'tool.txt'), 'from the host\n');
+    const { stdout } = await sandboxed(
+      `cat ${shared}/tool.txt; touch ${shared}/new 2>/dev/null || echo read-only; cat ${canary} 2>/dev/null || echo no-canary`,
+      { readOnlyMounts: [shared] },
+    );
+
+    expect(stdout).toEqual(['from the host', 'read-only', 'no-canary']);
   });
 
   it('cannot outlive its cancel, children included', async () => {

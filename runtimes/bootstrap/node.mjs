@@ -19,9 +19,19 @@ function reply(message) {
   while (offset < bytes.length) offset += writeSync(REPLIES, bytes, offset);
 }
 
+const SELF = import.meta.url;
+
+/** The stack as the user's code made it: the bootstrap's own frames and Node's internals left out. */
+function userStack(stack) {
+  return String(stack ?? '')
+    .split('\n')
+    .filter((line) => !line.includes(SELF) && !line.includes('node:internal'))
+    .join('\n');
+}
+
 function describe(error) {
   if (error instanceof Error) {
-    return { type: error.name || error.constructor?.name || 'Error', message: error.message, stack: error.stack ?? '' };
+    return { type: error.name || error.constructor?.name || 'Error', message: error.message, stack: userStack(error.stack) };
   }
   return { type: 'Error', message: typeof error === 'string' ? error : safeJson(error) ?? String(error), stack: '' };
 }

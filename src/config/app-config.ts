@@ -417,6 +417,14 @@ export class AppConfig {
   @MinLength(1)
   STORAGE_DIR = '.data/storage';
 
+  /**
+   * Where the function runtimes the setup step installs live (Node.js, Go and Python versions the
+   * system lacks); the sandbox's users must be able to read it.
+   */
+  @IsString()
+  @MinLength(1)
+  FUNCTION_RUNTIMES_DIR = '.runtimes';
+
   /** Whether build settings may name a repository on this machine's disk (a path or file://). */
   @Transform(toBool)
   @IsBoolean()
@@ -449,11 +457,6 @@ export class AppConfig {
   @Min(0)
   @Max(16)
   FUNCTION_SPARE_PROCESSES = 1;
-
-  /** Where the setup step installs function runtimes the machine lacks (Node.js 18 and 22, Go 1.21). */
-  @IsString()
-  @MinLength(1)
-  FUNCTION_RUNTIMES_DIR = '.runtimes';
 
   /** Seconds a warm function instance lives without an invocation (beyond its minimum warm instances). */
   @Transform(toInt)

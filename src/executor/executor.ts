@@ -41,6 +41,12 @@ export interface ExecutionSpec {
   limits: ExecutionLimits;
   /** Whether the command may reach the network. */
   network: boolean;
+  /**
+   * Absolute host paths the command may read, at the same paths (a runtime's installation outside
+   * `/usr`, say). The sandbox's user must be able to reach them on the host. Executors without
+   * isolation ignore them: the command can read them anyway.
+   */
+  readOnlyMounts?: string[];
   /** Receives each line of output as it is written. */
   onLine?: (line: OutputLine) => void;
 }

@@ -43,7 +43,13 @@ export class SandboxExecutor implements Executor {
     return runProcessTree(
       (statsFile) =>
         limitedChain(spec, statsFile, owner, [
-          ...bwrapArgs({ network: spec.network, cwd, env, writable: [spec.workspace, SANDBOX_WORKSPACE], binds: [] }),
+          ...bwrapArgs({
+            network: spec.network,
+            cwd,
+            env,
+            writable: [spec.workspace, SANDBOX_WORKSPACE],
+            binds: (spec.readOnlyMounts ?? []).map((dir) => ({ source: dir, target: dir })),
+          }),
           '/bin/sh',
           '-c',
           spec.command,
@@ -106,6 +112,7 @@ function bwrapArgs(layout: SandboxLayout): string[] {
   for (const link of ['bin', 'sbin', 'lib', 'lib64']) args.push('--symlink', `usr/${link}`, `/${link}`);
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
   if (layout.writable) args.push('--bind', ...layout.writable);
+  // After /tmp's tmpfs, which would otherwise hide a path under it.
   for (const bind of layout.binds) args.push('--ro-bind', bind.source, bind.target);
   args.push(
     // The sandbox's own root (where /etc, /bin links and mount points live) is read-only too.

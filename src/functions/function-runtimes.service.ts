@@ -17,11 +17,8 @@ import { AppConfig } from '../config/app-config';
 import { EXECUTOR, type Executor } from '../executor/executor';
 import { FunctionException, FunctionExceptionReason } from './function.exception';
 import { RuntimePool } from './runtime/runtime-pool';
-import { discoverRuntimes, type RuntimeInstall } from './runtimes/runtime-catalog';
-import { GoCompiler } from './runtimes/go-compiler';
-
-/** The runtimes' bootstraps (runtimes/README.md), from the repository root. */
-export const BOOTSTRAP_HOST_DIR = path.resolve(__dirname, '..', '..', 'runtimes', 'bootstrap');
+import { discoverRuntimes, HOST_BOOTSTRAP_DIR, type RuntimeInstall } from './runtimes/runtime-catalog';
+import { GoCompileError, GoCompiler } from './runtimes/go-compiler';
 
 /** The handler a runtime's functions have unless they name another. */
 const DEFAULT_HANDLERS: Record<string, string> = {
@@ -62,10 +59,13 @@ export class FunctionRuntimesService implements OnModuleInit, OnApplicationShutd
   ) {
     this.codeRoot = mkdtempSync(path.join(tmpdir(), 'slipway-function-code-'));
     chmodSync(this.codeRoot, 0o711);
-    this.compiler = new GoCompiler(executor, path.join(path.resolve(config.STORAGE_DIR), 'functions', 'go'));
+    this.compiler = new GoCompiler({
+      executor,
+      cacheDir: path.join(path.resolve(config.STORAGE_DIR), 'functions', 'go'),
+    });
     this.pool = new RuntimePool({
       executor,
-      bootstrapDir: BOOTSTRAP_HOST_DIR,
+      bootstrapDir: HOST_BOOTSTRAP_DIR,
       spares: config.FUNCTION_SPARE_PROCESSES,
       idleMs: config.FUNCTION_IDLE_SECONDS * 1000,
       maxProcesses: 256,
@@ -121,11 +121,13 @@ export class FunctionRuntimesService implements OnModuleInit, OnApplicationShutd
   async check(source: CodeSource): Promise<void> {
     const runtime = this.require(source.runtime);
     if (runtime.language !== 'go') return;
-    const compiled = await this.compiler.compile(runtime, source.hash, source.files);
-    if ('error' in compiled) {
+    try {
+      await this.compiler.compile(runtime, [...source.files]);
+    } catch (error) {
+      if (!(error instanceof GoCompileError)) throw error;
       throw new FunctionException(
         FunctionExceptionReason.COMPILE_FAILED,
-        `The Go code does not compile:\n${compiled.error}`,
+        `The Go code does not compile:\n${error.output.slice(0, 8_000)}`,
       );
     }
   }
@@ -148,8 +150,7 @@ export class FunctionRuntimesService implements OnModuleInit, OnApplicationShutd
     mkdirSync(staging, { mode: 0o755 });
     const runtime = this.require(source.runtime);
     if (runtime.language === 'go') {
-      const compiled = await this.compiler.compile(runtime, source.hash, source.files);
-      if ('error' in compiled) throw new Error(`The Go code does not compile: ${compiled.error}`);
+      const compiled = await this.compiler.compile(runtime, [...source.files]);
       mkdirSync(path.join(staging, '.slipway'), { mode: 0o755 });
       copyFileSync(compiled.binary, path.join(staging, '.slipway', 'handler'));
       chmodSync(path.join(staging, '.slipway', 'handler'), 0o755);

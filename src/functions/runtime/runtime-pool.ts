@@ -2,11 +2,8 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Executor } from '../../executor/executor';
+import { SANDBOX_BOOTSTRAP_DIR, SANDBOX_TASK_DIR } from '../runtimes/runtime-catalog';
 import { RuntimeProcess } from './runtime-process';
-
-/** Where things appear inside a function's sandbox (runtimes/README.md). */
-export const TASK_DIR = '/var/task';
-export const BOOTSTRAP_DIR = '/opt/slipway/bootstrap';
 
 /** What the pool needs to know of a runtime to start its processes. */
 export interface RuntimeLaunch {
@@ -290,11 +287,11 @@ export class RuntimePool {
     const running = this.options.executor.start({
       argv: runtime.argv,
       binds: [
-        { source: slot, target: TASK_DIR },
-        { source: this.options.bootstrapDir, target: BOOTSTRAP_DIR },
+        { source: slot, target: SANDBOX_TASK_DIR },
+        { source: this.options.bootstrapDir, target: SANDBOX_BOOTSTRAP_DIR },
         ...runtime.mounts.map((mount) => ({ source: mount, target: mount })),
       ],
-      cwd: TASK_DIR,
+      cwd: SANDBOX_TASK_DIR,
       env: runtime.env,
       limits: {
         maxProcesses: this.options.maxProcesses,
