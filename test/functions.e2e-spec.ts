@@ -190,6 +190,125 @@ describe('functions', () => {
     expect((await invoke(fn.id)).result).toBe('on');
   });
 
+  describe('triggers', () => {
+    const HTTP_SOURCE = `export const handler = async (event) => {
+  if (event.path === '/teapot') return { statusCode: 418, headers: { 'x-kind': 'teapot' }, body: 'short and stout' };
+  return { method: event.method, path: event.path, query: event.query, body: event.body,
+    sawAuthorization: 'authorization' in event.headers, contentType: event.headers['content-type'] ?? null };
+};
+`;
+
+    it('answers HTTP requests on /fn/<project>/<name>: the request is the event, the result the response', async () => {
+      const fn = await create('web', { 'index.mjs': HTTP_SOURCE }, { httpEnabled: true });
+      expect(fn.http).toMatchObject({ enabled: true, auth: 'PUBLIC', path: `/fn/${project.id}/web` });
+      const response = await fetch(`${api.baseUrl}/fn/${project.id}/web/items/7?tag=a&tag=b`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', authorization: 'Bearer not-for-the-function' },
+        body: 'hello body',
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-slipway-invocation-id')).toMatch(/^[0-9a-f]{24}$/);
+      expect(await response.json()).toEqual({
+        method: 'POST',
+        path: '/items/7',
+        query: { tag: ['a', 'b'] },
+        body: 'hello body',
+        sawAuthorization: false,
+        contentType: 'text/plain',
+      });
+      const teapot = await fetch(`${api.baseUrl}/fn/${project.slug}/web/teapot`);
+      expect([teapot.status, teapot.headers.get('x-kind'), await teapot.text()]).toEqual([
+        418,
+        'teapot',
+        'short and stout',
+      ]);
+
+      const logs = ok(await on.functions.logs(owner.accessToken, { functionId: fn.id, trigger: 'HTTP' })).executionLogs;
+      expect(logs.totalCount).toBe(2);
+    });
+
+    it('keeps a TOKEN HTTP trigger for callers holding function:invoke, and answers 404 when the trigger is off', async () => {
+      const fn = await create('private-web', { 'index.mjs': HTTP_SOURCE }, { httpEnabled: true, httpAuth: 'TOKEN' });
+      const url = `${api.baseUrl}/fn/${project.id}/private-web`;
+      const anonymous = await fetch(url);
+      expect(anonymous.status).toBe(401);
+      expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+      const viewer = await registerUser(api.url);
+      await assignRole(api.url, owner.accessToken, { userId: viewer.id, projectId: project.id, roleId: 'viewer' });
+      expect((await fetch(url, { headers: { authorization: `Bearer ${viewer.accessToken}` } })).status).toBe(403);
+      const allowed = await fetch(url, { headers: { authorization: `Bearer ${owner.accessToken}` } });
+      expect(allowed.status).toBe(200);
+      expect(((await allowed.json()) as { sawAuthorization: boolean }).sawAuthorization).toBe(false);
+
+      ok(await on.functions.update(owner.accessToken, { functionId: fn.id, httpEnabled: false }));
+      expect((await fetch(url, { headers: { authorization: `Bearer ${owner.accessToken}` } })).status).toBe(404);
+      expect((await fetch(`${api.baseUrl}/fn/${project.id}/no-such-function`)).status).toBe(404);
+    });
+
+    it('answers 502 with the reason when the function fails, and 403 when it is disabled', async () => {
+      const fn = await create(
+        'broken-web',
+        { 'index.mjs': 'export const handler = () => { throw new Error("nope"); };' },
+        {
+          httpEnabled: true,
+        },
+      );
+      const failed = await fetch(`${api.baseUrl}/fn/${project.id}/broken-web`);
+      expect(failed.status).toBe(502);
+      expect(await failed.json()).toEqual({ error: { code: 'FAILED', message: 'nope' } });
+      ok(await on.functions.toggle(owner.accessToken, { functionId: fn.id, enabled: false }));
+      const disabled = await fetch(`${api.baseUrl}/fn/${project.id}/broken-web`);
+      expect(disabled.status).toBe(403);
+      expect(((await disabled.json()) as { error: { code: string } }).error.code).toBe('FUNCTION_DISABLED');
+    });
+
+    it('fires on its cron schedule, on a worker, and stops once the schedule is removed', async () => {
+      const fn = await create(
+        'ticker',
+        { 'index.mjs': 'export const handler = (event, context) => ({ tick: context.invocationId });\n' },
+        { schedules: [{ cron: '* * * * * *', timezone: 'Europe/Paris' }] },
+      );
+      expect(fn.schedules).toEqual([{ cron: '* * * * * *', timezone: 'Europe/Paris' }]);
+      const fired = await waitFor(
+        async () => {
+          const page = ok(
+            await on.functions.logs(owner.accessToken, { functionId: fn.id, trigger: 'CRON', status: 'SUCCEEDED' }),
+          ).executionLogs;
+          return page.totalCount >= 2 ? page : undefined;
+        },
+        15_000,
+        'two cron invocations',
+      );
+      expect(fired.edges[0]!.node).toMatchObject({ trigger: 'CRON', mode: 'ASYNC', status: 'SUCCEEDED' });
+
+      ok(await on.functions.update(owner.accessToken, { functionId: fn.id, schedules: [] }));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const settled = ok(await on.functions.logs(owner.accessToken, { functionId: fn.id, trigger: 'CRON' }))
+        .executionLogs.totalCount;
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const after = ok(await on.functions.logs(owner.accessToken, { functionId: fn.id, trigger: 'CRON' })).executionLogs
+        .totalCount;
+      expect(after).toBe(settled);
+    });
+
+    it('is invoked by the platform events it listens to, with the event as its payload', async () => {
+      const fn = await create(
+        'on-update',
+        { 'index.mjs': 'export const handler = (event) => ({ got: event.name, project: event.projectId });\n' },
+        { eventTriggers: ['project.updated'] },
+      );
+      ok(await on.projects.update(owner.accessToken, { id: project.id, name: 'Renamed for the trigger' }));
+      const run = await waitFor(async () => {
+        const page = ok(
+          await on.functions.logs(owner.accessToken, { functionId: fn.id, trigger: 'EVENT' }),
+        ).executionLogs;
+        const node = page.edges[0]?.node;
+        return node?.status === 'SUCCEEDED' ? node : undefined;
+      });
+      expect(run.result).toEqual({ got: 'project.updated', project: project.id });
+    });
+  });
+
   describe('isolation', () => {
     it("cannot read the platform's environment, a file the worker can read, or the platform's processes", async () => {
       const fn = await create('snoop', {

@@ -108,26 +108,72 @@ export class FunctionInvokerService {
     trigger: InvocationTrigger,
   ): Promise<FunctionInvocation> {
     const record = await this.functions.record(functionId);
-    assertInvocable(record);
     const payloadJson = this.payloadJson(payload);
-    if (mode === InvocationMode.ASYNC)
+    if (mode === InvocationMode.ASYNC) {
+      assertInvocable(record);
       return FunctionInvocation.from(await this.enqueue(record, payloadJson, trigger, actorId));
+    }
+    return FunctionInvocation.from(await this.invokeNow(record, payloadJson, trigger, actorId));
+  }
+
+  /** Runs the function's active version here and now, and records how it went (API and HTTP triggers). */
+  async invokeNow(
+    record: FunctionRecord,
+    payloadJson: string,
+    trigger: InvocationTrigger,
+    actorId: string | undefined,
+  ): Promise<FunctionInvocationRecord> {
+    assertInvocable(record);
     const id = new Types.ObjectId();
     const code = await this.activeCode(record);
     const fields = await this.run(record, code, id.toHexString(), payloadJson, true);
-    return FunctionInvocation.from(
-      await this.store(record, { _id: id, mode, trigger, actorId, payloadJson: null }, fields),
-    );
+    return this.store(record, { _id: id, mode: InvocationMode.SYNC, trigger, actorId, payloadJson: null }, fields);
   }
 
-  /** Queues an invocation for a worker (async invokes, events, cron). */
+  /** A cron schedule fired: the invocation is recorded and run at once, on this worker. */
+  async runScheduled(functionId: string): Promise<void> {
+    const record = await this.functions.record(functionId).catch(() => null);
+    if (!record?.enabled || !record.activeVersionId) return;
+    const queued = await this.createQueued(record, 'null', InvocationTrigger.CRON, undefined);
+    await this.runQueued(queued._id.toHexString());
+  }
+
+  /** Queues an invocation for a worker (async invokes, events). */
   async enqueue(
     record: FunctionRecord,
     payloadJson: string,
     trigger: InvocationTrigger,
     actorId?: string,
   ): Promise<FunctionInvocationRecord> {
-    const created = (
+    const created = await this.createQueued(record, payloadJson, trigger, actorId);
+    const invocationId = created._id.toHexString();
+    await this.queue.add(
+      FunctionJob.INVOKE,
+      { invocationId },
+      { jobId: invocationId, removeOnComplete: true, removeOnFail: 100 },
+    );
+    return created;
+  }
+
+  /** The size check of an event given to a function, and its JSON. */
+  payloadJson(payload: unknown): string {
+    const json = JSON.stringify(payload ?? null);
+    if (Buffer.byteLength(json) > this.config.FUNCTION_MAX_PAYLOAD_BYTES) {
+      throw new FunctionException(
+        FunctionExceptionReason.PAYLOAD_TOO_LARGE,
+        `The payload is larger than ${this.config.FUNCTION_MAX_PAYLOAD_BYTES} bytes of JSON`,
+      );
+    }
+    return json;
+  }
+
+  private async createQueued(
+    record: FunctionRecord,
+    payloadJson: string,
+    trigger: InvocationTrigger,
+    actorId: string | undefined,
+  ): Promise<FunctionInvocationRecord> {
+    return (
       await this.invocations.create({
         functionId: record._id,
         projectId: record.projectId,
@@ -139,13 +185,6 @@ export class FunctionInvokerService {
         expiresAt: this.expiry(),
       })
     ).toObject();
-    const invocationId = created._id.toHexString();
-    await this.queue.add(
-      FunctionJob.INVOKE,
-      { invocationId },
-      { jobId: invocationId, removeOnComplete: true, removeOnFail: 100 },
-    );
-    return created;
   }
 
   /** Runs a queued invocation (on a worker); an invocation already taken is left alone. */
@@ -287,17 +326,6 @@ export class FunctionInvokerService {
       : null;
     if (!found) throw new FunctionException(FunctionExceptionReason.INVOCATION_NOT_FOUND, 'No such invocation');
     return found;
-  }
-
-  private payloadJson(payload: unknown): string {
-    const json = JSON.stringify(payload ?? null);
-    if (Buffer.byteLength(json) > this.config.FUNCTION_MAX_PAYLOAD_BYTES) {
-      throw new FunctionException(
-        FunctionExceptionReason.PAYLOAD_TOO_LARGE,
-        `The payload is larger than ${this.config.FUNCTION_MAX_PAYLOAD_BYTES} bytes of JSON`,
-      );
-    }
-    return json;
   }
 
   private async activeCode(record: FunctionRecord): Promise<CodeToRun> {

@@ -15,6 +15,11 @@ import { FunctionsResolver } from './functions.resolver';
 import { FunctionsService } from './functions.service';
 import { InvocationsResolver } from './invocations.resolver';
 import { FUNCTIONS_QUEUE } from './jobs/function-jobs';
+import { AuthModule } from '../auth/auth.module';
+import { ProjectsModule } from '../projects/projects.module';
+import { FunctionHttpController } from './triggers/function-http.controller';
+import { FunctionSchedulesService } from './triggers/function-schedules.service';
+import { FunctionTriggersListener } from './triggers/function-triggers.listener';
 
 const MODELS = MongooseModule.forFeature([
   { name: FunctionRecord.name, schema: FunctionSchema },
@@ -29,20 +34,25 @@ const MODELS = MongooseModule.forFeature([
 @Module({
   imports: [
     AccessModule,
+    AuthModule,
+    ProjectsModule,
     SettingsModule,
     EnvVarsModule,
     ExecutorModule,
     MODELS,
     BullModule.registerQueue({ name: FUNCTIONS_QUEUE }),
   ],
+  controllers: [FunctionHttpController],
   providers: [
     FunctionRuntimesService,
     FunctionsService,
     FunctionInvokerService,
+    FunctionSchedulesService,
+    FunctionTriggersListener,
     FunctionsResolver,
     InvocationsResolver,
   ],
-  exports: [FunctionRuntimesService, FunctionsService, FunctionInvokerService],
+  exports: [FunctionRuntimesService, FunctionsService, FunctionInvokerService, FunctionSchedulesService],
 })
 export class FunctionsModule implements OnModuleInit {
   constructor(

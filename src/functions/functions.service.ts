@@ -163,8 +163,8 @@ export class FunctionsService {
     return view;
   }
 
-  /** Removes every function of a project (the project is being deleted). */
-  async forgetProject(projectId: string): Promise<void> {
+  /** Removes every function of a project (the project is being deleted); says which went. */
+  async forgetProject(projectId: string): Promise<string[]> {
     const ids = (
       await this.functions
         .find({ projectId: toObjectId(projectId) }, { _id: 1 })
@@ -174,6 +174,7 @@ export class FunctionsService {
     await this.versions.deleteMany({ projectId: toObjectId(projectId) }).exec();
     await this.functions.deleteMany({ projectId: toObjectId(projectId) }).exec();
     for (const id of ids) await this.runtimes.changed(id.toHexString());
+    return ids.map((id) => id.toHexString());
   }
 
   /**
@@ -285,8 +286,11 @@ export class FunctionsService {
   }
 
   /** The function of a project by its name (HTTP triggers). */
-  findByName(projectId: Types.ObjectId, name: string): Promise<FunctionRecord | null> {
-    return this.functions.findOne({ projectId, name }).lean<FunctionRecord>().exec();
+  findByName(projectId: string, name: string): Promise<FunctionRecord | null> {
+    return this.functions
+      .findOne({ projectId: toObjectId(projectId), name })
+      .lean<FunctionRecord>()
+      .exec();
   }
 
   /** Enabled functions of a project listening to events (event triggers). */
