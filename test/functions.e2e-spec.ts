@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,12 @@ describe('functions', () => {
   beforeAll(async () => {
     writeFileSync(canary, 'the worker can read this');
     process.env.SLIPWAY_PLATFORM_CANARY = 'platform-secret-value';
-    api = await startTestApp();
+    // Small caps, so that the limits can be reached with small payloads.
+    api = await startTestApp({
+      FUNCTION_MAX_PAYLOAD_BYTES: '4096',
+      FUNCTION_MAX_RESULT_BYTES: '4096',
+      FUNCTION_MAX_LOG_BYTES: '2048',
+    });
     on = operations(api.url);
     owner = await registerUser(api.url);
     project = await createProject(api.url, owner.accessToken);
@@ -188,6 +194,160 @@ describe('functions', () => {
     expect(reasonOf(refused)).toBe('FUNCTION_DISABLED');
     ok(await on.functions.toggle(owner.accessToken, { functionId: fn.id, enabled: true }));
     expect((await invoke(fn.id)).result).toBe('on');
+  });
+
+  it('caps the payload, the result and the output of an invocation', async () => {
+    const fn = await create('chatty', {
+      'index.mjs': `export const handler = (event) => {
+  for (let i = 0; i < 200; i++) console.log('line ' + i + ' ' + 'x'.repeat(40));
+  return event.big ? 'y'.repeat(10000) : 'small';
+};
+`,
+    });
+    const tooBig = await on.functions.invoke(owner.accessToken, {
+      functionId: fn.id,
+      payload: { pad: 'p'.repeat(5000) },
+    });
+    expect([codeOf(tooBig), reasonOf(tooBig)]).toEqual(['BAD_USER_INPUT', 'PAYLOAD_TOO_LARGE']);
+
+    const chatty = await invoke(fn.id, {});
+    expect(chatty).toMatchObject({ status: 'SUCCEEDED', result: 'small', logsTruncated: true });
+    const kept = chatty.logs.reduce((total, line) => total + Buffer.byteLength(line.text) + 1, 0);
+    expect(kept).toBeLessThanOrEqual(2048);
+    expect(chatty.logs[0]!.text).toMatch(/^line 0 /);
+
+    const large = await invoke(fn.id, { big: true });
+    expect(large).toMatchObject({ status: 'FAILED', result: null, error: { type: 'ResultTooLarge' } });
+    // The next invocation is served as usual.
+    expect((await invoke(fn.id, {})).result).toBe('small');
+  });
+
+  it('leaves nothing running once an invocation is abandoned at its timeout', async () => {
+    const marker = String(9_000 + Math.floor(Math.random() * 900));
+    const fn = await create(
+      'leaver',
+      {
+        'index.mjs': `import { spawn } from 'node:child_process';
+export const handler = () => {
+  spawn('sleep', ['${marker}.5'], { detached: true, stdio: 'ignore' }).unref();
+  return new Promise(() => setInterval(() => {}, 1000));
+};
+`,
+      },
+      { timeoutSeconds: 1 },
+    );
+    const running = (): boolean => {
+      try {
+        return (
+          execFileSync('pgrep', ['-f', `sleep ${marker}.5`])
+            .toString()
+            .trim().length > 0
+        );
+      } catch {
+        return false;
+      }
+    };
+    const run = await invoke(fn.id);
+    expect(run.status).toBe('TIMED_OUT');
+    await waitFor(async () => !running() || undefined, 5_000, 'the abandoned child to be gone');
+    expect(running()).toBe(false);
+  });
+
+  it('keeps test runs apart from production figures, and reports metrics and daily and hourly analytics', async () => {
+    const fn = await create('measured', {
+      'index.mjs': 'export const handler = (e) => { if (e.fail) throw new Error("asked to fail"); return "ok"; };\n',
+    });
+    await invoke(fn.id, {});
+    await invoke(fn.id, {});
+    await invoke(fn.id, { fail: true });
+    const tested = ok(
+      await on.functions.test(owner.accessToken, {
+        functionId: fn.id,
+        payload: { n: 1 },
+        files: [{ path: 'index.mjs', content: 'export const handler = (e) => ({ testing: e.n });\n' }],
+      }),
+    ).testFunction;
+    expect(tested).toMatchObject({ trigger: 'TEST', status: 'SUCCEEDED', result: { testing: 1 }, version: null });
+    // A test of other code stores no version and leaves the live one alone.
+    expect(ok(await on.functions.get(owner.accessToken, { id: fn.id })).function.latestVersion).toBe(1);
+    expect((await invoke(fn.id, {})).result).toBe('ok');
+
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const metrics = ok(await on.functions.metrics(owner.accessToken, { functionId: fn.id, from, to })).functionMetrics;
+    expect(metrics).toMatchObject({ invocations: 4, errors: 1, coldStarts: 1 });
+    expect(metrics.errorRate).toBeCloseTo(0.25);
+    expect(metrics.coldStartRate).toBeCloseTo(0.25);
+    expect(metrics.p50DurationMs).toBeGreaterThan(0);
+
+    const analytics = ok(
+      await on.functions.analytics(owner.accessToken, { functionId: fn.id, days: 3 }),
+    ).functionAnalytics;
+    expect(analytics.daily).toHaveLength(3);
+    expect(analytics.daily[2]!.metrics.invocations).toBe(4);
+    expect(analytics.hourly).toHaveLength(24);
+    expect(analytics.hourly[23]!.metrics.invocations).toBe(4);
+
+    const failures = ok(
+      await on.functions.logs(owner.accessToken, { functionId: fn.id, status: 'FAILED' }),
+    ).executionLogs;
+    expect(failures.edges.map((e) => e.node.error?.message)).toEqual(['asked to fail']);
+  });
+
+  it("announces function.deployed, function.invoked and function.failed, and keeps variables' values out of the audit log", async () => {
+    const watcher = await create(
+      'watcher',
+      { 'index.mjs': 'export const handler = (e) => ({ saw: e.name, version: e.payload.version });\n' },
+      { eventTriggers: ['function.deployed'] },
+    );
+    const fn = await create(
+      'announced',
+      { 'index.mjs': 'export const handler = () => 1;\n' },
+      {
+        env: [{ key: 'API_KEY', value: 'sk_fn_secret_value_123' }],
+      },
+    );
+    const seen = await waitFor(async () => {
+      const page = ok(
+        await on.functions.logs(owner.accessToken, { functionId: watcher.id, trigger: 'EVENT' }),
+      ).executionLogs;
+      return page.edges.find((e) => e.node.status === 'SUCCEEDED')?.node;
+    });
+    expect(seen.result).toEqual({ saw: 'function.deployed', version: 1 });
+
+    const client = modernClient(api.wsUrl, owner.accessToken, { lazy: false });
+    const events = subscribeModern<{ projectEvents: { name: string; payload: { functionId?: string } } }>(
+      client,
+      'subscription ($projectId: ID!) { projectEvents(projectId: $projectId) { name payload } }',
+      { projectId: project.id },
+    );
+    try {
+      const first = await firstWhileTriggering(events, () => invoke(fn.id));
+      const names = [first!.projectEvents.name];
+      ok(
+        await on.functions.updateCode(owner.accessToken, {
+          functionId: fn.id,
+          files: [{ path: 'index.mjs', content: 'export const handler = () => { throw new Error("x"); };\n' }],
+          deploy: true,
+        }),
+      );
+      await invoke(fn.id);
+      for (let i = 0; i < 10 && !names.includes('function.failed'); i++)
+        names.push((await events.next()).projectEvents.name);
+      expect(names).toEqual(expect.arrayContaining(['function.invoked', 'function.deployed', 'function.failed']));
+    } finally {
+      events.close();
+      await client.dispose();
+    }
+
+    const audit = ok(
+      await on.audit.logs(owner.accessToken, { projectId: project.id, operation: 'mutation.createFunction' }),
+    ).auditLogs;
+    expect(audit.edges.length).toBeGreaterThan(0);
+    expect(JSON.stringify(audit)).not.toContain('sk_fn_secret_value_123');
+    const view = ok(await on.functions.get(owner.accessToken, { id: fn.id })).function;
+    expect(JSON.stringify(view)).not.toContain('sk_fn_secret_value_123');
+    expect(view.envKeys).toEqual(['API_KEY']);
   });
 
   describe('triggers', () => {
@@ -391,6 +551,174 @@ export const handler = () => new Promise((resolve) => {
         await on.functions.list(owner.accessToken, { projectId: project.id, first: 100 }),
       ).functions.edges.map((e) => e.node.name);
       expect(names.filter((n) => /^r\d$/.test(n))).toEqual([]);
+    });
+
+    it('refuses bad input on every other mutation and query with a stable code, changing nothing', async () => {
+      const fn = await create('steady', { 'index.mjs': 'export const handler = () => "steady";\n' });
+      const missing = '0123456789abcdef01234567';
+      const checks: Array<[string, Promise<{ errors?: unknown }>, string, string | undefined]> = [
+        [
+          'update bad name',
+          on.functions.update(owner.accessToken, { functionId: fn.id, name: 'No Spaces' }),
+          'BAD_USER_INPUT',
+          undefined,
+        ],
+        [
+          'update too slow',
+          on.functions.update(owner.accessToken, { functionId: fn.id, timeoutSeconds: 86_400 }),
+          'BAD_USER_INPUT',
+          'OUT_OF_BOUNDS',
+        ],
+        [
+          'update bad zone',
+          on.functions.update(owner.accessToken, {
+            functionId: fn.id,
+            schedules: [{ cron: '* * * * *', timezone: 'Mars/Base' }],
+          }),
+          'BAD_USER_INPUT',
+          'INVALID_SCHEDULE',
+        ],
+        [
+          'update env twice',
+          on.functions.update(owner.accessToken, {
+            functionId: fn.id,
+            env: [
+              { key: 'A', value: '1' },
+              { key: 'A', value: '2' },
+            ],
+          }),
+          'BAD_USER_INPUT',
+          'INVALID_ENV',
+        ],
+        [
+          'update unknown',
+          on.functions.update(owner.accessToken, { functionId: missing, memoryMb: 256 }),
+          'NOT_FOUND',
+          undefined,
+        ],
+        [
+          'code bad runtime',
+          on.functions.updateCode(owner.accessToken, {
+            functionId: fn.id,
+            runtime: 'ruby3.2',
+            files: [{ path: 'a.rb', content: '' }],
+          }),
+          'BAD_USER_INPUT',
+          'RUNTIME_UNAVAILABLE',
+        ],
+        [
+          'code bad handler',
+          on.functions.updateCode(owner.accessToken, {
+            functionId: fn.id,
+            handler: '../x.y',
+            files: [{ path: 'a.js', content: '' }],
+          }),
+          'BAD_USER_INPUT',
+          'INVALID_HANDLER',
+        ],
+        [
+          'code same path twice',
+          on.functions.updateCode(owner.accessToken, {
+            functionId: fn.id,
+            files: [
+              { path: 'a.js', content: '' },
+              { path: 'a.js', content: '' },
+            ],
+          }),
+          'BAD_USER_INPUT',
+          'INVALID_FILES',
+        ],
+        [
+          'code no files',
+          on.functions.updateCode(owner.accessToken, { functionId: fn.id, files: [] }),
+          'BAD_USER_INPUT',
+          undefined,
+        ],
+        [
+          'deploy unknown version',
+          on.functions.deploy(owner.accessToken, { functionId: fn.id, versionId: missing }),
+          'NOT_FOUND',
+          'VERSION_NOT_FOUND',
+        ],
+        [
+          'deploy bad id',
+          on.functions.deploy(owner.accessToken, { functionId: fn.id, versionId: 'nope' }),
+          'BAD_USER_INPUT',
+          undefined,
+        ],
+        [
+          'rollback unknown version',
+          on.functions.rollback(owner.accessToken, { functionId: fn.id, versionId: missing }),
+          'NOT_FOUND',
+          'VERSION_NOT_FOUND',
+        ],
+        [
+          'invoke bad mode',
+          on.functions.invoke(owner.accessToken, { functionId: fn.id, mode: 'LATER' }),
+          'BAD_USER_INPUT',
+          undefined,
+        ],
+        ['invoke unknown', on.functions.invoke(owner.accessToken, { functionId: missing }), 'NOT_FOUND', undefined],
+        [
+          'test bad runtime',
+          on.functions.test(owner.accessToken, {
+            functionId: fn.id,
+            runtime: 'cobol85',
+            files: [{ path: 'a', content: '' }],
+          }),
+          'BAD_USER_INPUT',
+          'RUNTIME_UNAVAILABLE',
+        ],
+        [
+          'toggle unknown',
+          on.functions.toggle(owner.accessToken, { functionId: missing, enabled: false }),
+          'NOT_FOUND',
+          undefined,
+        ],
+        ['delete unknown', on.functions.delete(owner.accessToken, { functionId: missing }), 'NOT_FOUND', undefined],
+        [
+          'metrics backwards',
+          on.functions.metrics(owner.accessToken, {
+            functionId: fn.id,
+            from: '2026-02-01T00:00:00Z',
+            to: '2026-01-01T00:00:00Z',
+          }),
+          'BAD_USER_INPUT',
+          'INVALID_PERIOD',
+        ],
+        [
+          'analytics too long',
+          on.functions.analytics(owner.accessToken, { functionId: fn.id, days: 1000 }),
+          'BAD_USER_INPUT',
+          undefined,
+        ],
+        [
+          'logs backwards',
+          on.functions.logs(owner.accessToken, {
+            functionId: fn.id,
+            from: '2026-02-01T00:00:00Z',
+            to: '2026-01-01T00:00:00Z',
+          }),
+          'BAD_USER_INPUT',
+          'INVALID_PERIOD',
+        ],
+        ['invocation bad id', on.functions.invocation(owner.accessToken, { id: 'nope' }), 'BAD_USER_INPUT', undefined],
+      ];
+      for (const [what, pending, code, reason] of checks) {
+        const response = (await pending) as Parameters<typeof codeOf>[0];
+        expect([what, codeOf(response)]).toEqual([what, code]);
+        if (reason) expect([what, reasonOf(response)]).toEqual([what, reason]);
+      }
+      const after = ok(await on.functions.get(owner.accessToken, { id: fn.id })).function;
+      expect(after).toMatchObject({
+        name: 'steady',
+        latestVersion: 1,
+        activeVersion: 1,
+        timeoutSeconds: fn.timeoutSeconds,
+        envKeys: [],
+        schedules: [],
+      });
+      expect((await invoke(fn.id)).result).toBe('steady');
     });
 
     it('lists every runtime with whether this host has it', async () => {

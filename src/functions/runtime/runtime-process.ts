@@ -261,7 +261,11 @@ export class RuntimeProcess {
     const durationMs = performance.now() - started;
     const peakMemoryBytes = pid !== undefined ? readPeakMemory(pid) : null;
     const finish = (partial: Partial<ProcessOutcome> & Pick<ProcessOutcome, 'kind'>): ProcessOutcome => {
-      if (partial.kind !== 'OK' && partial.kind !== 'ERROR') {
+      if (
+        partial.kind === 'TIMEOUT' ||
+        partial.kind === 'CRASHED' ||
+        (partial.kind === 'RESULT_TOO_LARGE' && this.overflow)
+      ) {
         this.out.abandon();
         this.err.abandon();
       }
@@ -292,7 +296,10 @@ export class RuntimeProcess {
     const reply = first;
     const cpuTimeMs = typeof reply.cpuMs === 'number' ? reply.cpuMs : null;
     if (reply.ok) {
-      return finish({ kind: 'OK', resultJson: JSON.stringify(reply.result ?? null), cpuTimeMs });
+      const resultJson = JSON.stringify(reply.result ?? null);
+      if (Buffer.byteLength(resultJson) > options.maxResultBytes)
+        return finish({ kind: 'RESULT_TOO_LARGE', cpuTimeMs });
+      return finish({ kind: 'OK', resultJson, cpuTimeMs });
     }
     return finish({ kind: 'ERROR', error: reply.error ?? null, cpuTimeMs });
   }
