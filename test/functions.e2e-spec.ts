@@ -7,6 +7,8 @@ import { assignRole, createProject, registerUser, type TestUser } from './suppor
 import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
 import { operations, type FunctionInvocation, type Operations, type Project } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
+import { FunctionInvokerService } from '../src/functions/function-invoker.service';
+import { FunctionRuntimesService } from '../src/functions/function-runtimes.service';
 import { firstWhileTriggering, modernClient, subscribeModern } from './support/ws-clients';
 
 const NODE_ECHO = `
@@ -348,6 +350,15 @@ export const handler = () => {
     const view = ok(await on.functions.get(owner.accessToken, { id: fn.id })).function;
     expect(JSON.stringify(view)).not.toContain('sk_fn_secret_value_123');
     expect(view.envKeys).toEqual(['API_KEY']);
+  });
+
+  it('starts spares at boot for the runtimes, network modes and memory sizes enabled functions use', async () => {
+    await create('boot-kind', { 'index.mjs': 'export const handler = () => 1;\n' }, { memoryMb: 320, network: 'NONE' });
+    const runtimes = api.app.get(FunctionRuntimesService);
+    const kind = { runtime: runtimes.require('nodejs20'), network: false, memoryMb: 320 };
+    expect(runtimes.pool.sparesOf(kind)).toBe(0);
+    await api.app.get(FunctionInvokerService).onApplicationBootstrap();
+    expect(runtimes.pool.sparesOf(kind)).toBe(1);
   });
 
   describe('triggers', () => {

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import type { PubSubEngine } from 'graphql-subscriptions';
@@ -33,7 +33,7 @@ import { FunctionsService } from './functions.service';
 import { FUNCTIONS_QUEUE, FunctionJob, type FunctionJobPayloads, invocationsTrigger } from './jobs/function-jobs';
 import { FunctionInvocation } from './models/function-invocation.model';
 import { FunctionAnalytics, FunctionMetrics, FunctionMetricsBucket } from './models/function-metrics.model';
-import { type InstancePlan, PoolSaturated } from './runtime/runtime-pool';
+import { type InstancePlan, PoolSaturated, type SpareKind } from './runtime/runtime-pool';
 import { LoadFailure, type ProcessOutcome } from './runtime/runtime-process';
 
 /** What runs: a stored version, or code given to testFunction. */
@@ -73,6 +73,9 @@ export interface InvocationMessage {
 
 const MEMORY_ERRORS = /out of memory|bad_alloc|allocation failed|Cannot allocate memory|MemoryError|failed to reserve/i;
 const MAX_STATS_INVOCATIONS = 100_000;
+/** Functions looked at, and kinds of spare started at most, at boot. */
+const BOOT_SAMPLE = 500;
+const MAX_BOOT_KINDS = 8;
 const MAX_STATS_RANGE_MS = 92 * 86_400_000;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -82,7 +85,7 @@ const HOUR_MS = 3_600_000;
  * invocation with its outcome, output and cost, announces it, and answers the questions about them.
  */
 @Injectable()
-export class FunctionInvokerService {
+export class FunctionInvokerService implements OnApplicationBootstrap {
   private readonly logger = new Logger(FunctionInvokerService.name);
   /** The plan of each function's live code, while neither the function nor the project's variables change. */
   private readonly plans = new Map<string, { stamp: string; plan: InstancePlan }>();
@@ -98,6 +101,28 @@ export class FunctionInvokerService {
     @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
     private readonly config: AppConfig,
   ) {}
+
+  /**
+   * Starts spares for the runtimes, network modes and memory sizes the enabled functions use, so
+   * that the first cold start after a restart finds one too (not only the ones after it).
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.FUNCTION_SPARE_PROCESSES === 0) return;
+    try {
+      const kinds = new Map<string, SpareKind>();
+      for (const record of await this.functions.enabledSample(BOOT_SAMPLE)) {
+        if (!record.activeVersionId || kinds.size >= MAX_BOOT_KINDS) continue;
+        const version = await this.functions.versionRecord(record.activeVersionId).catch(() => null);
+        const runtime = version ? this.runtimes.list().find((r) => r.id === version.runtime && r.available) : undefined;
+        if (!runtime) continue;
+        const network = record.network !== FunctionNetwork.NONE;
+        kinds.set(`${runtime.id}:${network}:${record.memoryMb}`, { runtime, network, memoryMb: record.memoryMb });
+      }
+      for (const kind of kinds.values()) this.runtimes.pool.prepare(kind);
+    } catch (error) {
+      this.logger.warn(`Could not start spare runtime processes at boot: ${(error as Error).message}`);
+    }
+  }
 
   /** Invokes the function's active version: SYNC answers with the outcome, ASYNC with the queued invocation. */
   async invoke(

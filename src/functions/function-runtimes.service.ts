@@ -75,7 +75,8 @@ export class FunctionRuntimesService implements OnModuleInit, OnApplicationShutd
   async onModuleInit(): Promise<void> {
     this.installs = await discoverRuntimes({ runtimesDir: path.resolve(this.config.FUNCTION_RUNTIMES_DIR) });
     const missing = this.installs.filter((r) => r.promised && !r.available).map((r) => r.id);
-    if (missing.length) this.logger.warn(`Function runtimes not available on this host: ${missing.join(', ')}`);
+    // Normal on most hosts (a Debian release carries one Ruby and one Python): said, not warned.
+    if (missing.length) this.logger.log(`Function runtimes not available on this host: ${missing.join(', ')}`);
     await this.pubSub.subscribe(
       FUNCTION_CHANGES,
       (message: { functionId: string }) => this.pool.retire(`${message.functionId}:`),

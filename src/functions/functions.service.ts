@@ -301,6 +301,16 @@ export class FunctionsService {
       .exec();
   }
 
+  /** Enabled functions, the most recently changed first, up to `limit`. */
+  enabledSample(limit: number): Promise<FunctionRecord[]> {
+    return this.functions
+      .find({ enabled: true }, { activeVersionId: 1, network: 1, memoryMb: 1 })
+      .sort({ updatedAt: -1 })
+      .limit(limit)
+      .lean<FunctionRecord[]>()
+      .exec();
+  }
+
   /** Every function with a schedule (cron triggers). */
   scheduled(): Promise<FunctionRecord[]> {
     return this.functions

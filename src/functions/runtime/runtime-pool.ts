@@ -184,6 +184,12 @@ export class RuntimePool {
     this.refill(kind);
   }
 
+  /** Spares of a kind, ready or starting. */
+  sparesOf(kind: SpareKind): number {
+    const key = spareKey(kind);
+    return (this.spares.get(key)?.length ?? 0) + (this.starting.get(key) ?? 0);
+  }
+
   stats(): { instances: number; spares: number } {
     let instances = 0;
     for (const group of this.groups.values()) instances += group.instances.length;

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { DomainEvent } from '../../common/events/domain-event';
 import { ProjectDeletedEvent } from '../../projects/events/project-deleted.event';
@@ -24,8 +24,10 @@ const NEVER_TRIGGERING: ReadonlySet<string> = new Set([FunctionInvokedEvent.even
  * a function's changes remake its cron jobs, and a deleted project's functions go with it.
  */
 @Injectable()
-export class FunctionTriggersListener implements OnModuleInit {
+export class FunctionTriggersListener implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(FunctionTriggersListener.name);
+  /** Set once the process is stopping: events from then on (its own shutdown's) invoke nothing. */
+  private stopping = false;
 
   constructor(
     private readonly emitter: EventEmitter2,
@@ -36,12 +38,16 @@ export class FunctionTriggersListener implements OnModuleInit {
 
   onModuleInit(): void {
     this.emitter.onAny((name: string | string[], event: unknown) => {
-      if (typeof name !== 'string' || NEVER_TRIGGERING.has(name)) return;
+      if (this.stopping || typeof name !== 'string' || NEVER_TRIGGERING.has(name)) return;
       if (!(event instanceof DomainEvent) || !event.projectId) return;
       return this.dispatch(name, event).catch((error: Error) =>
         this.logger.error(`Invoking the functions listening to ${name} failed: ${error.message}`),
       );
     });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
   }
 
   @OnEvent(FunctionCreatedEvent.eventName)
