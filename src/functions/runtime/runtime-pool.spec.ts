@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SandboxExecutor } from '../../executor/sandbox-executor';
+import { UnsandboxedExecutor } from '../../executor/unsandboxed-executor';
 import { type InstancePlan, RuntimePool, type RuntimeLaunch } from './runtime-pool';
 import { LoadFailure } from './runtime-process';
 
@@ -131,5 +132,30 @@ describe('RuntimePool (real sandboxed Node.js processes)', () => {
     const handed = await waiting;
     expect(handed.instance).toBe(lease.instance);
     pool.release(handed.instance, true);
+  });
+
+  it('runs the same code without a sandbox (SANDBOX=off), the task and bootstrap paths read through their binds', async () => {
+    const bare = new RuntimePool({
+      executor: new UnsandboxedExecutor(),
+      bootstrapDir: BOOTSTRAPS,
+      spares: 0,
+      idleMs: 60_000,
+      maxProcesses: 64,
+    });
+    try {
+      const p = plan(
+        'export const handler = () => ({ cwd: process.cwd(), secret: process.env.JEST_WORKER_ID ?? null });\n',
+      );
+      const lease = await bare.acquire(p, 1_000);
+      const outcome = await lease.instance.process.invoke('f1', '{}', Date.now() + 5_000, LIMITS);
+      bare.release(lease.instance, true);
+      expect(outcome.kind).toBe('OK');
+      const result = JSON.parse(outcome.resultJson!) as { cwd: string; secret: string | null };
+      // Not isolated, but still given a clean environment.
+      expect(result.secret).toBeNull();
+      expect(result.cwd).not.toBe('/var/task');
+    } finally {
+      bare.close();
+    }
   });
 });
