@@ -1,3 +1,4 @@
+import { percentile } from '../common/stats/percentile';
 import { BuildStatus } from './build.schema';
 import { CacheUse } from './cache/build-cache.schema';
 
@@ -20,12 +21,6 @@ export interface Stats {
   averageQueueWaitMs: number | null;
   /** Builds that restored a cache among those that looked for one; null when none looked. */
   cacheHitRate: number | null;
-}
-
-/** The value below which `q` of the sorted values fall (nearest rank). */
-function percentile(sorted: number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 const average = (values: number[]): number | null =>

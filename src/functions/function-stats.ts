@@ -1,3 +1,4 @@
+import { percentile } from '../common/stats/percentile';
 import { InvocationStatus } from './function-invocation.schema';
 
 /** What the figures need of an invocation. */
@@ -28,12 +29,6 @@ const FAILED: ReadonlySet<InvocationStatus> = new Set([
   InvocationStatus.TIMED_OUT,
   InvocationStatus.MEMORY_LIMIT_EXCEEDED,
 ]);
-
-/** The value below which `q` of the sorted values fall (nearest rank). */
-export function percentile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
 
 const average = (values: readonly number[]): number | null =>
   values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
