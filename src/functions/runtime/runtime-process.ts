@@ -206,9 +206,12 @@ export class RuntimeProcess {
       this.waiter?.reject(new Error('exited'));
       this.waiter = null;
     });
-    this.ready = this.next().then((reply) => {
-      if (reply.type !== 'ready') throw new Error(`expected ready, got ${reply.type}`);
-    });
+    this.ready = this.next().then(
+      (reply) => {
+        if (reply.type !== 'ready') throw new Error(`expected ready, got ${reply.type}`);
+      },
+      () => this.died('before it was ready'),
+    );
     this.ready.catch(() => undefined);
   }
 
@@ -228,11 +231,7 @@ export class RuntimeProcess {
     try {
       reply = await this.next();
     } catch {
-      throw new LoadFailure({
-        type: 'ProcessExited',
-        message: `The runtime exited while loading the handler${this.exitDetail()}`,
-        stack: this.err.report(),
-      });
+      return this.died('while loading the handler');
     }
     if (reply.type === 'load_error')
       throw new LoadFailure(reply.error ?? { type: 'Error', message: 'load failed', stack: '' });
@@ -242,7 +241,13 @@ export class RuntimeProcess {
   /** Tells Go's shim to become the function's binary, and waits for the binary to be ready. */
   async exec(): Promise<void> {
     this.process.stdin.write('exec\n');
-    const reply = await this.next();
+    let reply: Reply;
+    try {
+      reply = await this.next();
+    } catch {
+      // Its package's initialization failed (a panic, os.Exit) before main.
+      return this.died('before it was ready');
+    }
     if (reply.type !== 'ready') throw new Error(`expected ready, got ${reply.type}`);
   }
 
@@ -323,6 +328,20 @@ export class RuntimeProcess {
 
   kill(): void {
     this.process.kill();
+  }
+
+  /**
+   * Throws the LoadFailure of a process that died before it could take an invocation, with its exit
+   * and what it wrote to stderr (read to the end first), so that a function that cannot start fails
+   * its invocations with the reason instead of an internal error.
+   */
+  private async died(when: string): Promise<never> {
+    await Promise.all([this.exited, this.err.closed]);
+    throw new LoadFailure({
+      type: 'ProcessExited',
+      message: `The runtime exited ${when}${this.exitDetail()}`,
+      stack: this.err.report(),
+    });
   }
 
   private exitDetail(): string {
