@@ -71,7 +71,13 @@ export interface InvocationMessage {
   invocation: ReturnType<typeof toPlain>;
 }
 
-const MEMORY_ERRORS = /out of memory|bad_alloc|allocation failed|Cannot allocate memory|MemoryError|failed to reserve/i;
+/**
+ * How runtimes say, as they die, that they could not allocate. Ruby says `[FATAL] failed to
+ * allocate memory` when its object heap cannot grow during a collection, where it cannot raise a
+ * NoMemoryError.
+ */
+const MEMORY_ERRORS =
+  /out of memory|bad_alloc|allocation failed|Cannot allocate memory|failed to allocate memory|MemoryError|failed to reserve/i;
 const MAX_STATS_INVOCATIONS = 100_000;
 const MAX_STATS_RANGE_MS = 92 * 86_400_000;
 const DAY_MS = 86_400_000;
