@@ -34,7 +34,7 @@ import { FUNCTIONS_QUEUE, FunctionJob, type FunctionJobPayloads, invocationsTrig
 import { FunctionInvocation } from './models/function-invocation.model';
 import { FunctionAnalytics, FunctionMetrics, FunctionMetricsBucket } from './models/function-metrics.model';
 import { type InstancePlan, PoolSaturated, type SpareKind } from './runtime/runtime-pool';
-import { LoadFailure, type ProcessOutcome } from './runtime/runtime-process';
+import { LoadFailure, type LogLine, type ProcessOutcome } from './runtime/runtime-process';
 
 /** What runs: a stored version, or code given to testFunction. */
 interface CodeToRun {
@@ -71,7 +71,13 @@ export interface InvocationMessage {
   invocation: ReturnType<typeof toPlain>;
 }
 
-const MEMORY_ERRORS = /out of memory|bad_alloc|allocation failed|Cannot allocate memory|MemoryError|failed to reserve/i;
+/**
+ * How runtimes say, as they die, that they could not allocate. Ruby says `[FATAL] failed to
+ * allocate memory` when its object heap cannot grow during a collection, where it cannot raise a
+ * NoMemoryError.
+ */
+const MEMORY_ERRORS =
+  /out of memory|bad_alloc|allocation failed|Cannot allocate memory|failed to allocate memory|MemoryError|failed to reserve/i;
 const MAX_STATS_INVOCATIONS = 100_000;
 /** Functions looked at, and kinds of spare started at most, at boot. */
 const BOOT_SAMPLE = 500;
@@ -586,7 +592,9 @@ function judge(
         error: { type: 'ResultTooLarge', message: 'The result is larger than the platform takes', stack: '' },
       };
     case 'CRASHED':
-      if (MEMORY_ERRORS.test(outcome.exitReport ?? '')) return memory();
+      // The runtime names the cause where its report starts, which a long report (Go's trace of
+      // every goroutine) pushes out of the exit report's tail; the invocation's stderr has all of it.
+      if (MEMORY_ERRORS.test(outcome.exitReport ?? '') || outcome.logs.some(isMemoryReport)) return memory();
       return {
         status: InvocationStatus.FAILED,
         error: {
@@ -596,6 +604,10 @@ function judge(
         },
       };
   }
+}
+
+function isMemoryReport(line: LogLine): boolean {
+  return line.stream === 'stderr' && MEMORY_ERRORS.test(line.text);
 }
 
 function failedFields(error: InvocationErrorRecord): RunFields {

@@ -1,8 +1,8 @@
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Executor } from '../../executor/executor';
-import { SANDBOX_BOOTSTRAP_DIR, SANDBOX_TASK_DIR } from '../runtimes/runtime-catalog';
+import { GO_ENV, goEnvScript, SANDBOX_BOOTSTRAP_DIR, SANDBOX_TASK_DIR } from '../runtimes/runtime-catalog';
 import { RuntimeProcess } from './runtime-process';
 
 /** What the pool needs to know of a runtime to start its processes. */
@@ -231,8 +231,18 @@ export class RuntimePool {
       group.instances[group.instances.indexOf(placeholder)] = instance;
       try {
         cpSync(plan.codeDir, spare.slot, { recursive: true });
-        // Go's spare is a shell waiting to become the function's own binary, which then says ready again.
-        if (plan.runtime.language === 'go') await spare.process.exec();
+        // Go's spare is a shell waiting to become the function's own binary, which then says ready
+        // again; the shell gives it the function's variables, which its package may read as it
+        // initializes, before `load`. The file goes once the binary has started.
+        if (plan.runtime.language === 'go') {
+          const envFile = path.join(spare.slot, GO_ENV);
+          writeFileSync(envFile, goEnvScript(plan.env), { mode: 0o644 });
+          try {
+            await spare.process.exec();
+          } finally {
+            rmSync(envFile, { force: true });
+          }
+        }
         await spare.process.load({ handler: plan.handler, env: plan.env, function: plan.function });
       } catch (error) {
         this.remove(instance);

@@ -28,7 +28,7 @@ export interface ProcessOutcome {
   durationMs: number;
   cpuTimeMs: number | null;
   peakMemoryBytes: number | null;
-  /** The end of what the process wrote to stderr before it died, when it died. */
+  /** When it died: what it wrote to stderr during the invocation, its start and its end when long. */
   exitReport: string | null;
 }
 
@@ -58,6 +58,8 @@ const MARKER_HEAD = '\u001eslipway:end:';
 /** Output kept from before an invocation (a cold start's top-level logging) for the next one. */
 const MAX_CARRIED_BYTES = 16 * 1024;
 const EXIT_REPORT_BYTES = 4 * 1024;
+/** The start of a death's report kept besides its end: where runtimes name the cause. */
+const EXIT_REPORT_HEAD_BYTES = 2 * 1024;
 
 /**
  * Reads one output stream of a runtime process: the text between invocations is carried over to
@@ -71,6 +73,10 @@ class OutputReader {
   private onEnd: (() => void) | null = null;
   /** The last bytes written, kept to explain a process's death. */
   tail = '';
+  /** The first bytes written since the current invocation began (since the start before the first). */
+  private head = '';
+  /** How much has been written since then. */
+  private written = 0;
   /** Settles once the stream has ended (everything written has been read). */
   readonly closed: Promise<void>;
 
@@ -87,6 +93,8 @@ class OutputReader {
     const sink = { marker: `${MARKER_HEAD}${id}\u001e\n`, lines: [], bytes: 0, max: maxBytes, truncated: false };
     this.sink = sink;
     this.onEnd = onEnd;
+    this.head = '';
+    this.written = 0;
     const carried = this.carry;
     this.carry = '';
     if (carried) this.take(carried);
@@ -100,8 +108,24 @@ class OutputReader {
     this.onEnd = null;
   }
 
+  /**
+   * What was written since the current invocation began (or, before the first, since the start),
+   * to explain a process's death: all of it when short, else its start and its end. A runtime names
+   * the cause first, and a report can be long: Go's traces every goroutine after its "fatal error".
+   */
+  report(): string {
+    if (this.written === 0) return this.tail.trim();
+    const after = this.written - this.head.length;
+    const end = after > 0 ? this.tail.slice(-Math.min(after, this.tail.length)) : '';
+    const skipped = after - end.length;
+    return `${this.head}${skipped > 0 ? `\n[… ${skipped} characters left out …]\n` : ''}${end}`.trim();
+  }
+
   private feed(chunk: string): void {
     this.tail = (this.tail + chunk).slice(-EXIT_REPORT_BYTES);
+    if (this.head.length < EXIT_REPORT_HEAD_BYTES)
+      this.head += chunk.slice(0, EXIT_REPORT_HEAD_BYTES - this.head.length);
+    this.written += chunk.length;
     if (!this.sink) {
       this.carry = (this.carry + chunk).slice(-MAX_CARRIED_BYTES);
       return;
@@ -182,9 +206,12 @@ export class RuntimeProcess {
       this.waiter?.reject(new Error('exited'));
       this.waiter = null;
     });
-    this.ready = this.next().then((reply) => {
-      if (reply.type !== 'ready') throw new Error(`expected ready, got ${reply.type}`);
-    });
+    this.ready = this.next().then(
+      (reply) => {
+        if (reply.type !== 'ready') throw new Error(`expected ready, got ${reply.type}`);
+      },
+      () => this.died('before it was ready'),
+    );
     this.ready.catch(() => undefined);
   }
 
@@ -204,11 +231,7 @@ export class RuntimeProcess {
     try {
       reply = await this.next();
     } catch {
-      throw new LoadFailure({
-        type: 'ProcessExited',
-        message: `The runtime exited while loading the handler${this.exitDetail()}`,
-        stack: this.err.tail.trim(),
-      });
+      return this.died('while loading the handler');
     }
     if (reply.type === 'load_error')
       throw new LoadFailure(reply.error ?? { type: 'Error', message: 'load failed', stack: '' });
@@ -218,7 +241,13 @@ export class RuntimeProcess {
   /** Tells Go's shim to become the function's binary, and waits for the binary to be ready. */
   async exec(): Promise<void> {
     this.process.stdin.write('exec\n');
-    const reply = await this.next();
+    let reply: Reply;
+    try {
+      reply = await this.next();
+    } catch {
+      // Its package's initialization failed (a panic, os.Exit) before main.
+      return this.died('before it was ready');
+    }
     if (reply.type !== 'ready') throw new Error(`expected ready, got ${reply.type}`);
   }
 
@@ -290,7 +319,7 @@ export class RuntimeProcess {
       await Promise.all([this.exited, this.out.closed, this.err.closed]);
       return finish({
         kind: this.overflow ? 'RESULT_TOO_LARGE' : 'CRASHED',
-        exitReport: this.overflow ? null : `${this.err.tail.trim()}`.slice(-EXIT_REPORT_BYTES) || null,
+        exitReport: this.overflow ? null : this.err.report() || null,
       });
     }
     const reply = first;
@@ -306,6 +335,20 @@ export class RuntimeProcess {
 
   kill(): void {
     this.process.kill();
+  }
+
+  /**
+   * Throws the LoadFailure of a process that died before it could take an invocation, with its exit
+   * and what it wrote to stderr (read to the end first), so that a function that cannot start fails
+   * its invocations with the reason instead of an internal error.
+   */
+  private async died(when: string): Promise<never> {
+    await Promise.all([this.exited, this.err.closed]);
+    throw new LoadFailure({
+      type: 'ProcessExited',
+      message: `The runtime exited ${when}${this.exitDetail()}`,
+      stack: this.err.report(),
+    });
   }
 
   private exitDetail(): string {

@@ -61,17 +61,32 @@ export const SANDBOX_BOOTSTRAP_DIR = '/opt/slipway/bootstrap';
 export const SANDBOX_TASK_DIR = '/var/task';
 /** Where, relative to the task directory, the platform copies a compiled Go function. */
 export const GO_BINARY = '.slipway/handler';
+/** Where, relative to the task directory, the platform writes a Go function's variables for the shim. */
+export const GO_ENV = '.slipway/env';
 /**
  * The unassigned Go process (runtimes/README.md, "Go"): says ready, waits for `exec` and becomes
- * the function's binary. `read` takes stdin a byte at a time, so what follows `exec` stays there for
- * the binary. It ends quietly when stdin does.
+ * the function's binary, with the function's variables (GO_ENV) in its environment, since its
+ * package initializes before the bootstrap reads `load`. `read` takes stdin a byte at a time, so
+ * what follows `exec` stays there for the binary. It ends quietly when stdin does.
  */
 export const GO_SHIM = [
   `printf '{"type":"ready"}\\n' >&3 || exit 1`,
   `IFS= read -r line || exit 0`,
   `[ "$line" = exec ] || { echo "slipway: expected exec, got: $line" >&2; exit 2; }`,
+  `[ ! -f ./${GO_ENV} ] || . ./${GO_ENV}`,
   `exec ./${GO_BINARY}`,
 ].join('; ');
+
+/**
+ * GO_ENV's text: a shell script exporting the variables, each value single-quoted. A name the shell
+ * cannot take, or a value with NUL, is left to the `load` message, which sets what it can.
+ */
+export function goEnvScript(env: Record<string, string>): string {
+  return Object.entries(env)
+    .filter(([key, value]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) && !value.includes('\0'))
+    .map(([key, value]) => `export ${key}='${value.replaceAll("'", `'\\''`)}'\n`)
+    .join('');
+}
 
 /** The oldest version of each language its bootstrap supports. */
 const OLDEST: Record<RuntimeLanguage, [number, number]> = {
