@@ -118,7 +118,14 @@ export interface ProcessSpec {
   cwd: string;
   /** The whole environment it sees, on top of PATH, HOME, LANG and TMPDIR. */
   env: Record<string, string>;
-  limits: Pick<ExecutionLimits, 'maxProcesses' | 'maxFileBytes' | 'maxOpenFiles' | 'maxMemoryBytes'>;
+  limits: Pick<ExecutionLimits, 'maxProcesses' | 'maxFileBytes' | 'maxOpenFiles' | 'maxMemoryBytes'> & {
+    /**
+     * The stack of the main thread, and what each new thread reserves for its own (glibc takes it
+     * from this limit), all of which RLIMIT_DATA counts: a runtime with ten threads reserves 80 MB
+     * of its memory for stacks at the usual 8 MB.
+     */
+    maxStackBytes?: number;
+  };
   network: boolean;
 }
 

@@ -51,7 +51,9 @@ export function ownerChain(owner: { uid: number; gid: number } | undefined): str
 
 /** The rlimits of an execution or a process, set by `prlimit` before what follows starts. */
 export function rlimitChain(
-  limits: Pick<ExecutionLimits, 'maxProcesses' | 'maxFileBytes' | 'maxOpenFiles' | 'maxMemoryBytes'>,
+  limits: Pick<ExecutionLimits, 'maxProcesses' | 'maxFileBytes' | 'maxOpenFiles' | 'maxMemoryBytes'> & {
+    maxStackBytes?: number;
+  },
 ): string[] {
   return [
     'prlimit',
@@ -59,6 +61,7 @@ export function rlimitChain(
     `--fsize=${limits.maxFileBytes}`,
     `--nofile=${limits.maxOpenFiles}`,
     `--data=${limits.maxMemoryBytes}`,
+    ...(limits.maxStackBytes ? [`--stack=${limits.maxStackBytes}`] : []),
     '--',
   ];
 }

@@ -599,7 +599,7 @@ function judge(
         status: InvocationStatus.FAILED,
         error: {
           type: 'ProcessExited',
-          message: "The function's process exited during the invocation",
+          message: `The function's process exited during the invocation${outcome.exit ? ` (${outcome.exit})` : ''}`,
           stack: outcome.exitReport ?? '',
         },
       };

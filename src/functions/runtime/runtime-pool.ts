@@ -301,7 +301,7 @@ export class RuntimePool {
     const slot = path.join(this.root, `slot-${++this.slots}`);
     mkdirSync(slot, { mode: 0o755 });
     const running = this.options.executor.start({
-      argv: runtime.argv,
+      argv: argvFor(kind),
       binds: [
         { source: slot, target: SANDBOX_TASK_DIR },
         { source: this.options.bootstrapDir, target: SANDBOX_BOOTSTRAP_DIR },
@@ -314,6 +314,7 @@ export class RuntimePool {
         maxFileBytes: 64 * 1024 * 1024,
         maxOpenFiles: 1024,
         maxMemoryBytes: kind.memoryMb * 1024 * 1024,
+        maxStackBytes: STACK_BYTES,
       },
       network,
     });
@@ -351,6 +352,26 @@ export class RuntimePool {
       if (group.instances.length === 0 && group.waiters.length === 0) this.groups.delete(key);
     }
   }
+}
+
+/** Each thread's stack (and the main one's): enough for deep recursion, small enough not to eat the memory limit. */
+const STACK_BYTES = 2 * 1024 * 1024;
+
+/**
+ * How a spare of this kind starts its runtime. Node.js gets a JavaScript heap within its memory
+ * limit, so that a heap full of objects ends in V8's own "heap out of memory" rather than in an
+ * allocation failing somewhere inside V8, which it reports in ways that cannot be told apart.
+ */
+export function argvFor(kind: SpareKind): string[] {
+  const [program, ...rest] = kind.runtime.argv;
+  if (kind.runtime.language !== 'nodejs' || !program) return kind.runtime.argv;
+  // The rest of the limit is the runtime itself and what V8's collector allocates as it works near
+  // the heap's limit; past it the process dies inside V8 instead of saying what happened.
+  const heapMb = Math.max(16, kind.memoryMb <= 512 ? Math.floor((kind.memoryMb * 3) / 8) : kind.memoryMb - 320);
+  // The young generation is not part of that heap: two semi-spaces of up to 16 MB each by default,
+  // too much for a small limit.
+  const semiSpaceMb = kind.memoryMb <= 512 ? Math.max(1, Math.floor(kind.memoryMb / 64)) : 16;
+  return [program, `--max-old-space-size=${heapMb}`, `--max-semi-space-size=${semiSpaceMb}`, ...rest];
 }
 
 function spareKey(kind: SpareKind): string {

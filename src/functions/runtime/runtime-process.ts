@@ -28,6 +28,8 @@ export interface ProcessOutcome {
   durationMs: number;
   cpuTimeMs: number | null;
   peakMemoryBytes: number | null;
+  /** When it died: how (`exit code 1`, `SIGKILL`). */
+  exit?: string | null;
   /** When it died: what it wrote to stderr during the invocation, its start and its end when long. */
   exitReport: string | null;
 }
@@ -320,6 +322,10 @@ export class RuntimeProcess {
       return finish({
         kind: this.overflow ? 'RESULT_TOO_LARGE' : 'CRASHED',
         exitReport: this.overflow ? null : this.err.report() || null,
+        exit:
+          this.exitDetail()
+            .trim()
+            .replace(/^\(|\)$/g, '') || null,
       });
     }
     const reply = first;
