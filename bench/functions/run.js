@@ -343,11 +343,15 @@ function cpuBetween(before, after) {
     const earlier = before.get(pid);
     other += p.ticks - (earlier && earlier.start === p.start ? earlier.ticks : 0);
   }
-  // An ended process's ticks moved into its parent's, counted above when the parent is another's.
+  // An ended process's ticks moved into those of its nearest ancestor still running (through any
+  // that ended too), counted above when that one is another's; they are not the window's.
+  const alive = (pid) => after.get(pid)?.start === before.get(pid)?.start;
   for (const [pid, p] of before) {
-    if (after.has(pid) || !isOther(pid, p)) continue;
-    const parent = after.get(p.ppid);
-    if (parent && isOther(p.ppid, parent) && p.ppid !== 1) other -= p.ticks;
+    if (alive(pid) || !isOther(pid, p)) continue;
+    let ancestor = p.ppid;
+    while (before.has(ancestor) && !alive(ancestor)) ancestor = before.get(ancestor).ppid;
+    const survivor = after.get(ancestor);
+    if (ancestor !== 1 && survivor && alive(ancestor) && isOther(ancestor, survivor)) other -= p.ticks;
   }
   return { ours: ours / CLK_TCK, other: Math.max(0, other) / CLK_TCK };
 }
