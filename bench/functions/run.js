@@ -80,6 +80,9 @@
  *                         again (3 attempts in all) when they used more meanwhile
  *   --dist=DIR            another build of src/ to measure (the code before a change, say): its
  *                         runtimes/bootstrap must be at DIR/../runtimes, node_modules reachable
+ *   --profile[=DIR]       CPU-profile the API during the new functions' first invocations and
+ *                         during each concurrent run (default bench/profiles: api-cold-N,
+ *                         api-floor-N, api-invoke-N); summarise with bench/api/profile-summary.js
  *   --build / --no-build  always / never run tsc on dist/ (default: only when it is stale)
  *   --json=FILE           also write the raw figures as JSON
  *   --quiet               no progress lines on stderr
@@ -95,6 +98,7 @@ const { CLK_TCK, newestMtime, mtime, sleep, httpOk, pct, table } = require('../s
 const ROOT = path.resolve(__dirname, '..', '..');
 const ECHO = path.join(__dirname, 'echo.js');
 const DEFAULT_DIST = path.join(ROOT, 'dist');
+const PROFILE_HOOK = path.join(__dirname, '..', 'api', 'cpu-profile-hook.js');
 /** A function's memory unless it says otherwise (src/settings/effective-settings.ts). */
 const MEMORY_MB = 1024;
 /** The defaults: a function's timeout, FUNCTION_MAX_RESULT_BYTES, FUNCTION_MAX_LOG_BYTES. */
@@ -152,6 +156,7 @@ function parseArgs(argv) {
     goCache: path.join(os.tmpdir(), 'slipway-bench-functions'),
     waitIdle: null,
     dist: DEFAULT_DIST,
+    profileDir: null,
     build: 'auto',
     json: null,
     quiet: false,
@@ -205,6 +210,9 @@ function parseArgs(argv) {
         break;
       case '--wait-idle':
         opts.waitIdle = value === undefined ? 0.25 : num(value, key);
+        break;
+      case '--profile':
+        opts.profileDir = path.resolve(value || path.join(__dirname, '..', 'profiles'));
         break;
       case '--dist':
         opts.dist = path.resolve(String(value));
@@ -961,30 +969,36 @@ async function startApi(ctx) {
   const port = await getFreePort();
   const base = { ...process.env };
   for (const key of Object.keys(base)) if (key.startsWith('BENCH_') || key === 'NODE_OPTIONS') delete base[key];
-  const child = spawn(process.execPath, [path.join(ctx.opts.dist, 'main.js')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...base,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PROCESS_ROLE: 'api',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      MONGODB_URI: `${mongo.uri}/slipway-bench-functions`,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: 'slipway-bench-functions',
-      JWT_SECRET: 'bench-functions-jwt-secret-0123456789abcdef0123456789',
-      JWT_ACCESS_TTL_SECONDS: '86400',
-      // Production mode requires a key ring.
-      ENCRYPTION_KEYS: `bench:${crypto.randomBytes(32).toString('base64')}`,
-      // One caller sends every request: the rate limit is counted on each, but never reached.
-      API_RATE_LIMIT_PER_MINUTE: '1000000',
-      SANDBOX: 'on',
-      FUNCTION_RUNTIMES_DIR: path.join(ROOT, '.runtimes'),
-      STORAGE_DIR: path.join(ctx.scratch, 'storage'),
+  const profiling = ctx.opts.profileDir !== null;
+  const child = spawn(
+    process.execPath,
+    [...(profiling ? ['-r', PROFILE_HOOK] : []), path.join(ctx.opts.dist, 'main.js')],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe', ...(profiling ? ['ipc'] : [])],
+      env: {
+        ...base,
+        ...(profiling ? { BENCH_CPU_PROFILE_DIR: ctx.opts.profileDir, BENCH_CPU_PROFILE_LABEL: 'api' } : {}),
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        PROCESS_ROLE: 'api',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        MONGODB_URI: `${mongo.uri}/slipway-bench-functions`,
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: 'slipway-bench-functions',
+        JWT_SECRET: 'bench-functions-jwt-secret-0123456789abcdef0123456789',
+        JWT_ACCESS_TTL_SECONDS: '86400',
+        // Production mode requires a key ring.
+        ENCRYPTION_KEYS: `bench:${crypto.randomBytes(32).toString('base64')}`,
+        // One caller sends every request: the rate limit is counted on each, but never reached.
+        API_RATE_LIMIT_PER_MINUTE: '1000000',
+        SANDBOX: 'on',
+        FUNCTION_RUNTIMES_DIR: path.join(ROOT, '.runtimes'),
+        STORAGE_DIR: path.join(ctx.scratch, 'storage'),
+      },
     },
-  });
+  );
   children.add(child);
   const tail = [];
   for (const stream of [child.stdout, child.stderr]) {
@@ -1006,6 +1020,32 @@ async function startApi(ctx) {
     await sleep(100);
   }
   return { child, url: `http://127.0.0.1:${port}/graphql`, mongo, redis };
+}
+
+/** Starts or stops the CPU profile of the API (bench/api/cpu-profile-hook.js), with --profile. */
+function profileApi(ctx, api, command, label) {
+  if (ctx.opts.profileDir === null) return Promise.resolve();
+  const answer = command === 'start' ? 'cpu-profile:started' : 'cpu-profile:written';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the API's CPU-profile hook did not answer ${command}`)), 60_000);
+    const onMessage = (message) => {
+      if (!message || (message.type !== answer && message.type !== 'cpu-profile:error')) return;
+      clearTimeout(timer);
+      api.child.off('message', onMessage);
+      if (message.type === 'cpu-profile:error') return reject(new Error(message.message));
+      if (message.file) {
+        const file = path.join(
+          path.dirname(message.file),
+          `api-${label}-${path.basename(message.file).replace(/^api-/, '')}`,
+        );
+        fs.renameSync(message.file, file);
+        log(`  CPU profile: ${path.relative(process.cwd(), file)}`);
+      }
+      resolve();
+    };
+    api.child.on('message', onMessage);
+    api.child.send(`cpu-profile:${command}`);
+  });
 }
 
 async function apiPart(ctx) {
@@ -1048,7 +1088,7 @@ async function apiPart(ctx) {
     ).createFunction.id;
 
   const INVOKE =
-    'mutation ($input: InvokeFunctionInput!) { invokeFunction(input: $input) { status coldStart coldStartMs result error { type message } } }';
+    'mutation ($input: InvokeFunctionInput!) { invokeFunction(input: $input) { status coldStart coldStartMs startedAt finishedAt result error { type message } } }';
   const FLOOR = 'query ($id: ID!) { function(id: $id) { id name } }';
   let n = 0;
   const invokeOf = async (id) => {
@@ -1062,7 +1102,8 @@ async function apiPart(ctx) {
 
   // Cold starts: the first invocation of the runtime in the API process has no spare (spares are
   // started once a runtime is used); then each new function's first invocation takes the spare.
-  const cold = { firstMs: null, firstHttpMs: null, recorded: [], http: [] };
+  const cold = { firstMs: null, firstHttpMs: null, recorded: [], http: [], run: [], warmHttp: [], warmRun: [] };
+  const runMs = (inv) => (inv ? Date.parse(inv.finishedAt) - Date.parse(inv.startedAt) : NaN);
   const functionId = await createFunction('echo');
   log(`end to end: function ${functionId} (${runtime}) in project ${projectId}; cold starts`);
   let started = performance.now();
@@ -1070,6 +1111,7 @@ async function apiPart(ctx) {
   cold.firstHttpMs = performance.now() - started;
   if (first && !first.coldStart) ctx.problem('the first invocation of the function was not cold');
   cold.firstMs = first?.coldStartMs ?? null;
+  await profileApi(ctx, api, 'start');
   for (let i = 0; i < API_COLD_STARTS; i++) {
     const id = await createFunction(`echo-cold-${i}`);
     // Time for the spare the last cold start took to be replaced.
@@ -1079,8 +1121,19 @@ async function apiPart(ctx) {
     cold.http.push(performance.now() - started);
     if (inv && !inv.coldStart) ctx.problem(`the first invocation of function ${i} was not cold`);
     cold.recorded.push(inv?.coldStartMs ?? NaN);
+    cold.run.push(runMs(inv));
+    // The same function's second invocation, warm, for comparison.
+    started = performance.now();
+    const again = await invokeOf(id);
+    cold.warmHttp.push(performance.now() - started);
+    cold.warmRun.push(runMs(again));
   }
-  ctx.results.api.cold = { ...cold, recorded: summary(cold.recorded), http: summary(cold.http) };
+  await profileApi(ctx, api, 'stop', 'cold');
+  ctx.results.api.cold = {
+    firstMs: cold.firstMs,
+    firstHttpMs: cold.firstHttpMs,
+    ...Object.fromEntries(['recorded', 'http', 'run', 'warmHttp', 'warmRun'].map((k) => [k, summary(cold[k])])),
+  };
 
   const invoke = () => invokeOf(functionId);
   const floor = async () => {
@@ -1103,7 +1156,9 @@ async function apiPart(ctx) {
     const callers = Array.from({ length: c }, () => targets[name]);
     const r = await quietly(ctx, `${name} at ${c}`, async () => {
       await drive(callers, 1, pids);
+      await profileApi(ctx, api, 'start');
       const measured = await drive(callers, ctx.opts.apiSeconds, pids);
+      await profileApi(ctx, api, 'stop', name);
       return { ...measured, other: measured.cpu.other };
     });
     ctx.results.api.rows.push({
@@ -1293,7 +1348,9 @@ function report(ctx, meta) {
         `Cold start through the API (coldStartMs as recorded; then the whole request): the runtime's first ` +
           `invocation in the process, no spare yet: ${fmt(c.firstMs, 1)} ms (${fmt(c.firstHttpMs, 1)} ms); ` +
           `a new function's first invocation with a spare, ${c.recorded.n} functions: p50 ${fmt(c.recorded.p50, 1)} ` +
-          `ms, p90 ${fmt(c.recorded.p90, 1)} ms (request p50 ${fmt(c.http.p50, 1)} ms, p90 ${fmt(c.http.p90, 1)} ms).`,
+          `ms, p90 ${fmt(c.recorded.p90, 1)} ms (request p50 ${fmt(c.http.p50, 1)} ms, p90 ${fmt(c.http.p90, 1)} ms; ` +
+          `startedAt → finishedAt p50 ${fmt(c.run.p50, 0)} ms); its second invocation: request p50 ` +
+          `${fmt(c.warmHttp.p50, 1)} ms, startedAt → finishedAt p50 ${fmt(c.warmRun.p50, 0)} ms.`,
       );
     }
   }
