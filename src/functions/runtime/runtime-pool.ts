@@ -254,6 +254,11 @@ export class RuntimePool {
       if (at >= 0) group.instances.splice(at, 1);
       group.waiters.shift()?.('start');
       throw error;
+    } finally {
+      // The next spare starts once this instance is loaded and its caller has sent the first
+      // invocation (which follows in the same turn): starting a process holds this one's event loop
+      // for milliseconds (the fork), and its interpreter's boot takes a core the load would share.
+      setImmediate(() => this.refill(plan));
     }
   }
 
@@ -263,7 +268,6 @@ export class RuntimePool {
     this.spares.set(key, list);
     let spare: Spare | undefined;
     while ((spare = list.shift()) && !spare.process.alive) rmSync(spare.slot, { recursive: true, force: true });
-    this.refill(kind);
     if (spare) {
       await spare.process.ready;
       return spare;
