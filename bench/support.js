@@ -50,6 +50,12 @@ async function httpOk(url) {
 
 const pct = (n) => (n === null || n === undefined || Number.isNaN(n) ? '-' : `${Math.round(n * 100)}%`);
 
+/** Nearest-rank percentile `p` (0–100) of sorted numbers; NaN when there are none. */
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
 /** A plain-text table: the first column left-aligned, the others right-aligned. */
 function table(rows, columns) {
   const cells = rows.map((r) => columns.map((c) => String(c.get(r))));
@@ -58,4 +64,4 @@ function table(rows, columns) {
   return [line(columns.map((c) => c.title)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-module.exports = { CLK_TCK, newestMtime, mtime, machineBusySeconds, sleep, httpOk, pct, table };
+module.exports = { CLK_TCK, newestMtime, mtime, machineBusySeconds, sleep, httpOk, pct, percentile, table };

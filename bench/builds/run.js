@@ -77,7 +77,7 @@ const REDIS_EMIT = path.join(__dirname, 'redis-emit.js');
 const EMIT = path.join(__dirname, 'emit.js');
 const PROFILE_HOOK = path.join(BENCH_DIR, 'api', 'cpu-profile-hook.js');
 const ENCRYPTION_KEYS = `bench:${require('node:crypto').randomBytes(32).toString('base64')}`;
-const { CLK_TCK, newestMtime, mtime, machineBusySeconds, sleep, httpOk, pct, table } = require('../support');
+const { CLK_TCK, newestMtime, mtime, machineBusySeconds, sleep, httpOk, pct, percentile, table } = require('../support');
 const REDIS_PREFIX = 'slipway-bench-builds';
 const BARE_CHANNEL_PREFIX = 'bench-bare:build-log:';
 const LINE_SIZE = 100;
@@ -572,12 +572,6 @@ function recordingProblem(raws) {
 
 const fmt = (n, digits = 1) =>
   n === null || n === undefined || Number.isNaN(n) || !Number.isFinite(n) ? '-' : n.toFixed(digits);
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
 
 function describe(values) {
   const sorted = Float64Array.from(values).sort();

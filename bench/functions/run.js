@@ -95,7 +95,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { CLK_TCK, newestMtime, mtime, sleep, httpOk, pct, table } = require('../support');
+const { CLK_TCK, newestMtime, mtime, sleep, httpOk, pct, percentile, table } = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ECHO = path.join(__dirname, 'echo.js');
@@ -259,12 +259,6 @@ const log = (msg) => {
 
 // ---------------------------------------------------------------------------
 // Figures
-
-/** Nearest-rank percentile of numbers. */
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 function summary(values) {
   const sorted = [...values].sort((a, b) => a - b);
