@@ -77,7 +77,17 @@ const REDIS_EMIT = path.join(__dirname, 'redis-emit.js');
 const EMIT = path.join(__dirname, 'emit.js');
 const PROFILE_HOOK = path.join(BENCH_DIR, 'api', 'cpu-profile-hook.js');
 const ENCRYPTION_KEYS = `bench:${require('node:crypto').randomBytes(32).toString('base64')}`;
-const { CLK_TCK, newestMtime, mtime, machineBusySeconds, sleep, httpOk, pct, percentile, table } = require('../support');
+const {
+  CLK_TCK,
+  newestMtime,
+  mtime,
+  machineBusySeconds,
+  sleep,
+  httpOk,
+  pct,
+  percentile,
+  table,
+} = require('../support');
 const REDIS_PREFIX = 'slipway-bench-builds';
 const BARE_CHANNEL_PREFIX = 'bench-bare:build-log:';
 const LINE_SIZE = 100;
