@@ -134,6 +134,25 @@ describe('RuntimePool (real sandboxed Node.js processes)', () => {
     pool.release(handed.instance, true);
   });
 
+  it("passes over lines the function's own code writes to the reply pipe, and ends a process that floods it", async () => {
+    const p = plan(
+      `import { writeSync } from 'node:fs';
+export const handler = (e) => {
+  const forged = JSON.stringify({ type: 'result', id: 'someone-else', ok: true, result: 'forged' }) + '\\n';
+  for (let i = 0; i < e.lines; i++) writeSync(3, forged);
+  return 'real';
+};
+`,
+    );
+    const lease = await pool.acquire(p, 1_000);
+    const honest = await lease.instance.process.invoke('g1', '{"lines":3}', Date.now() + 5_000, LIMITS);
+    expect([honest.kind, honest.resultJson]).toEqual(['OK', '"real"']);
+    const flood = await lease.instance.process.invoke('g2', '{"lines":100000}', Date.now() + 5_000, LIMITS);
+    pool.release(lease.instance, false);
+    expect(flood.kind).toBe('CRASHED');
+    expect(lease.instance.process.alive).toBe(false);
+  });
+
   it('runs the same code without a sandbox (SANDBOX=off), the task and bootstrap paths read through their binds', async () => {
     const bare = new RuntimePool({
       executor: new UnsandboxedExecutor(),

@@ -59,6 +59,8 @@ export class LoadFailure extends Error {
 const MARKER_HEAD = '\u001eslipway:end:';
 /** Output kept from before an invocation (a cold start's top-level logging) for the next one. */
 const MAX_CARRIED_BYTES = 16 * 1024;
+/** Replies kept that nothing waits for yet (the protocol never has more than one). */
+const MAX_UNASKED_REPLIES = 8;
 const EXIT_REPORT_BYTES = 4 * 1024;
 /** The start of a death's report kept besides its end: where runtimes name the cause. */
 const EXIT_REPORT_HEAD_BYTES = 2 * 1024;
@@ -274,7 +276,7 @@ export class RuntimeProcess {
     const timedOut = new Promise<'timeout'>(
       (resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeoutMs)),
     );
-    const replied = this.next().then(
+    const replied = this.resultFor(id).then(
       (reply) => reply,
       () => 'exited' as const,
     );
@@ -366,6 +368,14 @@ export class RuntimeProcess {
     this.process.stdin.write(`${JSON.stringify(message)}\n`);
   }
 
+  /** The reply to invocation `id`; any other line on fd 3 (the function's own code writing there) is passed over. */
+  private async resultFor(id: string): Promise<Reply> {
+    for (;;) {
+      const reply = await this.next();
+      if (reply.type === 'result' && reply.id === id) return reply;
+    }
+  }
+
   private next(): Promise<Reply> {
     const early = this.early.shift();
     if (early) return Promise.resolve(early);
@@ -387,8 +397,18 @@ export class RuntimeProcess {
       }
       const waiter = this.waiter;
       this.waiter = null;
-      if (waiter) waiter.resolve(reply);
-      else this.early.push(reply);
+      if (waiter) {
+        waiter.resolve(reply);
+      } else if (this.early.length < MAX_UNASKED_REPLIES) {
+        this.early.push(reply);
+      } else {
+        // A bootstrap answers what it is asked; lines nobody asked for come from the function's
+        // own code writing to fd 3, and are not kept without bound: the process goes.
+        this.early = [];
+        this.replyBuffer = '';
+        this.kill();
+        return;
+      }
     }
     if (this.replyBuffer.length > this.replyLimit) {
       // A result past the limit: nothing more of it is read, and the process goes.
