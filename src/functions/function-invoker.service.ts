@@ -228,7 +228,10 @@ export class FunctionInvokerService implements OnApplicationBootstrap {
       )
       .lean<FunctionInvocationRecord>()
       .exec();
-    if (!taken) return;
+    if (!taken) {
+      await this.failLost(invocationId);
+      return;
+    }
     let fields: RunFields;
     let record: FunctionRecord | null = null;
     try {
@@ -247,6 +250,34 @@ export class FunctionInvokerService implements OnApplicationBootstrap {
       .lean<FunctionInvocationRecord>()
       .exec();
     if (updated) await this.announce(record, updated);
+  }
+
+  /**
+   * Bull hands a job to another worker only when the one running it stopped (its lock lapsed): an
+   * invocation still RUNNING then will never finish, and is failed with the reason rather than run
+   * a second time (its side effects may have happened).
+   */
+  private async failLost(invocationId: string): Promise<void> {
+    const lost = await this.invocations
+      .findOneAndUpdate(
+        { _id: toObjectId(invocationId), status: InvocationStatus.RUNNING },
+        {
+          $set: {
+            status: InvocationStatus.FAILED,
+            error: {
+              type: 'WorkerLost',
+              message: 'The worker running the invocation stopped before it finished',
+              stack: '',
+            },
+            payloadJson: null,
+            finishedAt: new Date(),
+          },
+        },
+        { returnDocument: 'after' },
+      )
+      .lean<FunctionInvocationRecord>()
+      .exec();
+    if (lost) await this.announce(await this.functions.record(lost.functionId.toHexString()).catch(() => null), lost);
   }
 
   /** Runs a payload against the given code, or the active version, without counting as production traffic. */
