@@ -381,7 +381,8 @@ export const handler = () => {
 
   describe('triggers', () => {
     const HTTP_SOURCE = `export const handler = async (event) => {
-  if (event.path === '/teapot') return { statusCode: 418, headers: { 'x-kind': 'teapot' }, body: 'short and stout' };
+  if (event.path === '/teapot') return { statusCode: 418, body: 'short and stout',
+    headers: { 'x-kind': 'teapot', 'content-security-policy': 'default-src *', 'content-type': 'text/html' } };
   return { method: event.method, path: event.path, query: event.query, body: event.body,
     sawAuthorization: 'authorization' in event.headers, contentType: event.headers['content-type'] ?? null };
 };
@@ -405,6 +406,9 @@ export const handler = () => {
         sawAuthorization: false,
         contentType: 'text/plain',
       });
+      // Whatever it answers, its page gets an origin of its own: no script of it reads the API origin's storage.
+      expect(response.headers.get('content-security-policy')).toMatch(/^sandbox /);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
       const teapot = await fetch(`${api.baseUrl}/fn/${project.slug}/web/teapot`);
       expect([teapot.status, teapot.headers.get('x-kind'), await teapot.text()]).toEqual([
         418,
@@ -652,6 +656,18 @@ export const handler = () => new Promise((resolve) => {
             files: [
               { path: 'a.js', content: '' },
               { path: 'a.js', content: '' },
+            ],
+          }),
+          'BAD_USER_INPUT',
+          'INVALID_FILES',
+        ],
+        [
+          'code file and directory',
+          on.functions.updateCode(owner.accessToken, {
+            functionId: fn.id,
+            files: [
+              { path: 'lib', content: '' },
+              { path: 'lib/a.js', content: '' },
             ],
           }),
           'BAD_USER_INPUT',

@@ -11,7 +11,7 @@ import { InvocationStatus, InvocationTrigger } from '../function-invocation.sche
 import { HttpTriggerAuth } from '../function.schema';
 import { FunctionInvokerService } from '../function-invoker.service';
 import { FunctionsService } from '../functions.service';
-import { type HttpEvent, isTextual, replyFrom } from './http-event';
+import { FUNCTION_RESPONSE_HEADERS, type HttpEvent, isTextual, replyFrom } from './http-event';
 
 /** Request headers a function never sees: the caller's credential belongs to the platform. */
 const HIDDEN_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
@@ -83,6 +83,7 @@ export class FunctionHttpController {
       const reply = replyFrom(invocation.resultJson === null ? null : JSON.parse(invocation.resultJson));
       res.status(reply.status);
       for (const [header, value] of Object.entries(reply.headers)) res.setHeader(header, value);
+      for (const [header, value] of Object.entries(FUNCTION_RESPONSE_HEADERS)) res.setHeader(header, value);
       res.end(reply.body);
     } catch (error) {
       if (error instanceof AppException) {

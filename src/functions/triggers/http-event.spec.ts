@@ -12,7 +12,13 @@ describe('replyFrom', () => {
   it('takes an object with a statusCode as the response, decoding base64 and dropping hop-by-hop headers', () => {
     const reply = replyFrom({
       statusCode: 201,
-      headers: { 'X-Thing': 'a\r\nInjected: b', 'Transfer-Encoding': 'chunked', 'bad header': 'x' },
+      headers: {
+        'X-Thing': 'a\r\nInjected: b',
+        'Transfer-Encoding': 'chunked',
+        'bad header': 'x',
+        'Content-Security-Policy': 'default-src *',
+        'Set-Cookie': 'session=stolen',
+      },
       body: Buffer.from('binary').toString('base64'),
       isBase64Encoded: true,
     });

@@ -19,8 +19,23 @@ export interface HttpReply {
 }
 
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)|[^;]*\+(json|xml))/i;
+/**
+ * What every answer of a function carries, whatever it returns: its page gets an origin of its own
+ * (the API's origin is where the GraphQL IDE keeps a visitor's token, out of a page's reach only
+ * when the page is sandboxed, as deployments' pages are), and its content type is taken as given.
+ */
+export const FUNCTION_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    'sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads',
+  'x-content-type-options': 'nosniff',
+};
+
 /** Headers the platform sets itself, or that only mean something between two hops. */
 const RESERVED_HEADERS = new Set([
+  ...Object.keys(FUNCTION_RESPONSE_HEADERS),
+  'content-security-policy-report-only',
+  'set-cookie',
+  'x-slipway-invocation-id',
   'connection',
   'content-length',
   'keep-alive',
