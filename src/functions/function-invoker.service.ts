@@ -420,6 +420,7 @@ export class FunctionInvokerService implements OnApplicationBootstrap {
       settings.deployment.productionBranch,
     );
     const runtime = this.runtimes.require(code.runtime);
+    const live = code.versionId !== null && record.activeVersionId?.equals(code.versionId) === true;
     const plan: InstancePlan = {
       key: `${functionId}:${stamp}`,
       runtime,
@@ -430,13 +431,20 @@ export class FunctionInvokerService implements OnApplicationBootstrap {
       memoryMb: record.memoryMb,
       function: { name: record.name, version: code.number ?? 0, memoryMb: record.memoryMb },
       maxInstances: record.maxConcurrency ?? this.config.FUNCTION_MAX_CONCURRENCY,
-      minInstances: Math.min(
-        record.minWarmInstances ?? settings.autoscaling.minWarmInstances,
-        settings.autoscaling.maxWarmInstances,
-      ),
+      // Only the live code keeps instances when idle; a test's go once idle.
+      minInstances: live
+        ? Math.min(
+            record.minWarmInstances ?? settings.autoscaling.minWarmInstances,
+            settings.autoscaling.maxWarmInstances,
+          )
+        : 0,
     };
-    // Test runs of other code do not replace the live code's plan.
-    if (code.versionId && record.activeVersionId?.equals(code.versionId)) this.plans.set(functionId, { stamp, plan });
+    // Test runs of other code do not replace the live code's plan; a live plan replaced (the
+    // project's variables changed) retires the instances loaded with the old one.
+    if (live) {
+      if (cached) this.runtimes.pool.retire(cached.plan.key);
+      this.plans.set(functionId, { stamp, plan });
+    }
     return plan;
   }
 
@@ -467,17 +475,27 @@ export class FunctionInvokerService implements OnApplicationBootstrap {
       }
       throw error;
     }
-    const outcome = await lease.instance.process.invoke(invocationId, payloadJson, Date.now() + timeoutMs, {
-      timeoutMs,
-      maxResultBytes: this.config.FUNCTION_MAX_RESULT_BYTES,
-      maxLogBytes: this.config.FUNCTION_MAX_LOG_BYTES,
-    });
+    let outcome: ProcessOutcome;
+    try {
+      outcome = await lease.instance.process.invoke(invocationId, payloadJson, Date.now() + timeoutMs, {
+        timeoutMs,
+        maxResultBytes: this.config.FUNCTION_MAX_RESULT_BYTES,
+        maxLogBytes: this.config.FUNCTION_MAX_LOG_BYTES,
+      });
+    } catch (error) {
+      // Whatever went wrong, the instance is not left busy for ever: it goes.
+      this.runtimes.pool.release(lease.instance, false);
+      throw error;
+    }
     const { status, error } = judge(outcome, record);
     this.runtimes.pool.release(
       lease.instance,
       status === InvocationStatus.SUCCEEDED || status === InvocationStatus.FAILED,
     );
-    if (keepWarm && plan.minInstances > 0) this.runtimes.pool.warm(plan);
+    // Only the live code is kept warm: not a test's, nor a plan the function has moved on from.
+    if (keepWarm && plan.minInstances > 0 && this.plans.get(record._id.toHexString())?.plan === plan) {
+      this.runtimes.pool.warm(plan);
+    }
     return {
       ...version,
       status,

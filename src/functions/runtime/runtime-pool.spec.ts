@@ -153,6 +153,38 @@ export const handler = (e) => {
     expect(lease.instance.process.alive).toBe(false);
   });
 
+  it('keeps what a forged reply says to the shape of an error, and survives one nested too deep to write again', async () => {
+    const p = plan(
+      `import { writeSync } from 'node:fs';
+export const handler = (e, context) => {
+  const id = context.invocationId;
+  const result = e.deep ? '['.repeat(200000) + ']'.repeat(200000) : null;
+  const line = e.deep
+    ? '{"type":"result","id":' + JSON.stringify(id) + ',"ok":true,"result":' + result + '}'
+    : JSON.stringify({ type: 'result', id, ok: false, error: 'oops' });
+  writeSync(3, line + '\\n');
+  return 'late';
+};
+`,
+    );
+    const lease = await pool.acquire(p, 1_000);
+    const shaped = await lease.instance.process.invoke('h1', '{}', Date.now() + 5_000, LIMITS);
+    expect([shaped.kind, shaped.error]).toEqual(['ERROR', { type: 'Error', message: 'oops', stack: '' }]);
+    const deep = await lease.instance.process.invoke('h2', '{"deep":true}', Date.now() + 5_000, LIMITS);
+    pool.release(lease.instance, true);
+    expect([deep.kind, deep.error?.type]).toEqual(['ERROR', 'InvalidResult']);
+  });
+
+  it("ends a retired plan's busy instance when it is given back, whatever its minimum", async () => {
+    const p = plan('export const handler = () => 1;\n', { minInstances: 1 });
+    const lease = await pool.acquire(p, 1_000);
+    pool.retire(p.key);
+    pool.release(lease.instance, true);
+    await lease.instance.process.exited;
+    expect(lease.instance.process.alive).toBe(false);
+    expect((await pool.acquire(p, 1_000)).cold).toBe(true);
+  });
+
   it('runs the same code without a sandbox (SANDBOX=off), the task and bootstrap paths read through their binds', async () => {
     const bare = new RuntimePool({
       executor: new UnsandboxedExecutor(),

@@ -90,6 +90,8 @@ interface Group {
   /** Invocations waiting for an instance: handed an idle one, or `start` when a place came free. */
   waiters: Array<(handed: Instance | 'start' | null) => void>;
   plan: InstancePlan;
+  /** Its function changed: its instances end as soon as they are idle. */
+  retired?: boolean;
 }
 
 /**
@@ -144,7 +146,7 @@ export class RuntimePool {
   release(instance: Instance, healthy: boolean): void {
     const group = this.groups.get(instance.plan.key);
     instance.lastUsed = performance.now();
-    if (!healthy || !instance.process.alive) {
+    if (!healthy || !instance.process.alive || group?.retired) {
       this.remove(instance);
       // Its place is free: a waiter starts its own.
       group?.waiters.shift()?.('start');
@@ -161,6 +163,7 @@ export class RuntimePool {
   /** Starts instances until the plan has its minimum, without waiting for them. */
   warm(plan: InstancePlan): void {
     const group = this.group(plan);
+    if (group.retired) return;
     const missing = Math.min(plan.minInstances, plan.maxInstances) - group.instances.length;
     for (let i = 0; i < missing; i++) {
       void this.startInstance(group).then(
@@ -170,10 +173,14 @@ export class RuntimePool {
     }
   }
 
-  /** Ends every instance of plans whose key starts with `prefix` (a function changed or went). */
+  /**
+   * Ends every instance of plans whose key starts with `prefix` (a function changed or went): idle
+   * ones now, busy ones when they are given back, whatever the plan's minimum.
+   */
   retire(prefix: string): void {
     for (const [key, group] of this.groups) {
       if (!key.startsWith(prefix)) continue;
+      group.retired = true;
       for (const instance of [...group.instances]) if (!instance.busy) this.remove(instance);
       if (group.instances.length === 0) this.groups.delete(key);
     }
@@ -351,7 +358,7 @@ export class RuntimePool {
           continue;
         }
         const idle = !instance.busy && now - instance.lastUsed > this.options.idleMs;
-        if (idle && group.instances.length > group.plan.minInstances) this.remove(instance);
+        if (idle && (group.retired || group.instances.length > group.plan.minInstances)) this.remove(instance);
       }
       if (group.instances.length === 0 && group.waiters.length === 0) this.groups.delete(key);
     }

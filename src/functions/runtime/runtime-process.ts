@@ -333,12 +333,22 @@ export class RuntimeProcess {
     const reply = first;
     const cpuTimeMs = typeof reply.cpuMs === 'number' ? reply.cpuMs : null;
     if (reply.ok) {
-      const resultJson = JSON.stringify(reply.result ?? null);
+      let resultJson: string;
+      try {
+        resultJson = JSON.stringify(reply.result ?? null);
+      } catch {
+        // Only a reply the function's own code forged on fd 3 can nest too deep to be written again.
+        return finish({
+          kind: 'ERROR',
+          error: asRuntimeError({ type: 'InvalidResult', message: 'The result cannot be read' }),
+          cpuTimeMs,
+        });
+      }
       if (Buffer.byteLength(resultJson) > options.maxResultBytes)
         return finish({ kind: 'RESULT_TOO_LARGE', cpuTimeMs });
       return finish({ kind: 'OK', resultJson, cpuTimeMs });
     }
-    return finish({ kind: 'ERROR', error: reply.error ?? null, cpuTimeMs });
+    return finish({ kind: 'ERROR', error: asRuntimeError(reply.error), cpuTimeMs });
   }
 
   kill(): void {
@@ -417,6 +427,26 @@ export class RuntimeProcess {
       this.kill();
     }
   }
+}
+
+/**
+ * An error as the platform keeps it, whatever came on fd 3: the bootstraps send the right shape,
+ * but the function's own code can write there too.
+ */
+export function asRuntimeError(value: unknown): RuntimeError {
+  const error = (typeof value === 'object' && value !== null ? value : { message: value }) as Record<string, unknown>;
+  const text = (field: unknown, max: number): string =>
+    (typeof field === 'string'
+      ? field
+      : field === undefined || field === null
+        ? ''
+        : (JSON.stringify(field) ?? '')
+    ).slice(0, max);
+  return {
+    type: text(error.type, 200) || 'Error',
+    message: text(error.message, 16 * 1024),
+    stack: text(error.stack, 64 * 1024),
+  };
 }
 
 function resetPeakMemory(pid: number): void {
