@@ -149,20 +149,25 @@ export class FunctionRuntimesService implements OnModuleInit, OnApplicationShutd
     if (existsSync(target)) return target;
     const staging = `${target}.${process.pid}.${Date.now()}`;
     mkdirSync(staging, { mode: 0o755 });
-    const runtime = this.require(source.runtime);
-    if (runtime.language === 'go') {
-      const compiled = await this.compiler.compile(runtime, [...source.files]);
-      mkdirSync(path.join(staging, '.slipway'), { mode: 0o755 });
-      copyFileSync(compiled.binary, path.join(staging, '.slipway', 'handler'));
-      chmodSync(path.join(staging, '.slipway', 'handler'), 0o755);
-    } else {
-      for (const file of source.files) {
-        const destination = path.join(staging, file.path);
-        mkdirSync(path.dirname(destination), { recursive: true, mode: 0o755 });
-        writeFileSync(destination, file.content, { mode: 0o644 });
+    try {
+      const runtime = this.require(source.runtime);
+      if (runtime.language === 'go') {
+        const compiled = await this.compiler.compile(runtime, [...source.files]);
+        mkdirSync(path.join(staging, '.slipway'), { mode: 0o755 });
+        copyFileSync(compiled.binary, path.join(staging, '.slipway', 'handler'));
+        chmodSync(path.join(staging, '.slipway', 'handler'), 0o755);
+      } else {
+        for (const file of source.files) {
+          const destination = path.join(staging, file.path);
+          mkdirSync(path.dirname(destination), { recursive: true, mode: 0o755 });
+          writeFileSync(destination, file.content, { mode: 0o644 });
+        }
       }
+      renameSync(staging, target);
+    } catch (error) {
+      rmSync(staging, { recursive: true, force: true });
+      throw error;
     }
-    renameSync(staging, target);
     return target;
   }
 }

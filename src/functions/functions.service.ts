@@ -405,6 +405,18 @@ export class FunctionsService {
       }
       seen.add(file.path);
     }
+    for (const file of files) {
+      const parts = file.path.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const directory = parts.slice(0, i).join('/');
+        if (seen.has(directory)) {
+          throw new FunctionException(
+            FunctionExceptionReason.INVALID_FILES,
+            `${directory} is given as a file and as the directory of ${file.path}`,
+          );
+        }
+      }
+    }
     const total = sizeOf(files);
     if (total > this.config.FUNCTION_MAX_CODE_BYTES) {
       throw new FunctionException(
