@@ -77,7 +77,11 @@ describe('RuntimePool (real sandboxed Node.js processes)', () => {
     const two = await second.instance.process.invoke('a2', 'null', Date.now() + 5_000, LIMITS);
     pool.release(second.instance, true);
     expect(JSON.parse(two.resultJson!)).toMatchObject({ calls: 2 });
-    expect(two.logs.map((line) => line.text)).toEqual(['call 2', 'no newline']);
+    // stdout and stderr are two pipes: lines of the two are ordered by when each was read.
+    expect(two.logs.map((line) => `${line.stream}:${line.text}`).sort()).toEqual([
+      'stderr:no newline',
+      'stdout:call 2',
+    ]);
   });
 
   it("reports a thrown error with the user's file in its stack", async () => {

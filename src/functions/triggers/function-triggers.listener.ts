@@ -40,9 +40,11 @@ export class FunctionTriggersListener implements OnModuleInit, BeforeApplication
     this.emitter.onAny((name: string | string[], event: unknown) => {
       if (this.stopping || typeof name !== 'string' || NEVER_TRIGGERING.has(name)) return;
       if (!(event instanceof DomainEvent) || !event.projectId) return;
-      return this.dispatch(name, event).catch((error: Error) =>
-        this.logger.error(`Invoking the functions listening to ${name} failed: ${error.message}`),
-      );
+      return this.dispatch(name, event).catch((error: Error) => {
+        // An event of the last moments before a stop finds the database already closing.
+        if (this.stopping) return;
+        this.logger.error(`Invoking the functions listening to ${name} failed: ${error.message}`);
+      });
     });
   }
 
