@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Response } from 'express';
+import { SANDBOX_POLICY } from '../common/http/sandbox-policy';
 
 export interface CopiedTree {
   checksum: string;
@@ -65,14 +66,6 @@ export function fileFor(root: string, requestPath: string): string | undefined {
     return undefined;
   }
 }
-
-/**
- * Pages served under the API's own origin (`/d/…`, `/p/…`) run in a sandbox of their own origin:
- * scripts run, but a deployed page can reach neither the API's cookies nor the storage where the
- * GraphQL IDE keeps a visitor's token. A custom domain is an origin of its own and needs none.
- */
-export const SANDBOX_POLICY =
-  'sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads';
 
 /**
  * Answers with one of a deployment's files: Express's `sendFile` sets the content type, ETag and

@@ -545,11 +545,6 @@ export function checkEventTrigger(raw: string): string {
   return pattern;
 }
 
-/** Whether an event name matches a stored trigger pattern. */
-export function matchesEventTrigger(pattern: string, event: string): boolean {
-  return pattern.endsWith('.*') ? event.startsWith(pattern.slice(0, -1)) : pattern === event;
-}
-
 function notFound(): FunctionException {
   return new FunctionException(FunctionExceptionReason.FUNCTION_NOT_FOUND, 'No such function');
 }

@@ -41,8 +41,4 @@ export function checkEventPattern(raw: string): string {
   );
 }
 
-export function matchesEventPattern(pattern: string, event: string): boolean {
-  if (pattern === '*') return true;
-  if (pattern.endsWith('.*')) return event.startsWith(pattern.slice(0, -1));
-  return pattern === event;
-}
+export { matchesEventPattern } from '../common/events/event-pattern';

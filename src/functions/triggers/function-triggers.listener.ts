@@ -12,7 +12,8 @@ import {
 } from '../events/function-lifecycle.event';
 import { InvocationTrigger } from '../function-invocation.schema';
 import { FunctionInvokerService } from '../function-invoker.service';
-import { FunctionsService, matchesEventTrigger } from '../functions.service';
+import { matchesEventPattern } from '../../common/events/event-pattern';
+import { FunctionsService } from '../functions.service';
 import { FunctionSchedulesService } from './function-schedules.service';
 
 /** Events that never invoke a function: a function's own invocations would invoke it again. */
@@ -72,7 +73,7 @@ export class FunctionTriggersListener implements OnModuleInit, BeforeApplication
   private async dispatch(name: string, event: DomainEvent): Promise<void> {
     const listening = await this.functions.listening(event.projectId!);
     const matching = listening.filter((record) =>
-      record.eventTriggers.some((pattern) => matchesEventTrigger(pattern, name)),
+      record.eventTriggers.some((pattern) => matchesEventPattern(pattern, name)),
     );
     if (matching.length === 0) return;
     const payloadJson = JSON.stringify({

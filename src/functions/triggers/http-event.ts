@@ -1,3 +1,5 @@
+import { SANDBOX_POLICY } from '../../common/http/sandbox-policy';
+
 /** What an HTTP trigger hands the function: the request, in the shape Lambda's function URLs use. */
 export interface HttpEvent {
   method: string;
@@ -25,8 +27,7 @@ const TEXTUAL = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencode
  * when the page is sandboxed, as deployments' pages are), and its content type is taken as given.
  */
 export const FUNCTION_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    'sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox allow-modals allow-downloads',
+  'content-security-policy': SANDBOX_POLICY,
   'x-content-type-options': 'nosniff',
 };
 
