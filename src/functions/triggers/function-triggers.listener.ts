@@ -41,7 +41,9 @@ export class FunctionTriggersListener implements OnModuleInit, BeforeApplication
     this.emitter.onAny((name: string | string[], event: unknown) => {
       if (this.stopping || typeof name !== 'string' || NEVER_TRIGGERING.has(name)) return;
       if (!(event instanceof DomainEvent) || !event.projectId) return;
-      return this.dispatch(name, event).catch((error: Error) => {
+      // Not awaited: the event's publication (EventBus waits for its listeners) is not held up
+      // by looking for the functions it triggers.
+      void this.dispatch(name, event).catch((error: Error) => {
         // An event of the last moments before a stop finds the database already closing.
         if (this.stopping) return;
         this.logger.error(`Invoking the functions listening to ${name} failed: ${error.message}`);
