@@ -37,6 +37,7 @@ import { EnvVarsModule } from './settings/env-vars/env-vars.module';
 import { SettingsModule } from './settings/settings.module';
 import { SettingsGroupsModule } from './settings/settings-groups.module';
 import { SecurityModule } from './settings/security/security.module';
+import { TokensModule } from './tokens/tokens.module';
 
 /** The features, one module each. */
 const FEATURES: Type[] = [
@@ -52,6 +53,7 @@ const FEATURES: Type[] = [
   DomainsModule,
   FunctionsModule,
   SettingsGroupsModule,
+  TokensModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */

@@ -160,6 +160,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.assignRole → permission:role:assign [project projectId|input.projectId]
      Mutation.cancelBuild → permission:build:cancel [project of build input.buildId]
      Mutation.clearBuildCache → permission:build:update [project input.projectId]
+     Mutation.createApiToken → authenticated
      Mutation.createBuild → permission:build:create [project input.projectId]
      Mutation.createBuildHook → permission:build:update [project input.projectId]
      Mutation.createDeployHook → permission:build:update [project input.projectId]
@@ -184,14 +185,17 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.removeDomain → permission:domain:delete [project of domain input.domainId]
      Mutation.removeRole → permission:role:assign [project projectId|input.projectId]
      Mutation.retryBuild → permission:build:retry [project of build input.buildId]
+     Mutation.revokeApiToken → authenticated
      Mutation.revokePermission → permission:role:assign [project projectId|input.projectId]
      Mutation.rollbackDeployment → permission:deployment:rollback [project input.projectId]
      Mutation.rollbackFunction → permission:function:update [project of function input.functionId]
+     Mutation.rotateApiToken → authenticated
      Mutation.rotateGitWebhookSecret → permission:build:update [project input.projectId]
      Mutation.setEnvVar → permission:env:update [project input.projectId]
      Mutation.setPrimaryDomain → permission:domain:update [project of domain input.domainId]
      Mutation.testFunction → permission:function:update [project of function input.functionId]
      Mutation.toggleFunction → permission:function:update [project of function input.functionId]
+     Mutation.updateApiTokenScopes → authenticated
      Mutation.updateAutoscalingSettings → permission:setting:update [project input.projectId]
      Mutation.updateBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.updateBuildSettings → permission:build:update [project input.projectId]
@@ -205,6 +209,8 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.updateRolePermissions → permission:role:update [project of role input.roleId]
      Mutation.updateSecuritySettings → permission:setting:update [project input.projectId]
      Mutation.verifyDomain → permission:domain:verify [project of domain input.domainId]
+     Query.apiTokenUsage → authenticated
+     Query.apiTokens → authenticated
      Query.auditLogs → permission:audit:read [project projectId|input.projectId]
      Query.build → permission:build:read [project of build id]
      Query.buildAnalytics → permission:build:read [project projectId|input.projectId]

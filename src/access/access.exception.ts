@@ -12,6 +12,12 @@ export enum AccessExceptionReason {
   LAST_OWNER = 'LAST_OWNER',
   EXPIRY_IN_PAST = 'EXPIRY_IN_PAST',
   PERMISSION_DENIED = 'PERMISSION_DENIED',
+  /** An API token's scopes lack the permission (its owner may hold it). */
+  TOKEN_SCOPE_MISSING = 'TOKEN_SCOPE_MISSING',
+  /** An API token restricted to one project was used on another. */
+  TOKEN_PROJECT_MISMATCH = 'TOKEN_PROJECT_MISMATCH',
+  /** An account-level mutation (creating a project, signing out, managing tokens) presented an API token. */
+  USER_SIGN_IN_REQUIRED = 'USER_SIGN_IN_REQUIRED',
 }
 
 const CODES: ReasonCodes<AccessExceptionReason> = {
@@ -25,6 +31,9 @@ const CODES: ReasonCodes<AccessExceptionReason> = {
   [AccessExceptionReason.EXPIRY_IN_PAST]: ErrorCode.BAD_USER_INPUT,
   [AccessExceptionReason.BUILT_IN_ROLE_READ_ONLY]: ErrorCode.FORBIDDEN,
   [AccessExceptionReason.PERMISSION_DENIED]: ErrorCode.FORBIDDEN,
+  [AccessExceptionReason.TOKEN_SCOPE_MISSING]: ErrorCode.FORBIDDEN,
+  [AccessExceptionReason.TOKEN_PROJECT_MISMATCH]: ErrorCode.FORBIDDEN,
+  [AccessExceptionReason.USER_SIGN_IN_REQUIRED]: ErrorCode.FORBIDDEN,
 };
 
 export class AccessException extends AppException<AccessExceptionReason> {

@@ -10,11 +10,13 @@ import { setOperationScope, type GraphQLContext } from '../common/context/graphq
 import type { RequestContext } from '../common/context/request-context';
 import { CommonException, CommonExceptionReason } from '../common/errors/app.exception';
 import { canonicalId } from '../common/mongo/object-id';
+import { AccessException, AccessExceptionReason } from './access.exception';
 import { ACCESS_METADATA, type AccessDeclaration, type ProjectLocator } from './access.decorators';
 import { EffectivePermissionsService } from './effective-permissions.service';
 import { OperationPolicies } from './operation-policies';
 import type { Permission } from './permissions';
 import { ResourceLocator } from './resource-locator';
+import { tokenRefusal } from './token-limits';
 import { unreachableServiceOf } from '../common/availability/backing-services';
 
 /** Argument paths of a locator, split once: `input.projectId|projectId` → [['input', 'projectId'], ['projectId']]. */
@@ -47,6 +49,10 @@ interface Attempt {
 
 function argsOf({ gql }: Attempt): Record<string, unknown> {
   return gql ? gql.getArgs<Record<string, unknown>>() : {};
+}
+
+function isMutation({ gql }: Attempt): boolean {
+  return gql?.getInfo<GraphQLResolveInfo>().operation.operation === 'mutation';
 }
 
 function operationOf({ context, gql }: Attempt): string {
@@ -89,7 +95,7 @@ export class AccessGuard implements CanActivate {
     // request fails as unavailable, and the mutation audit records it as a failed attempt.
     if (failure && unreachableServiceOf(failure)) throw failure;
     if (declaration?.kind === 'permission' && !failure && ctx.user) {
-      return this.authorizeInProject(attempt, ctx.user.id, declaration.permission, declaration.locate);
+      return this.authorizeInProject(attempt, declaration.permission, declaration.locate);
     }
     await this.admit(attempt, undefined);
     if (declaration?.kind === 'public') return true;
@@ -102,7 +108,21 @@ export class AccessGuard implements CanActivate {
         new CommonException(CommonExceptionReason.FORBIDDEN, 'This operation declares no access rule, so it is closed'),
       );
     }
-    if (ctx.isAuthenticated && declaration.kind === 'authenticated') return true;
+    if (ctx.isAuthenticated && declaration.kind === 'authenticated') {
+      // Account-level changes (creating a project, signing out, managing API tokens) take a
+      // user's sign-in: a leaked token must not be able to mint more tokens or projects.
+      if (ctx.token && isMutation(attempt)) {
+        return this.deny(
+          attempt,
+          undefined,
+          new AccessException(
+            AccessExceptionReason.USER_SIGN_IN_REQUIRED,
+            'API tokens cannot perform account-level mutations; sign in as a user to do this',
+          ),
+        );
+      }
+      return true;
+    }
     return this.denyAnonymous(attempt);
   }
 
@@ -111,12 +131,7 @@ export class AccessGuard implements CanActivate {
    * project), its permissions there looked up, and, when it holds the one required, the project's
    * own conditions applied (an IP allowlist).
    */
-  private async authorizeInProject(
-    attempt: Attempt,
-    userId: string,
-    permission: Permission,
-    locate: ProjectLocator,
-  ): Promise<boolean> {
+  private async authorizeInProject(attempt: Attempt, permission: Permission, locate: ProjectLocator): Promise<boolean> {
     let projectId: string;
     try {
       projectId = await this.locateProject(locate, argsOf(attempt));
@@ -125,7 +140,7 @@ export class AccessGuard implements CanActivate {
       return this.deny(attempt, undefined, error as Error);
     }
     await this.admit(attempt, projectId);
-    const { permissions } = await this.permissions.resolve(userId, projectId);
+    const { permissions } = await this.permissions.forCaller(attempt.ctx, projectId);
     const { gql } = attempt;
     if (gql) setOperationScope(gql.getContext<GraphQLContext>(), gql.getInfo<object>(), { projectId });
     if (permissions.has(permission)) {
@@ -146,9 +161,10 @@ export class AccessGuard implements CanActivate {
     return this.deny(
       attempt,
       projectId,
-      new CommonException(CommonExceptionReason.FORBIDDEN, `Missing permission ${permission} in this project`, {
-        permission,
-      }),
+      tokenRefusal(attempt.ctx.token, projectId, permission) ??
+        new CommonException(CommonExceptionReason.FORBIDDEN, `Missing permission ${permission} in this project`, {
+          permission,
+        }),
     );
   }
 

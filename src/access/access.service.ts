@@ -6,6 +6,7 @@ import { EffectivePermissionsService } from './effective-permissions.service';
 import { OperationPolicies } from './operation-policies';
 import type { PermissionCheck } from './models/permission-check.model';
 import type { Permission } from './permissions';
+import { tokenRefusal } from './token-limits';
 
 /**
  * Access decisions for services. The guard authorizes each operation at the edge; services that
@@ -24,11 +25,13 @@ export class AccessService {
    * way they do (its `OperationPolicies`, such as an IP allowlist).
    */
   async requireAccess(ctx: RequestContext, permission: Permission, projectId: string): Promise<void> {
-    const user = ctx.user;
-    if (!user) throw new CommonException(CommonExceptionReason.UNAUTHENTICATED, 'Sign in to do this');
-    const { permissions } = await this.permissions.resolve(user.id, projectId);
+    if (!ctx.user) throw new CommonException(CommonExceptionReason.UNAUTHENTICATED, 'Sign in to do this');
+    const { permissions } = await this.permissions.forCaller(ctx, projectId);
     if (!permissions.has(permission)) {
-      throw new CommonException(CommonExceptionReason.FORBIDDEN, `Missing permission ${permission} in this project`);
+      throw (
+        tokenRefusal(ctx.token, projectId, permission) ??
+        new CommonException(CommonExceptionReason.FORBIDDEN, `Missing permission ${permission} in this project`)
+      );
     }
     const refusal = await this.policies.allow(ctx, projectId);
     if (refusal) throw refusal;
@@ -36,7 +39,7 @@ export class AccessService {
 
   /**
    * Nobody hands out more than they hold: that is how a custom role with `role:assign` or
-   * `role:update` is kept from minting owners.
+   * `role:update` is kept from minting owners. An API token holds only what its scopes allow.
    */
   async assertHoldsAll(
     ctx: RequestContext,
@@ -44,7 +47,7 @@ export class AccessService {
     permissions: readonly Permission[],
     action: string,
   ): Promise<void> {
-    const held = ctx.user ? (await this.permissions.resolve(ctx.user.id, projectId)).permissions : new Set();
+    const held = (await this.permissions.forCaller(ctx, projectId)).permissions;
     const missing = permissions.filter((p) => !held.has(p));
     if (missing.length > 0) {
       const listed = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ', …' : '');
@@ -55,7 +58,10 @@ export class AccessService {
     }
   }
 
-  /** Whether a user (the caller by default) holds a permission now, and what grants it. */
+  /**
+   * Whether a user (the caller by default) holds a permission now, and what grants it. Asked about
+   * itself, an API token is answered for what it may do: its owner's rights within its scopes.
+   */
   async checkPermission(
     ctx: RequestContext,
     projectId: string,
@@ -64,7 +70,10 @@ export class AccessService {
   ): Promise<PermissionCheck> {
     const subject = userId ?? ctx.requireUser().id;
     if (subject !== ctx.user?.id) await this.requireAccess(ctx, 'role:read', projectId);
-    const effective = await this.permissions.resolve(subject, projectId);
+    const effective =
+      subject === ctx.user?.id
+        ? await this.permissions.forCaller(ctx, projectId)
+        : await this.permissions.resolve(subject, projectId);
     return {
       userId: subject,
       permission,

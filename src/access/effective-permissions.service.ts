@@ -3,12 +3,14 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model, Types } from 'mongoose';
 import type { SharedCache } from '../common/cache/shared-cache';
 import { SharedCacheFactory } from '../common/cache/shared-cache.factory';
+import type { RequestContext } from '../common/context/request-context';
 import { activeAt, earliestEnd } from '../common/mongo/expiry';
 import { canonicalId, toObjectId } from '../common/mongo/object-id';
 import { PermissionGrantRecord } from './permission-grant.schema';
 import { BUILT_IN_ROLE_PERMISSIONS, isBuiltInRole, type Permission } from './permissions';
 import { RoleAssignmentRecord } from './role-assignment.schema';
 import { RoleRecord } from './role.schema';
+import { NO_PERMISSIONS, narrowToToken } from './token-limits';
 
 export interface EffectivePermissions {
   permissions: ReadonlySet<Permission>;
@@ -37,6 +39,33 @@ export class EffectivePermissionsService {
 
   async resolve(userId: string, projectId: string): Promise<EffectivePermissions> {
     return (await this.cache.getOrLoad(`${projectId}:${userId}`, () => this.compute(userId, projectId)))!;
+  }
+
+  /**
+   * What the caller of a request may do in a project: the user's permissions, or, for an API
+   * token, its owner's narrowed to the token's scopes and project. The guard, `AccessService`
+   * and live streams all ask here, so a token can do no more than its scopes by any path.
+   */
+  async forCaller(ctx: RequestContext, projectId: string): Promise<EffectivePermissions> {
+    const user = ctx.user;
+    if (!user) return NO_PERMISSIONS;
+    const token = ctx.token;
+    if (token?.projectId !== undefined && token.projectId !== projectId) return NO_PERMISSIONS;
+    const owner = await this.resolve(user.id, projectId);
+    return token ? narrowToToken(owner, token, projectId) : owner;
+  }
+
+  /**
+   * Ids of the projects the caller may list: the user's, or for an API token its owner's, only
+   * the token's own project when it is restricted to one, and none when its scopes lack
+   * `project:read`.
+   */
+  async projectsOfCaller(ctx: RequestContext): Promise<Types.ObjectId[]> {
+    const ids = await this.projectsOf(ctx.requireUser().id);
+    const token = ctx.token;
+    if (!token) return ids;
+    if (!token.scopes.includes('project:read')) return [];
+    return token.projectId === undefined ? ids : ids.filter((id) => id.toHexString() === token.projectId);
   }
 
   /** Call after any change to a project's roles, assignments or grants, before answering. */

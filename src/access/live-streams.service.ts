@@ -49,7 +49,7 @@ export class LiveStreamsService {
       const failure = await this.authenticator.revalidate(ctx);
       if (failure) return failure;
       if (!ctx.user) return new CommonException(CommonExceptionReason.UNAUTHENTICATED, 'Sign in to do this');
-      const { permissions } = await this.permissions.resolve(ctx.user.id, options.projectId);
+      const { permissions } = await this.permissions.forCaller(ctx, options.projectId);
       if (permissions.has(options.permission)) return this.policies.allow(ctx, options.projectId);
       return new CommonException(
         CommonExceptionReason.FORBIDDEN,

@@ -19,6 +19,10 @@ export class AuditLogRecord {
   @Prop({ type: String, default: null })
   actorEmail!: string | null;
 
+  /** The user behind the actor: the user itself, or the owner of the API token that acted. */
+  @Prop({ type: String, default: null })
+  actorUserId!: string | null;
+
   @Prop({ type: String, default: null })
   projectId!: string | null;
 

@@ -2,7 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/comm
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { unreachableServiceOf } from '../common/availability/backing-services';
-import { newObjectId } from '../common/mongo/object-id';
+import { canonicalId, newObjectId } from '../common/mongo/object-id';
 import type { RequestContext } from '../common/context/request-context';
 import { AppException, CommonException, CommonExceptionReason } from '../common/errors/app.exception';
 import { AppConfig } from '../config/app-config';
@@ -282,6 +282,8 @@ export class AuditService implements BeforeApplicationShutdown {
       _id: newObjectId(),
       actorId: entry.actorId ?? ctx.actorId ?? null,
       actorEmail: ctx.user?.email ?? null,
+      // A token acts for its owner (`ctx.user`); sign-up and sign-in name their new user as the actor.
+      actorUserId: ctx.user?.id ?? canonicalId(entry.actorId) ?? null,
       projectId: entry.projectId ?? null,
       operation: entry.operation,
       arguments: redact(redactPaths(entry.args, this.secretArgs.get(entry.operation) ?? [])) as Record<string, unknown>,

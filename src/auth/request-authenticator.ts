@@ -39,7 +39,7 @@ export class RequestAuthenticator {
     const origin = (): RequestOrigin => ({ ip: req.ip, userAgent: req.get('user-agent') ?? undefined });
     let authentication: Authentication;
     try {
-      authentication = { ctx: await this.contextFor(bearerFromHeader(req.headers.authorization), origin) };
+      authentication = { ctx: await this.contextFor(bearerFromHeader(req.headers.authorization), origin, 'request') };
     } catch (failure) {
       authentication = { ctx: RequestContext.anonymous(origin), failure: failure as Error };
     }
@@ -54,7 +54,7 @@ export class RequestAuthenticator {
     // Through the proxies Express trusts, as `req.ip` is for HTTP requests.
     const ip = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.config.proxyTrust);
     const origin = { ip, userAgent: req.headers['user-agent'] };
-    return this.contextFor(bearerFromConnectionParams(params), origin);
+    return this.contextFor(bearerFromConnectionParams(params), origin, 'connection');
   }
 
   /**
@@ -72,14 +72,25 @@ export class RequestAuthenticator {
     }
   }
 
+  /** {@link revalidate} for a new operation on a long-lived connection, which counts as a use of its credential. */
+  async revalidateOperation(ctx: RequestContext): Promise<Error | undefined> {
+    const failure = await this.revalidate(ctx);
+    if (!failure && ctx.credential) this.verifierOf(ctx.credential).used?.(ctx);
+    return failure;
+  }
+
+  /** `use`: an HTTP request is a use of its credential; a connection is not, each of its operations is. */
   private async contextFor(
     bearer: string | undefined,
     origin: RequestOrigin | (() => RequestOrigin),
+    use: 'request' | 'connection',
   ): Promise<RequestContext> {
     if (bearer === undefined) return RequestContext.anonymous(origin);
     const verifier = this.verifiers.find((v) => v.accepts(bearer));
     if (!verifier) throw new AuthException(AuthExceptionReason.INVALID_TOKEN, 'The access token is not valid');
-    return new RequestContext(await verifier.verify(bearer), origin);
+    const ctx = new RequestContext(await verifier.verify(bearer), origin);
+    if (use === 'request') verifier.used?.(ctx);
+    return ctx;
   }
 
   private verifierOf(kind: string): CredentialVerifier {

@@ -230,7 +230,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
    */
   private async operationContext(connection: GraphQLContext): Promise<GraphQLContext> {
     const ctx = connection.ctx.forOperation();
-    const failure = await this.authenticator.revalidate(ctx);
+    const failure = await this.authenticator.revalidateOperation(ctx);
     // As over HTTP: a refused credential makes the caller anonymous; operations that need one fail with it.
     return failure ? { transport: 'ws', ctx: ctx.asAnonymous(), failure } : { transport: 'ws', ctx };
   }

@@ -75,7 +75,7 @@ export class ProjectsService {
 
   /** Projects the caller can see, newest first. */
   async list(ctx: RequestContext, args: PageArgs): Promise<Connection<Project>> {
-    const ids = await this.permissions.projectsOf(ctx.requireUser().id);
+    const ids = await this.permissions.projectsOfCaller(ctx);
     return paginate(this.projects, { _id: { $in: ids } }, args, Project.from);
   }
 

@@ -3,7 +3,9 @@ import { ok, waitFor } from './graphql-client';
 import {
   operations,
   type AssignRoleInput,
+  type ApiTokenSecret,
   type Build,
+  type CreateApiTokenInput,
   type CreateRoleInput,
   type GrantPermissionInput,
   type PermissionGrant,
@@ -76,6 +78,16 @@ export async function grantPermission(
   input: GrantPermissionInput,
 ): Promise<PermissionGrant> {
   return ok(await operations(url).access.grantPermission(token, input)).grantPermission;
+}
+
+/** Creates an API token as the holder of `token` (a user's access token); the secret is in the result. */
+export async function createApiToken(
+  url: string,
+  token: string,
+  input: Partial<CreateApiTokenInput> & Pick<CreateApiTokenInput, 'scopes'>,
+): Promise<ApiTokenSecret> {
+  const full = { name: `Token ${randomUUID().slice(0, 6)}`, ...input };
+  return ok(await operations(url).tokens.create(token, full)).createApiToken;
 }
 
 /** Statuses a build ends in. */

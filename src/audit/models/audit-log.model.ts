@@ -1,5 +1,6 @@
 import { Field, Float, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { GraphQLJSON } from '../../common/graphql/json.scalar';
+import { canonicalId } from '../../common/mongo/object-id';
 import { AuditLogRecord, AuditOutcome } from '../audit-log.schema';
 
 registerEnumType(AuditOutcome, { name: 'AuditOutcome' });
@@ -12,8 +13,14 @@ export class AuditLog {
   @Field(() => ID, { nullable: true, description: 'User id, `token:<id>`, or null for anonymous callers.' })
   actorId!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The email of the user behind the actor (a token's owner)." })
   actorEmail!: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The user behind the actor: the user itself, or the owner of the API token that acted.',
+  })
+  actorUserId!: string | null;
 
   @Field(() => ID, { nullable: true })
   projectId!: string | null;
@@ -50,6 +57,8 @@ export class AuditLog {
       id: record._id.toHexString(),
       actorId: record.actorId,
       actorEmail: record.actorEmail,
+      // Entries written before the field existed were all users' own.
+      actorUserId: record.actorUserId ?? canonicalId(record.actorId) ?? null,
       projectId: record.projectId,
       operation: record.operation,
       arguments: record.arguments,

@@ -1,9 +1,8 @@
-import type { Principal } from '../../common/context/request-context';
+import type { Principal, RequestContext } from '../../common/context/request-context';
 
 /**
  * One kind of credential a caller can present as `Authorization: Bearer …` (or in WebSocket
- * connection params): the users' access tokens here, machine tokens from the developer-tools
- * feature later. Kinds register with the `RequestAuthenticator`, which picks the one that accepts
+ * connection params): the users' access tokens here, API tokens (`src/tokens/`). Kinds register with the `RequestAuthenticator`, which picks the one that accepts
  * a credential's shape.
  */
 export interface CredentialVerifier {
@@ -15,4 +14,9 @@ export interface CredentialVerifier {
   verify(bearer: string): Promise<Principal>;
   /** Re-checks a caller verified earlier on a long-lived connection; throws when it no longer holds. */
   revalidate(principal: Principal): Promise<void>;
+  /**
+   * Told of each use of a verified credential: every HTTP request and every WebSocket operation
+   * it authenticates. Must not wait on I/O (usage is counted in memory and stored in batches).
+   */
+  used?(ctx: RequestContext): void;
 }

@@ -8,9 +8,16 @@ export interface ContextUser {
   sessionId?: string;
 }
 
+/**
+ * A machine token the caller presented. Its owner is the context's `user`; what it may do is the
+ * owner's permissions narrowed to `scopes` (and to `projectId` when it is restricted to one).
+ */
 export interface ContextToken {
   id: string;
-  scopes: string[];
+  /** The permissions the token is limited to, wildcards already expanded. */
+  scopes: readonly string[];
+  /** The one project the token may act in; absent for an account-wide token. */
+  projectId?: string;
 }
 
 /** Who a verified credential stands for: a user, a machine token acting for one, or both. */
@@ -86,8 +93,12 @@ export class RequestContext {
     return this.user !== undefined || this.token !== undefined;
   }
 
+  /**
+   * Who acts, as records name them: `token:<id>` when a token is presented (its owner is
+   * `user`), the user's id otherwise.
+   */
   get actorId(): string | undefined {
-    return this.user?.id ?? (this.token ? `token:${this.token.id}` : undefined);
+    return this.token ? `token:${this.token.id}` : this.user?.id;
   }
 
   private origin(): RequestOrigin {
@@ -95,7 +106,10 @@ export class RequestContext {
     return this.#origin;
   }
 
-  /** The signed-in user, for operations only a user (not a machine token alone) may perform. */
+  /**
+   * The user the caller acts for: the signed-in user, or a token's owner. Operations a token must
+   * not perform at all are refused before they run (see the access guard).
+   */
   requireUser(): ContextUser {
     if (!this.user) throw new CommonException(CommonExceptionReason.UNAUTHENTICATED, 'Sign in as a user to do this');
     return this.user;

@@ -33,7 +33,8 @@ export class SecurityPolicy implements OperationPolicy {
    */
   async admit(ctx: RequestContext, projectId: string | undefined): Promise<PolicyRefusal | undefined> {
     if (this.status.isDown('Redis')) return undefined;
-    const caller = ctx.actorId ?? `ip:${ctx.ip ?? 'unknown'}`;
+    // An API token counts against its owner (`ctx.user`), so more tokens do not mean a higher limit.
+    const caller = ctx.user?.id ?? ctx.actorId ?? `ip:${ctx.ip ?? 'unknown'}`;
     const own = projectId === undefined ? null : (await this.security.projectSecurity(projectId)).rateLimitPerMinute;
     const limit = own ?? this.config.API_RATE_LIMIT_PER_MINUTE;
     const bucket = own === null ? `api:${caller}` : `api:${caller}:project:${projectId!}`;

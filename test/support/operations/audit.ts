@@ -7,6 +7,8 @@ export interface AuditLog {
   id: string;
   actorId: string | null;
   actorEmail: string | null;
+  /** The user behind the actor: the user itself, or an API token's owner. */
+  actorUserId: string | null;
   projectId: string | null;
   operation: string;
   /** The arguments as recorded, secrets redacted. */
@@ -42,7 +44,7 @@ export const AUDIT_LOGS = `query (
     edges {
       cursor
       node {
-        id actorId actorEmail projectId operation arguments outcome errorCode errorReason
+        id actorId actorEmail actorUserId projectId operation arguments outcome errorCode errorReason
         durationMs ip userAgent occurredAt
       }
     }

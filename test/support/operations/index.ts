@@ -7,6 +7,7 @@ import { functionOperations, type FunctionOperations } from './functions';
 import { projectOperations, type ProjectOperations } from './projects';
 import { settingsOperations, type SettingsOperations } from './settings';
 import { securityOperations, type SecurityOperations } from './security';
+import { tokenOperations, type TokenOperations } from './tokens';
 import { sender } from './shared';
 
 export * from './access';
@@ -18,6 +19,7 @@ export * from './functions';
 export * from './projects';
 export * from './settings';
 export * from './security';
+export * from './tokens';
 export type { Connection, PageArgs, PageInfo } from './shared';
 
 /** Every operation of the API, each sent over real HTTP to one API url. */
@@ -31,6 +33,7 @@ export interface Operations {
   functions: FunctionOperations;
   settings: SettingsOperations;
   security: SecurityOperations;
+  tokens: TokenOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -51,6 +54,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     functions: functionOperations(send),
     settings: settingsOperations(send),
     security: securityOperations(send),
+    tokens: tokenOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }
