@@ -37,6 +37,8 @@ import { EnvVarsModule } from './settings/env-vars/env-vars.module';
 import { SettingsModule } from './settings/settings.module';
 import { SettingsGroupsModule } from './settings/settings-groups.module';
 import { SecurityModule } from './settings/security/security.module';
+import { WebhookJobsModule } from './webhooks/jobs/webhook-jobs.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The features, one module each. */
 const FEATURES: Type[] = [
@@ -52,10 +54,17 @@ const FEATURES: Type[] = [
   DomainsModule,
   FunctionsModule,
   SettingsGroupsModule,
+  WebhooksModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
-const FEATURE_JOBS: Type[] = [AccessJobsModule, BuildJobsModule, DomainJobsModule, FunctionJobsModule];
+const FEATURE_JOBS: Type[] = [
+  AccessJobsModule,
+  BuildJobsModule,
+  DomainJobsModule,
+  FunctionJobsModule,
+  WebhookJobsModule,
+];
 
 /**
  * The whole application; `config.PROCESS_ROLE` decides whether it serves the API, runs jobs, or both.
