@@ -8,6 +8,7 @@ import { projectOperations, type ProjectOperations } from './projects';
 import { settingsOperations, type SettingsOperations } from './settings';
 import { securityOperations, type SecurityOperations } from './security';
 import { sender } from './shared';
+import { webhookOperations, type WebhookOperations } from './webhooks';
 
 export * from './access';
 export * from './audit';
@@ -18,6 +19,7 @@ export * from './functions';
 export * from './projects';
 export * from './settings';
 export * from './security';
+export * from './webhooks';
 export type { Connection, PageArgs, PageInfo } from './shared';
 
 /** Every operation of the API, each sent over real HTTP to one API url. */
@@ -31,6 +33,7 @@ export interface Operations {
   functions: FunctionOperations;
   settings: SettingsOperations;
   security: SecurityOperations;
+  webhooks: WebhookOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -51,6 +54,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     functions: functionOperations(send),
     settings: settingsOperations(send),
     security: securityOperations(send),
+    webhooks: webhookOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }
