@@ -466,3 +466,82 @@ describe('webhooks', () => {
     for (const secret of [made.secret, rotated.secret]) expect(text).not.toContain(secret.slice(6));
   }, 30_000);
 });
+
+describe('webhooks that keep failing', () => {
+  let api: TestApp;
+  const receiver = new WebhookReceiver(RECEIVER_HOST);
+
+  beforeAll(async () => {
+    await receiver.start();
+    api = await startTestApp(
+      {
+        WEBHOOK_ALLOWED_ADDRESSES: RECEIVER_HOST,
+        WEBHOOK_TIMEOUT_MS: '1500',
+        WEBHOOK_RETRY_SCHEDULE: Array.from({ length: 60 }, () => '250ms').join(','),
+        WEBHOOK_SWEEP_INTERVAL_MS: '500',
+        WEBHOOK_DISABLE_AFTER: '1500ms',
+      },
+      { label: 'failing' },
+    );
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await receiver.close();
+  });
+
+  it('are disabled after WEBHOOK_DISABLE_AFTER, the project is told with webhook.disabled, and re-enabling resumes them', async () => {
+    const on = operations(api.url);
+    const owner = await registerUser(api.url);
+    const project = await createProject(api.url, owner.accessToken);
+    let deadAnswers = 500;
+    receiver.answer = (path) => (path === '/dead' ? { status: deadAnswers, body: 'down' } : { status: 204 });
+    const dead = ok(
+      await on.webhooks.create(owner.accessToken, {
+        projectId: project.id,
+        url: receiver.url('/dead'),
+        events: ['x.y'],
+      }),
+    ).createWebhook;
+    const watcher = ok(
+      await on.webhooks.create(owner.accessToken, {
+        projectId: project.id,
+        url: receiver.url('/watch'),
+        events: ['webhook.disabled'],
+      }),
+    ).createWebhook;
+    const ping = ok(await on.webhooks.test(owner.accessToken, { id: dead.webhook.id })).testWebhook;
+
+    const told = await waitFor(async () => receiver.at('/watch')[0], 20_000, 'webhook.disabled to be delivered');
+    const event = verify(watcher.secret, told);
+    expect(event).toMatchObject({
+      type: 'webhook.disabled',
+      data: { webhookId: dead.webhook.id, projectId: project.id, reason: expect.stringContaining('failed') },
+    });
+    const disabled = ok(await on.webhooks.get(owner.accessToken, { id: dead.webhook.id })).webhook;
+    expect(disabled).toMatchObject({ enabled: false, disabledReason: expect.stringContaining('1500ms') });
+    expect(disabled.failingSince).not.toBeNull();
+    const held = ok(await on.webhooks.deliveries(owner.accessToken, { webhookId: dead.webhook.id })).webhookDeliveries
+      .edges[0]!.node;
+    expect(held).toMatchObject({ eventId: ping.eventId, status: 'PENDING' });
+    expect(held.attempts).toBeGreaterThan(1);
+    expect(codeOf(await on.webhooks.test(owner.accessToken, { id: dead.webhook.id }))).toBe('CONFLICT');
+
+    deadAnswers = 200;
+    const enabled = ok(
+      await on.webhooks.update(owner.accessToken, { id: dead.webhook.id, enabled: true }),
+    ).updateWebhook;
+    expect(enabled).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
+    const delivered = await waitFor(
+      async () => {
+        const node = ok(await on.webhooks.deliveries(owner.accessToken, { webhookId: dead.webhook.id }))
+          .webhookDeliveries.edges[0]!.node;
+        return node.status === 'SUCCEEDED' ? node : undefined;
+      },
+      15_000,
+      'the held delivery to go out once enabled',
+    );
+    expect(delivered.lastAttempt).toMatchObject({ statusCode: 200 });
+    expect(receiver.at('/dead').at(-1)!.headers['webhook-id']).toBe(ping.eventId);
+  }, 40_000);
+});
