@@ -91,12 +91,10 @@ describe('webhooks when a worker is killed', () => {
     );
     expect(done.map((d) => d.eventId)).toContain(eventId);
 
-    const verified = receiver
-      .at('/crash')
-      .map((hook) => ({
-        id: hook.headers['webhook-id'],
-        event: new StandardWebhook(secret).verify(hook.body, hook.headers),
-      }));
+    const verified = receiver.at('/crash').map((hook) => ({
+      id: hook.headers['webhook-id'],
+      event: new StandardWebhook(secret).verify(hook.body, hook.headers),
+    }));
     const names = verified.map((hook) => (hook.event as { data: { name: string } }).data.name);
     // The interrupted delivery came again, with the same id, before the recovered event.
     expect(names[0]).toBe('Before the crash');
