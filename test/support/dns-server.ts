@@ -9,7 +9,8 @@ const NXDOMAIN = 3;
  * A real DNS server on 127.0.0.1 (UDP, a free port) that answers TXT questions from records a
  * test publishes and removes at will: NXDOMAIN for a name it has nothing for, no data for a name
  * published without TXT values, and no answer at all for a name made `silent`, as a resolver that
- * does not answer in time. Answers carry a TTL of 0, so nothing is kept between lookups.
+ * does not answer in time. Names published with `publishAddresses` answer A and AAAA questions, as
+ * hosts do. Answers carry a TTL of 0, so nothing is kept between lookups.
  */
 export class TestDnsServer {
   private readonly records = new Map<string, string[]>();
