@@ -38,6 +38,8 @@ import { SettingsModule } from './settings/settings.module';
 import { SettingsGroupsModule } from './settings/settings-groups.module';
 import { SecurityModule } from './settings/security/security.module';
 import { TokensModule } from './tokens/tokens.module';
+import { WebhookJobsModule } from './webhooks/jobs/webhook-jobs.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The features, one module each. */
 const FEATURES: Type[] = [
@@ -54,10 +56,17 @@ const FEATURES: Type[] = [
   FunctionsModule,
   SettingsGroupsModule,
   TokensModule,
+  WebhooksModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
-const FEATURE_JOBS: Type[] = [AccessJobsModule, BuildJobsModule, DomainJobsModule, FunctionJobsModule];
+const FEATURE_JOBS: Type[] = [
+  AccessJobsModule,
+  BuildJobsModule,
+  DomainJobsModule,
+  FunctionJobsModule,
+  WebhookJobsModule,
+];
 
 /**
  * The whole application; `config.PROCESS_ROLE` decides whether it serves the API, runs jobs, or both.

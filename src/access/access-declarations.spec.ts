@@ -167,12 +167,14 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.createFunction → permission:function:create [project input.projectId]
      Mutation.createProject → authenticated
      Mutation.createRole → permission:role:create [project projectId|input.projectId]
+     Mutation.createWebhook → permission:webhook:create [project input.projectId]
      Mutation.deleteBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.deleteDeployHook → permission:build:update [project of deployHook input.hookId]
      Mutation.deleteEnvVar → permission:env:delete [project input.projectId]
      Mutation.deleteFunction → permission:function:delete [project of function input.functionId]
      Mutation.deleteProject → permission:project:delete [project input.id]
      Mutation.deleteRole → permission:role:delete [project of role input.roleId]
+     Mutation.deleteWebhook → permission:webhook:delete [project of webhook input.id]
      Mutation.deployFunction → permission:function:update [project of function input.functionId]
      Mutation.grantPermission → permission:role:assign [project projectId|input.projectId]
      Mutation.importEnvVars → permission:env:update [project input.projectId]
@@ -180,6 +182,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.login → public
      Mutation.logout → authenticated
      Mutation.promoteDeployment → permission:deployment:promote [project of deployment input.deploymentId]
+     Mutation.redeliverWebhook → permission:webhook:update [project of webhookDelivery input.deliveryId]
      Mutation.refreshToken → public
      Mutation.register → public
      Mutation.removeDomain → permission:domain:delete [project of domain input.domainId]
@@ -191,9 +194,11 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.rollbackFunction → permission:function:update [project of function input.functionId]
      Mutation.rotateApiToken → authenticated
      Mutation.rotateGitWebhookSecret → permission:build:update [project input.projectId]
+     Mutation.rotateWebhookSecret → permission:webhook:update [project of webhook input.id]
      Mutation.setEnvVar → permission:env:update [project input.projectId]
      Mutation.setPrimaryDomain → permission:domain:update [project of domain input.domainId]
      Mutation.testFunction → permission:function:update [project of function input.functionId]
+     Mutation.testWebhook → permission:webhook:update [project of webhook input.id]
      Mutation.toggleFunction → permission:function:update [project of function input.functionId]
      Mutation.updateApiTokenScopes → authenticated
      Mutation.updateAutoscalingSettings → permission:setting:update [project input.projectId]
@@ -208,6 +213,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.updateResourceLimits → permission:setting:update [project input.projectId]
      Mutation.updateRolePermissions → permission:role:update [project of role input.roleId]
      Mutation.updateSecuritySettings → permission:setting:update [project input.projectId]
+     Mutation.updateWebhook → permission:webhook:update [project of webhook input.id]
      Mutation.verifyDomain → permission:domain:verify [project of domain input.domainId]
      Query.apiTokenUsage → authenticated
      Query.apiTokens → authenticated
@@ -244,6 +250,9 @@ describe('access declarations of GraphQL operations', () => {
      Query.runtimes → authenticated
      Query.securitySettings → permission:setting:read [project projectId|input.projectId]
      Query.userRoles → permission:role:read [project projectId|input.projectId]
+     Query.webhook → permission:webhook:read [project of webhook id]
+     Query.webhookDeliveries → permission:webhook:read [project of webhook webhookId]
+     Query.webhooks → permission:webhook:read [project projectId|input.projectId]
      Subscription.buildLogs → permission:build:read [project of build buildId]
      Subscription.invocationCompleted → permission:function:read [project of function functionId]
      Subscription.projectEvents → permission:project:read [project projectId|input.projectId]

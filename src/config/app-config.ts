@@ -17,7 +17,9 @@ import {
   type ValidationArguments,
 } from 'class-validator';
 import { parseKeyRing } from '../common/crypto/key-ring';
+import { parseRange, type IpRange } from '../common/net/ip-address';
 import { compileProxyTrust, type ProxyTrust } from '../common/net/proxy-trust';
+import { parseDuration, parseDurationList } from './durations';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -156,6 +158,30 @@ function IsProxyTrust(): PropertyDecorator {
         },
       },
     });
+}
+
+/** A value `parse` reads (a duration, a list of them, a list of networks); the message says what is wanted. */
+function IsParsedBy(parse: (value: string) => unknown, wanted: string): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isParsedBy',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: `${String(propertyName)} must be ${wanted}` },
+      validator: {
+        validate: (value: unknown): boolean => typeof value === 'string' && parse(value) !== undefined,
+      },
+    });
+}
+
+/** Every entry of a comma-separated list of addresses and networks, or undefined when one is neither. */
+function parseRangeList(value: string): IpRange[] | undefined {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const ranges = entries.map(parseRange);
+  return ranges.every((range) => range !== undefined) ? (ranges as IpRange[]) : undefined;
 }
 
 /**
@@ -571,6 +597,49 @@ export class AppConfig {
   @Max(8_760)
   DOMAIN_PENDING_HOURS = 72;
 
+  /** How long one webhook delivery attempt may take (connecting, sending, the response's first bytes). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /**
+   * The pauses between a webhook delivery's attempts (each varied by up to a fifth either way), as
+   * durations: `5s,5m,30m,2h,5h,10h,14h,20h,24h` is about three days. A delivery still failing
+   * after the last one is FAILED.
+   */
+  @IsParsedBy(parseDurationList, 'a comma-separated list of durations such as 5s,5m,2h,1d')
+  WEBHOOK_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,14h,20h,24h';
+
+  /** How long a webhook endpoint may fail every attempt before it is disabled (a duration). */
+  @IsParsedBy(parseDuration, 'a duration such as 90s, 12h or 5d')
+  WEBHOOK_DISABLE_AFTER = '5d';
+
+  /**
+   * Addresses and networks webhooks may reach although they are loopback, private, link-local or
+   * otherwise not public (comma-separated, `10.0.0.5`, `10.1.0.0/16`); none by default.
+   */
+  @IsParsedBy(parseRangeList, 'a comma-separated list of IP addresses and networks (10.0.0.0/8)')
+  WEBHOOK_ALLOWED_ADDRESSES = '';
+
+  /**
+   * How often workers look for webhook events recorded but not handed to delivery (a process died
+   * in between) and for deliveries due that no job is carrying.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  WEBHOOK_SWEEP_INTERVAL_MS = 10_000;
+
+  /** Webhook endpoints one project may have. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  WEBHOOKS_PER_PROJECT = 20;
+
   /** The longest build timeout any project may have, in seconds. */
   @Transform(toInt)
   @IsInt()
@@ -652,6 +721,21 @@ export class AppConfig {
 
   get fieldSuggestionsEnabled(): boolean {
     return this.GRAPHQL_FIELD_SUGGESTIONS ?? this.introspectionEnabled;
+  }
+
+  /** WEBHOOK_RETRY_SCHEDULE in milliseconds. */
+  get webhookRetryScheduleMs(): number[] {
+    return parseDurationList(this.WEBHOOK_RETRY_SCHEDULE)!;
+  }
+
+  /** WEBHOOK_DISABLE_AFTER in milliseconds. */
+  get webhookDisableAfterMs(): number {
+    return parseDuration(this.WEBHOOK_DISABLE_AFTER)!;
+  }
+
+  /** WEBHOOK_ALLOWED_ADDRESSES as networks. */
+  get webhookAllowedRanges(): IpRange[] {
+    return parseRangeList(this.WEBHOOK_ALLOWED_ADDRESSES) ?? [];
   }
 
   get runsApi(): boolean {

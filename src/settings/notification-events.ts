@@ -22,6 +22,11 @@ export const NOTIFIABLE_EVENTS = [
   'member.joined',
   'member.removed',
   'settings.updated',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.disabled',
 ] as const;
 
 const EVENTS: ReadonlySet<string> = new Set(NOTIFIABLE_EVENTS);

@@ -9,11 +9,14 @@ const NXDOMAIN = 3;
  * A real DNS server on 127.0.0.1 (UDP, a free port) that answers TXT questions from records a
  * test publishes and removes at will: NXDOMAIN for a name it has nothing for, no data for a name
  * published without TXT values, and no answer at all for a name made `silent`, as a resolver that
- * does not answer in time. Answers carry a TTL of 0, so nothing is kept between lookups.
+ * does not answer in time. Names published with `publishAddresses` answer A and AAAA questions, as
+ * hosts do. Answers carry a TTL of 0, so nothing is kept between lookups.
  */
 export class TestDnsServer {
   private readonly records = new Map<string, string[]>();
   private readonly silent = new Set<string>();
+  /** A and AAAA answers by name, for names that stand for hosts. */
+  private readonly addresses = new Map<string, string[]>();
   private readonly server = dns2.createServer({
     udp: true,
     handle: (request, send) => this.answer(request, send),
@@ -39,6 +42,11 @@ export class TestDnsServer {
     this.records.set(name.toLowerCase(), values);
   }
 
+  /** Answers A and AAAA questions about `name` with `addresses` (IPv4 and IPv6 as written). */
+  publishAddresses(name: string, ...addresses: string[]): void {
+    this.addresses.set(name.toLowerCase(), addresses);
+  }
+
   remove(name: string): void {
     this.records.delete(name.toLowerCase());
     this.silent.delete(name.toLowerCase());
@@ -60,6 +68,21 @@ export class TestDnsServer {
     const name = question.name.toLowerCase();
     this.asked.push(`${question.type === Packet.TYPE.TXT ? 'TXT' : String(question.type)} ${name}`);
     if (this.silent.has(name)) return;
+    const hosts = this.addresses.get(name);
+    if (hosts && (question.type === Packet.TYPE.A || question.type === Packet.TYPE.AAAA)) {
+      const family = question.type === Packet.TYPE.A ? 'A' : 'AAAA';
+      for (const address of hosts.filter((host) => (host.includes(':') ? 'AAAA' : 'A') === family)) {
+        response.answers.push({
+          name: question.name,
+          type: question.type,
+          class: Packet.CLASS.IN,
+          ttl: 0,
+          address,
+        } as unknown as dns2.Packet.Resource);
+      }
+      void send(response);
+      return;
+    }
     const values = this.records.get(name);
     if (!values) {
       response.header.rcode = NXDOMAIN;

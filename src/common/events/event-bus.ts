@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { PUB_SUB } from '../pubsub/pubsub.token';
 import type { DomainEvent } from './domain-event';
+import { EventOutbox } from './event-outbox';
 
 /** The PubSub trigger for a project's event stream. */
 export const projectEventsTrigger = (projectId: string): string => `project:${projectId}`;
@@ -17,8 +18,9 @@ export interface ProjectEventMessage {
 }
 
 /**
- * Publishes domain events in-process (listeners use `@OnEvent(ProjectCreatedEvent.eventName)`)
- * and, for project-scoped events, to every API process through the PubSub.
+ * Publishes domain events: first to the durable sinks of `EventOutbox` (what must survive the
+ * process), then in-process (listeners use `@OnEvent(ProjectCreatedEvent.eventName)`) and, for
+ * project-scoped events, to every API process through the PubSub.
  */
 @Injectable()
 export class EventBus {
@@ -27,9 +29,16 @@ export class EventBus {
   constructor(
     private readonly emitter: EventEmitter2,
     @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async publish(event: DomainEvent): Promise<void> {
+    try {
+      await this.outbox.record(event);
+    } catch (error) {
+      // The change is made and cannot be taken back; what else hears of it still must.
+      this.logger.error(`Could not record ${event.name} durably: ${(error as Error).message}`);
+    }
     try {
       await this.emitter.emitAsync(event.name, event);
     } catch (error) {

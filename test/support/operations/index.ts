@@ -9,6 +9,7 @@ import { settingsOperations, type SettingsOperations } from './settings';
 import { securityOperations, type SecurityOperations } from './security';
 import { tokenOperations, type TokenOperations } from './tokens';
 import { sender } from './shared';
+import { webhookOperations, type WebhookOperations } from './webhooks';
 
 export * from './access';
 export * from './audit';
@@ -20,6 +21,7 @@ export * from './projects';
 export * from './settings';
 export * from './security';
 export * from './tokens';
+export * from './webhooks';
 export type { Connection, PageArgs, PageInfo } from './shared';
 
 /** Every operation of the API, each sent over real HTTP to one API url. */
@@ -34,6 +36,7 @@ export interface Operations {
   settings: SettingsOperations;
   security: SecurityOperations;
   tokens: TokenOperations;
+  webhooks: WebhookOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -55,6 +58,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     settings: settingsOperations(send),
     security: securityOperations(send),
     tokens: tokenOperations(send),
+    webhooks: webhookOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }

@@ -1,0 +1,22 @@
+/** How far each pause may be moved, either way, so that endpoints failing together are not retried together. */
+export const JITTER = 0.2;
+
+/**
+ * The pause before the next attempt of a delivery that has failed `failedAttempts` times, or
+ * undefined when the schedule is exhausted and the delivery has failed for good. The first attempt
+ * is immediate; pause n follows failed attempt n, varied by up to ±{@link JITTER}.
+ */
+export function retryDelay(
+  scheduleMs: readonly number[],
+  failedAttempts: number,
+  random: () => number = Math.random,
+): number | undefined {
+  const base = scheduleMs[failedAttempts - 1];
+  if (base === undefined || failedAttempts < 1) return undefined;
+  return Math.max(0, Math.round(base * (1 + (random() * 2 - 1) * JITTER)));
+}
+
+/** The whole span a delivery is retried over, without jitter. */
+export function retrySpan(scheduleMs: readonly number[]): number {
+  return scheduleMs.reduce((sum, ms) => sum + ms, 0);
+}

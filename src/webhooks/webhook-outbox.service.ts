@@ -1,0 +1,245 @@
+import { InjectQueue } from '@nestjs/bull';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Queue } from 'bull';
+import { randomBytes } from 'node:crypto';
+import type { Model, Types } from 'mongoose';
+import { SharedCacheFactory } from '../common/cache/shared-cache.factory';
+import type { SharedCache } from '../common/cache/shared-cache';
+import type { DomainEvent } from '../common/events/domain-event';
+import type { DurableEventSink } from '../common/events/event-outbox';
+import { matchesEventPattern } from '../common/events/event-pattern';
+import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
+import { toObjectId } from '../common/mongo/object-id';
+import { AppConfig } from '../config/app-config';
+import { WEBHOOKS_QUEUE, WebhookJob, type WebhookJobPayloads } from './jobs/webhook-jobs';
+import { WebhookDeliveryRecord, WebhookDeliveryStatus } from './webhook-delivery.schema';
+import { WebhookMessageRecord } from './webhook-message.schema';
+import { WebhookRecord } from './webhook.schema';
+
+/** The event type of `testWebhook`'s deliveries. */
+export const PING_EVENT = 'webhook.ping';
+
+/** How long an outbox entry may stay undispatched before the sweep takes it for one a dead process left. */
+export const SWEEP_GRACE_MS = 3_000;
+
+/** Entries the sweep handles at once. */
+const SWEEP_BATCH = 500;
+
+interface Subscriber {
+  id: string;
+  events: string[];
+}
+
+/** `msg_` and 128 random bits: the `webhook-id` every delivery of the event carries. */
+export const newEventId = (): string => `msg_${randomBytes(16).toString('hex')}`;
+
+/**
+ * The webhooks' outbox. As the `EventBus`'s durable sink it stores every project event an enabled
+ * endpoint's patterns match, before the event is announced (a project without such endpoints costs
+ * a cached lookup, no write), then dispatches it: one delivery per endpoint (unique per endpoint and
+ * event, so dispatching twice changes nothing) and a job that wakes the endpoint's deliverer.
+ */
+@Injectable()
+export class WebhookOutboxService implements DurableEventSink, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WebhookOutboxService.name);
+  private readonly subscribers: SharedCache<Subscriber[]>;
+  private stopping = false;
+
+  constructor(
+    @InjectModel(WebhookRecord.name) private readonly webhooks: Model<WebhookRecord>,
+    @InjectModel(WebhookMessageRecord.name) private readonly messages: Model<WebhookMessageRecord>,
+    @InjectModel(WebhookDeliveryRecord.name) private readonly deliveries: Model<WebhookDeliveryRecord>,
+    @InjectQueue(WEBHOOKS_QUEUE) private readonly queue: Queue<WebhookJobPayloads[WebhookJob.DELIVER]>,
+    private readonly config: AppConfig,
+    caches: SharedCacheFactory,
+  ) {
+    this.subscribers = caches.create<Subscriber[]>({
+      topic: 'webhook-subscribers',
+      maxEntries: 10_000,
+      maxAgeMs: 60_000,
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
+  async record(event: DomainEvent): Promise<void> {
+    if (!event.projectId) return;
+    const subscribers = await this.subscribersOf(event.projectId);
+    const matching = subscribers.filter((hook) =>
+      hook.events.some((pattern) => matchesEventPattern(pattern, event.name)),
+    );
+    if (matching.length === 0) return;
+    const body = JSON.stringify({
+      type: event.name,
+      timestamp: event.occurredAt,
+      data: { ...event.payload(), projectId: event.projectId, actorId: event.actorId ?? null },
+    });
+    await this.store(
+      event.projectId,
+      event.name,
+      body,
+      matching.map((hook) => hook.id),
+    );
+  }
+
+  /** Records a `webhook.ping` for one endpoint, and returns its delivery. */
+  async ping(webhook: WebhookRecord, actorId: string | undefined): Promise<WebhookDeliveryRecord> {
+    const projectId = webhook.projectId.toHexString();
+    const webhookId = webhook._id.toHexString();
+    const body = JSON.stringify({
+      type: PING_EVENT,
+      timestamp: new Date().toISOString(),
+      data: { webhookId, url: webhook.url, projectId, actorId: actorId ?? null },
+    });
+    const message = await this.store(projectId, PING_EVENT, body, [webhookId]);
+    const delivery = await this.deliveries
+      .findOne({ webhookId: webhook._id, eventId: message.eventId, round: 0 })
+      .lean<WebhookDeliveryRecord>()
+      .exec();
+    return delivery!;
+  }
+
+  /** Which endpoints of a project take events now: forget it on every change of its webhooks. */
+  async forgetProject(projectId: string): Promise<void> {
+    await this.subscribers.forget(`${projectId}:`);
+  }
+
+  /**
+   * Makes the deliveries of the project's entries that are still undispatched and were recorded no
+   * later than `upTo`, so that an endpoint's next delivery never overtakes an older event a dead
+   * (or slow) process left in the outbox. Returns how many entries it dispatched.
+   */
+  async dispatchBacklog(projectId: Types.ObjectId, upTo: Date): Promise<number> {
+    const left = await this.messages
+      .find({ projectId, dispatchedAt: null, recordedAt: { $lte: upTo } })
+      .sort({ recordedAt: 1, _id: 1 })
+      .limit(SWEEP_BATCH)
+      .lean<WebhookMessageRecord[]>()
+      .exec();
+    for (const message of left) await this.dispatch(message);
+    return left.length;
+  }
+
+  /**
+   * What a worker does at start and every WEBHOOK_SWEEP_INTERVAL_MS: dispatches entries left
+   * undispatched for more than a few seconds (their process died between the change and the
+   * dispatch) and wakes enabled endpoints whose due deliveries no job is carrying.
+   */
+  async sweep(): Promise<{ dispatched: number; woken: number }> {
+    const before = new Date(Date.now() - SWEEP_GRACE_MS);
+    const left = await this.messages
+      .find({ dispatchedAt: null, recordedAt: { $lte: before } })
+      .sort({ recordedAt: 1, _id: 1 })
+      .limit(SWEEP_BATCH)
+      .lean<WebhookMessageRecord[]>()
+      .exec();
+    for (const message of left) await this.dispatch(message);
+    const due = await this.deliveries
+      .find({ status: WebhookDeliveryStatus.PENDING, nextAttemptAt: { $lte: before } }, { webhookId: 1 })
+      .limit(SWEEP_BATCH * 4)
+      .lean<WebhookDeliveryRecord[]>()
+      .exec();
+    const ids = [...new Set(due.map((delivery) => delivery.webhookId.toHexString()))].map(toObjectId);
+    const now = new Date();
+    const idle = await this.webhooks
+      .find({ _id: { $in: ids }, enabled: true, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] }, { _id: 1 })
+      .lean<WebhookRecord[]>()
+      .exec();
+    for (const hook of idle) await this.wake(hook._id.toHexString());
+    return { dispatched: left.length, woken: idle.length };
+  }
+
+  /** Tells the endpoint's deliverer there is work: a holder of its lease sees the bump before letting go. */
+  async wake(webhookId: string): Promise<void> {
+    await this.webhooks.updateOne({ _id: toObjectId(webhookId) }, { $inc: { kicks: 1 } }).exec();
+    this.enqueue(webhookId, 0);
+  }
+
+  /** A job delivering the endpoint's deliveries in `delayMs`; `jobId` makes repeated requests one job. */
+  enqueue(webhookId: string, delayMs: number, jobId?: string): void {
+    this.queue
+      .add(
+        WebhookJob.DELIVER,
+        { webhookId },
+        { delay: Math.max(0, Math.round(delayMs)), jobId, removeOnComplete: true, removeOnFail: 100 },
+      )
+      .catch((error: Error) => {
+        // The sweep wakes endpoints whose due deliveries no job carries.
+        if (!this.stopping) this.logger.warn(`Could not queue a delivery job for ${webhookId}: ${error.message}`);
+      });
+  }
+
+  private async subscribersOf(projectId: string): Promise<Subscriber[]> {
+    const found = await this.subscribers.getOrLoad(`${projectId}:`, async () => {
+      const records = await this.webhooks
+        .find({ projectId: toObjectId(projectId), enabled: true }, { events: 1 })
+        .limit(this.config.WEBHOOKS_PER_PROJECT + 10)
+        .lean<WebhookRecord[]>()
+        .exec();
+      return { value: records.map((record) => ({ id: record._id.toHexString(), events: record.events })) };
+    });
+    return found ?? [];
+  }
+
+  private async store(
+    projectId: string,
+    type: string,
+    body: string,
+    webhookIds: string[],
+  ): Promise<WebhookMessageRecord> {
+    const message = (
+      await this.messages.create({
+        eventId: newEventId(),
+        projectId: toObjectId(projectId),
+        type,
+        body,
+        webhookIds: webhookIds.map(toObjectId),
+        recordedAt: new Date(),
+        dispatchedAt: null,
+      })
+    ).toObject<WebhookMessageRecord>();
+    try {
+      await this.dispatch(message);
+    } catch (error) {
+      // Recorded, so not lost: the sweep dispatches it.
+      this.logger.warn(`Could not dispatch ${message.eventId} (${type}) yet: ${(error as Error).message}`);
+    }
+    return message;
+  }
+
+  /** Makes the entry's deliveries (each at most once) and wakes their endpoints. */
+  private async dispatch(message: WebhookMessageRecord): Promise<void> {
+    for (const webhookId of message.webhookIds) {
+      try {
+        await this.deliveries
+          .updateOne(
+            { webhookId, eventId: message.eventId, round: 0 },
+            {
+              $setOnInsert: {
+                projectId: message.projectId,
+                event: message.type,
+                orderAt: message.recordedAt,
+                orderKey: message._id,
+                status: WebhookDeliveryStatus.PENDING,
+                attempts: 0,
+                nextAttemptAt: message.recordedAt,
+                attemptLog: [],
+                finishedAt: null,
+              },
+            },
+            { upsert: true },
+          )
+          .exec();
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    }
+    await this.messages
+      .updateOne({ _id: message._id, dispatchedAt: null }, { $set: { dispatchedAt: new Date() } })
+      .exec();
+    for (const webhookId of message.webhookIds) await this.wake(webhookId.toHexString());
+  }
+}

@@ -1,0 +1,34 @@
+import { AppException, type ReasonCodes } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-code';
+
+export enum WebhookExceptionReason {
+  WEBHOOK_NOT_FOUND = 'WEBHOOK_NOT_FOUND',
+  DELIVERY_NOT_FOUND = 'DELIVERY_NOT_FOUND',
+  /** Not an absolute http(s) URL, or one carrying a user name or password. */
+  INVALID_URL = 'INVALID_URL',
+  /** The host is, or resolves to, an address webhooks may not reach (loopback, private, metadata, …). */
+  FORBIDDEN_ADDRESS = 'FORBIDDEN_ADDRESS',
+  /** The host has no address. */
+  UNRESOLVABLE_HOST = 'UNRESOLVABLE_HOST',
+  INVALID_EVENT_PATTERN = 'INVALID_EVENT_PATTERN',
+  WEBHOOK_LIMIT_REACHED = 'WEBHOOK_LIMIT_REACHED',
+  WEBHOOK_DISABLED = 'WEBHOOK_DISABLED',
+  INVALID_GRACE_PERIOD = 'INVALID_GRACE_PERIOD',
+}
+
+const CODES: ReasonCodes<WebhookExceptionReason> = {
+  [WebhookExceptionReason.WEBHOOK_NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [WebhookExceptionReason.DELIVERY_NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [WebhookExceptionReason.INVALID_URL]: ErrorCode.BAD_USER_INPUT,
+  [WebhookExceptionReason.FORBIDDEN_ADDRESS]: ErrorCode.BAD_USER_INPUT,
+  [WebhookExceptionReason.UNRESOLVABLE_HOST]: ErrorCode.BAD_USER_INPUT,
+  [WebhookExceptionReason.INVALID_EVENT_PATTERN]: ErrorCode.BAD_USER_INPUT,
+  [WebhookExceptionReason.WEBHOOK_LIMIT_REACHED]: ErrorCode.FORBIDDEN,
+  [WebhookExceptionReason.WEBHOOK_DISABLED]: ErrorCode.CONFLICT,
+  [WebhookExceptionReason.INVALID_GRACE_PERIOD]: ErrorCode.BAD_USER_INPUT,
+};
+
+export class WebhookException extends AppException<WebhookExceptionReason> {
+  readonly feature = 'webhooks';
+  protected readonly codes = CODES;
+}
