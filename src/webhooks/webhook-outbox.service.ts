@@ -45,6 +45,7 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
   private readonly logger = new Logger(WebhookOutboxService.name);
   private readonly subscribers: SharedCache<Subscriber[]>;
   private stopping = false;
+  private readonly dispatching = new Set<Promise<void>>();
 
   constructor(
     @InjectModel(WebhookRecord.name) private readonly webhooks: Model<WebhookRecord>,
@@ -61,7 +62,9 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
     });
   }
 
-  beforeApplicationShutdown(): void {
+  /** Lets the dispatches under way finish, so a stopping process leaves none for the sweep. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.dispatching]);
     this.stopping = true;
   }
 
@@ -77,11 +80,14 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
       timestamp: event.occurredAt,
       data: { ...event.payload(), projectId: event.projectId, actorId: event.actorId ?? null },
     });
+    // Stored before the event is announced; dispatched without holding up the change (the sweep
+    // dispatches what a dying process leaves).
     await this.store(
       event.projectId,
       event.name,
       body,
       matching.map((hook) => hook.id),
+      false,
     );
   }
 
@@ -94,7 +100,7 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
       timestamp: new Date().toISOString(),
       data: { webhookId, url: webhook.url, projectId, actorId: actorId ?? null },
     });
-    const message = await this.store(projectId, PING_EVENT, body, [webhookId]);
+    const message = await this.store(projectId, PING_EVENT, body, [webhookId], true);
     const delivery = await this.deliveries
       .findOne({ webhookId: webhook._id, eventId: message.eventId, round: 0 })
       .lean<WebhookDeliveryRecord>()
@@ -154,8 +160,24 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
 
   /** Tells the endpoint's deliverer there is work: a holder of its lease sees the bump before letting go. */
   async wake(webhookId: string): Promise<void> {
-    await this.webhooks.updateOne({ _id: toObjectId(webhookId) }, { $inc: { kicks: 1 } }).exec();
-    this.enqueue(webhookId, 0);
+    await this.wakeAll([webhookId]);
+  }
+
+  private async wakeAll(webhookIds: string[]): Promise<void> {
+    await this.webhooks.updateMany({ _id: { $in: webhookIds.map(toObjectId) } }, { $inc: { kicks: 1 } }).exec();
+    if (webhookIds.length === 1) return this.enqueue(webhookIds[0]!, 0);
+    this.queue
+      .addBulk(
+        webhookIds.map((webhookId) => ({
+          name: WebhookJob.DELIVER,
+          data: { webhookId },
+          opts: { removeOnComplete: true, removeOnFail: 100 },
+        })),
+      )
+      .catch((error: Error) => {
+        // The sweep wakes endpoints whose due deliveries no job carries.
+        if (!this.stopping) this.logger.warn(`Could not queue delivery jobs: ${error.message}`);
+      });
   }
 
   /** A job delivering the endpoint's deliveries in `delayMs`; `jobId` makes repeated requests one job. */
@@ -189,6 +211,7 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
     type: string,
     body: string,
     webhookIds: string[],
+    waitForDispatch: boolean,
   ): Promise<WebhookMessageRecord> {
     const message = (
       await this.messages.create({
@@ -201,23 +224,27 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
         dispatchedAt: null,
       })
     ).toObject<WebhookMessageRecord>();
-    try {
-      await this.dispatch(message);
-    } catch (error) {
+    const dispatched = this.dispatch(message).catch((error: Error) => {
       // Recorded, so not lost: the sweep dispatches it.
-      this.logger.warn(`Could not dispatch ${message.eventId} (${type}) yet: ${(error as Error).message}`);
-    }
+      if (!this.stopping) this.logger.warn(`Could not dispatch ${message.eventId} (${type}) yet: ${error.message}`);
+    });
+    this.dispatching.add(dispatched);
+    void dispatched.finally(() => this.dispatching.delete(dispatched));
+    if (waitForDispatch) await dispatched;
     return message;
   }
 
-  /** Makes the entry's deliveries (each at most once) and wakes their endpoints. */
+  /**
+   * Makes the entry's deliveries (each at most once) and wakes their endpoints: four writes
+   * however many endpoints take the event.
+   */
   private async dispatch(message: WebhookMessageRecord): Promise<void> {
-    for (const webhookId of message.webhookIds) {
-      try {
-        await this.deliveries
-          .updateOne(
-            { webhookId, eventId: message.eventId, round: 0 },
-            {
+    await this.deliveries
+      .bulkWrite(
+        message.webhookIds.map((webhookId) => ({
+          updateOne: {
+            filter: { webhookId, eventId: message.eventId, round: 0 },
+            update: {
               $setOnInsert: {
                 projectId: message.projectId,
                 event: message.type,
@@ -230,16 +257,18 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
                 finishedAt: null,
               },
             },
-            { upsert: true },
-          )
-          .exec();
-      } catch (error) {
+            upsert: true,
+          },
+        })),
+        { ordered: false },
+      )
+      .catch((error: unknown) => {
+        // Another dispatcher of the same entry made the same delivery at the same moment.
         if (!isDuplicateKeyError(error)) throw error;
-      }
-    }
+      });
     await this.messages
       .updateOne({ _id: message._id, dispatchedAt: null }, { $set: { dispatchedAt: new Date() } })
       .exec();
-    for (const webhookId of message.webhookIds) await this.wake(webhookId.toHexString());
+    await this.wakeAll(message.webhookIds.map((id) => id.toHexString()));
   }
 }
