@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { ExpiringCache } from '../common/cache/expiring-cache';
 import { AppException } from '../common/errors/app.exception';
 import { EventBus } from '../common/events/event-bus';
 import { toObjectId } from '../common/mongo/object-id';
@@ -20,6 +21,9 @@ import { WebhookRecord } from './webhook.schema';
 
 /** How much of an answer each attempt keeps. */
 export const MAX_RESPONSE_BYTES = 4_096;
+/** Events whose bodies each process keeps for the other endpoints' deliveries, and how long. */
+const RECENT_MESSAGES = 1_000;
+const RECENT_MESSAGES_MS = 60_000;
 /** Attempts each delivery keeps in its history. */
 const MAX_KEPT_ATTEMPTS = 20;
 
@@ -34,6 +38,7 @@ const MAX_KEPT_ATTEMPTS = 20;
 export class WebhookDeliveryService {
   private readonly logger = new Logger(WebhookDeliveryService.name);
   private readonly leaseMs: number;
+  private readonly recentMessages = new ExpiringCache<WebhookMessageRecord>(RECENT_MESSAGES, RECENT_MESSAGES_MS);
 
   constructor(
     @InjectModel(WebhookRecord.name) private readonly webhooks: Model<WebhookRecord>,
@@ -93,8 +98,21 @@ export class WebhookDeliveryService {
 
   private async deliverDue(lease: WebhookRecord, owner: string): Promise<{ attempted: number; kicks: number }> {
     let attempted = 0;
+    // The lease was just taken, with the endpoint as it is now.
+    let taken: WebhookRecord | null = lease;
     for (;;) {
-      const hook = await this.webhooks.findOne({ _id: lease._id, leaseOwner: owner }).lean<WebhookRecord>().exec();
+      // Still ours? Read and renewed in one write, before each later delivery.
+      const hook: WebhookRecord | null =
+        taken ??
+        (await this.webhooks
+          .findOneAndUpdate(
+            { _id: lease._id, leaseOwner: owner },
+            { $set: { leaseUntil: new Date(Date.now() + this.leaseMs) } },
+            { returnDocument: 'after' },
+          )
+          .lean<WebhookRecord>()
+          .exec());
+      taken = null;
       if (!hook) return { attempted, kicks: lease.kicks };
       if (!hook.enabled) return { attempted, kicks: hook.kicks };
       const head = await this.deliveries
@@ -112,14 +130,11 @@ export class WebhookDeliveryService {
       }
       await this.attempt(hook, head);
       attempted += 1;
-      await this.webhooks
-        .updateOne({ _id: hook._id, leaseOwner: owner }, { $set: { leaseUntil: new Date(Date.now() + this.leaseMs) } })
-        .exec();
     }
   }
 
   private async attempt(hook: WebhookRecord, delivery: WebhookDeliveryRecord): Promise<void> {
-    const message = await this.messages.findOne({ eventId: delivery.eventId }).lean<WebhookMessageRecord>().exec();
+    const message = await this.message(delivery.eventId);
     const at = new Date();
     let outcome: AttemptOutcome;
     if (!message) {
@@ -164,6 +179,19 @@ export class WebhookDeliveryService {
       `Delivery ${delivery.eventId} to webhook ${hook._id.toHexString()} failed (${outcome.errorCode}); ${status}`,
     );
     await this.noteFailure(hook, at);
+  }
+
+  /**
+   * The event a delivery carries. An event goes to each of its endpoints within moments, so the
+   * ones read lately are kept (they never change) and the other endpoints' deliveries skip the read.
+   */
+  private async message(eventId: string): Promise<WebhookMessageRecord | null> {
+    const known = this.recentMessages.get(eventId);
+    if (known) return known;
+    const generation = this.recentMessages.generation();
+    const message = await this.messages.findOne({ eventId }).lean<WebhookMessageRecord>().exec();
+    if (message) this.recentMessages.set(eventId, message, generation);
+    return message;
   }
 
   private async send(hook: WebhookRecord, message: WebhookMessageRecord, at: Date): Promise<AttemptOutcome> {
