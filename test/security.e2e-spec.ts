@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { startChildApi, type ChildApi } from './support/child-api';
-import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
+import { assignRole, createApiToken, createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
 import {
   operations,
@@ -418,5 +418,22 @@ describe('security settings without trusted proxies', () => {
     // The address is spent; the signed-in owner, counted on their own, is not.
     expect(codeOf(await sut.auth.me(undefined))).toBe('RATE_LIMITED');
     expect(ok(await sut.auth.me(owner.accessToken)).me.id).toBe(owner.id);
+  });
+
+  it("counts an API token's operations against its owner, however many tokens the owner makes", async () => {
+    const user = await registerUser(api.url);
+    const tokens = await Promise.all(
+      [1, 2].map(async () => (await createApiToken(api.url, user.accessToken, { scopes: ['project:read'] })).secret),
+    );
+
+    // 40 operations through two tokens of one owner share the owner's 30 a minute.
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => sut.auth.me(tokens[i % 2])));
+    const codes = answers.map(codeOf);
+    const admitted = codes.filter((code) => code === undefined).length;
+    expect(admitted).toBeGreaterThan(0);
+    expect(admitted).toBeLessThanOrEqual(28);
+    expect(codes.filter((code) => code === 'RATE_LIMITED').length).toBe(40 - admitted);
+    // The owner's own sign-in draws on the same allowance.
+    expect(codeOf(await sut.auth.me(user.accessToken))).toBe('RATE_LIMITED');
   });
 });
