@@ -1,5 +1,5 @@
 'use strict';
-/** Helpers both benchmark runners (bench/api, bench/builds) use: files, /proc figures, tables. */
+/** Helpers the benchmark runners share: files, /proc figures, GraphQL requests, tables. */
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -56,6 +56,30 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+/**
+ * A GraphQL request over HTTP; resolves with `data`, throws with the answer's start on an HTTP
+ * error, a GraphQL error or an answer that is not JSON.
+ */
+async function graphql(url, query, variables, token) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 300)}`);
+  }
+  if (res.status !== 200 || body.errors || !body.data) {
+    throw new Error(`GraphQL ${query.slice(0, 60).replace(/\s+/g, ' ')}…: HTTP ${res.status} ${text.slice(0, 500)}`);
+  }
+  return body.data;
+}
+
 /** A plain-text table: the first column left-aligned, the others right-aligned. */
 function table(rows, columns) {
   const cells = rows.map((r) => columns.map((c) => String(c.get(r))));
@@ -64,4 +88,4 @@ function table(rows, columns) {
   return [line(columns.map((c) => c.title)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-module.exports = { CLK_TCK, newestMtime, mtime, machineBusySeconds, sleep, httpOk, pct, percentile, table };
+module.exports = { CLK_TCK, newestMtime, mtime, machineBusySeconds, sleep, httpOk, graphql, pct, percentile, table };

@@ -84,6 +84,7 @@ const {
   machineBusySeconds,
   sleep,
   httpOk,
+  graphql,
   pct,
   percentile,
   table,
@@ -463,27 +464,7 @@ function cpuMeter(groups) {
 }
 
 // ---------------------------------------------------------------------------
-// GraphQL over HTTP
-
-async function graphql(url, query, variables, token) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new Error(`${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 300)}`);
-  }
-  if (res.status !== 200 || body.errors || !body.data) {
-    throw new Error(`GraphQL ${query.slice(0, 60).replace(/\s+/g, ' ')}…: HTTP ${res.status} ${text.slice(0, 500)}`);
-  }
-  return body.data;
-}
+// GraphQL over HTTP (graphql from ../support)
 
 const BUILD_FIELDS = 'id status error queuedAt startedAt finishedAt logLines steps { name durationMs }';
 

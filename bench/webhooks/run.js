@@ -48,7 +48,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const { newestMtime, mtime, sleep, httpOk, percentile, table } = require('../support');
+const { newestMtime, mtime, sleep, httpOk, graphql, percentile, table } = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const EVENT = 'project.updated';
@@ -232,23 +232,6 @@ function barePost(receiver, id, body) {
 
 const children = new Set();
 
-async function graphql(url, query, variables, token) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new Error(`${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 300)}`);
-  }
-  if (res.status !== 200 || body.errors || !body.data) throw new Error(`HTTP ${res.status} ${text.slice(0, 500)}`);
-  return body.data;
-}
 
 async function startApi(ctx) {
   const { startMongo, startRedis, getFreePort } = require('../../tools/embedded-servers');
