@@ -69,6 +69,17 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
   }
 
   async record(event: DomainEvent): Promise<void> {
+    try {
+      await this.recordNow(event);
+    } catch (error) {
+      // A job still running as the process stops (past its grace) may announce a change after the
+      // database connection closed: nothing can store it now, and it is not the platform failing.
+      if (!this.stopping) throw error;
+      this.logger.warn(`Could not record ${event.name} for webhooks while stopping: ${(error as Error).message}`);
+    }
+  }
+
+  private async recordNow(event: DomainEvent): Promise<void> {
     if (!event.projectId) return;
     const subscribers = await this.subscribersOf(event.projectId);
     const matching = subscribers.filter((hook) =>
