@@ -359,6 +359,20 @@ describe('API tokens', () => {
       expect(ok(await me(second.secret)).me.id).toBe(owner.id);
     });
 
+    it('a secret replaced two rotations ago, its grace over, still fails with TOKEN_ROTATED', async () => {
+      const created = await createApiToken(api.url, owner.accessToken, { scopes: ['project:read'] });
+      const first = ok(
+        await ops.tokens.rotate(owner.accessToken, { id: created.token.id, gracePeriodSeconds: 0 }),
+      ).rotateApiToken;
+      expectRefused(await me(created.secret), 'UNAUTHENTICATED', 'TOKEN_ROTATED');
+      const second = ok(
+        await ops.tokens.rotate(owner.accessToken, { id: created.token.id, gracePeriodSeconds: 0 }),
+      ).rotateApiToken;
+      expectRefused(await me(created.secret), 'UNAUTHENTICATED', 'TOKEN_ROTATED');
+      expectRefused(await me(first.secret), 'UNAUTHENTICATED', 'TOKEN_ROTATED');
+      expect(ok(await me(second.secret)).me.id).toBe(owner.id);
+    });
+
     it('a deleted project revokes its tokens', async () => {
       const doomed = await createProject(api.url, owner.accessToken);
       const { secret } = await createApiToken(api.url, owner.accessToken, {

@@ -179,10 +179,9 @@ export class ApiTokensService {
     const secret = generateApiToken();
     const now = new Date();
     const until = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
+    // Replaced secrets whose grace has ended stay too (the last few), so they answer TOKEN_ROTATED.
     const previousSecrets: RetiredSecret[] = [
-      ...record.previousSecrets
-        .filter((s) => s.until > now)
-        .map((s) => ({ hash: s.hash, until: s.until < until ? s.until : until })),
+      ...record.previousSecrets.map((s) => ({ hash: s.hash, until: s.until < until ? s.until : until })),
       { hash: record.secretHash, until },
     ].slice(-REMEMBERED_SECRETS);
     const rotated = await this.tokens
