@@ -435,6 +435,32 @@ describe('API tokens', () => {
       expectRefused(await me(secret), 'UNAUTHENTICATED', 'TOKEN_REVOKED');
     });
 
+    it('lets a custom role with token:delete but not token:read revoke, and one with token:read only not', async () => {
+      const revoker = await registerUser(api.url);
+      const reader = await registerUser(api.url);
+      const deleting = await createRole(api.url, owner.accessToken, project.id, {
+        permissions: ['PROJECT_READ', 'TOKEN_DELETE'],
+      });
+      const reading = await createRole(api.url, owner.accessToken, project.id, {
+        permissions: ['PROJECT_READ', 'TOKEN_READ'],
+      });
+      await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: revoker.id, roleId: deleting.id });
+      await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: reader.id, roleId: reading.id });
+      const { token, secret } = await createApiToken(api.url, owner.accessToken, {
+        projectId: project.id,
+        scopes: ['project:read'],
+      });
+      expectRefused(await ops.tokens.list(revoker.accessToken, { projectId: project.id }), 'FORBIDDEN');
+      expectRefused(await ops.tokens.revoke(reader.accessToken, { id: token.id }), 'FORBIDDEN');
+      ok(await me(secret));
+      expect(ok(await ops.tokens.revoke(revoker.accessToken, { id: token.id })).revokeApiToken).toMatchObject({
+        id: token.id,
+        status: 'REVOKED',
+      });
+      expectRefused(await me(secret), 'UNAUTHENTICATED', 'TOKEN_REVOKED');
+      expectRefused(await ops.tokens.revoke(revoker.accessToken, { id: unknownId() }), 'NOT_FOUND', 'TOKEN_NOT_FOUND');
+    });
+
     it('refuses scopes above what the creator holds, and token:create to those without it', async () => {
       const limited = await registerUser(api.url);
       const role = await createRole(api.url, owner.accessToken, project.id, {
