@@ -662,6 +662,37 @@ describe('API tokens', () => {
         .toArray();
       expect(stored.reduce((sum, row) => sum + (row.count as number), 0)).toBe(6);
     });
+
+    it('answers apiTokenUsage and apiTokens with what is stored when storing the latest uses fails', async () => {
+      const { token, secret } = await createApiToken(api.url, owner.accessToken, { scopes: ['project:read'] });
+      const usage = db.collection('api_token_usage');
+      const tokenId = new Types.ObjectId(token.id);
+      // One row per token at most, and this token has one for a long-gone day: storing its uses
+      // of today fails on the unique index until both go.
+      await usage.insertOne({ tokenId, day: '2000-01-01', count: 0 });
+      await usage.createIndex({ tokenId: 1 }, { unique: true, name: 'one_row_per_token' });
+      try {
+        ok(await me(secret));
+        const report = ok(await ops.tokens.usage(owner.accessToken, { id: token.id, days: 1 })).apiTokenUsage;
+        expect(report).toMatchObject({ tokenId: token.id, totalCount: 0 });
+        const listed = ok(await ops.tokens.list(owner.accessToken)).apiTokens.edges.map((e) => e.node.id);
+        expect(listed).toContain(token.id);
+        expect(await usage.countDocuments({ tokenId })).toBe(1);
+      } finally {
+        await usage.dropIndex('one_row_per_token');
+        await usage.deleteMany({ tokenId, day: '2000-01-01' });
+      }
+      // The counts the failed writes kept are stored once writing works again.
+      const stored = await waitFor(
+        async () => {
+          const report = ok(await ops.tokens.usage(owner.accessToken, { id: token.id, days: 2 })).apiTokenUsage;
+          return report.totalCount === 1 ? report : undefined;
+        },
+        10_000,
+        'the kept use to be stored',
+      );
+      expect(stored.lastUsedIp).toContain('127.0.0.1');
+    });
   });
 });
 

@@ -73,6 +73,18 @@ export class ApiTokenUsageService implements OnApplicationBootstrap, BeforeAppli
     return next;
   }
 
+  /**
+   * Before a read: stores what this process counted, and when that fails, logs it and keeps the
+   * counts for the next write, so the read answers with what is stored instead of failing.
+   */
+  async flushBeforeRead(): Promise<void> {
+    await this.flush().catch((error: unknown) => {
+      this.logger.warn(
+        `API token usage not stored before a read; answering with what is stored: ${(error as Error).message}`,
+      );
+    });
+  }
+
   private async write(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = this.pending;

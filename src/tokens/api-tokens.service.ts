@@ -140,7 +140,7 @@ export class ApiTokensService {
       }
       filter = { ownerId: toObjectId(ctx.requireUser().id) };
     }
-    await this.usage.flush();
+    await this.usage.flushBeforeRead();
     const now = new Date();
     return paginate(this.tokens, filter, args, (record) => ApiToken.from(record, now));
   }
@@ -233,7 +233,7 @@ export class ApiTokensService {
 
   async usageOf(ctx: RequestContext, args: ApiTokenUsageArgs): Promise<ApiTokenUsage> {
     await this.visible(ctx, args.id);
-    await this.usage.flush();
+    await this.usage.flushBeforeRead();
     // Read again after the flush: the last use may be this process's own.
     const record = await this.tokens.findById(toObjectId(args.id)).lean<ApiTokenRecord>().exec();
     if (!record) throw notFound();
