@@ -661,6 +661,12 @@ describe('API tokens', () => {
         .find({ tokenId: new Types.ObjectId(token.id) })
         .toArray();
       expect(stored.reduce((sum, row) => sum + (row.count as number), 0)).toBe(6);
+      // Each day's row is deleted by MongoDB 100 days after the day starts.
+      for (const row of stored) {
+        expect(row.expiresAt).toEqual(new Date(Date.parse(`${row.day as string}T00:00:00.000Z`) + 100 * 86_400_000));
+      }
+      const indexes = await db.collection('api_token_usage').indexes();
+      expect(indexes.find((index) => index.key.expiresAt === 1)).toMatchObject({ expireAfterSeconds: 0 });
     });
 
     it('answers apiTokenUsage and apiTokens with what is stored when storing the latest uses fails', async () => {
