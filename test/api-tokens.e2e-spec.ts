@@ -359,6 +359,20 @@ describe('API tokens', () => {
       expect(ok(await me(second.secret)).me.id).toBe(owner.id);
     });
 
+    it('a secret replaced two rotations ago, its grace over, still fails with TOKEN_ROTATED', async () => {
+      const created = await createApiToken(api.url, owner.accessToken, { scopes: ['project:read'] });
+      const first = ok(
+        await ops.tokens.rotate(owner.accessToken, { id: created.token.id, gracePeriodSeconds: 0 }),
+      ).rotateApiToken;
+      expectRefused(await me(created.secret), 'UNAUTHENTICATED', 'TOKEN_ROTATED');
+      const second = ok(
+        await ops.tokens.rotate(owner.accessToken, { id: created.token.id, gracePeriodSeconds: 0 }),
+      ).rotateApiToken;
+      expectRefused(await me(created.secret), 'UNAUTHENTICATED', 'TOKEN_ROTATED');
+      expectRefused(await me(first.secret), 'UNAUTHENTICATED', 'TOKEN_ROTATED');
+      expect(ok(await me(second.secret)).me.id).toBe(owner.id);
+    });
+
     it('a deleted project revokes its tokens', async () => {
       const doomed = await createProject(api.url, owner.accessToken);
       const { secret } = await createApiToken(api.url, owner.accessToken, {
@@ -419,6 +433,32 @@ describe('API tokens', () => {
       ok(await me(secret));
       expect(ok(await ops.tokens.revoke(admin.accessToken, { id: token.id })).revokeApiToken.status).toBe('REVOKED');
       expectRefused(await me(secret), 'UNAUTHENTICATED', 'TOKEN_REVOKED');
+    });
+
+    it('lets a custom role with token:delete but not token:read revoke, and one with token:read only not', async () => {
+      const revoker = await registerUser(api.url);
+      const reader = await registerUser(api.url);
+      const deleting = await createRole(api.url, owner.accessToken, project.id, {
+        permissions: ['PROJECT_READ', 'TOKEN_DELETE'],
+      });
+      const reading = await createRole(api.url, owner.accessToken, project.id, {
+        permissions: ['PROJECT_READ', 'TOKEN_READ'],
+      });
+      await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: revoker.id, roleId: deleting.id });
+      await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: reader.id, roleId: reading.id });
+      const { token, secret } = await createApiToken(api.url, owner.accessToken, {
+        projectId: project.id,
+        scopes: ['project:read'],
+      });
+      expectRefused(await ops.tokens.list(revoker.accessToken, { projectId: project.id }), 'FORBIDDEN');
+      expectRefused(await ops.tokens.revoke(reader.accessToken, { id: token.id }), 'FORBIDDEN');
+      ok(await me(secret));
+      expect(ok(await ops.tokens.revoke(revoker.accessToken, { id: token.id })).revokeApiToken).toMatchObject({
+        id: token.id,
+        status: 'REVOKED',
+      });
+      expectRefused(await me(secret), 'UNAUTHENTICATED', 'TOKEN_REVOKED');
+      expectRefused(await ops.tokens.revoke(revoker.accessToken, { id: unknownId() }), 'NOT_FOUND', 'TOKEN_NOT_FOUND');
     });
 
     it('refuses scopes above what the creator holds, and token:create to those without it', async () => {
@@ -621,6 +661,43 @@ describe('API tokens', () => {
         .find({ tokenId: new Types.ObjectId(token.id) })
         .toArray();
       expect(stored.reduce((sum, row) => sum + (row.count as number), 0)).toBe(6);
+      // Each day's row is deleted by MongoDB 100 days after the day starts.
+      for (const row of stored) {
+        expect(row.expiresAt).toEqual(new Date(Date.parse(`${row.day as string}T00:00:00.000Z`) + 100 * 86_400_000));
+      }
+      const indexes = await db.collection('api_token_usage').indexes();
+      expect(indexes.find((index) => index.key.expiresAt === 1)).toMatchObject({ expireAfterSeconds: 0 });
+    });
+
+    it('answers apiTokenUsage and apiTokens with what is stored when storing the latest uses fails', async () => {
+      const { token, secret } = await createApiToken(api.url, owner.accessToken, { scopes: ['project:read'] });
+      const usage = db.collection('api_token_usage');
+      const tokenId = new Types.ObjectId(token.id);
+      // One row per token at most, and this token has one for a long-gone day: storing its uses
+      // of today fails on the unique index until both go.
+      await usage.insertOne({ tokenId, day: '2000-01-01', count: 0 });
+      await usage.createIndex({ tokenId: 1 }, { unique: true, name: 'one_row_per_token' });
+      try {
+        ok(await me(secret));
+        const report = ok(await ops.tokens.usage(owner.accessToken, { id: token.id, days: 1 })).apiTokenUsage;
+        expect(report).toMatchObject({ tokenId: token.id, totalCount: 0 });
+        const listed = ok(await ops.tokens.list(owner.accessToken)).apiTokens.edges.map((e) => e.node.id);
+        expect(listed).toContain(token.id);
+        expect(await usage.countDocuments({ tokenId })).toBe(1);
+      } finally {
+        await usage.dropIndex('one_row_per_token');
+        await usage.deleteMany({ tokenId, day: '2000-01-01' });
+      }
+      // The counts the failed writes kept are stored once writing works again.
+      const stored = await waitFor(
+        async () => {
+          const report = ok(await ops.tokens.usage(owner.accessToken, { id: token.id, days: 2 })).apiTokenUsage;
+          return report.totalCount === 1 ? report : undefined;
+        },
+        10_000,
+        'the kept use to be stored',
+      );
+      expect(stored.lastUsedIp).toContain('127.0.0.1');
     });
   });
 });

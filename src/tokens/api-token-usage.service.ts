@@ -4,7 +4,7 @@ import type { Model, Types } from 'mongoose';
 import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
 import { toObjectId } from '../common/mongo/object-id';
 import { ApiTokenRecord } from './api-token.schema';
-import { ApiTokenUsageRecord } from './api-token-usage.schema';
+import { ApiTokenUsageRecord, USAGE_KEPT_DAYS } from './api-token-usage.schema';
 import type { ApiTokenUsage } from './models/api-token-usage.model';
 
 /** How often a process stores the uses it counted. */
@@ -21,6 +21,11 @@ const DAY_MS = 86_400_000;
 
 export function utcDay(at: Date): string {
   return at.toISOString().slice(0, 10);
+}
+
+/** When a UTC day's usage row is deleted: USAGE_KEPT_DAYS after the day starts. */
+export function usageExpiry(day: string): Date {
+  return new Date(Date.parse(`${day}T00:00:00.000Z`) + USAGE_KEPT_DAYS * DAY_MS);
 }
 
 /**
@@ -73,6 +78,18 @@ export class ApiTokenUsageService implements OnApplicationBootstrap, BeforeAppli
     return next;
   }
 
+  /**
+   * Before a read: stores what this process counted, and when that fails, logs it and keeps the
+   * counts for the next write, so the read answers with what is stored instead of failing.
+   */
+  async flushBeforeRead(): Promise<void> {
+    await this.flush().catch((error: unknown) => {
+      this.logger.warn(
+        `API token usage not stored before a read; answering with what is stored: ${(error as Error).message}`,
+      );
+    });
+  }
+
   private async write(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = this.pending;
@@ -111,7 +128,14 @@ export class ApiTokenUsageService implements OnApplicationBootstrap, BeforeAppli
   }
 
   private async count(tokenId: Types.ObjectId, day: string, count: number): Promise<void> {
-    const add = () => this.usage.updateOne({ tokenId, day }, { $inc: { count } }, { upsert: true }).exec();
+    const add = () =>
+      this.usage
+        .updateOne(
+          { tokenId, day },
+          { $inc: { count }, $setOnInsert: { expiresAt: usageExpiry(day) } },
+          { upsert: true },
+        )
+        .exec();
     try {
       await add();
     } catch (error) {

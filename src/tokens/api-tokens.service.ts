@@ -140,7 +140,7 @@ export class ApiTokensService {
       }
       filter = { ownerId: toObjectId(ctx.requireUser().id) };
     }
-    await this.usage.flush();
+    await this.usage.flushBeforeRead();
     const now = new Date();
     return paginate(this.tokens, filter, args, (record) => ApiToken.from(record, now));
   }
@@ -148,10 +148,7 @@ export class ApiTokensService {
   /** Its owner, or anyone who may delete tokens in its project, revokes a token; it stops at once. */
   async revoke(ctx: RequestContext, id: string): Promise<ApiToken> {
     const user = signedInUser(ctx);
-    const record = await this.visible(ctx, id);
-    if (!isOwner(record, user) && record.projectId) {
-      await this.access.requireAccess(ctx, 'token:delete', record.projectId.toHexString());
-    }
+    const record = await this.revocable(ctx, user, id);
     if (record.revokedAt) return ApiToken.from(record);
     const revoked = await this.tokens
       .findOneAndUpdate(
@@ -179,10 +176,9 @@ export class ApiTokensService {
     const secret = generateApiToken();
     const now = new Date();
     const until = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
+    // Replaced secrets whose grace has ended stay too (the last few), so they answer TOKEN_ROTATED.
     const previousSecrets: RetiredSecret[] = [
-      ...record.previousSecrets
-        .filter((s) => s.until > now)
-        .map((s) => ({ hash: s.hash, until: s.until < until ? s.until : until })),
+      ...record.previousSecrets.map((s) => ({ hash: s.hash, until: s.until < until ? s.until : until })),
       { hash: record.secretHash, until },
     ].slice(-REMEMBERED_SECRETS);
     const rotated = await this.tokens
@@ -237,7 +233,7 @@ export class ApiTokensService {
 
   async usageOf(ctx: RequestContext, args: ApiTokenUsageArgs): Promise<ApiTokenUsage> {
     await this.visible(ctx, args.id);
-    await this.usage.flush();
+    await this.usage.flushBeforeRead();
     // Read again after the flush: the last use may be this process's own.
     const record = await this.tokens.findById(toObjectId(args.id)).lean<ApiTokenRecord>().exec();
     if (!record) throw notFound();
@@ -313,6 +309,27 @@ export class ApiTokensService {
     if (ownerMaySee) return record;
     if (record.projectId && (await this.permits(ctx, 'token:read', record.projectId.toHexString()))) return record;
     throw notFound();
+  }
+
+  /**
+   * The token, when the caller may revoke it: its owner, or anyone holding token:delete in its
+   * project (token:read is not needed). Those who may see it but not revoke it are told why;
+   * others are told it does not exist.
+   */
+  private async revocable(ctx: RequestContext, user: ContextUser, id: string): Promise<ApiTokenRecord> {
+    const record = await this.tokens.findById(toObjectId(id)).lean<ApiTokenRecord>().exec();
+    if (!record) throw notFound();
+    if (isOwner(record, user)) return record;
+    if (!record.projectId) throw notFound();
+    const projectId = record.projectId.toHexString();
+    try {
+      await this.access.requireAccess(ctx, 'token:delete', projectId);
+      return record;
+    } catch (error) {
+      if (!(error instanceof AppException && error.code === ErrorCode.FORBIDDEN)) throw error;
+      if (await this.permits(ctx, 'token:read', projectId)) throw error;
+      throw notFound();
+    }
   }
 
   /** For rotation and rescoping: only the owner, still holding `permission` in a project token's project. */
