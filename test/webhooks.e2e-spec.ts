@@ -1,3 +1,5 @@
+import { getConnectionToken } from '@nestjs/mongoose';
+import { Types, type Connection } from 'mongoose';
 import { Webhook as StandardWebhook, WebhookVerificationError } from 'standardwebhooks';
 import { TestDnsServer } from './support/dns-server';
 import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
@@ -76,6 +78,25 @@ describe('webhooks', () => {
   const rename = async (name: string, projectId = project.id): Promise<void> => {
     ok(await on.projects.update(owner.accessToken, { id: projectId, name }));
   };
+
+  const db = (): Connection => api.app.get<Connection>(getConnectionToken());
+
+  /** A pending delivery written straight to the database: no job carries it, as when its job was lost. */
+  const pendingDelivery = (webhookId: string, eventId: string, nextAttemptAt: Date) => ({
+    webhookId: new Types.ObjectId(webhookId),
+    projectId: new Types.ObjectId(project.id),
+    eventId,
+    event: 'x.y',
+    round: 0,
+    orderAt: nextAttemptAt,
+    orderKey: new Types.ObjectId(),
+    status: 'PENDING',
+    attempts: 0,
+    nextAttemptAt,
+    attemptLog: [],
+    finishedAt: null,
+    createdAt: new Date(),
+  });
 
   it('signs every delivery so that the official library verifies it, for real events and pings', async () => {
     const { webhook, secret } = await create('/signed', ['project.updated']);
@@ -217,6 +238,41 @@ describe('webhooks', () => {
       await back.close();
     }
   }, 90_000);
+
+  it("wakes an endpoint whose job was lost however large another endpoint's backlog is", async () => {
+    // A disabled endpoint with thousands of due deliveries, older than anything else.
+    const held = await create('/held', ['x.y']);
+    ok(await on.webhooks.update(owner.accessToken, { id: held.webhook.id, enabled: false }));
+    const longAgo = new Date(Date.now() - 3_600_000);
+    await db()
+      .collection('webhook_deliveries')
+      .insertMany(Array.from({ length: 2_500 }, (_, i) => pendingDelivery(held.webhook.id, `msg_held_${i}`, longAgo)));
+
+    // Another endpoint's event, recorded and dispatched, whose job never ran.
+    const lost = await create('/lost', ['x.y']);
+    const eventId = `msg_${new Types.ObjectId().toHexString()}lost`;
+    const recordedAt = new Date(Date.now() - 60_000);
+    await db()
+      .collection('webhook_messages')
+      .insertOne({
+        eventId,
+        projectId: new Types.ObjectId(project.id),
+        type: 'x.y',
+        body: JSON.stringify({ type: 'x.y', timestamp: recordedAt.toISOString(), data: {} }),
+        webhookIds: [new Types.ObjectId(lost.webhook.id)],
+        recordedAt,
+        dispatchedAt: recordedAt,
+      });
+    await db()
+      .collection('webhook_deliveries')
+      .insertOne(pendingDelivery(lost.webhook.id, eventId, recordedAt));
+
+    expect(await settled(lost.webhook.id, eventId)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect(receiver.at('/lost').map((hook) => hook.headers['webhook-id'])).toEqual([eventId]);
+    // The disabled endpoint was sent nothing.
+    expect(receiver.at('/held')).toEqual([]);
+    for (const hook of [held, lost]) ok(await on.webhooks.delete(owner.accessToken, { id: hook.webhook.id }));
+  }, 40_000);
 
   it('signs with both secrets during a rotation, and with the new one alone after', async () => {
     const { webhook, secret: oldSecret } = await create('/rotate', ['project.updated']);

@@ -154,16 +154,31 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
       .lean<WebhookMessageRecord[]>()
       .exec();
     for (const message of left) await this.dispatch(message);
-    const due = await this.deliveries
-      .find({ status: WebhookDeliveryStatus.PENDING, nextAttemptAt: { $lte: before } }, { webhookId: 1 })
-      .limit(SWEEP_BATCH * 4)
-      .lean<WebhookDeliveryRecord[]>()
-      .exec();
-    const ids = [...new Set(due.map((delivery) => delivery.webhookId.toHexString()))].map(toObjectId);
+    // Endpoints, not deliveries: one endpoint's backlog (deliveries waiting behind a head in
+    // backoff, or held by a disabling) must not hide the others.
     const now = new Date();
-    const idle = await this.webhooks
-      .find({ _id: { $in: ids }, enabled: true, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] }, { _id: 1 })
-      .lean<WebhookRecord[]>()
+    const idle = await this.deliveries
+      .aggregate<{ _id: Types.ObjectId }>([
+        { $match: { status: WebhookDeliveryStatus.PENDING, nextAttemptAt: { $lte: before } } },
+        { $group: { _id: '$webhookId' } },
+        {
+          $lookup: {
+            from: this.webhooks.collection.collectionName,
+            localField: '_id',
+            foreignField: '_id',
+            as: 'hook',
+          },
+        },
+        { $unwind: '$hook' },
+        {
+          $match: {
+            'hook.enabled': true,
+            $or: [{ 'hook.leaseUntil': null }, { 'hook.leaseUntil': { $lt: now } }],
+          },
+        },
+        { $project: { _id: 1 } },
+        { $limit: SWEEP_BATCH * 4 },
+      ])
       .exec();
     for (const hook of idle) await this.wake(hook._id.toHexString());
     return { dispatched: left.length, woken: idle.length };
