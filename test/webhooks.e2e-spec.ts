@@ -4,6 +4,7 @@ import { Webhook as StandardWebhook, WebhookVerificationError } from 'standardwe
 import { TestDnsServer } from './support/dns-server';
 import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
+import { WebhookDeliveryService } from '../src/webhooks/webhook-delivery.service';
 import { operations, unchecked, type Project, type WebhookDelivery } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 import { WebhookReceiver, type ReceivedHook } from './support/webhook-receiver';
@@ -273,6 +274,49 @@ describe('webhooks', () => {
     expect(receiver.at('/held')).toEqual([]);
     for (const hook of [held, lost]) ok(await on.webhooks.delete(owner.accessToken, { id: hook.webhook.id }));
   }, 40_000);
+
+  it('makes the worker holding an endpoint look again when a job for it finds it held', async () => {
+    const { webhook } = await create('/leased', ['x.y']);
+    const hooks = db().collection('webhooks');
+    const _id = new Types.ObjectId(webhook.id);
+    // Another worker is delivering to the endpoint; it let go of nothing yet.
+    await hooks.updateOne(
+      { _id },
+      { $set: { leaseOwner: 'another-worker', leaseUntil: new Date(Date.now() + 60_000) } },
+    );
+    const { kicks } = (await hooks.findOne({ _id }))!;
+    // A retry job falls due meanwhile, carrying the head the holder could not queue again.
+    const eventId = `msg_${new Types.ObjectId().toHexString()}leased`;
+    const recordedAt = new Date(Date.now() - 60_000);
+    await db()
+      .collection('webhook_messages')
+      .insertOne({
+        eventId,
+        projectId: new Types.ObjectId(project.id),
+        type: 'x.y',
+        body: JSON.stringify({ type: 'x.y', timestamp: recordedAt.toISOString(), data: {} }),
+        webhookIds: [_id],
+        recordedAt,
+        dispatchedAt: recordedAt,
+      });
+    await db()
+      .collection('webhook_deliveries')
+      .insertOne(pendingDelivery(webhook.id, eventId, recordedAt));
+    const drainer = api.app.get(WebhookDeliveryService);
+    expect(await drainer.drain(webhook.id)).toEqual({ attempted: 0 });
+
+    // The holder lets go only when nothing was added since it looked: now it must look again.
+    const release = await hooks.updateOne(
+      { _id, leaseOwner: 'another-worker', kicks },
+      { $set: { leaseOwner: null, leaseUntil: null } },
+    );
+    expect(release.matchedCount).toBe(0);
+    // Once the endpoint is let go, the delivery is made.
+    await hooks.updateOne({ _id }, { $set: { leaseOwner: null, leaseUntil: null } });
+    expect(await settled(webhook.id, eventId)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect(receiver.at('/leased').map((hook) => hook.headers['webhook-id'])).toEqual([eventId]);
+    ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
+  }, 30_000);
 
   it('signs with both secrets during a rotation, and with the new one alone after', async () => {
     const { webhook, secret: oldSecret } = await create('/rotate', ['project.updated']);

@@ -69,11 +69,24 @@ export class WebhookDeliveryService {
         .lean<WebhookRecord>()
         .exec();
       if (!lease) {
-        if (!(await this.webhooks.exists({ _id: toObjectId(webhookId) }))) {
+        // Another worker holds the endpoint. This job may carry work that worker did not see (a
+        // retry falling due while it looked, whose job id it could not queue again): make it look
+        // once more before it lets go. When the lease was let go meanwhile, try again to take it.
+        const kicked = await this.webhooks
+          .updateOne(
+            { _id: toObjectId(webhookId), enabled: true, leaseOwner: { $ne: null }, leaseUntil: { $gte: now } },
+            { $inc: { kicks: 1 } },
+          )
+          .exec();
+        if (kicked.matchedCount > 0) return { attempted };
+        const hook = await this.webhooks.findById(toObjectId(webhookId), { enabled: 1 }).lean<WebhookRecord>().exec();
+        if (!hook) {
           // Deleted while an event for it was being dispatched.
           await this.deliveries.deleteMany({ webhookId: toObjectId(webhookId) }).exec();
+          return { attempted };
         }
-        return { attempted };
+        if (!hook.enabled) return { attempted };
+        continue;
       }
       const release = (kicks?: number): Promise<{ matchedCount: number }> =>
         this.webhooks
