@@ -5,6 +5,7 @@ import { TestDnsServer } from './support/dns-server';
 import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
 import { WebhookDeliveryService } from '../src/webhooks/webhook-delivery.service';
+import { WebhookOutboxService } from '../src/webhooks/webhook-outbox.service';
 import { operations, unchecked, type Project, type WebhookDelivery } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 import { WebhookReceiver, type ReceivedHook } from './support/webhook-receiver';
@@ -317,6 +318,48 @@ describe('webhooks', () => {
     expect(receiver.at('/leased').map((hook) => hook.headers['webhook-id'])).toEqual([eventId]);
     ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
   }, 30_000);
+
+  it('holds the endpoint limit under concurrent creation, and sends events to every endpoint however many', async () => {
+    const crowded = await createProject(api.url, owner.accessToken);
+    const projectId = new Types.ObjectId(crowded.id);
+    const limit = api.config.WEBHOOKS_PER_PROJECT;
+    const hooks = db().collection('webhooks');
+    const copies = async (count: number): Promise<void> => {
+      const template = (await hooks.findOne({ projectId }))!;
+      await hooks.insertMany(Array.from({ length: count }, () => ({ ...template, _id: new Types.ObjectId() })));
+      // Written behind the service's back: let it read the endpoints again.
+      await api.app.get(WebhookOutboxService).forgetProject(crowded.id);
+    };
+    // One place left, and many asking for it at once.
+    await create('/crowd', ['project.updated'], crowded.id);
+    await copies(limit - 2);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        on.webhooks.create(owner.accessToken, {
+          projectId: crowded.id,
+          url: receiver.url(`/crowd-${i}`),
+          events: ['project.updated'],
+        }),
+      ),
+    );
+    const refused = answers.filter((answer) => answer.errors);
+    expect(refused.map(reasonOf)).toEqual(refused.map(() => 'WEBHOOK_LIMIT_REACHED'));
+    expect(refused.length).toBeGreaterThanOrEqual(29);
+    expect(await hooks.countDocuments({ projectId })).toBe(limit - 1 + (30 - refused.length));
+
+    // Endpoints past the limit (made when it was higher) still take every event.
+    const total = limit + 15;
+    await copies(total - (await hooks.countDocuments({ projectId })));
+    await rename('Crowded', crowded.id);
+    const message = await waitFor(
+      () => db().collection('webhook_messages').findOne({ projectId, type: 'project.updated' }),
+      15_000,
+      'the event to be recorded',
+    );
+    expect(message!.webhookIds).toHaveLength(total);
+    await hooks.deleteMany({ projectId });
+    await api.app.get(WebhookOutboxService).forgetProject(crowded.id);
+  }, 40_000);
 
   it('signs with both secrets during a rotation, and with the new one alone after', async () => {
     const { webhook, secret: oldSecret } = await create('/rotate', ['project.updated']);

@@ -223,8 +223,8 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
   private async subscribersOf(projectId: string): Promise<Subscriber[]> {
     const found = await this.subscribers.getOrLoad(`${projectId}:`, async () => {
       const records = await this.webhooks
+        // Every enabled endpoint, however many: lowering WEBHOOKS_PER_PROJECT removes none.
         .find({ projectId: toObjectId(projectId), enabled: true }, { events: 1 })
-        .limit(this.config.WEBHOOKS_PER_PROJECT + 10)
         .lean<WebhookRecord[]>()
         .exec();
       return { value: records.map((record) => ({ id: record._id.toHexString(), events: record.events })) };

@@ -70,13 +70,13 @@ export class WebhooksService {
     const events = checkEventPatterns(input.events);
     const projectId = toObjectId(input.projectId);
     const limit = this.config.WEBHOOKS_PER_PROJECT;
-    if ((await this.webhooks.countDocuments({ projectId }).exec()) >= limit) {
-      throw new WebhookException(
+    const overLimit = (): WebhookException =>
+      new WebhookException(
         WebhookExceptionReason.WEBHOOK_LIMIT_REACHED,
         `A project has at most ${limit} webhooks; delete one first`,
         { limit },
       );
-    }
+    if ((await this.webhooks.countDocuments({ projectId }).exec()) >= limit) throw overLimit();
     const { secret, sealed } = this.secrets.generate();
     const record = (
       await this.webhooks.create({
@@ -88,6 +88,12 @@ export class WebhooksService {
         secret: sealed,
       })
     ).toObject<WebhookRecord>();
+    // Counted again with this one in: of creations racing past the first count, the last to count
+    // sees them all, so the limit holds (at worst more than one of them gives way).
+    if ((await this.webhooks.countDocuments({ projectId }).exec()) > limit) {
+      await this.webhooks.deleteOne({ _id: record._id }).exec();
+      throw overLimit();
+    }
     await this.outbox.forgetProject(input.projectId);
     await this.events.publish(new WebhookCreatedEvent(input.projectId, ctx.actorId, record._id.toHexString(), url));
     return Object.assign(new CreatedWebhook(), { webhook: Webhook.from(record), secret });
