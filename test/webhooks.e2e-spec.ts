@@ -633,6 +633,49 @@ describe('webhooks that keep failing', () => {
     await receiver.close();
   });
 
+  it('start a new failing period after a quiet time, and when their URL changes', async () => {
+    const on = operations(api.url);
+    const owner = await registerUser(api.url);
+    const project = await createProject(api.url, owner.accessToken);
+    receiver.answer = () => ({ status: 500, body: 'down' });
+    const { webhook } = ok(
+      await on.webhooks.create(owner.accessToken, {
+        projectId: project.id,
+        url: receiver.url('/quiet'),
+        events: ['x.y'],
+      }),
+    ).createWebhook;
+    const hooks = api.app.get<Connection>(getConnectionToken()).collection('webhooks');
+    const _id = new Types.ObjectId(webhook.id);
+    // Its last delivery failed for good days ago; it has been quiet since.
+    const daysAgo = new Date(Date.now() - 3 * 86_400_000);
+    await hooks.updateOne({ _id }, { $set: { failingSince: daysAgo, lastFailureAt: daysAgo } });
+
+    const before = Date.now();
+    const ping = ok(await on.webhooks.test(owner.accessToken, { id: webhook.id })).testWebhook;
+    await waitFor(
+      async () =>
+        ok(await on.webhooks.deliveries(owner.accessToken, { webhookId: webhook.id })).webhookDeliveries.edges.find(
+          (edge) => edge.node.eventId === ping.eventId && edge.node.attempts > 0,
+        ),
+      15_000,
+      'the first attempt',
+    );
+    // The failure starts a new period instead of ending the old one with a disabling.
+    const record = (await hooks.findOne({ _id }))!;
+    expect(record.failingSince.getTime()).toBeGreaterThanOrEqual(before);
+    expect(record.disabledReason).toBeNull();
+
+    // Stopped (no attempt runs now), failing for days, then pointed at another receiver.
+    ok(await on.webhooks.update(owner.accessToken, { id: webhook.id, enabled: false }));
+    await hooks.updateOne({ _id }, { $set: { failingSince: daysAgo, lastFailureAt: new Date() } });
+    const moved = ok(
+      await on.webhooks.update(owner.accessToken, { id: webhook.id, url: receiver.url('/quiet-elsewhere') }),
+    ).updateWebhook;
+    expect(moved.failingSince).toBeNull();
+    ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
+  }, 30_000);
+
   it('are disabled after WEBHOOK_DISABLE_AFTER, the project is told with webhook.disabled, and re-enabling resumes them', async () => {
     const on = operations(api.url);
     const owner = await registerUser(api.url);

@@ -9,7 +9,7 @@ import { EventBus } from '../common/events/event-bus';
 import { toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
 import { WebhookDisabledEvent } from './events/webhook-lifecycle.event';
-import { retryDelay } from './retry-schedule';
+import { failingPeriodStart, retryDelay } from './retry-schedule';
 import { WebhookAddresses } from './webhook-addresses';
 import { WebhookDeliveryRecord, WebhookDeliveryStatus, type WebhookAttemptRecord } from './webhook-delivery.schema';
 import { postWebhook, type AttemptOutcome } from './webhook-http';
@@ -185,7 +185,9 @@ export class WebhookDeliveryService {
       )
       .exec();
     if (outcome.ok) {
-      if (hook.failingSince) await this.webhooks.updateOne({ _id: hook._id }, { $set: { failingSince: null } }).exec();
+      if (hook.failingSince) {
+        await this.webhooks.updateOne({ _id: hook._id }, { $set: { failingSince: null, lastFailureAt: null } }).exec();
+      }
       return;
     }
     this.logger.debug(
@@ -231,12 +233,25 @@ export class WebhookDeliveryService {
     }
   }
 
-  /** Remembers since when the endpoint fails, and disables it once that is WEBHOOK_DISABLE_AFTER ago. */
+  /**
+   * Remembers since when the endpoint fails, and disables it once that is WEBHOOK_DISABLE_AFTER
+   * ago. A failure after a quiet time longer than the schedule's pauses starts a new period, so an
+   * endpoint whose last delivery failed days ago is not disabled by its next single failure.
+   */
   private async noteFailure(hook: WebhookRecord, at: Date): Promise<void> {
-    const since = hook.failingSince ?? at;
-    if (!hook.failingSince) {
-      await this.webhooks.updateOne({ _id: hook._id, failingSince: null }, { $set: { failingSince: at } }).exec();
-    }
+    const since = failingPeriodStart(
+      { failingSince: hook.failingSince, lastFailureAt: hook.lastFailureAt ?? null },
+      at,
+      this.config.webhookRetryScheduleMs,
+    );
+    // Unless the period was ended meanwhile (the URL changed, the endpoint was enabled again).
+    const noted = await this.webhooks
+      .updateOne(
+        { _id: hook._id, failingSince: hook.failingSince ?? null },
+        { $set: { failingSince: since, lastFailureAt: at } },
+      )
+      .exec();
+    if (noted.matchedCount === 0) return;
     if (at.getTime() - since.getTime() < this.config.webhookDisableAfterMs) return;
     const reason = `Every delivery attempt has failed since ${since.toISOString()} (for longer than ${this.config.WEBHOOK_DISABLE_AFTER})`;
     const disabled = await this.webhooks

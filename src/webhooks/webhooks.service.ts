@@ -110,11 +110,21 @@ export class WebhooksService {
   async update(ctx: RequestContext, input: UpdateWebhookInput): Promise<Webhook> {
     const current = await this.record(input.id);
     const set: Partial<WebhookRecord> = {};
-    if (input.url !== undefined) set.url = await this.checkedUrl(input.url);
+    if (input.url !== undefined) {
+      set.url = await this.checkedUrl(input.url);
+      // Another URL is another receiver: how the old one failed says nothing of it.
+      if (set.url !== current.url) Object.assign(set, { failingSince: null, lastFailureAt: null });
+    }
     if (input.events !== undefined) set.events = checkEventPatterns(input.events);
     if (input.description !== undefined) set.description = input.description.trim() || null;
     if (input.enabled === true && !current.enabled) {
-      Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
+      Object.assign(set, {
+        enabled: true,
+        disabledReason: null,
+        disabledAt: null,
+        failingSince: null,
+        lastFailureAt: null,
+      });
     } else if (input.enabled === false && current.enabled) {
       Object.assign(set, { enabled: false, disabledReason: null, disabledAt: new Date() });
     }
