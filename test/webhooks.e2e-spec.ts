@@ -442,7 +442,7 @@ describe('webhooks', () => {
       ['http://localhost/', 'FORBIDDEN_ADDRESS'],
       ['http://private.test/', 'FORBIDDEN_ADDRESS'],
       ['http://metadata.test/', 'FORBIDDEN_ADDRESS'],
-      ['http://nowhere.test/', 'UNRESOLVABLE_HOST'],
+      ['http://nowhere.test/', 'FORBIDDEN_ADDRESS'],
       ['ftp://example.com/', 'INVALID_URL'],
       ['file:///etc/passwd', 'INVALID_URL'],
       ['https://user:pass@example.com/', 'INVALID_URL'],
@@ -458,6 +458,31 @@ describe('webhooks', () => {
       const response = await on.webhooks.create(owner.accessToken, { projectId: project.id, url, events: ['*'] });
       expect([codeOf(response), reasonOf(response)]).toEqual(['BAD_USER_INPUT', reason]);
       expect(response.errors![0]!.message.length).toBeGreaterThan(10);
+    });
+
+    it('tells the address and its range for an address in the URL, and nothing of what a name resolves to', async () => {
+      const refusal = async (url: string) => {
+        const response = await on.webhooks.create(owner.accessToken, { projectId: project.id, url, events: ['*'] });
+        expect(reasonOf(response)).toBe('FORBIDDEN_ADDRESS');
+        const error = response.errors![0]!;
+        return { message: error.message, details: error.extensions?.details as Record<string, unknown> };
+      };
+      const literal = await refusal('http://10.1.2.3/');
+      expect(literal.message).toContain('10.1.2.3');
+      expect(literal.message).toContain('private');
+      expect(literal.details).toMatchObject({ address: '10.1.2.3', range: 'private' });
+
+      // Internal, metadata, unresolvable: one answer, naming no address and no range.
+      const names = await Promise.all(
+        ['private.test', 'metadata.test', 'nowhere.test'].map((name) => refusal(`http://${name}/hook`)),
+      );
+      for (const [i, name] of ['private.test', 'metadata.test', 'nowhere.test'].entries()) {
+        expect(names[i]!.details).toEqual({ host: name });
+        expect(names[i]!.message.replace(name, 'NAME')).toBe(names[0]!.message.replace('private.test', 'NAME'));
+      }
+      const text = JSON.stringify(names).replace(/[a-z]+\.test/g, 'NAME');
+      for (const hidden of ['10.1.2.3', '169.254', '93.184', 'private', 'metadata', 'linkLocal', 'resolve ('])
+        expect(text).not.toContain(hidden);
     });
 
     it('refuses them when a URL is changed too', async () => {
@@ -495,6 +520,7 @@ describe('webhooks', () => {
         );
         expect([address, attempt.errorCode, attempt.statusCode]).toEqual([address, 'FORBIDDEN_ADDRESS', null]);
         expect(attempt.error).toContain(name);
+        expect(attempt.error).not.toContain(address);
         ok(await on.webhooks.delete(owner.accessToken, { id: made.webhook.id }));
       }
       expect(receiver.at('/rebind')).toHaveLength(1);
