@@ -594,7 +594,7 @@ describe('webhooks', () => {
     ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
   }, 30_000);
 
-  it('checks permissions, and audits every change without its secret', async () => {
+  it('checks permissions, and audits every change without its secret or URL', async () => {
     const [viewer, developer, outsider] = await Promise.all([1, 2, 3].map(() => registerUser(api.url)));
     await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: viewer!.id, roleId: 'viewer' });
     await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: developer!.id, roleId: 'developer' });
@@ -614,7 +614,14 @@ describe('webhooks', () => {
     expect(codeOf(await on.webhooks.deliveries(outsider!.accessToken, { webhookId: id }))).toBe('FORBIDDEN');
     expect(codeOf(await on.webhooks.delete(developer!.accessToken, { id }))).toBe('FORBIDDEN');
     const rotated = ok(await on.webhooks.rotateSecret(developer!.accessToken, { id })).rotateWebhookSecret;
-    ok(await on.webhooks.update(developer!.accessToken, { id, description: 'mine', enabled: false }));
+    ok(
+      await on.webhooks.update(developer!.accessToken, {
+        id,
+        url: receiver.url('/perm-moved'),
+        description: 'mine',
+        enabled: false,
+      }),
+    );
     expect(codeOf(await on.webhooks.test(developer!.accessToken, { id }))).toBe('CONFLICT');
     ok(await on.webhooks.delete(owner.accessToken, { id }));
     expect(codeOf(await on.webhooks.get(owner.accessToken, { id }))).toBe('NOT_FOUND');
@@ -633,6 +640,9 @@ describe('webhooks', () => {
     }
     const text = JSON.stringify(audit);
     for (const secret of [made.secret, rotated.secret]) expect(text).not.toContain(secret.slice(6));
+    // Nor the endpoint's URL, whose path can be a credential.
+    expect(text).toContain('mutation.updateWebhook');
+    expect(text).not.toContain('/perm');
   }, 30_000);
 });
 
@@ -730,6 +740,10 @@ describe('webhooks that keep failing', () => {
       type: 'webhook.disabled',
       data: { webhookId: dead.webhook.id, projectId: project.id, reason: expect.stringContaining('failed') },
     });
+    // Where the endpoint points, without the path (which can be a credential) or the query.
+    expect(event.data.origin).toBe(`http://${RECEIVER_HOST}:${receiver.port}`);
+    expect(event.data).not.toHaveProperty('url');
+    expect(told.body).not.toContain('/dead');
     const disabled = ok(await on.webhooks.get(owner.accessToken, { id: dead.webhook.id })).webhook;
     expect(disabled).toMatchObject({ enabled: false, disabledReason: expect.stringContaining('1500ms') });
     expect(disabled.failingSince).not.toBeNull();
