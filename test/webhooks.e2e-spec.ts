@@ -361,6 +361,41 @@ describe('webhooks', () => {
     await api.app.get(WebhookOutboxService).forgetProject(crowded.id);
   }, 40_000);
 
+  it('keeps events and finished deliveries for WEBHOOK_RETENTION_DAYS, pending ones until they finish', async () => {
+    const retention = api.config.WEBHOOK_RETENTION_DAYS * 86_400_000;
+    const { webhook } = await create('/retained', ['x.y']);
+    const ping = ok(await on.webhooks.test(owner.accessToken, { id: webhook.id })).testWebhook;
+    await settled(webhook.id, ping.eventId);
+    const messages = db().collection('webhook_messages');
+    const deliveriesOf = db().collection('webhook_deliveries');
+    const message = (await messages.findOne({ eventId: ping.eventId }))!;
+    expect(message.expiresAt.getTime()).toBe(message.recordedAt.getTime() + retention);
+    const done = (await deliveriesOf.findOne({ eventId: ping.eventId }))!;
+    expect(done.expiresAt.getTime()).toBe(done.finishedAt.getTime() + retention);
+    // MongoDB removes them by these dates.
+    for (const collection of [messages, deliveriesOf]) {
+      expect(await collection.indexes()).toContainEqual(
+        expect.objectContaining({ key: { expiresAt: 1 }, expireAfterSeconds: 0 }),
+      );
+    }
+
+    // A redelivery keeps the event for the whole retention again, and waits pending, never expiring.
+    const soon = new Date(Date.now() + 60_000);
+    await messages.updateOne({ eventId: ping.eventId }, { $set: { expiresAt: soon } });
+    const before = Date.now();
+    const again = ok(await on.webhooks.redeliver(owner.accessToken, { deliveryId: ping.id })).redeliverWebhook;
+    expect((await messages.findOne({ eventId: ping.eventId }))!.expiresAt.getTime()).toBeGreaterThanOrEqual(
+      before + retention,
+    );
+    expect((await deliveriesOf.findOne({ _id: new Types.ObjectId(again.id) }))!.expiresAt).toBeNull();
+
+    // Past its time, an event is gone even before MongoDB removes it.
+    await messages.updateOne({ eventId: ping.eventId }, { $set: { expiresAt: new Date(Date.now() - 1_000) } });
+    const refused = await on.webhooks.redeliver(owner.accessToken, { deliveryId: ping.id });
+    expect([codeOf(refused), reasonOf(refused)]).toEqual(['NOT_FOUND', 'DELIVERY_NOT_FOUND']);
+    ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
+  }, 30_000);
+
   it('signs with both secrets during a rotation, and with the new one alone after', async () => {
     const { webhook, secret: oldSecret } = await create('/rotate', ['project.updated']);
     const rotated = ok(

@@ -170,6 +170,7 @@ export class WebhookDeliveryService {
       : delay === undefined
         ? WebhookDeliveryStatus.FAILED
         : WebhookDeliveryStatus.PENDING;
+    const finished = status === WebhookDeliveryStatus.PENDING ? null : new Date();
     await this.deliveries
       .updateOne(
         { _id: delivery._id },
@@ -178,7 +179,8 @@ export class WebhookDeliveryService {
             status,
             attempts,
             nextAttemptAt: delay === undefined ? null : new Date(Date.now() + delay),
-            finishedAt: status === WebhookDeliveryStatus.PENDING ? null : new Date(),
+            finishedAt: finished,
+            expiresAt: finished && new Date(finished.getTime() + this.config.webhookRetentionMs),
           },
           $push: { attemptLog: { $each: [record], $slice: -MAX_KEPT_ATTEMPTS } },
         },

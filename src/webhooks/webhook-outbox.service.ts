@@ -239,6 +239,7 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
     webhookIds: string[],
     waitForDispatch: boolean,
   ): Promise<WebhookMessageRecord> {
+    const recordedAt = new Date();
     const message = (
       await this.messages.create({
         eventId: newEventId(),
@@ -246,8 +247,9 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
         type,
         body,
         webhookIds: webhookIds.map(toObjectId),
-        recordedAt: new Date(),
+        recordedAt,
         dispatchedAt: null,
+        expiresAt: new Date(recordedAt.getTime() + this.config.webhookRetentionMs),
       })
     ).toObject<WebhookMessageRecord>();
     const dispatched = this.dispatch(message).catch((error: Error) => {
@@ -281,6 +283,7 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
                 nextAttemptAt: message.recordedAt,
                 attemptLog: [],
                 finishedAt: null,
+                expiresAt: null,
               },
             },
             upsert: true,

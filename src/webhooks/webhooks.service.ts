@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { RequestContext } from '../common/context/request-context';
 import { EventBus } from '../common/events/event-bus';
+import { activeAt } from '../common/mongo/expiry';
 import { isObjectId, newObjectId, toObjectId } from '../common/mongo/object-id';
 import type { Connection } from '../common/pagination/connection';
 import type { PageArgs } from '../common/pagination/page.args';
@@ -210,7 +211,15 @@ export class WebhooksService {
     const original = await this.deliveryRecord(deliveryId);
     const hook = await this.record(original.webhookId.toHexString());
     if (!hook.enabled) throw disabled();
-    if (!(await this.messages.exists({ eventId: original.eventId }))) {
+    // Kept for another WEBHOOK_RETENTION_DAYS from now, unless it is past its time already.
+    const now = new Date();
+    const kept = await this.messages
+      .updateOne(
+        { eventId: original.eventId, ...activeAt(now) },
+        { $max: { expiresAt: new Date(now.getTime() + this.config.webhookRetentionMs) } },
+      )
+      .exec();
+    if (kept.matchedCount === 0) {
       throw new WebhookException(
         WebhookExceptionReason.DELIVERY_NOT_FOUND,
         'The event of this delivery is no longer kept',
@@ -221,7 +230,6 @@ export class WebhooksService {
       .sort({ round: -1 })
       .lean<WebhookDeliveryRecord>()
       .exec();
-    const now = new Date();
     const created = (
       await this.deliveries.create({
         webhookId: original.webhookId,
@@ -236,6 +244,7 @@ export class WebhooksService {
         nextAttemptAt: now,
         attemptLog: [],
         finishedAt: null,
+        expiresAt: null,
       })
     ).toObject<WebhookDeliveryRecord>();
     await this.outbox.wake(hook._id.toHexString());
