@@ -1,9 +1,10 @@
-import { getConnectionToken } from '@nestjs/mongoose';
-import { Types, type Connection } from 'mongoose';
+import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
+import { Types, type Connection, type Model } from 'mongoose';
 import { Webhook as StandardWebhook, WebhookVerificationError } from 'standardwebhooks';
 import { TestDnsServer } from './support/dns-server';
 import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
+import { WebhookDeliveryRecord } from '../src/webhooks/webhook-delivery.schema';
 import { WebhookDeliveryService } from '../src/webhooks/webhook-delivery.service';
 import { WebhookOutboxService } from '../src/webhooks/webhook-outbox.service';
 import { operations, unchecked, type Project, type WebhookDelivery } from './support/operations';
@@ -393,6 +394,35 @@ describe('webhooks', () => {
     await messages.updateOne({ eventId: ping.eventId }, { $set: { expiresAt: new Date(Date.now() - 1_000) } });
     const refused = await on.webhooks.redeliver(owner.accessToken, { deliveryId: ping.id });
     expect([codeOf(refused), reasonOf(refused)]).toEqual(['NOT_FOUND', 'DELIVERY_NOT_FOUND']);
+    ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
+  }, 30_000);
+
+  it('tells the caller of a ping whose delivery could not be made yet, and sends it all the same', async () => {
+    const { webhook } = await create('/undispatched', ['x.y']);
+    // MongoDB refuses the write of this endpoint's deliveries, once.
+    const model = api.app.get<Model<WebhookDeliveryRecord>>(getModelToken(WebhookDeliveryRecord.name));
+    const bulkWrite = model.bulkWrite.bind(model);
+    let refusals = 0;
+    const refusing = jest.spyOn(model, 'bulkWrite').mockImplementation(((
+      ...args: Parameters<typeof model.bulkWrite>
+    ) => {
+      if (refusals === 0 && JSON.stringify(args[0]).includes(webhook.id)) {
+        refusals += 1;
+        return Promise.reject(new Error('not now'));
+      }
+      return bulkWrite(...args);
+    }) as typeof model.bulkWrite);
+    try {
+      const response = await on.webhooks.test(owner.accessToken, { id: webhook.id });
+      expect([codeOf(response), reasonOf(response)]).toEqual(['SERVICE_UNAVAILABLE', 'PING_NOT_DISPATCHED']);
+      expect(response.errors![0]!.message).toContain('will be sent');
+      expect(refusals).toBe(1);
+    } finally {
+      refusing.mockRestore();
+    }
+    // Recorded, so the sweep sends it.
+    const sent = await waitFor(async () => receiver.at('/undispatched')[0], 20_000, 'the ping to be sent');
+    expect(JSON.parse(sent.body)).toMatchObject({ type: 'webhook.ping', data: { webhookId: webhook.id } });
     ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
   }, 30_000);
 

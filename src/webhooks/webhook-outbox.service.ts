@@ -15,6 +15,7 @@ import { AppConfig } from '../config/app-config';
 import { WEBHOOKS_QUEUE, WebhookJob, type WebhookJobPayloads } from './jobs/webhook-jobs';
 import { WebhookDeliveryRecord, WebhookDeliveryStatus } from './webhook-delivery.schema';
 import { WebhookMessageRecord } from './webhook-message.schema';
+import { WebhookException, WebhookExceptionReason } from './webhook.exception';
 import { WebhookRecord } from './webhook.schema';
 
 /** The event type of `testWebhook`'s deliveries. */
@@ -102,7 +103,11 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
     );
   }
 
-  /** Records a `webhook.ping` for one endpoint, and returns its delivery. */
+  /**
+   * Records a `webhook.ping` for one endpoint, and returns its delivery. When the delivery could
+   * not be made (MongoDB refused the write), the ping is recorded all the same and the sweep sends
+   * it: the caller is told so with a coded error rather than given a delivery that does not exist.
+   */
   async ping(webhook: WebhookRecord, actorId: string | undefined): Promise<WebhookDeliveryRecord> {
     const projectId = webhook.projectId.toHexString();
     const webhookId = webhook._id.toHexString();
@@ -116,7 +121,14 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
       .findOne({ webhookId: webhook._id, eventId: message.eventId, round: 0 })
       .lean<WebhookDeliveryRecord>()
       .exec();
-    return delivery!;
+    if (!delivery) {
+      throw new WebhookException(
+        WebhookExceptionReason.PING_NOT_DISPATCHED,
+        'The ping is recorded and will be sent shortly, but its delivery could not be made yet: see webhookDeliveries in a moment',
+        { eventId: message.eventId },
+      );
+    }
+    return delivery;
   }
 
   /** Which endpoints of a project take events now: forget it on every change of its webhooks. */

@@ -15,6 +15,8 @@ export enum WebhookExceptionReason {
   WEBHOOK_LIMIT_REACHED = 'WEBHOOK_LIMIT_REACHED',
   WEBHOOK_DISABLED = 'WEBHOOK_DISABLED',
   INVALID_GRACE_PERIOD = 'INVALID_GRACE_PERIOD',
+  /** A ping was recorded (the sweep will send it) but its delivery could not be made yet. */
+  PING_NOT_DISPATCHED = 'PING_NOT_DISPATCHED',
 }
 
 const CODES: ReasonCodes<WebhookExceptionReason> = {
@@ -26,6 +28,7 @@ const CODES: ReasonCodes<WebhookExceptionReason> = {
   [WebhookExceptionReason.WEBHOOK_LIMIT_REACHED]: ErrorCode.FORBIDDEN,
   [WebhookExceptionReason.WEBHOOK_DISABLED]: ErrorCode.CONFLICT,
   [WebhookExceptionReason.INVALID_GRACE_PERIOD]: ErrorCode.BAD_USER_INPUT,
+  [WebhookExceptionReason.PING_NOT_DISPATCHED]: ErrorCode.SERVICE_UNAVAILABLE,
 };
 
 export class WebhookException extends AppException<WebhookExceptionReason> {
