@@ -4,6 +4,7 @@ import { Webhook as StandardWebhook, WebhookVerificationError } from 'standardwe
 import { TestDnsServer } from './support/dns-server';
 import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
+import { ProjectDeletedEvent } from '../src/projects/events/project-deleted.event';
 import { WebhookDeliveryRecord } from '../src/webhooks/webhook-delivery.schema';
 import { WebhookDeliveryService } from '../src/webhooks/webhook-delivery.service';
 import { WebhookOutboxService } from '../src/webhooks/webhook-outbox.service';
@@ -424,6 +425,26 @@ describe('webhooks', () => {
     const sent = await waitFor(async () => receiver.at('/undispatched')[0], 20_000, 'the ping to be sent');
     expect(JSON.parse(sent.body)).toMatchObject({ type: 'webhook.ping', data: { webhookId: webhook.id } });
     ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
+  }, 30_000);
+
+  it('never records project.deleted for webhooks: the endpoints go with the project', async () => {
+    const doomed = await createProject(api.url, owner.accessToken);
+    const { webhook } = await create('/doomed', ['*'], doomed.id);
+    const messages = db().collection('webhook_messages');
+    const projectId = new Types.ObjectId(doomed.id);
+    // Recorded as the bus hands it over, before the listener that removes the endpoints runs.
+    const sink = api.app.get(WebhookOutboxService);
+    await sink.record(new ProjectDeletedEvent(doomed.id, owner.id, doomed.name, doomed.slug));
+    expect(await messages.countDocuments({ projectId, type: 'project.deleted' })).toBe(0);
+    // Any other event of the project is recorded for the endpoint.
+    await rename('Doomed', doomed.id);
+    await waitFor(() => messages.findOne({ projectId, type: 'project.updated' }), 15_000, 'project.updated');
+
+    ok(await on.projects.delete(owner.accessToken, { id: doomed.id }));
+    await waitFor(async () => (await db().collection('webhooks').countDocuments({ projectId })) === 0, 15_000);
+    expect(await messages.countDocuments({ projectId })).toBe(0);
+    expect(receiver.at('/doomed').map((hook) => JSON.parse(hook.body).type)).not.toContain('project.deleted');
+    expect(codeOf(await on.webhooks.get(owner.accessToken, { id: webhook.id }))).toBe('NOT_FOUND');
   }, 30_000);
 
   it('signs with both secrets during a rotation, and with the new one alone after', async () => {

@@ -12,6 +12,7 @@ import { matchesEventPattern } from '../common/events/event-pattern';
 import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
 import { toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
+import { ProjectDeletedEvent } from '../projects/events/project-deleted.event';
 import { WEBHOOKS_QUEUE, WebhookJob, type WebhookJobPayloads } from './jobs/webhook-jobs';
 import { WebhookDeliveryRecord, WebhookDeliveryStatus } from './webhook-delivery.schema';
 import { WebhookMessageRecord } from './webhook-message.schema';
@@ -81,7 +82,8 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
   }
 
   private async recordNow(event: DomainEvent): Promise<void> {
-    if (!event.projectId) return;
+    // A deleted project's endpoints go with it (ProjectWebhooksListener): nothing is left to send it to.
+    if (!event.projectId || event.name === ProjectDeletedEvent.eventName) return;
     const subscribers = await this.subscribersOf(event.projectId);
     const matching = subscribers.filter((hook) =>
       hook.events.some((pattern) => matchesEventPattern(pattern, event.name)),
