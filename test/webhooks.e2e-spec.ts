@@ -1,7 +1,13 @@
+import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
+import { Types, type Connection, type Model } from 'mongoose';
 import { Webhook as StandardWebhook, WebhookVerificationError } from 'standardwebhooks';
 import { TestDnsServer } from './support/dns-server';
 import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
+import { ProjectDeletedEvent } from '../src/projects/events/project-deleted.event';
+import { WebhookDeliveryRecord } from '../src/webhooks/webhook-delivery.schema';
+import { WebhookDeliveryService } from '../src/webhooks/webhook-delivery.service';
+import { WebhookOutboxService } from '../src/webhooks/webhook-outbox.service';
 import { operations, unchecked, type Project, type WebhookDelivery } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 import { WebhookReceiver, type ReceivedHook } from './support/webhook-receiver';
@@ -76,6 +82,25 @@ describe('webhooks', () => {
   const rename = async (name: string, projectId = project.id): Promise<void> => {
     ok(await on.projects.update(owner.accessToken, { id: projectId, name }));
   };
+
+  const db = (): Connection => api.app.get<Connection>(getConnectionToken());
+
+  /** A pending delivery written straight to the database: no job carries it, as when its job was lost. */
+  const pendingDelivery = (webhookId: string, eventId: string, nextAttemptAt: Date) => ({
+    webhookId: new Types.ObjectId(webhookId),
+    projectId: new Types.ObjectId(project.id),
+    eventId,
+    event: 'x.y',
+    round: 0,
+    orderAt: nextAttemptAt,
+    orderKey: new Types.ObjectId(),
+    status: 'PENDING',
+    attempts: 0,
+    nextAttemptAt,
+    attemptLog: [],
+    finishedAt: null,
+    createdAt: new Date(),
+  });
 
   it('signs every delivery so that the official library verifies it, for real events and pings', async () => {
     const { webhook, secret } = await create('/signed', ['project.updated']);
@@ -218,6 +243,210 @@ describe('webhooks', () => {
     }
   }, 90_000);
 
+  it("wakes an endpoint whose job was lost however large another endpoint's backlog is", async () => {
+    // A disabled endpoint with thousands of due deliveries, older than anything else.
+    const held = await create('/held', ['x.y']);
+    ok(await on.webhooks.update(owner.accessToken, { id: held.webhook.id, enabled: false }));
+    const longAgo = new Date(Date.now() - 3_600_000);
+    await db()
+      .collection('webhook_deliveries')
+      .insertMany(Array.from({ length: 2_500 }, (_, i) => pendingDelivery(held.webhook.id, `msg_held_${i}`, longAgo)));
+
+    // Another endpoint's event, recorded and dispatched, whose job never ran.
+    const lost = await create('/lost', ['x.y']);
+    const eventId = `msg_${new Types.ObjectId().toHexString()}lost`;
+    const recordedAt = new Date(Date.now() - 60_000);
+    await db()
+      .collection('webhook_messages')
+      .insertOne({
+        eventId,
+        projectId: new Types.ObjectId(project.id),
+        type: 'x.y',
+        body: JSON.stringify({ type: 'x.y', timestamp: recordedAt.toISOString(), data: {} }),
+        webhookIds: [new Types.ObjectId(lost.webhook.id)],
+        recordedAt,
+        dispatchedAt: recordedAt,
+      });
+    await db()
+      .collection('webhook_deliveries')
+      .insertOne(pendingDelivery(lost.webhook.id, eventId, recordedAt));
+
+    expect(await settled(lost.webhook.id, eventId)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect(receiver.at('/lost').map((hook) => hook.headers['webhook-id'])).toEqual([eventId]);
+    // The disabled endpoint was sent nothing.
+    expect(receiver.at('/held')).toEqual([]);
+    for (const hook of [held, lost]) ok(await on.webhooks.delete(owner.accessToken, { id: hook.webhook.id }));
+  }, 40_000);
+
+  it('makes the worker holding an endpoint look again when a job for it finds it held', async () => {
+    const { webhook } = await create('/leased', ['x.y']);
+    const hooks = db().collection('webhooks');
+    const _id = new Types.ObjectId(webhook.id);
+    // Another worker is delivering to the endpoint; it let go of nothing yet.
+    await hooks.updateOne(
+      { _id },
+      { $set: { leaseOwner: 'another-worker', leaseUntil: new Date(Date.now() + 60_000) } },
+    );
+    const { kicks } = (await hooks.findOne({ _id }))!;
+    // A retry job falls due meanwhile, carrying the head the holder could not queue again.
+    const eventId = `msg_${new Types.ObjectId().toHexString()}leased`;
+    const recordedAt = new Date(Date.now() - 60_000);
+    await db()
+      .collection('webhook_messages')
+      .insertOne({
+        eventId,
+        projectId: new Types.ObjectId(project.id),
+        type: 'x.y',
+        body: JSON.stringify({ type: 'x.y', timestamp: recordedAt.toISOString(), data: {} }),
+        webhookIds: [_id],
+        recordedAt,
+        dispatchedAt: recordedAt,
+      });
+    await db()
+      .collection('webhook_deliveries')
+      .insertOne(pendingDelivery(webhook.id, eventId, recordedAt));
+    const drainer = api.app.get(WebhookDeliveryService);
+    expect(await drainer.drain(webhook.id)).toEqual({ attempted: 0 });
+
+    // The holder lets go only when nothing was added since it looked: now it must look again.
+    const release = await hooks.updateOne(
+      { _id, leaseOwner: 'another-worker', kicks },
+      { $set: { leaseOwner: null, leaseUntil: null } },
+    );
+    expect(release.matchedCount).toBe(0);
+    // Once the endpoint is let go, the delivery is made.
+    await hooks.updateOne({ _id }, { $set: { leaseOwner: null, leaseUntil: null } });
+    expect(await settled(webhook.id, eventId)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect(receiver.at('/leased').map((hook) => hook.headers['webhook-id'])).toEqual([eventId]);
+    ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
+  }, 30_000);
+
+  it('holds the endpoint limit under concurrent creation, and sends events to every endpoint however many', async () => {
+    const crowded = await createProject(api.url, owner.accessToken);
+    const projectId = new Types.ObjectId(crowded.id);
+    const limit = api.config.WEBHOOKS_PER_PROJECT;
+    const hooks = db().collection('webhooks');
+    const copies = async (count: number): Promise<void> => {
+      const template = (await hooks.findOne({ projectId }))!;
+      await hooks.insertMany(Array.from({ length: count }, () => ({ ...template, _id: new Types.ObjectId() })));
+      // Written behind the service's back: let it read the endpoints again.
+      await api.app.get(WebhookOutboxService).forgetProject(crowded.id);
+    };
+    // One place left, and many asking for it at once.
+    await create('/crowd', ['project.updated'], crowded.id);
+    await copies(limit - 2);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        on.webhooks.create(owner.accessToken, {
+          projectId: crowded.id,
+          url: receiver.url(`/crowd-${i}`),
+          events: ['project.updated'],
+        }),
+      ),
+    );
+    const refused = answers.filter((answer) => answer.errors);
+    expect(refused.map(reasonOf)).toEqual(refused.map(() => 'WEBHOOK_LIMIT_REACHED'));
+    expect(refused.length).toBeGreaterThanOrEqual(29);
+    expect(await hooks.countDocuments({ projectId })).toBe(limit - 1 + (30 - refused.length));
+
+    // Endpoints past the limit (made when it was higher) still take every event.
+    const total = limit + 15;
+    await copies(total - (await hooks.countDocuments({ projectId })));
+    await rename('Crowded', crowded.id);
+    const message = await waitFor(
+      () => db().collection('webhook_messages').findOne({ projectId, type: 'project.updated' }),
+      15_000,
+      'the event to be recorded',
+    );
+    expect(message!.webhookIds).toHaveLength(total);
+    await hooks.deleteMany({ projectId });
+    await api.app.get(WebhookOutboxService).forgetProject(crowded.id);
+  }, 40_000);
+
+  it('keeps events and finished deliveries for WEBHOOK_RETENTION_DAYS, pending ones until they finish', async () => {
+    const retention = api.config.WEBHOOK_RETENTION_DAYS * 86_400_000;
+    const { webhook } = await create('/retained', ['x.y']);
+    const ping = ok(await on.webhooks.test(owner.accessToken, { id: webhook.id })).testWebhook;
+    await settled(webhook.id, ping.eventId);
+    const messages = db().collection('webhook_messages');
+    const deliveriesOf = db().collection('webhook_deliveries');
+    const message = (await messages.findOne({ eventId: ping.eventId }))!;
+    expect(message.expiresAt.getTime()).toBe(message.recordedAt.getTime() + retention);
+    const done = (await deliveriesOf.findOne({ eventId: ping.eventId }))!;
+    expect(done.expiresAt.getTime()).toBe(done.finishedAt.getTime() + retention);
+    // MongoDB removes them by these dates.
+    for (const collection of [messages, deliveriesOf]) {
+      expect(await collection.indexes()).toContainEqual(
+        expect.objectContaining({ key: { expiresAt: 1 }, expireAfterSeconds: 0 }),
+      );
+    }
+
+    // A redelivery keeps the event for the whole retention again, and waits pending, never expiring.
+    const soon = new Date(Date.now() + 60_000);
+    await messages.updateOne({ eventId: ping.eventId }, { $set: { expiresAt: soon } });
+    const before = Date.now();
+    const again = ok(await on.webhooks.redeliver(owner.accessToken, { deliveryId: ping.id })).redeliverWebhook;
+    expect((await messages.findOne({ eventId: ping.eventId }))!.expiresAt.getTime()).toBeGreaterThanOrEqual(
+      before + retention,
+    );
+    expect((await deliveriesOf.findOne({ _id: new Types.ObjectId(again.id) }))!.expiresAt).toBeNull();
+
+    // Past its time, an event is gone even before MongoDB removes it.
+    await messages.updateOne({ eventId: ping.eventId }, { $set: { expiresAt: new Date(Date.now() - 1_000) } });
+    const refused = await on.webhooks.redeliver(owner.accessToken, { deliveryId: ping.id });
+    expect([codeOf(refused), reasonOf(refused)]).toEqual(['NOT_FOUND', 'DELIVERY_NOT_FOUND']);
+    ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
+  }, 30_000);
+
+  it('tells the caller of a ping whose delivery could not be made yet, and sends it all the same', async () => {
+    const { webhook } = await create('/undispatched', ['x.y']);
+    // MongoDB refuses the write of this endpoint's deliveries, once.
+    const model = api.app.get<Model<WebhookDeliveryRecord>>(getModelToken(WebhookDeliveryRecord.name));
+    const bulkWrite = model.bulkWrite.bind(model);
+    let refusals = 0;
+    const refusing = jest.spyOn(model, 'bulkWrite').mockImplementation(((
+      ...args: Parameters<typeof model.bulkWrite>
+    ) => {
+      if (refusals === 0 && JSON.stringify(args[0]).includes(webhook.id)) {
+        refusals += 1;
+        return Promise.reject(new Error('not now'));
+      }
+      return bulkWrite(...args);
+    }) as typeof model.bulkWrite);
+    try {
+      const response = await on.webhooks.test(owner.accessToken, { id: webhook.id });
+      expect([codeOf(response), reasonOf(response)]).toEqual(['SERVICE_UNAVAILABLE', 'PING_NOT_DISPATCHED']);
+      expect(response.errors![0]!.message).toContain('will be sent');
+      expect(refusals).toBe(1);
+    } finally {
+      refusing.mockRestore();
+    }
+    // Recorded, so the sweep sends it.
+    const sent = await waitFor(async () => receiver.at('/undispatched')[0], 20_000, 'the ping to be sent');
+    expect(JSON.parse(sent.body)).toMatchObject({ type: 'webhook.ping', data: { webhookId: webhook.id } });
+    ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
+  }, 30_000);
+
+  it('never records project.deleted for webhooks: the endpoints go with the project', async () => {
+    const doomed = await createProject(api.url, owner.accessToken);
+    const { webhook } = await create('/doomed', ['*'], doomed.id);
+    const messages = db().collection('webhook_messages');
+    const projectId = new Types.ObjectId(doomed.id);
+    // Recorded as the bus hands it over, before the listener that removes the endpoints runs.
+    const sink = api.app.get(WebhookOutboxService);
+    await sink.record(new ProjectDeletedEvent(doomed.id, owner.id, doomed.name, doomed.slug));
+    expect(await messages.countDocuments({ projectId, type: 'project.deleted' })).toBe(0);
+    // Any other event of the project is recorded for the endpoint.
+    await rename('Doomed', doomed.id);
+    await waitFor(() => messages.findOne({ projectId, type: 'project.updated' }), 15_000, 'project.updated');
+
+    ok(await on.projects.delete(owner.accessToken, { id: doomed.id }));
+    await waitFor(async () => (await db().collection('webhooks').countDocuments({ projectId })) === 0, 15_000);
+    expect(await messages.countDocuments({ projectId })).toBe(0);
+    expect(receiver.at('/doomed').map((hook) => JSON.parse(hook.body).type)).not.toContain('project.deleted');
+    expect(codeOf(await on.webhooks.get(owner.accessToken, { id: webhook.id }))).toBe('NOT_FOUND');
+  }, 30_000);
+
   it('signs with both secrets during a rotation, and with the new one alone after', async () => {
     const { webhook, secret: oldSecret } = await create('/rotate', ['project.updated']);
     const rotated = ok(
@@ -299,7 +528,7 @@ describe('webhooks', () => {
       ['http://localhost/', 'FORBIDDEN_ADDRESS'],
       ['http://private.test/', 'FORBIDDEN_ADDRESS'],
       ['http://metadata.test/', 'FORBIDDEN_ADDRESS'],
-      ['http://nowhere.test/', 'UNRESOLVABLE_HOST'],
+      ['http://nowhere.test/', 'FORBIDDEN_ADDRESS'],
       ['ftp://example.com/', 'INVALID_URL'],
       ['file:///etc/passwd', 'INVALID_URL'],
       ['https://user:pass@example.com/', 'INVALID_URL'],
@@ -315,6 +544,31 @@ describe('webhooks', () => {
       const response = await on.webhooks.create(owner.accessToken, { projectId: project.id, url, events: ['*'] });
       expect([codeOf(response), reasonOf(response)]).toEqual(['BAD_USER_INPUT', reason]);
       expect(response.errors![0]!.message.length).toBeGreaterThan(10);
+    });
+
+    it('tells the address and its range for an address in the URL, and nothing of what a name resolves to', async () => {
+      const refusal = async (url: string) => {
+        const response = await on.webhooks.create(owner.accessToken, { projectId: project.id, url, events: ['*'] });
+        expect(reasonOf(response)).toBe('FORBIDDEN_ADDRESS');
+        const error = response.errors![0]!;
+        return { message: error.message, details: error.extensions?.details as Record<string, unknown> };
+      };
+      const literal = await refusal('http://10.1.2.3/');
+      expect(literal.message).toContain('10.1.2.3');
+      expect(literal.message).toContain('private');
+      expect(literal.details).toMatchObject({ address: '10.1.2.3', range: 'private' });
+
+      // Internal, metadata, unresolvable: one answer, naming no address and no range.
+      const names = await Promise.all(
+        ['private.test', 'metadata.test', 'nowhere.test'].map((name) => refusal(`http://${name}/hook`)),
+      );
+      for (const [i, name] of ['private.test', 'metadata.test', 'nowhere.test'].entries()) {
+        expect(names[i]!.details).toEqual({ host: name });
+        expect(names[i]!.message.replace(name, 'NAME')).toBe(names[0]!.message.replace('private.test', 'NAME'));
+      }
+      const text = JSON.stringify(names).replace(/[a-z]+\.test/g, 'NAME');
+      for (const hidden of ['10.1.2.3', '169.254', '93.184', 'private', 'metadata', 'linkLocal', 'resolve ('])
+        expect(text).not.toContain(hidden);
     });
 
     it('refuses them when a URL is changed too', async () => {
@@ -352,6 +606,7 @@ describe('webhooks', () => {
         );
         expect([address, attempt.errorCode, attempt.statusCode]).toEqual([address, 'FORBIDDEN_ADDRESS', null]);
         expect(attempt.error).toContain(name);
+        expect(attempt.error).not.toContain(address);
         ok(await on.webhooks.delete(owner.accessToken, { id: made.webhook.id }));
       }
       expect(receiver.at('/rebind')).toHaveLength(1);
@@ -425,7 +680,7 @@ describe('webhooks', () => {
     ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
   }, 30_000);
 
-  it('checks permissions, and audits every change without its secret', async () => {
+  it('checks permissions, and audits every change without its secret or URL', async () => {
     const [viewer, developer, outsider] = await Promise.all([1, 2, 3].map(() => registerUser(api.url)));
     await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: viewer!.id, roleId: 'viewer' });
     await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: developer!.id, roleId: 'developer' });
@@ -445,7 +700,14 @@ describe('webhooks', () => {
     expect(codeOf(await on.webhooks.deliveries(outsider!.accessToken, { webhookId: id }))).toBe('FORBIDDEN');
     expect(codeOf(await on.webhooks.delete(developer!.accessToken, { id }))).toBe('FORBIDDEN');
     const rotated = ok(await on.webhooks.rotateSecret(developer!.accessToken, { id })).rotateWebhookSecret;
-    ok(await on.webhooks.update(developer!.accessToken, { id, description: 'mine', enabled: false }));
+    ok(
+      await on.webhooks.update(developer!.accessToken, {
+        id,
+        url: receiver.url('/perm-moved'),
+        description: 'mine',
+        enabled: false,
+      }),
+    );
     expect(codeOf(await on.webhooks.test(developer!.accessToken, { id }))).toBe('CONFLICT');
     ok(await on.webhooks.delete(owner.accessToken, { id }));
     expect(codeOf(await on.webhooks.get(owner.accessToken, { id }))).toBe('NOT_FOUND');
@@ -464,6 +726,9 @@ describe('webhooks', () => {
     }
     const text = JSON.stringify(audit);
     for (const secret of [made.secret, rotated.secret]) expect(text).not.toContain(secret.slice(6));
+    // Nor the endpoint's URL, whose path can be a credential.
+    expect(text).toContain('mutation.updateWebhook');
+    expect(text).not.toContain('/perm');
   }, 30_000);
 });
 
@@ -489,6 +754,49 @@ describe('webhooks that keep failing', () => {
     await api?.close();
     await receiver.close();
   });
+
+  it('start a new failing period after a quiet time, and when their URL changes', async () => {
+    const on = operations(api.url);
+    const owner = await registerUser(api.url);
+    const project = await createProject(api.url, owner.accessToken);
+    receiver.answer = () => ({ status: 500, body: 'down' });
+    const { webhook } = ok(
+      await on.webhooks.create(owner.accessToken, {
+        projectId: project.id,
+        url: receiver.url('/quiet'),
+        events: ['x.y'],
+      }),
+    ).createWebhook;
+    const hooks = api.app.get<Connection>(getConnectionToken()).collection('webhooks');
+    const _id = new Types.ObjectId(webhook.id);
+    // Its last delivery failed for good days ago; it has been quiet since.
+    const daysAgo = new Date(Date.now() - 3 * 86_400_000);
+    await hooks.updateOne({ _id }, { $set: { failingSince: daysAgo, lastFailureAt: daysAgo } });
+
+    const before = Date.now();
+    const ping = ok(await on.webhooks.test(owner.accessToken, { id: webhook.id })).testWebhook;
+    await waitFor(
+      async () =>
+        ok(await on.webhooks.deliveries(owner.accessToken, { webhookId: webhook.id })).webhookDeliveries.edges.find(
+          (edge) => edge.node.eventId === ping.eventId && edge.node.attempts > 0,
+        ),
+      15_000,
+      'the first attempt',
+    );
+    // The failure starts a new period instead of ending the old one with a disabling.
+    const record = (await hooks.findOne({ _id }))!;
+    expect(record.failingSince.getTime()).toBeGreaterThanOrEqual(before);
+    expect(record.disabledReason).toBeNull();
+
+    // Stopped (no attempt runs now), failing for days, then pointed at another receiver.
+    ok(await on.webhooks.update(owner.accessToken, { id: webhook.id, enabled: false }));
+    await hooks.updateOne({ _id }, { $set: { failingSince: daysAgo, lastFailureAt: new Date() } });
+    const moved = ok(
+      await on.webhooks.update(owner.accessToken, { id: webhook.id, url: receiver.url('/quiet-elsewhere') }),
+    ).updateWebhook;
+    expect(moved.failingSince).toBeNull();
+    ok(await on.webhooks.delete(owner.accessToken, { id: webhook.id }));
+  }, 30_000);
 
   it('are disabled after WEBHOOK_DISABLE_AFTER, the project is told with webhook.disabled, and re-enabling resumes them', async () => {
     const on = operations(api.url);
@@ -518,6 +826,10 @@ describe('webhooks that keep failing', () => {
       type: 'webhook.disabled',
       data: { webhookId: dead.webhook.id, projectId: project.id, reason: expect.stringContaining('failed') },
     });
+    // Where the endpoint points, without the path (which can be a credential) or the query.
+    expect(event.data.origin).toBe(`http://${RECEIVER_HOST}:${receiver.port}`);
+    expect(event.data).not.toHaveProperty('url');
+    expect(told.body).not.toContain('/dead');
     const disabled = ok(await on.webhooks.get(owner.accessToken, { id: dead.webhook.id })).webhook;
     expect(disabled).toMatchObject({ enabled: false, disabledReason: expect.stringContaining('1500ms') });
     expect(disabled.failingSince).not.toBeNull();

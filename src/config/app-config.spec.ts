@@ -373,6 +373,22 @@ describe('loadConfig', () => {
       expect(configErrorOf({ ...MINIMAL, [key]: value }).keys).toEqual([key]);
     });
 
+    it('keeps webhook events longer than their deliveries are retried', () => {
+      // The default schedule spans about 75.6 hours, 90.7 with every pause a fifth longer.
+      expect(loadConfig(MINIMAL).WEBHOOK_RETENTION_DAYS).toBe(30);
+      expect(loadConfig({ ...MINIMAL, WEBHOOK_RETENTION_DAYS: '4' }).webhookRetentionMs).toBe(4 * 86_400_000);
+      const error = configErrorOf({ ...MINIMAL, WEBHOOK_RETENTION_DAYS: '3' });
+      expect(error.keys).toEqual(['WEBHOOK_RETENTION_DAYS']);
+      expect(error.message).toContain('WEBHOOK_RETRY_SCHEDULE');
+      expect(
+        loadConfig({ ...MINIMAL, WEBHOOK_RETENTION_DAYS: '1', WEBHOOK_RETRY_SCHEDULE: '1m,1h' }).WEBHOOK_RETENTION_DAYS,
+      ).toBe(1);
+      expect(
+        configErrorOf({ ...MINIMAL, WEBHOOK_RETENTION_DAYS: '1', WEBHOOK_RETRY_SCHEDULE: '12h,12h' }).keys,
+      ).toEqual(['WEBHOOK_RETENTION_DAYS']);
+      expect(configErrorOf({ ...MINIMAL, WEBHOOK_RETENTION_DAYS: '0' }).keys).toEqual(['WEBHOOK_RETENTION_DAYS']);
+    });
+
     it('does not echo secret values in the message', () => {
       const jwtSecret = 'tooShortJwtSecret-9f3a';
       const mongoPassword = 'm0ngo-Pa55word-7c1e';

@@ -98,6 +98,30 @@ function IsAtLeast(other: string): PropertyDecorator {
     });
 }
 
+/**
+ * A number of days longer than WEBHOOK_RETRY_SCHEDULE spans with every pause at its longest (a
+ * fifth over), so an event is kept as long as its deliveries are tried. Says nothing when the
+ * schedule does not parse, which its own validation reports.
+ */
+function OutlastsWebhookRetries(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'outlastsWebhookRetries',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: `${String(propertyName)} must be longer than WEBHOOK_RETRY_SCHEDULE spans (each pause a fifth longer)`,
+      },
+      validator: {
+        validate(value: unknown, args: ValidationArguments): boolean {
+          const schedule = parseDurationList(String((args.object as AppConfig).WEBHOOK_RETRY_SCHEDULE));
+          if (typeof value !== 'number' || !schedule) return true;
+          return value * 86_400_000 > 1.2 * schedule.reduce((sum, ms) => sum + ms, 0);
+        },
+      },
+    });
+}
+
 /** ENCRYPTION_KEYS parses as a key ring whose current key (ENCRYPTION_KEY_CURRENT) is in it. */
 function IsKeyRing(): PropertyDecorator {
   return (target, propertyName) =>
@@ -633,6 +657,17 @@ export class AppConfig {
   @Max(3_600_000)
   WEBHOOK_SWEEP_INTERVAL_MS = 10_000;
 
+  /**
+   * How long webhook events and finished deliveries are kept, in days: then MongoDB removes them.
+   * Longer than the retry schedule spans, so no event goes while its deliveries are still tried.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  @OutlastsWebhookRetries()
+  WEBHOOK_RETENTION_DAYS = 30;
+
   /** Webhook endpoints one project may have. */
   @Transform(toInt)
   @IsInt()
@@ -731,6 +766,11 @@ export class AppConfig {
   /** WEBHOOK_DISABLE_AFTER in milliseconds. */
   get webhookDisableAfterMs(): number {
     return parseDuration(this.WEBHOOK_DISABLE_AFTER)!;
+  }
+
+  /** WEBHOOK_RETENTION_DAYS in milliseconds. */
+  get webhookRetentionMs(): number {
+    return this.WEBHOOK_RETENTION_DAYS * 86_400_000;
   }
 
   /** WEBHOOK_ALLOWED_ADDRESSES as networks. */

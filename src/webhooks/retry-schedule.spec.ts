@@ -1,5 +1,5 @@
 import { parseDuration, parseDurationList } from '../config/durations';
-import { JITTER, retryDelay, retrySpan } from './retry-schedule';
+import { JITTER, failingGapMs, failingPeriodStart, retryDelay, retrySpan } from './retry-schedule';
 
 describe('retryDelay', () => {
   const schedule = parseDurationList('5s,5m,30m,2h,5h,10h,14h,20h,24h')!;
@@ -54,5 +54,35 @@ describe('durations', () => {
     expect(parseDurationList('1s,,2s')).toBeUndefined();
     expect(parseDurationList('1s,x')).toBeUndefined();
     expect(parseDurationList('')).toBeUndefined();
+  });
+});
+
+describe('failingPeriodStart', () => {
+  const schedule = parseDurationList('5s,5m,30m,2h,5h,10h,14h,20h,24h')!;
+  const hour = 3_600_000;
+  const at = new Date('2025-03-10T12:00:00Z');
+  const ago = (ms: number): Date => new Date(at.getTime() - ms);
+
+  it('allows a quiet time of one and a half of the longest pause', () => {
+    expect(failingGapMs(schedule)).toBe(36 * hour);
+    expect(failingGapMs([])).toBe(0);
+  });
+
+  it('starts a period at the first failure', () => {
+    expect(failingPeriodStart({ failingSince: null, lastFailureAt: null }, at, schedule)).toBe(at);
+    // Recorded before the last failure was: no way to tell the period went on.
+    expect(failingPeriodStart({ failingSince: ago(4 * hour), lastFailureAt: null }, at, schedule)).toBe(at);
+  });
+
+  it('continues the period while failures follow each other within the schedule', () => {
+    const since = ago(4 * 24 * hour);
+    expect(failingPeriodStart({ failingSince: since, lastFailureAt: ago(24 * hour * 1.2) }, at, schedule)).toBe(since);
+    expect(failingPeriodStart({ failingSince: since, lastFailureAt: ago(36 * hour) }, at, schedule)).toBe(since);
+  });
+
+  it('starts a new period when the endpoint was quiet for longer since its last failure', () => {
+    const since = ago(6 * 24 * hour);
+    expect(failingPeriodStart({ failingSince: since, lastFailureAt: ago(36 * hour + 1) }, at, schedule)).toBe(at);
+    expect(failingPeriodStart({ failingSince: since, lastFailureAt: ago(3 * 24 * hour) }, at, schedule)).toBe(at);
   });
 });

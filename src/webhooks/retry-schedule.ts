@@ -20,3 +20,27 @@ export function retryDelay(
 export function retrySpan(scheduleMs: readonly number[]): number {
   return scheduleMs.reduce((sum, ms) => sum + ms, 0);
 }
+
+/**
+ * The longest quiet time inside one failing period of an endpoint: one and a half times the
+ * schedule's longest pause (more than any jittered pause). An endpoint failing without a break is
+ * tried again within it; a failure after a longer quiet time starts a new period.
+ */
+export function failingGapMs(scheduleMs: readonly number[]): number {
+  return 1.5 * Math.max(0, ...scheduleMs);
+}
+
+/**
+ * Since when an endpoint has been failing, counting a failure `at`: the period it was in, unless
+ * the failure before this one (`lastFailureAt`) is longer ago than {@link failingGapMs} (or there
+ * was none), in which case a new period starts now.
+ */
+export function failingPeriodStart(
+  previous: { failingSince: Date | null; lastFailureAt: Date | null },
+  at: Date,
+  scheduleMs: readonly number[],
+): Date {
+  const { failingSince, lastFailureAt } = previous;
+  if (!failingSince || !lastFailureAt) return at;
+  return at.getTime() - lastFailureAt.getTime() > failingGapMs(scheduleMs) ? at : failingSince;
+}

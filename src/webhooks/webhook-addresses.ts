@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { promises as dns, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { addressRefusal } from '../common/net/address-class';
@@ -6,6 +6,13 @@ import { parseAddress, type IpAddress, type IpRange } from '../common/net/ip-add
 import { AppConfig } from '../config/app-config';
 import { WebhookException, WebhookExceptionReason } from './webhook.exception';
 import { hostOf, literalAddress } from './webhook-url';
+
+/**
+ * The one refusal of a host name, whatever the reason: it resolves to an address webhooks may not
+ * reach, or to none. Naming the address or its range, or telling the two apart, would let a caller
+ * map the platform's internal DNS; only the logs say more.
+ */
+const NAME_REFUSAL = 'does not resolve to an address webhooks may reach: public addresses only';
 
 /** What a refused address is called in messages: as written, IPv6 in brackets. */
 const shown = (address: IpAddress): string =>
@@ -16,10 +23,13 @@ const shown = (address: IpAddress): string =>
  * system's resolver) and every address it has is checked against the forbidden ranges and
  * WEBHOOK_ALLOWED_ADDRESSES. `lookup` does the same for `node:http`, so the address a delivery
  * connects to is the very one that was checked: a name that resolved to a public address when the
- * webhook was made and to 127.0.0.1 now (DNS rebinding) is refused at delivery.
+ * webhook was made and to 127.0.0.1 now (DNS rebinding) is refused at delivery. An address written
+ * in the URL is refused with its range; a name, with one message that says nothing of what it
+ * resolves to.
  */
 @Injectable()
 export class WebhookAddresses {
+  private readonly logger = new Logger(WebhookAddresses.name);
   private readonly allowed: readonly IpRange[];
 
   constructor(private readonly config: AppConfig) {
@@ -30,11 +40,12 @@ export class WebhookAddresses {
   async check(url: URL): Promise<IpAddress[]> {
     const literal = literalAddress(url);
     if (literal) {
-      this.refuse(url.hostname, [literal]);
+      this.refuseLiteral(url.hostname, literal);
       return [literal];
     }
-    const addresses = await this.resolve(hostOf(url));
-    this.refuse(url.hostname, addresses);
+    const host = hostOf(url);
+    const addresses = await this.resolve(host);
+    this.refuseName(host, addresses);
     return addresses;
   }
 
@@ -43,7 +54,8 @@ export class WebhookAddresses {
     this.resolve(hostname).then(
       (addresses) => {
         try {
-          this.refuse(hostname, addresses);
+          if (parseAddress(hostname)) this.refuseLiteral(hostname, addresses[0]!);
+          else this.refuseName(hostname, addresses);
         } catch (error) {
           callback(error as Error, '', 4);
           return;
@@ -51,11 +63,8 @@ export class WebhookAddresses {
         const family = (address: IpAddress): number => (address.kind() === 'ipv6' ? 6 : 4);
         const wanted = options.family ? addresses.filter((address) => family(address) === options.family) : addresses;
         if (wanted.length === 0) {
-          callback(
-            Object.assign(new Error(`${hostname} has no address of the family asked for`), { code: 'ENOTFOUND' }),
-            '',
-            4,
-          );
+          this.logger.debug(`${hostname} has no IPv${options.family} address`);
+          callback(nameRefused(hostname), '', 4);
           return;
         }
         if (options.all) {
@@ -81,15 +90,15 @@ export class WebhookAddresses {
       found =
         this.config.DNS_RESOLVERS.length > 0 ? await this.resolveWithServers(host) : await this.resolveWithSystem(host);
     } catch (error) {
-      throw new WebhookException(
-        WebhookExceptionReason.UNRESOLVABLE_HOST,
+      this.logger.debug(
         `${host} could not be resolved (${String((error as { code?: unknown }).code ?? (error as Error).message)})`,
-        { host },
       );
+      throw nameRefused(host);
     }
     const addresses = found.map((text) => parseAddress(text)).filter((address) => address !== undefined);
     if (addresses.length === 0) {
-      throw new WebhookException(WebhookExceptionReason.UNRESOLVABLE_HOST, `${host} has no address`, { host });
+      this.logger.debug(`${host} has no address`);
+      throw nameRefused(host);
     }
     return addresses;
   }
@@ -115,18 +124,28 @@ export class WebhookAddresses {
     }
   }
 
-  /** Throws FORBIDDEN_ADDRESS naming the first address webhooks may not reach, if any. */
-  private refuse(host: string, addresses: IpAddress[]): void {
+  /** Throws FORBIDDEN_ADDRESS naming the address written in the URL and its range, unless webhooks may reach it. */
+  private refuseLiteral(host: string, address: IpAddress): void {
+    const range = addressRefusal(address, this.allowed);
+    if (range === undefined) return;
+    throw new WebhookException(
+      WebhookExceptionReason.FORBIDDEN_ADDRESS,
+      `${shown(address)} is a ${range} address: webhooks may reach public addresses only`,
+      { host, address: address.toString(), range },
+    );
+  }
+
+  /** Throws FORBIDDEN_ADDRESS, saying nothing of the addresses, when a name has one webhooks may not reach. */
+  private refuseName(host: string, addresses: IpAddress[]): void {
     for (const address of addresses) {
       const range = addressRefusal(address, this.allowed);
       if (range === undefined) continue;
-      const where =
-        host.replace(/^\[|\]$/g, '') === address.toString() ? shown(address) : `${host} (${shown(address)})`;
-      throw new WebhookException(
-        WebhookExceptionReason.FORBIDDEN_ADDRESS,
-        `${where} is a ${range} address: webhooks may reach public addresses only`,
-        { host, address: address.toString(), range },
-      );
+      this.logger.debug(`${host} resolves to ${shown(address)}, a ${range} address`);
+      throw nameRefused(host);
     }
   }
+}
+
+function nameRefused(host: string): WebhookException {
+  return new WebhookException(WebhookExceptionReason.FORBIDDEN_ADDRESS, `${host} ${NAME_REFUSAL}`, { host });
 }

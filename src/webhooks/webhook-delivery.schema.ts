@@ -80,6 +80,10 @@ export class WebhookDeliveryRecord {
   @Prop({ type: Date, default: null })
   finishedAt!: Date | null;
 
+  /** When MongoDB removes it: WEBHOOK_RETENTION_DAYS after it finished; null while it is pending. */
+  @Prop({ type: Date, default: null })
+  expiresAt!: Date | null;
+
   createdAt!: Date;
 }
 
@@ -88,3 +92,4 @@ WebhookDeliverySchema.index({ webhookId: 1, eventId: 1, round: 1 }, { unique: tr
 WebhookDeliverySchema.index({ webhookId: 1, status: 1, orderAt: 1, orderKey: 1 });
 WebhookDeliverySchema.index({ webhookId: 1, _id: -1 });
 WebhookDeliverySchema.index({ status: 1, nextAttemptAt: 1 });
+WebhookDeliverySchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });

@@ -9,7 +9,7 @@ import { EventBus } from '../common/events/event-bus';
 import { toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
 import { WebhookDisabledEvent } from './events/webhook-lifecycle.event';
-import { retryDelay } from './retry-schedule';
+import { failingPeriodStart, retryDelay } from './retry-schedule';
 import { WebhookAddresses } from './webhook-addresses';
 import { WebhookDeliveryRecord, WebhookDeliveryStatus, type WebhookAttemptRecord } from './webhook-delivery.schema';
 import { postWebhook, type AttemptOutcome } from './webhook-http';
@@ -69,11 +69,24 @@ export class WebhookDeliveryService {
         .lean<WebhookRecord>()
         .exec();
       if (!lease) {
-        if (!(await this.webhooks.exists({ _id: toObjectId(webhookId) }))) {
+        // Another worker holds the endpoint. This job may carry work that worker did not see (a
+        // retry falling due while it looked, whose job id it could not queue again): make it look
+        // once more before it lets go. When the lease was let go meanwhile, try again to take it.
+        const kicked = await this.webhooks
+          .updateOne(
+            { _id: toObjectId(webhookId), enabled: true, leaseOwner: { $ne: null }, leaseUntil: { $gte: now } },
+            { $inc: { kicks: 1 } },
+          )
+          .exec();
+        if (kicked.matchedCount > 0) return { attempted };
+        const hook = await this.webhooks.findById(toObjectId(webhookId), { enabled: 1 }).lean<WebhookRecord>().exec();
+        if (!hook) {
           // Deleted while an event for it was being dispatched.
           await this.deliveries.deleteMany({ webhookId: toObjectId(webhookId) }).exec();
+          return { attempted };
         }
-        return { attempted };
+        if (!hook.enabled) return { attempted };
+        continue;
       }
       const release = (kicks?: number): Promise<{ matchedCount: number }> =>
         this.webhooks
@@ -157,6 +170,7 @@ export class WebhookDeliveryService {
       : delay === undefined
         ? WebhookDeliveryStatus.FAILED
         : WebhookDeliveryStatus.PENDING;
+    const finished = status === WebhookDeliveryStatus.PENDING ? null : new Date();
     await this.deliveries
       .updateOne(
         { _id: delivery._id },
@@ -165,14 +179,17 @@ export class WebhookDeliveryService {
             status,
             attempts,
             nextAttemptAt: delay === undefined ? null : new Date(Date.now() + delay),
-            finishedAt: status === WebhookDeliveryStatus.PENDING ? null : new Date(),
+            finishedAt: finished,
+            expiresAt: finished && new Date(finished.getTime() + this.config.webhookRetentionMs),
           },
           $push: { attemptLog: { $each: [record], $slice: -MAX_KEPT_ATTEMPTS } },
         },
       )
       .exec();
     if (outcome.ok) {
-      if (hook.failingSince) await this.webhooks.updateOne({ _id: hook._id }, { $set: { failingSince: null } }).exec();
+      if (hook.failingSince) {
+        await this.webhooks.updateOne({ _id: hook._id }, { $set: { failingSince: null, lastFailureAt: null } }).exec();
+      }
       return;
     }
     this.logger.debug(
@@ -218,12 +235,25 @@ export class WebhookDeliveryService {
     }
   }
 
-  /** Remembers since when the endpoint fails, and disables it once that is WEBHOOK_DISABLE_AFTER ago. */
+  /**
+   * Remembers since when the endpoint fails, and disables it once that is WEBHOOK_DISABLE_AFTER
+   * ago. A failure after a quiet time longer than the schedule's pauses starts a new period, so an
+   * endpoint whose last delivery failed days ago is not disabled by its next single failure.
+   */
   private async noteFailure(hook: WebhookRecord, at: Date): Promise<void> {
-    const since = hook.failingSince ?? at;
-    if (!hook.failingSince) {
-      await this.webhooks.updateOne({ _id: hook._id, failingSince: null }, { $set: { failingSince: at } }).exec();
-    }
+    const since = failingPeriodStart(
+      { failingSince: hook.failingSince, lastFailureAt: hook.lastFailureAt ?? null },
+      at,
+      this.config.webhookRetryScheduleMs,
+    );
+    // Unless the period was ended meanwhile (the URL changed, the endpoint was enabled again).
+    const noted = await this.webhooks
+      .updateOne(
+        { _id: hook._id, failingSince: hook.failingSince ?? null },
+        { $set: { failingSince: since, lastFailureAt: at } },
+      )
+      .exec();
+    if (noted.matchedCount === 0) return;
     if (at.getTime() - since.getTime() < this.config.webhookDisableAfterMs) return;
     const reason = `Every delivery attempt has failed since ${since.toISOString()} (for longer than ${this.config.WEBHOOK_DISABLE_AFTER})`;
     const disabled = await this.webhooks

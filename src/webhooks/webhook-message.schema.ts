@@ -35,9 +35,18 @@ export class WebhookMessageRecord {
   /** When its deliveries were made; null until then. */
   @Prop({ type: Date, default: null })
   dispatchedAt!: Date | null;
+
+  /**
+   * When MongoDB removes it: WEBHOOK_RETENTION_DAYS after it was recorded (or a redelivery was
+   * asked for). The retention outlasts the retry schedule, so its deliveries are done by then,
+   * unless an endpoint was disabled for longer: those find it gone and end FAILED (EVENT_GONE).
+   */
+  @Prop({ type: Date, default: null })
+  expiresAt!: Date | null;
 }
 
 export const WebhookMessageSchema = SchemaFactory.createForClass(WebhookMessageRecord);
 WebhookMessageSchema.index({ eventId: 1 }, { unique: true });
 WebhookMessageSchema.index({ dispatchedAt: 1, recordedAt: 1 });
 WebhookMessageSchema.index({ projectId: 1, dispatchedAt: 1, recordedAt: 1 });
+WebhookMessageSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });

@@ -12,9 +12,11 @@ import { matchesEventPattern } from '../common/events/event-pattern';
 import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
 import { toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
+import { ProjectDeletedEvent } from '../projects/events/project-deleted.event';
 import { WEBHOOKS_QUEUE, WebhookJob, type WebhookJobPayloads } from './jobs/webhook-jobs';
 import { WebhookDeliveryRecord, WebhookDeliveryStatus } from './webhook-delivery.schema';
 import { WebhookMessageRecord } from './webhook-message.schema';
+import { WebhookException, WebhookExceptionReason } from './webhook.exception';
 import { WebhookRecord } from './webhook.schema';
 
 /** The event type of `testWebhook`'s deliveries. */
@@ -80,7 +82,8 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
   }
 
   private async recordNow(event: DomainEvent): Promise<void> {
-    if (!event.projectId) return;
+    // A deleted project's endpoints go with it (ProjectWebhooksListener): nothing is left to send it to.
+    if (!event.projectId || event.name === ProjectDeletedEvent.eventName) return;
     const subscribers = await this.subscribersOf(event.projectId);
     const matching = subscribers.filter((hook) =>
       hook.events.some((pattern) => matchesEventPattern(pattern, event.name)),
@@ -102,7 +105,11 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
     );
   }
 
-  /** Records a `webhook.ping` for one endpoint, and returns its delivery. */
+  /**
+   * Records a `webhook.ping` for one endpoint, and returns its delivery. When the delivery could
+   * not be made (MongoDB refused the write), the ping is recorded all the same and the sweep sends
+   * it: the caller is told so with a coded error rather than given a delivery that does not exist.
+   */
   async ping(webhook: WebhookRecord, actorId: string | undefined): Promise<WebhookDeliveryRecord> {
     const projectId = webhook.projectId.toHexString();
     const webhookId = webhook._id.toHexString();
@@ -116,7 +123,14 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
       .findOne({ webhookId: webhook._id, eventId: message.eventId, round: 0 })
       .lean<WebhookDeliveryRecord>()
       .exec();
-    return delivery!;
+    if (!delivery) {
+      throw new WebhookException(
+        WebhookExceptionReason.PING_NOT_DISPATCHED,
+        'The ping is recorded and will be sent shortly, but its delivery could not be made yet: see webhookDeliveries in a moment',
+        { eventId: message.eventId },
+      );
+    }
+    return delivery;
   }
 
   /** Which endpoints of a project take events now: forget it on every change of its webhooks. */
@@ -154,16 +168,31 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
       .lean<WebhookMessageRecord[]>()
       .exec();
     for (const message of left) await this.dispatch(message);
-    const due = await this.deliveries
-      .find({ status: WebhookDeliveryStatus.PENDING, nextAttemptAt: { $lte: before } }, { webhookId: 1 })
-      .limit(SWEEP_BATCH * 4)
-      .lean<WebhookDeliveryRecord[]>()
-      .exec();
-    const ids = [...new Set(due.map((delivery) => delivery.webhookId.toHexString()))].map(toObjectId);
+    // Endpoints, not deliveries: one endpoint's backlog (deliveries waiting behind a head in
+    // backoff, or held by a disabling) must not hide the others.
     const now = new Date();
-    const idle = await this.webhooks
-      .find({ _id: { $in: ids }, enabled: true, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] }, { _id: 1 })
-      .lean<WebhookRecord[]>()
+    const idle = await this.deliveries
+      .aggregate<{ _id: Types.ObjectId }>([
+        { $match: { status: WebhookDeliveryStatus.PENDING, nextAttemptAt: { $lte: before } } },
+        { $group: { _id: '$webhookId' } },
+        {
+          $lookup: {
+            from: this.webhooks.collection.collectionName,
+            localField: '_id',
+            foreignField: '_id',
+            as: 'hook',
+          },
+        },
+        { $unwind: '$hook' },
+        {
+          $match: {
+            'hook.enabled': true,
+            $or: [{ 'hook.leaseUntil': null }, { 'hook.leaseUntil': { $lt: now } }],
+          },
+        },
+        { $project: { _id: 1 } },
+        { $limit: SWEEP_BATCH * 4 },
+      ])
       .exec();
     for (const hook of idle) await this.wake(hook._id.toHexString());
     return { dispatched: left.length, woken: idle.length };
@@ -208,8 +237,8 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
   private async subscribersOf(projectId: string): Promise<Subscriber[]> {
     const found = await this.subscribers.getOrLoad(`${projectId}:`, async () => {
       const records = await this.webhooks
+        // Every enabled endpoint, however many: lowering WEBHOOKS_PER_PROJECT removes none.
         .find({ projectId: toObjectId(projectId), enabled: true }, { events: 1 })
-        .limit(this.config.WEBHOOKS_PER_PROJECT + 10)
         .lean<WebhookRecord[]>()
         .exec();
       return { value: records.map((record) => ({ id: record._id.toHexString(), events: record.events })) };
@@ -224,6 +253,7 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
     webhookIds: string[],
     waitForDispatch: boolean,
   ): Promise<WebhookMessageRecord> {
+    const recordedAt = new Date();
     const message = (
       await this.messages.create({
         eventId: newEventId(),
@@ -231,8 +261,9 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
         type,
         body,
         webhookIds: webhookIds.map(toObjectId),
-        recordedAt: new Date(),
+        recordedAt,
         dispatchedAt: null,
+        expiresAt: new Date(recordedAt.getTime() + this.config.webhookRetentionMs),
       })
     ).toObject<WebhookMessageRecord>();
     const dispatched = this.dispatch(message).catch((error: Error) => {
@@ -266,6 +297,7 @@ export class WebhookOutboxService implements DurableEventSink, BeforeApplication
                 nextAttemptAt: message.recordedAt,
                 attemptLog: [],
                 finishedAt: null,
+                expiresAt: null,
               },
             },
             upsert: true,

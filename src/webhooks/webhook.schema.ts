@@ -41,9 +41,16 @@ export class WebhookRecord {
   @Prop({ type: Date, default: null })
   previousSecretUntil!: Date | null;
 
-  /** When the endpoint started failing every attempt; null once an attempt succeeds. */
+  /**
+   * When the endpoint started failing every attempt; null once an attempt succeeds, the endpoint is
+   * enabled again or its URL changes. A failure after a quiet time starts a new period.
+   */
   @Prop({ type: Date, default: null })
   failingSince!: Date | null;
+
+  /** The latest failed attempt of the failing period; null with `failingSince`. */
+  @Prop({ type: Date, default: null })
+  lastFailureAt!: Date | null;
 
   /** The worker delivering to the endpoint now, and until when its lease holds. */
   @Prop({ type: String, default: null })

@@ -1,5 +1,6 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { RequirePermission } from '../access/access.decorators';
+import { AuditSecretArgs } from '../audit/audit-project.decorator';
 import { Ctx } from '../common/context/ctx.decorator';
 import type { RequestContext } from '../common/context/request-context';
 import { ConnectionType } from '../common/pagination/connection';
@@ -26,12 +27,15 @@ export class WebhooksResolver {
       "Adds an endpoint the project's matching events are sent to. Its signing secret is in the answer, and only there.",
   })
   @RequirePermission('webhook:create', { projectIdArg: 'input.projectId' })
+  // A receiver's URL path can be a credential (chat services' incoming hooks).
+  @AuditSecretArgs('input.url')
   createWebhook(@Ctx() ctx: RequestContext, @Args('input') input: CreateWebhookInput): Promise<CreatedWebhook> {
     return this.service.create(ctx, input);
   }
 
   @Mutation(() => Webhook, { description: "Changes an endpoint's URL, events, description, or whether it is enabled." })
   @RequirePermission('webhook:update', BY_INPUT_WEBHOOK)
+  @AuditSecretArgs('input.url')
   updateWebhook(@Ctx() ctx: RequestContext, @Args('input') input: UpdateWebhookInput): Promise<Webhook> {
     return this.service.update(ctx, input);
   }

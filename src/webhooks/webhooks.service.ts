@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { RequestContext } from '../common/context/request-context';
 import { EventBus } from '../common/events/event-bus';
+import { activeAt } from '../common/mongo/expiry';
 import { isObjectId, newObjectId, toObjectId } from '../common/mongo/object-id';
 import type { Connection } from '../common/pagination/connection';
 import type { PageArgs } from '../common/pagination/page.args';
@@ -70,13 +71,13 @@ export class WebhooksService {
     const events = checkEventPatterns(input.events);
     const projectId = toObjectId(input.projectId);
     const limit = this.config.WEBHOOKS_PER_PROJECT;
-    if ((await this.webhooks.countDocuments({ projectId }).exec()) >= limit) {
-      throw new WebhookException(
+    const overLimit = (): WebhookException =>
+      new WebhookException(
         WebhookExceptionReason.WEBHOOK_LIMIT_REACHED,
         `A project has at most ${limit} webhooks; delete one first`,
         { limit },
       );
-    }
+    if ((await this.webhooks.countDocuments({ projectId }).exec()) >= limit) throw overLimit();
     const { secret, sealed } = this.secrets.generate();
     const record = (
       await this.webhooks.create({
@@ -88,6 +89,12 @@ export class WebhooksService {
         secret: sealed,
       })
     ).toObject<WebhookRecord>();
+    // Counted again with this one in: of creations racing past the first count, the last to count
+    // sees them all, so the limit holds (at worst more than one of them gives way).
+    if ((await this.webhooks.countDocuments({ projectId }).exec()) > limit) {
+      await this.webhooks.deleteOne({ _id: record._id }).exec();
+      throw overLimit();
+    }
     await this.outbox.forgetProject(input.projectId);
     await this.events.publish(new WebhookCreatedEvent(input.projectId, ctx.actorId, record._id.toHexString(), url));
     return Object.assign(new CreatedWebhook(), { webhook: Webhook.from(record), secret });
@@ -104,11 +111,21 @@ export class WebhooksService {
   async update(ctx: RequestContext, input: UpdateWebhookInput): Promise<Webhook> {
     const current = await this.record(input.id);
     const set: Partial<WebhookRecord> = {};
-    if (input.url !== undefined) set.url = await this.checkedUrl(input.url);
+    if (input.url !== undefined) {
+      set.url = await this.checkedUrl(input.url);
+      // Another URL is another receiver: how the old one failed says nothing of it.
+      if (set.url !== current.url) Object.assign(set, { failingSince: null, lastFailureAt: null });
+    }
     if (input.events !== undefined) set.events = checkEventPatterns(input.events);
     if (input.description !== undefined) set.description = input.description.trim() || null;
     if (input.enabled === true && !current.enabled) {
-      Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
+      Object.assign(set, {
+        enabled: true,
+        disabledReason: null,
+        disabledAt: null,
+        failingSince: null,
+        lastFailureAt: null,
+      });
     } else if (input.enabled === false && current.enabled) {
       Object.assign(set, { enabled: false, disabledReason: null, disabledAt: new Date() });
     }
@@ -194,7 +211,15 @@ export class WebhooksService {
     const original = await this.deliveryRecord(deliveryId);
     const hook = await this.record(original.webhookId.toHexString());
     if (!hook.enabled) throw disabled();
-    if (!(await this.messages.exists({ eventId: original.eventId }))) {
+    // Kept for another WEBHOOK_RETENTION_DAYS from now, unless it is past its time already.
+    const now = new Date();
+    const kept = await this.messages
+      .updateOne(
+        { eventId: original.eventId, ...activeAt(now) },
+        { $max: { expiresAt: new Date(now.getTime() + this.config.webhookRetentionMs) } },
+      )
+      .exec();
+    if (kept.matchedCount === 0) {
       throw new WebhookException(
         WebhookExceptionReason.DELIVERY_NOT_FOUND,
         'The event of this delivery is no longer kept',
@@ -205,7 +230,6 @@ export class WebhooksService {
       .sort({ round: -1 })
       .lean<WebhookDeliveryRecord>()
       .exec();
-    const now = new Date();
     const created = (
       await this.deliveries.create({
         webhookId: original.webhookId,
@@ -220,6 +244,7 @@ export class WebhooksService {
         nextAttemptAt: now,
         attemptLog: [],
         finishedAt: null,
+        expiresAt: null,
       })
     ).toObject<WebhookDeliveryRecord>();
     await this.outbox.wake(hook._id.toHexString());

@@ -38,6 +38,10 @@ describe('forbiddenRange', () => {
     ['2002:7f00:1::', '6to4 loopback'],
     ['2002:a9fe:a9fe::1', '6to4 metadata'],
     ['64:ff9b::a00:1', 'rfc6052 private'],
+    ['64:ff9b:1::808:808', 'nat64LocalUse'],
+    ['64:ff9b:1::a00:1', 'nat64LocalUse'],
+    ['64:ff9b:1:a00:1::', 'nat64LocalUse'],
+    ['64:ff9b:1:ffff:ffff:ffff:ffff:ffff', 'nat64LocalUse'],
     ['2001::1', 'teredo'],
     ['2001:db8::1', 'reserved'],
     ['::7f00:1', 'ipv4Compatible'],
@@ -71,6 +75,14 @@ describe('addressRefusal', () => {
     expect(addressRefusal(ipaddr.parse('127.0.0.1'), allowed)).toBe('loopback');
     expect(addressRefusal(ipaddr.parse('10.21.0.1'), allowed)).toBe('private');
     expect(addressRefusal(ipaddr.parse('::1'), allowed)).toBe('loopback');
+  });
+
+  it("lets through NAT64's local-use prefix only where the operator allowed it", () => {
+    expect(addressRefusal(ipaddr.parse('64:ff9b:1::808:808'), allowed)).toBe('nat64LocalUse');
+    expect(addressRefusal(ipaddr.parse('64:ff9b:1::808:808'), [parseRange('64:ff9b:1::/48')!])).toBeUndefined();
+    // Just outside it, the well-known prefix is judged by the address it carries.
+    expect(addressRefusal(ipaddr.parse('64:ff9b::808:808'), [])).toBeUndefined();
+    expect(addressRefusal(ipaddr.parse('64:ff9b:2::1'), [])).toBeUndefined();
   });
 
   it('needs no allowlist for public addresses', () => {

@@ -8,11 +8,17 @@ const METADATA: readonly IpRange[] = [
   [ipaddr.parse('fd00:ec2::254'), 128],
 ];
 
+/**
+ * NAT64's local-use prefix (RFC 8215): a network's own translator, which may put the IPv4 address
+ * anywhere its prefix length says (RFC 6052), so what it reaches cannot be read from the address.
+ */
+const NAT64_LOCAL_USE: IpRange = [ipaddr.parse('64:ff9b:1::'), 48];
+
 /** IPv6 forms that carry an IPv4 address, and where: judged by the address they carry. */
 const EMBEDDING: Readonly<Record<string, (parts: number[]) => ipaddr.IPv4>> = {
   ipv4Mapped: (parts) => v4(parts[6]!, parts[7]!),
   rfc6145: (parts) => v4(parts[6]!, parts[7]!),
-  // NAT64's well-known prefix (64:ff9b::/96) and the local-use one (64:ff9b:1::/48).
+  // NAT64's well-known prefix (64:ff9b::/96), which carries the address in its last 32 bits.
   rfc6052: (parts) => v4(parts[6]!, parts[7]!),
   '6to4': (parts) => v4(parts[1]!, parts[2]!),
 };
@@ -26,11 +32,13 @@ function v4(high: number, low: number): ipaddr.IPv4 {
  * when it is an ordinary public address: the name of the range it is in (`loopback`, `private`,
  * `linkLocal`, `carrierGradeNat`, `multicast`, `unspecified`, `broadcast`, `reserved`,
  * `uniqueLocal`, `metadata`, …). IPv6 forms carrying an IPv4 address (IPv4-mapped, 6to4, NAT64)
- * are judged by the address they carry; Teredo and the deprecated IPv4-compatible form
- * (`::a.b.c.d`) are refused outright, since what they reach is not what they show.
+ * are judged by the address they carry; Teredo, NAT64's local-use prefix (`64:ff9b:1::/48`) and
+ * the deprecated IPv4-compatible form (`::a.b.c.d`) are refused outright, since what they reach is
+ * not what they show.
  */
 export function forbiddenRange(address: IpAddress): string | undefined {
   if (METADATA.some((range) => inRange(address, range))) return 'metadata';
+  if (inRange(address, NAT64_LOCAL_USE)) return 'nat64LocalUse';
   if (address.kind() === 'ipv4') {
     const range = address.range();
     return range === 'unicast' ? undefined : range;

@@ -1,18 +1,26 @@
 import { DomainEvent } from '../../common/events/domain-event';
 
-/** Base of the webhook.* events: which endpoint, never its secret. */
+/**
+ * Base of the webhook.* events: which endpoint, and where it points as scheme, host and port only.
+ * They go to every listener of the project (its other endpoints, its event stream), and the path
+ * and query of many receivers' URLs (chat services' incoming hooks) are themselves credentials.
+ */
 export abstract class WebhookLifecycleEvent extends DomainEvent {
+  /** `https://hooks.example.com` (with the port when it is not the scheme's). */
+  readonly origin: string;
+
   constructor(
     projectId: string,
     actorId: string | undefined,
     readonly webhookId: string,
-    readonly url: string,
+    url: string,
   ) {
     super(projectId, actorId);
+    this.origin = new URL(url).origin;
   }
 
   payload(): Record<string, unknown> {
-    return { webhookId: this.webhookId, url: this.url };
+    return { webhookId: this.webhookId, origin: this.origin };
   }
 }
 

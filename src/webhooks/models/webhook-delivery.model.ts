@@ -23,7 +23,7 @@ export class WebhookAttempt {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Why it failed: HTTP_STATUS, REDIRECT, TIMEOUT, FORBIDDEN_ADDRESS, UNRESOLVABLE_HOST, ECONNREFUSED, …',
+    description: 'Why it failed: HTTP_STATUS, REDIRECT, TIMEOUT, FORBIDDEN_ADDRESS, ECONNREFUSED, …',
   })
   errorCode!: string | null;
 
