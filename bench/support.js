@@ -56,11 +56,8 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/**
- * A GraphQL request over HTTP; resolves with `data`, throws with the answer's start on an HTTP
- * error, a GraphQL error or an answer that is not JSON.
- */
-async function graphql(url, query, variables, token) {
+/** A GraphQL request over HTTP; resolves with the status, the parsed body and its text. */
+async function graphqlResponse(url, query, variables, token) {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -74,8 +71,17 @@ async function graphql(url, query, variables, token) {
   } catch {
     throw new Error(`${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 300)}`);
   }
-  if (res.status !== 200 || body.errors || !body.data) {
-    throw new Error(`GraphQL ${query.slice(0, 60).replace(/\s+/g, ' ')}…: HTTP ${res.status} ${text.slice(0, 500)}`);
+  return { status: res.status, body, text };
+}
+
+/**
+ * A GraphQL request over HTTP; resolves with `data`, throws with the answer's start on an HTTP
+ * error, a GraphQL error or an answer that is not JSON.
+ */
+async function graphql(url, query, variables, token) {
+  const { status, body, text } = await graphqlResponse(url, query, variables, token);
+  if (status !== 200 || body.errors || !body.data) {
+    throw new Error(`GraphQL ${query.slice(0, 60).replace(/\s+/g, ' ')}…: HTTP ${status} ${text.slice(0, 500)}`);
   }
   return body.data;
 }
@@ -88,4 +94,16 @@ function table(rows, columns) {
   return [line(columns.map((c) => c.title)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-module.exports = { CLK_TCK, newestMtime, mtime, machineBusySeconds, sleep, httpOk, graphql, pct, percentile, table };
+module.exports = {
+  CLK_TCK,
+  newestMtime,
+  mtime,
+  machineBusySeconds,
+  sleep,
+  httpOk,
+  graphqlResponse,
+  graphql,
+  pct,
+  percentile,
+  table,
+};

@@ -45,7 +45,17 @@ const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { startMongo, startRedis, getFreePort, ensureSystemPackages } = require('../../tools/embedded-servers');
-const { CLK_TCK, newestMtime, mtime, machineBusySeconds, sleep, httpOk, pct, table } = require('../support');
+const {
+  CLK_TCK,
+  newestMtime,
+  mtime,
+  machineBusySeconds,
+  sleep,
+  httpOk,
+  graphqlResponse,
+  pct,
+  table,
+} = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BENCH_DIR = path.resolve(__dirname, '..');
@@ -313,22 +323,7 @@ async function waitForIdleMachine(cores) {
 // ---------------------------------------------------------------------------
 // HTTP helpers
 
-async function graphql(url, query, variables, token) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new Error(`${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 300)}`);
-  }
-  return { status: res.status, body, text };
-}
+const graphql = graphqlResponse;
 
 function must({ status, body, text }, what) {
   if (status !== 200 || body.errors || !body.data)

@@ -95,7 +95,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { CLK_TCK, newestMtime, mtime, sleep, httpOk, pct, percentile, table } = require('../support');
+const { CLK_TCK, newestMtime, mtime, sleep, httpOk, graphqlResponse, pct, percentile, table } = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ECHO = path.join(__dirname, 'echo.js');
@@ -940,22 +940,7 @@ async function throughputPart(ctx) {
 // ---------------------------------------------------------------------------
 // End to end: the API
 
-async function graphql(url, query, variables, token) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new Error(`${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 300)}`);
-  }
-  return { status: res.status, body, text };
-}
+const graphql = graphqlResponse;
 
 function must({ status, body, text }, what) {
   if (status !== 200 || body.errors || !body.data)
