@@ -244,10 +244,7 @@ describe('team members and the activity feed', () => {
     it('lets a member leave, after which their requests are refused; an API token cannot leave for them', async () => {
       const project = await createProject(api.url, owner.accessToken);
       const user = await member(project.id, 'viewer');
-      const { secret } = await createApiToken(api.url, user.accessToken, {
-        projectId: project.id,
-        scopes: ['project:read', 'member:read'],
-      });
+      const { secret } = await createApiToken(api.url, user.accessToken, { scopes: ['project:read', 'member:read'] });
 
       const byToken = await sut.team.leaveProject(secret, { projectId: project.id });
       expect([codeOf(byToken), reasonOf(byToken)]).toEqual(['FORBIDDEN', 'USER_SIGN_IN_REQUIRED']);
@@ -348,8 +345,6 @@ describe('team members and the activity feed', () => {
         // LIVE_STREAM_RECHECK_SECONDS is 300: only the re-check on the change of access can end them now.
         expect(codeOfStreamError(await events.error(5_000))).toBe('FORBIDDEN');
         expect(codeOfStreamError(await activity.error(5_000))).toBe('FORBIDDEN');
-        await rename(99);
-        await expect(events.next(500)).rejects.toThrow('No subscription event');
       } finally {
         events.close();
         activity.close();
@@ -677,13 +672,13 @@ describe('team members and the activity feed', () => {
       );
       const find = (operation: string, actorId: string) =>
         logs.find((l) => l.operation === operation && l.actorId === actorId);
-      expect(find('mutation.updateMemberRole', owner.id)).toMatchObject({ outcome: 'SUCCESS' });
+      expect(find('mutation.updateMemberRole', owner.id)).toMatchObject({ outcome: 'GRANTED' });
       expect(find('mutation.updateMemberRole', owner.id)!.arguments).toMatchObject({
         input: { projectId: project.id, userId: user.id, roleId: 'developer' },
       });
       expect(find('mutation.removeMember', user.id)).toMatchObject({ outcome: 'DENIED', errorCode: 'FORBIDDEN' });
-      expect(find('mutation.removeMember', owner.id)).toMatchObject({ outcome: 'SUCCESS' });
-      expect(find('mutation.leaveProject', leaver.id)).toMatchObject({ outcome: 'SUCCESS', projectId: project.id });
+      expect(find('mutation.removeMember', owner.id)).toMatchObject({ outcome: 'GRANTED' });
+      expect(find('mutation.leaveProject', leaver.id)).toMatchObject({ outcome: 'GRANTED', projectId: project.id });
     });
   });
 });
