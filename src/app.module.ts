@@ -37,6 +37,8 @@ import { EnvVarsModule } from './settings/env-vars/env-vars.module';
 import { SettingsModule } from './settings/settings.module';
 import { SettingsGroupsModule } from './settings/settings-groups.module';
 import { SecurityModule } from './settings/security/security.module';
+import { ActivityModule } from './team/activity/activity.module';
+import { MembersModule } from './team/members/members.module';
 import { TokensModule } from './tokens/tokens.module';
 import { WebhookJobsModule } from './webhooks/jobs/webhook-jobs.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -57,6 +59,8 @@ const FEATURES: Type[] = [
   SettingsGroupsModule,
   TokensModule,
   WebhooksModule,
+  ActivityModule,
+  MembersModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */

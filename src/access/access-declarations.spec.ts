@@ -179,6 +179,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.grantPermission → permission:role:assign [project projectId|input.projectId]
      Mutation.importEnvVars → permission:env:update [project input.projectId]
      Mutation.invokeFunction → permission:function:invoke [project of function input.functionId]
+     Mutation.leaveProject → authenticated
      Mutation.login → public
      Mutation.logout → authenticated
      Mutation.promoteDeployment → permission:deployment:promote [project of deployment input.deploymentId]
@@ -186,6 +187,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.refreshToken → public
      Mutation.register → public
      Mutation.removeDomain → permission:domain:delete [project of domain input.domainId]
+     Mutation.removeMember → permission:member:delete [project projectId|input.projectId]
      Mutation.removeRole → permission:role:assign [project projectId|input.projectId]
      Mutation.retryBuild → permission:build:retry [project of build input.buildId]
      Mutation.revokeApiToken → authenticated
@@ -200,6 +202,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.testFunction → permission:function:update [project of function input.functionId]
      Mutation.testWebhook → permission:webhook:update [project of webhook input.id]
      Mutation.toggleFunction → permission:function:update [project of function input.functionId]
+     Mutation.transferOwnership → permission:project:delete [project projectId|input.projectId]
      Mutation.updateApiTokenScopes → authenticated
      Mutation.updateAutoscalingSettings → permission:setting:update [project input.projectId]
      Mutation.updateBuildHook → permission:build:update [project of buildHook input.hookId]
@@ -208,6 +211,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.updateFunction → permission:function:update [project of function input.functionId]
      Mutation.updateFunctionCode → permission:function:update [project of function input.functionId]
      Mutation.updateFunctionDefaults → permission:setting:update [project input.projectId]
+     Mutation.updateMemberRole → permission:member:update [project projectId|input.projectId]
      Mutation.updateNotificationPreferences → permission:setting:update [project input.projectId]
      Mutation.updateProject → permission:project:update [project input.id]
      Mutation.updateResourceLimits → permission:setting:update [project input.projectId]
@@ -215,6 +219,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.updateSecuritySettings → permission:setting:update [project input.projectId]
      Mutation.updateWebhook → permission:webhook:update [project of webhook input.id]
      Mutation.verifyDomain → permission:domain:verify [project of domain input.domainId]
+     Query.activity → permission:project:read [project projectId|input.projectId]
      Query.apiTokenUsage → authenticated
      Query.apiTokens → authenticated
      Query.auditLogs → permission:audit:read [project projectId|input.projectId]
@@ -249,10 +254,12 @@ describe('access declarations of GraphQL operations', () => {
      Query.roles → permission:role:read [project projectId|input.projectId]
      Query.runtimes → authenticated
      Query.securitySettings → permission:setting:read [project projectId|input.projectId]
+     Query.teamMembers → permission:member:read [project projectId|input.projectId]
      Query.userRoles → permission:role:read [project projectId|input.projectId]
      Query.webhook → permission:webhook:read [project of webhook id]
      Query.webhookDeliveries → permission:webhook:read [project of webhook webhookId]
      Query.webhooks → permission:webhook:read [project projectId|input.projectId]
+     Subscription.activityAdded → permission:project:read [project projectId|input.projectId]
      Subscription.buildLogs → permission:build:read [project of build buildId]
      Subscription.invocationCompleted → permission:function:read [project of function functionId]
      Subscription.projectEvents → permission:project:read [project projectId|input.projectId]

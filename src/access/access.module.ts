@@ -46,6 +46,7 @@ import { RolesService } from './roles.service';
     EffectivePermissionsService,
     RoleAssignmentsService,
     RolesService,
+    PermissionGrantsService,
     AccessMaintenanceService,
     LiveStreamsService,
     ResourceLocator,

@@ -73,6 +73,18 @@ export class EffectivePermissionsService {
     return this.cache.forget(`${projectId}:`);
   }
 
+  /**
+   * Calls `listener` in every process whenever a project's access changed anywhere (after this
+   * process dropped what it cached): with the project's id, or with nothing when every project's
+   * access must be taken as changed (this process missed invalidations while Redis was cut).
+   */
+  onInvalidated(listener: (projectId: string | undefined) => void): void {
+    this.cache.onForget((prefix) => {
+      if (prefix === '') listener(undefined);
+      else if (prefix.endsWith(':')) listener(prefix.slice(0, -1));
+    });
+  }
+
   /** Ids of the projects where the user holds any role or grant right now. */
   async projectsOf(userId: string): Promise<Types.ObjectId[]> {
     const scope = { userId: toObjectId(userId), ...activeAt(new Date()) };

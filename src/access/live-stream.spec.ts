@@ -101,4 +101,56 @@ describe('LiveStream', () => {
     await jest.advanceTimersByTimeAsync(20_000);
     expect(check).not.toHaveBeenCalled();
   });
+
+  it('ends at once when asked to re-check and access has ended, without waiting for the interval', async () => {
+    const { source, closed } = pushSource();
+    const denied = new Error('access ended');
+    const ended = jest.fn();
+    const sut = new LiveStream(source, inProject, async () => denied, 300_000, undefined, ended);
+    const outcome = sut.next().then(
+      () => 'delivered',
+      (error: unknown) => error,
+    );
+
+    await sut.recheckNow();
+
+    expect(await outcome).toBe(denied);
+    expect(closed()).toBe(true);
+    expect(ended).toHaveBeenCalledTimes(1);
+  });
+
+  it('checks again after a check that was under way when asked, since it may have read the old access', async () => {
+    const { source } = pushSource();
+    let release!: () => void;
+    const answers: Promise<Error | undefined>[] = [
+      new Promise((resolve) => (release = () => resolve(undefined))),
+      Promise.resolve(new Error('removed')),
+    ];
+    const check = jest.fn(() => answers.shift()!);
+    const sut = new LiveStream(source, inProject, check, 5_000);
+    const outcome = sut.next().then(
+      () => 'delivered',
+      (error: unknown) => (error as Error).message,
+    );
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(check).toHaveBeenCalledTimes(1);
+
+    const again = sut.recheckNow();
+    release();
+    await again;
+
+    expect(check).toHaveBeenCalledTimes(2);
+    expect(await outcome).toBe('removed');
+  });
+
+  it('tells whoever keeps it once it ends, however it ends', async () => {
+    const { source } = pushSource();
+    const ended = jest.fn();
+    const sut = new LiveStream(source, inProject, async () => undefined, 5_000, undefined, ended);
+
+    await sut.return();
+    await sut.return();
+
+    expect(ended).toHaveBeenCalledTimes(1);
+  });
 });

@@ -8,9 +8,12 @@
 export class LiveStream<T> implements AsyncIterableIterator<T> {
   private ended = false;
   private sourceClosed = false;
+  private endReported = false;
   private failure: Error | undefined;
   private checkedAt = Date.now();
   private checking: Promise<void> | undefined;
+  /** A check asked for while one was under way: it runs once that one is done. */
+  private checkingAgain: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -19,6 +22,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     private readonly check: () => Promise<Error | undefined>,
     private readonly recheckEveryMs: number,
     private readonly onFailure: (failure: Error) => void = () => undefined,
+    private readonly onEnd: () => void = () => undefined,
   ) {
     this.timer = setInterval(() => void this.recheck(), recheckEveryMs);
     this.timer.unref();
@@ -55,6 +59,21 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     throw error;
   }
 
+  /**
+   * Checks access now, as when the subscriber's access may just have changed. A check already
+   * under way may have read what was true before the change, so another one follows it.
+   */
+  recheckNow(): Promise<void> {
+    if (this.ended || this.failure) return Promise.resolve();
+    const running = this.checking;
+    if (!running) return this.recheck();
+    this.checkingAgain ??= running.then(() => {
+      this.checkingAgain = undefined;
+      return this.ended || this.failure ? undefined : this.recheck();
+    });
+    return this.checkingAgain;
+  }
+
   private recheck(): Promise<void> {
     this.checking ??= this.check()
       .catch((error: unknown) => error as Error)
@@ -65,6 +84,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
           this.failure = failure;
           this.onFailure(failure);
           clearInterval(this.timer);
+          this.reportEnd();
           await this.closeSource();
         }
       });
@@ -81,7 +101,14 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
     if (this.ended) return;
     this.ended = true;
     clearInterval(this.timer);
+    this.reportEnd();
     await this.closeSource();
+  }
+
+  private reportEnd(): void {
+    if (this.endReported) return;
+    this.endReported = true;
+    this.onEnd();
   }
 
   private async closeSource(): Promise<void> {

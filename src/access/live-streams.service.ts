@@ -32,9 +32,14 @@ export interface LiveStreamOptions {
  * caller's session, permission and the project's own conditions (`OperationPolicies`: an IP
  * allowlist) every `LIVE_STREAM_RECHECK_SECONDS`, and ends the stream with an error
  * (UNAUTHENTICATED, FORBIDDEN, …) when access ends, recording that in the audit log as a denial. The guard authorized the stream when it opened.
+ * When a project's access changes in any process (a member removed, a role taken away), every
+ * stream of that project open in this process is re-checked at once, not at its next interval.
  */
 @Injectable()
 export class LiveStreamsService {
+  /** The open streams of each project, to re-check when the project's access changes. */
+  private readonly streams = new Map<string, Set<LiveStream<unknown>>>();
+
   constructor(
     @Inject(PUB_SUB) private readonly pubSub: PubSubEngine,
     private readonly permissions: EffectivePermissionsService,
@@ -42,7 +47,17 @@ export class LiveStreamsService {
     private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly policies: OperationPolicies,
-  ) {}
+  ) {
+    permissions.onInvalidated((projectId) => this.recheckProject(projectId));
+  }
+
+  /** How many streams are open in this process, for a project or in all. */
+  openCount(projectId?: string): number {
+    if (projectId !== undefined) return this.streams.get(projectId)?.size ?? 0;
+    let count = 0;
+    for (const streams of this.streams.values()) count += streams.size;
+    return count;
+  }
 
   open<T extends { projectId?: unknown }>(ctx: RequestContext, options: LiveStreamOptions): AsyncIterableIterator<T> {
     const check = async (): Promise<Error | undefined> => {
@@ -57,12 +72,28 @@ export class LiveStreamsService {
         { permission: options.permission },
       );
     };
-    return new LiveStream<T>(
+    const { projectId } = options;
+    let open = this.streams.get(projectId);
+    if (!open) this.streams.set(projectId, (open = new Set()));
+    const streams = open;
+    const stream: LiveStream<T> = new LiveStream<T>(
       (options.source as AsyncIterator<T> | undefined) ?? this.pubSub.asyncIterableIterator<T>(options.trigger ?? []),
-      (message) => message?.projectId === options.projectId,
+      (message) => message?.projectId === projectId,
       check,
       this.config.LIVE_STREAM_RECHECK_SECONDS * 1000,
-      (failure) => void this.audit.recordDenied(ctx, options.operation, {}, options.projectId, failure),
+      (failure) => void this.audit.recordDenied(ctx, options.operation, {}, projectId, failure),
+      () => {
+        streams.delete(stream as LiveStream<unknown>);
+        if (streams.size === 0 && this.streams.get(projectId) === streams) this.streams.delete(projectId);
+      },
     );
+    streams.add(stream as LiveStream<unknown>);
+    return stream;
+  }
+
+  /** Re-checks the streams of a project (of every project when none is named) at once. */
+  private recheckProject(projectId: string | undefined): void {
+    const groups = projectId === undefined ? [...this.streams.values()] : [this.streams.get(projectId)];
+    for (const group of groups) for (const stream of group ?? []) void stream.recheckNow();
   }
 }

@@ -53,4 +53,13 @@ export class PermissionGrantsService {
     await this.permissions.invalidate(input.projectId);
     return true;
   }
+
+  /** Revokes every direct grant of the user in the project (a member removed). */
+  async revokeAllOf(projectId: string, userId: string): Promise<number> {
+    const result = await this.grants
+      .deleteMany({ projectId: toObjectId(projectId), userId: toObjectId(userId) })
+      .exec();
+    if (result.deletedCount > 0) await this.permissions.invalidate(projectId);
+    return result.deletedCount;
+  }
 }

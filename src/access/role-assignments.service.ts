@@ -6,8 +6,9 @@ import type { RequestContext } from '../common/context/request-context';
 import { EventBus } from '../common/events/event-bus';
 import { activeAt } from '../common/mongo/expiry';
 import { toObjectId } from '../common/mongo/object-id';
-import type { Connection } from '../common/pagination/connection';
-import { paginate } from '../common/pagination/paginate';
+import { TOTAL_COUNT_LIMIT, type Connection } from '../common/pagination/connection';
+import type { PageArgs } from '../common/pagination/page.args';
+import { decodeCursor, encodeCursor, paginate } from '../common/pagination/paginate';
 import { AccessException, AccessExceptionReason } from './access.exception';
 import { AccessService } from './access.service';
 import { assertGrantable } from './grant-checks';
@@ -22,6 +23,16 @@ import { RoleAssignment } from './models/role-assignment.model';
 import { BuiltInRole } from './permissions';
 import { RoleAssignmentRecord } from './role-assignment.schema';
 import { RolesService } from './roles.service';
+
+/** A user's active roles in a project, as the members list shows them. */
+export interface MemberRoles {
+  userId: string;
+  roleIds: string[];
+  /** When the user's earliest role still held was given. */
+  joinedAt: Date;
+  /** Who gave that role (a user id or `token:<id>`). */
+  grantedBy: string | null;
+}
 
 /** Users holding roles in projects, and the rule that every project keeps a lasting owner. */
 @Injectable()
@@ -115,6 +126,128 @@ export class RoleAssignmentsService {
         node: RoleAssignment.from(edge.node, roles.get(edge.node.roleId) ?? Role.deleted(edge.node.roleId)),
       })),
     };
+  }
+
+  /**
+   * The project's members (users holding an active role), a page at a time, ordered by user id,
+   * newest accounts first; the cursor is the user's.
+   */
+  async members(projectId: string, args: PageArgs): Promise<Connection<MemberRoles>> {
+    const scope = { projectId: toObjectId(projectId), ...activeAt(new Date()) };
+    const match = args.after ? { ...scope, userId: { $lt: decodeCursor(args.after) } } : scope;
+    const rows = await this.assignments
+      .aggregate<{ _id: Types.ObjectId; roleIds: string[]; joinedAt: Date; grantedBy: string | null }>([
+        { $match: match },
+        { $sort: { createdAt: 1 } },
+        {
+          $group: {
+            _id: '$userId',
+            roleIds: { $push: '$roleId' },
+            joinedAt: { $min: '$createdAt' },
+            grantedBy: { $first: '$grantedBy' },
+          },
+        },
+        { $sort: { _id: -1 } },
+        { $limit: args.first + 1 },
+      ])
+      .exec();
+    const edges = rows.slice(0, args.first).map((row) => ({
+      cursor: encodeCursor(row._id),
+      node: { userId: row._id.toHexString(), roleIds: row.roleIds, joinedAt: row.joinedAt, grantedBy: row.grantedBy },
+    }));
+    let counted: Promise<number> | undefined;
+    const distinctUsers = () => this.assignments.distinct('userId', scope).exec();
+    return {
+      edges,
+      get totalCount() {
+        return (counted ??= distinctUsers().then((ids) => Math.min(ids.length, TOTAL_COUNT_LIMIT)));
+      },
+      pageInfo: {
+        hasNextPage: rows.length > args.first,
+        hasPreviousPage: args.after !== undefined,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+    };
+  }
+
+  /** The user's active roles in the project; null when the user is not a member. */
+  async memberRoles(projectId: string, userId: string): Promise<MemberRoles | null> {
+    const rows = await this.assignments
+      .find({ projectId: toObjectId(projectId), userId: toObjectId(userId), ...activeAt(new Date()) })
+      .sort({ createdAt: 1 })
+      .lean<RoleAssignmentRecord[]>()
+      .exec();
+    if (rows.length === 0) return null;
+    return { userId, roleIds: rows.map((r) => r.roleId), joinedAt: rows[0]!.createdAt, grantedBy: rows[0]!.grantedBy };
+  }
+
+  /** Whether the user holds the Owner role in the project with no end. */
+  async isPermanentOwner(projectId: string, userId: string): Promise<boolean> {
+    const filter = { projectId: toObjectId(projectId), userId: toObjectId(userId), roleId: BuiltInRole.OWNER };
+    return (await this.assignments.exists({ ...filter, expiresAt: null }).exec()) !== null;
+  }
+
+  /**
+   * Leaves the user holding `roleId` alone, with no end: the role is given first and the others
+   * taken after, so an owner handing over never leaves the project without one. The caller's
+   * right to give and take the roles is checked by whoever calls. Returns the roles held before.
+   */
+  async replaceRoles(ctx: RequestContext, projectId: string, userId: string, roleId: string): Promise<string[]> {
+    const filter = { projectId: toObjectId(projectId), userId: toObjectId(userId) };
+    const existing = await this.assignments.find(filter).lean<RoleAssignmentRecord[]>().exec();
+    const now = new Date();
+    const before = existing.filter((a) => !a.expiresAt || a.expiresAt > now).map((a) => a.roleId);
+    const others = existing.filter((a) => a.roleId !== roleId);
+    const losesOwner = others.some((a) => a.roleId === BuiltInRole.OWNER && a.expiresAt === null);
+    if (losesOwner) await this.assertAnotherOwner(projectId, userId);
+    const kept = existing.find((a) => a.roleId === roleId);
+    await this.assignments
+      .updateOne(
+        { ...filter, roleId },
+        { $set: { expiresAt: null, grantedBy: ctx.actorId ?? null } },
+        { upsert: true, setDefaultsOnInsert: true },
+      )
+      .exec();
+    if (others.length > 0) await this.assignments.deleteMany({ _id: { $in: others.map((a) => a._id) } }).exec();
+    if (losesOwner && (await this.permanentOwners(filter.projectId)) === 0) {
+      // Two owners demoting each other at once: the loser is put back as it was.
+      await this.assignments.insertMany(others);
+      if (kept) await this.assignments.replaceOne({ _id: kept._id }, kept).exec();
+      else await this.assignments.deleteOne({ ...filter, roleId }).exec();
+      await this.permissions.invalidate(projectId);
+      throw lastOwner();
+    }
+    await this.permissions.invalidate(projectId);
+    if (!kept || kept.expiresAt !== null) {
+      await this.events.publish(new RoleAssignedEvent(projectId, ctx.actorId, userId, roleId, null));
+    }
+    for (const removed of others) {
+      await this.events.publish(new RoleRemovedEvent(projectId, ctx.actorId, userId, removed.roleId, 'removed'));
+    }
+    return before;
+  }
+
+  /**
+   * Takes every role of the user in the project (ended ones too), unless that would leave the
+   * project without a lasting owner. Returns the roles that were held.
+   */
+  async removeAllOf(ctx: RequestContext, projectId: string, userId: string): Promise<string[]> {
+    const filter = { projectId: toObjectId(projectId), userId: toObjectId(userId) };
+    const existing = await this.assignments.find(filter).lean<RoleAssignmentRecord[]>().exec();
+    if (existing.length === 0) return [];
+    const owner = existing.some((a) => a.roleId === BuiltInRole.OWNER && a.expiresAt === null);
+    if (owner) await this.assertAnotherOwner(projectId, userId);
+    await this.assignments.deleteMany({ _id: { $in: existing.map((a) => a._id) } }).exec();
+    if (owner && (await this.permanentOwners(filter.projectId)) === 0) {
+      await this.assignments.insertMany(existing);
+      throw lastOwner();
+    }
+    await this.permissions.invalidate(projectId);
+    for (const removed of existing) {
+      await this.events.publish(new RoleRemovedEvent(projectId, ctx.actorId, userId, removed.roleId, 'removed'));
+    }
+    return existing.map((a) => a.roleId);
   }
 
   /**

@@ -15,6 +15,16 @@ export class UsersService {
     return this.users.findById(toObjectId(id)).lean<UserRecord>().exec();
   }
 
+  /** The accounts with these ids that exist, by id. */
+  async findMany(ids: readonly string[]): Promise<Map<string, UserRecord>> {
+    if (ids.length === 0) return new Map();
+    const records = await this.users
+      .find({ _id: { $in: ids.map((id) => toObjectId(id)) } })
+      .lean<UserRecord[]>()
+      .exec();
+    return new Map(records.map((record) => [record._id.toHexString(), record]));
+  }
+
   async exists(id: string): Promise<boolean> {
     return (await this.users.exists({ _id: toObjectId(id) }).exec()) !== null;
   }

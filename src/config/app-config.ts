@@ -668,6 +668,13 @@ export class AppConfig {
   @OutlastsWebhookRetries()
   WEBHOOK_RETENTION_DAYS = 30;
 
+  /** Days a project's activity feed keeps an entry: then MongoDB removes it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  ACTIVITY_RETENTION_DAYS = 90;
+
   /** Webhook endpoints one project may have. */
   @Transform(toInt)
   @IsInt()
@@ -766,6 +773,11 @@ export class AppConfig {
   /** WEBHOOK_DISABLE_AFTER in milliseconds. */
   get webhookDisableAfterMs(): number {
     return parseDuration(this.WEBHOOK_DISABLE_AFTER)!;
+  }
+
+  /** ACTIVITY_RETENTION_DAYS in milliseconds. */
+  get activityRetentionMs(): number {
+    return this.ACTIVITY_RETENTION_DAYS * 86_400_000;
   }
 
   /** WEBHOOK_RETENTION_DAYS in milliseconds. */

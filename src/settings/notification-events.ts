@@ -21,6 +21,7 @@ export const NOTIFIABLE_EVENTS = [
   'member.invited',
   'member.joined',
   'member.removed',
+  'member.role_changed',
   'settings.updated',
   'webhook.created',
   'webhook.updated',

@@ -129,4 +129,18 @@ describe('SharedCache', () => {
     expect(there.get('p1:a')).toBeUndefined();
     expect(there.get('p2:a')).toBeUndefined();
   });
+
+  it('tells its listeners of every group dropped, whichever process forgot it', async () => {
+    const { here, there, resync } = await twoProcesses();
+    const heard: string[] = [];
+    there.onForget((prefix) => heard.push(prefix));
+
+    await here.forget('p1:');
+    await there.forget('p2:');
+    resync();
+
+    // Its own forget is heard at once (and again when its message comes back through Redis).
+    expect(new Set(heard)).toEqual(new Set(['p1:', 'p2:', '']));
+    expect(heard.at(-1)).toBe('');
+  });
 });

@@ -26,6 +26,8 @@ export class SharedCache<V> {
   private readonly local: ExpiringCache<V>;
   /** Loads under way, so that concurrent misses of one key make one read, not one each. */
   private readonly loading = new Map<string, Promise<V | null>>();
+  /** Told of every prefix dropped in this process, whichever process forgot it. */
+  private readonly forgetListeners: ((prefix: string) => void)[] = [];
 
   constructor(
     private readonly options: SharedCacheOptions,
@@ -74,5 +76,14 @@ export class SharedCache<V> {
     // A read that started before the change may return what it found to its own callers, but
     // later callers must not join it.
     for (const key of this.loading.keys()) if (key.startsWith(prefix)) this.loading.delete(key);
+    for (const listener of this.forgetListeners) listener(prefix);
+  }
+
+  /**
+   * Calls `listener` with each prefix dropped in this process (`''` for everything), after the
+   * entries are gone: whoever holds something decided from them (an open stream) can decide again.
+   */
+  onForget(listener: (prefix: string) => void): void {
+    this.forgetListeners.push(listener);
   }
 }

@@ -7,6 +7,7 @@ import { functionOperations, type FunctionOperations } from './functions';
 import { projectOperations, type ProjectOperations } from './projects';
 import { settingsOperations, type SettingsOperations } from './settings';
 import { securityOperations, type SecurityOperations } from './security';
+import { teamOperations, type TeamOperations } from './team';
 import { tokenOperations, type TokenOperations } from './tokens';
 import { sender } from './shared';
 import { webhookOperations, type WebhookOperations } from './webhooks';
@@ -20,6 +21,7 @@ export * from './functions';
 export * from './projects';
 export * from './settings';
 export * from './security';
+export * from './team';
 export * from './tokens';
 export * from './webhooks';
 export type { Connection, PageArgs, PageInfo } from './shared';
@@ -37,6 +39,7 @@ export interface Operations {
   security: SecurityOperations;
   tokens: TokenOperations;
   webhooks: WebhookOperations;
+  team: TeamOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -59,6 +62,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     security: securityOperations(send),
     tokens: tokenOperations(send),
     webhooks: webhookOperations(send),
+    team: teamOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }

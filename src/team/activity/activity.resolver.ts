@@ -1,0 +1,43 @@
+import { Args, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { RequirePermission } from '../../access/access.decorators';
+import { ProjectScopeArgs } from '../../access/dto/project-scope.args';
+import { LiveStreamsService } from '../../access/live-streams.service';
+import { Ctx } from '../../common/context/ctx.decorator';
+import type { RequestContext } from '../../common/context/request-context';
+import { ConnectionType } from '../../common/pagination/connection';
+import { activityTrigger, ActivityService } from './activity.service';
+import { ActivityArgs } from './dto/activity.args';
+import { ActivityEntry, type ActivityMessage } from './models/activity-entry.model';
+
+const ActivityConnection = ConnectionType(ActivityEntry);
+
+@Resolver()
+export class ActivityResolver {
+  constructor(
+    private readonly service: ActivityService,
+    private readonly streams: LiveStreamsService,
+  ) {}
+
+  @Query(() => ActivityConnection, {
+    description: 'The project’s activity feed, newest first: every event of the project as actor, verb and object.',
+  })
+  @RequirePermission('project:read')
+  activity(@Args() args: ActivityArgs) {
+    return this.service.list(args);
+  }
+
+  @Subscription(() => ActivityEntry, {
+    description:
+      'Each new entry of the project’s activity feed, in order, from every process. Ends with an error when the caller loses access.',
+    resolve: (message: ActivityMessage) => ActivityEntry.fromMessage(message),
+  })
+  @RequirePermission('project:read')
+  activityAdded(@Ctx() ctx: RequestContext, @Args() args: ProjectScopeArgs) {
+    return this.streams.open<ActivityMessage>(ctx, {
+      trigger: activityTrigger(args.projectId),
+      projectId: args.projectId,
+      permission: 'project:read',
+      operation: 'subscription.activityAdded',
+    });
+  }
+}
