@@ -2,8 +2,15 @@ import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit }
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Types } from 'mongoose';
 import { DomainEvent } from '../../common/events/domain-event';
+import { FunctionFailedEvent, FunctionInvokedEvent } from '../../functions/events/function-lifecycle.event';
 import { ProjectDeletedEvent } from '../../projects/events/project-deleted.event';
 import { ActivityService } from './activity.service';
+
+/**
+ * Events that are telemetry, not activity: one per function invocation, as many as a function is
+ * called. Function metrics and logs cover them; in the feed they would bury every change.
+ */
+const NOT_ACTIVITY: ReadonlySet<string> = new Set([FunctionInvokedEvent.eventName, FunctionFailedEvent.eventName]);
 
 /**
  * The one writer of the activity feed: every domain event of a project, from any feature, becomes
@@ -26,7 +33,7 @@ export class ActivityListener implements OnModuleInit, BeforeApplicationShutdown
 
   onModuleInit(): void {
     this.emitter.onAny((_name: string | string[], event: unknown) => {
-      if (!(event instanceof DomainEvent) || !event.projectId) return;
+      if (!(event instanceof DomainEvent) || !event.projectId || NOT_ACTIVITY.has(event.name)) return;
       const projectId = event.projectId;
       if (event.name === ProjectDeletedEvent.eventName) {
         this.enqueue(projectId, event.name, () => this.activity.forgetProject(projectId));
