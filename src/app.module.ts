@@ -30,6 +30,7 @@ import { mongooseOptions } from './common/mongo/connection-options';
 import { graphqlOptions } from './graphql/graphql-config';
 import { SubscriptionServer } from './graphql/subscription-server';
 import { HealthModule } from './health/health.module';
+import { MailJobsModule } from './mail/jobs/mail-jobs.module';
 import { JobsModule } from './jobs/jobs.module';
 import { WorkerModule } from './jobs/worker.module';
 import { ProjectsModule } from './projects/projects.module';
@@ -37,6 +38,8 @@ import { EnvVarsModule } from './settings/env-vars/env-vars.module';
 import { SettingsModule } from './settings/settings.module';
 import { SettingsGroupsModule } from './settings/settings-groups.module';
 import { SecurityModule } from './settings/security/security.module';
+import { InvitationJobsModule } from './team/invitations/jobs/invitation-jobs.module';
+import { InvitationsModule } from './team/invitations/invitations.module';
 import { TokensModule } from './tokens/tokens.module';
 import { WebhookJobsModule } from './webhooks/jobs/webhook-jobs.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -57,6 +60,7 @@ const FEATURES: Type[] = [
   SettingsGroupsModule,
   TokensModule,
   WebhooksModule,
+  InvitationsModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
@@ -66,6 +70,8 @@ const FEATURE_JOBS: Type[] = [
   DomainJobsModule,
   FunctionJobsModule,
   WebhookJobsModule,
+  MailJobsModule,
+  InvitationJobsModule,
 ];
 
 /**

@@ -21,6 +21,8 @@ export const NOTIFIABLE_EVENTS = [
   'member.invited',
   'member.joined',
   'member.removed',
+  'invitation.revoked',
+  'invitation.expired',
   'settings.updated',
   'webhook.created',
   'webhook.updated',
