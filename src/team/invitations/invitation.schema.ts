@@ -45,6 +45,13 @@ export class InvitationRecord {
   @Prop({ type: String, enum: Object.values(InvitationStatus), default: InvitationStatus.PENDING })
   status!: InvitationStatus;
 
+  /**
+   * `projectId:email` while PENDING, unset otherwise: its sparse unique index allows one pending
+   * invitation per email and project (a partial index is not enforced alike everywhere).
+   */
+  @Prop({ type: String })
+  pendingKey?: string;
+
   @ExpiresAtProp({ required: true })
   expiresAt!: Date;
 
@@ -67,9 +74,12 @@ export const InvitationSchema = SchemaFactory.createForClass(InvitationRecord);
 InvitationSchema.index({ tokenHash: 1 }, { unique: true });
 InvitationSchema.index({ previousTokenHashes: 1 });
 // One pending invitation per email and project; inviting again while it is pending is refused.
-InvitationSchema.index(
-  { projectId: 1, email: 1 },
-  { unique: true, partialFilterExpression: { status: InvitationStatus.PENDING } },
-);
+InvitationSchema.index({ pendingKey: 1 }, { unique: true, sparse: true });
 InvitationSchema.index({ projectId: 1, status: 1 });
+InvitationSchema.index({ projectId: 1, email: 1 });
+
+/** The value of `pendingKey` while an invitation is pending. */
+export function pendingKeyOf(projectId: string, email: string): string {
+  return `${projectId}:${email}`;
+}
 indexExpiry(InvitationSchema);

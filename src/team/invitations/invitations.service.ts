@@ -27,7 +27,7 @@ import type { InviteMemberInput } from './dto/invite-member.input';
 import type { PendingInvitationsArgs } from './dto/pending-invitations.args';
 import { InvitationException, InvitationExceptionReason as Reason } from './invitation.exception';
 import { renderInvitationMail } from './invitation-mail';
-import { InvitationRecord, InvitationStatus, REMEMBERED_TOKENS } from './invitation.schema';
+import { InvitationRecord, InvitationStatus, pendingKeyOf, REMEMBERED_TOKENS } from './invitation.schema';
 import { generateInvitationToken, hashInvitationToken } from './invitation-token';
 import { Invitation } from './models/invitation.model';
 import type { NewMemberSession } from './models/new-member-session.model';
@@ -81,6 +81,7 @@ export class InvitationsService {
           invitedBy: inviter.id,
           tokenHash: hashInvitationToken(token),
           status: InvitationStatus.PENDING,
+          pendingKey: pendingKeyOf(input.projectId, input.email),
           expiresAt: this.expiryFrom(now),
           lastSentAt: now,
         })
@@ -135,6 +136,7 @@ export class InvitationsService {
               tokenHash: hashInvitationToken(token),
               previousTokenHashes: [...record.previousTokenHashes, record.tokenHash].slice(-REMEMBERED_TOKENS),
               status: InvitationStatus.PENDING,
+              pendingKey: pendingKeyOf(projectId, record.email),
               expiresAt: this.expiryFrom(now),
               lastSentAt: now,
               invitedBy: sender.id,
@@ -163,7 +165,7 @@ export class InvitationsService {
     const revoked = await this.invitations
       .findOneAndUpdate(
         { _id: record._id, status: InvitationStatus.PENDING },
-        { $set: { status: InvitationStatus.REVOKED, endedAt: now } },
+        { $set: { status: InvitationStatus.REVOKED, endedAt: now }, $unset: { pendingKey: 1 } },
         { returnDocument: 'after' },
       )
       .lean<InvitationRecord>()
@@ -284,7 +286,7 @@ export class InvitationsService {
       const marked = await this.invitations
         .findOneAndUpdate(
           { _id: record._id, status: InvitationStatus.PENDING, expiresAt: { $lte: now } },
-          { $set: { status: InvitationStatus.EXPIRED, endedAt: record.expiresAt } },
+          { $set: { status: InvitationStatus.EXPIRED, endedAt: record.expiresAt }, $unset: { pendingKey: 1 } },
         )
         .exec();
       // Another process marked it (and announced it) first.
@@ -357,7 +359,7 @@ export class InvitationsService {
     const claimed = await this.invitations
       .findOneAndUpdate(
         { _id: record._id, tokenHash: record.tokenHash, status: InvitationStatus.PENDING, expiresAt: { $gt: now } },
-        { $set: { status, endedAt: now, acceptedBy: userId } },
+        { $set: { status, endedAt: now, acceptedBy: userId }, $unset: { pendingKey: 1 } },
         { returnDocument: 'after' },
       )
       .lean<InvitationRecord>()
@@ -376,9 +378,20 @@ export class InvitationsService {
     await this.invitations
       .updateOne(
         { _id: record._id, status: InvitationStatus.ACCEPTED },
-        { $set: { status: InvitationStatus.PENDING, endedAt: null, acceptedBy: null } },
+        {
+          $set: {
+            status: InvitationStatus.PENDING,
+            pendingKey: pendingKeyOf(record.projectId.toHexString(), record.email),
+            endedAt: null,
+            acceptedBy: null,
+          },
+        },
       )
-      .exec();
+      .exec()
+      // The email was invited again meanwhile: this acceptance stays taken back as it is.
+      .catch((error: unknown) => {
+        if (!isDuplicateKeyError(error)) throw error;
+      });
   }
 
   private async announceJoined(record: InvitationRecord, userId: string): Promise<void> {
