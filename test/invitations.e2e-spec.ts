@@ -2,7 +2,10 @@ import { getQueueToken } from '@nestjs/bull';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
-import type { ParsedMail } from 'mailparser';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
 import type { DomainEvent } from '../src/common/events/domain-event';
@@ -661,6 +664,46 @@ describe('invitations', () => {
     const link = await nthToken(invited.email, 1);
     expect(smtp.messagesTo(invited.email)).toHaveLength(1);
     expect(ok(await on.invitations.accept(invited.accessToken, { token: link })).acceptInvitation.status).toBe(
+      'ACCEPTED',
+    );
+  });
+});
+
+describe('invitations without an SMTP server', () => {
+  let api: TestApp;
+  let outbox: string;
+
+  beforeAll(async () => {
+    outbox = await mkdtemp(path.join(tmpdir(), 'slipway-outbox-'));
+    api = await startTestApp({ MAIL_OUTBOX_DIR: outbox, MAIL_RETRY_BASE_MS: '200' }, { label: 'outbox' });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await rm(outbox, { recursive: true, force: true });
+  });
+
+  it('writes each message to the outbox as an .eml file only its process can read, and its link works', async () => {
+    const on = operations(api.url);
+    const owner = await registerUser(api.url);
+    const project = await createProject(api.url, owner.accessToken);
+    const invited = await registerUser(api.url);
+    ok(
+      await on.invitations.invite(owner.accessToken, { projectId: project.id, email: invited.email, roleId: 'viewer' }),
+    );
+
+    const file = await waitFor(
+      async () => (await readdir(outbox)).find((name) => name.endsWith('.eml')),
+      20_000,
+      'an .eml file in the outbox',
+    );
+    const full = path.join(outbox, file);
+    expect((await stat(full)).mode & 0o777).toBe(0o600);
+    const mail = await simpleParser(await readFile(full));
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : '').toBe(invited.email);
+    const token = TOKEN_IN_LINK.exec(mail.text ?? '')?.[1];
+    expect(token).toBeDefined();
+    expect(ok(await on.invitations.accept(invited.accessToken, { token: token! })).acceptInvitation.status).toBe(
       'ACCEPTED',
     );
   });
