@@ -21,6 +21,9 @@ export class MailSender implements OnModuleDestroy {
 
   constructor(private readonly config: AppConfig) {
     this.toOutbox = !config.SMTP_URL;
+    if (this.toOutbox && config.isProduction) {
+      this.logger.warn(`SMTP_URL is not set: mail is written to ${config.mailOutboxDir} and not delivered`);
+    }
     const timeout = config.MAIL_SMTP_TIMEOUT_MS;
     this.transport = config.SMTP_URL
       ? createTransport({
