@@ -30,6 +30,7 @@ import { mongooseOptions } from './common/mongo/connection-options';
 import { graphqlOptions } from './graphql/graphql-config';
 import { SubscriptionServer } from './graphql/subscription-server';
 import { HealthModule } from './health/health.module';
+import { MailJobsModule } from './mail/jobs/mail-jobs.module';
 import { JobsModule } from './jobs/jobs.module';
 import { WorkerModule } from './jobs/worker.module';
 import { ProjectsModule } from './projects/projects.module';
@@ -39,6 +40,8 @@ import { SettingsGroupsModule } from './settings/settings-groups.module';
 import { SecurityModule } from './settings/security/security.module';
 import { ActivityModule } from './team/activity/activity.module';
 import { MembersModule } from './team/members/members.module';
+import { InvitationJobsModule } from './team/invitations/jobs/invitation-jobs.module';
+import { InvitationsModule } from './team/invitations/invitations.module';
 import { TokensModule } from './tokens/tokens.module';
 import { WebhookJobsModule } from './webhooks/jobs/webhook-jobs.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -61,6 +64,7 @@ const FEATURES: Type[] = [
   WebhooksModule,
   ActivityModule,
   MembersModule,
+  InvitationsModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
@@ -70,6 +74,8 @@ const FEATURE_JOBS: Type[] = [
   DomainJobsModule,
   FunctionJobsModule,
   WebhookJobsModule,
+  MailJobsModule,
+  InvitationJobsModule,
 ];
 
 /**

@@ -156,6 +156,8 @@ describe('access declarations of GraphQL operations', () => {
       .join('\n');
     expect(`\n${listing}\n`).toMatchInlineSnapshot(`
      "
+     Mutation.acceptInvitation → authenticated
+     Mutation.acceptInvitationAsNewUser → public
      Mutation.addDomain → permission:domain:create [project input.projectId]
      Mutation.assignRole → permission:role:assign [project projectId|input.projectId]
      Mutation.cancelBuild → permission:build:cancel [project of build input.buildId]
@@ -168,6 +170,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.createProject → authenticated
      Mutation.createRole → permission:role:create [project projectId|input.projectId]
      Mutation.createWebhook → permission:webhook:create [project input.projectId]
+     Mutation.declineInvitation → public
      Mutation.deleteBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.deleteDeployHook → permission:build:update [project of deployHook input.hookId]
      Mutation.deleteEnvVar → permission:env:delete [project input.projectId]
@@ -178,6 +181,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.deployFunction → permission:function:update [project of function input.functionId]
      Mutation.grantPermission → permission:role:assign [project projectId|input.projectId]
      Mutation.importEnvVars → permission:env:update [project input.projectId]
+     Mutation.inviteMember → permission:member:invite [project input.projectId]
      Mutation.invokeFunction → permission:function:invoke [project of function input.functionId]
      Mutation.leaveProject → authenticated
      Mutation.login → public
@@ -189,8 +193,10 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.removeDomain → permission:domain:delete [project of domain input.domainId]
      Mutation.removeMember → permission:member:delete [project projectId|input.projectId]
      Mutation.removeRole → permission:role:assign [project projectId|input.projectId]
+     Mutation.resendInvitation → permission:member:invite [project of invitation input.id]
      Mutation.retryBuild → permission:build:retry [project of build input.buildId]
      Mutation.revokeApiToken → authenticated
+     Mutation.revokeInvitation → permission:member:invite [project of invitation input.id]
      Mutation.revokePermission → permission:role:assign [project projectId|input.projectId]
      Mutation.rollbackDeployment → permission:deployment:rollback [project input.projectId]
      Mutation.rollbackFunction → permission:function:update [project of function input.functionId]
@@ -247,6 +253,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.functions → permission:function:read [project projectId|input.projectId]
      Query.invocation → permission:function:read [project of invocation id]
      Query.me → authenticated
+     Query.pendingInvitations → permission:member:read [project projectId|input.projectId]
      Query.permissions → authenticated
      Query.project → permission:project:read [project id]
      Query.projectSettings → permission:setting:read [project projectId|input.projectId]

@@ -87,6 +87,30 @@ export class RoleAssignmentsService {
     await this.events.publish(new RoleAssignedEvent(projectId, user.id, user.id, BuiltInRole.OWNER, null));
   }
 
+  /** Whether the user holds any role in the project now: whether they are a member. */
+  async isMember(projectId: string, userId: string): Promise<boolean> {
+    const found = await this.assignments
+      .exists({ projectId: toObjectId(projectId), userId: toObjectId(userId), ...activeAt(new Date()) })
+      .exec();
+    return found !== null;
+  }
+
+  /**
+   * Gives a user the role an invitation offered, on their accepting it. The inviter is recorded as
+   * `grantedBy`; the caller has checked that they could hand out the role, when inviting and since.
+   */
+  async assignInvited(projectId: string, userId: string, roleId: string, invitedBy: string): Promise<void> {
+    await this.assignments
+      .findOneAndUpdate(
+        { projectId: toObjectId(projectId), userId: toObjectId(userId), roleId },
+        { $set: { expiresAt: null, grantedBy: invitedBy } },
+        { upsert: true, setDefaultsOnInsert: true },
+      )
+      .exec();
+    await this.permissions.invalidate(projectId);
+    await this.events.publish(new RoleAssignedEvent(projectId, userId, userId, roleId, null));
+  }
+
   async remove(ctx: RequestContext, input: RemoveRoleInput): Promise<boolean> {
     const role = await this.roles.get(input.projectId, input.roleId);
     await this.access.assertHoldsAll(ctx, input.projectId, role.permissions, `remove the role ${role.name}`);

@@ -35,6 +35,6 @@ import { UsersService } from './users.service';
     AccessTokenVerifier,
     RequestAuthenticator,
   ],
-  exports: [RequestAuthenticator, UsersService],
+  exports: [RequestAuthenticator, UsersService, AuthService],
 })
 export class AuthModule {}

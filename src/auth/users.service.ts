@@ -33,6 +33,12 @@ export class UsersService {
     return (await this.users.exists({ email }).exec()) !== null;
   }
 
+  /** The id of the account with this (normalized) email; null when there is none. */
+  async idByEmail(email: string): Promise<string | null> {
+    const found = await this.users.findOne({ email }).select('_id').lean<Pick<UserRecord, '_id'>>().exec();
+    return found ? found._id.toHexString() : null;
+  }
+
   /** The account with this (normalized) email, with its password hash; null when there is none. */
   findForSignIn(email: string): Promise<UserRecord | null> {
     return this.users.findOne({ email }).select('+passwordHash').lean<UserRecord>().exec();

@@ -9,6 +9,7 @@ import {
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
   MinLength,
   registerDecorator,
@@ -682,6 +683,82 @@ export class AppConfig {
   @Max(1_000)
   WEBHOOKS_PER_PROJECT = 20;
 
+  /**
+   * The SMTP server mail is sent through, as a URL (`smtp://user:pass@host:587`,
+   * `smtps://host:465`). When unset, messages are written as .eml files to MAIL_OUTBOX_DIR instead.
+   */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  /** The sender of every message (`Name <address>` or an address). */
+  @IsString()
+  @MinLength(3)
+  @MaxLength(320)
+  MAIL_FROM = 'Slipway <no-reply@slipway.localhost>';
+
+  /** Where messages go as .eml files while SMTP_URL is unset; STORAGE_DIR/mail when unset. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  MAIL_OUTBOX_DIR?: string;
+
+  /** How many times a message is tried before it is given up as lost (logged, never its body). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  MAIL_RETRY_ATTEMPTS = 12;
+
+  /**
+   * The pause after a message's first failed attempt, in milliseconds; each later pause doubles.
+   * With 12 attempts from 30 s, the last is tried about 17 hours after the first.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  MAIL_RETRY_BASE_MS = 30_000;
+
+  /** How long connecting to the SMTP server, its greeting, and any silence during a send may take. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  MAIL_SMTP_TIMEOUT_MS = 30_000;
+
+  /** How long an invitation's link works, in hours. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(8_760)
+  INVITATION_TTL_HOURS = 168;
+
+  /** The start of the link an invitation email carries; the token is appended to it. */
+  @Matches(/^https?:\/\/\S+$/, { message: 'INVITATION_LINK_BASE must be an http:// or https:// URL' })
+  INVITATION_LINK_BASE = 'http://localhost:3000/invitations/accept?token=';
+
+  /** Invitation emails (invitations and resends) one project may send per hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  INVITATIONS_PER_HOUR_PER_PROJECT = 50;
+
+  /** Invitation emails (invitations and resends) one inviter may send per hour, over all projects. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  INVITATIONS_PER_HOUR_PER_INVITER = 20;
+
+  /** How often workers mark invitations past their end EXPIRED (and announce it). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  INVITATION_SWEEP_INTERVAL_MS = 60_000;
+
   /** The longest build timeout any project may have, in seconds. */
   @Transform(toInt)
   @IsInt()
@@ -788,6 +865,11 @@ export class AppConfig {
   /** WEBHOOK_ALLOWED_ADDRESSES as networks. */
   get webhookAllowedRanges(): IpRange[] {
     return parseRangeList(this.WEBHOOK_ALLOWED_ADDRESSES) ?? [];
+  }
+
+  /** Where messages are written while SMTP_URL is unset. */
+  get mailOutboxDir(): string {
+    return this.MAIL_OUTBOX_DIR ?? `${this.STORAGE_DIR}/mail`;
   }
 
   get runsApi(): boolean {

@@ -22,6 +22,8 @@ export const NOTIFIABLE_EVENTS = [
   'member.joined',
   'member.removed',
   'member.role_changed',
+  'invitation.revoked',
+  'invitation.expired',
   'settings.updated',
   'webhook.created',
   'webhook.updated',

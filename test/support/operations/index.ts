@@ -4,6 +4,7 @@ import { authOperations, type AuthOperations } from './auth';
 import { buildOperations, type BuildOperations } from './builds';
 import { domainOperations, type DomainOperations } from './domains';
 import { functionOperations, type FunctionOperations } from './functions';
+import { invitationOperations, type InvitationOperations } from './invitations';
 import { projectOperations, type ProjectOperations } from './projects';
 import { settingsOperations, type SettingsOperations } from './settings';
 import { securityOperations, type SecurityOperations } from './security';
@@ -18,6 +19,7 @@ export * from './auth';
 export * from './builds';
 export * from './domains';
 export * from './functions';
+export * from './invitations';
 export * from './projects';
 export * from './settings';
 export * from './security';
@@ -40,6 +42,7 @@ export interface Operations {
   tokens: TokenOperations;
   webhooks: WebhookOperations;
   team: TeamOperations;
+  invitations: InvitationOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -63,6 +66,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     tokens: tokenOperations(send),
     webhooks: webhookOperations(send),
     team: teamOperations(send),
+    invitations: invitationOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }
