@@ -78,7 +78,9 @@ describe('worker process role', () => {
   });
 
   it('lets a running job finish before the process stops', async () => {
-    const worker = await startTestApp({ PROCESS_ROLE: 'worker' }, { label: 'graceful' });
+    // A grace long enough for the job: each assignment it ends is announced, and recorded in the
+    // project's activity feed, which takes longer than the tests' usual 5 s on a loaded machine.
+    const worker = await startTestApp({ PROCESS_ROLE: 'worker', SHUTDOWN_GRACE_SECONDS: '30' }, { label: 'graceful' });
     const workerQueue = worker.app.get<Queue>(getQueueToken(ACCESS_QUEUE));
     const observer = new Bull(ACCESS_QUEUE, worker.config.REDIS_URL, {
       prefix: `${worker.config.REDIS_PREFIX}:bull`,
