@@ -10,6 +10,7 @@ import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
 import type { DomainEvent } from '../src/common/events/domain-event';
 import { MAIL_QUEUE } from '../src/mail/jobs/mail-jobs';
+import { MailService } from '../src/mail/mail.service';
 import { assignRole, createProject, createRole, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
 import { operations, unchecked, type Invitation, type Project } from './support/operations';
@@ -310,6 +311,41 @@ describe('invitations', () => {
       'FORBIDDEN',
       'INVITATION_SUPERSEDED',
     );
+  });
+
+  it('keeps the link sent before working when a resend’s email cannot be queued', async () => {
+    const { owner, project } = await team();
+    const invited = await registerUser(api.url, { email: unique('kept') });
+    const { invitation, link } = await invite(owner.accessToken, project.id, invited.email);
+    const before = await db()
+      .collection('invitations')
+      .findOne({ _id: new Types.ObjectId(invitation.id) });
+    // The queue MailService adds to (workers have one of their own), its Redis connection closed.
+    const { queue } = api.app.get(MailService) as unknown as { queue: Queue };
+    const ended = new Promise((resolve) => queue.client.once('end', resolve));
+    queue.client.disconnect();
+    await ended;
+    try {
+      const failed = await on.invitations.resend(owner.accessToken, { id: invitation.id });
+      expect(failed.errors?.length).toBeGreaterThan(0);
+    } finally {
+      await queue.client.connect();
+    }
+
+    const after = await db()
+      .collection('invitations')
+      .findOne({ _id: new Types.ObjectId(invitation.id) });
+    expect(after).toMatchObject({
+      tokenHash: before!.tokenHash,
+      previousTokenHashes: before!.previousTokenHashes,
+      expiresAt: before!.expiresAt,
+      lastSentAt: before!.lastSentAt,
+      status: 'PENDING',
+    });
+    expect(ok(await on.invitations.accept(invited.accessToken, { token: link })).acceptInvitation.status).toBe(
+      'ACCEPTED',
+    );
+    expect(smtp.messagesTo(invited.email)).toHaveLength(1);
   });
 
   it('refuses a revoked link and announces the revocation', async () => {

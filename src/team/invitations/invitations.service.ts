@@ -154,7 +154,13 @@ export class InvitationsService {
     }
     // Answered, revoked or resent by someone else meanwhile.
     if (!updated) throw stateRefusal(await this.byId(id));
-    await this.sendInvitation(updated, token, role);
+    try {
+      await this.sendInvitation(updated, token, role);
+    } catch (error) {
+      // No email holds the new link: put the previous one back, so the link sent before still works.
+      await this.unsend(record, updated.tokenHash);
+      throw error;
+    }
     return Invitation.from(updated, now);
   }
 
@@ -392,6 +398,26 @@ export class InvitationsService {
       .catch((error: unknown) => {
         if (!isDuplicateKeyError(error)) throw error;
       });
+  }
+
+  /** Puts an invitation back as it was before a resend whose email could not be queued. */
+  private async unsend(before: InvitationRecord, sentTokenHash: string): Promise<void> {
+    const restored = {
+      tokenHash: before.tokenHash,
+      previousTokenHashes: before.previousTokenHashes,
+      expiresAt: before.expiresAt,
+      lastSentAt: before.lastSentAt,
+      invitedBy: before.invitedBy,
+      status: before.status,
+      endedAt: before.endedAt ?? null,
+    };
+    await this.invitations
+      .updateOne(
+        // Only while nothing else has happened to it since.
+        { _id: before._id, tokenHash: sentTokenHash, status: InvitationStatus.PENDING },
+        before.status === InvitationStatus.PENDING ? { $set: restored } : { $set: restored, $unset: { pendingKey: 1 } },
+      )
+      .exec();
   }
 
   private async announceJoined(record: InvitationRecord, userId: string): Promise<void> {
