@@ -654,6 +654,35 @@ describe('invitations', () => {
     expect(await pendingOf(busy.accessToken, fresh.id)).toEqual([]);
   });
 
+  it('does not let a member over their own limit spend the project’s', async () => {
+    const { owner, project } = await team();
+    const busy = await registerUser(api.url);
+    for (let sent = 0; sent < PER_INVITER;) {
+      const own = await createProject(api.url, busy.accessToken);
+      for (let i = 0; i < 4 && sent < PER_INVITER; i += 1, sent += 1) {
+        ok(await on.invitations.invite(busy.accessToken, { projectId: own.id, email: unique('b'), roleId: 'viewer' }));
+      }
+    }
+    await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: busy.id, roleId: 'admin' });
+
+    // Over their own limit, they keep trying in the project, more times than the project allows.
+    for (let i = 0; i < PER_PROJECT + 2; i += 1) {
+      expectRefused(
+        await on.invitations.invite(busy.accessToken, { projectId: project.id, email: unique('b'), roleId: 'viewer' }),
+        'RATE_LIMITED',
+        'RATE_LIMITED',
+      );
+    }
+
+    // Another member of the project still has the project's whole allowance.
+    for (let i = 0; i < PER_PROJECT; i += 1) {
+      ok(
+        await on.invitations.invite(owner.accessToken, { projectId: project.id, email: unique('o'), roleId: 'viewer' }),
+      );
+    }
+    expect(await pendingOf(owner.accessToken, project.id)).toHaveLength(PER_PROJECT);
+  });
+
   it('removes a deleted project’s invitations: their links find nothing', async () => {
     const { owner, project } = await team();
     const email = unique('orphan');

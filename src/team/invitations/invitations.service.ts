@@ -439,11 +439,15 @@ export class InvitationsService {
     if (userId && (await this.assignments.isMember(projectId, userId))) throw alreadyMember();
   }
 
-  /** Invitation emails are limited per project and per inviter (over all projects), per hour. */
+  /**
+   * Invitation emails are limited per project and per inviter (over all projects), per hour. The
+   * inviter's own limit is checked first and the project's counted only past it, so one member
+   * over their limit who keeps trying does not spend the project's for everyone else.
+   */
   private async allowSending(projectId: string, inviterId: string): Promise<void> {
     const limits: [bucket: string, limit: number, what: string][] = [
-      [`invitations:project:${projectId}`, this.config.INVITATIONS_PER_HOUR_PER_PROJECT, 'this project'],
       [`invitations:inviter:${inviterId}`, this.config.INVITATIONS_PER_HOUR_PER_INVITER, 'you'],
+      [`invitations:project:${projectId}`, this.config.INVITATIONS_PER_HOUR_PER_PROJECT, 'this project'],
     ];
     for (const [bucket, limit, what] of limits) {
       const allowance = await this.rateLimiter.hit(bucket, limit, 3600);
