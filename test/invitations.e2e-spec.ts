@@ -40,6 +40,7 @@ describe('invitations', () => {
       INVITATIONS_PER_HOUR_PER_PROJECT: String(PER_PROJECT),
       INVITATIONS_PER_HOUR_PER_INVITER: String(PER_INVITER),
       INVITATION_SWEEP_INTERVAL_MS: '300',
+      INVITATION_RETENTION_DAYS: '30',
     });
     on = operations(api.url);
     const emitter = api.app.get(EventEmitter2);
@@ -262,6 +263,7 @@ describe('invitations', () => {
       .collection('invitations')
       .findOne({ _id: new Types.ObjectId(invitation.id) });
     expect(stored?.status).toBe('EXPIRED');
+    expect(stored?.purgeAt.getTime()).toBe(stored?.endedAt.getTime() + 30 * 86_400_000);
     expect(events).toContainEqual(
       expect.objectContaining({ name: 'invitation.expired', invitationId: invitation.id, email: invited.email }),
     );
@@ -269,6 +271,11 @@ describe('invitations', () => {
 
     const resent = ok(await on.invitations.resend(owner.accessToken, { id: invitation.id })).resendInvitation;
     expect(resent).toMatchObject({ id: invitation.id, status: 'PENDING', endedAt: null });
+    expect(
+      (await db()
+        .collection('invitations')
+        .findOne({ _id: new Types.ObjectId(invitation.id) }))!.purgeAt,
+    ).toBeNull();
     const fresh = await nthToken(invited.email, 2);
     expect(fresh).not.toBe(link);
     expectRefused(
@@ -681,6 +688,35 @@ describe('invitations', () => {
       );
     }
     expect(await pendingOf(owner.accessToken, project.id)).toHaveLength(PER_PROJECT);
+  });
+
+  it('keeps an ended invitation INVITATION_RETENTION_DAYS, then MongoDB removes it', async () => {
+    const { owner, project } = await team();
+    const collection = db().collection('invitations');
+    const stored = async (id: string) => (await collection.findOne({ _id: new Types.ObjectId(id) }))!;
+    const retention = 30 * 86_400_000;
+    const revoked = (await invite(owner.accessToken, project.id, unique('gone'))).invitation;
+    const invited = await registerUser(api.url, { email: unique('joined') });
+    const { invitation: accepted, link } = await invite(owner.accessToken, project.id, invited.email);
+    const pending = (await invite(owner.accessToken, project.id, unique('waiting'))).invitation;
+
+    ok(await on.invitations.revoke(owner.accessToken, { id: revoked.id }));
+    ok(await on.invitations.accept(invited.accessToken, { token: link }));
+
+    for (const id of [revoked.id, accepted.id]) {
+      const ended = await stored(id);
+      expect(ended.endedAt).toBeInstanceOf(Date);
+      expect(ended.purgeAt.getTime()).toBe(ended.endedAt.getTime() + retention);
+    }
+    expect((await stored(pending.id)).purgeAt).toBeNull();
+    expect(await collection.indexes()).toContainEqual(
+      expect.objectContaining({ key: { purgeAt: 1 }, expireAfterSeconds: 0 }),
+    );
+    // One ended without a removal date (stored before there was one) is given one by the sweep.
+    await collection.updateOne({ _id: new Types.ObjectId(revoked.id) }, { $unset: { purgeAt: 1 } });
+    await waitFor(async () => (await stored(revoked.id)).purgeAt instanceof Date, 20_000, 'a removal date');
+    expect((await stored(revoked.id)).purgeAt.getTime()).toBeGreaterThan(Date.now() + retention - 60_000);
+    expect((await stored(pending.id)).purgeAt).toBeNull();
   });
 
   it('removes a deleted project’s invitations: their links find nothing', async () => {

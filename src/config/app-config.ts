@@ -752,6 +752,16 @@ export class AppConfig {
   @Max(100_000)
   INVITATIONS_PER_HOUR_PER_INVITER = 20;
 
+  /**
+   * Days an invitation is kept after it ended (accepted, declined, revoked, expired): then MongoDB
+   * removes it, its email and token hashes with it.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  INVITATION_RETENTION_DAYS = 90;
+
   /** How often workers mark invitations past their end EXPIRED (and announce it). */
   @Transform(toInt)
   @IsInt()
@@ -855,6 +865,11 @@ export class AppConfig {
   /** ACTIVITY_RETENTION_DAYS in milliseconds. */
   get activityRetentionMs(): number {
     return this.ACTIVITY_RETENTION_DAYS * 86_400_000;
+  }
+
+  /** INVITATION_RETENTION_DAYS in milliseconds. */
+  get invitationRetentionMs(): number {
+    return this.INVITATION_RETENTION_DAYS * 86_400_000;
   }
 
   /** WEBHOOK_RETENTION_DAYS in milliseconds. */

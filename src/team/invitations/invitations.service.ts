@@ -141,6 +141,7 @@ export class InvitationsService {
               lastSentAt: now,
               invitedBy: sender.id,
               endedAt: null,
+              purgeAt: null,
             },
           },
           { returnDocument: 'after' },
@@ -171,7 +172,7 @@ export class InvitationsService {
     const revoked = await this.invitations
       .findOneAndUpdate(
         { _id: record._id, status: InvitationStatus.PENDING },
-        { $set: { status: InvitationStatus.REVOKED, endedAt: now }, $unset: { pendingKey: 1 } },
+        { $set: { status: InvitationStatus.REVOKED, ...this.endingAt(now) }, $unset: { pendingKey: 1 } },
         { returnDocument: 'after' },
       )
       .lean<InvitationRecord>()
@@ -270,9 +271,20 @@ export class InvitationsService {
     return found ? found.projectId.toHexString() : null;
   }
 
-  /** Marks pending invitations past their end EXPIRED and announces each; returns how many. */
+  /**
+   * Marks pending invitations past their end EXPIRED and announces each; returns how many. Also
+   * dates the removal of ended invitations that have none (ended before INVITATION_RETENTION_DAYS
+   * existed, or by a write that did not set it), so that every ended one is removed in time.
+   */
   async expireDue(): Promise<number> {
-    return this.expireEnded({});
+    const expired = await this.expireEnded({});
+    await this.invitations
+      .updateMany(
+        { purgeAt: null, status: { $ne: InvitationStatus.PENDING } },
+        { $set: { purgeAt: new Date(Date.now() + this.config.invitationRetentionMs) } },
+      )
+      .exec();
+    return expired;
   }
 
   /** A deleted project's invitations go with it; their links then find nothing. */
@@ -292,7 +304,10 @@ export class InvitationsService {
       const marked = await this.invitations
         .findOneAndUpdate(
           { _id: record._id, status: InvitationStatus.PENDING, expiresAt: { $lte: now } },
-          { $set: { status: InvitationStatus.EXPIRED, endedAt: record.expiresAt }, $unset: { pendingKey: 1 } },
+          {
+            $set: { status: InvitationStatus.EXPIRED, ...this.endingAt(record.expiresAt) },
+            $unset: { pendingKey: 1 },
+          },
         )
         .exec();
       // Another process marked it (and announced it) first.
@@ -365,7 +380,7 @@ export class InvitationsService {
     const claimed = await this.invitations
       .findOneAndUpdate(
         { _id: record._id, tokenHash: record.tokenHash, status: InvitationStatus.PENDING, expiresAt: { $gt: now } },
-        { $set: { status, endedAt: now, acceptedBy: userId }, $unset: { pendingKey: 1 } },
+        { $set: { status, ...this.endingAt(now), acceptedBy: userId }, $unset: { pendingKey: 1 } },
         { returnDocument: 'after' },
       )
       .lean<InvitationRecord>()
@@ -389,6 +404,7 @@ export class InvitationsService {
             status: InvitationStatus.PENDING,
             pendingKey: pendingKeyOf(record.projectId.toHexString(), record.email),
             endedAt: null,
+            purgeAt: null,
             acceptedBy: null,
           },
         },
@@ -410,6 +426,7 @@ export class InvitationsService {
       invitedBy: before.invitedBy,
       status: before.status,
       endedAt: before.endedAt ?? null,
+      purgeAt: before.purgeAt ?? null,
     };
     await this.invitations
       .updateOne(
@@ -474,6 +491,11 @@ export class InvitationsService {
       expiresAt: record.expiresAt.toUTCString(),
     });
     await this.mail.send({ to: record.email, ...message });
+  }
+
+  /** The fields of an invitation that ends at `at`: MongoDB removes it INVITATION_RETENTION_DAYS later. */
+  private endingAt(at: Date): { endedAt: Date; purgeAt: Date } {
+    return { endedAt: at, purgeAt: new Date(at.getTime() + this.config.invitationRetentionMs) };
   }
 
   private expiryFrom(now: Date): Date {
