@@ -209,6 +209,9 @@ function parseRangeList(value: string): IpRange[] | undefined {
   return ranges.every((range) => range !== undefined) ? (ranges as IpRange[]) : undefined;
 }
 
+/** INVITATION_LINK_BASE when unset: a development server's address, warned about in production. */
+export const DEFAULT_INVITATION_LINK_BASE = 'http://localhost:3000/invitations/accept?token=';
+
 /**
  * Every configuration key the process reads. Values come from the environment once, at boot;
  * the rest of the code receives this object by injection and never reads `process.env`.
@@ -736,7 +739,7 @@ export class AppConfig {
 
   /** The start of the link an invitation email carries; the token is appended to it. */
   @Matches(/^https?:\/\/\S+$/, { message: 'INVITATION_LINK_BASE must be an http:// or https:// URL' })
-  INVITATION_LINK_BASE = 'http://localhost:3000/invitations/accept?token=';
+  INVITATION_LINK_BASE = DEFAULT_INVITATION_LINK_BASE;
 
   /** Invitation emails (invitations and resends) one project may send per hour. */
   @Transform(toInt)
