@@ -10,6 +10,7 @@ import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
 import type { DomainEvent } from '../src/common/events/domain-event';
 import { MAIL_QUEUE } from '../src/mail/jobs/mail-jobs';
+import { MailService } from '../src/mail/mail.service';
 import { assignRole, createProject, createRole, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
 import { operations, unchecked, type Invitation, type Project } from './support/operations';
@@ -39,6 +40,7 @@ describe('invitations', () => {
       INVITATIONS_PER_HOUR_PER_PROJECT: String(PER_PROJECT),
       INVITATIONS_PER_HOUR_PER_INVITER: String(PER_INVITER),
       INVITATION_SWEEP_INTERVAL_MS: '300',
+      INVITATION_RETENTION_DAYS: '30',
     });
     on = operations(api.url);
     const emitter = api.app.get(EventEmitter2);
@@ -261,6 +263,7 @@ describe('invitations', () => {
       .collection('invitations')
       .findOne({ _id: new Types.ObjectId(invitation.id) });
     expect(stored?.status).toBe('EXPIRED');
+    expect(stored?.purgeAt.getTime()).toBe(stored?.endedAt.getTime() + 30 * 86_400_000);
     expect(events).toContainEqual(
       expect.objectContaining({ name: 'invitation.expired', invitationId: invitation.id, email: invited.email }),
     );
@@ -268,6 +271,11 @@ describe('invitations', () => {
 
     const resent = ok(await on.invitations.resend(owner.accessToken, { id: invitation.id })).resendInvitation;
     expect(resent).toMatchObject({ id: invitation.id, status: 'PENDING', endedAt: null });
+    expect(
+      (await db()
+        .collection('invitations')
+        .findOne({ _id: new Types.ObjectId(invitation.id) }))!.purgeAt,
+    ).toBeNull();
     const fresh = await nthToken(invited.email, 2);
     expect(fresh).not.toBe(link);
     expectRefused(
@@ -310,6 +318,41 @@ describe('invitations', () => {
       'FORBIDDEN',
       'INVITATION_SUPERSEDED',
     );
+  });
+
+  it('keeps the link sent before working when a resend’s email cannot be queued', async () => {
+    const { owner, project } = await team();
+    const invited = await registerUser(api.url, { email: unique('kept') });
+    const { invitation, link } = await invite(owner.accessToken, project.id, invited.email);
+    const before = await db()
+      .collection('invitations')
+      .findOne({ _id: new Types.ObjectId(invitation.id) });
+    // The queue MailService adds to (workers have one of their own), its Redis connection closed.
+    const { queue } = api.app.get(MailService) as unknown as { queue: Queue };
+    const ended = new Promise((resolve) => queue.client.once('end', resolve));
+    queue.client.disconnect();
+    await ended;
+    try {
+      const failed = await on.invitations.resend(owner.accessToken, { id: invitation.id });
+      expect(failed.errors?.length).toBeGreaterThan(0);
+    } finally {
+      await queue.client.connect();
+    }
+
+    const after = await db()
+      .collection('invitations')
+      .findOne({ _id: new Types.ObjectId(invitation.id) });
+    expect(after).toMatchObject({
+      tokenHash: before!.tokenHash,
+      previousTokenHashes: before!.previousTokenHashes,
+      expiresAt: before!.expiresAt,
+      lastSentAt: before!.lastSentAt,
+      status: 'PENDING',
+    });
+    expect(ok(await on.invitations.accept(invited.accessToken, { token: link })).acceptInvitation.status).toBe(
+      'ACCEPTED',
+    );
+    expect(smtp.messagesTo(invited.email)).toHaveLength(1);
   });
 
   it('refuses a revoked link and announces the revocation', async () => {
@@ -616,6 +659,64 @@ describe('invitations', () => {
       'RATE_LIMITED',
     );
     expect(await pendingOf(busy.accessToken, fresh.id)).toEqual([]);
+  });
+
+  it('does not let a member over their own limit spend the project’s', async () => {
+    const { owner, project } = await team();
+    const busy = await registerUser(api.url);
+    for (let sent = 0; sent < PER_INVITER;) {
+      const own = await createProject(api.url, busy.accessToken);
+      for (let i = 0; i < 4 && sent < PER_INVITER; i += 1, sent += 1) {
+        ok(await on.invitations.invite(busy.accessToken, { projectId: own.id, email: unique('b'), roleId: 'viewer' }));
+      }
+    }
+    await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: busy.id, roleId: 'admin' });
+
+    // Over their own limit, they keep trying in the project, more times than the project allows.
+    for (let i = 0; i < PER_PROJECT + 2; i += 1) {
+      expectRefused(
+        await on.invitations.invite(busy.accessToken, { projectId: project.id, email: unique('b'), roleId: 'viewer' }),
+        'RATE_LIMITED',
+        'RATE_LIMITED',
+      );
+    }
+
+    // Another member of the project still has the project's whole allowance.
+    for (let i = 0; i < PER_PROJECT; i += 1) {
+      ok(
+        await on.invitations.invite(owner.accessToken, { projectId: project.id, email: unique('o'), roleId: 'viewer' }),
+      );
+    }
+    expect(await pendingOf(owner.accessToken, project.id)).toHaveLength(PER_PROJECT);
+  });
+
+  it('keeps an ended invitation INVITATION_RETENTION_DAYS, then MongoDB removes it', async () => {
+    const { owner, project } = await team();
+    const collection = db().collection('invitations');
+    const stored = async (id: string) => (await collection.findOne({ _id: new Types.ObjectId(id) }))!;
+    const retention = 30 * 86_400_000;
+    const revoked = (await invite(owner.accessToken, project.id, unique('gone'))).invitation;
+    const invited = await registerUser(api.url, { email: unique('joined') });
+    const { invitation: accepted, link } = await invite(owner.accessToken, project.id, invited.email);
+    const pending = (await invite(owner.accessToken, project.id, unique('waiting'))).invitation;
+
+    ok(await on.invitations.revoke(owner.accessToken, { id: revoked.id }));
+    ok(await on.invitations.accept(invited.accessToken, { token: link }));
+
+    for (const id of [revoked.id, accepted.id]) {
+      const ended = await stored(id);
+      expect(ended.endedAt).toBeInstanceOf(Date);
+      expect(ended.purgeAt.getTime()).toBe(ended.endedAt.getTime() + retention);
+    }
+    expect((await stored(pending.id)).purgeAt).toBeNull();
+    expect(await collection.indexes()).toContainEqual(
+      expect.objectContaining({ key: { purgeAt: 1 }, expireAfterSeconds: 0 }),
+    );
+    // One ended without a removal date (stored before there was one) is given one by the sweep.
+    await collection.updateOne({ _id: new Types.ObjectId(revoked.id) }, { $unset: { purgeAt: 1 } });
+    await waitFor(async () => (await stored(revoked.id)).purgeAt instanceof Date, 20_000, 'a removal date');
+    expect((await stored(revoked.id)).purgeAt.getTime()).toBeGreaterThan(Date.now() + retention - 60_000);
+    expect((await stored(pending.id)).purgeAt).toBeNull();
   });
 
   it('removes a deleted project’s invitations: their links find nothing', async () => {

@@ -489,6 +489,21 @@ describe('team members and the activity feed', () => {
       expect(after.edges.map((e) => e.node.id)).not.toContain(entry!.id);
     });
 
+    it('has the entry stored by the time the change answers, with no waiting', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const collection = db().collection('activity_entries');
+      const projectId = new Types.ObjectId(project.id);
+
+      for (let n = 0; n < 5; n += 1) {
+        ok(await sut.projects.update(owner.accessToken, { id: project.id, name: `Stored ${n}` }));
+        expect(
+          await collection.countDocuments({ projectId, event: 'project.updated', objectName: `Stored ${n}` }),
+        ).toBe(1);
+      }
+      ok(await sut.projects.delete(owner.accessToken, { id: project.id }));
+      expect(await collection.countDocuments({ projectId })).toBe(0);
+    });
+
     it('forgets a deleted project’s feed', async () => {
       const project = await createProject(api.url, owner.accessToken);
       await feed(project.id, hasEvent('project.created'));

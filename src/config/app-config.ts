@@ -209,6 +209,9 @@ function parseRangeList(value: string): IpRange[] | undefined {
   return ranges.every((range) => range !== undefined) ? (ranges as IpRange[]) : undefined;
 }
 
+/** INVITATION_LINK_BASE when unset: a development server's address, warned about in production. */
+export const DEFAULT_INVITATION_LINK_BASE = 'http://localhost:3000/invitations/accept?token=';
+
 /**
  * Every configuration key the process reads. Values come from the environment once, at boot;
  * the rest of the code receives this object by injection and never reads `process.env`.
@@ -736,7 +739,7 @@ export class AppConfig {
 
   /** The start of the link an invitation email carries; the token is appended to it. */
   @Matches(/^https?:\/\/\S+$/, { message: 'INVITATION_LINK_BASE must be an http:// or https:// URL' })
-  INVITATION_LINK_BASE = 'http://localhost:3000/invitations/accept?token=';
+  INVITATION_LINK_BASE = DEFAULT_INVITATION_LINK_BASE;
 
   /** Invitation emails (invitations and resends) one project may send per hour. */
   @Transform(toInt)
@@ -751,6 +754,16 @@ export class AppConfig {
   @Min(1)
   @Max(100_000)
   INVITATIONS_PER_HOUR_PER_INVITER = 20;
+
+  /**
+   * Days an invitation is kept after it ended (accepted, declined, revoked, expired): then MongoDB
+   * removes it, its email and token hashes with it.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  INVITATION_RETENTION_DAYS = 90;
 
   /** How often workers mark invitations past their end EXPIRED (and announce it). */
   @Transform(toInt)
@@ -855,6 +868,11 @@ export class AppConfig {
   /** ACTIVITY_RETENTION_DAYS in milliseconds. */
   get activityRetentionMs(): number {
     return this.ACTIVITY_RETENTION_DAYS * 86_400_000;
+  }
+
+  /** INVITATION_RETENTION_DAYS in milliseconds. */
+  get invitationRetentionMs(): number {
+    return this.INVITATION_RETENTION_DAYS * 86_400_000;
   }
 
   /** WEBHOOK_RETENTION_DAYS in milliseconds. */

@@ -4,7 +4,7 @@ import { ExpiresAtProp } from '../../common/mongo/expiry';
 
 /**
  * One entry of a project's activity feed: a domain event of the project, as who did what to
- * what, when. Written by `ActivityListener` only; MongoDB removes it at `expiresAt`
+ * what, when. Written by `ActivityWriterService` only; MongoDB removes it at `expiresAt`
  * (ACTIVITY_RETENTION_DAYS after it happened). The `_id` is taken when the event is announced, so
  * ids order the entries of a process as their events happened.
  */

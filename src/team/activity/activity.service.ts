@@ -4,6 +4,7 @@ import type { PubSubEngine } from 'graphql-subscriptions';
 import type { Model, QueryFilter, Types } from 'mongoose';
 import { UsersService } from '../../auth/users.service';
 import type { DomainEvent } from '../../common/events/domain-event';
+import { isDuplicateKeyError } from '../../common/mongo/mongo-errors';
 import { canonicalId, toObjectId } from '../../common/mongo/object-id';
 import type { Connection } from '../../common/pagination/connection';
 import { paginate } from '../../common/pagination/paginate';
@@ -45,7 +46,7 @@ export function storablePayload(value: unknown, depth = 0): unknown {
 
 /**
  * A project's activity feed: every domain event of the project, stored as an entry (by
- * `ActivityListener`, the one writer) and published to `activityAdded` subscribers.
+ * `ActivityWriterService`, the one writer) and published to `activityAdded` subscribers.
  */
 @Injectable()
 export class ActivityService {
@@ -56,8 +57,11 @@ export class ActivityService {
     private readonly config: AppConfig,
   ) {}
 
-  /** Stores the event as the entry `id` and announces it to the project's subscribers. */
-  async record(id: Types.ObjectId, event: DomainEvent): Promise<ActivityEntry> {
+  /**
+   * Stores the event as the entry `id`. Storing the same id again (a retry of a write whose answer
+   * was lost) gives the entry stored the first time.
+   */
+  async store(id: Types.ObjectId, event: DomainEvent): Promise<ActivityMessage> {
     const projectId = event.projectId!;
     const payload = storablePayload(event.payload()) as Record<string, unknown>;
     const { verb, object } = describeEvent(event.name, payload, projectId);
@@ -65,25 +69,39 @@ export class ActivityService {
     const userId = actorId === null ? undefined : canonicalId(actorId);
     const actor = userId ? await this.users.findById(userId) : null;
     const occurredAt = new Date(event.occurredAt);
-    const record = await this.entries.create({
-      _id: id,
-      projectId: toObjectId(projectId),
-      actorId,
-      actorEmail: actor?.email ?? null,
-      actorName: actor?.name ?? null,
-      verb,
-      objectType: object.type,
-      objectId: object.id,
-      objectName: object.name,
-      event: event.name,
-      occurredAt,
-      payload,
-      expiresAt: new Date(occurredAt.getTime() + this.config.activityRetentionMs),
-    });
-    const entry = ActivityEntry.from(record.toObject());
-    const message: ActivityMessage = { ...entry, object: { ...entry.object }, occurredAt: occurredAt.toISOString() };
-    await this.pubSub.publish(activityTrigger(projectId), message);
-    return entry;
+    let record: ActivityEntryRecord;
+    try {
+      record = (
+        await this.entries.create({
+          _id: id,
+          projectId: toObjectId(projectId),
+          actorId,
+          actorEmail: actor?.email ?? null,
+          actorName: actor?.name ?? null,
+          verb,
+          objectType: object.type,
+          objectId: object.id,
+          objectName: object.name,
+          event: event.name,
+          occurredAt,
+          payload,
+          expiresAt: new Date(occurredAt.getTime() + this.config.activityRetentionMs),
+        })
+      ).toObject();
+    } catch (error) {
+      const stored = isDuplicateKeyError(error)
+        ? await this.entries.findById(id).lean<ActivityEntryRecord>().exec()
+        : null;
+      if (!stored) throw error;
+      record = stored;
+    }
+    const entry = ActivityEntry.from(record);
+    return { ...entry, object: { ...entry.object }, occurredAt: occurredAt.toISOString() };
+  }
+
+  /** Publishes a stored entry to the project's `activityAdded` subscribers, in every process. */
+  async announce(message: ActivityMessage): Promise<void> {
+    await this.pubSub.publish(activityTrigger(message.projectId), message);
   }
 
   /** The project's entries, newest first, narrowed by the filter. */

@@ -62,6 +62,13 @@ export class InvitationRecord {
   @Prop({ type: Date, default: null })
   endedAt!: Date | null;
 
+  /**
+   * When MongoDB removes the ended invitation (its TTL index): INVITATION_RETENTION_DAYS after
+   * `endedAt`; null while it is pending.
+   */
+  @Prop({ type: Date, default: null })
+  purgeAt!: Date | null;
+
   @Prop({ type: String, default: null })
   acceptedBy!: string | null;
 
@@ -77,6 +84,8 @@ InvitationSchema.index({ previousTokenHashes: 1 });
 InvitationSchema.index({ pendingKey: 1 }, { unique: true, sparse: true });
 InvitationSchema.index({ projectId: 1, status: 1 });
 InvitationSchema.index({ projectId: 1, email: 1 });
+// MongoDB removes ended invitations, emails and token hashes included, at purgeAt.
+InvitationSchema.index({ purgeAt: 1 }, { expireAfterSeconds: 0 });
 
 /** The value of `pendingKey` while an invitation is pending. */
 export function pendingKeyOf(projectId: string, email: string): string {

@@ -141,6 +141,7 @@ export class InvitationsService {
               lastSentAt: now,
               invitedBy: sender.id,
               endedAt: null,
+              purgeAt: null,
             },
           },
           { returnDocument: 'after' },
@@ -154,7 +155,13 @@ export class InvitationsService {
     }
     // Answered, revoked or resent by someone else meanwhile.
     if (!updated) throw stateRefusal(await this.byId(id));
-    await this.sendInvitation(updated, token, role);
+    try {
+      await this.sendInvitation(updated, token, role);
+    } catch (error) {
+      // No email holds the new link: put the previous one back, so the link sent before still works.
+      await this.unsend(record, updated.tokenHash);
+      throw error;
+    }
     return Invitation.from(updated, now);
   }
 
@@ -165,7 +172,7 @@ export class InvitationsService {
     const revoked = await this.invitations
       .findOneAndUpdate(
         { _id: record._id, status: InvitationStatus.PENDING },
-        { $set: { status: InvitationStatus.REVOKED, endedAt: now }, $unset: { pendingKey: 1 } },
+        { $set: { status: InvitationStatus.REVOKED, ...this.endingAt(now) }, $unset: { pendingKey: 1 } },
         { returnDocument: 'after' },
       )
       .lean<InvitationRecord>()
@@ -264,9 +271,20 @@ export class InvitationsService {
     return found ? found.projectId.toHexString() : null;
   }
 
-  /** Marks pending invitations past their end EXPIRED and announces each; returns how many. */
+  /**
+   * Marks pending invitations past their end EXPIRED and announces each; returns how many. Also
+   * dates the removal of ended invitations that have none (ended before INVITATION_RETENTION_DAYS
+   * existed, or by a write that did not set it), so that every ended one is removed in time.
+   */
   async expireDue(): Promise<number> {
-    return this.expireEnded({});
+    const expired = await this.expireEnded({});
+    await this.invitations
+      .updateMany(
+        { purgeAt: null, status: { $ne: InvitationStatus.PENDING } },
+        { $set: { purgeAt: new Date(Date.now() + this.config.invitationRetentionMs) } },
+      )
+      .exec();
+    return expired;
   }
 
   /** A deleted project's invitations go with it; their links then find nothing. */
@@ -286,7 +304,10 @@ export class InvitationsService {
       const marked = await this.invitations
         .findOneAndUpdate(
           { _id: record._id, status: InvitationStatus.PENDING, expiresAt: { $lte: now } },
-          { $set: { status: InvitationStatus.EXPIRED, endedAt: record.expiresAt }, $unset: { pendingKey: 1 } },
+          {
+            $set: { status: InvitationStatus.EXPIRED, ...this.endingAt(record.expiresAt) },
+            $unset: { pendingKey: 1 },
+          },
         )
         .exec();
       // Another process marked it (and announced it) first.
@@ -359,7 +380,7 @@ export class InvitationsService {
     const claimed = await this.invitations
       .findOneAndUpdate(
         { _id: record._id, tokenHash: record.tokenHash, status: InvitationStatus.PENDING, expiresAt: { $gt: now } },
-        { $set: { status, endedAt: now, acceptedBy: userId }, $unset: { pendingKey: 1 } },
+        { $set: { status, ...this.endingAt(now), acceptedBy: userId }, $unset: { pendingKey: 1 } },
         { returnDocument: 'after' },
       )
       .lean<InvitationRecord>()
@@ -383,6 +404,7 @@ export class InvitationsService {
             status: InvitationStatus.PENDING,
             pendingKey: pendingKeyOf(record.projectId.toHexString(), record.email),
             endedAt: null,
+            purgeAt: null,
             acceptedBy: null,
           },
         },
@@ -392,6 +414,27 @@ export class InvitationsService {
       .catch((error: unknown) => {
         if (!isDuplicateKeyError(error)) throw error;
       });
+  }
+
+  /** Puts an invitation back as it was before a resend whose email could not be queued. */
+  private async unsend(before: InvitationRecord, sentTokenHash: string): Promise<void> {
+    const restored = {
+      tokenHash: before.tokenHash,
+      previousTokenHashes: before.previousTokenHashes,
+      expiresAt: before.expiresAt,
+      lastSentAt: before.lastSentAt,
+      invitedBy: before.invitedBy,
+      status: before.status,
+      endedAt: before.endedAt ?? null,
+      purgeAt: before.purgeAt ?? null,
+    };
+    await this.invitations
+      .updateOne(
+        // Only while nothing else has happened to it since.
+        { _id: before._id, tokenHash: sentTokenHash, status: InvitationStatus.PENDING },
+        before.status === InvitationStatus.PENDING ? { $set: restored } : { $set: restored, $unset: { pendingKey: 1 } },
+      )
+      .exec();
   }
 
   private async announceJoined(record: InvitationRecord, userId: string): Promise<void> {
@@ -413,11 +456,15 @@ export class InvitationsService {
     if (userId && (await this.assignments.isMember(projectId, userId))) throw alreadyMember();
   }
 
-  /** Invitation emails are limited per project and per inviter (over all projects), per hour. */
+  /**
+   * Invitation emails are limited per project and per inviter (over all projects), per hour. The
+   * inviter's own limit is checked first and the project's counted only past it, so one member
+   * over their limit who keeps trying does not spend the project's for everyone else.
+   */
   private async allowSending(projectId: string, inviterId: string): Promise<void> {
     const limits: [bucket: string, limit: number, what: string][] = [
-      [`invitations:project:${projectId}`, this.config.INVITATIONS_PER_HOUR_PER_PROJECT, 'this project'],
       [`invitations:inviter:${inviterId}`, this.config.INVITATIONS_PER_HOUR_PER_INVITER, 'you'],
+      [`invitations:project:${projectId}`, this.config.INVITATIONS_PER_HOUR_PER_PROJECT, 'this project'],
     ];
     for (const [bucket, limit, what] of limits) {
       const allowance = await this.rateLimiter.hit(bucket, limit, 3600);
@@ -444,6 +491,11 @@ export class InvitationsService {
       expiresAt: record.expiresAt.toUTCString(),
     });
     await this.mail.send({ to: record.email, ...message });
+  }
+
+  /** The fields of an invitation that ends at `at`: MongoDB removes it INVITATION_RETENTION_DAYS later. */
+  private endingAt(at: Date): { endedAt: Date; purgeAt: Date } {
+    return { endedAt: at, purgeAt: new Date(at.getTime() + this.config.invitationRetentionMs) };
   }
 
   private expiryFrom(now: Date): Date {
