@@ -1,6 +1,7 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { Types } from 'mongoose';
+import { EffectivePermissionsService } from '../src/access/effective-permissions.service';
 import { assignRole, createApiToken, createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
 import {
@@ -12,7 +13,7 @@ import {
   type Operations,
 } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
-import { firstWhileTriggering, modernClient } from './support/ws-clients';
+import { firstWhileTriggering, modernClient, type Received } from './support/ws-clients';
 
 /**
  * Members of a project (users holding a role there) and its activity feed. Live streams re-check
@@ -22,6 +23,17 @@ import { firstWhileTriggering, modernClient } from './support/ws-clients';
 
 const codeOfStreamError = (error: unknown): unknown =>
   (Array.isArray(error) ? error[0] : error)?.extensions?.code ?? (error as { message?: string })?.message;
+
+/** What an ended stream delivered that the test has not read yet, in order. */
+const unread = async <T>(received: Received<T>): Promise<T[]> => {
+  const items: T[] = [];
+  for (;;) {
+    const item = await received.next(1).catch(() => undefined);
+    if (!item) return items;
+    items.push(item);
+  }
+};
+const ABOUT_REMOVAL = ['member.removed', 'role.removed'];
 
 describe('team members and the activity feed', () => {
   let api: TestApp;
@@ -334,10 +346,19 @@ describe('team members and the activity feed', () => {
       const events = subscribeProjectEvents(client, { projectId: project.id });
       const activity = subscribeActivity(client, { projectId: project.id });
       const rename = (n: number) => sut.projects.update(owner.accessToken, { id: project.id, name: `Seen ${n}` });
+      let slowed: jest.SpyInstance | undefined;
       try {
         expect(await firstWhileTriggering(events, rename)).toBeDefined();
         expect(await firstWhileTriggering(activity, rename)).toBeDefined();
         ok(await sut.projects.get(user.accessToken, { id: project.id }));
+        // From here the member's access is read slowly, as on a loaded server: the removal's own
+        // events reach their streams while the re-check is still under way.
+        const permissions = api.app.get(EffectivePermissionsService);
+        const forCaller = permissions.forCaller.bind(permissions);
+        slowed = jest.spyOn(permissions, 'forCaller').mockImplementation(async (ctx, projectId) => {
+          if (ctx.user?.id === user.id) await new Promise((resolve) => setTimeout(resolve, 500));
+          return forCaller(ctx, projectId);
+        });
 
         ok(await sut.team.removeMember(owner.accessToken, { projectId: project.id, userId: user.id }));
 
@@ -345,7 +366,14 @@ describe('team members and the activity feed', () => {
         // LIVE_STREAM_RECHECK_SECONDS is 300: only the re-check on the change of access can end them now.
         expect(codeOfStreamError(await events.error(5_000))).toBe('FORBIDDEN');
         expect(codeOfStreamError(await activity.error(5_000))).toBe('FORBIDDEN');
+        // The removal's own events come right behind the change of access: the removed member,
+        // whose streams were being re-checked, is not told of them.
+        const seen = (await unread(events)).map((e) => e.projectEvents.name);
+        expect(seen.filter((name) => ABOUT_REMOVAL.includes(name))).toEqual([]);
+        const logged = (await unread(activity)).map((e) => e.activityAdded.event);
+        expect(logged.filter((name) => ABOUT_REMOVAL.includes(name))).toEqual([]);
       } finally {
+        slowed?.mockRestore();
         events.close();
         activity.close();
         await client.dispose();

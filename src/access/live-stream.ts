@@ -1,7 +1,9 @@
 /**
  * An event stream that stays open only while its subscriber may see it: messages of other
  * tenants are dropped, access is re-checked on a timer and before any message once the last check
- * is older than the interval, and when a check fails the stream ends with that error. `return()`
+ * is older than the interval, and when a check fails the stream ends with that error. A message is
+ * delivered only once any check under way has answered, so a subscriber whose access was just
+ * taken away receives nothing more, not even the event announcing it. `return()`
  * reaches the source at once, even while it waits for a message, so an abandoned stream never keeps
  * its subscription alive.
  */
@@ -45,7 +47,10 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
       }
       if (!this.accept(result.value)) continue;
       if (Date.now() - this.checkedAt >= this.recheckEveryMs) await this.recheck();
-      if (!this.failure) return result;
+      // A check under way was asked for because access may just have changed: the message may be
+      // one announcing that change (`member.removed`), so it waits for the answer.
+      await this.checksSettled();
+      if (!this.failure && !this.ended) return result;
     }
   }
 
@@ -72,6 +77,15 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
       return this.ended || this.failure ? undefined : this.recheck();
     });
     return this.checkingAgain;
+  }
+
+  /** Waits for the check under way, and for the one queued behind it, if any. */
+  private async checksSettled(): Promise<void> {
+    for (;;) {
+      const pending = this.checkingAgain ?? this.checking;
+      if (!pending || this.failure || this.ended) return;
+      await pending;
+    }
   }
 
   private recheck(): Promise<void> {
