@@ -1,7 +1,8 @@
-import { getConnectionToken } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
+import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
+import type { Connection, Model } from 'mongoose';
 import { Types } from 'mongoose';
 import { EffectivePermissionsService } from '../src/access/effective-permissions.service';
+import { RoleAssignmentRecord } from '../src/access/role-assignment.schema';
 import { assignRole, createApiToken, createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
 import {
@@ -66,6 +67,45 @@ describe('team members and the activity feed', () => {
       'the activity feed',
     );
   const hasEvent = (name: string) => (entries: ActivityEntry[]) => entries.some((e) => e.event === name);
+  interface Interposed {
+    /** Which read of role assignments (by its filter) `meanwhile` follows. */
+    matches: (filter: Record<string, unknown>) => boolean;
+    meanwhile: () => Promise<unknown>;
+  }
+  /**
+   * Runs each step's `meanwhile` once, in turn, right after the server's next `method` read of
+   * role assignments that `matches` and before the server goes on: another request landing between
+   * a read and a write. A step is looked for once the one before it has run.
+   */
+  const interpose = (method: 'find' | 'countDocuments', steps: Interposed[]): jest.SpyInstance => {
+    const model = api.app.get<Model<RoleAssignmentRecord>>(getModelToken(RoleAssignmentRecord.name));
+    const original = model[method].bind(model) as (...args: unknown[]) => { exec(): Promise<unknown> };
+    const pending = [...steps];
+    let running = false;
+    return jest.spyOn(model, method).mockImplementation(((...args: unknown[]) => {
+      const query = original(...args);
+      const step = pending[0];
+      if (running || !step || !step.matches((args[0] ?? {}) as Record<string, unknown>)) return query;
+      running = true;
+      const exec = query.exec.bind(query);
+      query.exec = async () => {
+        try {
+          const result = await exec();
+          await step.meanwhile();
+          return result;
+        } finally {
+          pending.shift();
+          running = false;
+        }
+      };
+      return query;
+    }) as never);
+  };
+  /** A filter on exactly one user's assignments in a project: how a change of all their roles reads them. */
+  const allRolesOf =
+    (userId: string) =>
+    (filter: Record<string, unknown>): boolean =>
+      Object.keys(filter).sort().join() === 'projectId,userId' && String(filter.userId) === userId;
 
   beforeAll(async () => {
     api = await startTestApp({ LIVE_STREAM_RECHECK_SECONDS: '300', ACTIVITY_RETENTION_DAYS: '30' });
@@ -166,6 +206,31 @@ describe('team members and the activity feed', () => {
       ]);
     });
 
+    it('takes a role given while the roles are being replaced too', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const user = await member(project.id, 'viewer');
+      const given = interpose('find', [
+        {
+          matches: allRolesOf(user.id),
+          meanwhile: () =>
+            assignRole(api.url, owner.accessToken, { projectId: project.id, userId: user.id, roleId: 'developer' }),
+        },
+      ]);
+      try {
+        ok(
+          await sut.team.updateMemberRole(owner.accessToken, {
+            projectId: project.id,
+            userId: user.id,
+            roleId: 'admin',
+          }),
+        );
+      } finally {
+        given.mockRestore();
+      }
+
+      expect(await rolesOf(project.id, user.id)).toEqual(['admin']);
+    });
+
     it('gives no role holding more than the caller holds, and takes none either', async () => {
       const project = await createProject(api.url, owner.accessToken);
       const admin = await member(project.id, 'admin');
@@ -236,6 +301,62 @@ describe('team members and the activity feed', () => {
       expect(check.checkPermission.allowed).toBe(false);
       const again = await sut.team.removeMember(owner.accessToken, { projectId: project.id, userId: user.id });
       expect([codeOf(again), reasonOf(again)]).toEqual(['NOT_FOUND', 'MEMBER_NOT_FOUND']);
+    });
+
+    it('takes a role given while the member is being removed too', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const user = await member(project.id, 'developer');
+      const given = interpose('find', [
+        {
+          matches: allRolesOf(user.id),
+          meanwhile: () =>
+            assignRole(api.url, owner.accessToken, { projectId: project.id, userId: user.id, roleId: 'viewer' }),
+        },
+      ]);
+      let removed;
+      try {
+        removed = ok(await sut.team.removeMember(owner.accessToken, { projectId: project.id, userId: user.id }));
+      } finally {
+        given.mockRestore();
+      }
+
+      expect(removed.removeMember.roleIds.sort()).toEqual(['developer', 'viewer']);
+      expect(await rolesOf(project.id, user.id)).toBeUndefined();
+      expect(codeOf(await sut.projects.get(user.accessToken, { id: project.id }))).toBe('FORBIDDEN');
+    });
+
+    it('puts back, with its access, an owner removed while removing the other owner', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const second = await member(project.id, 'owner');
+      let seenWhileGone: unknown;
+      const isOwnerCount = (filter: Record<string, unknown>): boolean => filter.roleId === 'owner';
+      const crossing = interpose('countDocuments', [
+        {
+          // Once the first owner has seen that another owner remains, the second owner removes the
+          // first: both pass that check, and the later removal must be rolled back.
+          matches: (filter) => isOwnerCount(filter) && 'userId' in filter,
+          meanwhile: async () =>
+            ok(await sut.team.removeMember(second.accessToken, { projectId: project.id, userId: owner.id })),
+        },
+        {
+          // While the second owner's rows are gone, their access is read (and cached) as none.
+          matches: (filter) => isOwnerCount(filter) && !('userId' in filter),
+          meanwhile: async () =>
+            (seenWhileGone = codeOf(await sut.projects.get(second.accessToken, { id: project.id }))),
+        },
+      ]);
+      let res;
+      try {
+        res = await sut.team.removeMember(owner.accessToken, { projectId: project.id, userId: second.id });
+      } finally {
+        crossing.mockRestore();
+      }
+
+      expect([codeOf(res), reasonOf(res)]).toEqual(['CONFLICT', 'LAST_OWNER']);
+      expect(seenWhileGone).toBe('FORBIDDEN');
+      ok(await sut.projects.get(second.accessToken, { id: project.id }));
+      const left = await members(project.id, second.accessToken);
+      expect(left.map((m) => [m.user.id, m.roles.map((r) => r.id)])).toEqual([[second.id, ['owner']]]);
     });
 
     it('keeps the last lasting owner: neither removed nor leaving', async () => {
