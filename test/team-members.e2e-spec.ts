@@ -67,6 +67,8 @@ describe('team members and the activity feed', () => {
       'the activity feed',
     );
   const hasEvent = (name: string) => (entries: ActivityEntry[]) => entries.some((e) => e.event === name);
+  const memberOf = async (projectId: string, userId: string) =>
+    (await members(projectId)).find((m) => m.user.id === userId);
   interface Interposed {
     /** Which read of role assignments (by its filter) `meanwhile` follows. */
     matches: (filter: Record<string, unknown>) => boolean;
@@ -204,6 +206,29 @@ describe('team members and the activity feed', () => {
         'developer',
         'viewer',
       ]);
+    });
+
+    it('keeps when the member joined and who invited them', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const admin = await member(project.id, 'admin');
+      const user = await member(project.id, 'viewer');
+      const before = await memberOf(project.id, user.id);
+      expect(before).toMatchObject({ invitedBy: owner.id });
+
+      ok(
+        await sut.team.updateMemberRole(admin.accessToken, {
+          projectId: project.id,
+          userId: user.id,
+          roleId: 'developer',
+        }),
+      );
+
+      const after = await memberOf(project.id, user.id);
+      expect(after?.roles.map((r) => r.id)).toEqual(['developer']);
+      expect({ joinedAt: after?.joinedAt, invitedBy: after?.invitedBy }).toEqual({
+        joinedAt: before!.joinedAt,
+        invitedBy: owner.id,
+      });
     });
 
     it('takes a role given while the roles are being replaced too', async () => {

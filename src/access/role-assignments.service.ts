@@ -215,8 +215,9 @@ export class RoleAssignmentsService {
   /**
    * Leaves the user holding `roleId` alone, with no end: the role is given first and the others
    * taken after, so an owner handing over never leaves the project without one. Every other role
-   * of the user goes, one given meanwhile too. The caller's right to give and take the roles is
-   * checked by whoever calls. Returns the roles held before.
+   * of the user goes, one given meanwhile too. The role keeps when the member joined and who
+   * brought them in (the earliest role still held), as the members list shows them. The caller's
+   * right to give and take the roles is checked by whoever calls. Returns the roles held before.
    */
   async replaceRoles(ctx: RequestContext, projectId: string, userId: string, roleId: string): Promise<string[]> {
     const filter = { projectId: toObjectId(projectId), userId: toObjectId(userId) };
@@ -227,11 +228,18 @@ export class RoleAssignmentsService {
     const losesOwner = existing.some((a) => a.roleId !== roleId && isLastingOwner(a));
     if (losesOwner) await this.assertAnotherOwner(projectId, userId);
     const kept = existing.find((a) => a.roleId === roleId);
+    const first = [...held].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
     await this.assignments
       .updateOne(
         { ...filter, roleId },
-        { $set: { expiresAt: null, grantedBy: ctx.actorId ?? null } },
-        { upsert: true, setDefaultsOnInsert: true },
+        {
+          $set: {
+            expiresAt: null,
+            grantedBy: first ? first.grantedBy : (ctx.actorId ?? null),
+            ...(first ? { createdAt: first.createdAt } : {}),
+          },
+        },
+        { upsert: true, setDefaultsOnInsert: true, overwriteImmutable: true },
       )
       .exec();
     const others = await this.deleteEvery({ ...filter, roleId: { $ne: roleId } });
