@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 import { EffectivePermissionsService } from '../src/access/effective-permissions.service';
 import { RoleAssignmentRecord } from '../src/access/role-assignment.schema';
 import { assignRole, createApiToken, createProject, registerUser, type TestUser } from './support/factories';
-import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
+import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
 import {
   operations,
   subscribeActivity,
@@ -67,6 +67,13 @@ describe('team members and the activity feed', () => {
       'the activity feed',
     );
   const hasEvent = (name: string) => (entries: ActivityEntry[]) => entries.some((e) => e.event === name);
+  const setEnvVar = (projectId: string, key: string) =>
+    gql<{ setEnvVar: unknown }>(
+      api.url,
+      'mutation ($input: SetEnvVarInput!) { setEnvVar(input: $input) { key } }',
+      { input: { projectId, key, value: 'plain' } },
+      owner.accessToken,
+    );
   const memberOf = async (projectId: string, userId: string) =>
     (await members(projectId)).find((m) => m.user.id === userId);
   interface Interposed {
@@ -640,6 +647,79 @@ describe('team members and the activity feed', () => {
           'role.removed:viewer',
           `member.removed:${user.email}`,
         ]);
+      } finally {
+        added.close();
+        await client.dispose();
+      }
+    });
+
+    it('lists to each caller only the entries whose family they may read', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      // A viewer lacks env:read and role:read, but holds member:read.
+      const viewer = await member(project.id, 'viewer');
+      ok(
+        await sut.team.updateMemberRole(owner.accessToken, {
+          projectId: project.id,
+          userId: viewer.id,
+          roleId: 'viewer',
+        }),
+      );
+      ok(await setEnvVar(project.id, 'FEED_KEY'));
+      ok(await sut.projects.update(owner.accessToken, { id: project.id, name: 'Seen by all' }));
+      const ownerSees = await feed(project.id, hasEvent('project.updated'));
+      const types = (entries: ActivityEntry[]) => [...new Set(entries.map((e) => e.object.type))].sort();
+      expect(types(ownerSees)).toEqual(['env', 'member', 'project', 'role']);
+
+      const viewerSees = ok(
+        await sut.team.activity(viewer.accessToken, { projectId: project.id, first: 100 }),
+      ).activity;
+
+      expect(types(viewerSees.edges.map((e) => e.node))).toEqual(['member', 'project']);
+      expect(viewerSees.edges.map((e) => e.node.event)).toContain('project.updated');
+      expect(viewerSees.totalCount).toBe(viewerSees.edges.length);
+      const asked = ok(
+        await sut.team.activity(viewer.accessToken, {
+          projectId: project.id,
+          filter: { types: ['env', 'role', 'project'] },
+        }),
+      ).activity;
+      expect(types(asked.edges.map((e) => e.node))).toEqual(['project']);
+    });
+
+    it('streams to each subscriber only the entries whose family they may read', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const viewer = await member(project.id, 'viewer');
+      const client = modernClient(api.wsUrl, viewer.accessToken, { lazy: false });
+      const added = subscribeActivity(client, { projectId: project.id });
+      try {
+        const warm = await firstWhileTriggering(added, (n) =>
+          sut.projects.update(owner.accessToken, { id: project.id, name: `Warm ${n}` }),
+        );
+        expect(warm).toBeDefined();
+
+        ok(await setEnvVar(project.id, 'LIVE_KEY'));
+        await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: viewer.id, roleId: 'developer' });
+        ok(
+          await sut.team.updateMemberRole(owner.accessToken, {
+            projectId: project.id,
+            userId: viewer.id,
+            roleId: 'viewer',
+          }),
+        );
+        ok(await sut.projects.update(owner.accessToken, { id: project.id, name: 'Last' }));
+
+        // The feed is written in order: whatever the viewer was sent went before the last rename.
+        const seen: string[] = [];
+        for (;;) {
+          const { activityAdded } = await added.next(10_000);
+          seen.push(activityAdded.event);
+          if (activityAdded.object.name === 'Last') break;
+        }
+        expect(seen.filter((event) => !event.startsWith('project.'))).toEqual(['member.role_changed']);
+        const ownerSees = await feed(project.id, hasEvent('member.role_changed'));
+        expect(ownerSees.map((e) => e.event)).toEqual(
+          expect.arrayContaining(['env.updated', 'role.assigned', 'role.removed']),
+        );
       } finally {
         added.close();
         await client.dispose();

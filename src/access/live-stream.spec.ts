@@ -204,6 +204,23 @@ describe('LiveStream', () => {
     await sut.return();
   });
 
+  it('asks a filter that answers later which messages to deliver, in order', async () => {
+    const { source, push } = pushSource();
+    const asked: number[] = [];
+    const odd = async (m: Message): Promise<boolean> => {
+      asked.push(m.n);
+      await Promise.resolve();
+      return m.n % 2 === 1;
+    };
+    const sut = new LiveStream(source, odd, async () => undefined, 300_000);
+    for (const n of [1, 2, 3]) push({ projectId: 'p1', n });
+
+    expect((await sut.next()).value).toEqual({ projectId: 'p1', n: 1 });
+    expect((await sut.next()).value).toEqual({ projectId: 'p1', n: 3 });
+    expect(asked).toEqual([1, 2, 3]);
+    await sut.return();
+  });
+
   it('tells whoever keeps it once it ends, however it ends', async () => {
     const { source } = pushSource();
     const ended = jest.fn();

@@ -20,7 +20,8 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
 
   constructor(
     private readonly source: AsyncIterator<T>,
-    private readonly accept: (message: T) => boolean,
+    /** Whether the subscriber may see a message; it may have to look up what they hold. */
+    private readonly accept: (message: T) => boolean | Promise<boolean>,
     private readonly check: () => Promise<Error | undefined>,
     private readonly recheckEveryMs: number,
     private readonly onFailure: (failure: Error) => void = () => undefined,
@@ -45,7 +46,8 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
         await this.close();
         return result;
       }
-      if (!this.accept(result.value)) continue;
+      if (!(await this.accept(result.value))) continue;
+      if (this.failure || this.ended) continue;
       if (Date.now() - this.checkedAt >= this.recheckEveryMs) await this.recheck();
       // A check under way was asked for because access may just have changed: the message may be
       // one announcing that change (`member.removed`), so it waits for the answer.
