@@ -1,8 +1,10 @@
-import { getConnectionToken } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
+import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
+import type { Connection, Model } from 'mongoose';
 import { Types } from 'mongoose';
+import { EffectivePermissionsService } from '../src/access/effective-permissions.service';
+import { RoleAssignmentRecord } from '../src/access/role-assignment.schema';
 import { assignRole, createApiToken, createProject, registerUser, type TestUser } from './support/factories';
-import { codeOf, ok, reasonOf, waitFor } from './support/graphql-client';
+import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
 import {
   operations,
   subscribeActivity,
@@ -12,7 +14,7 @@ import {
   type Operations,
 } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
-import { firstWhileTriggering, modernClient } from './support/ws-clients';
+import { firstWhileTriggering, modernClient, type Received } from './support/ws-clients';
 
 /**
  * Members of a project (users holding a role there) and its activity feed. Live streams re-check
@@ -22,6 +24,17 @@ import { firstWhileTriggering, modernClient } from './support/ws-clients';
 
 const codeOfStreamError = (error: unknown): unknown =>
   (Array.isArray(error) ? error[0] : error)?.extensions?.code ?? (error as { message?: string })?.message;
+
+/** What an ended stream delivered that the test has not read yet, in order. */
+const unread = async <T>(received: Received<T>): Promise<T[]> => {
+  const items: T[] = [];
+  for (;;) {
+    const item = await received.next(1).catch(() => undefined);
+    if (!item) return items;
+    items.push(item);
+  }
+};
+const ABOUT_REMOVAL = ['member.removed', 'role.removed'];
 
 describe('team members and the activity feed', () => {
   let api: TestApp;
@@ -54,6 +67,54 @@ describe('team members and the activity feed', () => {
       'the activity feed',
     );
   const hasEvent = (name: string) => (entries: ActivityEntry[]) => entries.some((e) => e.event === name);
+  const setEnvVar = (projectId: string, key: string) =>
+    gql<{ setEnvVar: unknown }>(
+      api.url,
+      'mutation ($input: SetEnvVarInput!) { setEnvVar(input: $input) { key } }',
+      { input: { projectId, key, value: 'plain' } },
+      owner.accessToken,
+    );
+  const memberOf = async (projectId: string, userId: string) =>
+    (await members(projectId)).find((m) => m.user.id === userId);
+  interface Interposed {
+    /** Which read of role assignments (by its filter) `meanwhile` follows. */
+    matches: (filter: Record<string, unknown>) => boolean;
+    meanwhile: () => Promise<unknown>;
+  }
+  /**
+   * Runs each step's `meanwhile` once, in turn, right after the server's next `method` read of
+   * role assignments that `matches` and before the server goes on: another request landing between
+   * a read and a write. A step is looked for once the one before it has run.
+   */
+  const interpose = (method: 'find' | 'countDocuments', steps: Interposed[]): jest.SpyInstance => {
+    const model = api.app.get<Model<RoleAssignmentRecord>>(getModelToken(RoleAssignmentRecord.name));
+    const original = model[method].bind(model) as (...args: unknown[]) => { exec(): Promise<unknown> };
+    const pending = [...steps];
+    let running = false;
+    return jest.spyOn(model, method).mockImplementation(((...args: unknown[]) => {
+      const query = original(...args);
+      const step = pending[0];
+      if (running || !step || !step.matches((args[0] ?? {}) as Record<string, unknown>)) return query;
+      running = true;
+      const exec = query.exec.bind(query);
+      query.exec = async () => {
+        try {
+          const result = await exec();
+          await step.meanwhile();
+          return result;
+        } finally {
+          pending.shift();
+          running = false;
+        }
+      };
+      return query;
+    }) as never);
+  };
+  /** A filter on exactly one user's assignments in a project: how a change of all their roles reads them. */
+  const allRolesOf =
+    (userId: string) =>
+    (filter: Record<string, unknown>): boolean =>
+      Object.keys(filter).sort().join() === 'projectId,userId' && String(filter.userId) === userId;
 
   beforeAll(async () => {
     api = await startTestApp({ LIVE_STREAM_RECHECK_SECONDS: '300', ACTIVITY_RETENTION_DAYS: '30' });
@@ -154,6 +215,54 @@ describe('team members and the activity feed', () => {
       ]);
     });
 
+    it('keeps when the member joined and who invited them', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const admin = await member(project.id, 'admin');
+      const user = await member(project.id, 'viewer');
+      const before = await memberOf(project.id, user.id);
+      expect(before).toMatchObject({ invitedBy: owner.id });
+
+      ok(
+        await sut.team.updateMemberRole(admin.accessToken, {
+          projectId: project.id,
+          userId: user.id,
+          roleId: 'developer',
+        }),
+      );
+
+      const after = await memberOf(project.id, user.id);
+      expect(after?.roles.map((r) => r.id)).toEqual(['developer']);
+      expect({ joinedAt: after?.joinedAt, invitedBy: after?.invitedBy }).toEqual({
+        joinedAt: before!.joinedAt,
+        invitedBy: owner.id,
+      });
+    });
+
+    it('takes a role given while the roles are being replaced too', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const user = await member(project.id, 'viewer');
+      const given = interpose('find', [
+        {
+          matches: allRolesOf(user.id),
+          meanwhile: () =>
+            assignRole(api.url, owner.accessToken, { projectId: project.id, userId: user.id, roleId: 'developer' }),
+        },
+      ]);
+      try {
+        ok(
+          await sut.team.updateMemberRole(owner.accessToken, {
+            projectId: project.id,
+            userId: user.id,
+            roleId: 'admin',
+          }),
+        );
+      } finally {
+        given.mockRestore();
+      }
+
+      expect(await rolesOf(project.id, user.id)).toEqual(['admin']);
+    });
+
     it('gives no role holding more than the caller holds, and takes none either', async () => {
       const project = await createProject(api.url, owner.accessToken);
       const admin = await member(project.id, 'admin');
@@ -224,6 +333,62 @@ describe('team members and the activity feed', () => {
       expect(check.checkPermission.allowed).toBe(false);
       const again = await sut.team.removeMember(owner.accessToken, { projectId: project.id, userId: user.id });
       expect([codeOf(again), reasonOf(again)]).toEqual(['NOT_FOUND', 'MEMBER_NOT_FOUND']);
+    });
+
+    it('takes a role given while the member is being removed too', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const user = await member(project.id, 'developer');
+      const given = interpose('find', [
+        {
+          matches: allRolesOf(user.id),
+          meanwhile: () =>
+            assignRole(api.url, owner.accessToken, { projectId: project.id, userId: user.id, roleId: 'viewer' }),
+        },
+      ]);
+      let removed;
+      try {
+        removed = ok(await sut.team.removeMember(owner.accessToken, { projectId: project.id, userId: user.id }));
+      } finally {
+        given.mockRestore();
+      }
+
+      expect(removed.removeMember.roleIds.sort()).toEqual(['developer', 'viewer']);
+      expect(await rolesOf(project.id, user.id)).toBeUndefined();
+      expect(codeOf(await sut.projects.get(user.accessToken, { id: project.id }))).toBe('FORBIDDEN');
+    });
+
+    it('puts back, with its access, an owner removed while removing the other owner', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const second = await member(project.id, 'owner');
+      let seenWhileGone: unknown;
+      const isOwnerCount = (filter: Record<string, unknown>): boolean => filter.roleId === 'owner';
+      const crossing = interpose('countDocuments', [
+        {
+          // Once the first owner has seen that another owner remains, the second owner removes the
+          // first: both pass that check, and the later removal must be rolled back.
+          matches: (filter) => isOwnerCount(filter) && 'userId' in filter,
+          meanwhile: async () =>
+            ok(await sut.team.removeMember(second.accessToken, { projectId: project.id, userId: owner.id })),
+        },
+        {
+          // While the second owner's rows are gone, their access is read (and cached) as none.
+          matches: (filter) => isOwnerCount(filter) && !('userId' in filter),
+          meanwhile: async () =>
+            (seenWhileGone = codeOf(await sut.projects.get(second.accessToken, { id: project.id }))),
+        },
+      ]);
+      let res;
+      try {
+        res = await sut.team.removeMember(owner.accessToken, { projectId: project.id, userId: second.id });
+      } finally {
+        crossing.mockRestore();
+      }
+
+      expect([codeOf(res), reasonOf(res)]).toEqual(['CONFLICT', 'LAST_OWNER']);
+      expect(seenWhileGone).toBe('FORBIDDEN');
+      ok(await sut.projects.get(second.accessToken, { id: project.id }));
+      const left = await members(project.id, second.accessToken);
+      expect(left.map((m) => [m.user.id, m.roles.map((r) => r.id)])).toEqual([[second.id, ['owner']]]);
     });
 
     it('keeps the last lasting owner: neither removed nor leaving', async () => {
@@ -334,10 +499,19 @@ describe('team members and the activity feed', () => {
       const events = subscribeProjectEvents(client, { projectId: project.id });
       const activity = subscribeActivity(client, { projectId: project.id });
       const rename = (n: number) => sut.projects.update(owner.accessToken, { id: project.id, name: `Seen ${n}` });
+      let slowed: jest.SpyInstance | undefined;
       try {
         expect(await firstWhileTriggering(events, rename)).toBeDefined();
         expect(await firstWhileTriggering(activity, rename)).toBeDefined();
         ok(await sut.projects.get(user.accessToken, { id: project.id }));
+        // From here the member's access is read slowly, as on a loaded server: the removal's own
+        // events reach their streams while the re-check is still under way.
+        const permissions = api.app.get(EffectivePermissionsService);
+        const forCaller = permissions.forCaller.bind(permissions);
+        slowed = jest.spyOn(permissions, 'forCaller').mockImplementation(async (ctx, projectId) => {
+          if (ctx.user?.id === user.id) await new Promise((resolve) => setTimeout(resolve, 500));
+          return forCaller(ctx, projectId);
+        });
 
         ok(await sut.team.removeMember(owner.accessToken, { projectId: project.id, userId: user.id }));
 
@@ -345,7 +519,14 @@ describe('team members and the activity feed', () => {
         // LIVE_STREAM_RECHECK_SECONDS is 300: only the re-check on the change of access can end them now.
         expect(codeOfStreamError(await events.error(5_000))).toBe('FORBIDDEN');
         expect(codeOfStreamError(await activity.error(5_000))).toBe('FORBIDDEN');
+        // The removal's own events come right behind the change of access: the removed member,
+        // whose streams were being re-checked, is not told of them.
+        const seen = (await unread(events)).map((e) => e.projectEvents.name);
+        expect(seen.filter((name) => ABOUT_REMOVAL.includes(name))).toEqual([]);
+        const logged = (await unread(activity)).map((e) => e.activityAdded.event);
+        expect(logged.filter((name) => ABOUT_REMOVAL.includes(name))).toEqual([]);
       } finally {
+        slowed?.mockRestore();
         events.close();
         activity.close();
         await client.dispose();
@@ -466,6 +647,79 @@ describe('team members and the activity feed', () => {
           'role.removed:viewer',
           `member.removed:${user.email}`,
         ]);
+      } finally {
+        added.close();
+        await client.dispose();
+      }
+    });
+
+    it('lists to each caller only the entries whose family they may read', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      // A viewer lacks env:read and role:read, but holds member:read.
+      const viewer = await member(project.id, 'viewer');
+      ok(
+        await sut.team.updateMemberRole(owner.accessToken, {
+          projectId: project.id,
+          userId: viewer.id,
+          roleId: 'viewer',
+        }),
+      );
+      ok(await setEnvVar(project.id, 'FEED_KEY'));
+      ok(await sut.projects.update(owner.accessToken, { id: project.id, name: 'Seen by all' }));
+      const ownerSees = await feed(project.id, hasEvent('project.updated'));
+      const types = (entries: ActivityEntry[]) => [...new Set(entries.map((e) => e.object.type))].sort();
+      expect(types(ownerSees)).toEqual(['env', 'member', 'project', 'role']);
+
+      const viewerSees = ok(
+        await sut.team.activity(viewer.accessToken, { projectId: project.id, first: 100 }),
+      ).activity;
+
+      expect(types(viewerSees.edges.map((e) => e.node))).toEqual(['member', 'project']);
+      expect(viewerSees.edges.map((e) => e.node.event)).toContain('project.updated');
+      expect(viewerSees.totalCount).toBe(viewerSees.edges.length);
+      const asked = ok(
+        await sut.team.activity(viewer.accessToken, {
+          projectId: project.id,
+          filter: { types: ['env', 'role', 'project'] },
+        }),
+      ).activity;
+      expect(types(asked.edges.map((e) => e.node))).toEqual(['project']);
+    });
+
+    it('streams to each subscriber only the entries whose family they may read', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const viewer = await member(project.id, 'viewer');
+      const client = modernClient(api.wsUrl, viewer.accessToken, { lazy: false });
+      const added = subscribeActivity(client, { projectId: project.id });
+      try {
+        const warm = await firstWhileTriggering(added, (n) =>
+          sut.projects.update(owner.accessToken, { id: project.id, name: `Warm ${n}` }),
+        );
+        expect(warm).toBeDefined();
+
+        ok(await setEnvVar(project.id, 'LIVE_KEY'));
+        await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: viewer.id, roleId: 'developer' });
+        ok(
+          await sut.team.updateMemberRole(owner.accessToken, {
+            projectId: project.id,
+            userId: viewer.id,
+            roleId: 'viewer',
+          }),
+        );
+        ok(await sut.projects.update(owner.accessToken, { id: project.id, name: 'Last' }));
+
+        // The feed is written in order: whatever the viewer was sent went before the last rename.
+        const seen: string[] = [];
+        for (;;) {
+          const { activityAdded } = await added.next(10_000);
+          seen.push(activityAdded.event);
+          if (activityAdded.object.name === 'Last') break;
+        }
+        expect(seen.filter((event) => !event.startsWith('project.'))).toEqual(['member.role_changed']);
+        const ownerSees = await feed(project.id, hasEvent('member.role_changed'));
+        expect(ownerSees.map((e) => e.event)).toEqual(
+          expect.arrayContaining(['env.updated', 'role.assigned', 'role.removed']),
+        );
       } finally {
         added.close();
         await client.dispose();

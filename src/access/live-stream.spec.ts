@@ -143,6 +143,84 @@ describe('LiveStream', () => {
     expect(await outcome).toBe('removed');
   });
 
+  it('holds a message that comes while a check is under way, and drops it when the check fails', async () => {
+    const { source, push } = pushSource();
+    let answer!: (failure: Error | undefined) => void;
+    const check = jest.fn(() => new Promise<Error | undefined>((resolve) => (answer = resolve)));
+    const sut = new LiveStream(source, inProject, check, 300_000);
+    const outcome = sut.next().then(
+      (result) => result,
+      (error: unknown) => error,
+    );
+    const rechecked = sut.recheckNow();
+    // The event announcing the removal comes right behind the invalidation.
+    push({ projectId: 'p1', n: 1 });
+    await jest.advanceTimersByTimeAsync(0);
+
+    const denied = new Error('removed');
+    answer(denied);
+    await rechecked;
+
+    expect(await outcome).toBe(denied);
+  });
+
+  it('waits for the check queued behind the one under way before delivering', async () => {
+    const { source, push } = pushSource();
+    const answers: ((failure: Error | undefined) => void)[] = [];
+    const check = jest.fn(() => new Promise<Error | undefined>((resolve) => answers.push(resolve)));
+    const sut = new LiveStream(source, inProject, check, 300_000);
+    const outcome = sut.next().then(
+      (result) => result,
+      (error: unknown) => error,
+    );
+    void sut.recheckNow();
+    const again = sut.recheckNow();
+    push({ projectId: 'p1', n: 1 });
+    await jest.advanceTimersByTimeAsync(0);
+    answers[0]!(undefined);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(check).toHaveBeenCalledTimes(2);
+
+    const denied = new Error('removed');
+    answers[1]!(denied);
+    await again;
+
+    expect(await outcome).toBe(denied);
+  });
+
+  it('delivers a message held for a check once the check passes', async () => {
+    const { source, push } = pushSource();
+    let answer!: (failure: Error | undefined) => void;
+    const check = jest.fn(() => new Promise<Error | undefined>((resolve) => (answer = resolve)));
+    const sut = new LiveStream(source, inProject, check, 300_000);
+    const outcome = sut.next();
+    void sut.recheckNow();
+    push({ projectId: 'p1', n: 1 });
+    await jest.advanceTimersByTimeAsync(0);
+
+    answer(undefined);
+
+    expect(await outcome).toEqual({ done: false, value: { projectId: 'p1', n: 1 } });
+    await sut.return();
+  });
+
+  it('asks a filter that answers later which messages to deliver, in order', async () => {
+    const { source, push } = pushSource();
+    const asked: number[] = [];
+    const odd = async (m: Message): Promise<boolean> => {
+      asked.push(m.n);
+      await Promise.resolve();
+      return m.n % 2 === 1;
+    };
+    const sut = new LiveStream(source, odd, async () => undefined, 300_000);
+    for (const n of [1, 2, 3]) push({ projectId: 'p1', n });
+
+    expect((await sut.next()).value).toEqual({ projectId: 'p1', n: 1 });
+    expect((await sut.next()).value).toEqual({ projectId: 'p1', n: 3 });
+    expect(asked).toEqual([1, 2, 3]);
+    await sut.return();
+  });
+
   it('tells whoever keeps it once it ends, however it ends', async () => {
     const { source } = pushSource();
     const ended = jest.fn();

@@ -1,7 +1,9 @@
 /**
  * An event stream that stays open only while its subscriber may see it: messages of other
  * tenants are dropped, access is re-checked on a timer and before any message once the last check
- * is older than the interval, and when a check fails the stream ends with that error. `return()`
+ * is older than the interval, and when a check fails the stream ends with that error. A message is
+ * delivered only once any check under way has answered, so a subscriber whose access was just
+ * taken away receives nothing more, not even the event announcing it. `return()`
  * reaches the source at once, even while it waits for a message, so an abandoned stream never keeps
  * its subscription alive.
  */
@@ -18,7 +20,8 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
 
   constructor(
     private readonly source: AsyncIterator<T>,
-    private readonly accept: (message: T) => boolean,
+    /** Whether the subscriber may see a message; it may have to look up what they hold. */
+    private readonly accept: (message: T) => boolean | Promise<boolean>,
     private readonly check: () => Promise<Error | undefined>,
     private readonly recheckEveryMs: number,
     private readonly onFailure: (failure: Error) => void = () => undefined,
@@ -43,9 +46,13 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
         await this.close();
         return result;
       }
-      if (!this.accept(result.value)) continue;
+      if (!(await this.accept(result.value))) continue;
+      if (this.failure || this.ended) continue;
       if (Date.now() - this.checkedAt >= this.recheckEveryMs) await this.recheck();
-      if (!this.failure) return result;
+      // A check under way was asked for because access may just have changed: the message may be
+      // one announcing that change (`member.removed`), so it waits for the answer.
+      await this.checksSettled();
+      if (!this.failure && !this.ended) return result;
     }
   }
 
@@ -72,6 +79,15 @@ export class LiveStream<T> implements AsyncIterableIterator<T> {
       return this.ended || this.failure ? undefined : this.recheck();
     });
     return this.checkingAgain;
+  }
+
+  /** Waits for the check under way, and for the one queued behind it, if any. */
+  private async checksSettled(): Promise<void> {
+    for (;;) {
+      const pending = this.checkingAgain ?? this.checking;
+      if (!pending || this.failure || this.ended) return;
+      await pending;
+    }
   }
 
   private recheck(): Promise<void> {

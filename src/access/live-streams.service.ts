@@ -11,7 +11,7 @@ import { LiveStream } from './live-stream';
 import { OperationPolicies } from './operation-policies';
 import type { Permission } from './permissions';
 
-export interface LiveStreamOptions {
+export interface LiveStreamOptions<T = unknown> {
   /** The PubSub trigger the stream's messages are published on (unless `source` is given). */
   trigger?: string;
   /** The project (tenant) the stream belongs to; messages of any other project are dropped. */
@@ -25,6 +25,12 @@ export interface LiveStreamOptions {
    * data before going live (a build's log) hands its own iterator, and gets the same checks.
    */
   source?: AsyncIterator<unknown>;
+  /**
+   * Which of the tenant's messages this subscriber may see, given what they hold in the project
+   * now: a stream whose messages are read with different permissions (the activity feed's) drops
+   * the others. Without it, every message of the tenant is delivered.
+   */
+  visible?: (message: T, permissions: ReadonlySet<Permission>) => boolean;
 }
 
 /**
@@ -59,7 +65,10 @@ export class LiveStreamsService {
     return count;
   }
 
-  open<T extends { projectId?: unknown }>(ctx: RequestContext, options: LiveStreamOptions): AsyncIterableIterator<T> {
+  open<T extends { projectId?: unknown }>(
+    ctx: RequestContext,
+    options: LiveStreamOptions<T>,
+  ): AsyncIterableIterator<T> {
     const check = async (): Promise<Error | undefined> => {
       const failure = await this.authenticator.revalidate(ctx);
       if (failure) return failure;
@@ -72,13 +81,13 @@ export class LiveStreamsService {
         { permission: options.permission },
       );
     };
-    const { projectId } = options;
+    const { projectId, visible } = options;
     let open = this.streams.get(projectId);
     if (!open) this.streams.set(projectId, (open = new Set()));
     const streams = open;
     const stream: LiveStream<T> = new LiveStream<T>(
       (options.source as AsyncIterator<T> | undefined) ?? this.pubSub.asyncIterableIterator<T>(options.trigger ?? []),
-      (message) => message?.projectId === projectId,
+      (message) => message?.projectId === projectId && (!visible || this.visibleTo(ctx, projectId, message, visible)),
       check,
       this.config.LIVE_STREAM_RECHECK_SECONDS * 1000,
       (failure) => void this.audit.recordDenied(ctx, options.operation, {}, projectId, failure),
@@ -89,6 +98,25 @@ export class LiveStreamsService {
     );
     streams.add(stream as LiveStream<unknown>);
     return stream;
+  }
+
+  /**
+   * Whether the subscriber may see a message, by what they hold in the project now (cached, and
+   * dropped whenever the project's access changes). When that cannot be read, the message is
+   * dropped: the stream's own checks end it if access is really gone.
+   */
+  private async visibleTo<T>(
+    ctx: RequestContext,
+    projectId: string,
+    message: T,
+    visible: (message: T, permissions: ReadonlySet<Permission>) => boolean,
+  ): Promise<boolean> {
+    try {
+      const { permissions } = await this.permissions.forCaller(ctx, projectId);
+      return visible(message, permissions);
+    } catch {
+      return false;
+    }
   }
 
   /** Re-checks the streams of a project (of every project when none is named) at once. */

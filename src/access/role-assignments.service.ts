@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Model, Types } from 'mongoose';
+import type { Model, QueryFilter, Types } from 'mongoose';
 import { UsersService } from '../auth/users.service';
 import type { RequestContext } from '../common/context/request-context';
 import { EventBus } from '../common/events/event-bus';
@@ -214,27 +214,36 @@ export class RoleAssignmentsService {
 
   /**
    * Leaves the user holding `roleId` alone, with no end: the role is given first and the others
-   * taken after, so an owner handing over never leaves the project without one. The caller's
+   * taken after, so an owner handing over never leaves the project without one. Every other role
+   * of the user goes, one given meanwhile too. The role keeps when the member joined and who
+   * brought them in (the earliest role still held), as the members list shows them. The caller's
    * right to give and take the roles is checked by whoever calls. Returns the roles held before.
    */
   async replaceRoles(ctx: RequestContext, projectId: string, userId: string, roleId: string): Promise<string[]> {
     const filter = { projectId: toObjectId(projectId), userId: toObjectId(userId) };
     const existing = await this.assignments.find(filter).lean<RoleAssignmentRecord[]>().exec();
     const now = new Date();
-    const before = existing.filter((a) => !a.expiresAt || a.expiresAt > now).map((a) => a.roleId);
-    const others = existing.filter((a) => a.roleId !== roleId);
-    const losesOwner = others.some((a) => a.roleId === BuiltInRole.OWNER && a.expiresAt === null);
+    const held = existing.filter((a) => !a.expiresAt || a.expiresAt > now);
+    const before = held.map((a) => a.roleId);
+    const losesOwner = existing.some((a) => a.roleId !== roleId && isLastingOwner(a));
     if (losesOwner) await this.assertAnotherOwner(projectId, userId);
     const kept = existing.find((a) => a.roleId === roleId);
+    const first = [...held].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
     await this.assignments
       .updateOne(
         { ...filter, roleId },
-        { $set: { expiresAt: null, grantedBy: ctx.actorId ?? null } },
-        { upsert: true, setDefaultsOnInsert: true },
+        {
+          $set: {
+            expiresAt: null,
+            grantedBy: first ? first.grantedBy : (ctx.actorId ?? null),
+            ...(first ? { createdAt: first.createdAt } : {}),
+          },
+        },
+        { upsert: true, setDefaultsOnInsert: true, overwriteImmutable: true },
       )
       .exec();
-    if (others.length > 0) await this.assignments.deleteMany({ _id: { $in: others.map((a) => a._id) } }).exec();
-    if (losesOwner && (await this.permanentOwners(filter.projectId)) === 0) {
+    const others = await this.deleteEvery({ ...filter, roleId: { $ne: roleId } });
+    if (others.some(isLastingOwner) && (await this.permanentOwners(filter.projectId)) === 0) {
       // Two owners demoting each other at once: the loser is put back as it was.
       await this.assignments.insertMany(others);
       if (kept) await this.assignments.replaceOne({ _id: kept._id }, kept).exec();
@@ -253,25 +262,40 @@ export class RoleAssignmentsService {
   }
 
   /**
-   * Takes every role of the user in the project (ended ones too), unless that would leave the
-   * project without a lasting owner. Returns the roles that were held.
+   * Takes every role of the user in the project (ended ones too, and one given meanwhile), unless
+   * that would leave the project without a lasting owner. Returns the roles that were held.
    */
   async removeAllOf(ctx: RequestContext, projectId: string, userId: string): Promise<string[]> {
     const filter = { projectId: toObjectId(projectId), userId: toObjectId(userId) };
     const existing = await this.assignments.find(filter).lean<RoleAssignmentRecord[]>().exec();
-    if (existing.length === 0) return [];
-    const owner = existing.some((a) => a.roleId === BuiltInRole.OWNER && a.expiresAt === null);
-    if (owner) await this.assertAnotherOwner(projectId, userId);
-    await this.assignments.deleteMany({ _id: { $in: existing.map((a) => a._id) } }).exec();
-    if (owner && (await this.permanentOwners(filter.projectId)) === 0) {
-      await this.assignments.insertMany(existing);
+    if (existing.some(isLastingOwner)) await this.assertAnotherOwner(projectId, userId);
+    const removed = await this.deleteEvery(filter);
+    if (removed.some(isLastingOwner) && (await this.permanentOwners(filter.projectId)) === 0) {
+      // Two owners removing each other at once: the loser is put back, and nothing cached while
+      // its rows were gone outlives the rollback.
+      await this.assignments.insertMany(removed);
+      await this.permissions.invalidate(projectId);
       throw lastOwner();
     }
     await this.permissions.invalidate(projectId);
-    for (const removed of existing) {
-      await this.events.publish(new RoleRemovedEvent(projectId, ctx.actorId, userId, removed.roleId, 'removed'));
+    for (const role of removed) {
+      await this.events.publish(new RoleRemovedEvent(projectId, ctx.actorId, userId, role.roleId, 'removed'));
     }
-    return existing.map((a) => a.roleId);
+    return removed.map((a) => a.roleId);
+  }
+
+  /**
+   * Deletes every assignment matching `filter` until none is left, so one made while this runs
+   * (an `assignRole` landing between a read and a delete) goes too. Rows go one at a time, so each
+   * one deleted is known: to announce it, or to put it back.
+   */
+  private async deleteEvery(filter: QueryFilter<RoleAssignmentRecord>): Promise<RoleAssignmentRecord[]> {
+    const deleted: RoleAssignmentRecord[] = [];
+    for (;;) {
+      const row = await this.assignments.findOneAndDelete(filter).lean<RoleAssignmentRecord>().exec();
+      if (!row) return deleted;
+      deleted.push(row);
+    }
   }
 
   /**
@@ -293,6 +317,11 @@ export class RoleAssignmentsService {
       .exec();
     if (others === 0) throw lastOwner();
   }
+}
+
+/** An Owner role with no end: what keeps a project owned. */
+function isLastingOwner(assignment: RoleAssignmentRecord): boolean {
+  return assignment.roleId === BuiltInRole.OWNER && assignment.expiresAt === null;
 }
 
 function lastOwner(): AccessException {

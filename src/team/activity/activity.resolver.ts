@@ -1,10 +1,12 @@
 import { Args, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { RequirePermission } from '../../access/access.decorators';
 import { ProjectScopeArgs } from '../../access/dto/project-scope.args';
+import { EffectivePermissionsService } from '../../access/effective-permissions.service';
 import { LiveStreamsService } from '../../access/live-streams.service';
 import { Ctx } from '../../common/context/ctx.decorator';
 import type { RequestContext } from '../../common/context/request-context';
 import { ConnectionType } from '../../common/pagination/connection';
+import { hiddenTypes, mayRead } from './activity-visibility';
 import { activityTrigger, ActivityService } from './activity.service';
 import { ActivityArgs } from './dto/activity.args';
 import { ActivityEntry, type ActivityMessage } from './models/activity-entry.model';
@@ -16,19 +18,22 @@ export class ActivityResolver {
   constructor(
     private readonly service: ActivityService,
     private readonly streams: LiveStreamsService,
+    private readonly permissions: EffectivePermissionsService,
   ) {}
 
   @Query(() => ActivityConnection, {
-    description: 'The project’s activity feed, newest first: every event of the project as actor, verb and object.',
+    description:
+      'The project’s activity feed, newest first: every event of the project as actor, verb and object. Entries about members and invitations, env vars, tokens, roles and webhooks are listed only to callers who may read those.',
   })
   @RequirePermission('project:read')
-  activity(@Args() args: ActivityArgs) {
-    return this.service.list(args);
+  async activity(@Ctx() ctx: RequestContext, @Args() args: ActivityArgs) {
+    const { permissions } = await this.permissions.forCaller(ctx, args.projectId);
+    return this.service.list(args, hiddenTypes(permissions));
   }
 
   @Subscription(() => ActivityEntry, {
     description:
-      'Each new entry of the project’s activity feed, in order, from every process. Ends with an error when the caller loses access.',
+      'Each new entry of the project’s activity feed, in order, from every process, those the caller may read only (as `activity`). Ends with an error when the caller loses access.',
     resolve: (message: ActivityMessage) => ActivityEntry.fromMessage(message),
   })
   @RequirePermission('project:read')
@@ -38,6 +43,7 @@ export class ActivityResolver {
       projectId: args.projectId,
       permission: 'project:read',
       operation: 'subscription.activityAdded',
+      visible: (message, permissions) => mayRead(message.object.type, permissions),
     });
   }
 }

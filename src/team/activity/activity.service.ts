@@ -104,8 +104,8 @@ export class ActivityService {
     await this.pubSub.publish(activityTrigger(message.projectId), message);
   }
 
-  /** The project's entries, newest first, narrowed by the filter. */
-  async list(args: ActivityArgs): Promise<Connection<ActivityEntry>> {
+  /** The project's entries, newest first, narrowed by the filter, without those of `hiddenTypes`. */
+  async list(args: ActivityArgs, hiddenTypes: readonly string[] = []): Promise<Connection<ActivityEntry>> {
     const { filter } = args;
     if (filter?.from && filter.to && filter.from > filter.to) {
       throw new ActivityException(
@@ -117,7 +117,14 @@ export class ActivityService {
       projectId: toObjectId(args.projectId),
       // MongoDB removes ended entries within about a minute; until then they are hidden.
       expiresAt: { $gt: new Date() },
-      ...(filter?.types?.length ? { objectType: { $in: filter.types } } : {}),
+      ...(filter?.types?.length || hiddenTypes.length > 0
+        ? {
+            objectType: {
+              ...(filter?.types?.length ? { $in: filter.types } : {}),
+              ...(hiddenTypes.length > 0 ? { $nin: [...hiddenTypes] } : {}),
+            },
+          }
+        : {}),
       ...(filter?.verbs?.length ? { verb: { $in: filter.verbs } } : {}),
       ...(filter?.actorId ? { actorId: filter.actorId } : {}),
       ...(filter?.from || filter?.to

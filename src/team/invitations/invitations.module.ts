@@ -9,6 +9,7 @@ import { ProjectsModule } from '../../projects/projects.module';
 import { InvitationRecord, InvitationSchema } from './invitation.schema';
 import { InvitationsResolver } from './invitations.resolver';
 import { InvitationsService } from './invitations.service';
+import { MemberRemovedListener } from './listeners/member-removed.listener';
 import { ProjectInvitationsListener } from './listeners/project-invitations.listener';
 
 /** Invitations to a project by email (docs/team.md). */
@@ -20,7 +21,7 @@ import { ProjectInvitationsListener } from './listeners/project-invitations.list
     MailModule,
     MongooseModule.forFeature([{ name: InvitationRecord.name, schema: InvitationSchema }]),
   ],
-  providers: [InvitationsService, InvitationsResolver, ProjectInvitationsListener],
+  providers: [InvitationsService, InvitationsResolver, ProjectInvitationsListener, MemberRemovedListener],
   exports: [InvitationsService],
 })
 export class InvitationsModule implements OnModuleInit {

@@ -190,6 +190,31 @@ export class InvitationsService {
     return Invitation.from(revoked, now);
   }
 
+  /**
+   * Revokes the project's pending invitations of an email, as when its user stops being a member:
+   * a link sent before must not bring them back. Each one revoked is announced.
+   */
+  async revokePendingOf(projectId: string, email: string, actorId: string | undefined): Promise<void> {
+    const scope = { projectId: toObjectId(projectId), email: email.trim().toLowerCase() };
+    const pending = await this.invitations
+      .find({ ...scope, status: InvitationStatus.PENDING })
+      .lean<InvitationRecord[]>()
+      .exec();
+    for (const record of pending) {
+      const revoked = await this.invitations
+        .findOneAndUpdate(
+          { _id: record._id, status: InvitationStatus.PENDING },
+          { $set: { status: InvitationStatus.REVOKED, ...this.endingAt(new Date()) }, $unset: { pendingKey: 1 } },
+        )
+        .exec();
+      // Answered or ended meanwhile.
+      if (!revoked) continue;
+      await this.events.publish(
+        new InvitationRevokedEvent(projectId, actorId, record._id.toHexString(), record.email, record.roleId),
+      );
+    }
+  }
+
   /** Accepts for the signed-in user, whose email must be the one invited. */
   async accept(ctx: RequestContext, token: string): Promise<Invitation> {
     const user = ctx.requireUser();
