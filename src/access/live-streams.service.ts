@@ -9,6 +9,7 @@ import { AppConfig } from '../config/app-config';
 import { EffectivePermissionsService } from './effective-permissions.service';
 import { LiveStream } from './live-stream';
 import { OperationPolicies } from './operation-policies';
+import { ResourceLocator } from './resource-locator';
 import type { Permission } from './permissions';
 
 export interface LiveStreamOptions<T = unknown> {
@@ -53,6 +54,7 @@ export class LiveStreamsService {
     private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly policies: OperationPolicies,
+    private readonly locator: ResourceLocator,
   ) {
     permissions.onInvalidated((projectId) => this.recheckProject(projectId));
   }
@@ -75,6 +77,14 @@ export class LiveStreamsService {
       if (!ctx.user) return new CommonException(CommonExceptionReason.UNAUTHENTICATED, 'Sign in to do this');
       const { permissions } = await this.permissions.forCaller(ctx, options.projectId);
       if (permissions.has(options.permission)) return this.policies.allow(ctx, options.projectId);
+      // Access ends with the project: say so, rather than that a permission was lost.
+      if (
+        permissions.size === 0 &&
+        this.locator.has('project') &&
+        !(await this.locator.projectOf('project', options.projectId))
+      ) {
+        return new CommonException(CommonExceptionReason.NOT_FOUND, 'This stream ended: the project was deleted');
+      }
       return new CommonException(
         CommonExceptionReason.FORBIDDEN,
         `This stream ended: you no longer hold ${options.permission} in this project`,
