@@ -14,11 +14,10 @@ import { MailService } from '../src/mail/mail.service';
 import { assignRole, createProject, createRole, registerUser, type TestUser } from './support/factories';
 import { codeOf, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
 import { operations, unchecked, type Invitation, type Project } from './support/operations';
-import { SmtpCatcher } from './support/smtp-catcher';
+import { INVITATION_TOKEN_IN_LINK, SmtpCatcher } from './support/smtp-catcher';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const LINK_BASE = 'https://app.example.test/invitations/accept?token=';
-const TOKEN_IN_LINK = /token=(slwi_[A-Za-z0-9_-]{43})/;
 const PER_PROJECT = 6;
 const PER_INVITER = 10;
 
@@ -69,8 +68,8 @@ describe('invitations', () => {
 
   /** The token of the link in a received invitation email, read from the email only. */
   const tokenOf = (mail: ParsedMail): string => {
-    const fromText = TOKEN_IN_LINK.exec(mail.text ?? '')?.[1];
-    const fromHtml = TOKEN_IN_LINK.exec(htmlOf(mail))?.[1];
+    const fromText = INVITATION_TOKEN_IN_LINK.exec(mail.text ?? '')?.[1];
+    const fromHtml = INVITATION_TOKEN_IN_LINK.exec(htmlOf(mail))?.[1];
     expect(fromText).toBeDefined();
     expect(fromHtml).toBe(fromText);
     return fromText!;
@@ -802,7 +801,7 @@ describe('invitations without an SMTP server', () => {
     expect((await stat(full)).mode & 0o777).toBe(0o600);
     const mail = await simpleParser(await readFile(full));
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : '').toBe(invited.email);
-    const token = TOKEN_IN_LINK.exec(mail.text ?? '')?.[1];
+    const token = INVITATION_TOKEN_IN_LINK.exec(mail.text ?? '')?.[1];
     expect(token).toBeDefined();
     expect(ok(await on.invitations.accept(invited.accessToken, { token: token! })).acceptInvitation.status).toBe(
       'ACCEPTED',

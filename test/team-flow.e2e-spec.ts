@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
-import { createProject, registerUser } from './support/factories';
-import { codeOf, ok } from './support/graphql-client';
+import { assignRole, createProject, registerUser } from './support/factories';
+import { codeOf, ok, reasonOf } from './support/graphql-client';
 import { operations, subscribeActivity, subscribeProjectEvents, type Operations } from './support/operations';
-import { SmtpCatcher } from './support/smtp-catcher';
+import { INVITATION_TOKEN_IN_LINK, SmtpCatcher } from './support/smtp-catcher';
 import { startTestApp, type TestApp } from './support/test-app';
 import { firstWhileTriggering, modernClient } from './support/ws-clients';
 
@@ -11,10 +11,10 @@ import { firstWhileTriggering, modernClient } from './support/ws-clients';
  * emailed through a real SMTP server, its link accepted by the invited user, the member working
  * with the role, then removed, with the feed showing each step live and in order. Live streams
  * re-check access only every 300 s here, so the removed member's subscription can end in time only
- * through the re-check a change of access makes at once.
+ * through the re-check a change of access makes at once. A member's removal also ends the pending
+ * invitations of their email, so an old link cannot bring them back.
  */
 
-const TOKEN_IN_LINK = /token=(slwi_[A-Za-z0-9_-]{43})/;
 const codeOfStreamError = (error: unknown): unknown =>
   (Array.isArray(error) ? error[0] : error)?.extensions?.code ?? (error as { message?: string })?.message;
 
@@ -57,7 +57,7 @@ describe('a team from invitation to removal', () => {
       const dev = await registerUser(api.url, { email, name: 'Flow Dev' });
       ok(await sut.invitations.invite(owner.accessToken, { projectId: project.id, email, roleId: 'developer' }));
       const mail = await smtp.waitForMail(email);
-      const token = TOKEN_IN_LINK.exec(mail.text ?? '')?.[1];
+      const token = INVITATION_TOKEN_IN_LINK.exec(mail.text ?? '')?.[1];
       expect(token).toBeDefined();
 
       ok(await sut.invitations.accept(dev.accessToken, { token: token! }));
@@ -114,4 +114,42 @@ describe('a team from invitation to removal', () => {
       await ownerClient.dispose();
     }
   }, 60_000);
+
+  it('revokes a removed member’s pending invitation, so its link no longer lets them in', async () => {
+    const owner = await registerUser(api.url, { name: 'Revoking Owner' });
+    const project = await createProject(api.url, owner.accessToken, 'Removal project');
+    const email = `removed-${new Types.ObjectId().toHexString().slice(-8)}@example.test`;
+    const user = await registerUser(api.url, { email, name: 'Removed User' });
+    const invited = ok(
+      await sut.invitations.invite(owner.accessToken, { projectId: project.id, email, roleId: 'developer' }),
+    ).inviteMember;
+    const token = INVITATION_TOKEN_IN_LINK.exec((await smtp.waitForMail(email)).text ?? '')?.[1];
+    expect(token).toBeDefined();
+    // Given a role directly while the invitation is still pending, then removed.
+    await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: user.id, roleId: 'viewer' });
+    ok(await sut.team.removeMember(owner.accessToken, { projectId: project.id, userId: user.id }));
+
+    const accepted = await sut.invitations.accept(user.accessToken, { token: token! });
+
+    expect([codeOf(accepted), reasonOf(accepted)]).toEqual(['FORBIDDEN', 'INVITATION_REVOKED']);
+    expect(codeOf(await sut.projects.get(user.accessToken, { id: project.id }))).toBe('FORBIDDEN');
+    const pending = ok(await sut.invitations.pending(owner.accessToken, { projectId: project.id, first: 100 }));
+    expect(pending.pendingInvitations.edges.map((e) => e.node.id)).not.toContain(invited.id);
+  });
+
+  it('revokes the pending invitation of a member who leaves', async () => {
+    const owner = await registerUser(api.url, { name: 'Staying Owner' });
+    const project = await createProject(api.url, owner.accessToken, 'Leaving project');
+    const email = `left-${new Types.ObjectId().toHexString().slice(-8)}@example.test`;
+    const user = await registerUser(api.url, { email, name: 'Leaving User' });
+    ok(await sut.invitations.invite(owner.accessToken, { projectId: project.id, email, roleId: 'developer' }));
+    const token = INVITATION_TOKEN_IN_LINK.exec((await smtp.waitForMail(email)).text ?? '')?.[1];
+    expect(token).toBeDefined();
+    await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: user.id, roleId: 'viewer' });
+    ok(await sut.team.leaveProject(user.accessToken, { projectId: project.id }));
+
+    const accepted = await sut.invitations.accept(user.accessToken, { token: token! });
+
+    expect([codeOf(accepted), reasonOf(accepted)]).toEqual(['FORBIDDEN', 'INVITATION_REVOKED']);
+  });
 });

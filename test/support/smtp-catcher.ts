@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { waitFor } from './graphql-client';
 
+/** The token of an invitation link (`…?token=slwi_…`) in a received message. */
+export const INVITATION_TOKEN_IN_LINK = /token=(slwi_[A-Za-z0-9_-]{43})/;
+
 /** A message the catcher received: its envelope and the parsed message. */
 export interface CaughtMail {
   envelopeTo: string[];
