@@ -686,16 +686,22 @@ describe('team members and the activity feed', () => {
       expect(types(asked.edges.map((e) => e.node))).toEqual(['project']);
     });
 
-    it('streams to each subscriber only the entries whose family they may read', async () => {
+    it('streams to each subscriber only the entries and project events whose family they may read', async () => {
       const project = await createProject(api.url, owner.accessToken);
       const viewer = await member(project.id, 'viewer');
       const client = modernClient(api.wsUrl, viewer.accessToken, { lazy: false });
       const added = subscribeActivity(client, { projectId: project.id });
+      const events = subscribeProjectEvents(client, { projectId: project.id });
       try {
         const warm = await firstWhileTriggering(added, (n) =>
           sut.projects.update(owner.accessToken, { id: project.id, name: `Warm ${n}` }),
         );
         expect(warm).toBeDefined();
+        expect(
+          await firstWhileTriggering(events, (n) =>
+            sut.projects.update(owner.accessToken, { id: project.id, name: `Warm events ${n}` }),
+          ),
+        ).toBeDefined();
 
         ok(await setEnvVar(project.id, 'LIVE_KEY'));
         await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: viewer.id, roleId: 'developer' });
@@ -716,12 +722,21 @@ describe('team members and the activity feed', () => {
           if (activityAdded.object.name === 'Last') break;
         }
         expect(seen.filter((event) => !event.startsWith('project.'))).toEqual(['member.role_changed']);
+        // The project's event stream holds the viewer to the same rule.
+        const streamed: string[] = [];
+        for (;;) {
+          const { projectEvents } = await events.next(10_000);
+          streamed.push(projectEvents.name);
+          if (projectEvents.name === 'project.updated' && projectEvents.payload.name === 'Last') break;
+        }
+        expect(streamed.filter((event) => !event.startsWith('project.'))).toEqual(['member.role_changed']);
         const ownerSees = await feed(project.id, hasEvent('member.role_changed'));
         expect(ownerSees.map((e) => e.event)).toEqual(
           expect.arrayContaining(['env.updated', 'role.assigned', 'role.removed']),
         );
       } finally {
         added.close();
+        events.close();
         await client.dispose();
       }
     });

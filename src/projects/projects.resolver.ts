@@ -2,6 +2,7 @@ import { Args, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { Authenticated, RequirePermission } from '../access/access.decorators';
 import { ProjectScopeArgs } from '../access/dto/project-scope.args';
 import { LiveStreamsService } from '../access/live-streams.service';
+import { mayRead } from '../access/read-permissions';
 import { AuditProjectFrom } from '../audit/audit-project.decorator';
 import { Ctx } from '../common/context/ctx.decorator';
 import type { RequestContext } from '../common/context/request-context';
@@ -71,6 +72,8 @@ export class ProjectsResolver {
       projectId: args.projectId,
       permission: 'project:read',
       operation: 'subscription.projectEvents',
+      // Events of a member, an env key, a token, a role or a webhook only to those who may read them.
+      visible: (message, permissions) => mayRead(message.name.split('.')[0]!, permissions),
     });
   }
 }

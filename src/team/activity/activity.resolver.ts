@@ -6,7 +6,7 @@ import { LiveStreamsService } from '../../access/live-streams.service';
 import { Ctx } from '../../common/context/ctx.decorator';
 import type { RequestContext } from '../../common/context/request-context';
 import { ConnectionType } from '../../common/pagination/connection';
-import { hiddenTypes, mayRead } from './activity-visibility';
+import { hiddenTypes, mayRead } from '../../access/read-permissions';
 import { activityTrigger, ActivityService } from './activity.service';
 import { ActivityArgs } from './dto/activity.args';
 import { ActivityEntry, type ActivityMessage } from './models/activity-entry.model';

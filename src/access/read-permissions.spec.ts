@@ -1,7 +1,7 @@
-import type { Permission } from '../../access/permissions';
-import { hiddenTypes, mayRead, readPermissionOf } from './activity-visibility';
+import type { Permission } from './permissions';
+import { hiddenTypes, mayRead, readPermissionOf } from './read-permissions';
 
-describe('activity visibility', () => {
+describe('read permissions of event families', () => {
   it('reads each family with its own read permission, and any other with project:read', () => {
     expect(
       ['member', 'invitation', 'env', 'token', 'role', 'webhook', 'build', 'project', 'added_later'].map(
