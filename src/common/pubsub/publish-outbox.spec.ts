@@ -85,4 +85,32 @@ describe('PublishOutbox', () => {
     expect(attemptsWhileFailing).toBeLessThanOrEqual(2);
     expect(redis.sent).toEqual(['a', 'b']);
   });
+  it('lets a batch Redis is taking finish before it closes', async () => {
+    let answer: (() => void) | undefined;
+    const sent: string[] = [];
+    const outbox = new PublishOutbox(
+      (channel) =>
+        new Promise<void>((resolve) => {
+          answer = () => {
+            sent.push(channel);
+            resolve();
+          };
+        }),
+      () => Promise.resolve(),
+      { ...options, waitMs: 1_000 },
+    );
+    void outbox.publish('in flight', {});
+    await until(() => answer !== undefined);
+
+    const closing = outbox.close();
+    let closed = false;
+    void closing.then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Still waiting for Redis to take the batch: the connection must not be closed under it yet.
+    expect(closed).toBe(false);
+    answer!();
+    await closing;
+    expect(sent).toEqual(['in flight']);
+    expect(outbox.pending).toBe(0);
+  });
 });

@@ -33,6 +33,8 @@ export class PublishOutbox {
   private dropped = 0;
   private inFlight = 0;
   private closed = false;
+  /** The batch being sent, while one is. */
+  private flight: Promise<unknown> | undefined;
 
   constructor(
     private readonly send: (channel: string, payload: unknown) => Promise<unknown>,
@@ -55,6 +57,11 @@ export class PublishOutbox {
         }),
         new Promise((resolve) => setTimeout(resolve, this.options.waitMs).unref()),
       ]);
+    }
+    // A batch Redis is taking when the wait began is let finish, so that closing the connection
+    // right after does not fail it half-way.
+    if (this.flight && !this.failing) {
+      await Promise.race([this.flight, new Promise((resolve) => setTimeout(resolve, this.options.waitMs).unref())]);
     }
     this.closed = true;
     const unsent = this.queue.length + this.inFlight;
@@ -97,7 +104,10 @@ export class PublishOutbox {
         this.queue = [];
         this.inFlight = batch.length;
         // ioredis pipelines concurrent commands; sent in order, they arrive in order.
-        const results = await Promise.allSettled(batch.map((m) => this.send(m.channel, m.payload)));
+        const sending = Promise.allSettled(batch.map((m) => this.send(m.channel, m.payload)));
+        this.flight = sending;
+        const results = await sending;
+        this.flight = undefined;
         this.inFlight = 0;
         const unsent = batch.filter((_, i) => results[i]!.status === 'rejected');
         for (const [i, message] of batch.entries()) if (results[i]!.status === 'fulfilled') message.delivered();
