@@ -56,6 +56,33 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+/**
+ * Follows a spawned API process: keeps the last 60 lines of its output, forgets it in `children`
+ * once it exits, and resolves with those lines once `/healthz` on `port` answers (throws, with
+ * them, when it exits or is not ready within 90 s).
+ */
+async function waitForApi(child, port, children) {
+  const tail = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      for (const line of chunk.split('\n')) if (line) tail.push(line) > 60 && tail.shift();
+    });
+  }
+  let exit = null;
+  child.once('exit', (code, signal) => {
+    children.delete(child);
+    exit = { code, signal };
+  });
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (exit) throw new Error(`the API exited (${exit.signal ?? exit.code}):\n  ${tail.join('\n  ')}`);
+    if (await httpOk(`http://127.0.0.1:${port}/healthz`).catch(() => false)) return tail;
+    if (Date.now() > deadline) throw new Error(`the API was not ready within 90 s:\n  ${tail.join('\n  ')}`);
+    await sleep(100);
+  }
+}
+
 /** A GraphQL request over HTTP; resolves with the status, the parsed body and its text. */
 async function graphqlResponse(url, query, variables, token) {
   const res = await fetch(url, {
@@ -101,6 +128,7 @@ module.exports = {
   machineBusySeconds,
   sleep,
   httpOk,
+  waitForApi,
   graphqlResponse,
   graphql,
   pct,

@@ -95,7 +95,17 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { CLK_TCK, newestMtime, mtime, sleep, httpOk, graphqlResponse, pct, percentile, table } = require('../support');
+const {
+  CLK_TCK,
+  newestMtime,
+  mtime,
+  sleep,
+  waitForApi,
+  graphqlResponse,
+  pct,
+  percentile,
+  table,
+} = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ECHO = path.join(__dirname, 'echo.js');
@@ -988,25 +998,7 @@ async function startApi(ctx) {
     },
   );
   children.add(child);
-  const tail = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk) => {
-      for (const line of chunk.split('\n')) if (line) tail.push(line) > 60 && tail.shift();
-    });
-  }
-  let exit = null;
-  child.once('exit', (code, signal) => {
-    children.delete(child);
-    exit = { code, signal };
-  });
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (exit) throw new Error(`the API exited (${exit.signal ?? exit.code}):\n  ${tail.join('\n  ')}`);
-    if (await httpOk(`http://127.0.0.1:${port}/healthz`).catch(() => false)) break;
-    if (Date.now() > deadline) throw new Error(`the API was not ready within 90 s:\n  ${tail.join('\n  ')}`);
-    await sleep(100);
-  }
+  await waitForApi(child, port, children);
   return { child, url: `http://127.0.0.1:${port}/graphql`, mongo, redis };
 }
 

@@ -48,7 +48,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const { newestMtime, mtime, sleep, httpOk, graphql, percentile, table } = require('../support');
+const { newestMtime, mtime, sleep, waitForApi, graphql, percentile, table } = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const EVENT = 'project.updated';
@@ -232,7 +232,6 @@ function barePost(receiver, id, body) {
 
 const children = new Set();
 
-
 async function startApi(ctx) {
   const { startMongo, startRedis, getFreePort } = require('../../tools/embedded-servers');
   log('starting MongoDB, Redis and the API');
@@ -263,25 +262,7 @@ async function startApi(ctx) {
     },
   });
   children.add(child);
-  const tail = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk) => {
-      for (const line of chunk.split('\n')) if (line) tail.push(line) > 60 && tail.shift();
-    });
-  }
-  let exit = null;
-  child.once('exit', (code, signal) => {
-    children.delete(child);
-    exit = { code, signal };
-  });
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (exit) throw new Error(`the API exited (${exit.signal ?? exit.code}):\n  ${tail.join('\n  ')}`);
-    if (await httpOk(`http://127.0.0.1:${port}/healthz`).catch(() => false)) break;
-    if (Date.now() > deadline) throw new Error(`the API was not ready within 90 s:\n  ${tail.join('\n  ')}`);
-    await sleep(100);
-  }
+  const tail = await waitForApi(child, port, children);
   ctx.apiPid = child.pid;
   ctx.apiTail = tail;
   return `http://127.0.0.1:${port}/graphql`;
