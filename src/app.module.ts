@@ -5,6 +5,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from './access/access.module';
 import { AccessJobsModule } from './access/jobs/access-jobs.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
@@ -65,6 +66,7 @@ const FEATURES: Type[] = [
   ActivityModule,
   MembersModule,
   InvitationsModule,
+  AnalyticsModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
