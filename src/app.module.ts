@@ -6,6 +6,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from './access/access.module';
 import { AccessJobsModule } from './access/jobs/access-jobs.module';
 import { AnalyticsModule } from './analytics/analytics.module';
+import { AnalyticsJobsModule } from './analytics/jobs/analytics-jobs.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
@@ -78,6 +79,7 @@ const FEATURE_JOBS: Type[] = [
   WebhookJobsModule,
   MailJobsModule,
   InvitationJobsModule,
+  AnalyticsJobsModule,
 ];
 
 /**
