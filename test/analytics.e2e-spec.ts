@@ -581,9 +581,16 @@ describe('analytics', () => {
       ).metricSeries;
       expect(narrow.points.some((p) => p.value !== null)).toBe(true);
 
+      // The unit is that of the latest series naming one: one seen later without a unit does not hide it.
       await recordThroughApi(site.id, [
-        { name: 'api.queue_depth', value: 3, at: new Date(Date.now() - 2 * MINUTE) },
-        { name: 'api.queue_depth', value: 4, unit: 'jobs', at: new Date(Date.now() - MINUTE), labels: { queue: 'q' } },
+        {
+          name: 'api.queue_depth',
+          value: 4,
+          unit: 'jobs',
+          at: new Date(Date.now() - 2 * MINUTE),
+          labels: { queue: 'q' },
+        },
+        { name: 'api.queue_depth', value: 3, at: new Date(Date.now() - MINUTE) },
       ]);
       const names = ok(await on.analytics.names(owner.accessToken, { projectId: site.id })).metricNames;
       expect(names.map((n) => n.name)).toEqual(['api.latency', 'api.queue_depth']);
