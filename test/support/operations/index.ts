@@ -1,4 +1,5 @@
 import { accessOperations, type AccessOperations } from './access';
+import { alertOperations, type AlertOperations } from './alerts';
 import { auditOperations, type AuditOperations } from './audit';
 import { authOperations, type AuthOperations } from './auth';
 import { buildOperations, type BuildOperations } from './builds';
@@ -14,6 +15,7 @@ import { sender } from './shared';
 import { webhookOperations, type WebhookOperations } from './webhooks';
 
 export * from './access';
+export * from './alerts';
 export * from './audit';
 export * from './auth';
 export * from './builds';
@@ -43,6 +45,7 @@ export interface Operations {
   webhooks: WebhookOperations;
   team: TeamOperations;
   invitations: InvitationOperations;
+  alerts: AlertOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -67,6 +70,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     webhooks: webhookOperations(send),
     team: teamOperations(send),
     invitations: invitationOperations(send),
+    alerts: alertOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }
