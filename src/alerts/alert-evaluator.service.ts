@@ -57,7 +57,8 @@ export class AlertEvaluatorService {
         .findOneAndUpdate(
           { enabled: true, lastTick: { $lt: tick } },
           { $set: { lastTick: tick }, $inc: { evaluations: 1 } },
-          { returnDocument: 'after' },
+          // Evaluations are not changes of the rule: `updatedAt` tells when someone last changed it.
+          { returnDocument: 'after', timestamps: false },
         )
         .lean<AlertRecord>()
         .exec();
@@ -100,7 +101,7 @@ export class AlertEvaluatorService {
             $set: { lastValue: value, lastEvaluatedAt: to, ...(changed ? status : {}) },
             ...(changed ? { $inc: { revision: 1 } } : {}),
           },
-          { returnDocument: 'after' },
+          { returnDocument: 'after', timestamps: false },
         )
         .lean<AlertRecord>()
         .exec();

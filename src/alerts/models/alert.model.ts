@@ -100,7 +100,7 @@ export class Alert {
   @Field()
   createdAt!: Date;
 
-  @Field()
+  @Field({ description: 'When someone last changed the rule; evaluations do not count.' })
   updatedAt!: Date;
 
   static from(record: AlertRecord, now = new Date()): Alert {
