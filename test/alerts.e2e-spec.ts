@@ -591,6 +591,32 @@ describe('alerts', () => {
         mutedUntil: null,
       });
       expect(unchanged.updatedAt).toBe(alert.updatedAt);
+      // Fields sent as null are left as they are, as fields left out are.
+      const nulls = Object.fromEntries(
+        [
+          'name',
+          'metric',
+          'labels',
+          'aggregate',
+          'comparison',
+          'threshold',
+          'window',
+          'for',
+          'severity',
+          'channels',
+          'enabled',
+        ].map((field) => [field, null]),
+      );
+      const same = ok(await on.alerts.update(owner.accessToken, unchecked({ id, ...nulls }))).updateAlert;
+      // What the evaluations change aside, the rule is the same.
+      const config = (alert: Alert): Partial<Alert> => ({
+        ...alert,
+        lastValue: undefined,
+        lastEvaluatedAt: undefined,
+        evaluations: undefined,
+        updatedAt: undefined,
+      });
+      expect(config(same)).toEqual(config(unchanged));
 
       // Changing both together, or going back to the default recovery threshold, is fine.
       const changed = ok(

@@ -76,18 +76,20 @@ export class AlertsService {
   async update(ctx: RequestContext, input: UpdateAlertInput): Promise<Alert> {
     const current = await this.record(input.id);
     const set: Partial<AlertRecord> = {};
-    if (input.name !== undefined) set.name = checkName(input.name);
-    if (input.metric !== undefined) set.metric = checkMetric(input.metric);
-    if (input.labels !== undefined) set.labels = checkLabels(input.labels);
-    if (input.aggregate !== undefined) set.aggregate = input.aggregate;
-    if (input.comparison !== undefined) set.comparison = input.comparison;
-    if (input.threshold !== undefined) set.threshold = input.threshold;
+    // A field left out, or sent as null, stays as it is; only the recovery threshold has a null of its own.
+    const given = <T>(value: T | null | undefined): value is T => value !== undefined && value !== null;
+    if (given(input.name)) set.name = checkName(input.name);
+    if (given(input.metric)) set.metric = checkMetric(input.metric);
+    if (given(input.labels)) set.labels = checkLabels(input.labels);
+    if (given(input.aggregate)) set.aggregate = input.aggregate;
+    if (given(input.comparison)) set.comparison = input.comparison;
+    if (given(input.threshold)) set.threshold = input.threshold;
     if (input.recoveryThreshold !== undefined) set.recoveryThreshold = input.recoveryThreshold;
-    if (input.window !== undefined) set.windowSeconds = checkWindow(input.window);
-    if (input.for !== undefined) set.forSeconds = checkFor(input.for);
-    if (input.severity !== undefined) set.severity = input.severity;
-    if (input.channels !== undefined) set.channels = [...new Set(input.channels)];
-    if (input.enabled !== undefined) set.enabled = input.enabled;
+    if (given(input.window)) set.windowSeconds = checkWindow(input.window);
+    if (given(input.for)) set.forSeconds = checkFor(input.for);
+    if (given(input.severity)) set.severity = input.severity;
+    if (given(input.channels)) set.channels = [...new Set(input.channels)];
+    if (given(input.enabled)) set.enabled = input.enabled;
     const comparison = set.comparison ?? current.comparison;
     const threshold = set.threshold ?? current.threshold;
     const recovery = set.recoveryThreshold !== undefined ? set.recoveryThreshold : current.recoveryThreshold;
