@@ -5,6 +5,8 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from './access/access.module';
 import { AccessJobsModule } from './access/jobs/access-jobs.module';
+import { AlertsModule } from './alerts/alerts.module';
+import { AlertJobsModule } from './alerts/jobs/alert-jobs.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { AnalyticsJobsModule } from './analytics/jobs/analytics-jobs.module';
 import { AuditModule } from './audit/audit.module';
@@ -68,6 +70,7 @@ const FEATURES: Type[] = [
   MembersModule,
   InvitationsModule,
   AnalyticsModule,
+  AlertsModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
@@ -80,6 +83,7 @@ const FEATURE_JOBS: Type[] = [
   MailJobsModule,
   InvitationJobsModule,
   AnalyticsJobsModule,
+  AlertJobsModule,
 ];
 
 /**

@@ -162,6 +162,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.assignRole → permission:role:assign [project projectId|input.projectId]
      Mutation.cancelBuild → permission:build:cancel [project of build input.buildId]
      Mutation.clearBuildCache → permission:build:update [project input.projectId]
+     Mutation.createAlert → permission:alert:create [project input.projectId]
      Mutation.createApiToken → authenticated
      Mutation.createBuild → permission:build:create [project input.projectId]
      Mutation.createBuildHook → permission:build:update [project input.projectId]
@@ -171,6 +172,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.createRole → permission:role:create [project projectId|input.projectId]
      Mutation.createWebhook → permission:webhook:create [project input.projectId]
      Mutation.declineInvitation → public
+     Mutation.deleteAlert → permission:alert:delete [project of alert input.id]
      Mutation.deleteBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.deleteDeployHook → permission:build:update [project of deployHook input.hookId]
      Mutation.deleteEnvVar → permission:env:delete [project input.projectId]
@@ -186,6 +188,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.leaveProject → authenticated
      Mutation.login → public
      Mutation.logout → authenticated
+     Mutation.muteAlert → permission:alert:update [project of alert input.id]
      Mutation.promoteDeployment → permission:deployment:promote [project of deployment input.deploymentId]
      Mutation.recordMetric → permission:metric:create [project input.projectId]
      Mutation.recordMetrics → permission:metric:create [project input.projectId]
@@ -196,6 +199,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.removeMember → permission:member:delete [project projectId|input.projectId]
      Mutation.removeRole → permission:role:assign [project projectId|input.projectId]
      Mutation.resendInvitation → permission:member:invite [project of invitation input.id]
+     Mutation.resolveAlert → permission:alert:update [project of alert input.id]
      Mutation.retryBuild → permission:build:retry [project of build input.buildId]
      Mutation.revokeApiToken → authenticated
      Mutation.revokeInvitation → permission:member:invite [project of invitation input.id]
@@ -211,6 +215,8 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.testWebhook → permission:webhook:update [project of webhook input.id]
      Mutation.toggleFunction → permission:function:update [project of function input.functionId]
      Mutation.transferOwnership → permission:project:delete [project projectId|input.projectId]
+     Mutation.unmuteAlert → permission:alert:update [project of alert input.id]
+     Mutation.updateAlert → permission:alert:update [project of alert input.id]
      Mutation.updateApiTokenScopes → authenticated
      Mutation.updateAutoscalingSettings → permission:setting:update [project input.projectId]
      Mutation.updateBuildHook → permission:build:update [project of buildHook input.hookId]
@@ -228,6 +234,9 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.updateWebhook → permission:webhook:update [project of webhook input.id]
      Mutation.verifyDomain → permission:domain:verify [project of domain input.domainId]
      Query.activity → permission:project:read [project projectId|input.projectId]
+     Query.alert → permission:alert:read [project of alert id]
+     Query.alertEvents → permission:alert:read [project projectId|input.projectId]
+     Query.alerts → permission:alert:read [project projectId|input.projectId]
      Query.apiTokenUsage → authenticated
      Query.apiTokens → authenticated
      Query.auditLogs → permission:audit:read [project projectId|input.projectId]
@@ -271,6 +280,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.webhookDeliveries → permission:webhook:read [project of webhook webhookId]
      Query.webhooks → permission:webhook:read [project projectId|input.projectId]
      Subscription.activityAdded → permission:project:read [project projectId|input.projectId]
+     Subscription.alertEvents → permission:alert:read [project projectId|input.projectId]
      Subscription.buildLogs → permission:build:read [project of build buildId]
      Subscription.invocationCompleted → permission:function:read [project of function functionId]
      Subscription.projectEvents → permission:project:read [project projectId|input.projectId]

@@ -14,6 +14,7 @@ const READ_PERMISSION: Readonly<Record<string, Permission>> = {
   token: 'token:read',
   role: 'role:read',
   webhook: 'webhook:read',
+  alert: 'alert:read',
 };
 
 /** The permission that reads events and entries of a family (`member` of `member.joined`). */

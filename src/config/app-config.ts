@@ -772,6 +772,27 @@ export class AppConfig {
   @Max(3_600_000)
   INVITATION_SWEEP_INTERVAL_MS = 60_000;
 
+  /** How often workers evaluate alert rules: each enabled rule once per interval, across all workers. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(200)
+  @Max(3_600_000)
+  ALERT_EVALUATION_INTERVAL_MS = 60_000;
+
+  /** Alert rules one project may have. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  ALERTS_PER_PROJECT = 100;
+
+  /** Days an alert's history (its state changes) is kept: then MongoDB removes it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  ALERT_HISTORY_RETENTION_DAYS = 90;
+
   /** Hours raw metric points are kept: exact answers over a window (alert rules) read them. */
   @Transform(toInt)
   @IsInt()

@@ -1,5 +1,6 @@
 import { accessOperations, type AccessOperations } from './access';
 import { analyticsOperations, type AnalyticsOperations } from './analytics';
+import { alertOperations, type AlertOperations } from './alerts';
 import { auditOperations, type AuditOperations } from './audit';
 import { authOperations, type AuthOperations } from './auth';
 import { buildOperations, type BuildOperations } from './builds';
@@ -16,6 +17,7 @@ import { webhookOperations, type WebhookOperations } from './webhooks';
 
 export * from './access';
 export * from './analytics';
+export * from './alerts';
 export * from './audit';
 export * from './auth';
 export * from './builds';
@@ -46,6 +48,7 @@ export interface Operations {
   team: TeamOperations;
   invitations: InvitationOperations;
   analytics: AnalyticsOperations;
+  alerts: AlertOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -71,6 +74,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     team: teamOperations(send),
     invitations: invitationOperations(send),
     analytics: analyticsOperations(send),
+    alerts: alertOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }

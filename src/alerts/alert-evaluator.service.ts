@@ -1,0 +1,116 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { MetricsQueryService } from '../analytics/metrics-query.service';
+import { AppConfig } from '../config/app-config';
+import { AlertHistoryService } from './alert-history.service';
+import { labelsRecord } from './alert-rules';
+import { evaluateAlert, statusChanged, type AlertCondition, type AlertStatus } from './alert-state';
+import { AlertRecord } from './alert.schema';
+
+/** Rules one run evaluates at once. */
+const PARALLEL = 10;
+/** Times an evaluation is computed again when a change made by hand moved the rule's state meanwhile. */
+const WRITE_ATTEMPTS = 3;
+
+const conditionOf = (rule: AlertRecord): AlertCondition => ({
+  comparison: rule.comparison,
+  threshold: rule.threshold,
+  recoveryThreshold: rule.recoveryThreshold,
+  forMs: rule.forSeconds * 1000,
+});
+
+const statusOf = (rule: AlertRecord): AlertStatus => ({
+  state: rule.state,
+  stateSince: rule.stateSince,
+  recoveringSince: rule.recoveringSince,
+});
+
+/**
+ * Evaluates alert rules, once per evaluation interval (a tick: the time divided by
+ * ALERT_EVALUATION_INTERVAL_MS) whatever runs the job: each rule is first claimed for the tick by
+ * moving its `lastTick` up to it, which only one run can do, so duplicated jobs, several workers
+ * and retries evaluate no rule twice in a tick.
+ */
+@Injectable()
+export class AlertEvaluatorService {
+  private readonly logger = new Logger(AlertEvaluatorService.name);
+
+  constructor(
+    @InjectModel(AlertRecord.name) private readonly alerts: Model<AlertRecord>,
+    private readonly metrics: MetricsQueryService,
+    private readonly history: AlertHistoryService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The tick `at` falls in. */
+  tickOf(at: Date): number {
+    return Math.floor(at.getTime() / this.config.ALERT_EVALUATION_INTERVAL_MS);
+  }
+
+  /** Claims and evaluates every enabled rule not yet evaluated in the tick of `now`; returns how many it claimed. */
+  async evaluateDue(now = new Date()): Promise<{ tick: number; evaluated: number }> {
+    const tick = this.tickOf(now);
+    let evaluated = 0;
+    const claim = (): Promise<AlertRecord | null> =>
+      this.alerts
+        .findOneAndUpdate(
+          { enabled: true, lastTick: { $lt: tick } },
+          { $set: { lastTick: tick }, $inc: { evaluations: 1 } },
+          // Evaluations are not changes of the rule: `updatedAt` tells when someone last changed it.
+          { returnDocument: 'after', timestamps: false },
+        )
+        .lean<AlertRecord>()
+        .exec();
+    const work = async (): Promise<void> => {
+      for (let rule = await claim(); rule; rule = await claim()) {
+        evaluated += 1;
+        try {
+          await this.evaluate(rule);
+        } catch (error) {
+          // One rule's trouble (its metric unreadable, a write that failed) must not stop the others.
+          this.logger.warn(`Evaluating alert ${rule._id.toHexString()} failed: ${(error as Error).message}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, work));
+    return { tick, evaluated };
+  }
+
+  /** Reads the rule's value over its window ending now, and moves it on from its stored state. */
+  private async evaluate(claimed: AlertRecord): Promise<void> {
+    const to = new Date();
+    const from = new Date(to.getTime() - claimed.windowSeconds * 1000);
+    const value = await this.metrics.window(
+      claimed.projectId.toHexString(),
+      claimed.metric,
+      labelsRecord(claimed.labels),
+      claimed.aggregate,
+      from,
+      to,
+    );
+    let rule: AlertRecord | null = claimed;
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS && rule?.enabled; attempt++) {
+      const before = statusOf(rule);
+      const { status, transition } = evaluateAlert(conditionOf(rule), before, value, to);
+      const changed = statusChanged(before, status);
+      const updated: AlertRecord | null = await this.alerts
+        .findOneAndUpdate(
+          { _id: rule._id, revision: rule.revision, enabled: true },
+          {
+            $set: { lastValue: value, lastEvaluatedAt: to, ...(changed ? status : {}) },
+            ...(changed ? { $inc: { revision: 1 } } : {}),
+          },
+          { returnDocument: 'after', timestamps: false },
+        )
+        .lean<AlertRecord>()
+        .exec();
+      if (updated) {
+        if (transition) await this.history.record({ rule: updated, transition, value, at: to, actorId: null });
+        return;
+      }
+      // Resolved or disabled by hand meanwhile: evaluate the same value from where that left it.
+      rule = await this.alerts.findById(claimed._id).lean<AlertRecord>().exec();
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { SchemaTypes, type Types } from 'mongoose';
+import { MetricAggregate } from '../analytics/models/metric-aggregate.enum';
+import { AlertComparison, AlertState } from './alert-state';
+
+export enum AlertSeverity {
+  INFO = 'INFO',
+  WARNING = 'WARNING',
+  CRITICAL = 'CRITICAL',
+}
+
+/** How a rule's firing and resolution are told. */
+export enum AlertChannel {
+  /** Mail to the recipients the project's notification preferences name for alert.fired / alert.resolved. */
+  EMAIL = 'EMAIL',
+  /** The domain event alert.fired / alert.resolved: the project's webhook endpoints subscribed to it, its streams. */
+  WEBHOOK = 'WEBHOOK',
+}
+
+/** A label a rule's metric series must carry. */
+export interface AlertLabel {
+  key: string;
+  value: string;
+}
+
+/**
+ * A threshold alert rule of a project: a metric's value over a window, compared with a threshold,
+ * evaluated by the workers every ALERT_EVALUATION_INTERVAL_MS; its state and what the last
+ * evaluation saw are kept here, its state changes in `alert_events`.
+ */
+@Schema({ collection: 'alerts', versionKey: false, timestamps: true })
+export class AlertRecord {
+  _id!: Types.ObjectId;
+
+  @Prop({ type: SchemaTypes.ObjectId, required: true })
+  projectId!: Types.ObjectId;
+
+  @Prop({ required: true })
+  name!: string;
+
+  @Prop({ required: true })
+  metric!: string;
+
+  /** Sorted by key; a series matches when its labels include every one of them. */
+  @Prop({ type: [{ _id: false, key: String, value: String }], default: [] })
+  labels!: AlertLabel[];
+
+  @Prop({ type: String, required: true, enum: MetricAggregate })
+  aggregate!: MetricAggregate;
+
+  @Prop({ type: String, required: true, enum: AlertComparison })
+  comparison!: AlertComparison;
+
+  @Prop({ required: true })
+  threshold!: number;
+
+  /** Null: the threshold itself. */
+  @Prop({ type: Number, default: null })
+  recoveryThreshold!: number | null;
+
+  @Prop({ required: true })
+  windowSeconds!: number;
+
+  @Prop({ required: true })
+  forSeconds!: number;
+
+  @Prop({ type: String, required: true, enum: AlertSeverity })
+  severity!: AlertSeverity;
+
+  @Prop({ type: [String], enum: AlertChannel, default: [] })
+  channels!: AlertChannel[];
+
+  @Prop({ required: true })
+  enabled!: boolean;
+
+  @Prop({ type: String, required: true, enum: AlertState })
+  state!: AlertState;
+
+  @Prop({ type: Date, required: true })
+  stateSince!: Date;
+
+  @Prop({ type: Date, default: null })
+  recoveringSince!: Date | null;
+
+  /** Bumped by every change of the fields above from `state` on, so that a change is written only over the one it was computed from. */
+  @Prop({ required: true, default: 0 })
+  revision!: number;
+
+  /**
+   * The last evaluation tick (the time divided by the evaluation interval) that claimed the rule:
+   * a tick claims it only while this is lower, so it is evaluated once per tick on all workers.
+   */
+  @Prop({ required: true, default: -1 })
+  lastTick!: number;
+
+  /** Evaluations so far. */
+  @Prop({ required: true, default: 0 })
+  evaluations!: number;
+
+  @Prop({ type: Number, default: null })
+  lastValue!: number | null;
+
+  @Prop({ type: Date, default: null })
+  lastEvaluatedAt!: Date | null;
+
+  /** Until when the rule notifies no one; null when it is not muted. */
+  @Prop({ type: Date, default: null })
+  mutedUntil!: Date | null;
+
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
+export const AlertSchema = SchemaFactory.createForClass(AlertRecord);
+AlertSchema.index({ projectId: 1, _id: 1 });
+AlertSchema.index({ enabled: 1, lastTick: 1 });
