@@ -1,11 +1,13 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from './access/access.module';
 import { AccessJobsModule } from './access/jobs/access-jobs.module';
 import { AnalyticsModule } from './analytics/analytics.module';
+import { PlatformMetricsModule } from './analytics/platform-metrics.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
@@ -67,6 +69,7 @@ const FEATURES: Type[] = [
   MembersModule,
   InvitationsModule,
   AnalyticsModule,
+  PlatformMetricsModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
@@ -109,7 +112,7 @@ export class AppModule {
               GraphQLModule.forRootAsync<ApolloDriverConfig>({
                 driver: ApolloDriver,
                 imports: [AuthModule],
-                inject: [AppConfig, RequestAuthenticator, AuditService],
+                inject: [AppConfig, RequestAuthenticator, AuditService, EventEmitter2],
                 useFactory: graphqlOptions,
               }),
             ]
