@@ -687,6 +687,16 @@ export class AppConfig {
   WEBHOOKS_PER_PROJECT = 20;
 
   /**
+   * Rows one metrics report may hold (one per series and step); a larger report is refused with
+   * REPORT_TOO_LARGE and a shorter span asked for.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  ANALYTICS_REPORT_MAX_ROWS = 50_000;
+
+  /**
    * The SMTP server mail is sent through, as a URL (`smtp://user:pass@host:587`,
    * `smtps://host:465`). When unset, messages are written as .eml files to MAIL_OUTBOX_DIR instead.
    */

@@ -5,6 +5,7 @@ import { buildOperations, type BuildOperations } from './builds';
 import { domainOperations, type DomainOperations } from './domains';
 import { functionOperations, type FunctionOperations } from './functions';
 import { invitationOperations, type InvitationOperations } from './invitations';
+import { platformMetricOperations, type PlatformMetricOperations } from './platform-metrics';
 import { projectOperations, type ProjectOperations } from './projects';
 import { settingsOperations, type SettingsOperations } from './settings';
 import { securityOperations, type SecurityOperations } from './security';
@@ -20,6 +21,7 @@ export * from './builds';
 export * from './domains';
 export * from './functions';
 export * from './invitations';
+export * from './platform-metrics';
 export * from './projects';
 export * from './settings';
 export * from './security';
@@ -43,6 +45,7 @@ export interface Operations {
   webhooks: WebhookOperations;
   team: TeamOperations;
   invitations: InvitationOperations;
+  platformMetrics: PlatformMetricOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -67,6 +70,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     webhooks: webhookOperations(send),
     team: teamOperations(send),
     invitations: invitationOperations(send),
+    platformMetrics: platformMetricOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }
