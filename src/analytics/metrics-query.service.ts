@@ -1,23 +1,178 @@
 import { Injectable } from '@nestjs/common';
-import type { MetricAggregate } from './models/metric-aggregate.enum';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model, Types } from 'mongoose';
+import { percentile } from '../common/stats/percentile';
+import { toObjectId } from '../common/mongo/object-id';
+import { AppConfig } from '../config/app-config';
+import { AnalyticsException, AnalyticsExceptionReason } from './analytics.exception';
+import { MetricBucketRecord } from './metric-bucket.schema';
+import { MetricPointRecord } from './metric-point.schema';
+import { bucketStart, checkLabels, checkMetricName, RESOLUTION_MS, type BucketResolution } from './metric-rules';
+import { MetricSeriesService } from './metric-series.service';
+import { MetricAggregate } from './models/metric-aggregate.enum';
 import type { SeriesQuery, SeriesResult } from './metrics.types';
+import { DDSketch, type StoredSketch } from './sketch/dd-sketch';
+
+/** Count, sum, sum of squares, min and max: what every aggregate but the quantiles is computed from. */
+interface Moments {
+  count: number;
+  sum: number;
+  sumsq: number;
+  min: number;
+  max: number;
+}
+
+const QUANTILES: Partial<Record<MetricAggregate, number>> = {
+  [MetricAggregate.P50]: 0.5,
+  [MetricAggregate.P95]: 0.95,
+  [MetricAggregate.P99]: 0.99,
+};
+
+/** Raw points a window reads at most for an exact quantile; past it, minute buckets' sketches answer. */
+export const WINDOW_RAW_QUANTILE_LIMIT = 200_000;
+
+/** Coarsest first: a query reads the coarsest resolution that serves its step. */
+const BY_COARSENESS: BucketResolution[] = ['day', 'hour', 'minute'];
+
+const emptyMoments = (): Moments => ({ count: 0, sum: 0, sumsq: 0, min: Infinity, max: -Infinity });
+
+function addMoments(into: Moments, part: Moments): void {
+  into.count += part.count;
+  into.sum += part.sum;
+  into.sumsq += part.sumsq;
+  into.min = Math.min(into.min, part.min);
+  into.max = Math.max(into.max, part.max);
+}
+
+/** An aggregate of moments; null when no point counted. The standard deviation is the population's. */
+function reduceMoments(m: Moments, aggregate: MetricAggregate): number | null {
+  if (m.count === 0) return null;
+  switch (aggregate) {
+    case MetricAggregate.SUM:
+      return m.sum;
+    case MetricAggregate.AVG:
+      return m.sum / m.count;
+    case MetricAggregate.MIN:
+      return m.min;
+    case MetricAggregate.MAX:
+      return m.max;
+    case MetricAggregate.COUNT:
+      return m.count;
+    case MetricAggregate.STDDEV: {
+      const mean = m.sum / m.count;
+      return Math.sqrt(Math.max(0, m.sumsq / m.count - mean * mean));
+    }
+    case MetricAggregate.P50:
+    case MetricAggregate.P95:
+    case MetricAggregate.P99:
+      throw new Error(`${aggregate} is not computed from moments`);
+  }
+}
 
 /** Reads metrics back: series over time, and one value over a window. */
 @Injectable()
 export class MetricsQueryService {
-  /** A series: one value per step from the coarsest stored resolution that serves the step. */
-  series(projectId: string, query: SeriesQuery): Promise<SeriesResult> {
-    void projectId;
-    void query;
-    return Promise.reject(new Error('MetricsQueryService.series is not built yet'));
+  constructor(
+    @InjectModel(MetricBucketRecord.name) private readonly buckets: Model<MetricBucketRecord>,
+    @InjectModel(MetricPointRecord.name) private readonly points: Model<MetricPointRecord>,
+    private readonly registry: MetricSeriesService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * A series: one value per step from the coarsest stored resolution that serves the step. Steps
+   * are aligned to the epoch (each starts at a multiple of the step) and cover [from, to); each
+   * value is that of its whole step.
+   */
+  async series(projectId: string, query: SeriesQuery): Promise<SeriesResult> {
+    const name = checkMetricName(query.name, 'platform');
+    const { labels } = checkLabels(query.labels ?? {});
+    const stepSeconds = query.stepSeconds;
+    if (!Number.isInteger(stepSeconds) || stepSeconds <= 0 || stepSeconds % 60 !== 0) {
+      throw new AnalyticsException(
+        AnalyticsExceptionReason.INVALID_STEP,
+        'The step is a positive multiple of 60 seconds',
+      );
+    }
+    const [from, to] = this.span(query.from, query.to);
+    const stepMs = stepSeconds * 1000;
+    const start = Math.floor(from / stepMs) * stepMs;
+    const steps = Math.ceil((to - start) / stepMs);
+    const maxPoints = this.config.ANALYTICS_MAX_SERIES_POINTS;
+    if (steps > maxPoints) {
+      throw new AnalyticsException(
+        AnalyticsExceptionReason.TOO_MANY_POINTS,
+        `This span and step make ${steps} points; at most ${maxPoints}: take a longer step or a shorter span`,
+        { points: steps, limit: maxPoints },
+      );
+    }
+    const end = start + steps * stepMs;
+    const resolution = this.resolutionFor(stepMs, start);
+    const at = (i: number): Date => new Date(start + i * stepMs);
+    const stepOf = (t: Date): number => Math.floor((t.getTime() - start) / stepMs);
+
+    const seriesIds =
+      Object.keys(labels).length > 0 ? await this.registry.matching(projectId, name, labels) : undefined;
+    if (seriesIds?.length === 0) {
+      return { resolution, points: Array.from({ length: steps }, (_v, i) => ({ at: at(i), value: null })) };
+    }
+    const match = {
+      projectId: toObjectId(projectId),
+      name,
+      res: resolution,
+      t: { $gte: new Date(start), $lt: new Date(end) },
+      ...(seriesIds ? { seriesId: { $in: seriesIds } } : {}),
+    };
+
+    const q = QUANTILES[query.aggregate];
+    if (q !== undefined) {
+      const sketches: (DDSketch | undefined)[] = new Array<DDSketch | undefined>(steps);
+      const cursor = this.buckets
+        .find(match, { _id: 0, t: 1, sketch: 1, min: 1, max: 1 })
+        .lean<{ t: Date; sketch: StoredSketch; min: number; max: number }[]>()
+        .cursor();
+      for await (const bucket of cursor) {
+        const i = stepOf(bucket.t);
+        (sketches[i] ??= new DDSketch()).mergeStored(bucket.sketch, bucket.min, bucket.max);
+      }
+      return {
+        resolution,
+        points: Array.from({ length: steps }, (_v, i) => ({ at: at(i), value: sketches[i]?.quantile(q) ?? null })),
+      };
+    }
+
+    // The database adds up the series of each bucket start; the steps gather their buckets here.
+    const rows = await this.buckets
+      .aggregate<Moments & { _id: Date }>([
+        { $match: match },
+        {
+          $group: {
+            _id: '$t',
+            count: { $sum: '$count' },
+            sum: { $sum: '$sum' },
+            sumsq: { $sum: '$sumsq' },
+            min: { $min: '$min' },
+            max: { $max: '$max' },
+          },
+        },
+      ])
+      .exec();
+    const moments = Array.from({ length: steps }, emptyMoments);
+    for (const row of rows) addMoments(moments[stepOf(row._id)]!, row);
+    return {
+      resolution,
+      points: moments.map((m, i) => ({ at: at(i), value: reduceMoments(m, query.aggregate) })),
+    };
   }
 
   /**
    * One value over [from, to): the points of every series of `name` whose labels include
    * `labels`, reduced by `aggregate`; null when there is none. Exact over raw points while they
-   * are kept (what alert rules evaluate).
+   * are kept (what alert rules evaluate); a window reaching past ANALYTICS_RAW_RETENTION_HOURS is
+   * answered from minute buckets (whole minutes, quantiles within the sketch's error), and so is a
+   * quantile over more than WINDOW_RAW_QUANTILE_LIMIT points.
    */
-  window(
+  async window(
     projectId: string,
     name: string,
     labels: Record<string, string>,
@@ -25,12 +180,118 @@ export class MetricsQueryService {
     from: Date,
     to: Date,
   ): Promise<number | null> {
-    void projectId;
-    void name;
-    void labels;
-    void aggregate;
-    void from;
-    void to;
-    return Promise.reject(new Error('MetricsQueryService.window is not built yet'));
+    checkMetricName(name, 'platform');
+    const filter = checkLabels(labels ?? {}).labels;
+    const [start, end] = this.span(from, to);
+    if (start < Date.now() - this.config.analyticsRetentionMs.raw) {
+      return this.windowFromBuckets(projectId, name, filter, aggregate, start, end);
+    }
+    const match: Record<string, unknown> = {
+      projectId: toObjectId(projectId),
+      name,
+      t: { $gte: new Date(start), $lt: new Date(end) },
+    };
+    for (const [key, value] of Object.entries(filter)) match[`labels.${key}`] = value;
+
+    const q = QUANTILES[aggregate];
+    if (q !== undefined) {
+      const found = await this.points
+        .find(match, { _id: 0, value: 1 })
+        .limit(WINDOW_RAW_QUANTILE_LIMIT + 1)
+        .lean<{ value: number }[]>()
+        .exec();
+      if (found.length > WINDOW_RAW_QUANTILE_LIMIT) {
+        return this.windowFromBuckets(projectId, name, filter, aggregate, start, end);
+      }
+      return percentile(
+        found.map((p) => p.value).sort((a, b) => a - b),
+        q,
+      );
+    }
+    const [row] = await this.points
+      .aggregate<Moments>([
+        { $match: match },
+        {
+          $group: {
+            _id: null,
+            count: { $sum: 1 },
+            sum: { $sum: '$value' },
+            sumsq: { $sum: { $multiply: ['$value', '$value'] } },
+            min: { $min: '$value' },
+            max: { $max: '$value' },
+          },
+        },
+      ])
+      .exec();
+    return row ? reduceMoments(row, aggregate) : null;
+  }
+
+  private async windowFromBuckets(
+    projectId: string,
+    name: string,
+    labels: Record<string, string>,
+    aggregate: MetricAggregate,
+    start: number,
+    end: number,
+  ): Promise<number | null> {
+    const seriesIds: Types.ObjectId[] | undefined =
+      Object.keys(labels).length > 0 ? await this.registry.matching(projectId, name, labels) : undefined;
+    if (seriesIds?.length === 0) return null;
+    const match = {
+      projectId: toObjectId(projectId),
+      name,
+      res: 'minute' as const,
+      t: { $gte: new Date(bucketStart(start, 'minute')), $lt: new Date(end) },
+      ...(seriesIds ? { seriesId: { $in: seriesIds } } : {}),
+    };
+    const q = QUANTILES[aggregate];
+    if (q !== undefined) {
+      const sketch = new DDSketch();
+      const cursor = this.buckets
+        .find(match, { _id: 0, sketch: 1, min: 1, max: 1 })
+        .lean<{ sketch: StoredSketch; min: number; max: number }[]>()
+        .cursor();
+      for await (const bucket of cursor) sketch.mergeStored(bucket.sketch, bucket.min, bucket.max);
+      return sketch.quantile(q);
+    }
+    const [row] = await this.buckets
+      .aggregate<Moments>([
+        { $match: match },
+        {
+          $group: {
+            _id: null,
+            count: { $sum: '$count' },
+            sum: { $sum: '$sum' },
+            sumsq: { $sum: '$sumsq' },
+            min: { $min: '$min' },
+            max: { $max: '$max' },
+          },
+        },
+      ])
+      .exec();
+    return row ? reduceMoments(row, aggregate) : null;
+  }
+
+  /** [from, to) in milliseconds, refused unless both are times and from is before to. */
+  private span(from: Date, to: Date): [number, number] {
+    const start = from instanceof Date ? from.getTime() : NaN;
+    const end = to instanceof Date ? to.getTime() : NaN;
+    if (!Number.isFinite(start) || !Number.isFinite(end) || start >= end) {
+      throw new AnalyticsException(
+        AnalyticsExceptionReason.INVALID_TIME_RANGE,
+        '`from` and `to` are times, and `from` is before `to`',
+      );
+    }
+    return [start, end];
+  }
+
+  /**
+   * The coarsest resolution whose buckets tile the step and whose retention reaches back to the
+   * first step; when none reaches that far, the coarsest that tiles it (it keeps the longest).
+   */
+  private resolutionFor(stepMs: number, start: number): BucketResolution {
+    const retention = this.config.analyticsRetentionMs;
+    const tiling = BY_COARSENESS.filter((res) => stepMs % RESOLUTION_MS[res] === 0);
+    return tiling.find((res) => start >= Date.now() - retention[res]) ?? tiling[0]!;
   }
 }

@@ -782,6 +782,69 @@ export class AppConfig {
   @Max(3_600_000)
   INVITATION_SWEEP_INTERVAL_MS = 60_000;
 
+  /** Hours raw metric points are kept: exact answers over a window (alert rules) read them. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(744)
+  ANALYTICS_RAW_RETENTION_HOURS = 48;
+
+  /** Days minute buckets of metrics are kept; a point may be recorded up to this far back, less an hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(90)
+  ANALYTICS_MINUTE_RETENTION_DAYS = 8;
+
+  /** Days hour buckets of metrics are kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  ANALYTICS_HOUR_RETENTION_DAYS = 90;
+
+  /** Days day buckets of metrics are kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  ANALYTICS_DAY_RETENTION_DAYS = 730;
+
+  /** Label sets (series) one metric of a project may have. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  ANALYTICS_MAX_SERIES_PER_METRIC = 1_000;
+
+  /** Metric names one project may have. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  ANALYTICS_MAX_METRICS_PER_PROJECT = 500;
+
+  /** The most steps one metric series query may answer with. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(100_000)
+  ANALYTICS_MAX_SERIES_POINTS = 1_440;
+
+  /** Points a process may hold waiting for MongoDB; past it, recording is refused until it drains. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(10_000_000)
+  ANALYTICS_MAX_PENDING_POINTS = 100_000;
+
+  /** How often workers delete metric points and buckets past their retention. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(86_400_000)
+  ANALYTICS_SWEEP_INTERVAL_MS = 600_000;
+
   /** The longest build timeout any project may have, in seconds. */
   @Transform(toInt)
   @IsInt()
@@ -883,6 +946,16 @@ export class AppConfig {
   /** INVITATION_RETENTION_DAYS in milliseconds. */
   get invitationRetentionMs(): number {
     return this.INVITATION_RETENTION_DAYS * 86_400_000;
+  }
+
+  /** How long metric points and each resolution's buckets are kept, in milliseconds. */
+  get analyticsRetentionMs(): { raw: number; minute: number; hour: number; day: number } {
+    return {
+      raw: this.ANALYTICS_RAW_RETENTION_HOURS * 3_600_000,
+      minute: this.ANALYTICS_MINUTE_RETENTION_DAYS * 86_400_000,
+      hour: this.ANALYTICS_HOUR_RETENTION_DAYS * 86_400_000,
+      day: this.ANALYTICS_DAY_RETENTION_DAYS * 86_400_000,
+    };
   }
 
   /** WEBHOOK_RETENTION_DAYS in milliseconds. */

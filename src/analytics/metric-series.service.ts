@@ -1,0 +1,253 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model, Types } from 'mongoose';
+import type { SharedCache } from '../common/cache/shared-cache';
+import { SharedCacheFactory } from '../common/cache/shared-cache.factory';
+import { newObjectId, toObjectId } from '../common/mongo/object-id';
+import { AppConfig } from '../config/app-config';
+import { AnalyticsException, AnalyticsExceptionReason } from './analytics.exception';
+import { MetricSeriesRecord } from './metric-series.schema';
+import type { CheckedPoint, Labels } from './metric-rules';
+import type { MetricSource } from './metrics.types';
+
+/** A series' key within its project: the metric's name and its label set's digest. */
+const seriesKey = (name: string, labelsKey: string): string => `${name}\u0000${labelsKey}`;
+
+/** What one metric name of a project holds, for `metricNames`. */
+export interface MetricNameSummary {
+  name: string;
+  unit: string | null;
+  source: MetricSource;
+  series: number;
+  lastSeenAt: Date;
+}
+
+/**
+ * The registry of series: finds the series of a batch's points, creating those that are new within
+ * the bounds on label sets per metric and metric names per project. Known series are cached in
+ * every process (keys `<projectId>:<name>\0<labelsKey>`), so recording a known series reads nothing.
+ */
+@Injectable()
+export class MetricSeriesService {
+  private readonly known: SharedCache<string>;
+  /** Creations in this process, one at a time, so that two batches cannot both take the last place. */
+  private creating: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    @InjectModel(MetricSeriesRecord.name) private readonly series: Model<MetricSeriesRecord>,
+    private readonly config: AppConfig,
+    caches: SharedCacheFactory,
+  ) {
+    this.known = caches.create<string>({ topic: 'metric-series', maxEntries: 200_000, maxAgeMs: 3_600_000 });
+  }
+
+  /**
+   * The series id of each point (by `seriesKey`), creating missing series. Refuses the whole
+   * batch, creating nothing, when a new label set or name would pass a bound.
+   */
+  async resolve(
+    projectId: string,
+    source: MetricSource,
+    points: readonly CheckedPoint[],
+  ): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    const missing = new Map<string, CheckedPoint>();
+    for (const point of points) {
+      const key = seriesKey(point.name, point.labelsKey);
+      if (ids.has(key) || missing.has(key)) continue;
+      const id = this.known.get(`${projectId}:${key}`);
+      if (id === undefined) missing.set(key, point);
+      else ids.set(key, id);
+    }
+    if (missing.size === 0) return ids;
+
+    await this.load(projectId, missing, ids);
+    if (missing.size === 0) return ids;
+    const run = this.creating.then(() => this.create(projectId, source, missing, ids));
+    this.creating = run.catch(() => undefined);
+    await run;
+    return ids;
+  }
+
+  /** Moves the series of `missing` that exist into `ids` (and the cache). */
+  private async load(projectId: string, missing: Map<string, CheckedPoint>, ids: Map<string, string>): Promise<void> {
+    const points = [...missing.values()];
+    const found = await this.series
+      .find(
+        {
+          projectId: toObjectId(projectId),
+          name: { $in: [...new Set(points.map((p) => p.name))] },
+          labelsKey: { $in: [...new Set(points.map((p) => p.labelsKey))] },
+        },
+        { _id: 1, name: 1, labelsKey: 1 },
+      )
+      .lean()
+      .exec();
+    for (const record of found) {
+      const key = seriesKey(record.name, record.labelsKey);
+      if (!missing.has(key)) continue;
+      const id = record._id.toHexString();
+      missing.delete(key);
+      ids.set(key, id);
+      await this.known.getOrLoad(`${projectId}:${key}`, () => Promise.resolve({ value: id }));
+    }
+  }
+
+  private async create(
+    projectId: string,
+    source: MetricSource,
+    missing: Map<string, CheckedPoint>,
+    ids: Map<string, string>,
+  ): Promise<void> {
+    // Another batch may have made some of them while this one waited its turn.
+    await this.load(projectId, missing, ids);
+    if (missing.size === 0) return;
+    const project = toObjectId(projectId);
+    const adding = new Map<string, number>();
+    for (const point of missing.values()) adding.set(point.name, (adding.get(point.name) ?? 0) + 1);
+    const newNames = await this.checkBounds(project, adding, false);
+
+    const now = new Date();
+    const records = [...missing.values()].map((point) => ({
+      _id: newObjectId(),
+      projectId: project,
+      name: point.name,
+      labels: point.labels,
+      labelsKey: point.labelsKey,
+      unit: point.unit,
+      source,
+      createdAt: now,
+      lastSeenAt: point.at,
+    }));
+    let inserted = records;
+    try {
+      await this.series.collection.insertMany(records, { ordered: false });
+    } catch (error) {
+      // Another process made the same series at the same time: theirs is the one.
+      const writeErrors = (error as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
+      if (!writeErrors?.length || !writeErrors.every((e) => e.code === 11000)) throw error;
+      const duplicates = new Set(writeErrors.map((e) => e.index));
+      inserted = records.filter((_r, index) => !duplicates.has(index));
+    }
+    // Processes that checked the bounds at the same time may together have passed them: each takes its own back.
+    try {
+      if (inserted.length > 0) await this.checkBounds(project, adding, true, newNames);
+    } catch (refusal) {
+      await this.series.deleteMany({ _id: { $in: inserted.map((r) => r._id) } }).exec();
+      throw refusal;
+    }
+    for (const record of inserted) {
+      const key = seriesKey(record.name, record.labelsKey);
+      const id = record._id.toHexString();
+      missing.delete(key);
+      ids.set(key, id);
+      await this.known.getOrLoad(`${projectId}:${key}`, () => Promise.resolve({ value: id }));
+    }
+    // The ones another process made.
+    await this.load(projectId, missing, ids);
+  }
+
+  /**
+   * Refuses new series past the bounds: ANALYTICS_MAX_SERIES_PER_METRIC label sets of a metric,
+   * ANALYTICS_MAX_METRICS_PER_PROJECT names in a project. `adding` counts the new series per name.
+   * Before the insert (`stored` false) it counts them on top of what is stored and returns the new
+   * names; after it, it checks that what is stored keeps to the bounds where this batch added.
+   */
+  private async checkBounds(
+    project: Types.ObjectId,
+    adding: ReadonlyMap<string, number>,
+    stored: boolean,
+    newNamesBefore: readonly string[] = [],
+  ): Promise<string[]> {
+    const maxSeries = this.config.ANALYTICS_MAX_SERIES_PER_METRIC;
+    const maxNames = this.config.ANALYTICS_MAX_METRICS_PER_PROJECT;
+    const names = (await this.series.distinct('name', { projectId: project }).exec()) as string[];
+    const newNames = stored ? [...newNamesBefore] : [...adding.keys()].filter((name) => !names.includes(name));
+    const nameCount = stored ? names.length : names.length + newNames.length;
+    if (newNames.length > 0 && nameCount > maxNames) {
+      throw new AnalyticsException(
+        AnalyticsExceptionReason.TOO_MANY_METRICS,
+        `A project may have at most ${maxNames} metric names`,
+        { limit: maxNames },
+      );
+    }
+    const counts = await this.series
+      .aggregate<{ _id: string; n: number }>([
+        { $match: { projectId: project, name: { $in: [...adding.keys()] } } },
+        { $group: { _id: '$name', n: { $sum: 1 } } },
+      ])
+      .exec();
+    for (const [name, added] of adding) {
+      const count = (counts.find((c) => c._id === name)?.n ?? 0) + (stored ? 0 : added);
+      if (count > maxSeries) {
+        throw new AnalyticsException(
+          AnalyticsExceptionReason.LABEL_CARDINALITY_EXCEEDED,
+          `Metric "${name}" may have at most ${maxSeries} label sets (series): these points would add more`,
+          { metric: name, limit: maxSeries },
+        );
+      }
+    }
+    return newNames;
+  }
+
+  /** Notes the latest time and unit of series written to: one update per series per write. */
+  async touch(seen: ReadonlyMap<string, { lastSeenAt: Date; unit: string | null }>): Promise<void> {
+    if (seen.size === 0) return;
+    await this.series.collection.bulkWrite(
+      [...seen].map(([id, { lastSeenAt, unit }]) => ({
+        updateOne: {
+          filter: { _id: toObjectId(id) },
+          update: { $max: { lastSeenAt }, ...(unit === null ? {} : { $set: { unit } }) },
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
+  /** The ids of the series of `name` whose labels include every one of `labels`. */
+  async matching(projectId: string, name: string, labels: Labels): Promise<Types.ObjectId[]> {
+    const filter: Record<string, unknown> = { projectId: toObjectId(projectId), name };
+    for (const [key, value] of Object.entries(labels)) filter[`labels.${key}`] = value;
+    const found = await this.series.find(filter, { _id: 1 }).lean().exec();
+    return found.map((record) => record._id);
+  }
+
+  /** Every metric name of a project, with its series count, unit and latest point. */
+  async names(projectId: string): Promise<MetricNameSummary[]> {
+    const rows = await this.series
+      .aggregate<{
+        _id: string;
+        series: number;
+        lastSeenAt: Date;
+        unit: string | null;
+        source: MetricSource;
+      }>([
+        { $match: { projectId: toObjectId(projectId) } },
+        { $sort: { lastSeenAt: 1 } },
+        {
+          $group: {
+            _id: '$name',
+            series: { $sum: 1 },
+            lastSeenAt: { $max: '$lastSeenAt' },
+            unit: { $last: '$unit' },
+            source: { $first: '$source' },
+          },
+        },
+        { $sort: { _id: 1 } },
+      ])
+      .exec();
+    return rows.map((row) => ({
+      name: row._id,
+      unit: row.unit ?? null,
+      source: row.source,
+      series: row.series,
+      lastSeenAt: row.lastSeenAt,
+    }));
+  }
+
+  /** A deleted project's series, forgotten here and in every other process. */
+  async forgetProject(projectId: string): Promise<void> {
+    await this.series.deleteMany({ projectId: toObjectId(projectId) }).exec();
+    await this.known.forget(`${projectId}:`);
+  }
+}
