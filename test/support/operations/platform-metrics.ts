@@ -52,7 +52,13 @@ export interface DashboardPanels {
     errors: number;
     errorRate: number | null;
     p95LatencyMs: number | null;
-    series: Array<{ at: string; requests: number; errors: number; errorRate: number | null; p95LatencyMs: number | null }>;
+    series: Array<{
+      at: string;
+      requests: number;
+      errors: number;
+      errorRate: number | null;
+      p95LatencyMs: number | null;
+    }>;
   };
   resources: {
     buildMinutes: number;
