@@ -85,10 +85,15 @@ export class MetricRowsService {
    * ordered by metric, label set and time. At most `limit` rows are read.
    */
   async rows(projectId: string, query: RowsQuery): Promise<ReportRow[]> {
+    const project = toObjectId(projectId);
+    // Named, so that the read follows the buckets' (projectId, name, res, t) index.
+    const names = await this.series.distinct('name', { projectId: project }).exec();
+    if (names.length === 0) return [];
     const buckets = await this.buckets
       .find(
         {
-          projectId: toObjectId(projectId),
+          projectId: project,
+          name: { $in: names },
           res: resolutionOf(query.stepSeconds),
           t: { $gte: query.from, $lt: query.to },
         },
