@@ -7,6 +7,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from './access/access.module';
 import { AccessJobsModule } from './access/jobs/access-jobs.module';
 import { AnalyticsModule } from './analytics/analytics.module';
+import { AnalyticsJobsModule } from './analytics/jobs/analytics-jobs.module';
 import { PlatformMetricsModule } from './analytics/platform-metrics.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
@@ -81,6 +82,7 @@ const FEATURE_JOBS: Type[] = [
   WebhookJobsModule,
   MailJobsModule,
   InvitationJobsModule,
+  AnalyticsJobsModule,
 ];
 
 /**

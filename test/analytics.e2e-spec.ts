@@ -1,6 +1,9 @@
+import { getQueueToken } from '@nestjs/bull';
 import { getModelToken } from '@nestjs/mongoose';
+import type { Queue } from 'bull';
 import type { Model } from 'mongoose';
 import { AnalyticsException } from '../src/analytics/analytics.exception';
+import { ANALYTICS_QUEUE, AnalyticsJob } from '../src/analytics/jobs/analytics-jobs';
 import { MetricBucketRecord } from '../src/analytics/metric-bucket.schema';
 import { MetricPointRecord } from '../src/analytics/metric-point.schema';
 import { MetricSeriesRecord } from '../src/analytics/metric-series.schema';
@@ -9,8 +12,16 @@ import { MetricsRecorderService } from '../src/analytics/metrics-recorder.servic
 import type { MetricPoint } from '../src/analytics/metrics.types';
 import { MetricAggregate } from '../src/analytics/models/metric-aggregate.enum';
 import { percentile } from '../src/common/stats/percentile';
-import { createProject, registerUser, type TestUser } from './support/factories';
-import type { Project } from './support/operations';
+import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
+import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
+import {
+  operations,
+  type MetricAggregate as Aggregate,
+  type MetricLabel,
+  type MetricPointInput,
+  type Project,
+} from './support/operations';
+import { waitForJob } from './support/queues';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const MINUTE = 60_000;
@@ -418,6 +429,402 @@ describe('analytics', () => {
           }),
         ),
       ).toMatchObject({ reason: 'INVALID_LABEL_KEY' });
+    });
+  });
+
+  describe('through the API', () => {
+    let on: ReturnType<typeof operations>;
+    let site: Project;
+
+    beforeAll(async () => {
+      on = operations(api.url);
+      site = await createProject(api.url, owner.accessToken);
+    });
+
+    const pairs = (labels: Record<string, string>): MetricLabel[] =>
+      Object.entries(labels).map(([key, value]) => ({ key, value }));
+    const asInput = (point: MetricPoint): MetricPointInput => ({
+      name: point.name,
+      value: point.value,
+      unit: point.unit ?? null,
+      labels: pairs(point.labels ?? {}),
+      at: point.at!.toISOString(),
+    });
+    /** In batches that fit the API's 100 KB request body. */
+    const recordThroughApi = async (projectId: string, points: MetricPoint[]): Promise<void> => {
+      for (let i = 0; i < points.length; i += 400) {
+        const batch = points.slice(i, i + 400).map(asInput);
+        expect(
+          ok(await on.analytics.recordMany(owner.accessToken, { projectId, points: batch })).recordMetrics,
+        ).toEqual({
+          count: batch.length,
+        });
+      }
+    };
+    const seriesOf = async (args: {
+      name: string;
+      from: Date;
+      to: Date;
+      step: number;
+      aggregate: Aggregate;
+      labels?: Record<string, string>;
+      projectId?: string;
+      token?: string;
+    }) =>
+      on.analytics.series(args.token ?? owner.accessToken, {
+        projectId: args.projectId ?? site.id,
+        name: args.name,
+        from: args.from.toISOString(),
+        to: args.to.toISOString(),
+        step: args.step,
+        labels: args.labels ? pairs(args.labels) : null,
+        aggregate: args.aggregate,
+      });
+
+    it('answers metricSeries with the values recorded, for minute, hour and day steps, at the coarsest resolution', async () => {
+      const recent = latencies('api.latency', 2_000, 40 * MINUTE, 21);
+      const older = latencies('api.latency', 3_000, 6 * DAY, 22, HOUR);
+      const points = [...recent, ...older];
+      await recordThroughApi(site.id, points);
+      const to = new Date();
+      for (const [step, resolution, span] of [
+        [60, 'MINUTE', 45 * MINUTE],
+        [600, 'MINUTE', 6 * HOUR],
+        [3_600, 'HOUR', 6 * DAY + HOUR],
+        [86_400, 'DAY', 7 * DAY],
+      ] as const) {
+        const from = new Date(to.getTime() - span);
+        const stepMs = step * 1000;
+        const start = Math.floor(from.getTime() / stepMs) * stepMs;
+        const steps = Math.ceil((to.getTime() - start) / stepMs);
+        const perStep = valuesPerStep(points, start, stepMs, steps);
+        for (const aggregate of ALL_AGGREGATES) {
+          const series = ok(await seriesOf({ name: 'api.latency', from, to, step, aggregate })).metricSeries;
+          expect(series).toMatchObject({ name: 'api.latency', aggregate, resolution, step });
+          expect(series.points).toHaveLength(steps);
+          series.points.forEach((point, i) => {
+            expect(new Date(point.at).getTime()).toBe(start + i * stepMs);
+            expectClose(point.value, expectedOf(perStep[i]!, aggregate), aggregate);
+          });
+        }
+      }
+    });
+
+    it('filters metricSeries by a subset of labels, and lists the metrics in metricNames', async () => {
+      const to = new Date();
+      const from = new Date(to.getTime() - 7 * DAY);
+      const all = ok(
+        await seriesOf({ name: 'api.latency', from, to, step: 86_400, aggregate: 'COUNT' as Aggregate }),
+      ).metricSeries.points.reduce((acc, p) => acc + (p.value ?? 0), 0);
+      expect(all).toBe(5_000);
+      const byRegion = await Promise.all(
+        ['eu', 'us'].map(async (region) =>
+          ok(
+            await seriesOf({
+              name: 'api.latency',
+              from,
+              to,
+              step: 86_400,
+              aggregate: 'COUNT' as Aggregate,
+              labels: { region },
+            }),
+          ).metricSeries.points.reduce((acc, p) => acc + (p.value ?? 0), 0),
+        ),
+      );
+      expect(byRegion[0]).toBeGreaterThan(1_000);
+      expect(byRegion[0]! + byRegion[1]!).toBe(all);
+      const narrow = ok(
+        await seriesOf({
+          name: 'api.latency',
+          from,
+          to,
+          step: 86_400,
+          aggregate: 'MAX' as Aggregate,
+          labels: { region: 'us', route: '/c' },
+        }),
+      ).metricSeries;
+      expect(narrow.points.some((p) => p.value !== null)).toBe(true);
+
+      await recordThroughApi(site.id, [
+        { name: 'api.queue_depth', value: 3, at: new Date(Date.now() - 2 * MINUTE) },
+        { name: 'api.queue_depth', value: 4, unit: 'jobs', at: new Date(Date.now() - MINUTE), labels: { queue: 'q' } },
+      ]);
+      const names = ok(await on.analytics.names(owner.accessToken, { projectId: site.id })).metricNames;
+      expect(names.map((n) => n.name)).toEqual(['api.latency', 'api.queue_depth']);
+      expect(names[0]).toMatchObject({ unit: 'ms', source: 'USER', series: 6 });
+      expect(names[1]).toMatchObject({ unit: 'jobs', source: 'USER', series: 2 });
+      expect(Date.now() - new Date(names[1]!.lastSeenAt).getTime()).toBeLessThan(2 * MINUTE);
+    });
+
+    it('records one point with recordMetric, now when it carries no time', async () => {
+      const before = Date.now();
+      expect(
+        ok(
+          await on.analytics.record(owner.accessToken, {
+            projectId: site.id,
+            name: 'api.single',
+            value: 42.5,
+            labels: [{ key: 'host', value: 'a' }],
+          }),
+        ).recordMetric,
+      ).toEqual({ count: 1 });
+      const value = await query.window(
+        site.id,
+        'api.single',
+        { host: 'a' },
+        MetricAggregate.SUM,
+        new Date(before - 1),
+        new Date(Date.now() + 1),
+      );
+      expect(value).toBe(42.5);
+    });
+
+    it('refuses every bad input with a stable code, storing none of a refused batch', async () => {
+      const good: MetricPointInput = { name: 'api.refused', value: 1, labels: [{ key: 'a', value: 'b' }] };
+      const cases: [Partial<MetricPointInput>, string][] = [
+        [{ name: 'has space' }, 'INVALID_METRIC_NAME'],
+        [{ name: '1st' }, 'INVALID_METRIC_NAME'],
+        [{ name: 'n'.repeat(129) }, 'INVALID_METRIC_NAME'],
+        [{ name: 'slipway.api.request' }, 'RESERVED_METRIC_NAME'],
+        [{ labels: Array.from({ length: 11 }, (_v, i) => ({ key: `k${i}`, value: 'v' })) }, 'TOO_MANY_LABELS'],
+        [{ labels: [{ key: 'a-b', value: 'v' }] }, 'INVALID_LABEL_KEY'],
+        [{ labels: [{ key: '', value: 'v' }] }, 'INVALID_LABEL_KEY'],
+        [{ labels: [{ key: 'k'.repeat(65), value: 'v' }] }, 'INVALID_LABEL_KEY'],
+        [
+          {
+            labels: [
+              { key: 'a', value: 'x' },
+              { key: 'a', value: 'y' },
+            ],
+          },
+          'INVALID_LABEL_KEY',
+        ],
+        [{ labels: [{ key: 'a', value: '' }] }, 'INVALID_LABEL_VALUE'],
+        [{ labels: [{ key: 'a', value: 'v'.repeat(129) }] }, 'INVALID_LABEL_VALUE'],
+        [{ value: 1e19 }, 'INVALID_METRIC_VALUE'],
+        [{ value: -1e19 }, 'INVALID_METRIC_VALUE'],
+        [{ unit: 'u'.repeat(33) }, 'INVALID_METRIC_UNIT'],
+        [{ unit: '' }, 'INVALID_METRIC_UNIT'],
+        [{ at: new Date(Date.now() + 10 * MINUTE).toISOString() }, 'INVALID_METRIC_TIME'],
+        [{ at: new Date(Date.now() - 8 * DAY).toISOString() }, 'INVALID_METRIC_TIME'],
+      ];
+      for (const [change, reason] of cases) {
+        const single = await on.analytics.record(owner.accessToken, { projectId: site.id, ...good, ...change });
+        expect([reason, codeOf(single)]).toEqual([reason, 'BAD_USER_INPUT']);
+        expect(reasonOf(single)).toBe(reason);
+        const batch = await on.analytics.recordMany(owner.accessToken, {
+          projectId: site.id,
+          points: [good, good, { ...good, ...change }],
+        });
+        expect(reasonOf(batch)).toBe(reason);
+        expect(batch.errors![0]!.extensions!.details).toMatchObject({ index: 2 });
+      }
+      // Infinity cannot be written in JSON, but it can be in a document: a literal too large for a double.
+      const infinite = await gql(
+        api.url,
+        `mutation { recordMetric(input: { projectId: "${site.id}", name: "api.refused", value: 1e999 }) { count } }`,
+        {},
+        owner.accessToken,
+      );
+      expect([codeOf(infinite), reasonOf(infinite)]).toEqual(['BAD_USER_INPUT', 'INVALID_METRIC_VALUE']);
+      // Shapes GraphQL itself refuses: a value that is not a number, a time that is not one.
+      for (const bad of [{ value: 'NaN' }, { at: 'yesterday' }]) {
+        const refused = await on.analytics.record(owner.accessToken, {
+          projectId: site.id,
+          ...good,
+          ...(bad as object),
+        });
+        expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+      }
+      const tooLarge = await on.analytics.recordMany(owner.accessToken, {
+        projectId: site.id,
+        points: Array.from({ length: 1_001 }, () => good),
+      });
+      expect([codeOf(tooLarge), reasonOf(tooLarge)]).toEqual(['BAD_USER_INPUT', 'INVALID_INPUT']);
+
+      const names = ok(await on.analytics.names(owner.accessToken, { projectId: site.id })).metricNames;
+      expect(names.map((n) => n.name)).not.toContain('api.refused');
+      const now = new Date();
+      const counted = ok(
+        await seriesOf({
+          name: 'api.refused',
+          from: new Date(now.getTime() - HOUR),
+          to: now,
+          step: 60,
+          aggregate: 'COUNT' as Aggregate,
+        }),
+      ).metricSeries;
+      expect(counted.points.every((p) => p.value === null)).toBe(true);
+    });
+
+    it('refuses bad series queries with a stable code', async () => {
+      const to = new Date();
+      const from = new Date(to.getTime() - HOUR);
+      const base = { name: 'api.latency', from, to, step: 60, aggregate: 'SUM' as Aggregate };
+      const cases: [Partial<typeof base> & { labels?: Record<string, string> }, string][] = [
+        [{ step: 90 }, 'INVALID_STEP'],
+        [{ step: 0 }, 'INVALID_STEP'],
+        [{ step: -60 }, 'INVALID_STEP'],
+        [{ from: to }, 'INVALID_TIME_RANGE'],
+        [{ from: new Date(to.getTime() + MINUTE) }, 'INVALID_TIME_RANGE'],
+        [{ from: new Date(to.getTime() - 2 * DAY) }, 'TOO_MANY_POINTS'],
+        [{ name: 'bad name' }, 'INVALID_METRIC_NAME'],
+        [{ labels: { 'bad-key': 'v' } }, 'INVALID_LABEL_KEY'],
+        [{ labels: { key: '' } }, 'INVALID_LABEL_VALUE'],
+      ];
+      for (const [change, reason] of cases) {
+        const refused = await seriesOf({ ...base, ...change });
+        expect([reason, codeOf(refused), reasonOf(refused)]).toEqual([reason, 'BAD_USER_INPUT', reason]);
+      }
+      const notAnAggregate = await on.analytics.series(owner.accessToken, {
+        projectId: site.id,
+        name: 'api.latency',
+        from: from.toISOString(),
+        to: to.toISOString(),
+        step: 60,
+        aggregate: 'MEDIAN' as Aggregate,
+      });
+      expect(codeOf(notAnAggregate)).toBe('BAD_USER_INPUT');
+    });
+
+    it('refuses label sets past the bound per metric, and names past the bound per project', async () => {
+      const crowded = await createProject(api.url, owner.accessToken);
+      const point = (name: string, id: number): MetricPointInput => ({
+        name,
+        value: 1,
+        labels: [{ key: 'id', value: String(id) }],
+      });
+      ok(
+        await on.analytics.recordMany(owner.accessToken, {
+          projectId: crowded.id,
+          points: Array.from({ length: 20 }, (_v, i) => point('api.card', i)),
+        }),
+      );
+      const refused = await on.analytics.recordMany(owner.accessToken, {
+        projectId: crowded.id,
+        points: [point('api.card', 0), point('api.card', 20)],
+      });
+      expect([codeOf(refused), reasonOf(refused)]).toEqual(['BAD_USER_INPUT', 'LABEL_CARDINALITY_EXCEEDED']);
+      const single = await on.analytics.record(owner.accessToken, { projectId: crowded.id, ...point('api.card', 21) });
+      expect(reasonOf(single)).toBe('LABEL_CARDINALITY_EXCEEDED');
+      ok(await on.analytics.record(owner.accessToken, { projectId: crowded.id, ...point('api.card', 19) }));
+
+      ok(
+        await on.analytics.recordMany(owner.accessToken, {
+          projectId: crowded.id,
+          points: Array.from({ length: 29 }, (_v, i) => point(`api.name${i}`, 0)),
+        }),
+      );
+      const tooMany = await on.analytics.record(owner.accessToken, { projectId: crowded.id, ...point('api.extra', 0) });
+      expect([codeOf(tooMany), reasonOf(tooMany)]).toEqual(['BAD_USER_INPUT', 'TOO_MANY_METRICS']);
+      const names = ok(await on.analytics.names(owner.accessToken, { projectId: crowded.id })).metricNames;
+      expect(names).toHaveLength(30);
+      expect(names.find((n) => n.name === 'api.card')!.series).toBe(20);
+    });
+
+    it('lets a viewer read metrics but not record them, and a stranger do neither', async () => {
+      const viewer = await registerUser(api.url);
+      const stranger = await registerUser(api.url);
+      await assignRole(api.url, owner.accessToken, { projectId: site.id, userId: viewer.id, roleId: 'viewer' });
+      const to = new Date();
+      const read = {
+        name: 'api.latency',
+        from: new Date(to.getTime() - HOUR),
+        to,
+        step: 60,
+        aggregate: 'COUNT' as Aggregate,
+      };
+
+      expect(ok(await seriesOf({ ...read, token: viewer.accessToken })).metricSeries.points.length).toBeGreaterThan(0);
+      expect(
+        ok(await on.analytics.names(viewer.accessToken, { projectId: site.id })).metricNames.length,
+      ).toBeGreaterThan(0);
+      const point = { name: 'api.viewer', value: 1 };
+      expect(codeOf(await on.analytics.record(viewer.accessToken, { projectId: site.id, ...point }))).toBe('FORBIDDEN');
+      expect(codeOf(await on.analytics.recordMany(viewer.accessToken, { projectId: site.id, points: [point] }))).toBe(
+        'FORBIDDEN',
+      );
+
+      expect(codeOf(await seriesOf({ ...read, token: stranger.accessToken }))).toBe('FORBIDDEN');
+      expect(codeOf(await on.analytics.names(stranger.accessToken, { projectId: site.id }))).toBe('FORBIDDEN');
+      expect(codeOf(await on.analytics.record(stranger.accessToken, { projectId: site.id, ...point }))).toBe(
+        'FORBIDDEN',
+      );
+      expect(codeOf(await on.analytics.record(undefined, { projectId: site.id, ...point }))).toBe('UNAUTHENTICATED');
+      expect(codeOf(await seriesOf({ ...read, token: '' }))).toBe('UNAUTHENTICATED');
+
+      const names = ok(await on.analytics.names(owner.accessToken, { projectId: site.id })).metricNames;
+      expect(names.map((n) => n.name)).not.toContain('api.viewer');
+    });
+  });
+
+  describe('retention', () => {
+    it('sweeps raw points and buckets past their retention, from a scheduled worker job', async () => {
+      const queue = api.app.get<Queue>(getQueueToken(ANALYTICS_QUEUE));
+      const repeatable = await queue.getRepeatableJobs();
+      expect(repeatable).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: AnalyticsJob.SWEEP, every: api.config.ANALYTICS_SWEEP_INTERVAL_MS }),
+        ]),
+      );
+
+      const kept = await createProject(api.url, owner.accessToken);
+      const at = new Date(Math.floor(Date.now() / MINUTE) * MINUTE - 5 * MINUTE);
+      await recorder.record(kept.id, [{ name: 'ret.metric', value: 7, at }], 'user');
+      const buckets = model<MetricBucketRecord>(MetricBucketRecord);
+      const points = model<MetricPointRecord>(MetricPointRecord);
+      const stored = await buckets.find({ projectId: kept.id }).lean();
+      const expiry = Object.fromEntries(stored.map((b) => [b.res, b.expiresAt.getTime() - b.t.getTime()]));
+      expect(expiry).toEqual({ minute: 8 * DAY, hour: 90 * DAY, day: 730 * DAY });
+      const [raw] = await points.find({ projectId: kept.id }).lean();
+      expect(raw!.expiresAt.getTime()).toBe(at.getTime() + HOUR);
+
+      // Time passes for some of them: expire one raw point and the minute bucket.
+      const minute = stored.find((b) => b.res === 'minute')!;
+      await buckets.updateOne({ _id: minute._id }, { $set: { expiresAt: new Date(Date.now() - 1) } });
+      await points.updateOne({ _id: raw!._id }, { $set: { expiresAt: new Date(Date.now() - 1) } });
+
+      const swept = await waitForJob<{ points: number; buckets: number }>(
+        await queue.add(AnalyticsJob.SWEEP, { requestedAt: new Date().toISOString() }),
+        20_000,
+      );
+      expect(swept.points).toBeGreaterThanOrEqual(1);
+      expect(swept.buckets).toBeGreaterThanOrEqual(1);
+      expect((await buckets.find({ projectId: kept.id }).lean()).map((b) => b.res).sort()).toEqual(['day', 'hour']);
+      expect(await points.countDocuments({ projectId: kept.id })).toBe(0);
+      // What is left still answers: hour buckets serve an hour step.
+      const now = new Date();
+      const hourly = await query.series(kept.id, {
+        name: 'ret.metric',
+        from: new Date(now.getTime() - 2 * HOUR),
+        to: now,
+        stepSeconds: 3_600,
+        aggregate: MetricAggregate.SUM,
+      });
+      expect(hourly.points.reduce((acc, p) => acc + (p.value ?? 0), 0)).toBe(7);
+    });
+
+    it("deletes a deleted project's metrics", async () => {
+      const doomed = await createProject(api.url, owner.accessToken);
+      await recorder.record(doomed.id, [{ name: 'gone.metric', value: 1 }], 'user');
+      const series = model<MetricSeriesRecord>(MetricSeriesRecord);
+      expect(await series.countDocuments({ projectId: doomed.id })).toBe(1);
+      ok(await operations(api.url).projects.delete(owner.accessToken, { id: doomed.id }));
+      const buckets = model<MetricBucketRecord>(MetricBucketRecord);
+      const points = model<MetricPointRecord>(MetricPointRecord);
+      await waitFor(
+        async () =>
+          (
+            await Promise.all(
+              ([series, buckets, points] as Model<unknown>[]).map((m) => m.countDocuments({ projectId: doomed.id })),
+            )
+          ).every((n) => n === 0),
+        10_000,
+        "the deleted project's metrics to go",
+      );
+      // Recording again starts a new series (the process forgot the deleted one).
+      await recorder.record(doomed.id, [{ name: 'gone.metric', value: 2 }], 'user');
+      expect(await series.countDocuments({ projectId: doomed.id })).toBe(1);
     });
   });
 });

@@ -1,6 +1,6 @@
-import { MetricsQueryService } from '../src/analytics/metrics-query.service';
-import { MetricsRecorderService } from '../src/analytics/metrics-recorder.service';
-import { MetricAggregate } from '../src/analytics/models/metric-aggregate.enum';
+import { getModelToken } from '@nestjs/mongoose';
+import { Types, type Model } from 'mongoose';
+import { MetricSeriesRecord } from '../src/analytics/metric-series.schema';
 import {
   assignRole,
   createApiToken,
@@ -15,6 +15,7 @@ import {
   operations,
   type DashboardPanels,
   type FunctionInvocation,
+  type MetricAggregate,
   type Operations,
   type Project,
   type WebhookDelivery,
@@ -129,7 +130,7 @@ describe('platform metrics', () => {
     to: new Date(Date.now() + HOUR * 1000).toISOString(),
   });
 
-  /** A metric's series over `around()`, per hour, as `MetricsQueryService` answers it. */
+  /** A metric's series over `around()`, per hour, as `metricSeries` answers it. */
   const series = async (
     projectId: string,
     name: string,
@@ -137,16 +138,16 @@ describe('platform metrics', () => {
     labels: Record<string, string> = {},
     span: { from: string; to: string } = around(),
   ) =>
-    (
-      await api.app.get(MetricsQueryService).series(projectId, {
+    ok(
+      await on.analytics.series(owner.accessToken, {
+        projectId,
         name,
-        from: new Date(span.from),
-        to: new Date(span.to),
-        stepSeconds: HOUR,
-        labels,
+        ...span,
+        step: HOUR,
+        labels: Object.entries(labels).map(([key, value]) => ({ key, value })),
         aggregate,
-      })
-    ).points;
+      }),
+    ).metricSeries.points;
 
   /** COUNT or SUM of a metric over `around()`, its steps added up. */
   const total = async (
@@ -154,8 +155,7 @@ describe('platform metrics', () => {
     name: string,
     aggregate: 'COUNT' | 'SUM',
     labels: Record<string, string> = {},
-  ): Promise<number> =>
-    sum((await series(projectId, name, MetricAggregate[aggregate], labels)).map((p) => p.value ?? 0));
+  ): Promise<number> => sum((await series(projectId, name, aggregate, labels)).map((p) => p.value ?? 0));
 
   const dashboard = async (projectId: string, token = owner.accessToken): Promise<DashboardPanels> =>
     ok(await on.platformMetrics.dashboard(token, { projectId, range: 'LAST_24_HOURS' })).dashboard;
@@ -247,6 +247,14 @@ describe('platform metrics', () => {
         'two deployments',
       );
       expect(await total(project.id, 'slipway.deployment.created', 'SUM')).toBe(2);
+      const names = ok(await on.analytics.names(owner.accessToken, { projectId: project.id })).metricNames;
+      expect(names).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'slipway.build.duration', unit: 'ms', source: 'PLATFORM', series: 3 }),
+          expect.objectContaining({ name: 'slipway.build.queue_wait', unit: 'ms', source: 'PLATFORM', series: 1 }),
+          expect.objectContaining({ name: 'slipway.deployment.created', unit: 'count', source: 'PLATFORM', series: 1 }),
+        ]),
+      );
     });
 
     it('shows them on the dashboard: counts, success rate, durations and build minutes', async () => {
@@ -299,8 +307,8 @@ describe('platform metrics', () => {
       const aggregates = ['COUNT', 'SUM', 'AVG', 'MIN', 'MAX', 'P50', 'P95', 'P99'] as const;
       for (const row of [...durationRows, ...body.rows.filter((r) => r.metric === 'slipway.deployment.created')]) {
         for (const aggregate of aggregates) {
-          const points = await series(project.id, row.metric, MetricAggregate[aggregate], row.labels, json);
-          const value = points.find((p) => p.at.toISOString() === row.at)?.value;
+          const points = await series(project.id, row.metric, aggregate, row.labels, json);
+          const value = points.find((p) => p.at === row.at)?.value;
           const field = aggregate.toLowerCase() as Lowercase<typeof aggregate>;
           expect([row.metric, row.labels, aggregate, value]).toEqual([
             row.metric,
@@ -527,7 +535,8 @@ describe('platform metrics', () => {
       expect(await total(project.id, name, 'COUNT', { operation: 'createBuild', outcome: 'error' })).toBe(2);
       expect(await total(project.id, name, 'COUNT', { outcome: 'error' })).toBe(2);
       expect(await total(project.id, name, 'SUM', { operation: 'buildSettings' })).toBeGreaterThan(0);
-      expect(await total(unknown, name, 'COUNT')).toBe(0);
+      const stored = api.app.get<Model<MetricSeriesRecord>>(getModelToken(MetricSeriesRecord.name));
+      expect(await stored.countDocuments({ projectId: new Types.ObjectId(unknown) })).toBe(0);
 
       const board = await dashboard(project.id);
       // Every operation above, the queries of this test included, and only the two failures failed.
@@ -573,10 +582,15 @@ describe('platform metrics', () => {
 
       // 101 series in one hour: one row more than ANALYTICS_REPORT_MAX_ROWS.
       const busy = await createProject(api.url, owner.accessToken);
-      await api.app.get(MetricsRecorderService).record(
-        busy.id,
-        Array.from({ length: 101 }, (_, i) => ({ name: 'shop.orders', value: i, labels: { shop: `shop-${i}` } })),
-        'user',
+      ok(
+        await on.analytics.recordMany(owner.accessToken, {
+          projectId: busy.id,
+          points: Array.from({ length: 101 }, (_, i) => ({
+            name: 'shop.orders',
+            value: i,
+            labels: [{ key: 'shop', value: `shop-${i}` }],
+          })),
+        }),
       );
       const large = await on.platformMetrics.report(owner.accessToken, { projectId: busy.id, ...around() });
       expect([codeOf(large), reasonOf(large)]).toEqual(['BAD_USER_INPUT', 'REPORT_TOO_LARGE']);

@@ -187,6 +187,8 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.login → public
      Mutation.logout → authenticated
      Mutation.promoteDeployment → permission:deployment:promote [project of deployment input.deploymentId]
+     Mutation.recordMetric → permission:metric:create [project input.projectId]
+     Mutation.recordMetrics → permission:metric:create [project input.projectId]
      Mutation.redeliverWebhook → permission:webhook:update [project of webhookDelivery input.deliveryId]
      Mutation.refreshToken → public
      Mutation.register → public
@@ -254,6 +256,8 @@ describe('access declarations of GraphQL operations', () => {
      Query.functions → permission:function:read [project projectId|input.projectId]
      Query.invocation → permission:function:read [project of invocation id]
      Query.me → authenticated
+     Query.metricNames → permission:metric:read [project projectId|input.projectId]
+     Query.metricSeries → permission:metric:read [project projectId|input.projectId]
      Query.pendingInvitations → permission:member:read [project projectId|input.projectId]
      Query.permissions → authenticated
      Query.project → permission:project:read [project id]

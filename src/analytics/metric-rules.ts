@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AnalyticsException, AnalyticsExceptionReason } from './analytics.exception';
-import type { MetricPoint, MetricResolution, MetricSource } from './metrics.types';
+import type { MetricPoint, MetricSource } from './metrics.types';
 import { SKETCH_MAX_MAGNITUDE } from './sketch/dd-sketch';
 
 /** Most points one `record` call (and one `recordMetrics` mutation) may carry. */
@@ -148,6 +148,3 @@ export function bucketStart(time: number, resolution: BucketResolution): number 
   const width = RESOLUTION_MS[resolution];
   return Math.floor(time / width) * width;
 }
-
-/** The resolution a series query reads: never raw (steps are whole minutes). */
-export type QueryResolution = Exclude<MetricResolution, 'raw'>;

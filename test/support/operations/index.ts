@@ -1,4 +1,5 @@
 import { accessOperations, type AccessOperations } from './access';
+import { analyticsOperations, type AnalyticsOperations } from './analytics';
 import { auditOperations, type AuditOperations } from './audit';
 import { authOperations, type AuthOperations } from './auth';
 import { buildOperations, type BuildOperations } from './builds';
@@ -15,6 +16,7 @@ import { sender } from './shared';
 import { webhookOperations, type WebhookOperations } from './webhooks';
 
 export * from './access';
+export * from './analytics';
 export * from './audit';
 export * from './auth';
 export * from './builds';
@@ -45,6 +47,7 @@ export interface Operations {
   webhooks: WebhookOperations;
   team: TeamOperations;
   invitations: InvitationOperations;
+  analytics: AnalyticsOperations;
   platformMetrics: PlatformMetricOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
@@ -70,6 +73,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     webhooks: webhookOperations(send),
     team: teamOperations(send),
     invitations: invitationOperations(send),
+    analytics: analyticsOperations(send),
     platformMetrics: platformMetricOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };

@@ -1,0 +1,12 @@
+/** The analytics feature's Bull queue: the retention sweep. */
+export const ANALYTICS_QUEUE = 'analytics';
+
+export enum AnalyticsJob {
+  /** Deletes metric points and buckets past their retention (`MetricsRetentionService.sweep`). */
+  SWEEP = 'analytics.sweep',
+}
+
+/** Job payloads: plain values only. */
+export interface AnalyticsJobPayloads {
+  [AnalyticsJob.SWEEP]: { requestedAt: string };
+}
