@@ -7,6 +7,7 @@ import {
   BuildSucceededEvent,
   type BuildLifecycleEvent,
 } from '../../builds/events/build-lifecycle.event';
+import { ExpiringCache } from '../../common/cache/expiring-cache';
 import { MEASURED, type Measurement } from '../../common/events/measurement';
 import { DeploymentCreatedEvent } from '../../deployments/events/deployment-lifecycle.event';
 import {
@@ -14,12 +15,16 @@ import {
   FunctionInvokedEvent,
   type FunctionInvocationEvent,
 } from '../../functions/events/function-lifecycle.event';
+import { ProjectDeletedEvent } from '../../projects/events/project-deleted.event';
 import { MetricsRecorderService } from '../metrics-recorder.service';
 import type { MetricPoint } from '../metrics.types';
 import { PlatformMetric } from '../platform-metrics';
 
 /** How often one kind of failure to record is logged, at most. */
 const LOG_EVERY_MS = 60_000;
+/** How long, and how many, deleted projects are remembered, so that what is measured of them after goes nowhere. */
+const DELETED_FOR_MS = 10 * 60_000;
+const DELETED_KEPT = 10_000;
 
 /**
  * The platform's own metrics: builds, deployments and function invocations from their domain
@@ -33,8 +38,19 @@ export class PlatformMetricsListener {
   private readonly logger = new Logger(PlatformMetricsListener.name);
   /** Per reason, when it was last logged and how many were not logged since. */
   private readonly failures = new Map<string, { loggedAt: number; unlogged: number }>();
+  /**
+   * Projects this process deleted lately. Their metrics went with them; what is measured of them
+   * afterwards (the deleteProject operation itself, a last webhook attempt) would start new series
+   * of a project that no longer exists.
+   */
+  private readonly deleted = new ExpiringCache<true>(DELETED_KEPT, DELETED_FOR_MS);
 
   constructor(private readonly recorder: MetricsRecorderService) {}
+
+  @OnEvent(ProjectDeletedEvent.eventName)
+  projectDeleted(event: ProjectDeletedEvent): void {
+    if (event.projectId) this.deleted.set(event.projectId, true, this.deleted.generation());
+  }
 
   @OnEvent(BuildStartedEvent.eventName)
   buildStarted(event: BuildStartedEvent): void {
@@ -122,6 +138,7 @@ export class PlatformMetricsListener {
   }
 
   private record(projectId: string, points: MetricPoint[]): void {
+    if (this.deleted.get(projectId)) return;
     try {
       this.recorder.record(projectId, points, 'platform').catch((error: unknown) => this.failed(points, error));
     } catch (error) {
