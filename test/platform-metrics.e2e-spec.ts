@@ -109,6 +109,8 @@ describe('platform metrics', () => {
       // One attempt each: a failing delivery waits an hour for its next.
       WEBHOOK_RETRY_SCHEDULE: '1h',
       ANALYTICS_REPORT_MAX_ROWS: '100',
+      // Users' metric names per project: the platform's own do not count.
+      ANALYTICS_MAX_METRICS_PER_PROJECT: '3',
     });
     on = operations(api.url);
     [owner, viewer, stranger] = await Promise.all([
@@ -502,6 +504,35 @@ describe('platform metrics', () => {
       expect(await total(project.id, name, 'SUM', { outcome: 'failed' })).toBeCloseTo(
         failed.lastAttempt!.durationMs,
         6,
+      );
+    });
+    it("records them in a project whose users have used up its metric names: the platform's names are not theirs", async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const record = (names: string[]) =>
+        on.analytics.recordMany(owner.accessToken, {
+          projectId: project.id,
+          points: names.map((name) => ({ name, value: 1 })),
+        });
+      ok(await record(['app.a', 'app.b', 'app.c']));
+      expect(reasonOf(await record(['app.d']))).toBe('TOO_MANY_METRICS');
+      receiver.answer = () => ({ status: 204 });
+      const hook = ok(
+        await on.webhooks.create(owner.accessToken, {
+          projectId: project.id,
+          url: receiver.url('/full'),
+          events: ['build.succeeded'],
+        }),
+      ).createWebhook.webhook;
+      ok(await on.webhooks.test(owner.accessToken, { id: hook.id }));
+      await waitFor(
+        async () => (await total(project.id, 'slipway.webhook.delivery', 'COUNT', { outcome: 'delivered' })) === 1,
+        20_000,
+        'the delivery to be recorded',
+      );
+      const names = ok(await on.analytics.names(owner.accessToken, { projectId: project.id })).metricNames;
+      expect(names.filter((n) => n.source === 'USER').map((n) => n.name)).toEqual(['app.a', 'app.b', 'app.c']);
+      expect(names.filter((n) => n.source === 'PLATFORM').map((n) => n.name)).toEqual(
+        expect.arrayContaining(['slipway.api.request', 'slipway.webhook.delivery']),
       );
     });
   });
