@@ -12,6 +12,7 @@ import {
 import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
 import { TestRepository } from './support/git-repos';
 import {
+  BUILD_SETTINGS,
   operations,
   type DashboardPanels,
   type FunctionInvocation,
@@ -22,6 +23,7 @@ import {
 } from './support/operations';
 import { startTestApp, type TestApp } from './support/test-app';
 import { WebhookReceiver } from './support/webhook-receiver';
+import { modernClient, runOverWebSocket } from './support/ws-clients';
 
 const RECEIVER_HOST = '127.0.0.7';
 const HOUR = 3_600;
@@ -543,6 +545,14 @@ describe('platform metrics', () => {
       await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: viewer.id, roleId: 'viewer' });
       for (let i = 0; i < 4; i += 1) ok(await on.builds.settings(owner.accessToken, { projectId: project.id }));
       ok(await on.builds.settings(viewer.accessToken, { projectId: project.id }));
+      // Over WebSocket too.
+      const client = modernClient(api.wsUrl, owner.accessToken);
+      try {
+        const overWs = await runOverWebSocket(client, BUILD_SETTINGS, { projectId: project.id });
+        expect(overWs.data?.buildSettings?.projectId).toBe(project.id);
+      } finally {
+        await client.dispose();
+      }
       // The project has no repository: the operation runs and fails.
       for (let i = 0; i < 2; i += 1) {
         expect(reasonOf(await on.builds.create(owner.accessToken, { projectId: project.id }))).toBe('NO_REPOSITORY');
@@ -557,12 +567,12 @@ describe('platform metrics', () => {
       const name = 'slipway.api.request';
       await waitFor(
         async () =>
-          (await total(project.id, name, 'COUNT', { operation: 'buildSettings' })) === 5 &&
+          (await total(project.id, name, 'COUNT', { operation: 'buildSettings' })) === 6 &&
           (await total(project.id, name, 'COUNT', { operation: 'createBuild' })) === 2,
         20_000,
         'the operations to be counted',
       );
-      expect(await total(project.id, name, 'COUNT', { operation: 'buildSettings', outcome: 'ok' })).toBe(5);
+      expect(await total(project.id, name, 'COUNT', { operation: 'buildSettings', outcome: 'ok' })).toBe(6);
       expect(await total(project.id, name, 'COUNT', { operation: 'createBuild', outcome: 'error' })).toBe(2);
       expect(await total(project.id, name, 'COUNT', { outcome: 'error' })).toBe(2);
       expect(await total(project.id, name, 'SUM', { operation: 'buildSettings' })).toBeGreaterThan(0);
