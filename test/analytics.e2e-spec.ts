@@ -104,6 +104,8 @@ describe('analytics', () => {
       ANALYTICS_RAW_RETENTION_HOURS: '1',
       ANALYTICS_MAX_SERIES_PER_METRIC: '20',
       ANALYTICS_MAX_METRICS_PER_PROJECT: '30',
+      // The least a process may hold waiting for MongoDB: one full batch.
+      ANALYTICS_MAX_PENDING_POINTS: '1000',
     });
     owner = await registerUser(api.url);
     project = await createProject(api.url, owner.accessToken);
@@ -370,13 +372,18 @@ describe('analytics', () => {
       const series = model<MetricSeriesRecord>(MetricSeriesRecord);
       expect(await series.countDocuments({ name: 'svc.card' })).toBe(18);
       // Concurrent batches cannot pass the bound together.
+      const racing = [200, 201, 202, 203];
       const outcomes = await Promise.allSettled(
-        [200, 201, 202, 203].map((id) => recorder.record(other.id, [point('svc.card', id)], 'user')),
+        racing.map((id) => recorder.record(other.id, [point('svc.card', id)], 'user')),
       );
-      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
+      const admitted = racing.filter((_id, i) => outcomes[i]!.status === 'fulfilled');
+      expect(admitted).toHaveLength(2);
+      for (const outcome of outcomes.filter((o) => o.status === 'rejected')) {
+        expect(outcome.reason).toMatchObject({ reason: 'LABEL_CARDINALITY_EXCEEDED' });
+      }
       expect(await series.countDocuments({ name: 'svc.card' })).toBe(20);
       // Known label sets still record.
-      await recorder.record(other.id, [point('svc.card', 0), point('svc.card', 201)], 'user');
+      await recorder.record(other.id, [point('svc.card', 0), point('svc.card', admitted[0]!)], 'user');
 
       // 30 names per project here: 29 more fit, then the next new name is refused.
       await recorder.record(
@@ -388,6 +395,35 @@ describe('analytics', () => {
       expect(tooMany).toMatchObject({ reason: 'TOO_MANY_METRICS', code: 'BAD_USER_INPUT' });
       expect(await series.countDocuments({ projectId: other.id, name: 'svc.one-more' })).toBe(0);
       await recorder.record(other.id, [point('svc.name3', 1)], 'user');
+    });
+
+    it('refuses points past the backlog a process may hold, until its write is done', async () => {
+      const batch = (value: number): MetricPoint[] =>
+        Array.from({ length: 1_000 }, (_v, i) => ({ name: 'svc.backlog', value, labels: { i: String(i % 5) } }));
+      // The series exist, so nothing but the write stands between a batch and its place in the backlog.
+      await recorder.record(project.id, batch(0), 'user');
+      const first = recorder.record(project.id, batch(1), 'user');
+      const refused = await recorder
+        .record(project.id, [{ name: 'svc.backlog', value: 2, labels: { i: '0' } }], 'user')
+        .catch((e: unknown) => e);
+      expect(refused).toMatchObject({
+        reason: 'RECORDER_BUSY',
+        code: 'SERVICE_UNAVAILABLE',
+        details: { retryAfterSeconds: 5 },
+      });
+      await first;
+      await recorder.record(project.id, [{ name: 'svc.backlog', value: 3, labels: { i: '0' } }], 'user');
+      const now = new Date();
+      expect(
+        await query.window(
+          project.id,
+          'svc.backlog',
+          {},
+          MetricAggregate.SUM,
+          new Date(now.getTime() - MINUTE),
+          new Date(now.getTime() + 1),
+        ),
+      ).toBe(1_000 + 3);
     });
 
     it('refuses queries with a bad step, span or too many points', async () => {
@@ -545,9 +581,16 @@ describe('analytics', () => {
       ).metricSeries;
       expect(narrow.points.some((p) => p.value !== null)).toBe(true);
 
+      // The unit is that of the latest series naming one: one seen later without a unit does not hide it.
       await recordThroughApi(site.id, [
-        { name: 'api.queue_depth', value: 3, at: new Date(Date.now() - 2 * MINUTE) },
-        { name: 'api.queue_depth', value: 4, unit: 'jobs', at: new Date(Date.now() - MINUTE), labels: { queue: 'q' } },
+        {
+          name: 'api.queue_depth',
+          value: 4,
+          unit: 'jobs',
+          at: new Date(Date.now() - 2 * MINUTE),
+          labels: { queue: 'q' },
+        },
+        { name: 'api.queue_depth', value: 3, at: new Date(Date.now() - MINUTE) },
       ]);
       // The platform's own metrics of the project (its API requests) are listed too, as PLATFORM.
       const names = ok(await on.analytics.names(owner.accessToken, { projectId: site.id })).metricNames.filter(

@@ -216,31 +216,35 @@ export class MetricSeriesService {
 
   /** Every metric name of a project, with its series count, unit and latest point. */
   async names(projectId: string): Promise<MetricNameSummary[]> {
-    const rows = await this.series
-      .aggregate<{
-        _id: string;
-        series: number;
-        lastSeenAt: Date;
-        unit: string | null;
-        source: MetricSource;
-      }>([
-        { $match: { projectId: toObjectId(projectId) } },
-        { $sort: { lastSeenAt: 1 } },
-        {
-          $group: {
-            _id: '$name',
-            series: { $sum: 1 },
-            lastSeenAt: { $max: '$lastSeenAt' },
-            unit: { $last: '$unit' },
-            source: { $first: '$source' },
+    const project = toObjectId(projectId);
+    const [rows, units] = await Promise.all([
+      this.series
+        .aggregate<{ _id: string; series: number; lastSeenAt: Date; source: MetricSource }>([
+          { $match: { projectId: project } },
+          {
+            $group: {
+              _id: '$name',
+              series: { $sum: 1 },
+              lastSeenAt: { $max: '$lastSeenAt' },
+              source: { $first: '$source' },
+            },
           },
-        },
-        { $sort: { _id: 1 } },
-      ])
-      .exec();
+          { $sort: { _id: 1 } },
+        ])
+        .exec(),
+      // The unit of the series seen last among those that name one.
+      this.series
+        .aggregate<{ _id: string; unit: string }>([
+          { $match: { projectId: project, unit: { $type: 'string' } } },
+          { $sort: { lastSeenAt: 1 } },
+          { $group: { _id: '$name', unit: { $last: '$unit' } } },
+        ])
+        .exec(),
+    ]);
+    const unitOf = new Map(units.map((row) => [row._id, row.unit]));
     return rows.map((row) => ({
       name: row._id,
-      unit: row.unit ?? null,
+      unit: unitOf.get(row._id) ?? null,
       source: row.source,
       series: row.series,
       lastSeenAt: row.lastSeenAt,
