@@ -1,6 +1,7 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from './access/access.module';
@@ -9,6 +10,7 @@ import { AlertsModule } from './alerts/alerts.module';
 import { AlertJobsModule } from './alerts/jobs/alert-jobs.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { AnalyticsJobsModule } from './analytics/jobs/analytics-jobs.module';
+import { PlatformMetricsModule } from './analytics/platform-metrics.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
@@ -71,6 +73,7 @@ const FEATURES: Type[] = [
   InvitationsModule,
   AnalyticsModule,
   AlertsModule,
+  PlatformMetricsModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
@@ -115,7 +118,7 @@ export class AppModule {
               GraphQLModule.forRootAsync<ApolloDriverConfig>({
                 driver: ApolloDriver,
                 imports: [AuthModule],
-                inject: [AppConfig, RequestAuthenticator, AuditService],
+                inject: [AppConfig, RequestAuthenticator, AuditService, EventEmitter2],
                 useFactory: graphqlOptions,
               }),
             ]

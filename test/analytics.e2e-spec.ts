@@ -592,7 +592,10 @@ describe('analytics', () => {
         },
         { name: 'api.queue_depth', value: 3, at: new Date(Date.now() - MINUTE) },
       ]);
-      const names = ok(await on.analytics.names(owner.accessToken, { projectId: site.id })).metricNames;
+      // The platform's own metrics of the project (its API requests) are listed too, as PLATFORM.
+      const names = ok(await on.analytics.names(owner.accessToken, { projectId: site.id })).metricNames.filter(
+        (n) => n.source === 'USER',
+      );
       expect(names.map((n) => n.name)).toEqual(['api.latency', 'api.queue_depth']);
       expect(names[0]).toMatchObject({ unit: 'ms', source: 'USER', series: 6 });
       expect(names[1]).toMatchObject({ unit: 'jobs', source: 'USER', series: 2 });
@@ -760,7 +763,9 @@ describe('analytics', () => {
       );
       const tooMany = await on.analytics.record(owner.accessToken, { projectId: crowded.id, ...point('api.extra', 0) });
       expect([codeOf(tooMany), reasonOf(tooMany)]).toEqual(['BAD_USER_INPUT', 'TOO_MANY_METRICS']);
-      const names = ok(await on.analytics.names(owner.accessToken, { projectId: crowded.id })).metricNames;
+      const names = ok(await on.analytics.names(owner.accessToken, { projectId: crowded.id })).metricNames.filter(
+        (n) => n.source === 'USER',
+      );
       expect(names).toHaveLength(30);
       expect(names.find((n) => n.name === 'api.card')!.series).toBe(20);
     });

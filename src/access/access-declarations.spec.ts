@@ -249,6 +249,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.buildStats → permission:build:read [project projectId|input.projectId]
      Query.builds → permission:build:read [project projectId|input.projectId]
      Query.checkPermission → permission:project:read [project projectId|input.projectId]
+     Query.dashboard → permission:metric:read [project projectId|input.projectId]
      Query.deployHooks → permission:build:read [project projectId|input.projectId]
      Query.deployment → permission:deployment:read [project of deployment id]
      Query.deployments → permission:deployment:read [project projectId|input.projectId]
@@ -271,6 +272,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.project → permission:project:read [project id]
      Query.projectSettings → permission:setting:read [project projectId|input.projectId]
      Query.projects → authenticated
+     Query.report → permission:metric:read [project projectId|input.projectId]
      Query.roles → permission:role:read [project projectId|input.projectId]
      Query.runtimes → authenticated
      Query.securitySettings → permission:setting:read [project projectId|input.projectId]

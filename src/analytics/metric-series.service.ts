@@ -105,7 +105,7 @@ export class MetricSeriesService {
     const project = toObjectId(projectId);
     const adding = new Map<string, number>();
     for (const point of missing.values()) adding.set(point.name, (adding.get(point.name) ?? 0) + 1);
-    const newNames = await this.checkBounds(project, adding, false);
+    const newNames = await this.checkBounds(project, source, adding, false);
 
     const now = new Date();
     const records = [...missing.values()].map((point) => ({
@@ -131,7 +131,7 @@ export class MetricSeriesService {
     }
     // Processes that checked the bounds at the same time may together have passed them: each takes its own back.
     try {
-      if (inserted.length > 0) await this.checkBounds(project, adding, true, newNames);
+      if (inserted.length > 0) await this.checkBounds(project, source, adding, true, newNames);
     } catch (refusal) {
       await this.series.deleteMany({ _id: { $in: inserted.map((r) => r._id) } }).exec();
       throw refusal;
@@ -155,16 +155,18 @@ export class MetricSeriesService {
    */
   private async checkBounds(
     project: Types.ObjectId,
+    source: MetricSource,
     adding: ReadonlyMap<string, number>,
     stored: boolean,
     newNamesBefore: readonly string[] = [],
   ): Promise<string[]> {
     const maxSeries = this.config.ANALYTICS_MAX_SERIES_PER_METRIC;
     const maxNames = this.config.ANALYTICS_MAX_METRICS_PER_PROJECT;
-    const names = (await this.series.distinct('name', { projectId: project }).exec()) as string[];
+    // The platform's own names (a fixed few) neither count against users' allowance nor are refused by it.
+    const names = (await this.series.distinct('name', { projectId: project, source: 'user' }).exec()) as string[];
     const newNames = stored ? [...newNamesBefore] : [...adding.keys()].filter((name) => !names.includes(name));
     const nameCount = stored ? names.length : names.length + newNames.length;
-    if (newNames.length > 0 && nameCount > maxNames) {
+    if (source === 'user' && newNames.length > 0 && nameCount > maxNames) {
       throw new AnalyticsException(
         AnalyticsExceptionReason.TOO_MANY_METRICS,
         `A project may have at most ${maxNames} metric names`,

@@ -16,7 +16,7 @@ import { BuildSettingsService } from './build-settings.service';
 import { ProjectSettingsService } from '../settings/project-settings.service';
 import type { BuildsArgs } from './dto/builds.args';
 import type { CreateBuildInput } from './dto/create-build.input';
-import { BuildCanceledEvent, BuildQueuedEvent } from './events/build-lifecycle.event';
+import { BuildCanceledEvent, BuildQueuedEvent, buildTiming } from './events/build-lifecycle.event';
 import { buildCancelTrigger } from './build-log-stream';
 import { BuildLogsService } from './build-logs.service';
 import { BuildDispatcherService } from './build-dispatcher.service';
@@ -122,7 +122,15 @@ export class BuildsService {
     await this.dispatcher.release(buildId);
     await this.logs.finished(buildId, queued.projectId.toHexString(), BuildStatus.CANCELED, queued.logLines);
     await this.events.publish(
-      new BuildCanceledEvent(queued.projectId.toHexString(), ctx.actorId, buildId, queued.branch, BuildStatus.CANCELED),
+      new BuildCanceledEvent(
+        queued.projectId.toHexString(),
+        ctx.actorId,
+        buildId,
+        queued.branch,
+        BuildStatus.CANCELED,
+        null,
+        buildTiming(queued),
+      ),
     );
     return queued;
   }
@@ -155,7 +163,17 @@ export class BuildsService {
         await this.cancelQueued(ctx, older._id.toHexString(), `Superseded by build ${buildId}`);
     }
     await this.dispatcher.dispatch(projectId);
-    await this.events.publish(new BuildQueuedEvent(projectId, ctx.actorId, buildId, record.branch, BuildStatus.QUEUED));
+    await this.events.publish(
+      new BuildQueuedEvent(
+        projectId,
+        ctx.actorId,
+        buildId,
+        record.branch,
+        BuildStatus.QUEUED,
+        null,
+        buildTiming(record),
+      ),
+    );
     return Build.from(record);
   }
 

@@ -828,7 +828,7 @@ export class AppConfig {
   @Max(100_000)
   ANALYTICS_MAX_SERIES_PER_METRIC = 1_000;
 
-  /** Metric names one project may have. */
+  /** Metric names users may record in one project; the platform's own names do not count. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -855,6 +855,16 @@ export class AppConfig {
   @Min(100)
   @Max(86_400_000)
   ANALYTICS_SWEEP_INTERVAL_MS = 600_000;
+
+  /**
+   * Rows one metrics report may hold (one per series and step); a larger report is refused with
+   * REPORT_TOO_LARGE and a shorter span asked for.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  ANALYTICS_REPORT_MAX_ROWS = 50_000;
 
   /** The longest build timeout any project may have, in seconds. */
   @Transform(toInt)

@@ -1,5 +1,6 @@
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
+import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Request, Response } from 'express';
 import type { AuditService } from '../audit/audit.service';
 import { auditMutations } from '../audit/mutation-audit';
@@ -8,6 +9,7 @@ import type { GraphQLContext } from '../common/context/graphql-context';
 import { formatGraphQLError } from '../common/graphql/format-error';
 import { operationLimitRules } from '../common/graphql/operation-limits';
 import type { AppConfig } from '../config/app-config';
+import { measureOperations } from './operation-metrics';
 import { retryAfterPlugin } from './retry-after.plugin';
 import { tokenLimitPlugin } from './document-limits';
 import { GRAPHQL_PATH } from './subscription-server';
@@ -21,6 +23,7 @@ export function graphqlOptions(
   config: AppConfig,
   authenticator: RequestAuthenticator,
   audit: AuditService,
+  emitter: EventEmitter2,
 ): Omit<ApolloDriverConfig, 'driver'> {
   // Typed for any context, as the driver takes its plugins.
   const cacheControlDisabled = ApolloServerPluginCacheControlDisabled() as NonNullable<
@@ -41,7 +44,12 @@ export function graphqlOptions(
     plugins: [tokenLimitPlugin(config.GRAPHQL_MAX_TOKENS), retryAfterPlugin, cacheControlDisabled],
     // The driver would answer 200 whenever there is data; the retry-after plugin decides instead.
     preserveHttpStatusForExecutionErrors: false,
-    transformSchema: (schema) => auditMutations(subscriptionsOverWebSocketOnly(schema), audit),
+    // Measured outermost, so that a mutation's duration includes storing its audit entry.
+    transformSchema: (schema) =>
+      measureOperations(auditMutations(subscriptionsOverWebSocketOnly(schema), audit), {
+        emit: (event, measurement) => emitter.emit(event, measurement),
+        isRefusal: (error) => audit.isRecorded(error),
+      }),
     buildSchemaOptions: { dateScalarMode: 'isoDate', numberScalarMode: 'float' },
     context: async ({ req, res }: { req: Request; res: Response }): Promise<GraphQLContext> => ({
       req,

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Model } from 'mongoose';
@@ -6,6 +7,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { ExpiringCache } from '../common/cache/expiring-cache';
 import { AppException } from '../common/errors/app.exception';
 import { EventBus } from '../common/events/event-bus';
+import { MEASURED, type Measurement } from '../common/events/measurement';
 import { toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
 import { WebhookDisabledEvent } from './events/webhook-lifecycle.event';
@@ -49,6 +51,7 @@ export class WebhookDeliveryService {
     private readonly addresses: WebhookAddresses,
     private readonly events: EventBus,
     private readonly config: AppConfig,
+    private readonly emitter: EventEmitter2,
   ) {
     // Long enough for an attempt and its bookkeeping; renewed after each attempt.
     this.leaseMs = 2 * config.WEBHOOK_TIMEOUT_MS + 5_000;
@@ -163,6 +166,7 @@ export class WebhookDeliveryService {
       errorCode: outcome.errorCode,
       error: outcome.error,
     };
+    this.measure(hook, outcome, at);
     const attempts = delivery.attempts + 1;
     const delay = outcome.ok || !message ? undefined : retryDelay(this.config.webhookRetryScheduleMs, attempts);
     const status = outcome.ok
@@ -196,6 +200,23 @@ export class WebhookDeliveryService {
       `Delivery ${delivery.eventId} to webhook ${hook._id.toHexString()} failed (${outcome.errorCode}); ${status}`,
     );
     await this.noteFailure(hook, at);
+  }
+
+  /** Hands the attempt's outcome and latency to the project's metrics; a listener's failure is not the delivery's. */
+  private measure(hook: WebhookRecord, outcome: AttemptOutcome, at: Date): void {
+    const measurement: Measurement = {
+      projectId: hook.projectId.toHexString(),
+      name: 'slipway.webhook.delivery',
+      value: outcome.durationMs,
+      unit: 'ms',
+      labels: { outcome: outcome.ok ? 'delivered' : 'failed' },
+      at,
+    };
+    try {
+      this.emitter.emit(MEASURED, measurement);
+    } catch (error) {
+      this.logger.warn(`Could not measure a webhook delivery: ${(error as Error).message}`);
+    }
   }
 
   /**

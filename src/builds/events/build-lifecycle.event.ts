@@ -1,5 +1,20 @@
 import { DomainEvent } from '../../common/events/domain-event';
-import type { BuildStatus } from '../build.schema';
+import type { BuildRecord, BuildStatus } from '../build.schema';
+
+/** When a build was queued, started and finished (ISO 8601), as its record says. */
+export interface BuildTiming {
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export function buildTiming(record: Pick<BuildRecord, 'queuedAt' | 'startedAt' | 'finishedAt'>): BuildTiming {
+  return {
+    queuedAt: record.queuedAt.toISOString(),
+    startedAt: record.startedAt?.toISOString() ?? null,
+    finishedAt: record.finishedAt?.toISOString() ?? null,
+  };
+}
 
 /** Base of build.queued / started / succeeded / failed: what a subscriber needs to show the build. */
 export abstract class BuildLifecycleEvent extends DomainEvent {
@@ -10,6 +25,8 @@ export abstract class BuildLifecycleEvent extends DomainEvent {
     readonly branch: string,
     readonly status: BuildStatus,
     readonly error: string | null = null,
+    /** The record's times, for the platform's own figures (queue wait, duration); not in the payload. */
+    readonly timing: BuildTiming | null = null,
   ) {
     super(projectId, actorId);
   }

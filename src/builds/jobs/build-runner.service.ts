@@ -38,6 +38,7 @@ import {
   BuildFailedEvent,
   BuildStartedEvent,
   BuildSucceededEvent,
+  buildTiming,
 } from '../events/build-lifecycle.event';
 import { buildCancelTrigger } from '../build-log-stream';
 import { checkout } from '../git/checkout';
@@ -116,7 +117,17 @@ export class BuildRunnerService {
       .exec();
     if (!record) return this.notClaimed(buildId);
     const projectId = record.projectId.toHexString();
-    await this.events.publish(new BuildStartedEvent(projectId, undefined, buildId, record.branch, BuildStatus.RUNNING));
+    await this.events.publish(
+      new BuildStartedEvent(
+        projectId,
+        undefined,
+        buildId,
+        record.branch,
+        BuildStatus.RUNNING,
+        null,
+        buildTiming(record),
+      ),
+    );
     const workspace = mkdtempSync(path.join(tmpdir(), 'slipway-build-'));
     // The sandbox runs as a user of its own, which must be able to reach the checkout inside.
     chmodSync(workspace, 0o711);
@@ -164,10 +175,11 @@ export class BuildRunnerService {
         .catch((e: Error) => this.logger.error(`Could not store the log of build ${buildId}: ${e.message}`));
       rmSync(workspace, { recursive: true, force: true });
     }
+    const finishedAt = new Date();
     await this.builds
       .updateOne(
         { _id: record._id },
-        { $set: { status, error, finishedAt: new Date(), steps: run.steps, logLines: run.log.lastSeq } },
+        { $set: { status, error, finishedAt, steps: run.steps, logLines: run.log.lastSeq } },
       )
       .exec();
     await this.logs.finished(buildId, projectId, status, run.log.lastSeq);
@@ -178,7 +190,9 @@ export class BuildRunnerService {
         : status === BuildStatus.CANCELED
           ? BuildCanceledEvent
           : BuildFailedEvent;
-    await this.events.publish(new Event(projectId, undefined, buildId, record.branch, status, error));
+    await this.events.publish(
+      new Event(projectId, undefined, buildId, record.branch, status, error, buildTiming({ ...record, finishedAt })),
+    );
     return status;
   }
 
@@ -512,7 +526,15 @@ export class BuildRunnerService {
     await this.logs.finished(buildId, projectId, BuildStatus.FAILED, log.lastSeq);
     await this.dispatcher.release(buildId);
     await this.events.publish(
-      new BuildFailedEvent(projectId, undefined, buildId, orphan.branch, BuildStatus.FAILED, WORKER_LOST),
+      new BuildFailedEvent(
+        projectId,
+        undefined,
+        buildId,
+        orphan.branch,
+        BuildStatus.FAILED,
+        WORKER_LOST,
+        buildTiming(orphan),
+      ),
     );
     this.logger.warn(`Build ${buildId} was running on a worker that stopped; marked failed`);
     return BuildStatus.FAILED;

@@ -7,6 +7,7 @@ import { buildOperations, type BuildOperations } from './builds';
 import { domainOperations, type DomainOperations } from './domains';
 import { functionOperations, type FunctionOperations } from './functions';
 import { invitationOperations, type InvitationOperations } from './invitations';
+import { platformMetricOperations, type PlatformMetricOperations } from './platform-metrics';
 import { projectOperations, type ProjectOperations } from './projects';
 import { settingsOperations, type SettingsOperations } from './settings';
 import { securityOperations, type SecurityOperations } from './security';
@@ -24,6 +25,7 @@ export * from './builds';
 export * from './domains';
 export * from './functions';
 export * from './invitations';
+export * from './platform-metrics';
 export * from './projects';
 export * from './settings';
 export * from './security';
@@ -49,6 +51,7 @@ export interface Operations {
   invitations: InvitationOperations;
   analytics: AnalyticsOperations;
   alerts: AlertOperations;
+  platformMetrics: PlatformMetricOperations;
   /** The same operations, sending `headers` on every request as well. */
   withHeaders(headers: Record<string, string>): Operations;
 }
@@ -75,6 +78,7 @@ export function operations(url: string, headers: Record<string, string> = {}): O
     invitations: invitationOperations(send),
     analytics: analyticsOperations(send),
     alerts: alertOperations(send),
+    platformMetrics: platformMetricOperations(send),
     withHeaders: (extra) => operations(url, { ...headers, ...extra }),
   };
 }

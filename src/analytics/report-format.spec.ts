@@ -1,0 +1,134 @@
+import { csvNumber, csvText, reportCsv, reportFilename, reportJson, type ReportRow } from './report-format';
+
+/** Reads CSV as RFC 4180 writes it: quoted cells, doubled quotes, CRLF line ends. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 1;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i += 1;
+    } else cell += c;
+  }
+  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
+  return rows;
+}
+
+const row = (overrides: Partial<ReportRow> = {}): ReportRow => ({
+  metric: 'checkout.latency',
+  unit: 'ms',
+  labels: { region: 'eu' },
+  at: new Date('2026-11-27T10:00:00Z'),
+  count: 3,
+  sum: 60,
+  avg: 20,
+  min: 10,
+  max: 30,
+  p50: 20,
+  p95: 30,
+  p99: 30,
+  ...overrides,
+});
+
+describe('report format', () => {
+  it('quotes cells with commas, quotes and line breaks, doubling quotes (RFC 4180)', () => {
+    expect(csvText('plain')).toBe('plain');
+    expect(csvText('a,b')).toBe('"a,b"');
+    expect(csvText('say "hi"')).toBe('"say ""hi"""');
+    expect(csvText('two\nlines')).toBe('"two\nlines"');
+    expect(csvText('two\r\nlines')).toBe('"two\r\nlines"');
+  });
+
+  it('makes text that would start a formula inert, and only text', () => {
+    for (const start of ['=', '+', '-', '@', '\t', '\r']) {
+      expect(csvText(`${start}HYPERLINK("x")`).replace(/^"/, '').startsWith(`'${start}`)).toBe(true);
+    }
+    expect(csvText('=1+2')).toBe("'=1+2");
+    expect(csvText('=SUM(A1,A2)')).toBe(`"'=SUM(A1,A2)"`);
+    expect(csvText('safe=1')).toBe('safe=1');
+    expect(csvNumber(-3.5)).toBe('-3.5');
+    expect(csvNumber(Number.NaN)).toBe('');
+  });
+
+  it('writes a header and one CRLF-ended line per row that read back cell for cell', () => {
+    const hostile = row({
+      unit: '=cmd|"/c calc"!A1',
+      labels: { path: '/a,b', note: 'say "x"\nnext', sign: '-1' },
+      min: -4,
+    });
+    const csv = reportCsv([row(), hostile]);
+    expect(csv.endsWith('\r\n')).toBe(true);
+    const [header, first, second, ...rest] = parseCsv(csv);
+    expect(rest).toEqual([]);
+    expect(header).toEqual([
+      'metric',
+      'unit',
+      'labels',
+      'at',
+      'count',
+      'sum',
+      'avg',
+      'min',
+      'max',
+      'p50',
+      'p95',
+      'p99',
+    ]);
+    expect(first).toEqual([
+      'checkout.latency',
+      'ms',
+      '{"region":"eu"}',
+      '2026-11-27T10:00:00.000Z',
+      '3',
+      '60',
+      '20',
+      '10',
+      '30',
+      '20',
+      '30',
+      '30',
+    ]);
+    expect(second![1]).toBe(`'=cmd|"/c calc"!A1`);
+    expect(JSON.parse(second![2]!)).toEqual(hostile.labels);
+    expect(second![7]).toBe('-4');
+  });
+
+  it('writes JSON with the span and ISO times', () => {
+    const body = JSON.parse(
+      reportJson(
+        {
+          projectId: 'p1',
+          from: new Date('2026-11-27T00:00:00Z'),
+          to: new Date('2026-11-28T00:00:00Z'),
+          step: 3600,
+          generatedAt: new Date('2026-11-28T00:01:00Z'),
+        },
+        [row()],
+      ),
+    ) as { step: number; from: string; rows: Array<{ at: string; labels: unknown }> };
+    expect(body).toMatchObject({ step: 3600, from: '2026-11-27T00:00:00.000Z' });
+    expect(body.rows).toEqual([expect.objectContaining({ at: '2026-11-27T10:00:00.000Z', labels: { region: 'eu' } })]);
+  });
+
+  it('names the file after the project and the span', () => {
+    expect(reportFilename('abc', new Date('2026-11-27T00:00:00Z'), new Date('2026-11-28T12:30:00Z'), 'csv')).toBe(
+      'slipway-metrics-abc-20261127T000000Z-20261128T123000Z.csv',
+    );
+  });
+});

@@ -1,0 +1,681 @@
+import { getModelToken } from '@nestjs/mongoose';
+import { Types, type Model } from 'mongoose';
+import { MetricSeriesRecord } from '../src/analytics/metric-series.schema';
+import {
+  assignRole,
+  createApiToken,
+  createProject,
+  finishedBuild,
+  registerUser,
+  type TestUser,
+} from './support/factories';
+import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
+import { TestRepository } from './support/git-repos';
+import {
+  BUILD_SETTINGS,
+  operations,
+  type DashboardPanels,
+  type FunctionInvocation,
+  type MetricAggregate,
+  type Operations,
+  type Project,
+  type WebhookDelivery,
+} from './support/operations';
+import { startTestApp, type TestApp } from './support/test-app';
+import { WebhookReceiver } from './support/webhook-receiver';
+import { modernClient, runOverWebSocket } from './support/ws-clients';
+
+const RECEIVER_HOST = '127.0.0.7';
+const HOUR = 3_600;
+/** The sketch's relative accuracy: quantiles are within 1 % of the exact (nearest-rank) ones. */
+const SKETCH_ERROR = 0.01;
+
+const nearestRank = (values: number[], q: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+};
+const withinSketchError = (actual: number | null, exact: number): void => {
+  expect(actual).not.toBeNull();
+  expect(Math.abs(actual! - exact)).toBeLessThanOrEqual(SKETCH_ERROR * Math.abs(exact) + 1e-9);
+};
+const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+const ms = (iso: string | null): number => new Date(iso!).getTime();
+
+/** Reads CSV as RFC 4180 writes it: quoted cells, doubled quotes, CRLF line ends. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 1;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i += 1;
+    } else cell += c;
+  }
+  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
+  return rows;
+}
+
+interface ReportRowJson {
+  metric: string;
+  unit: string | null;
+  labels: Record<string, string>;
+  at: string;
+  count: number;
+  sum: number;
+  avg: number;
+  min: number;
+  max: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/**
+ * The platform's own metrics, end to end: real builds run by the worker, real function
+ * invocations in the sandbox, real webhook deliveries to a receiver and real API operations
+ * become points that `metricSeries`, `dashboard` and `report` give back with the values the
+ * builds, invocations and deliveries recorded of themselves.
+ */
+describe('platform metrics', () => {
+  let api: TestApp;
+  let on: Operations;
+  let owner: TestUser;
+  let viewer: TestUser;
+  let stranger: TestUser;
+  const receiver = new WebhookReceiver(RECEIVER_HOST);
+  const repository = new TestRepository();
+
+  beforeAll(async () => {
+    await receiver.start();
+    api = await startTestApp({
+      ALLOW_LOCAL_REPOSITORIES: 'true',
+      BUILD_CONCURRENCY: '2',
+      WEBHOOK_ALLOWED_ADDRESSES: RECEIVER_HOST,
+      WEBHOOK_TIMEOUT_MS: '3000',
+      // One attempt each: a failing delivery waits an hour for its next.
+      WEBHOOK_RETRY_SCHEDULE: '1h',
+      ANALYTICS_REPORT_MAX_ROWS: '100',
+      // Users' metric names per project: the platform's own do not count.
+      ANALYTICS_MAX_METRICS_PER_PROJECT: '3',
+    });
+    on = operations(api.url);
+    [owner, viewer, stranger] = await Promise.all([
+      registerUser(api.url),
+      registerUser(api.url),
+      registerUser(api.url),
+    ]);
+    repository.commit('A plain page', { 'index.html': '<h1>hello</h1>' });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await receiver.close();
+  });
+
+  /** A span around now that every point of the test falls in. */
+  const around = (): { from: string; to: string } => ({
+    from: new Date(Date.now() - 2 * HOUR * 1000).toISOString(),
+    to: new Date(Date.now() + HOUR * 1000).toISOString(),
+  });
+
+  /** A metric's series over `around()`, per hour, as `metricSeries` answers it. */
+  const series = async (
+    projectId: string,
+    name: string,
+    aggregate: MetricAggregate,
+    labels: Record<string, string> = {},
+    span: { from: string; to: string } = around(),
+  ) =>
+    ok(
+      await on.analytics.series(owner.accessToken, {
+        projectId,
+        name,
+        ...span,
+        step: HOUR,
+        labels: Object.entries(labels).map(([key, value]) => ({ key, value })),
+        aggregate,
+      }),
+    ).metricSeries.points;
+
+  /** COUNT or SUM of a metric over `around()`, its steps added up. */
+  const total = async (
+    projectId: string,
+    name: string,
+    aggregate: 'COUNT' | 'SUM',
+    labels: Record<string, string> = {},
+  ): Promise<number> => sum((await series(projectId, name, aggregate, labels)).map((p) => p.value ?? 0));
+
+  const dashboard = async (projectId: string, token = owner.accessToken): Promise<DashboardPanels> =>
+    ok(await on.platformMetrics.dashboard(token, { projectId, range: 'LAST_24_HOURS' })).dashboard;
+
+  describe('builds and deployments', () => {
+    let project: Project;
+    const runs: Array<{ status: string; queuedAt: string; startedAt: string | null; finishedAt: string | null }> = [];
+
+    beforeAll(async () => {
+      project = await createProject(api.url, owner.accessToken);
+      const build = async (buildCommand: string | null): Promise<void> => {
+        ok(
+          await on.builds.updateSettings(owner.accessToken, {
+            projectId: project.id,
+            repositoryUrl: repository.dir,
+            installCommand: null,
+            buildCommand,
+            outputDirectory: null,
+          }),
+        );
+        const queued = ok(await on.builds.create(owner.accessToken, { projectId: project.id })).createBuild;
+        await finishedBuild(api.url, owner.accessToken, queued.id, 60_000);
+      };
+      await build(null);
+      await build('echo building');
+      await build('exit 3');
+      // A build canceled while it ran, and one canceled before it started (it never ran).
+      ok(
+        await on.builds.updateSettings(owner.accessToken, {
+          projectId: project.id,
+          buildCommand: 'echo started; sleep 60',
+        }),
+      );
+      const running = ok(await on.builds.create(owner.accessToken, { projectId: project.id })).createBuild;
+      const waiting = ok(await on.builds.create(owner.accessToken, { projectId: project.id })).createBuild;
+      await waitFor(
+        async () =>
+          ok(await on.builds.logs(owner.accessToken, { buildId: running.id, first: 100 })).buildLogs.some(
+            (l) => l.text === 'started',
+          ),
+        30_000,
+        'the slow build to start',
+      );
+      expect(ok(await on.builds.cancel(owner.accessToken, { buildId: waiting.id })).cancelBuild.status).toBe(
+        'CANCELED',
+      );
+      ok(await on.builds.cancel(owner.accessToken, { buildId: running.id }));
+      expect((await finishedBuild(api.url, owner.accessToken, running.id, 30_000)).status).toBe('CANCELED');
+      const list = ok(await on.builds.list(owner.accessToken, { projectId: project.id, first: 20 })).builds.edges;
+      for (const { node } of list) {
+        runs.push(ok(await on.platformMetrics.buildTimes(owner.accessToken, { id: node.id })).build);
+      }
+      expect(runs.map((r) => r.status).sort()).toEqual(['CANCELED', 'CANCELED', 'FAILED', 'SUCCEEDED', 'SUCCEEDED']);
+    }, 180_000);
+
+    const ran = () => runs.filter((r) => r.startedAt !== null);
+    const durations = (status?: string) =>
+      ran()
+        .filter((r) => !status || r.status === status)
+        .map((r) => ms(r.finishedAt) - ms(r.startedAt));
+
+    it('records each build that ran with its duration by outcome and its queue wait, as the build recorded them', async () => {
+      expect(ran()).toHaveLength(4);
+      await waitFor(
+        async () => (await total(project.id, 'slipway.build.duration', 'COUNT')) === 4,
+        20_000,
+        'four build durations',
+      );
+      for (const [outcome, status] of [
+        ['succeeded', 'SUCCEEDED'],
+        ['failed', 'FAILED'],
+        ['canceled', 'CANCELED'],
+      ] as const) {
+        const expected = durations(status);
+        expect(await total(project.id, 'slipway.build.duration', 'COUNT', { outcome })).toBe(expected.length);
+        expect(await total(project.id, 'slipway.build.duration', 'SUM', { outcome })).toBe(sum(expected));
+      }
+      const waits = ran().map((r) => ms(r.startedAt) - ms(r.queuedAt));
+      await waitFor(
+        async () => (await total(project.id, 'slipway.build.queue_wait', 'COUNT')) === 4,
+        20_000,
+        'four queue waits',
+      );
+      expect(await total(project.id, 'slipway.build.queue_wait', 'SUM')).toBe(sum(waits));
+      // The two successful builds of the production branch deployed.
+      await waitFor(
+        async () => (await total(project.id, 'slipway.deployment.created', 'COUNT', { kind: 'production' })) === 2,
+        20_000,
+        'two deployments',
+      );
+      expect(await total(project.id, 'slipway.deployment.created', 'SUM')).toBe(2);
+      const names = ok(await on.analytics.names(owner.accessToken, { projectId: project.id })).metricNames;
+      expect(names).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'slipway.build.duration', unit: 'ms', source: 'PLATFORM', series: 3 }),
+          expect.objectContaining({ name: 'slipway.build.queue_wait', unit: 'ms', source: 'PLATFORM', series: 1 }),
+          expect.objectContaining({ name: 'slipway.deployment.created', unit: 'count', source: 'PLATFORM', series: 1 }),
+        ]),
+      );
+    });
+
+    it('shows them on the dashboard: counts, success rate, durations and build minutes', async () => {
+      const board = await waitFor(
+        async () => {
+          const current = await dashboard(project.id);
+          return current.builds.count === 4 && current.deployments.total === 2 ? current : undefined;
+        },
+        20_000,
+        'the dashboard to show the builds',
+      );
+      const all = durations();
+      expect(board).toMatchObject({ projectId: project.id, range: 'LAST_24_HOURS', step: HOUR });
+      expect(ms(board.to) - ms(board.from)).toBe(24 * HOUR * 1000);
+      expect(board.deployments.series).toHaveLength(24);
+      expect(sum(board.deployments.series.map((s) => s.count))).toBe(2);
+      expect(board.builds).toMatchObject({ count: 4, succeeded: 2, failed: 1, canceled: 1 });
+      expect(board.builds.successRate).toBeCloseTo(2 / 3, 10);
+      expect(board.builds.averageDurationMs).toBeCloseTo(sum(all) / 4, 6);
+      withinSketchError(board.builds.p95DurationMs, nearestRank(all, 0.95));
+      const waits = ran().map((r) => ms(r.startedAt) - ms(r.queuedAt));
+      expect(board.builds.averageQueueWaitMs).toBeCloseTo(sum(waits) / 4, 6);
+      expect(sum(board.builds.series.map((s) => s.count))).toBe(4);
+      expect(sum(board.builds.series.map((s) => s.succeeded))).toBe(2);
+      const busy = board.builds.series.filter((s) => s.count > 0);
+      for (const step of busy) expect(step.p95DurationMs).not.toBeNull();
+      expect(board.builds.series.filter((s) => s.count === 0).every((s) => s.successRate === null)).toBe(true);
+      expect(board.resources.buildMinutes).toBeCloseTo(sum(all) / 60_000, 9);
+      expect(sum(board.resources.series.map((s) => s.buildMinutes))).toBeCloseTo(sum(all) / 60_000, 9);
+      expect(board.functions).toMatchObject({ invocations: 0, errors: 0, errorRate: null, p95DurationMs: null });
+    });
+
+    it('exports every metric of the project per series and hour, as JSON and CSV that agree with the series', async () => {
+      const span = around();
+      const json = ok(await on.platformMetrics.report(owner.accessToken, { projectId: project.id, ...span })).report;
+      expect(json).toMatchObject({ format: 'JSON', contentType: 'application/json', step: HOUR });
+      expect(json.filename).toMatch(new RegExp(`^slipway-metrics-${project.id}-\\d{8}T\\d{6}Z-\\d{8}T\\d{6}Z\\.json$`));
+      const body = JSON.parse(json.body) as { projectId: string; step: number; rows: ReportRowJson[] };
+      expect(body).toMatchObject({ projectId: project.id, step: HOUR });
+      expect(body.rows).toHaveLength(json.rowCount);
+      const durationRows = body.rows.filter((r) => r.metric === 'slipway.build.duration');
+      expect(sum(durationRows.map((r) => r.count))).toBe(4);
+      expect(sum(durationRows.map((r) => r.sum))).toBe(sum(durations()));
+      expect(new Set(durationRows.map((r) => r.labels.outcome))).toEqual(new Set(['succeeded', 'failed', 'canceled']));
+      expect(body.rows.some((r) => r.metric === 'slipway.api.request' && r.labels.operation === 'createBuild')).toBe(
+        true,
+      );
+
+      // Each row is its series' value at its step, for every aggregate.
+      const aggregates = ['COUNT', 'SUM', 'AVG', 'MIN', 'MAX', 'P50', 'P95', 'P99'] as const;
+      for (const row of [...durationRows, ...body.rows.filter((r) => r.metric === 'slipway.deployment.created')]) {
+        for (const aggregate of aggregates) {
+          const points = await series(project.id, row.metric, aggregate, row.labels, json);
+          const value = points.find((p) => p.at === row.at)?.value;
+          const field = aggregate.toLowerCase() as Lowercase<typeof aggregate>;
+          expect([row.metric, row.labels, aggregate, value]).toEqual([
+            row.metric,
+            row.labels,
+            aggregate,
+            field === 'count' ? row.count : row[field],
+          ]);
+        }
+      }
+
+      const csv = ok(
+        await on.platformMetrics.report(owner.accessToken, { projectId: project.id, ...span, format: 'CSV' }),
+      ).report;
+      expect(csv).toMatchObject({
+        format: 'CSV',
+        contentType: 'text/csv; charset=utf-8',
+        from: json.from,
+        to: json.to,
+      });
+      expect(csv.filename).toBe(json.filename.replace(/\.json$/, '.csv'));
+      const [header, ...lines] = parseCsv(csv.body);
+      expect(header).toEqual([
+        'metric',
+        'unit',
+        'labels',
+        'at',
+        'count',
+        'sum',
+        'avg',
+        'min',
+        'max',
+        'p50',
+        'p95',
+        'p99',
+      ]);
+      // The API rows of the CSV's own request differ from the JSON's: compare what both hold.
+      const stable = (r: ReportRowJson): boolean => r.metric !== 'slipway.api.request';
+      const fromCsv = lines.map(([metric, unit, labels, at, ...numbers]): ReportRowJson => {
+        const [count, sumValue, avg, min, max, p50, p95, p99] = numbers.map(Number);
+        return {
+          metric: metric!,
+          unit: unit || null,
+          labels: JSON.parse(labels!) as Record<string, string>,
+          at: at!,
+          count: count!,
+          sum: sumValue!,
+          avg: avg!,
+          min: min!,
+          max: max!,
+          p50: p50!,
+          p95: p95!,
+          p99: p99!,
+        };
+      });
+      expect(fromCsv.filter(stable)).toEqual(body.rows.filter(stable));
+      expect(lines).toHaveLength(csv.rowCount);
+    });
+  });
+
+  describe('function invocations', () => {
+    let project: Project;
+    const invocations: FunctionInvocation[] = [];
+
+    beforeAll(async () => {
+      project = await createProject(api.url, owner.accessToken);
+      const create = async (name: string, source: string) =>
+        ok(
+          await on.functions.create(owner.accessToken, {
+            projectId: project.id,
+            name,
+            runtime: 'nodejs20',
+            handler: 'index.handler',
+            files: [{ path: 'index.mjs', content: source }],
+          }),
+        ).createFunction;
+      const echo = await create('echo', 'export const handler = async (event) => ({ event });\n');
+      const thrower = await create('thrower', 'export const handler = async () => { throw new Error("no"); };\n');
+      for (const [fn, n] of [
+        [echo, 1],
+        [echo, 2],
+        [echo, 3],
+        [thrower, 4],
+      ] as const) {
+        invocations.push(
+          ok(await on.functions.invoke(owner.accessToken, { functionId: fn.id, payload: { n } })).invokeFunction,
+        );
+      }
+      // A test run is not production traffic.
+      ok(await on.functions.test(owner.accessToken, { functionId: echo.id, payload: {} }));
+    }, 120_000);
+
+    it('records every invocation with its duration, status and cold start, as the invocation recorded them', async () => {
+      expect(invocations.map((i) => i.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'FAILED']);
+      await waitFor(
+        async () => (await total(project.id, 'slipway.function.invocation', 'COUNT')) === 4,
+        20_000,
+        'four invocations',
+      );
+      const name = 'slipway.function.invocation';
+      expect(await total(project.id, name, 'COUNT', { function: 'echo' })).toBe(3);
+      expect(await total(project.id, name, 'COUNT', { function: 'echo', status: 'ok' })).toBe(3);
+      expect(await total(project.id, name, 'COUNT', { status: 'error' })).toBe(1);
+      expect(await total(project.id, name, 'COUNT', { function: 'thrower', status: 'error' })).toBe(1);
+      const cold = invocations.filter((i) => i.coldStart).length;
+      expect(cold).toBeGreaterThanOrEqual(2);
+      expect(await total(project.id, name, 'COUNT', { cold: 'true' })).toBe(cold);
+      expect(await total(project.id, name, 'COUNT', { cold: 'false' })).toBe(4 - cold);
+      expect(await total(project.id, name, 'SUM')).toBeCloseTo(sum(invocations.map((i) => i.durationMs!)), 6);
+    });
+
+    it('shows them on the dashboard: invocations, error rate, cold starts, p95 and compute seconds', async () => {
+      const board = await waitFor(
+        async () => {
+          const current = await dashboard(project.id);
+          return current.functions.invocations === 4 ? current : undefined;
+        },
+        20_000,
+        'the dashboard to show the invocations',
+      );
+      const durations = invocations.map((i) => i.durationMs!);
+      expect(board.functions).toMatchObject({
+        invocations: 4,
+        errors: 1,
+        errorRate: 0.25,
+        coldStarts: invocations.filter((i) => i.coldStart).length,
+      });
+      expect(board.functions.averageDurationMs).toBeCloseTo(sum(durations) / 4, 6);
+      withinSketchError(board.functions.p95DurationMs, nearestRank(durations, 0.95));
+      expect(sum(board.functions.series.map((s) => s.invocations))).toBe(4);
+      expect(sum(board.functions.series.map((s) => s.errors))).toBe(1);
+      expect(board.resources.functionComputeSeconds).toBeCloseTo(sum(durations) / 1000, 9);
+      expect(board.builds.count).toBe(0);
+      expect(board.deployments.total).toBe(0);
+
+      // The longer ranges read day buckets: the same totals, one step per day.
+      for (const [range, steps] of [
+        ['LAST_7_DAYS', 7],
+        ['LAST_30_DAYS', 30],
+      ] as const) {
+        const days = ok(
+          await on.platformMetrics.dashboard(owner.accessToken, { projectId: project.id, range }),
+        ).dashboard;
+        expect([days.range, days.step, days.functions.series.length]).toEqual([range, 86_400, steps]);
+        expect(ms(days.to) - ms(days.from)).toBe(steps * 86_400_000);
+        expect(ms(days.from) % 86_400_000).toBe(0);
+        expect(days.functions).toMatchObject({ invocations: 4, errors: 1, errorRate: 0.25 });
+        expect(days.functions.p95DurationMs).toBe(board.functions.p95DurationMs);
+        expect(days.resources.functionComputeSeconds).toBeCloseTo(sum(durations) / 1000, 9);
+      }
+    });
+  });
+
+  describe('webhook deliveries', () => {
+    it('records each delivery attempt with its outcome and the latency its attempt recorded', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      receiver.answer = (path) => (path === '/fails' ? { status: 500 } : { status: 204 });
+      const create = async (path: string) =>
+        ok(
+          await on.webhooks.create(owner.accessToken, {
+            projectId: project.id,
+            url: receiver.url(path),
+            events: ['build.succeeded'],
+          }),
+        ).createWebhook.webhook;
+      const good = await create('/works');
+      const bad = await create('/fails');
+      ok(await on.webhooks.test(owner.accessToken, { id: good.id }));
+      ok(await on.webhooks.test(owner.accessToken, { id: bad.id }));
+      const attempted = (webhookId: string): Promise<WebhookDelivery> =>
+        waitFor(
+          async () =>
+            ok(await on.webhooks.deliveries(owner.accessToken, { webhookId, first: 10 }))
+              .webhookDeliveries.edges.map((e) => e.node)
+              .find((d) => d.attempts === 1),
+          20_000,
+          `an attempt of webhook ${webhookId}`,
+        );
+      const delivered = await attempted(good.id);
+      const failed = await attempted(bad.id);
+      expect(delivered.status).toBe('SUCCEEDED');
+      expect(failed.status).toBe('PENDING');
+
+      const name = 'slipway.webhook.delivery';
+      await waitFor(async () => (await total(project.id, name, 'COUNT')) === 2, 20_000, 'two delivery attempts');
+      expect(await total(project.id, name, 'COUNT', { outcome: 'delivered' })).toBe(1);
+      expect(await total(project.id, name, 'COUNT', { outcome: 'failed' })).toBe(1);
+      expect(await total(project.id, name, 'SUM', { outcome: 'delivered' })).toBeCloseTo(
+        delivered.lastAttempt!.durationMs,
+        6,
+      );
+      expect(await total(project.id, name, 'SUM', { outcome: 'failed' })).toBeCloseTo(
+        failed.lastAttempt!.durationMs,
+        6,
+      );
+    });
+    it("records them in a project whose users have used up its metric names: the platform's names are not theirs", async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const record = (names: string[]) =>
+        on.analytics.recordMany(owner.accessToken, {
+          projectId: project.id,
+          points: names.map((name) => ({ name, value: 1 })),
+        });
+      ok(await record(['app.a', 'app.b', 'app.c']));
+      expect(reasonOf(await record(['app.d']))).toBe('TOO_MANY_METRICS');
+      receiver.answer = () => ({ status: 204 });
+      const hook = ok(
+        await on.webhooks.create(owner.accessToken, {
+          projectId: project.id,
+          url: receiver.url('/full'),
+          events: ['build.succeeded'],
+        }),
+      ).createWebhook.webhook;
+      ok(await on.webhooks.test(owner.accessToken, { id: hook.id }));
+      await waitFor(
+        async () => (await total(project.id, 'slipway.webhook.delivery', 'COUNT', { outcome: 'delivered' })) === 1,
+        20_000,
+        'the delivery to be recorded',
+      );
+      const names = ok(await on.analytics.names(owner.accessToken, { projectId: project.id })).metricNames;
+      expect(names.filter((n) => n.source === 'USER').map((n) => n.name)).toEqual(['app.a', 'app.b', 'app.c']);
+      expect(names.filter((n) => n.source === 'PLATFORM').map((n) => n.name)).toEqual(
+        expect.arrayContaining(['slipway.api.request', 'slipway.webhook.delivery']),
+      );
+    });
+  });
+
+  describe('API requests', () => {
+    it("records each operation on a project with its outcome, and not the guard's refusals", async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: viewer.id, roleId: 'viewer' });
+      for (let i = 0; i < 4; i += 1) ok(await on.builds.settings(owner.accessToken, { projectId: project.id }));
+      ok(await on.builds.settings(viewer.accessToken, { projectId: project.id }));
+      // Over WebSocket too.
+      const client = modernClient(api.wsUrl, owner.accessToken);
+      try {
+        const overWs = await runOverWebSocket(client, BUILD_SETTINGS, { projectId: project.id });
+        expect(overWs.data?.buildSettings?.projectId).toBe(project.id);
+      } finally {
+        await client.dispose();
+      }
+      // The project has no repository: the operation runs and fails.
+      for (let i = 0; i < 2; i += 1) {
+        expect(reasonOf(await on.builds.create(owner.accessToken, { projectId: project.id }))).toBe('NO_REPOSITORY');
+      }
+      // Refused by the guard: never measured, so no one can write points into a project by naming it.
+      expect(codeOf(await on.builds.settings(stranger.accessToken, { projectId: project.id }))).toBe('FORBIDDEN');
+      expect(codeOf(await on.builds.create(viewer.accessToken, { projectId: project.id }))).toBe('FORBIDDEN');
+      expect(codeOf(await on.builds.settings(undefined, { projectId: project.id }))).toBe('UNAUTHENTICATED');
+      const unknown = '0'.repeat(24);
+      expect(codeOf(await on.builds.settings(owner.accessToken, { projectId: unknown }))).toBe('NOT_FOUND');
+
+      const name = 'slipway.api.request';
+      await waitFor(
+        async () =>
+          (await total(project.id, name, 'COUNT', { operation: 'buildSettings' })) === 6 &&
+          (await total(project.id, name, 'COUNT', { operation: 'createBuild' })) === 2,
+        20_000,
+        'the operations to be counted',
+      );
+      expect(await total(project.id, name, 'COUNT', { operation: 'buildSettings', outcome: 'ok' })).toBe(6);
+      expect(await total(project.id, name, 'COUNT', { operation: 'createBuild', outcome: 'error' })).toBe(2);
+      expect(await total(project.id, name, 'COUNT', { outcome: 'error' })).toBe(2);
+      expect(await total(project.id, name, 'SUM', { operation: 'buildSettings' })).toBeGreaterThan(0);
+      const stored = api.app.get<Model<MetricSeriesRecord>>(getModelToken(MetricSeriesRecord.name));
+      expect(await stored.countDocuments({ projectId: new Types.ObjectId(unknown) })).toBe(0);
+
+      const board = await dashboard(project.id);
+      // Every operation above, the queries of this test included, and only the two failures failed.
+      expect(board.api.errors).toBe(2);
+      expect(board.api.requests).toBeGreaterThanOrEqual(7);
+      expect(board.api.errorRate).toBeCloseTo(2 / board.api.requests, 10);
+      expect(board.api.p95LatencyMs).toBeGreaterThan(0);
+      expect(sum(board.api.series.map((s) => s.requests))).toBe(board.api.requests);
+    });
+  });
+
+  describe('bad input and permissions', () => {
+    let project: Project;
+
+    beforeAll(async () => {
+      project = await createProject(api.url, owner.accessToken);
+      await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: viewer.id, roleId: 'viewer' });
+    });
+
+    it('refuses a report span that is empty, reversed or too long, and a report with too many rows', async () => {
+      const now = Date.now();
+      const report = (from: number, to: number) =>
+        on.platformMetrics.report(owner.accessToken, {
+          projectId: project.id,
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+        });
+      for (const [from, to] of [
+        [now, now],
+        [now, now - 60_000],
+      ]) {
+        const refused = await report(from!, to!);
+        expect([codeOf(refused), reasonOf(refused)]).toEqual(['BAD_USER_INPUT', 'INVALID_TIME_RANGE']);
+      }
+      const long = await report(now - 367 * 86_400_000, now);
+      expect([codeOf(long), reasonOf(long)]).toEqual(['BAD_USER_INPUT', 'REPORT_SPAN_TOO_LONG']);
+      // The longest span is reported per day; this project has only the API's figures of its own set-up.
+      const year = ok(await report(now - 366 * 86_400_000, now)).report;
+      expect(year.step).toBe(86_400);
+      const yearRows = (JSON.parse(year.body) as { rows: ReportRowJson[] }).rows;
+      expect(yearRows.length).toBeGreaterThan(0);
+      expect(yearRows.every((r) => r.metric === 'slipway.api.request')).toBe(true);
+
+      // 101 series in one hour: one row more than ANALYTICS_REPORT_MAX_ROWS.
+      const busy = await createProject(api.url, owner.accessToken);
+      ok(
+        await on.analytics.recordMany(owner.accessToken, {
+          projectId: busy.id,
+          points: Array.from({ length: 101 }, (_, i) => ({
+            name: 'shop.orders',
+            value: i,
+            labels: [{ key: 'shop', value: `shop-${i}` }],
+          })),
+        }),
+      );
+      const large = await on.platformMetrics.report(owner.accessToken, { projectId: busy.id, ...around() });
+      expect([codeOf(large), reasonOf(large)]).toEqual(['BAD_USER_INPUT', 'REPORT_TOO_LARGE']);
+    });
+
+    it('refuses a bad range, a bad project id and bad dates', async () => {
+      const badRange = await gql(
+        api.url,
+        'query ($p: ID!) { dashboard(projectId: $p, range: LAST_YEAR) { step } }',
+        { p: project.id },
+        owner.accessToken,
+      );
+      expect([codeOf(badRange), reasonOf(badRange)]).toEqual(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']);
+      const badId = await on.platformMetrics.dashboard(owner.accessToken, { projectId: 'not-an-id' });
+      expect([codeOf(badId), reasonOf(badId)]).toEqual(['BAD_USER_INPUT', 'INVALID_ID']);
+      const badDate = await on.platformMetrics.report(owner.accessToken, {
+        projectId: project.id,
+        from: 'yesterday',
+        to: new Date().toISOString(),
+      });
+      expect([codeOf(badDate), reasonOf(badDate)]).toEqual(['BAD_USER_INPUT', 'INVALID_INPUT']);
+    });
+
+    it('lets whoever may read metrics see the dashboard and report, and no one else', async () => {
+      const span = around();
+      expect((await dashboard(project.id, viewer.accessToken)).projectId).toBe(project.id);
+      expect(
+        ok(await on.platformMetrics.report(viewer.accessToken, { projectId: project.id, ...span })).report.format,
+      ).toBe('JSON');
+      for (const token of [stranger.accessToken, undefined]) {
+        const expected = token ? 'FORBIDDEN' : 'UNAUTHENTICATED';
+        expect(codeOf(await on.platformMetrics.dashboard(token, { projectId: project.id }))).toBe(expected);
+        expect(codeOf(await on.platformMetrics.report(token, { projectId: project.id, ...span }))).toBe(expected);
+      }
+      const narrow = await createApiToken(api.url, owner.accessToken, {
+        projectId: project.id,
+        scopes: ['build:read'],
+      });
+      expect(codeOf(await on.platformMetrics.dashboard(narrow.secret, { projectId: project.id }))).toBe('FORBIDDEN');
+      const reader = await createApiToken(api.url, owner.accessToken, {
+        projectId: project.id,
+        scopes: ['metric:read'],
+      });
+      expect((await dashboard(project.id, reader.secret)).projectId).toBe(project.id);
+    });
+  });
+});
