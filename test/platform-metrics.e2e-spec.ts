@@ -10,6 +10,7 @@ import {
   type TestUser,
 } from './support/factories';
 import { codeOf, gql, ok, reasonOf, waitFor } from './support/graphql-client';
+import { TestDnsServer } from './support/dns-server';
 import { TestRepository } from './support/git-repos';
 import {
   BUILD_SETTINGS,
@@ -100,10 +101,12 @@ describe('platform metrics', () => {
   let stranger: TestUser;
   const receiver = new WebhookReceiver(RECEIVER_HOST);
   const repository = new TestRepository();
+  const dns = new TestDnsServer();
 
   beforeAll(async () => {
-    await receiver.start();
+    await Promise.all([receiver.start(), dns.start()]);
     api = await startTestApp({
+      DNS_RESOLVERS: dns.address,
       ALLOW_LOCAL_REPOSITORIES: 'true',
       BUILD_CONCURRENCY: '2',
       WEBHOOK_ALLOWED_ADDRESSES: RECEIVER_HOST,
@@ -126,6 +129,7 @@ describe('platform metrics', () => {
   afterAll(async () => {
     await api?.close();
     await receiver.close();
+    await dns.close();
   });
 
   /** A span around now that every point of the test falls in. */
@@ -375,6 +379,8 @@ describe('platform metrics', () => {
   describe('function invocations', () => {
     let project: Project;
     const invocations: FunctionInvocation[] = [];
+    /** An invocation that failed before its code ran: it has no duration. */
+    let unrun: FunctionInvocation;
 
     beforeAll(async () => {
       project = await createProject(api.url, owner.accessToken);
@@ -402,10 +408,23 @@ describe('platform metrics', () => {
       }
       // A test run is not production traffic.
       ok(await on.functions.test(owner.accessToken, { functionId: echo.id, payload: {} }));
+      const broken = await create(
+        'broken',
+        'throw new Error("broken at load");\nexport const handler = async () => 1;\n',
+      );
+      unrun = ok(await on.functions.invoke(owner.accessToken, { functionId: broken.id, payload: {} })).invokeFunction;
     }, 120_000);
 
     it('records every invocation with its duration, status and cold start, as the invocation recorded them', async () => {
       expect(invocations.map((i) => i.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'FAILED']);
+      expect([unrun.status, unrun.durationMs]).toEqual(['FAILED', null]);
+      // The one that never ran is counted apart, not as a duration of 0.
+      await waitFor(
+        async () => (await total(project.id, 'slipway.function.untimed', 'COUNT', { function: 'broken' })) === 1,
+        20_000,
+        'the invocation that never ran',
+      );
+      expect(await total(project.id, 'slipway.function.untimed', 'SUM')).toBe(1);
       await waitFor(
         async () => (await total(project.id, 'slipway.function.invocation', 'COUNT')) === 4,
         20_000,
@@ -421,28 +440,40 @@ describe('platform metrics', () => {
       expect(await total(project.id, name, 'COUNT', { cold: 'true' })).toBe(cold);
       expect(await total(project.id, name, 'COUNT', { cold: 'false' })).toBe(4 - cold);
       expect(await total(project.id, name, 'SUM')).toBeCloseTo(sum(invocations.map((i) => i.durationMs!)), 6);
+      expect(await total(project.id, name, 'COUNT', { function: 'broken' })).toBe(0);
+      expect(await total(project.id, name, 'COUNT')).toBe(4);
+      const mins = await series(project.id, name, 'MIN');
+      expect(Math.min(...mins.filter((p) => p.value !== null).map((p) => p.value!))).toBe(
+        Math.min(...invocations.map((i) => i.durationMs!)),
+      );
     });
 
     it('shows them on the dashboard: invocations, error rate, cold starts, p95 and compute seconds', async () => {
       const board = await waitFor(
         async () => {
           const current = await dashboard(project.id);
-          return current.functions.invocations === 4 ? current : undefined;
+          return current.functions.invocations === 5 ? current : undefined;
         },
         20_000,
         'the dashboard to show the invocations',
       );
+      // The invocation that never ran is an invocation and an error, but has no duration.
       const durations = invocations.map((i) => i.durationMs!);
       expect(board.functions).toMatchObject({
-        invocations: 4,
-        errors: 1,
-        errorRate: 0.25,
+        invocations: 5,
+        errors: 2,
+        errorRate: 0.4,
         coldStarts: invocations.filter((i) => i.coldStart).length,
       });
       expect(board.functions.averageDurationMs).toBeCloseTo(sum(durations) / 4, 6);
       withinSketchError(board.functions.p95DurationMs, nearestRank(durations, 0.95));
-      expect(sum(board.functions.series.map((s) => s.invocations))).toBe(4);
-      expect(sum(board.functions.series.map((s) => s.errors))).toBe(1);
+      // Each step's p95 is the one metricSeries gives for the step.
+      const p95s = await series(project.id, 'slipway.function.invocation', 'P95', {}, board);
+      expect(board.functions.series.map((s) => [s.at, s.p95DurationMs])).toEqual(
+        board.functions.series.map((s) => [s.at, p95s.find((p) => p.at === s.at)?.value ?? null]),
+      );
+      expect(sum(board.functions.series.map((s) => s.invocations))).toBe(5);
+      expect(sum(board.functions.series.map((s) => s.errors))).toBe(2);
       expect(board.resources.functionComputeSeconds).toBeCloseTo(sum(durations) / 1000, 9);
       expect(board.builds.count).toBe(0);
       expect(board.deployments.total).toBe(0);
@@ -458,7 +489,7 @@ describe('platform metrics', () => {
         expect([days.range, days.step, days.functions.series.length]).toEqual([range, 86_400, steps]);
         expect(ms(days.to) - ms(days.from)).toBe(steps * 86_400_000);
         expect(ms(days.from) % 86_400_000).toBe(0);
-        expect(days.functions).toMatchObject({ invocations: 4, errors: 1, errorRate: 0.25 });
+        expect(days.functions).toMatchObject({ invocations: 5, errors: 2, errorRate: 0.4 });
         expect(days.functions.p95DurationMs).toBe(board.functions.p95DurationMs);
         expect(days.resources.functionComputeSeconds).toBeCloseTo(sum(durations) / 1000, 9);
       }
@@ -508,6 +539,38 @@ describe('platform metrics', () => {
         6,
       );
     });
+    it('counts an attempt that sent nothing apart, not as a latency of 0', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      receiver.answer = () => ({ status: 204 });
+      // A name that resolves to the receiver when the endpoint is made, then to a forbidden address.
+      dns.publishAddresses('unsent.test', RECEIVER_HOST);
+      const hook = ok(
+        await on.webhooks.create(owner.accessToken, {
+          projectId: project.id,
+          url: receiver.url('/unsent', 'unsent.test'),
+          events: ['build.succeeded'],
+        }),
+      ).createWebhook.webhook;
+      dns.publishAddresses('unsent.test', '10.0.0.8');
+      ok(await on.webhooks.test(owner.accessToken, { id: hook.id }));
+      const refused = await waitFor(
+        async () =>
+          ok(await on.webhooks.deliveries(owner.accessToken, { webhookId: hook.id, first: 10 }))
+            .webhookDeliveries.edges.map((e) => e.node)
+            .find((d) => d.attempts === 1),
+        20_000,
+        'the refused attempt',
+      );
+      expect([refused.lastAttempt?.errorCode, refused.lastAttempt?.statusCode]).toEqual(['FORBIDDEN_ADDRESS', null]);
+      await waitFor(
+        async () => (await total(project.id, 'slipway.webhook.unsent', 'COUNT', { reason: 'FORBIDDEN_ADDRESS' })) === 1,
+        20_000,
+        'the unsent attempt to be counted',
+      );
+      expect(await total(project.id, 'slipway.webhook.delivery', 'COUNT')).toBe(0);
+      expect(receiver.at('/unsent')).toHaveLength(0);
+    });
+
     it("records them in a project whose users have used up its metric names: the platform's names are not theirs", async () => {
       const project = await createProject(api.url, owner.accessToken);
       const record = (names: string[]) =>

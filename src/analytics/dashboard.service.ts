@@ -75,7 +75,8 @@ export class DashboardService {
     const p95 = async (name: PlatformMetricName): Promise<number | null> =>
       (await this.rows.summary(projectId, name, from, to, stepSeconds))?.p95 ?? null;
 
-    const { BUILD_DURATION, BUILD_QUEUE_WAIT, DEPLOYMENT_CREATED, FUNCTION_INVOCATION, API_REQUEST } = PlatformMetric;
+    const { BUILD_DURATION, BUILD_QUEUE_WAIT, DEPLOYMENT_CREATED, FUNCTION_INVOCATION, FUNCTION_UNTIMED, API_REQUEST } =
+      PlatformMetric;
     const [
       deployments,
       builds,
@@ -86,8 +87,9 @@ export class DashboardService {
       buildP95,
       waits,
       waitSums,
-      invocations,
-      errors,
+      ran,
+      ranErrors,
+      untimed,
       coldStarts,
       invocationSums,
       invocationP95s,
@@ -108,6 +110,7 @@ export class DashboardService {
       sums(BUILD_QUEUE_WAIT),
       counts(FUNCTION_INVOCATION),
       counts(FUNCTION_INVOCATION, { status: 'error' }),
+      counts(FUNCTION_UNTIMED),
       counts(FUNCTION_INVOCATION, { cold: 'true' }),
       sums(FUNCTION_INVOCATION),
       series(FUNCTION_INVOCATION, MetricAggregate.P95),
@@ -117,6 +120,9 @@ export class DashboardService {
       series(API_REQUEST, MetricAggregate.P95),
       p95(API_REQUEST),
     ]);
+    // Invocations that failed with no duration count as invocations and errors, not in durations.
+    const invocations = ran.map((n, i) => n + untimed[i]!);
+    const errors = ranErrors.map((n, i) => n + untimed[i]!);
 
     return Object.assign(new Dashboard(), {
       projectId,
@@ -155,7 +161,7 @@ export class DashboardService {
         errors: sum(errors),
         errorRate: ratio(sum(errors), sum(invocations)),
         coldStarts: sum(coldStarts),
-        averageDurationMs: ratio(sum(invocationSums), sum(invocations)),
+        averageDurationMs: ratio(sum(invocationSums), sum(ran)),
         p95DurationMs: invocationP95,
         series: starts.map((at, i) =>
           Object.assign(new FunctionsStep(), {

@@ -12,8 +12,19 @@ export const PlatformMetric = {
   DEPLOYMENT_CREATED: 'slipway.deployment.created',
   /** ms an invocation ran, labels `{ function, status: ok | error, cold: true | false }`. */
   FUNCTION_INVOCATION: 'slipway.function.invocation',
+  /**
+   * 1 per invocation that failed with no duration (`count`): its code never ran (it could not be
+   * loaded, the function was disabled) or its worker stopped. Labels `{ function }`. Kept apart so
+   * that durations are only those of invocations that ran.
+   */
+  FUNCTION_UNTIMED: 'slipway.function.untimed',
   /** ms a webhook delivery attempt took, labels `{ outcome: delivered | failed }`. */
   WEBHOOK_DELIVERY: 'slipway.webhook.delivery',
+  /**
+   * 1 per webhook delivery attempt that failed before anything was sent (`count`): the event is no
+   * longer kept, or the address is refused. Labels `{ reason: EVENT_GONE | FORBIDDEN_ADDRESS }`.
+   */
+  WEBHOOK_UNSENT: 'slipway.webhook.unsent',
   /** ms an API operation took, labels `{ operation: <root field>, outcome: ok | error }`. */
   API_REQUEST: 'slipway.api.request',
 } as const;

@@ -18,6 +18,7 @@ import { postWebhook, type AttemptOutcome } from './webhook-http';
 import { WebhookMessageRecord } from './webhook-message.schema';
 import { WebhookOutboxService } from './webhook-outbox.service';
 import { WebhookSecretsService } from './webhook-secrets.service';
+import { WebhookExceptionReason } from './webhook.exception';
 import { literalAddress } from './webhook-url';
 import { WebhookRecord } from './webhook.schema';
 
@@ -28,6 +29,8 @@ const RECENT_MESSAGES = 1_000;
 const RECENT_MESSAGES_MS = 60_000;
 /** Attempts each delivery keeps in its history. */
 const MAX_KEPT_ATTEMPTS = 20;
+/** Why an attempt failed before anything was sent: the event is no longer kept, the address is refused. */
+const UNSENT = new Set<string>(['EVENT_GONE', WebhookExceptionReason.FORBIDDEN_ADDRESS]);
 
 /**
  * Delivers each endpoint's deliveries one at a time, oldest event first. A worker delivers an
@@ -202,16 +205,30 @@ export class WebhookDeliveryService {
     await this.noteFailure(hook, at);
   }
 
-  /** Hands the attempt's outcome and latency to the project's metrics; a listener's failure is not the delivery's. */
+  /**
+   * Hands the attempt's outcome and latency to the project's metrics; a listener's failure is not
+   * the delivery's. An attempt that sent nothing (the event is gone, the address is refused) has
+   * no latency to speak of: it is counted apart, so that it does not pull latencies down as a 0.
+   */
   private measure(hook: WebhookRecord, outcome: AttemptOutcome, at: Date): void {
-    const measurement: Measurement = {
-      projectId: hook.projectId.toHexString(),
-      name: 'slipway.webhook.delivery',
-      value: outcome.durationMs,
-      unit: 'ms',
-      labels: { outcome: outcome.ok ? 'delivered' : 'failed' },
-      at,
-    };
+    const unsent = outcome.statusCode === null && outcome.errorCode !== null && UNSENT.has(outcome.errorCode);
+    const measurement: Measurement = unsent
+      ? {
+          projectId: hook.projectId.toHexString(),
+          name: 'slipway.webhook.unsent',
+          value: 1,
+          unit: 'count',
+          labels: { reason: outcome.errorCode! },
+          at,
+        }
+      : {
+          projectId: hook.projectId.toHexString(),
+          name: 'slipway.webhook.delivery',
+          value: outcome.durationMs,
+          unit: 'ms',
+          labels: { outcome: outcome.ok ? 'delivered' : 'failed' },
+          at,
+        };
     try {
       this.emitter.emit(MEASURED, measurement);
     } catch (error) {

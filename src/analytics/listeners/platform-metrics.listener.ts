@@ -108,20 +108,34 @@ export class PlatformMetricsListener {
 
   /**
    * Every production invocation (test runs announce nothing): how long it ran, whether it failed,
-   * whether it started cold. One that failed before its code ran has no duration and counts 0 ms.
+   * whether it started cold. One that failed with no duration (its code never ran, or its worker
+   * stopped) is counted apart, so that it does not pull durations down as a 0.
    */
   @OnEvent(FunctionInvokedEvent.eventName)
   @OnEvent(FunctionFailedEvent.eventName)
   functionInvoked(event: FunctionInvocationEvent): void {
     if (!event.projectId) return;
+    // A function deleted meanwhile is named by its id.
+    const fn = event.functionName || event.functionId;
+    if (event.durationMs === null) {
+      this.record(event.projectId, [
+        {
+          name: PlatformMetric.FUNCTION_UNTIMED,
+          value: 1,
+          unit: 'count',
+          labels: { function: fn },
+          at: new Date(event.occurredAt),
+        },
+      ]);
+      return;
+    }
     this.record(event.projectId, [
       {
         name: PlatformMetric.FUNCTION_INVOCATION,
-        value: event.durationMs ?? 0,
+        value: event.durationMs,
         unit: 'ms',
         labels: {
-          // A function deleted meanwhile is named by its id.
-          function: event.functionName || event.functionId,
+          function: fn,
           status: event.name === FunctionInvokedEvent.eventName ? 'ok' : 'error',
           cold: String(event.coldStart),
         },

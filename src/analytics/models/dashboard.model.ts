@@ -107,7 +107,9 @@ export class FunctionsPanel {
   @Field(() => Int)
   invocations!: number;
 
-  @Field(() => Int, { description: 'Invocations that failed, timed out or ran out of memory.' })
+  @Field(() => Int, {
+    description: 'Invocations that failed, timed out or ran out of memory, or failed before their code ran.',
+  })
   errors!: number;
 
   @Field(() => Float, { nullable: true })
@@ -116,10 +118,13 @@ export class FunctionsPanel {
   @Field(() => Int)
   coldStarts!: number;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Over the invocations that ran: one that failed before its code ran has no duration.',
+  })
   averageDurationMs!: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'Over the invocations that ran.' })
   p95DurationMs!: number | null;
 
   @Field(() => [FunctionsStep])
