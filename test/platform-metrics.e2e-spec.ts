@@ -27,6 +27,8 @@ import { WebhookReceiver } from './support/webhook-receiver';
 import { modernClient, runOverWebSocket } from './support/ws-clients';
 
 const RECEIVER_HOST = '127.0.0.7';
+/** The main app's bound on a report's bytes. */
+const REPORT_MAX_BYTES = 16_384;
 const HOUR = 3_600;
 /** The sketch's relative accuracy: quantiles are within 1 % of the exact (nearest-rank) ones. */
 const SKETCH_ERROR = 0.01;
@@ -114,6 +116,7 @@ describe('platform metrics', () => {
       // One attempt each: a failing delivery waits an hour for its next.
       WEBHOOK_RETRY_SCHEDULE: '1h',
       ANALYTICS_REPORT_MAX_ROWS: '100',
+      ANALYTICS_REPORT_MAX_BYTES: String(REPORT_MAX_BYTES),
       // Users' metric names per project: the platform's own do not count.
       ANALYTICS_MAX_METRICS_PER_PROJECT: '3',
     });
@@ -698,6 +701,43 @@ describe('platform metrics', () => {
       );
       const large = await on.platformMetrics.report(owner.accessToken, { projectId: busy.id, ...around() });
       expect([codeOf(large), reasonOf(large)]).toEqual(['BAD_USER_INPUT', 'REPORT_TOO_LARGE']);
+    });
+
+    it('refuses a report larger than ANALYTICS_REPORT_MAX_BYTES, however few its rows', async () => {
+      // Series with ten labels of 128 characters: about 1.5 KB a row, in JSON and in CSV.
+      const wide = (count: number) =>
+        Array.from({ length: count }, (_, i) => ({
+          name: 'wide.metric',
+          value: i,
+          labels: Array.from({ length: 10 }, (_v, k) => ({
+            key: `label_${k}`,
+            value: `${i}-${k}-`.padEnd(128, 'x'),
+          })),
+        }));
+      const [narrow, broad] = await Promise.all([
+        createProject(api.url, owner.accessToken),
+        createProject(api.url, owner.accessToken),
+      ]);
+      ok(await on.analytics.recordMany(owner.accessToken, { projectId: narrow.id, points: wide(4) }));
+      ok(await on.analytics.recordMany(owner.accessToken, { projectId: broad.id, points: wide(16) }));
+      for (const format of ['JSON', 'CSV'] as const) {
+        const fits = ok(
+          await on.platformMetrics.report(owner.accessToken, { projectId: narrow.id, ...around(), format }),
+        ).report;
+        const rows = fits.body.split(format === 'CSV' ? '\r\nwide.metric,' : '"metric":"wide.metric"').length - 1;
+        expect([format, rows]).toEqual([format, 4]);
+        expect(Buffer.byteLength(fits.body)).toBeGreaterThan(4 * 1_400);
+        expect(Buffer.byteLength(fits.body)).toBeLessThanOrEqual(REPORT_MAX_BYTES);
+
+        const refused = await on.platformMetrics.report(owner.accessToken, {
+          projectId: broad.id,
+          ...around(),
+          format,
+        });
+        expect([format, codeOf(refused), reasonOf(refused)]).toEqual([format, 'BAD_USER_INPUT', 'REPORT_TOO_LARGE']);
+        expect(refused.errors?.[0]?.extensions?.details).toMatchObject({ maxBytes: REPORT_MAX_BYTES, maxRows: 100 });
+        expect(refused.errors?.[0]?.message).toContain(`${REPORT_MAX_BYTES} bytes`);
+      }
     });
 
     it('refuses a bad range, a bad project id and bad dates', async () => {

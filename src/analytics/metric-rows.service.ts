@@ -26,11 +26,13 @@ export interface RowsQuery {
   to: Date;
   /** 3600 or 86400: each row is one stored hour or day bucket. */
   stepSeconds: number;
-  /** Rows read at most (the caller refuses a report that reaches it). */
-  limit: number;
 }
 
 type BucketFields = Pick<MetricBucketRecord, 'count' | 'sum' | 'min' | 'max' | 'sketch'>;
+type SeriesFields = Pick<MetricSeriesRecord, '_id' | 'labels' | 'unit'>;
+
+/** Buckets turned into rows at a time: their series are looked up together. */
+const ROWS_BATCH = 500;
 
 /** The stored resolution whose buckets are exactly one step. */
 function resolutionOf(stepSeconds: number): BucketResolution {
@@ -81,15 +83,16 @@ export class MetricRowsService {
   }
 
   /**
-   * Every series of the project over [from, to): one row per series and step that has points,
-   * ordered by metric, label set and time. At most `limit` rows are read.
+   * Every series of the project over [from, to): one row per series and step that has points, in
+   * no particular order. Buckets are read as the rows are taken, so a caller that stops taking
+   * them (a report grown too large) stops the read.
    */
-  async rows(projectId: string, query: RowsQuery): Promise<ReportRow[]> {
+  async *rows(projectId: string, query: RowsQuery): AsyncGenerator<ReportRow> {
     const project = toObjectId(projectId);
     // Named, so that the read follows the buckets' (projectId, name, res, t) index.
     const names = await this.series.distinct('name', { projectId: project }).exec();
-    if (names.length === 0) return [];
-    const buckets = await this.buckets
+    if (names.length === 0) return;
+    const cursor = this.buckets
       .find(
         {
           projectId: project,
@@ -99,38 +102,55 @@ export class MetricRowsService {
         },
         { _id: 0, seriesId: 1, name: 1, t: 1, count: 1, sum: 1, min: 1, max: 1, sketch: 1 },
       )
-      .limit(query.limit)
       .lean<Array<BucketFields & { seriesId: Types.ObjectId; name: string; t: Date }>>()
-      .exec();
-    if (buckets.length === 0) return [];
-    const ids = [...new Map(buckets.map((b) => [b.seriesId.toHexString(), b.seriesId])).values()];
-    const known = await this.series
-      .find({ _id: { $in: ids } }, { labels: 1, unit: 1 })
-      .lean<Array<Pick<MetricSeriesRecord, '_id' | 'labels' | 'unit'>>>()
-      .exec();
-    const seriesOf = new Map(known.map((s) => [s._id.toHexString(), s]));
-    const rows = buckets.map((bucket) => {
-      const series = seriesOf.get(bucket.seriesId.toHexString());
-      const sketch = DDSketch.fromStored(bucket.sketch as StoredSketch, bucket.min, bucket.max);
-      return {
-        key: `${bucket.name}\u0000${JSON.stringify(series?.labels ?? {})}`,
-        row: {
-          metric: bucket.name,
-          unit: series?.unit ?? null,
-          labels: series?.labels ?? {},
-          at: bucket.t,
-          count: bucket.count,
-          sum: bucket.sum,
-          avg: bucket.sum / bucket.count,
-          min: bucket.min,
-          max: bucket.max,
-          p50: sketch.quantile(0.5) ?? bucket.min,
-          p95: sketch.quantile(0.95) ?? bucket.max,
-          p99: sketch.quantile(0.99) ?? bucket.max,
-        } satisfies ReportRow,
-      };
-    });
-    rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.row.at.getTime() - b.row.at.getTime()));
-    return rows.map(({ row }) => row);
+      .cursor({ batchSize: ROWS_BATCH });
+    const known = new Map<string, SeriesFields | null>();
+    let batch: Array<BucketFields & { seriesId: Types.ObjectId; name: string; t: Date }> = [];
+    for await (const bucket of cursor) {
+      batch.push(bucket);
+      if (batch.length < ROWS_BATCH) continue;
+      await this.lookUp(batch, known);
+      for (const each of batch) yield toRow(each, known.get(each.seriesId.toHexString()) ?? null);
+      batch = [];
+    }
+    await this.lookUp(batch, known);
+    for (const each of batch) yield toRow(each, known.get(each.seriesId.toHexString()) ?? null);
   }
+
+  /** Reads the labels and unit of the buckets' series not read yet (null for one gone meanwhile). */
+  private async lookUp(
+    buckets: ReadonlyArray<{ seriesId: Types.ObjectId }>,
+    known: Map<string, SeriesFields | null>,
+  ): Promise<void> {
+    const missing = new Map<string, Types.ObjectId>();
+    for (const { seriesId } of buckets) {
+      const id = seriesId.toHexString();
+      if (!known.has(id)) missing.set(id, seriesId);
+    }
+    if (missing.size === 0) return;
+    const found = await this.series
+      .find({ _id: { $in: [...missing.values()] } }, { labels: 1, unit: 1 })
+      .lean<SeriesFields[]>()
+      .exec();
+    for (const id of missing.keys()) known.set(id, null);
+    for (const series of found) known.set(series._id.toHexString(), series);
+  }
+}
+
+function toRow(bucket: BucketFields & { name: string; t: Date }, series: SeriesFields | null): ReportRow {
+  const sketch = DDSketch.fromStored(bucket.sketch as StoredSketch, bucket.min, bucket.max);
+  return {
+    metric: bucket.name,
+    unit: series?.unit ?? null,
+    labels: series?.labels ?? {},
+    at: bucket.t,
+    count: bucket.count,
+    sum: bucket.sum,
+    avg: bucket.sum / bucket.count,
+    min: bucket.min,
+    max: bucket.max,
+    p50: sketch.quantile(0.5) ?? bucket.min,
+    p95: sketch.quantile(0.95) ?? bucket.max,
+    p99: sketch.quantile(0.99) ?? bucket.max,
+  };
 }

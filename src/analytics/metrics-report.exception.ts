@@ -6,7 +6,7 @@ export enum MetricsReportExceptionReason {
   INVALID_TIME_RANGE = 'INVALID_TIME_RANGE',
   /** A span longer than a report covers (366 days). */
   REPORT_SPAN_TOO_LONG = 'REPORT_SPAN_TOO_LONG',
-  /** More rows than ANALYTICS_REPORT_MAX_ROWS: ask for a shorter span. */
+  /** More rows than ANALYTICS_REPORT_MAX_ROWS, or more bytes than ANALYTICS_REPORT_MAX_BYTES: ask for a shorter span. */
   REPORT_TOO_LARGE = 'REPORT_TOO_LARGE',
 }
 

@@ -4,7 +4,7 @@ import { MetricRowsService } from './metric-rows.service';
 import { MetricsReportException, MetricsReportExceptionReason } from './metrics-report.exception';
 import { MetricsReport } from './models/metrics-report.model';
 import { ReportFormat } from './models/report-format.enum';
-import { reportCsv, reportFilename, reportJson } from './report-format';
+import { ReportBody, reportFilename } from './report-format';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -36,35 +36,44 @@ export class MetricsReportService {
         { maxDays: 366 },
       );
     }
+    const now = Date.now();
     const stepMs = span <= HOURLY_UP_TO_MS ? HOUR_MS : DAY_MS;
     const start = new Date(Math.floor(from.getTime() / stepMs) * stepMs);
     const end = new Date(Math.ceil(to.getTime() / stepMs) * stepMs);
-    const maxRows = this.config.ANALYTICS_REPORT_MAX_ROWS;
-    const rows = await this.rows.rows(projectId, {
-      from: start,
-      to: end,
-      stepSeconds: stepMs / 1000,
-      limit: maxRows + 1,
-    });
-    if (rows.length > maxRows) {
-      throw new MetricsReportException(
-        MetricsReportExceptionReason.REPORT_TOO_LARGE,
-        `The report would hold more than ${maxRows} rows: ask for a shorter span`,
-        { maxRows },
-      );
-    }
     const csv = format === ReportFormat.CSV;
+    const maxRows = this.config.ANALYTICS_REPORT_MAX_ROWS;
+    const maxBytes = this.config.ANALYTICS_REPORT_MAX_BYTES;
+    const body = new ReportBody(
+      csv ? 'csv' : 'json',
+      { projectId, from: start, to: end, step: stepMs / 1000, generatedAt: new Date(now) },
+      maxBytes,
+    );
+    // Built as the buckets are read, and given up as soon as it is too large.
+    for await (const row of this.rows.rows(projectId, { from: start, to: end, stepSeconds: stepMs / 1000 })) {
+      if (body.rowCount >= maxRows) {
+        throw new MetricsReportException(
+          MetricsReportExceptionReason.REPORT_TOO_LARGE,
+          `The report would hold more than ${maxRows} rows: ask for a shorter span`,
+          { maxRows, maxBytes },
+        );
+      }
+      if (!body.add(row)) {
+        throw new MetricsReportException(
+          MetricsReportExceptionReason.REPORT_TOO_LARGE,
+          `The report would be larger than ${maxBytes} bytes: ask for a shorter span`,
+          { maxRows, maxBytes },
+        );
+      }
+    }
     return Object.assign(new MetricsReport(), {
       format,
       contentType: csv ? 'text/csv; charset=utf-8' : 'application/json',
       filename: reportFilename(projectId, start, end, csv ? 'csv' : 'json'),
-      body: csv
-        ? reportCsv(rows)
-        : reportJson({ projectId, from: start, to: end, step: stepMs / 1000, generatedAt: new Date() }, rows),
+      body: body.text(),
       from: start,
       to: end,
       step: stepMs / 1000,
-      rowCount: rows.length,
+      rowCount: body.rowCount,
     });
   }
 }

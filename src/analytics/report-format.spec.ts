@@ -1,4 +1,4 @@
-import { csvNumber, csvText, reportCsv, reportFilename, reportJson, type ReportRow } from './report-format';
+import { csvLine, csvNumber, csvText, jsonRow, ReportBody, reportFilename, type ReportRow } from './report-format';
 
 /** Reads CSV as RFC 4180 writes it: quoted cells, doubled quotes, CRLF line ends. */
 function parseCsv(text: string): string[][] {
@@ -29,6 +29,21 @@ function parseCsv(text: string): string[][] {
   if (cell !== '' || row.length > 0) rows.push([...row, cell]);
   return rows;
 }
+
+const HEADER = {
+  projectId: 'p1',
+  from: new Date('2026-11-27T00:00:00Z'),
+  to: new Date('2026-11-28T00:00:00Z'),
+  step: 3600,
+  generatedAt: new Date('2026-11-28T00:01:00Z'),
+};
+
+/** A whole body of the rows, with no bound on its size. */
+const body = (format: 'csv' | 'json', rows: ReportRow[]): string => {
+  const built = new ReportBody(format, HEADER, Infinity);
+  for (const each of rows) expect(built.add(each)).toBe(true);
+  return built.text();
+};
 
 const row = (overrides: Partial<ReportRow> = {}): ReportRow => ({
   metric: 'checkout.latency',
@@ -67,12 +82,14 @@ describe('report format', () => {
   });
 
   it('writes a header and one CRLF-ended line per row that read back cell for cell', () => {
+    // Given first, but a later metric: the body orders rows by metric, label set and time.
     const hostile = row({
+      metric: 'checkout.total',
       unit: '=cmd|"/c calc"!A1',
       labels: { path: '/a,b', note: 'say "x"\nnext', sign: '-1' },
       min: -4,
     });
-    const csv = reportCsv([row(), hostile]);
+    const csv = body('csv', [hostile, row()]);
     expect(csv.endsWith('\r\n')).toBe(true);
     const [header, first, second, ...rest] = parseCsv(csv);
     expect(rest).toEqual([]);
@@ -110,20 +127,56 @@ describe('report format', () => {
   });
 
   it('writes JSON with the span and ISO times', () => {
-    const body = JSON.parse(
-      reportJson(
-        {
-          projectId: 'p1',
-          from: new Date('2026-11-27T00:00:00Z'),
-          to: new Date('2026-11-28T00:00:00Z'),
-          step: 3600,
-          generatedAt: new Date('2026-11-28T00:01:00Z'),
-        },
-        [row()],
-      ),
-    ) as { step: number; from: string; rows: Array<{ at: string; labels: unknown }> };
-    expect(body).toMatchObject({ step: 3600, from: '2026-11-27T00:00:00.000Z' });
-    expect(body.rows).toEqual([expect.objectContaining({ at: '2026-11-27T10:00:00.000Z', labels: { region: 'eu' } })]);
+    const parsed = JSON.parse(body('json', [row()])) as {
+      step: number;
+      from: string;
+      rows: Array<{ at: string; labels: unknown }>;
+    };
+    expect(parsed).toMatchObject({ step: 3600, from: '2026-11-27T00:00:00.000Z' });
+    expect(parsed.rows).toEqual([
+      expect.objectContaining({ at: '2026-11-27T10:00:00.000Z', labels: { region: 'eu' } }),
+    ]);
+  });
+
+  it('orders rows by metric, label set and time, whatever order they came in', () => {
+    const at = (hour: number) => new Date(Date.UTC(2026, 10, 27, hour));
+    const rows = [
+      row({ metric: 'b', labels: {}, at: at(1) }),
+      row({ metric: 'a', labels: { z: '1' }, at: at(2) }),
+      row({ metric: 'a', labels: { k: '1' }, at: at(3) }),
+      row({ metric: 'a', labels: { z: '1' }, at: at(1) }),
+    ];
+    const parsed = JSON.parse(body('json', rows)) as { rows: Array<{ metric: string; labels: object; at: string }> };
+    expect(parsed.rows.map((r) => [r.metric, r.labels, r.at])).toEqual([
+      ['a', { k: '1' }, at(3).toISOString()],
+      ['a', { z: '1' }, at(1).toISOString()],
+      ['a', { z: '1' }, at(2).toISOString()],
+      ['b', {}, at(1).toISOString()],
+    ]);
+  });
+
+  it('keeps a body within its budget of bytes, counted as UTF-8, refusing the row that would pass it', () => {
+    for (const format of ['csv', 'json'] as const) {
+      const unbounded = new ReportBody(format, HEADER, Infinity);
+      const wide = row({ labels: { city: 'Zürich ✓'.repeat(10) } });
+      for (let i = 0; i < 3; i += 1) unbounded.add(wide);
+      const full = unbounded.text();
+      expect([format, unbounded.bytes]).toEqual([format, Buffer.byteLength(full)]);
+      // Exactly the size of three rows holds three; a byte less holds two.
+      const exact = new ReportBody(format, HEADER, Buffer.byteLength(full));
+      expect([0, 1, 2].map(() => exact.add(wide))).toEqual([true, true, true]);
+      expect(exact.text()).toBe(full);
+      const short = new ReportBody(format, HEADER, Buffer.byteLength(full) - 1);
+      expect([0, 1, 2].map(() => short.add(wide))).toEqual([true, true, false]);
+      expect(short.rowCount).toBe(2);
+      expect(Buffer.byteLength(short.text())).toBe(short.bytes);
+      expect(short.bytes).toBeLessThan(Buffer.byteLength(full));
+    }
+    // The rows as the body writes them.
+    expect(csvLine(row())).toBe(
+      'checkout.latency,ms,"{""region"":""eu""}",2026-11-27T10:00:00.000Z,3,60,20,10,30,20,30,30',
+    );
+    expect(JSON.parse(jsonRow(row()))).toMatchObject({ at: '2026-11-27T10:00:00.000Z', labels: { region: 'eu' } });
   });
 
   it('names the file after the project and the span', () => {

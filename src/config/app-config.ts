@@ -863,8 +863,18 @@ export class AppConfig {
   @Transform(toInt)
   @IsInt()
   @Min(1)
-  @Max(1_000_000)
+  @Max(100_000)
   ANALYTICS_REPORT_MAX_ROWS = 50_000;
+
+  /**
+   * Bytes (UTF-8) one metrics report's file may have; the report is built within it and refused
+   * with REPORT_TOO_LARGE as soon as it would pass it.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_024)
+  @Max(64 * 1_048_576)
+  ANALYTICS_REPORT_MAX_BYTES = 10 * 1_048_576;
 
   /** The longest build timeout any project may have, in seconds. */
   @Transform(toInt)
