@@ -1,6 +1,8 @@
 import { getModelToken } from '@nestjs/mongoose';
 import { Types, type Model } from 'mongoose';
+import { MetricBucketRecord } from '../src/analytics/metric-bucket.schema';
 import { MetricSeriesRecord } from '../src/analytics/metric-series.schema';
+import { MetricsRecorderService } from '../src/analytics/metrics-recorder.service';
 import {
   assignRole,
   createApiToken,
@@ -30,6 +32,7 @@ const RECEIVER_HOST = '127.0.0.7';
 /** The main app's bound on a report's bytes. */
 const REPORT_MAX_BYTES = 16_384;
 const HOUR = 3_600;
+const DAY = 86_400;
 /** The sketch's relative accuracy: quantiles are within 1 % of the exact (nearest-rank) ones. */
 const SKETCH_ERROR = 0.01;
 
@@ -780,5 +783,119 @@ describe('platform metrics', () => {
       });
       expect((await dashboard(project.id, reader.secret)).projectId).toBe(project.id);
     });
+  });
+});
+
+/**
+ * Hour buckets kept one day and day buckets six: a report and a dashboard over times whose buckets
+ * of that resolution are gone read a resolution still kept, as metricSeries does.
+ */
+describe('platform metrics past the retention of a resolution', () => {
+  let app: TestApp;
+  let on: Operations;
+  let owner: TestUser;
+  let buckets: Model<MetricBucketRecord>;
+
+  beforeAll(async () => {
+    app = await startTestApp(
+      { ANALYTICS_HOUR_RETENTION_DAYS: '1', ANALYTICS_DAY_RETENTION_DAYS: '6', ANALYTICS_SWEEP_INTERVAL_MS: '200' },
+      { label: 'retention' },
+    );
+    on = operations(app.url);
+    owner = await registerUser(app.url);
+    buckets = app.app.get<Model<MetricBucketRecord>>(getModelToken(MetricBucketRecord.name));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  /** Stored buckets of a metric of the project at a resolution. */
+  const stored = (projectId: string, name: string, res: 'minute' | 'hour' | 'day'): Promise<number> =>
+    buckets.countDocuments({ projectId: new Types.ObjectId(projectId), name, res }).exec();
+
+  it('reports per day a span of hours no longer kept, with the figures metricSeries gives', async () => {
+    const project = await createProject(app.url, owner.accessToken);
+    const at = new Date(Date.now() - 3 * DAY * 1000);
+    ok(
+      await on.analytics.recordMany(owner.accessToken, {
+        projectId: project.id,
+        points: [2, 3].map((value) => ({ name: 'orders.total', value, at: at.toISOString() })),
+      }),
+    );
+    await waitFor(
+      async () => (await stored(project.id, 'orders.total', 'hour')) === 0,
+      20_000,
+      'the hour bucket to be swept',
+    );
+    expect(await stored(project.id, 'orders.total', 'day')).toBe(1);
+
+    const span = {
+      from: new Date(at.getTime() - HOUR * 1000).toISOString(),
+      to: new Date(at.getTime() + HOUR * 1000).toISOString(),
+    };
+    const report = ok(await on.platformMetrics.report(owner.accessToken, { projectId: project.id, ...span })).report;
+    expect(report.step).toBe(DAY);
+    const rows = (JSON.parse(report.body) as { rows: ReportRowJson[] }).rows.filter((r) => r.metric === 'orders.total');
+    expect(rows.map((r) => [r.count, r.sum, r.min, r.max])).toEqual([[2, 5, 2, 3]]);
+    const daily = ok(
+      await on.analytics.series(owner.accessToken, {
+        projectId: project.id,
+        name: 'orders.total',
+        from: report.from,
+        to: report.to,
+        step: DAY,
+        aggregate: 'SUM',
+      }),
+    ).metricSeries;
+    expect(daily.points.find((p) => p.at === rows[0]!.at)?.value).toBe(5);
+  });
+
+  it('shows on the dashboard durations whose day buckets are gone, from the buckets metricSeries reads', async () => {
+    const project = await createProject(app.url, owner.accessToken);
+    // Within the first day of the last seven: its day bucket has expired, its minute buckets are kept.
+    const today = Math.floor(Date.now() / (DAY * 1000)) * DAY * 1000;
+    const at = new Date(today - 6 * DAY * 1000 + HOUR * 1000);
+    const durations = [1_000, 2_000, 3_000, 40_000];
+    await app.app.get(MetricsRecorderService).record(
+      project.id,
+      durations.map((value) => ({
+        name: 'slipway.build.duration',
+        value,
+        unit: 'ms',
+        labels: { outcome: 'succeeded' },
+        at,
+      })),
+      'platform',
+    );
+    await waitFor(
+      async () =>
+        (await stored(project.id, 'slipway.build.duration', 'day')) === 0 &&
+        (await stored(project.id, 'slipway.build.duration', 'hour')) === 0,
+      20_000,
+      'the day and hour buckets to be swept',
+    );
+    expect(await stored(project.id, 'slipway.build.duration', 'minute')).toBe(1);
+
+    const board = ok(
+      await on.platformMetrics.dashboard(owner.accessToken, { projectId: project.id, range: 'LAST_7_DAYS' }),
+    ).dashboard;
+    expect(ms(board.from)).toBe(today - 6 * DAY * 1000);
+    expect(board.builds).toMatchObject({ count: 4, succeeded: 4, failed: 0 });
+    expect(board.builds.averageDurationMs).toBeCloseTo(sum(durations) / 4, 6);
+    withinSketchError(board.builds.p95DurationMs, nearestRank(durations, 0.95));
+    const daily = ok(
+      await on.analytics.series(owner.accessToken, {
+        projectId: project.id,
+        name: 'slipway.build.duration',
+        from: board.from,
+        to: board.to,
+        step: DAY,
+        aggregate: 'P95',
+      }),
+    ).metricSeries;
+    expect(daily.resolution).toBe('MINUTE');
+    expect(board.builds.series.map((s) => s.p95DurationMs)).toEqual(daily.points.map((p) => p.value));
+    expect(board.builds.series[0]!.p95DurationMs).toBe(board.builds.p95DurationMs);
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MetricRowsService } from './metric-rows.service';
+import { MetricRowsService, type SpanQuantile } from './metric-rows.service';
 import { MetricsQueryService } from './metrics-query.service';
 import type { SeriesResult } from './metrics.types';
 import { DashboardRange } from './models/dashboard-range.enum';
@@ -45,9 +45,10 @@ const ratio = (part: number, whole: number): number | null => (whole === 0 ? nul
 
 /**
  * A project's platform dashboard: the panels of deployments, builds, functions, the API and
- * resource use over a range, from the platform's own metrics (`platform-metrics.ts`). Every
- * series is read through `MetricsQueryService`, all at once; totals over the range are the steps'
- * counts and sums added up, and its quantiles the stored sketches merged over the whole range.
+ * resource use over a range, from the platform's own metrics (`platform-metrics.ts`). Counts and
+ * sums are read through `MetricsQueryService`, all at once, and the range's totals are the steps'
+ * added up; each quantile reads the stored sketches once, from the resolution `series` would read,
+ * merged per step and over the whole range.
  */
 @Injectable()
 export class DashboardService {
@@ -72,8 +73,9 @@ export class DashboardService {
       (await series(name, MetricAggregate.COUNT, labels)).map((v) => v ?? 0);
     const sums = async (name: PlatformMetricName): Promise<Values> =>
       (await series(name, MetricAggregate.SUM)).map((v) => v ?? 0);
-    const p95 = async (name: PlatformMetricName): Promise<number | null> =>
-      (await this.rows.summary(projectId, name, from, to, stepSeconds))?.p95 ?? null;
+    // Per step and over the range in one read of the sketches.
+    const p95 = (name: PlatformMetricName): Promise<SpanQuantile> =>
+      this.rows.quantile(projectId, name, from, to, stepSeconds, 0.95, now.getTime());
 
     const { BUILD_DURATION, BUILD_QUEUE_WAIT, DEPLOYMENT_CREATED, FUNCTION_INVOCATION, FUNCTION_UNTIMED, API_REQUEST } =
       PlatformMetric;
@@ -83,7 +85,6 @@ export class DashboardService {
       succeeded,
       failed,
       buildSums,
-      buildP95s,
       buildP95,
       waits,
       waitSums,
@@ -92,11 +93,9 @@ export class DashboardService {
       untimed,
       coldStarts,
       invocationSums,
-      invocationP95s,
       invocationP95,
       requests,
       requestErrors,
-      requestP95s,
       requestP95,
     ] = await Promise.all([
       counts(DEPLOYMENT_CREATED),
@@ -104,7 +103,6 @@ export class DashboardService {
       counts(BUILD_DURATION, { outcome: 'succeeded' }),
       counts(BUILD_DURATION, { outcome: 'failed' }),
       sums(BUILD_DURATION),
-      series(BUILD_DURATION, MetricAggregate.P95),
       p95(BUILD_DURATION),
       counts(BUILD_QUEUE_WAIT),
       sums(BUILD_QUEUE_WAIT),
@@ -113,11 +111,9 @@ export class DashboardService {
       counts(FUNCTION_UNTIMED),
       counts(FUNCTION_INVOCATION, { cold: 'true' }),
       sums(FUNCTION_INVOCATION),
-      series(FUNCTION_INVOCATION, MetricAggregate.P95),
       p95(FUNCTION_INVOCATION),
       counts(API_REQUEST),
       counts(API_REQUEST, { outcome: 'error' }),
-      series(API_REQUEST, MetricAggregate.P95),
       p95(API_REQUEST),
     ]);
     // Invocations that failed with no duration count as invocations and errors, not in durations.
@@ -141,7 +137,7 @@ export class DashboardService {
         canceled: sum(builds) - sum(succeeded) - sum(failed),
         successRate: ratio(sum(succeeded), sum(succeeded) + sum(failed)),
         averageDurationMs: ratio(sum(buildSums), sum(builds)),
-        p95DurationMs: buildP95,
+        p95DurationMs: buildP95.total,
         averageQueueWaitMs: ratio(sum(waitSums), sum(waits)),
         series: starts.map((at, i) =>
           Object.assign(new BuildsStep(), {
@@ -152,7 +148,7 @@ export class DashboardService {
             canceled: builds[i]! - succeeded[i]! - failed[i]!,
             successRate: ratio(succeeded[i]!, succeeded[i]! + failed[i]!),
             averageDurationMs: ratio(buildSums[i]!, builds[i]!),
-            p95DurationMs: buildP95s[i],
+            p95DurationMs: buildP95.steps[i],
           }),
         ),
       }),
@@ -162,7 +158,7 @@ export class DashboardService {
         errorRate: ratio(sum(errors), sum(invocations)),
         coldStarts: sum(coldStarts),
         averageDurationMs: ratio(sum(invocationSums), sum(ran)),
-        p95DurationMs: invocationP95,
+        p95DurationMs: invocationP95.total,
         series: starts.map((at, i) =>
           Object.assign(new FunctionsStep(), {
             at,
@@ -170,7 +166,7 @@ export class DashboardService {
             errors: errors[i],
             errorRate: ratio(errors[i]!, invocations[i]!),
             coldStarts: coldStarts[i],
-            p95DurationMs: invocationP95s[i],
+            p95DurationMs: invocationP95.steps[i],
           }),
         ),
       }),
@@ -178,14 +174,14 @@ export class DashboardService {
         requests: sum(requests),
         errors: sum(requestErrors),
         errorRate: ratio(sum(requestErrors), sum(requests)),
-        p95LatencyMs: requestP95,
+        p95LatencyMs: requestP95.total,
         series: starts.map((at, i) =>
           Object.assign(new ApiStep(), {
             at,
             requests: requests[i],
             errors: requestErrors[i],
             errorRate: ratio(requestErrors[i]!, requests[i]!),
-            p95LatencyMs: requestP95s[i],
+            p95LatencyMs: requestP95.steps[i],
           }),
         ),
       }),

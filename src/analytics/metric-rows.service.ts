@@ -2,22 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, Types } from 'mongoose';
 import { toObjectId } from '../common/mongo/object-id';
+import { AppConfig } from '../config/app-config';
 import { MetricBucketRecord } from './metric-bucket.schema';
-import type { BucketResolution } from './metric-rules';
+import { RESOLUTION_MS, type BucketResolution } from './metric-rules';
 import { MetricSeriesRecord } from './metric-series.schema';
 import type { ReportRow } from './report-format';
 import { DDSketch, type StoredSketch } from './sketch/dd-sketch';
-
-/** What a span of one metric adds up to over every series: quantiles from the merged sketches. */
-export interface MetricSummary {
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
 
 export interface RowsQuery {
   /** The start of the first step: a multiple of the step. */
@@ -28,11 +18,38 @@ export interface RowsQuery {
   stepSeconds: number;
 }
 
+/** One quantile of a metric over a span: per step, and over the whole span. */
+export interface SpanQuantile {
+  /** One value per step of the span, null where no point fell. */
+  steps: Array<number | null>;
+  /** Over every step together; null when no point fell in the span. */
+  total: number | null;
+}
+
 type BucketFields = Pick<MetricBucketRecord, 'count' | 'sum' | 'min' | 'max' | 'sketch'>;
 type SeriesFields = Pick<MetricSeriesRecord, '_id' | 'labels' | 'unit'>;
 
 /** Buckets turned into rows at a time: their series are looked up together. */
 const ROWS_BATCH = 500;
+
+/** Coarsest first, as `MetricsQueryService.series` looks at them. */
+const BY_COARSENESS: BucketResolution[] = ['day', 'hour', 'minute'];
+
+/**
+ * The resolution `MetricsQueryService.series` reads for a step starting at `start`: the coarsest
+ * whose buckets tile the step and whose retention reaches back to `start`; when none reaches that
+ * far, the coarsest that tiles it.
+ */
+export function servingResolution(
+  stepMs: number,
+  start: number,
+  retentionMs: Record<BucketResolution, number>,
+  now: number,
+): BucketResolution {
+  const tiling = BY_COARSENESS.filter((res) => stepMs % RESOLUTION_MS[res] === 0);
+  if (tiling.length === 0) throw new Error(`No stored resolution tiles ${stepMs} ms`);
+  return tiling.find((res) => start >= now - retentionMs[res]) ?? tiling[0]!;
+}
 
 /** The stored resolution whose buckets are exactly one step. */
 function resolutionOf(stepSeconds: number): BucketResolution {
@@ -44,42 +61,52 @@ function resolutionOf(stepSeconds: number): BucketResolution {
 /**
  * Reads stored buckets as the report and the dashboard need them and `MetricsQueryService.series`
  * does not give: every series of a project apart (one row per series and step, with every
- * aggregate at once), and one metric's quantiles over a whole span (the sketches of every bucket
- * in it merged, which the steps' own quantiles cannot be combined into).
+ * aggregate at once), and one metric's quantile per step and over a whole span in one read (the
+ * span's cannot be made from the steps' own quantiles: it merges every bucket's sketch).
  */
 @Injectable()
 export class MetricRowsService {
   constructor(
     @InjectModel(MetricBucketRecord.name) private readonly buckets: Model<MetricBucketRecord>,
     @InjectModel(MetricSeriesRecord.name) private readonly series: Model<MetricSeriesRecord>,
+    private readonly config: AppConfig,
   ) {}
 
-  /** One metric over [from, to) (whole steps of `stepSeconds`), every series together; null when it has no point there. */
-  async summary(
+  /**
+   * The quantile `q` of one metric (every series together) in each step of [from, to) and over
+   * all of it, reading each bucket once, from the resolution `series` reads for such steps.
+   */
+  async quantile(
     projectId: string,
     name: string,
     from: Date,
     to: Date,
     stepSeconds: number,
-  ): Promise<MetricSummary | null> {
-    const sketch = new DDSketch();
-    const total = { count: 0, sum: 0, min: Infinity, max: -Infinity };
+    q: number,
+    now = Date.now(),
+  ): Promise<SpanQuantile> {
+    const stepMs = stepSeconds * 1000;
+    const start = from.getTime();
+    const steps = Math.ceil((to.getTime() - start) / stepMs);
+    const res = servingResolution(stepMs, start, this.config.analyticsRetentionMs, now);
+    const perStep: Array<DDSketch | undefined> = new Array<DDSketch | undefined>(steps);
+    const whole = new DDSketch();
     const cursor = this.buckets
       .find(
-        { projectId: toObjectId(projectId), name, res: resolutionOf(stepSeconds), t: { $gte: from, $lt: to } },
-        { _id: 0, count: 1, sum: 1, min: 1, max: 1, sketch: 1 },
+        { projectId: toObjectId(projectId), name, res, t: { $gte: from, $lt: to } },
+        { _id: 0, t: 1, min: 1, max: 1, sketch: 1 },
       )
-      .lean<BucketFields[]>()
+      .lean<Array<{ t: Date; min: number; max: number; sketch: StoredSketch }>>()
       .cursor();
     for await (const bucket of cursor) {
-      sketch.mergeStored(bucket.sketch, bucket.min, bucket.max);
-      total.count += bucket.count;
-      total.sum += bucket.sum;
-      total.min = Math.min(total.min, bucket.min);
-      total.max = Math.max(total.max, bucket.max);
+      const i = Math.floor((bucket.t.getTime() - start) / stepMs);
+      (perStep[i] ??= new DDSketch()).mergeStored(bucket.sketch, bucket.min, bucket.max);
+      whole.mergeStored(bucket.sketch, bucket.min, bucket.max);
     }
-    if (total.count === 0) return null;
-    return { ...total, p50: sketch.quantile(0.5), p95: sketch.quantile(0.95), p99: sketch.quantile(0.99) };
+    return {
+      steps: Array.from({ length: steps }, (_v, i) => perStep[i]?.quantile(q) ?? null),
+      total: whole.quantile(q),
+    };
   }
 
   /**

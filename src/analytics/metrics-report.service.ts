@@ -8,7 +8,7 @@ import { ReportBody, reportFilename } from './report-format';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** Spans up to this are reported per hour, longer ones per day. */
+/** Spans up to this are reported per hour (while hour buckets are kept), longer ones per day. */
 const HOURLY_UP_TO_MS = 7 * DAY_MS;
 /** The longest span a report covers. */
 export const MAX_REPORT_SPAN_MS = 366 * DAY_MS;
@@ -36,8 +36,12 @@ export class MetricsReportService {
         { maxDays: 366 },
       );
     }
+    // Hourly rows read hour buckets: a span starting before they are kept is reported per day.
     const now = Date.now();
-    const stepMs = span <= HOURLY_UP_TO_MS ? HOUR_MS : DAY_MS;
+    const hourly =
+      span <= HOURLY_UP_TO_MS &&
+      Math.floor(from.getTime() / HOUR_MS) * HOUR_MS >= now - this.config.analyticsRetentionMs.hour;
+    const stepMs = hourly ? HOUR_MS : DAY_MS;
     const start = new Date(Math.floor(from.getTime() / stepMs) * stepMs);
     const end = new Date(Math.ceil(to.getTime() / stepMs) * stepMs);
     const csv = format === ReportFormat.CSV;

@@ -25,7 +25,7 @@ export class PlatformMetricsResolver {
 
   @Query(() => MetricsReport, {
     description:
-      'Every metric of the project over a span, per series and per hour (spans up to 7 days) or day, as JSON or CSV.',
+      'Every metric of the project over a span, per series and per hour (spans up to 7 days while hours are kept) or day, as JSON or CSV.',
   })
   @RequirePermission('metric:read')
   report(@Args() args: MetricsReportArgs): Promise<MetricsReport> {

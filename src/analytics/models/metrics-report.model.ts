@@ -24,7 +24,10 @@ export class MetricsReport {
   @Field({ description: 'The end of the last step (`to`, up to a whole step).' })
   to!: Date;
 
-  @Field(() => Int, { description: 'Seconds per row: 3600 for spans up to 7 days, 86400 beyond.' })
+  @Field(() => Int, {
+    description:
+      'Seconds per row: 3600 for spans up to 7 days whose hour buckets are still kept, 86400 for the others.',
+  })
   step!: number;
 
   @Field(() => Int)
