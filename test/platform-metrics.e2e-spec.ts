@@ -3,6 +3,7 @@ import { Types, type Model } from 'mongoose';
 import { MetricBucketRecord } from '../src/analytics/metric-bucket.schema';
 import { MetricSeriesRecord } from '../src/analytics/metric-series.schema';
 import { MetricsRecorderService } from '../src/analytics/metrics-recorder.service';
+import { startChildApi, type ChildApi } from './support/child-api';
 import {
   assignRole,
   createApiToken,
@@ -24,7 +25,7 @@ import {
   type Project,
   type WebhookDelivery,
 } from './support/operations';
-import { startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, testEnv, type TestApp } from './support/test-app';
 import { WebhookReceiver } from './support/webhook-receiver';
 import { modernClient, runOverWebSocket } from './support/ws-clients';
 
@@ -898,4 +899,74 @@ describe('platform metrics past the retention of a resolution', () => {
     expect(board.builds.series.map((s) => s.p95DurationMs)).toEqual(daily.points.map((p) => p.value));
     expect(board.builds.series[0]!.p95DurationMs).toBe(board.builds.p95DurationMs);
   });
+});
+
+/**
+ * An API process and a worker in another OS process: the worker never hears of a deletion the API
+ * process made, and still records nothing of the project it finishes work for afterwards.
+ */
+describe('platform metrics of a project deleted by another process', () => {
+  const receiver = new WebhookReceiver(RECEIVER_HOST);
+  const settings = {
+    WEBHOOK_ALLOWED_ADDRESSES: RECEIVER_HOST,
+    WEBHOOK_TIMEOUT_MS: '30000',
+    WEBHOOK_RETRY_SCHEDULE: '1h',
+  };
+  let api: TestApp;
+  let worker: ChildApi | undefined;
+
+  beforeAll(async () => {
+    await receiver.start();
+    api = await startTestApp({ ...settings, PROCESS_ROLE: 'api' }, { label: 'split' });
+    worker = await startChildApi(testEnv({ ...settings, PROCESS_ROLE: 'worker' }, 'split'));
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await api?.close();
+    await receiver.close();
+  });
+
+  it('creates no series for it when a webhook attempt on the worker ends after the deletion', async () => {
+    const on = operations(api.url);
+    const owner = await registerUser(api.url);
+    const [doomed, alive] = await Promise.all([
+      createProject(api.url, owner.accessToken),
+      createProject(api.url, owner.accessToken),
+    ]);
+    receiver.answer = (path) => (path === '/hang' ? 'hang' : { status: 204 });
+    const ping = async (projectId: string, path: string): Promise<void> => {
+      const hook = ok(
+        await on.webhooks.create(owner.accessToken, {
+          projectId,
+          url: receiver.url(path),
+          events: ['build.succeeded'],
+        }),
+      ).createWebhook.webhook;
+      ok(await on.webhooks.test(owner.accessToken, { id: hook.id }));
+    };
+    const series = api.app.get<Model<MetricSeriesRecord>>(getModelToken(MetricSeriesRecord.name));
+    const buckets = api.app.get<Model<MetricBucketRecord>>(getModelToken(MetricBucketRecord.name));
+    const deliveries = (projectId: string): Promise<number> =>
+      series.countDocuments({ projectId: new Types.ObjectId(projectId), name: 'slipway.webhook.delivery' }).exec();
+    const left = async (projectId: string): Promise<number> =>
+      (await series.countDocuments({ projectId: new Types.ObjectId(projectId) }).exec()) +
+      (await buckets.countDocuments({ projectId: new Types.ObjectId(projectId) }).exec());
+
+    // The worker records the project's deliveries: it has met the project.
+    await ping(doomed.id, '/first');
+    await waitFor(async () => (await deliveries(doomed.id)) === 1, 20_000, 'the first delivery to be recorded');
+    // An attempt under way on the worker while the API process deletes the project.
+    await ping(doomed.id, '/hang');
+    await waitFor(async () => receiver.at('/hang').length === 1, 20_000, 'the attempt to reach the receiver');
+    ok(await on.projects.delete(owner.accessToken, { id: doomed.id }));
+    await waitFor(async () => (await left(doomed.id)) === 0, 20_000, "the project's metrics to go");
+    // The attempt ends now (the receiver drops its connection) and is measured on the worker.
+    await receiver.close();
+    await receiver.start();
+    // A later attempt on the same worker, for a project that exists, is recorded after it.
+    await ping(alive.id, '/alive');
+    await waitFor(async () => (await deliveries(alive.id)) === 1, 20_000, "the other project's delivery");
+    expect(await left(doomed.id)).toBe(0);
+  }, 90_000);
 });

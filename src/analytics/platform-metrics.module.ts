@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { ProjectsModule } from '../projects/projects.module';
 import { AnalyticsModule } from './analytics.module';
 import { DashboardService } from './dashboard.service';
 import { PlatformMetricsListener } from './listeners/platform-metrics.listener';
@@ -16,6 +17,8 @@ import { PlatformMetricsResolver } from './platform-metrics.resolver';
 @Module({
   imports: [
     AnalyticsModule,
+    // The listener records nothing for a project that is gone (ProjectsService's shared cache).
+    ProjectsModule,
     // The report reads the stored buckets and series as they are (see MetricRowsService).
     MongooseModule.forFeature([
       { name: MetricSeriesRecord.name, schema: MetricSeriesSchema },

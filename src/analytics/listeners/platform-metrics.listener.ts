@@ -9,6 +9,7 @@ import {
 } from '../../builds/events/build-lifecycle.event';
 import { ExpiringCache } from '../../common/cache/expiring-cache';
 import { MEASURED, type Measurement } from '../../common/events/measurement';
+import { isObjectId } from '../../common/mongo/object-id';
 import { DeploymentCreatedEvent } from '../../deployments/events/deployment-lifecycle.event';
 import {
   FunctionFailedEvent,
@@ -16,13 +17,15 @@ import {
   type FunctionInvocationEvent,
 } from '../../functions/events/function-lifecycle.event';
 import { ProjectDeletedEvent } from '../../projects/events/project-deleted.event';
+import { ProjectExceptionReason } from '../../projects/project.exception';
+import { ProjectsService } from '../../projects/projects.service';
 import { MetricsRecorderService } from '../metrics-recorder.service';
 import type { MetricPoint } from '../metrics.types';
 import { PlatformMetric } from '../platform-metrics';
 
 /** How often one kind of failure to record is logged, at most. */
 const LOG_EVERY_MS = 60_000;
-/** How long, and how many, deleted projects are remembered, so that what is measured of them after goes nowhere. */
+/** How long, and how many, projects found gone are remembered, so that what is measured of them after is dropped unread. */
 const DELETED_FOR_MS = 10 * 60_000;
 const DELETED_KEPT = 10_000;
 
@@ -39,13 +42,17 @@ export class PlatformMetricsListener {
   /** Per reason, when it was last logged and how many were not logged since. */
   private readonly failures = new Map<string, { loggedAt: number; unlogged: number }>();
   /**
-   * Projects this process deleted lately. Their metrics went with them; what is measured of them
-   * afterwards (the deleteProject operation itself, a last webhook attempt) would start new series
-   * of a project that no longer exists.
+   * Projects found gone lately: deleted by this process, or found missing before recording. Their
+   * metrics went with them; what is measured of them afterwards (the deleteProject operation
+   * itself, a webhook attempt or a build finishing on a worker) would start new series of a
+   * project that no longer exists, which nothing would remove.
    */
   private readonly deleted = new ExpiringCache<true>(DELETED_KEPT, DELETED_FOR_MS);
 
-  constructor(private readonly recorder: MetricsRecorderService) {}
+  constructor(
+    private readonly recorder: MetricsRecorderService,
+    private readonly projects: ProjectsService,
+  ) {}
 
   @OnEvent(ProjectDeletedEvent.eventName)
   projectDeleted(event: ProjectDeletedEvent): void {
@@ -151,12 +158,33 @@ export class PlatformMetricsListener {
     this.record(projectId, [{ name, value, unit, labels, at }]);
   }
 
+  /**
+   * Records the points unless the project is gone. Whether it exists is read through
+   * `ProjectsService.get`, whose cache every process forgets a project from as soon as it is
+   * deleted, so a worker that never hears of the deletion still finds it gone.
+   */
   private record(projectId: string, points: MetricPoint[]): void {
     if (this.deleted.get(projectId)) return;
+    const generation = this.deleted.generation();
+    this.exists(projectId)
+      .then((exists) => {
+        if (!exists) {
+          this.deleted.set(projectId, true, generation);
+          return;
+        }
+        return this.recorder.record(projectId, points, 'platform');
+      })
+      .catch((error: unknown) => this.failed(points, error));
+  }
+
+  private async exists(projectId: string): Promise<boolean> {
+    if (!isObjectId(projectId)) return false;
     try {
-      this.recorder.record(projectId, points, 'platform').catch((error: unknown) => this.failed(points, error));
+      await this.projects.get(projectId);
+      return true;
     } catch (error) {
-      this.failed(points, error);
+      if ((error as { reason?: unknown }).reason === ProjectExceptionReason.PROJECT_NOT_FOUND) return false;
+      throw error;
     }
   }
 
