@@ -744,6 +744,42 @@ describe('platform metrics', () => {
       }
     });
 
+    it('reports each label set apart, where metricSeries takes every series whose labels include the ones given', async () => {
+      const project = await createProject(api.url, owner.accessToken);
+      const at = new Date().toISOString();
+      const eu = [{ key: 'region', value: 'eu' }];
+      const euA = [...eu, { key: 'route', value: '/a' }];
+      ok(
+        await on.analytics.recordMany(owner.accessToken, {
+          projectId: project.id,
+          points: [
+            { name: 'checkout.latency', value: 10, labels: eu, at },
+            { name: 'checkout.latency', value: 20, labels: eu, at },
+            { name: 'checkout.latency', value: 5, labels: euA, at },
+          ],
+        }),
+      );
+      const report = ok(
+        await on.platformMetrics.report(owner.accessToken, { projectId: project.id, ...around() }),
+      ).report;
+      const rows = (JSON.parse(report.body) as { rows: ReportRowJson[] }).rows.filter(
+        (r) => r.metric === 'checkout.latency',
+      );
+      expect(rows.map((r) => [r.labels, r.count, r.sum])).toEqual([
+        [{ region: 'eu', route: '/a' }, 1, 5],
+        [{ region: 'eu' }, 2, 30],
+      ]);
+      const step = (labels: Record<string, string>, aggregate: MetricAggregate) =>
+        series(project.id, 'checkout.latency', aggregate, labels, report).then(
+          (points) => points.find((p) => p.at === rows[0]!.at)?.value,
+        );
+      // The row of the wider label set is what metricSeries gives for it ...
+      expect(await step({ region: 'eu', route: '/a' }, 'SUM')).toBe(5);
+      // ... but metricSeries asked for { region: eu } takes both series: not the row of that label set.
+      expect(await step({ region: 'eu' }, 'COUNT')).toBe(3);
+      expect(await step({ region: 'eu' }, 'SUM')).toBe(35);
+    });
+
     it('refuses a bad range, a bad project id and bad dates', async () => {
       const badRange = await gql(
         api.url,
