@@ -636,6 +636,8 @@ describe('analytics', () => {
         [{ labels: [{ key: 'a-b', value: 'v' }] }, 'INVALID_LABEL_KEY'],
         [{ labels: [{ key: '', value: 'v' }] }, 'INVALID_LABEL_KEY'],
         [{ labels: [{ key: 'k'.repeat(65), value: 'v' }] }, 'INVALID_LABEL_KEY'],
+        // Fits the pattern, but must neither vanish from the labels nor reach an object's prototype.
+        [{ labels: [{ key: '__proto__', value: 'v' }] }, 'INVALID_LABEL_KEY'],
         [
           {
             labels: [
@@ -717,6 +719,8 @@ describe('analytics', () => {
         [{ name: 'bad name' }, 'INVALID_METRIC_NAME'],
         [{ labels: { 'bad-key': 'v' } }, 'INVALID_LABEL_KEY'],
         [{ labels: { key: '' } }, 'INVALID_LABEL_VALUE'],
+        // As a filter it would otherwise be dropped, and the query would match every series.
+        [{ labels: Object.fromEntries([['__proto__', 'v']]) as Record<string, string> }, 'INVALID_LABEL_KEY'],
       ];
       for (const [change, reason] of cases) {
         const refused = await seriesOf({ ...base, ...change });

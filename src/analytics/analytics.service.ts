@@ -11,23 +11,27 @@ import { MetricName } from './models/metric-name.model';
 import { MetricSeries } from './models/metric-series.model';
 import { RecordedMetrics } from './models/recorded-metrics.model';
 
-/** Labels as GraphQL carries them (a list of pairs) as the recorder and queries take them. */
+/**
+ * Labels as GraphQL carries them (a list of pairs) as the recorder and queries take them. Gathered
+ * in a Map, so that every key given arrives as an own property, `__proto__` too, and the rules of
+ * `checkLabels` see it (and refuse that one) rather than it vanishing into the object's prototype.
+ */
 export function labelsOf(
   pairs: readonly MetricLabelInput[] | null | undefined,
   index?: number,
 ): Record<string, string> {
-  const labels: Record<string, string> = {};
+  const labels = new Map<string, string>();
   for (const { key, value } of pairs ?? []) {
-    if (Object.prototype.hasOwnProperty.call(labels, key)) {
+    if (labels.has(key)) {
       throw new AnalyticsException(
         AnalyticsExceptionReason.INVALID_LABEL_KEY,
         `${index === undefined ? '' : `Point ${index}: `}label "${key}" is given twice`,
         index === undefined ? undefined : { index },
       );
     }
-    labels[key] = value;
+    labels.set(key, value);
   }
-  return labels;
+  return Object.fromEntries(labels) as Record<string, string>;
 }
 
 /** The metric API: users' points in, series and names out. */
