@@ -45,7 +45,8 @@ const QUANTILE_OF: Partial<Record<MetricAggregate, number>> = { P50: 0.5, P95: 0
 
 /** What an aggregate of `values` is, computed here from the values themselves. */
 function expectedOf(values: number[], aggregate: MetricAggregate): number | null {
-  if (values.length === 0) return null;
+  // A count and a sum of nothing are 0; the other aggregates of nothing have no value.
+  if (values.length === 0) return aggregate === MetricAggregate.COUNT || aggregate === MetricAggregate.SUM ? 0 : null;
   const sum = values.reduce((a, b) => a + b, 0);
   const mean = sum / values.length;
   switch (aggregate) {
@@ -225,15 +226,24 @@ describe('analytics', () => {
           result.points.forEach((point, i) => expectClose(point.value, expectedOf(perStep[i]!, aggregate), aggregate));
         }
       }
-      const none = await query.series(project.id, {
-        name: 'svc.labels',
-        from,
-        to,
-        stepSeconds: 3_600,
-        labels: { region: 'mars' },
-        aggregate: MetricAggregate.COUNT,
-      });
-      expect(none.points.every((p) => p.value === null)).toBe(true);
+      // A filter no series matches: nothing counted, so counts and sums are 0, the others have no value.
+      for (const [aggregate, value] of [
+        [MetricAggregate.COUNT, 0],
+        [MetricAggregate.SUM, 0],
+        [MetricAggregate.AVG, null],
+        [MetricAggregate.P99, null],
+      ] as const) {
+        const none = await query.series(project.id, {
+          name: 'svc.labels',
+          from,
+          to,
+          stepSeconds: 3_600,
+          labels: { region: 'mars' },
+          aggregate,
+        });
+        expect(none.points.length).toBeGreaterThan(0);
+        expect(none.points.map((p) => p.value)).toEqual(none.points.map(() => value));
+      }
     });
 
     it('answers a window exactly from raw points, and from minute buckets past raw retention', async () => {
@@ -271,17 +281,27 @@ describe('analytics', () => {
         const value = await query.window(project.id, 'svc.window', {}, aggregate, oldFrom, oldTo);
         expectClose(value, expectedOf(oldValues, aggregate), aggregate);
       }
-      expect(
-        await query.window(
-          project.id,
-          'svc.window',
-          {},
-          MetricAggregate.COUNT,
-          new Date(now - 10 * DAY),
-          new Date(now - 9 * DAY),
-        ),
-      ).toBeNull();
-      expect(await query.window(project.id, 'svc.nothing', {}, MetricAggregate.SUM, from, to)).toBeNull();
+      // No point in the window: a count and a sum of nothing are 0, the other aggregates have no value.
+      const nothing = async (
+        name: string,
+        labels: Record<string, string>,
+        windowFrom: Date,
+        windowTo: Date,
+      ): Promise<Record<string, number | null>> =>
+        Object.fromEntries(
+          await Promise.all(
+            ALL_AGGREGATES.map(async (aggregate) => [
+              aggregate,
+              await query.window(project.id, name, labels, aggregate, windowFrom, windowTo),
+            ]),
+          ),
+        ) as Record<string, number | null>;
+      const ofNothing = Object.fromEntries(ALL_AGGREGATES.map((a) => [a, a === 'COUNT' || a === 'SUM' ? 0 : null]));
+      // From minute buckets (before raw retention), from raw points, with a filter no series matches, of no metric.
+      expect(await nothing('svc.window', {}, new Date(now - 10 * DAY), new Date(now - 9 * DAY))).toEqual(ofNothing);
+      expect(await nothing('svc.window', {}, new Date(now + MINUTE), new Date(now + 2 * MINUTE))).toEqual(ofNothing);
+      expect(await nothing('svc.window', { region: 'mars' }, from, to)).toEqual(ofNothing);
+      expect(await nothing('svc.nothing', {}, from, to)).toEqual(ofNothing);
     });
 
     it('adds concurrent points of one minute into one bucket per resolution, and keeps raw points within raw retention', async () => {
@@ -702,7 +722,7 @@ describe('analytics', () => {
           aggregate: 'COUNT' as Aggregate,
         }),
       ).metricSeries;
-      expect(counted.points.every((p) => p.value === null)).toBe(true);
+      expect(counted.points.every((p) => p.value === 0)).toBe(true);
     });
 
     it('refuses bad series queries with a stable code', async () => {

@@ -44,9 +44,17 @@ function addMoments(into: Moments, part: Moments): void {
   into.max = Math.max(into.max, part.max);
 }
 
-/** An aggregate of moments; null when no point counted. The standard deviation is the population's. */
+/**
+ * What an aggregate is over no point: a count and a sum of nothing are 0 (so "fewer than one
+ * point" can be told and alerted on); the others have no value.
+ */
+export function valueOfNothing(aggregate: MetricAggregate): number | null {
+  return aggregate === MetricAggregate.COUNT || aggregate === MetricAggregate.SUM ? 0 : null;
+}
+
+/** An aggregate of moments (see `valueOfNothing` for none). The standard deviation is the population's. */
 function reduceMoments(m: Moments, aggregate: MetricAggregate): number | null {
-  if (m.count === 0) return null;
+  if (m.count === 0) return valueOfNothing(aggregate);
   switch (aggregate) {
     case MetricAggregate.SUM:
       return m.sum;
@@ -114,7 +122,8 @@ export class MetricsQueryService {
     const seriesIds =
       Object.keys(labels).length > 0 ? await this.registry.matching(projectId, name, labels) : undefined;
     if (seriesIds?.length === 0) {
-      return { resolution, points: Array.from({ length: steps }, (_v, i) => ({ at: at(i), value: null })) };
+      const value = valueOfNothing(query.aggregate);
+      return { resolution, points: Array.from({ length: steps }, (_v, i) => ({ at: at(i), value })) };
     }
     const match = {
       projectId: toObjectId(projectId),
@@ -167,7 +176,7 @@ export class MetricsQueryService {
 
   /**
    * One value over [from, to): the points of every series of `name` whose labels include
-   * `labels`, reduced by `aggregate`; null when there is none. Exact over raw points while they
+   * `labels`, reduced by `aggregate`; over no point, 0 for COUNT and SUM and null for the others. Exact over raw points while they
    * are kept (what alert rules evaluate); a window reaching past ANALYTICS_RAW_RETENTION_HOURS is
    * answered from minute buckets (whole minutes, quantiles within the sketch's error), and so is a
    * quantile over more than WINDOW_RAW_QUANTILE_LIMIT points.
@@ -223,7 +232,7 @@ export class MetricsQueryService {
         },
       ])
       .exec();
-    return row ? reduceMoments(row, aggregate) : null;
+    return row ? reduceMoments(row, aggregate) : valueOfNothing(aggregate);
   }
 
   private async windowFromBuckets(
@@ -236,7 +245,7 @@ export class MetricsQueryService {
   ): Promise<number | null> {
     const seriesIds: Types.ObjectId[] | undefined =
       Object.keys(labels).length > 0 ? await this.registry.matching(projectId, name, labels) : undefined;
-    if (seriesIds?.length === 0) return null;
+    if (seriesIds?.length === 0) return valueOfNothing(aggregate);
     const match = {
       projectId: toObjectId(projectId),
       name,
@@ -269,7 +278,7 @@ export class MetricsQueryService {
         },
       ])
       .exec();
-    return row ? reduceMoments(row, aggregate) : null;
+    return row ? reduceMoments(row, aggregate) : valueOfNothing(aggregate);
   }
 
   /** [from, to) in milliseconds, refused unless both are times and from is before to. */
