@@ -246,6 +246,67 @@ describe('analytics', () => {
       }
     });
 
+    it('keeps the standard deviation of large values close together, in series steps and in windows', async () => {
+      // 1e9 + {0, 1, 2}: a sum of squares of such values keeps no digit of their spread (0.8165).
+      const now = Date.now();
+      const large = (i: number, oldestMs: number, newestMs: number): MetricPoint => ({
+        name: 'svc.large',
+        value: 1e9 + (i % 3),
+        labels: { host: `h${i % 4}` },
+        at: new Date(now - newestMs - ((i * 7_919) % (oldestMs - newestMs))),
+      });
+      const recent = Array.from({ length: 900 }, (_v, i) => large(i, 20 * MINUTE, MINUTE));
+      const older = Array.from({ length: 600 }, (_v, i) => large(i, 5 * HOUR, 2 * HOUR));
+      await recordAll(project.id, [...recent, ...older]);
+      const all = [...recent, ...older];
+      const to = new Date(now);
+      for (const [stepMs, span] of [
+        [MINUTE, 30 * MINUTE],
+        [HOUR, 6 * HOUR],
+        [DAY, 2 * DAY],
+      ] as const) {
+        const from = new Date(now - span);
+        const start = Math.floor(from.getTime() / stepMs) * stepMs;
+        for (const labels of [{}, { host: 'h1' }] as Record<string, string>[]) {
+          const chosen = all.filter((p) => Object.entries(labels).every(([k, v]) => p.labels![k] === v));
+          const result = await query.series(project.id, {
+            name: 'svc.large',
+            from,
+            to,
+            stepSeconds: stepMs / 1000,
+            labels,
+            aggregate: MetricAggregate.STDDEV,
+          });
+          const perStep = valuesPerStep(chosen, start, stepMs, result.points.length);
+          expect(perStep.flat().length).toBeGreaterThan(100);
+          result.points.forEach((point, i) =>
+            expectClose(point.value, expectedOf(perStep[i]!, MetricAggregate.STDDEV), MetricAggregate.STDDEV),
+          );
+        }
+      }
+      // A window over raw points, and one past raw retention over minute buckets.
+      const rawFrom = new Date(now - 30 * MINUTE);
+      const rawValues = recent.filter((p) => p.at!.getTime() >= rawFrom.getTime()).map((p) => p.value);
+      expect(rawValues).toHaveLength(900);
+      const exact = expectedOf(rawValues, MetricAggregate.STDDEV)!;
+      expect(exact).toBeCloseTo(Math.sqrt(2 / 3), 12);
+      expectClose(
+        await query.window(project.id, 'svc.large', {}, MetricAggregate.STDDEV, rawFrom, to),
+        exact,
+        MetricAggregate.STDDEV,
+      );
+      const oldFrom = new Date(Math.floor((now - 6 * HOUR) / MINUTE) * MINUTE);
+      const oldTo = new Date(Math.floor((now - 90 * MINUTE) / MINUTE) * MINUTE);
+      expectClose(
+        await query.window(project.id, 'svc.large', {}, MetricAggregate.STDDEV, oldFrom, oldTo),
+        expectedOf(
+          older.map((p) => p.value),
+          MetricAggregate.STDDEV,
+        ),
+        MetricAggregate.STDDEV,
+      );
+    });
+
     it('answers a window exactly from raw points, and from minute buckets past raw retention', async () => {
       const recent = latencies('svc.window', 2_000, 40 * MINUTE, 4);
       const older = latencies('svc.window', 500, 5 * HOUR, 5, 2 * HOUR);

@@ -31,6 +31,15 @@ export class MetricSeriesRecord {
   @Prop({ type: String, required: true })
   source!: MetricSource;
 
+  /**
+   * The series' reference value (its first point's): its buckets store the sum and the sum of
+   * squares of `value - ref`, which keep their precision for large values close together, where
+   * plain sums of squares lose it all. Null for series stored before it was kept (their buckets
+   * hold plain sums of squares, `ref` 0).
+   */
+  @Prop({ type: Number, default: null })
+  ref!: number | null;
+
   @Prop({ type: Date, required: true })
   createdAt!: Date;
 

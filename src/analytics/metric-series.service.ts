@@ -13,6 +13,15 @@ import type { MetricSource } from './metrics.types';
 /** A series' key within its project: the metric's name and its label set's digest. */
 const seriesKey = (name: string, labelsKey: string): string => `${name}\u0000${labelsKey}`;
 
+/** A series as the recorder writes to it: its id and reference value (null: a series stored without one). */
+export interface SeriesRef {
+  id: string;
+  ref: number | null;
+}
+
+/** A series a query's filter matched. */
+export type MatchedSeries = Pick<MetricSeriesRecord, '_id' | 'ref' | 'lastSeenAt'>;
+
 /** What one metric name of a project holds, for `metricNames`. */
 export interface MetricNameSummary {
   name: string;
@@ -29,7 +38,7 @@ export interface MetricNameSummary {
  */
 @Injectable()
 export class MetricSeriesService {
-  private readonly known: SharedCache<string>;
+  private readonly known: SharedCache<SeriesRef>;
   /** Creations in this process, one at a time, so that two batches cannot both take the last place. */
   private creating: Promise<unknown> = Promise.resolve();
 
@@ -38,19 +47,19 @@ export class MetricSeriesService {
     private readonly config: AppConfig,
     caches: SharedCacheFactory,
   ) {
-    this.known = caches.create<string>({ topic: 'metric-series', maxEntries: 200_000, maxAgeMs: 3_600_000 });
+    this.known = caches.create<SeriesRef>({ topic: 'metric-series', maxEntries: 200_000, maxAgeMs: 3_600_000 });
   }
 
   /**
-   * The series id of each point (by `seriesKey`), creating missing series. Refuses the whole
+   * The series of each point (by `seriesKey`), creating missing series. Refuses the whole
    * batch, creating nothing, when a new label set or name would pass a bound.
    */
   async resolve(
     projectId: string,
     source: MetricSource,
     points: readonly CheckedPoint[],
-  ): Promise<Map<string, string>> {
-    const ids = new Map<string, string>();
+  ): Promise<Map<string, SeriesRef>> {
+    const ids = new Map<string, SeriesRef>();
     const missing = new Map<string, CheckedPoint>();
     for (const point of points) {
       const key = seriesKey(point.name, point.labelsKey);
@@ -70,7 +79,11 @@ export class MetricSeriesService {
   }
 
   /** Moves the series of `missing` that exist into `ids` (and the cache). */
-  private async load(projectId: string, missing: Map<string, CheckedPoint>, ids: Map<string, string>): Promise<void> {
+  private async load(
+    projectId: string,
+    missing: Map<string, CheckedPoint>,
+    ids: Map<string, SeriesRef>,
+  ): Promise<void> {
     const points = [...missing.values()];
     const found = await this.series
       .find(
@@ -79,17 +92,17 @@ export class MetricSeriesService {
           name: { $in: [...new Set(points.map((p) => p.name))] },
           labelsKey: { $in: [...new Set(points.map((p) => p.labelsKey))] },
         },
-        { _id: 1, name: 1, labelsKey: 1 },
+        { _id: 1, name: 1, labelsKey: 1, ref: 1 },
       )
       .lean()
       .exec();
     for (const record of found) {
       const key = seriesKey(record.name, record.labelsKey);
       if (!missing.has(key)) continue;
-      const id = record._id.toHexString();
+      const series: SeriesRef = { id: record._id.toHexString(), ref: record.ref ?? null };
       missing.delete(key);
-      ids.set(key, id);
-      await this.known.getOrLoad(`${projectId}:${key}`, () => Promise.resolve({ value: id }));
+      ids.set(key, series);
+      await this.known.getOrLoad(`${projectId}:${key}`, () => Promise.resolve({ value: series }));
     }
   }
 
@@ -97,7 +110,7 @@ export class MetricSeriesService {
     projectId: string,
     source: MetricSource,
     missing: Map<string, CheckedPoint>,
-    ids: Map<string, string>,
+    ids: Map<string, SeriesRef>,
   ): Promise<void> {
     // Another batch may have made some of them while this one waited its turn.
     await this.load(projectId, missing, ids);
@@ -116,6 +129,8 @@ export class MetricSeriesService {
       labelsKey: point.labelsKey,
       unit: point.unit,
       source,
+      // The first value met: near the series' values, so sums of squares shifted by it keep their precision.
+      ref: point.value,
       createdAt: now,
       lastSeenAt: point.at,
     }));
@@ -138,10 +153,10 @@ export class MetricSeriesService {
     }
     for (const record of inserted) {
       const key = seriesKey(record.name, record.labelsKey);
-      const id = record._id.toHexString();
+      const series: SeriesRef = { id: record._id.toHexString(), ref: record.ref };
       missing.delete(key);
-      ids.set(key, id);
-      await this.known.getOrLoad(`${projectId}:${key}`, () => Promise.resolve({ value: id }));
+      ids.set(key, series);
+      await this.known.getOrLoad(`${projectId}:${key}`, () => Promise.resolve({ value: series }));
     }
     // The ones another process made.
     await this.load(projectId, missing, ids);
@@ -206,12 +221,11 @@ export class MetricSeriesService {
     );
   }
 
-  /** The ids of the series of `name` whose labels include every one of `labels`. */
-  async matching(projectId: string, name: string, labels: Labels): Promise<Types.ObjectId[]> {
+  /** The series of `name` whose labels include every one of `labels`: their ids, reference values and latest points. */
+  async matching(projectId: string, name: string, labels: Labels): Promise<MatchedSeries[]> {
     const filter: Record<string, unknown> = { projectId: toObjectId(projectId), name };
     for (const [key, value] of Object.entries(labels)) filter[`labels.${key}`] = value;
-    const found = await this.series.find(filter, { _id: 1 }).lean().exec();
-    return found.map((record) => record._id);
+    return this.series.find(filter, { _id: 1, ref: 1, lastSeenAt: 1 }).lean<MatchedSeries[]>().exec();
   }
 
   /** Every metric name of a project, with its series count, unit and latest point. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Model, Types } from 'mongoose';
+import type { Model, PipelineStage } from 'mongoose';
 import { percentile } from '../common/stats/percentile';
 import { toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
@@ -8,18 +8,24 @@ import { AnalyticsException, AnalyticsExceptionReason } from './analytics.except
 import { MetricBucketRecord } from './metric-bucket.schema';
 import { MetricPointRecord } from './metric-point.schema';
 import { bucketStart, checkLabels, checkMetricName, RESOLUTION_MS, type BucketResolution } from './metric-rules';
-import { MetricSeriesService } from './metric-series.service';
+import { MetricSeriesService, type MatchedSeries } from './metric-series.service';
 import { MetricAggregate } from './models/metric-aggregate.enum';
 import type { SeriesQuery, SeriesResult } from './metrics.types';
 import { DDSketch, type StoredSketch } from './sketch/dd-sketch';
 
-/** Count, sum, sum of squares, min and max: what every aggregate but the quantiles is computed from. */
+/**
+ * What every aggregate but the quantiles is computed from: the count, sum and extremes, the mean,
+ * and `m2`, the sum of squared deviations from the mean. Parts are merged by Chan's pairwise
+ * update, never through a plain sum of squares, which keeps no digit of the spread of values such
+ * as 1e9 ± 1.
+ */
 interface Moments {
   count: number;
   sum: number;
-  sumsq: number;
   min: number;
   max: number;
+  mean: number;
+  m2: number;
 }
 
 const QUANTILES: Partial<Record<MetricAggregate, number>> = {
@@ -34,15 +40,89 @@ export const WINDOW_RAW_QUANTILE_LIMIT = 200_000;
 /** Coarsest first: a query reads the coarsest resolution that serves its step. */
 const BY_COARSENESS: BucketResolution[] = ['day', 'hour', 'minute'];
 
-const emptyMoments = (): Moments => ({ count: 0, sum: 0, sumsq: 0, min: Infinity, max: -Infinity });
+const emptyMoments = (): Moments => ({ count: 0, sum: 0, min: Infinity, max: -Infinity, mean: 0, m2: 0 });
 
 function addMoments(into: Moments, part: Moments): void {
-  into.count += part.count;
+  if (part.count === 0) return;
+  if (into.count === 0) {
+    Object.assign(into, part);
+    return;
+  }
+  const count = into.count + part.count;
+  const delta = part.mean - into.mean;
+  into.mean += delta * (part.count / count);
+  into.m2 += part.m2 + delta * delta * ((into.count * part.count) / count);
+  into.count = count;
   into.sum += part.sum;
-  into.sumsq += part.sumsq;
   into.min = Math.min(into.min, part.min);
   into.max = Math.max(into.max, part.max);
 }
+
+/** Buckets added up by the database: what `bucketMoments` groups. */
+interface BucketGroup {
+  _id: Date | null;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  /** The sum over buckets of count × (bucket mean − shift), and of count × (bucket mean − shift)². */
+  nd: number;
+  nd2: number;
+  /** The sum of the buckets' own squared deviations from their means. */
+  m2: number;
+}
+
+/**
+ * Stages that add buckets up by `groupId` into a `BucketGroup`. Each bucket's mean and squared
+ * deviations come from its shifted sums (`value - ref`, its series' reference); means are then
+ * taken relative to `shift` (the reference of one of the series read), so that series of nearby
+ * values combine without forming any square of a large value.
+ */
+function bucketMoments(groupId: string | null, shift: number): PipelineStage[] {
+  const dsum = { $ifNull: ['$dsum', '$sum'] };
+  const nd = { $multiply: ['$count', '$d'] };
+  return [
+    {
+      $project: {
+        _id: 0,
+        t: 1,
+        count: 1,
+        sum: 1,
+        min: 1,
+        max: 1,
+        d: { $add: [{ $subtract: [{ $ifNull: ['$ref', 0] }, shift] }, { $divide: [dsum, '$count'] }] },
+        m2: { $subtract: ['$sumsq', { $divide: [{ $multiply: [dsum, dsum] }, '$count'] }] },
+      },
+    },
+    {
+      $group: {
+        _id: groupId,
+        count: { $sum: '$count' },
+        sum: { $sum: '$sum' },
+        min: { $min: '$min' },
+        max: { $max: '$max' },
+        nd: { $sum: nd },
+        nd2: { $sum: { $multiply: [nd, '$d'] } },
+        m2: { $sum: '$m2' },
+      },
+    },
+  ];
+}
+
+function momentsOfGroup(row: BucketGroup, shift: number): Moments {
+  const d = row.nd / row.count;
+  return {
+    count: row.count,
+    sum: row.sum,
+    min: row.min,
+    max: row.max,
+    mean: shift + d,
+    m2: row.m2 + row.nd2 - row.nd * d,
+  };
+}
+
+/** The value buckets' shifted sums are read relative to: a reference of one of the series read. */
+const shiftOf = (series: readonly MatchedSeries[]): number => series.find((s) => s.ref !== null)?.ref ?? 0;
 
 /**
  * What an aggregate is over no point: a count and a sum of nothing are 0 (so "fewer than one
@@ -66,10 +146,8 @@ function reduceMoments(m: Moments, aggregate: MetricAggregate): number | null {
       return m.max;
     case MetricAggregate.COUNT:
       return m.count;
-    case MetricAggregate.STDDEV: {
-      const mean = m.sum / m.count;
-      return Math.sqrt(Math.max(0, m.sumsq / m.count - mean * mean));
-    }
+    case MetricAggregate.STDDEV:
+      return Math.sqrt(Math.max(0, m.m2) / m.count);
     case MetricAggregate.P50:
     case MetricAggregate.P95:
     case MetricAggregate.P99:
@@ -119,9 +197,8 @@ export class MetricsQueryService {
     const at = (i: number): Date => new Date(start + i * stepMs);
     const stepOf = (t: Date): number => Math.floor((t.getTime() - start) / stepMs);
 
-    const seriesIds =
-      Object.keys(labels).length > 0 ? await this.registry.matching(projectId, name, labels) : undefined;
-    if (seriesIds?.length === 0) {
+    const matched = await this.registry.matching(projectId, name, labels);
+    if (matched.length === 0) {
       const value = valueOfNothing(query.aggregate);
       return { resolution, points: Array.from({ length: steps }, (_v, i) => ({ at: at(i), value })) };
     }
@@ -130,7 +207,7 @@ export class MetricsQueryService {
       name,
       res: resolution,
       t: { $gte: new Date(start), $lt: new Date(end) },
-      ...(seriesIds ? { seriesId: { $in: seriesIds } } : {}),
+      ...(Object.keys(labels).length > 0 ? { seriesId: { $in: matched.map((series) => series._id) } } : {}),
     };
 
     const q = QUANTILES[query.aggregate];
@@ -151,23 +228,10 @@ export class MetricsQueryService {
     }
 
     // The database adds up the series of each bucket start; the steps gather their buckets here.
-    const rows = await this.buckets
-      .aggregate<Moments & { _id: Date }>([
-        { $match: match },
-        {
-          $group: {
-            _id: '$t',
-            count: { $sum: '$count' },
-            sum: { $sum: '$sum' },
-            sumsq: { $sum: '$sumsq' },
-            min: { $min: '$min' },
-            max: { $max: '$max' },
-          },
-        },
-      ])
-      .exec();
+    const shift = shiftOf(matched);
+    const rows = await this.buckets.aggregate<BucketGroup>([{ $match: match }, ...bucketMoments('$t', shift)]).exec();
     const moments = Array.from({ length: steps }, emptyMoments);
-    for (const row of rows) addMoments(moments[stepOf(row._id)]!, row);
+    for (const row of rows) addMoments(moments[stepOf(row._id!)]!, momentsOfGroup(row, shift));
     return {
       resolution,
       points: moments.map((m, i) => ({ at: at(i), value: reduceMoments(m, query.aggregate) })),
@@ -176,8 +240,9 @@ export class MetricsQueryService {
 
   /**
    * One value over [from, to): the points of every series of `name` whose labels include
-   * `labels`, reduced by `aggregate`; over no point, 0 for COUNT and SUM and null for the others. Exact over raw points while they
-   * are kept (what alert rules evaluate); a window reaching past ANALYTICS_RAW_RETENTION_HOURS is
+   * `labels`, reduced by `aggregate`; over no point, 0 for COUNT and SUM and null for the others.
+   * Exact over raw points while they are kept (what alert rules evaluate; the standard deviation
+   * in two passes, about the mean); a window reaching past ANALYTICS_RAW_RETENTION_HOURS is
    * answered from minute buckets (whole minutes, quantiles within the sketch's error), and so is a
    * quantile over more than WINDOW_RAW_QUANTILE_LIMIT points.
    */
@@ -217,22 +282,42 @@ export class MetricsQueryService {
         q,
       );
     }
+    return reduceMoments(await this.rawMoments(match, aggregate === MetricAggregate.STDDEV), aggregate);
+  }
+
+  /**
+   * The moments of the raw points `match` selects. The squared deviations (only when `deviations`
+   * is asked for) take a second pass about the mean of the first, never a sum of squares of the
+   * values themselves; what the second pass adds up off the mean corrects for the mean's rounding.
+   */
+  private async rawMoments(match: Record<string, unknown>, deviations: boolean): Promise<Moments> {
     const [row] = await this.points
-      .aggregate<Moments>([
+      .aggregate<{ count: number; sum: number; min: number; max: number }>([
         { $match: match },
         {
           $group: {
             _id: null,
             count: { $sum: 1 },
             sum: { $sum: '$value' },
-            sumsq: { $sum: { $multiply: ['$value', '$value'] } },
             min: { $min: '$value' },
             max: { $max: '$value' },
           },
         },
       ])
       .exec();
-    return row ? reduceMoments(row, aggregate) : valueOfNothing(aggregate);
+    if (!row || row.count === 0) return emptyMoments();
+    const moments: Moments = { ...row, mean: row.sum / row.count, m2: 0 };
+    if (deviations) {
+      const off = { $subtract: ['$value', moments.mean] };
+      const [second] = await this.points
+        .aggregate<{ n: number; d: number; dd: number }>([
+          { $match: match },
+          { $group: { _id: null, n: { $sum: 1 }, d: { $sum: off }, dd: { $sum: { $multiply: [off, off] } } } },
+        ])
+        .exec();
+      if (second && second.n > 0) moments.m2 = second.dd - (second.d * second.d) / second.n;
+    }
+    return moments;
   }
 
   private async windowFromBuckets(
@@ -243,15 +328,14 @@ export class MetricsQueryService {
     start: number,
     end: number,
   ): Promise<number | null> {
-    const seriesIds: Types.ObjectId[] | undefined =
-      Object.keys(labels).length > 0 ? await this.registry.matching(projectId, name, labels) : undefined;
-    if (seriesIds?.length === 0) return valueOfNothing(aggregate);
+    const matched = await this.registry.matching(projectId, name, labels);
+    if (matched.length === 0) return valueOfNothing(aggregate);
     const match = {
       projectId: toObjectId(projectId),
       name,
       res: 'minute' as const,
       t: { $gte: new Date(bucketStart(start, 'minute')), $lt: new Date(end) },
-      ...(seriesIds ? { seriesId: { $in: seriesIds } } : {}),
+      ...(Object.keys(labels).length > 0 ? { seriesId: { $in: matched.map((series) => series._id) } } : {}),
     };
     const q = QUANTILES[aggregate];
     if (q !== undefined) {
@@ -263,22 +347,9 @@ export class MetricsQueryService {
       for await (const bucket of cursor) sketch.mergeStored(bucket.sketch, bucket.min, bucket.max);
       return sketch.quantile(q);
     }
-    const [row] = await this.buckets
-      .aggregate<Moments>([
-        { $match: match },
-        {
-          $group: {
-            _id: null,
-            count: { $sum: '$count' },
-            sum: { $sum: '$sum' },
-            sumsq: { $sum: '$sumsq' },
-            min: { $min: '$min' },
-            max: { $max: '$max' },
-          },
-        },
-      ])
-      .exec();
-    return row ? reduceMoments(row, aggregate) : valueOfNothing(aggregate);
+    const shift = shiftOf(matched);
+    const [row] = await this.buckets.aggregate<BucketGroup>([{ $match: match }, ...bucketMoments(null, shift)]).exec();
+    return row ? reduceMoments(momentsOfGroup(row, shift), aggregate) : valueOfNothing(aggregate);
   }
 
   /** [from, to) in milliseconds, refused unless both are times and from is before to. */

@@ -7,7 +7,7 @@ import { AnalyticsException, AnalyticsExceptionReason } from './analytics.except
 import { MetricBucketRecord } from './metric-bucket.schema';
 import { MetricPointRecord } from './metric-point.schema';
 import { BUCKET_RESOLUTIONS, bucketStart, checkPoints, type BucketResolution, type CheckedPoint } from './metric-rules';
-import { MetricSeriesService } from './metric-series.service';
+import { MetricSeriesService, type SeriesRef } from './metric-series.service';
 import type { MetricPoint, MetricSource } from './metrics.types';
 import { sketchKeyOf } from './sketch/dd-sketch';
 
@@ -18,8 +18,12 @@ interface BucketDelta {
   name: string;
   res: BucketResolution;
   t: number;
+  /** The series' reference value; null for a series stored without one (its buckets take plain sums). */
+  ref: number | null;
   count: number;
   sum: number;
+  /** The sum of `value - ref`, and of its squares. */
+  dsum: number;
   sumsq: number;
   min: number;
   max: number;
@@ -55,9 +59,12 @@ class PendingWrite {
     this.done.catch(() => undefined);
   }
 
-  add(projectId: string, seriesId: string, point: CheckedPoint): void {
+  add(projectId: string, series: SeriesRef, point: CheckedPoint): void {
+    const seriesId = series.id;
     const time = point.at.getTime();
     const key = sketchKeyOf(point.value);
+    // Exact when the value is close to the reference (Sterbenz): what keeps the spread of large values.
+    const shifted = point.value - (series.ref ?? 0);
     for (const res of BUCKET_RESOLUTIONS) {
       const t = bucketStart(time, res);
       const id = `${seriesId}|${res}|${t}`;
@@ -69,8 +76,10 @@ class PendingWrite {
           name: point.name,
           res,
           t,
+          ref: series.ref,
           count: 0,
           sum: 0,
+          dsum: 0,
           sumsq: 0,
           min: Infinity,
           max: -Infinity,
@@ -80,7 +89,8 @@ class PendingWrite {
       }
       bucket.count += 1;
       bucket.sum += point.value;
-      bucket.sumsq += point.value * point.value;
+      bucket.dsum += shifted;
+      bucket.sumsq += shifted * shifted;
       bucket.min = Math.min(bucket.min, point.value);
       bucket.max = Math.max(bucket.max, point.value);
       bucket.sketch.set(key, (bucket.sketch.get(key) ?? 0) + 1);
@@ -127,11 +137,11 @@ export class MetricsRecorderService implements BeforeApplicationShutdown {
     const checked = checkPoints(points, source, Date.now(), this.config.analyticsRetentionMs.minute);
     if (checked.length === 0) return;
     this.assertRoom(checked.length);
-    const seriesIds = await this.series.resolve(projectId, source, checked);
+    const series = await this.series.resolve(projectId, source, checked);
     this.assertRoom(checked.length);
     const write = this.next;
     for (const point of checked) {
-      write.add(projectId, seriesIds.get(`${point.name}\u0000${point.labelsKey}`)!, point);
+      write.add(projectId, series.get(`${point.name}\u0000${point.labelsKey}`)!, point);
     }
     this.pending += checked.length;
     if (!this.writing) this.draining = this.drain();
@@ -188,6 +198,8 @@ export class MetricsRecorderService implements BeforeApplicationShutdown {
       }));
     const upserts = [...write.buckets.values()].map((bucket) => {
       const inc: Record<string, number> = { count: bucket.count, sum: bucket.sum, sumsq: bucket.sumsq };
+      // A series stored without a reference keeps plain sums (`ref` 0, `dsum` read as `sum`) in its buckets.
+      if (bucket.ref !== null) inc.dsum = bucket.dsum;
       for (const [key, n] of bucket.sketch) inc[`sketch.${key}`] = n;
       return {
         updateOne: {
@@ -199,6 +211,7 @@ export class MetricsRecorderService implements BeforeApplicationShutdown {
             $setOnInsert: {
               projectId: toObjectId(bucket.projectId),
               name: bucket.name,
+              ...(bucket.ref === null ? {} : { ref: bucket.ref }),
               expiresAt: new Date(bucket.t + retention[bucket.res]),
             },
           },
