@@ -107,6 +107,7 @@ describe('analytics', () => {
       ANALYTICS_MAX_METRICS_PER_PROJECT: '30',
       // The least a process may hold waiting for MongoDB: one full batch.
       ANALYTICS_MAX_PENDING_POINTS: '1000',
+      ANALYTICS_MAX_QUERY_BUCKETS: '20000',
     });
     owner = await registerUser(api.url);
     project = await createProject(api.url, owner.accessToken);
@@ -363,6 +364,127 @@ describe('analytics', () => {
       expect(await nothing('svc.window', {}, new Date(now + MINUTE), new Date(now + 2 * MINUTE))).toEqual(ofNothing);
       expect(await nothing('svc.window', { region: 'mars' }, from, to)).toEqual(ofNothing);
       expect(await nothing('svc.nothing', {}, from, to)).toEqual(ofNothing);
+    });
+
+    it('reads the whole minutes of a long window from minute buckets, and its partial minutes from raw points, exactly', async () => {
+      const base = Math.floor(Date.now() / MINUTE) * MINUTE - 40 * MINUTE;
+      // A point every 10 seconds for 35 minutes, over two label sets.
+      const points: MetricPoint[] = Array.from({ length: 210 }, (_v, k) => ({
+        name: 'svc.split',
+        value: 1e6 + ((k * 37) % 101),
+        labels: { side: k % 2 === 0 ? 'a' : 'b' },
+        at: new Date(base + k * 10_000),
+      }));
+      await recordAll(project.id, points);
+      // Neither end on a minute: the minutes holding them count only in part.
+      const from = new Date(base + 2 * MINUTE + 25_000);
+      const to = new Date(base + 33 * MINUTE + 35_000);
+      expect(to.getTime() - from.getTime()).toBeGreaterThanOrEqual(15 * MINUTE);
+      const moments = ALL_AGGREGATES.filter((a) => QUANTILE_OF[a] === undefined);
+      const inWindow = (labels: Record<string, string>): number[] =>
+        points
+          .filter((p) => p.at!.getTime() >= from.getTime() && p.at!.getTime() < to.getTime())
+          .filter((p) => Object.entries(labels).every(([k, v]) => p.labels![k] === v))
+          .map((p) => p.value);
+      for (const labels of [{}, { side: 'b' }] as Record<string, string>[]) {
+        for (const aggregate of moments) {
+          expectClose(
+            await query.window(project.id, 'svc.split', labels, aggregate, from, to),
+            expectedOf(inWindow(labels), aggregate),
+            aggregate,
+          );
+        }
+      }
+      // The raw points of the whole minutes are not what is read: without them, the window is the same.
+      const firstWhole = new Date(base + 3 * MINUTE);
+      const lastWhole = new Date(base + 33 * MINUTE);
+      const removed = await model<MetricPointRecord>(MetricPointRecord).deleteMany({
+        projectId: project.id,
+        name: 'svc.split',
+        t: { $gte: firstWhole, $lt: lastWhole },
+      });
+      expect(removed.deletedCount).toBe(180);
+      for (const aggregate of moments) {
+        expectClose(
+          await query.window(project.id, 'svc.split', {}, aggregate, from, to),
+          expectedOf(inWindow({}), aggregate),
+          aggregate,
+        );
+      }
+    });
+
+    it('refuses a query that would read more stored buckets than the bound, counting the series it matches', async () => {
+      const wide = await createProject(api.url, owner.accessToken);
+      const now = Date.now();
+      // 20 series with points over the last day.
+      await recordAll(
+        wide.id,
+        Array.from({ length: 400 }, (_v, i) => ({
+          name: 'svc.wide',
+          value: i,
+          labels: { shard: String(i % 20), half: i % 20 < 10 ? 'low' : 'high' },
+          at: new Date(now - 2 * MINUTE - ((i * 211_111) % (20 * HOUR))),
+        })),
+      );
+      const to = new Date(now);
+      const from = new Date(now - 24 * HOUR + MINUTE);
+      const refusal = (promise: Promise<unknown>) => promise.catch((e: unknown) => e);
+      // 1440 minute steps of 20 series: 28,800 buckets, past the bound of 20,000, whatever the aggregate.
+      for (const aggregate of [MetricAggregate.P95, MetricAggregate.COUNT]) {
+        expect(
+          await refusal(query.series(wide.id, { name: 'svc.wide', from, to, stepSeconds: 60, aggregate })),
+        ).toMatchObject({
+          reason: 'QUERY_TOO_LARGE',
+          code: 'BAD_USER_INPUT',
+          details: { buckets: 28_800, series: 20, limit: 20_000 },
+        });
+      }
+      // Through the API, with its stable code.
+      const throughApi = await operations(api.url).analytics.series(owner.accessToken, {
+        projectId: wide.id,
+        name: 'svc.wide',
+        from: from.toISOString(),
+        to: to.toISOString(),
+        step: 60,
+        aggregate: 'P99',
+      });
+      expect([codeOf(throughApi), reasonOf(throughApi)]).toEqual(['BAD_USER_INPUT', 'QUERY_TOO_LARGE']);
+      expect(throughApi.errors![0]!.extensions!.details).toMatchObject({ buckets: 28_800, limit: 20_000 });
+      // Half of the series: 14,400 buckets are read.
+      const half = await query.series(wide.id, {
+        name: 'svc.wide',
+        from,
+        to,
+        stepSeconds: 60,
+        labels: { half: 'low' },
+        aggregate: MetricAggregate.COUNT,
+      });
+      expect(half.points.reduce((acc, p) => acc + p.value!, 0)).toBe(200);
+      // Hour steps read hour buckets: 24 × 20.
+      const hourly = await query.series(wide.id, {
+        name: 'svc.wide',
+        from,
+        to,
+        stepSeconds: 3_600,
+        aggregate: MetricAggregate.P95,
+      });
+      expect(hourly.resolution).toBe('hour');
+      // A quantile window past raw retention merges minute sketches in the process: bounded the same way.
+      expect(
+        await refusal(
+          query.window(wide.id, 'svc.wide', {}, MetricAggregate.P95, new Date(now - 22 * HOUR), new Date(now - HOUR)),
+        ),
+      ).toMatchObject({ reason: 'QUERY_TOO_LARGE' });
+      expect(
+        await query.window(
+          wide.id,
+          'svc.wide',
+          { shard: '3' },
+          MetricAggregate.P95,
+          new Date(now - 22 * HOUR),
+          new Date(now - HOUR),
+        ),
+      ).not.toBeNull();
     });
 
     it('adds concurrent points of one minute into one bucket per resolution, and keeps raw points within raw retention', async () => {

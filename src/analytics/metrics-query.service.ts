@@ -37,6 +37,15 @@ const QUANTILES: Partial<Record<MetricAggregate, number>> = {
 /** Raw points a window reads at most for an exact quantile; past it, minute buckets' sketches answer. */
 export const WINDOW_RAW_QUANTILE_LIMIT = 200_000;
 
+/**
+ * Windows at least this long are read, for every aggregate but the quantiles, from the minute
+ * buckets of their whole minutes and from raw points only for the partial minutes at their ends:
+ * as exact, and one bucket per series and minute instead of every point.
+ */
+export const WINDOW_WHOLE_MINUTES_FROM_MS = 15 * 60_000;
+
+const MINUTE_MS = RESOLUTION_MS.minute;
+
 /** Coarsest first: a query reads the coarsest resolution that serves its step. */
 const BY_COARSENESS: BucketResolution[] = ['day', 'hour', 'minute'];
 
@@ -202,6 +211,7 @@ export class MetricsQueryService {
       const value = valueOfNothing(query.aggregate);
       return { resolution, points: Array.from({ length: steps }, (_v, i) => ({ at: at(i), value })) };
     }
+    this.assertQuerySize(matched, start, (end - start) / RESOLUTION_MS[resolution]);
     const match = {
       projectId: toObjectId(projectId),
       name,
@@ -260,14 +270,33 @@ export class MetricsQueryService {
     if (start < Date.now() - this.config.analyticsRetentionMs.raw) {
       return this.windowFromBuckets(projectId, name, filter, aggregate, start, end);
     }
-    const match: Record<string, unknown> = {
-      projectId: toObjectId(projectId),
-      name,
-      t: { $gte: new Date(start), $lt: new Date(end) },
+    const rawMatch = (t: Record<string, unknown>): Record<string, unknown> => {
+      const match: Record<string, unknown> = { projectId: toObjectId(projectId), name, ...t };
+      for (const [key, value] of Object.entries(filter)) match[`labels.${key}`] = value;
+      return match;
     };
-    for (const [key, value] of Object.entries(filter)) match[`labels.${key}`] = value;
+    const match = rawMatch({ t: { $gte: new Date(start), $lt: new Date(end) } });
 
     const q = QUANTILES[aggregate];
+    if (q === undefined && end - start >= WINDOW_WHOLE_MINUTES_FROM_MS) {
+      // Whole minutes from their buckets, the partial minutes at both ends from raw points.
+      const first = Math.ceil(start / MINUTE_MS) * MINUTE_MS;
+      const last = Math.floor(end / MINUTE_MS) * MINUTE_MS;
+      const [whole, ends] = await Promise.all([
+        this.bucketWindowMoments(projectId, name, filter, first, last),
+        this.rawMoments(
+          rawMatch({
+            $or: [
+              { t: { $gte: new Date(start), $lt: new Date(first) } },
+              { t: { $gte: new Date(last), $lt: new Date(end) } },
+            ],
+          }),
+          aggregate === MetricAggregate.STDDEV,
+        ),
+      ]);
+      addMoments(whole, ends);
+      return reduceMoments(whole, aggregate);
+    }
     if (q !== undefined) {
       const found = await this.points
         .find(match, { _id: 0, value: 1 })
@@ -320,6 +349,7 @@ export class MetricsQueryService {
     return moments;
   }
 
+  /** A window from minute buckets (whole minutes: the minute holding `start` counts entirely). */
   private async windowFromBuckets(
     projectId: string,
     name: string,
@@ -328,28 +358,73 @@ export class MetricsQueryService {
     start: number,
     end: number,
   ): Promise<number | null> {
+    const q = QUANTILES[aggregate];
+    if (q === undefined) {
+      return reduceMoments(
+        await this.bucketWindowMoments(projectId, name, labels, bucketStart(start, 'minute'), end),
+        aggregate,
+      );
+    }
     const matched = await this.registry.matching(projectId, name, labels);
-    if (matched.length === 0) return valueOfNothing(aggregate);
+    if (matched.length === 0) return null;
+    const first = bucketStart(start, 'minute');
+    // Sketches are merged here, in the event loop: as bounded as a series query's buckets.
+    this.assertQuerySize(matched, first, Math.ceil((end - first) / MINUTE_MS));
     const match = {
       projectId: toObjectId(projectId),
       name,
       res: 'minute' as const,
-      t: { $gte: new Date(bucketStart(start, 'minute')), $lt: new Date(end) },
+      t: { $gte: new Date(first), $lt: new Date(end) },
       ...(Object.keys(labels).length > 0 ? { seriesId: { $in: matched.map((series) => series._id) } } : {}),
     };
-    const q = QUANTILES[aggregate];
-    if (q !== undefined) {
-      const sketch = new DDSketch();
-      const cursor = this.buckets
-        .find(match, { _id: 0, sketch: 1, min: 1, max: 1 })
-        .lean<{ sketch: StoredSketch; min: number; max: number }[]>()
-        .cursor();
-      for await (const bucket of cursor) sketch.mergeStored(bucket.sketch, bucket.min, bucket.max);
-      return sketch.quantile(q);
-    }
+    const sketch = new DDSketch();
+    const cursor = this.buckets
+      .find(match, { _id: 0, sketch: 1, min: 1, max: 1 })
+      .lean<{ sketch: StoredSketch; min: number; max: number }[]>()
+      .cursor();
+    for await (const bucket of cursor) sketch.mergeStored(bucket.sketch, bucket.min, bucket.max);
+    return sketch.quantile(q);
+  }
+
+  /** The moments of the minute buckets starting in [first, end) of the series matching `labels`, added up by the database. */
+  private async bucketWindowMoments(
+    projectId: string,
+    name: string,
+    labels: Record<string, string>,
+    first: number,
+    end: number,
+  ): Promise<Moments> {
+    if (first >= end) return emptyMoments();
+    const matched = await this.registry.matching(projectId, name, labels);
+    if (matched.length === 0) return emptyMoments();
+    const match = {
+      projectId: toObjectId(projectId),
+      name,
+      res: 'minute' as const,
+      t: { $gte: new Date(first), $lt: new Date(end) },
+      ...(Object.keys(labels).length > 0 ? { seriesId: { $in: matched.map((series) => series._id) } } : {}),
+    };
     const shift = shiftOf(matched);
     const [row] = await this.buckets.aggregate<BucketGroup>([{ $match: match }, ...bucketMoments(null, shift)]).exec();
-    return row ? reduceMoments(momentsOfGroup(row, shift), aggregate) : valueOfNothing(aggregate);
+    return row ? momentsOfGroup(row, shift) : emptyMoments();
+  }
+
+  /**
+   * Refuses a read of more than ANALYTICS_MAX_QUERY_BUCKETS buckets: the matched series that have
+   * had a point since `since` (a series has no bucket after its latest point), times the buckets
+   * each holds over the span at most.
+   */
+  private assertQuerySize(matched: readonly MatchedSeries[], since: number, bucketsPerSeries: number): void {
+    const active = matched.filter((series) => series.lastSeenAt.getTime() >= since).length;
+    const buckets = active * bucketsPerSeries;
+    const limit = this.config.ANALYTICS_MAX_QUERY_BUCKETS;
+    if (buckets > limit) {
+      throw new AnalyticsException(
+        AnalyticsExceptionReason.QUERY_TOO_LARGE,
+        `This query would read ${buckets} stored buckets (${active} series × ${bucketsPerSeries}); at most ${limit}: filter by labels, or take a longer step or a shorter span`,
+        { buckets, series: active, limit },
+      );
+    }
   }
 
   /** [from, to) in milliseconds, refused unless both are times and from is before to. */
