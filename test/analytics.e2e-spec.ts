@@ -1,6 +1,7 @@
 import { getQueueToken } from '@nestjs/bull';
 import { getModelToken } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
+import { createHash } from 'node:crypto';
 import type { Model } from 'mongoose';
 import { AnalyticsException } from '../src/analytics/analytics.exception';
 import { ANALYTICS_QUEUE, AnalyticsJob } from '../src/analytics/jobs/analytics-jobs';
@@ -1010,6 +1011,126 @@ describe('analytics', () => {
 
       const names = ok(await on.analytics.names(owner.accessToken, { projectId: site.id })).metricNames;
       expect(names.map((n) => n.name)).not.toContain('api.viewer');
+    });
+  });
+
+  describe('across processes', () => {
+    // Two more API processes on the same database and Redis: each has its own series registry and
+    // cache, so their creations of series really race, as those of separate machines do.
+    let others: TestApp[] = [];
+
+    beforeAll(async () => {
+      others = await Promise.all(
+        [1, 2].map(() =>
+          startTestApp(
+            {
+              PROCESS_ROLE: 'api',
+              ANALYTICS_RAW_RETENTION_HOURS: '1',
+              ANALYTICS_MAX_SERIES_PER_METRIC: '20',
+              ANALYTICS_MAX_METRICS_PER_PROJECT: '30',
+            },
+            { reset: false },
+          ),
+        ),
+      );
+    });
+
+    afterAll(async () => {
+      await Promise.all(others.map((other) => other.close()));
+    });
+
+    it('keeps the label-set bound when processes create series at once, and never writes under a series taken back', async () => {
+      const racing = await createProject(api.url, owner.accessToken);
+      const [second, third] = others.map((other) => other.app.get(MetricsRecorderService));
+      const series = model<MetricSeriesRecord>(MetricSeriesRecord);
+      const buckets = model<MetricBucketRecord>(MetricBucketRecord);
+      const point = (name: string, id: string): MetricPoint => ({ name, value: 1, labels: { id } });
+      for (let round = 0; round < 6; round++) {
+        const name = `race.r${round}`;
+        // One place left under the bound of 20.
+        await recorder.record(
+          racing.id,
+          Array.from({ length: 19 }, (_v, i) => point(name, String(i))),
+          'user',
+        );
+        // Two processes add the same new label set, one of them again and again while the other
+        // creates it; a third adds another. Together they pass the bound, so what is created is
+        // taken back, and whoever met a series that was then taken back must not write under it.
+        const later = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+        const outcomes = await Promise.allSettled([
+          recorder.record(racing.id, [point(name, 'shared')], 'user'),
+          ...Array.from({ length: 12 }, (_v, i) =>
+            later(i).then(() => second!.record(racing.id, [point(name, 'shared')], 'user')),
+          ),
+          third!.record(racing.id, [point(name, 'other')], 'user'),
+        ]);
+        for (const outcome of outcomes) {
+          if (outcome.status === 'rejected') {
+            expect(outcome.reason).toMatchObject({ reason: 'LABEL_CARDINALITY_EXCEEDED' });
+          }
+        }
+        const stored = await series.find({ projectId: racing.id, name }).lean();
+        expect(stored.length).toBeLessThanOrEqual(20);
+        // Every bucket belongs to a stored series.
+        const ids = new Set(stored.map((s) => s._id.toHexString()));
+        const orphans = (await buckets.find({ projectId: racing.id, name }, { seriesId: 1 }).lean()).filter(
+          (b) => !ids.has(b.seriesId.toHexString()),
+        );
+        expect([name, orphans.length]).toEqual([name, 0]);
+        // What was admitted for the shared label set is read back through its series.
+        const sharedAdmitted = outcomes.slice(0, -1).filter((o) => o.status === 'fulfilled').length;
+        const now = Date.now();
+        const counted = await query.series(racing.id, {
+          name,
+          from: new Date(now - HOUR),
+          to: new Date(now + MINUTE),
+          stepSeconds: 3_600,
+          labels: { id: 'shared' },
+          aggregate: MetricAggregate.COUNT,
+        });
+        expect([name, counted.points.reduce((acc, p) => acc + p.value!, 0)]).toEqual([name, sharedAdmitted]);
+      }
+    });
+
+    it('removes and makes again a series whose creator stopped before keeping it', async () => {
+      const stopped = await createProject(api.url, owner.accessToken);
+      const series = model<MetricSeriesRecord>(MetricSeriesRecord);
+      // What a process leaves when it stops between storing a new series and keeping it.
+      const labelsKey = createHash('sha256')
+        .update(JSON.stringify([['id', 'left']]))
+        .digest('base64url');
+      const left = await series.create({
+        projectId: stopped.id,
+        name: 'left.behind',
+        labels: { id: 'left' },
+        labelsKey,
+        unit: null,
+        source: 'user',
+        ref: 1,
+        createdAt: new Date(Date.now() - 10 * MINUTE),
+        lastSeenAt: new Date(Date.now() - 10 * MINUTE),
+        pending: true,
+      });
+      // Not listed while pending.
+      const names = ok(await operations(api.url).analytics.names(owner.accessToken, { projectId: stopped.id }));
+      expect(names.metricNames.filter((n) => n.source === 'USER')).toEqual([]);
+      await others[0]!.app
+        .get(MetricsRecorderService)
+        .record(stopped.id, [{ name: 'left.behind', value: 5, labels: { id: 'left' } }], 'user');
+      const [made] = await series.find({ projectId: stopped.id, name: 'left.behind' }).lean();
+      expect(made!._id.toHexString()).not.toBe(left._id.toHexString());
+      expect(made!.pending).toBeUndefined();
+      const now = Date.now();
+      expect(
+        await query.window(
+          stopped.id,
+          'left.behind',
+          { id: 'left' },
+          MetricAggregate.SUM,
+          new Date(now - HOUR),
+          new Date(now + 1),
+        ),
+      ).toBe(5);
     });
   });
 

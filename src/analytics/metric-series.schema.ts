@@ -43,6 +43,13 @@ export class MetricSeriesRecord {
   @Prop({ type: Date, required: true })
   createdAt!: Date;
 
+  /**
+   * Set while its creator checks the bounds with it stored; cleared once it is kept. No one
+   * records under a pending series, so taking one back orphans nothing.
+   */
+  @Prop({ type: Boolean })
+  pending?: boolean;
+
   /** The latest time of a point recorded in it. */
   @Prop({ type: Date, required: true })
   lastSeenAt!: Date;

@@ -19,6 +19,15 @@ export interface SeriesRef {
   ref: number | null;
 }
 
+/** A series another batch is creating. */
+type PendingSeries = Pick<MetricSeriesRecord, '_id' | 'createdAt'>;
+
+/** A series pending for longer than this many MONGODB_TIMEOUT_MS was left by a creator that stopped midway. */
+const PENDING_STALE_TIMEOUTS = 4;
+
+/** Rounds of creating a batch's series, when others take theirs back meanwhile, before giving up. */
+const CREATE_ATTEMPTS = 5;
+
 /** A series a query's filter matched. */
 export type MatchedSeries = Pick<MetricSeriesRecord, '_id' | 'ref' | 'lastSeenAt'>;
 
@@ -78,12 +87,15 @@ export class MetricSeriesService {
     return ids;
   }
 
-  /** Moves the series of `missing` that exist into `ids` (and the cache). */
+  /**
+   * Moves the series of `missing` that exist, and are no longer pending, into `ids` (and the
+   * cache). Returns those found pending: another batch is creating them and may yet take them back.
+   */
   private async load(
     projectId: string,
     missing: Map<string, CheckedPoint>,
     ids: Map<string, SeriesRef>,
-  ): Promise<void> {
+  ): Promise<PendingSeries[]> {
     const points = [...missing.values()];
     const found = await this.series
       .find(
@@ -92,74 +104,116 @@ export class MetricSeriesService {
           name: { $in: [...new Set(points.map((p) => p.name))] },
           labelsKey: { $in: [...new Set(points.map((p) => p.labelsKey))] },
         },
-        { _id: 1, name: 1, labelsKey: 1, ref: 1 },
+        { _id: 1, name: 1, labelsKey: 1, ref: 1, pending: 1, createdAt: 1 },
       )
       .lean()
       .exec();
+    const pending: PendingSeries[] = [];
     for (const record of found) {
       const key = seriesKey(record.name, record.labelsKey);
       if (!missing.has(key)) continue;
+      if (record.pending) {
+        pending.push({ _id: record._id, createdAt: record.createdAt });
+        continue;
+      }
       const series: SeriesRef = { id: record._id.toHexString(), ref: record.ref ?? null };
       missing.delete(key);
       ids.set(key, series);
       await this.known.getOrLoad(`${projectId}:${key}`, () => Promise.resolve({ value: series }));
     }
+    return pending;
   }
 
+  /**
+   * Loads the series of `missing` that exist, waiting while some are pending (being created by
+   * another batch, here or in another process) until their creator keeps them or takes them back.
+   * A series pending for longer than any creation takes is one whose creator stopped midway: it
+   * is removed (nothing was written under it: no one uses a pending series) and made again.
+   */
+  private async settle(
+    projectId: string,
+    missing: Map<string, CheckedPoint>,
+    ids: Map<string, SeriesRef>,
+  ): Promise<void> {
+    const staleAfterMs = PENDING_STALE_TIMEOUTS * this.config.MONGODB_TIMEOUT_MS;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      const pending = await this.load(projectId, missing, ids);
+      if (pending.length === 0) return;
+      const stale = pending.filter((p) => p.createdAt.getTime() < Date.now() - staleAfterMs);
+      if (stale.length > 0) {
+        await this.series.deleteMany({ _id: { $in: stale.map((p) => p._id) }, pending: true }).exec();
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+
+  /**
+   * Creates the series of `missing`, within the bounds. A new series is stored `pending`, then the
+   * bounds are checked again with it stored (processes checking at the same moment may together
+   * have passed them, and each then takes its own back); only then is it kept, and only a kept
+   * series is used, by this process or any other. So no process ever writes under a series that
+   * is taken back.
+   */
   private async create(
     projectId: string,
     source: MetricSource,
     missing: Map<string, CheckedPoint>,
     ids: Map<string, SeriesRef>,
   ): Promise<void> {
-    // Another batch may have made some of them while this one waited its turn.
-    await this.load(projectId, missing, ids);
-    if (missing.size === 0) return;
     const project = toObjectId(projectId);
-    const adding = new Map<string, number>();
-    for (const point of missing.values()) adding.set(point.name, (adding.get(point.name) ?? 0) + 1);
-    const newNames = await this.checkBounds(project, source, adding, false);
+    for (let attempt = 1; ; attempt++) {
+      // Another batch may have made some of them while this one waited its turn, or be making them.
+      await this.settle(projectId, missing, ids);
+      if (missing.size === 0) return;
+      if (attempt > CREATE_ATTEMPTS) {
+        throw new AnalyticsException(
+          AnalyticsExceptionReason.RECORDER_BUSY,
+          'New series of these points are being created and taken back by others at the same time; try again',
+          { retryAfterSeconds: 1 },
+        );
+      }
+      const adding = new Map<string, number>();
+      for (const point of missing.values()) adding.set(point.name, (adding.get(point.name) ?? 0) + 1);
+      const newNames = await this.checkBounds(project, source, adding, false);
 
-    const now = new Date();
-    const records = [...missing.values()].map((point) => ({
-      _id: newObjectId(),
-      projectId: project,
-      name: point.name,
-      labels: point.labels,
-      labelsKey: point.labelsKey,
-      unit: point.unit,
-      source,
-      // The first value met: near the series' values, so sums of squares shifted by it keep their precision.
-      ref: point.value,
-      createdAt: now,
-      lastSeenAt: point.at,
-    }));
-    let inserted = records;
-    try {
-      await this.series.collection.insertMany(records, { ordered: false });
-    } catch (error) {
-      // Another process made the same series at the same time: theirs is the one.
-      const writeErrors = (error as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
-      if (!writeErrors?.length || !writeErrors.every((e) => e.code === 11000)) throw error;
-      const duplicates = new Set(writeErrors.map((e) => e.index));
-      inserted = records.filter((_r, index) => !duplicates.has(index));
+      const now = new Date();
+      const records = [...missing.values()].map((point) => ({
+        _id: newObjectId(),
+        projectId: project,
+        name: point.name,
+        labels: point.labels,
+        labelsKey: point.labelsKey,
+        unit: point.unit,
+        source,
+        // The first value met: near the series' values, so sums of squares shifted by it keep their precision.
+        ref: point.value,
+        createdAt: now,
+        lastSeenAt: point.at,
+        pending: true,
+      }));
+      let inserted = records;
+      try {
+        await this.series.collection.insertMany(records, { ordered: false });
+      } catch (error) {
+        // Another batch made the same series at the same time: theirs is the one, once it is kept.
+        const writeErrors = (error as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
+        if (!writeErrors?.length || !writeErrors.every((e) => e.code === 11000)) throw error;
+        const duplicates = new Set(writeErrors.map((e) => e.index));
+        inserted = records.filter((_r, index) => !duplicates.has(index));
+      }
+      if (inserted.length === 0) continue;
+      const mine = { _id: { $in: inserted.map((r) => r._id) }, pending: true };
+      // Processes that checked the bounds at the same time may together have passed them: each takes its own back.
+      try {
+        await this.checkBounds(project, source, adding, true, newNames);
+      } catch (refusal) {
+        await this.series.deleteMany(mine).exec();
+        throw refusal;
+      }
+      await this.series.updateMany(mine, { $unset: { pending: 1 } }).exec();
+      // The next turn loads them, kept, with those another batch was making.
     }
-    // Processes that checked the bounds at the same time may together have passed them: each takes its own back.
-    try {
-      if (inserted.length > 0) await this.checkBounds(project, source, adding, true, newNames);
-    } catch (refusal) {
-      await this.series.deleteMany({ _id: { $in: inserted.map((r) => r._id) } }).exec();
-      throw refusal;
-    }
-    for (const record of inserted) {
-      const key = seriesKey(record.name, record.labelsKey);
-      const series: SeriesRef = { id: record._id.toHexString(), ref: record.ref };
-      missing.delete(key);
-      ids.set(key, series);
-      await this.known.getOrLoad(`${projectId}:${key}`, () => Promise.resolve({ value: series }));
-    }
-    // The ones another process made.
-    await this.load(projectId, missing, ids);
   }
 
   /**
@@ -223,7 +277,7 @@ export class MetricSeriesService {
 
   /** The series of `name` whose labels include every one of `labels`: their ids, reference values and latest points. */
   async matching(projectId: string, name: string, labels: Labels): Promise<MatchedSeries[]> {
-    const filter: Record<string, unknown> = { projectId: toObjectId(projectId), name };
+    const filter: Record<string, unknown> = { projectId: toObjectId(projectId), name, pending: { $ne: true } };
     for (const [key, value] of Object.entries(labels)) filter[`labels.${key}`] = value;
     return this.series.find(filter, { _id: 1, ref: 1, lastSeenAt: 1 }).lean<MatchedSeries[]>().exec();
   }
@@ -234,7 +288,7 @@ export class MetricSeriesService {
     const [rows, units] = await Promise.all([
       this.series
         .aggregate<{ _id: string; series: number; lastSeenAt: Date; source: MetricSource }>([
-          { $match: { projectId: project } },
+          { $match: { projectId: project, pending: { $ne: true } } },
           {
             $group: {
               _id: '$name',
@@ -249,7 +303,7 @@ export class MetricSeriesService {
       // The unit of the series seen last among those that name one.
       this.series
         .aggregate<{ _id: string; unit: string }>([
-          { $match: { projectId: project, unit: { $type: 'string' } } },
+          { $match: { projectId: project, pending: { $ne: true }, unit: { $type: 'string' } } },
           { $sort: { lastSeenAt: 1 } },
           { $group: { _id: '$name', unit: { $last: '$unit' } } },
         ])
