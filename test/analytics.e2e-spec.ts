@@ -10,6 +10,7 @@ import { MetricPointRecord } from '../src/analytics/metric-point.schema';
 import { MetricSeriesRecord } from '../src/analytics/metric-series.schema';
 import { MetricsQueryService } from '../src/analytics/metrics-query.service';
 import { MetricsRecorderService } from '../src/analytics/metrics-recorder.service';
+import { MetricsRetentionService } from '../src/analytics/metrics-retention.service';
 import type { MetricPoint } from '../src/analytics/metrics.types';
 import { MetricAggregate } from '../src/analytics/models/metric-aggregate.enum';
 import { percentile } from '../src/common/stats/percentile';
@@ -1012,6 +1013,111 @@ describe('analytics', () => {
       const names = ok(await on.analytics.names(owner.accessToken, { projectId: site.id })).metricNames;
       expect(names.map((n) => n.name)).not.toContain('api.viewer');
     });
+
+    it('deletes a metric with deleteMetric: its series, buckets and points, freeing its place under the bounds', async () => {
+      const cleared = await createProject(api.url, owner.accessToken);
+      const point = (name: string, id: number): MetricPointInput => ({
+        name,
+        value: id,
+        labels: [{ key: 'id', value: String(id) }],
+      });
+      // A metric at the bound of 20 label sets, and another one.
+      ok(
+        await on.analytics.recordMany(owner.accessToken, {
+          projectId: cleared.id,
+          points: [
+            ...Array.from({ length: 20 }, (_v, i) => point('api.full', i)),
+            ...Array.from({ length: 20 }, (_v, i) => point('api.full', i)),
+            point('api.other', 1),
+          ],
+        }),
+      );
+      expect(
+        reasonOf(await on.analytics.record(owner.accessToken, { projectId: cleared.id, ...point('api.full', 20) })),
+      ).toBe('LABEL_CARDINALITY_EXCEEDED');
+      const stored = (m: { name: string }) =>
+        model<unknown>(m).countDocuments({ projectId: cleared.id, name: 'api.full' });
+
+      const deleted = ok(
+        await on.analytics.deleteMetric(owner.accessToken, { projectId: cleared.id, name: 'api.full' }),
+      ).deleteMetric;
+      expect(deleted).toEqual({ name: 'api.full', series: 20, buckets: 60, points: 40 });
+      expect([
+        await stored(MetricSeriesRecord),
+        await stored(MetricBucketRecord),
+        await stored(MetricPointRecord),
+      ]).toEqual([0, 0, 0]);
+      const names = ok(await on.analytics.names(owner.accessToken, { projectId: cleared.id })).metricNames;
+      expect(names.filter((n) => n.source === 'USER').map((n) => n.name)).toEqual(['api.other']);
+      const to = new Date(Date.now() + MINUTE);
+      const counted = ok(
+        await seriesOf({
+          projectId: cleared.id,
+          name: 'api.full',
+          from: new Date(to.getTime() - HOUR),
+          to,
+          step: 3_600,
+          aggregate: 'COUNT' as Aggregate,
+        }),
+      ).metricSeries;
+      expect(counted.points.every((p) => p.value === 0)).toBe(true);
+      // Recording it again starts it anew, with room for new label sets.
+      ok(await on.analytics.record(owner.accessToken, { projectId: cleared.id, ...point('api.full', 20) }));
+      expect(await stored(MetricSeriesRecord)).toBe(1);
+
+      // Bad input, and metrics that cannot be deleted.
+      for (const [name, code, reason] of [
+        ['api.never', 'NOT_FOUND', 'METRIC_NOT_FOUND'],
+        ['slipway.api.request', 'BAD_USER_INPUT', 'RESERVED_METRIC_NAME'],
+        ['bad name', 'BAD_USER_INPUT', 'INVALID_METRIC_NAME'],
+        ['n'.repeat(1_025), 'BAD_USER_INPUT', 'INVALID_INPUT'],
+      ] as const) {
+        const refused = await on.analytics.deleteMetric(owner.accessToken, { projectId: cleared.id, name });
+        expect([name.slice(0, 20), codeOf(refused), reasonOf(refused)]).toEqual([name.slice(0, 20), code, reason]);
+      }
+      const badProject = await on.analytics.deleteMetric(owner.accessToken, { projectId: 'nope', name: 'api.other' });
+      expect(codeOf(badProject)).toBe('BAD_USER_INPUT');
+
+      // Owners and admins may delete metrics; developers record them but may not, nor viewers or strangers.
+      const admin = await registerUser(api.url);
+      const developer = await registerUser(api.url);
+      const viewer = await registerUser(api.url);
+      const stranger = await registerUser(api.url);
+      for (const [user, roleId] of [
+        [admin, 'admin'],
+        [developer, 'developer'],
+        [viewer, 'viewer'],
+      ] as const) {
+        await assignRole(api.url, owner.accessToken, { projectId: cleared.id, userId: user.id, roleId });
+      }
+      for (const user of [developer, viewer, stranger]) {
+        const refused = await on.analytics.deleteMetric(user.accessToken, { projectId: cleared.id, name: 'api.other' });
+        expect(codeOf(refused)).toBe('FORBIDDEN');
+      }
+      expect(codeOf(await on.analytics.deleteMetric(undefined, { projectId: cleared.id, name: 'api.other' }))).toBe(
+        'UNAUTHENTICATED',
+      );
+      expect(
+        ok(await on.analytics.deleteMetric(admin.accessToken, { projectId: cleared.id, name: 'api.other' }))
+          .deleteMetric,
+      ).toMatchObject({ name: 'api.other', series: 1 });
+
+      // Audited like every mutation, refusals included.
+      const audit = ok(
+        await on.audit.logs(owner.accessToken, {
+          projectId: cleared.id,
+          operation: 'mutation.deleteMetric',
+          first: 50,
+        }),
+      ).auditLogs;
+      const outcomes = audit.edges.map((e) => e.node.outcome);
+      expect(outcomes.filter((o) => o === 'GRANTED').length).toBeGreaterThanOrEqual(2);
+      // The developer's, the viewer's and the stranger's.
+      expect(outcomes.filter((o) => o === 'DENIED')).toHaveLength(3);
+      expect(audit.edges.find((e) => e.node.outcome === 'GRANTED')!.node.arguments).toMatchObject({
+        input: { projectId: cleared.id },
+      });
+    });
   });
 
   describe('across processes', () => {
@@ -1090,6 +1196,56 @@ describe('analytics', () => {
         });
         expect([name, counted.points.reduce((acc, p) => acc + p.value!, 0)]).toEqual([name, sharedAdmitted]);
       }
+    });
+
+    it('leaves nothing under a deleted metric that another process was writing at that moment', async () => {
+      const busy = await createProject(api.url, owner.accessToken);
+      const writer = others[0]!.app.get(MetricsRecorderService);
+      const retention = api.app.get(MetricsRetentionService);
+      let writes = 0;
+      let stop = false;
+      const writing = (async () => {
+        while (!stop) {
+          await writer.record(busy.id, [{ name: 'del.race', value: 1, labels: { id: String(writes % 3) } }], 'user');
+          writes += 1;
+        }
+      })();
+      let deletions = 0;
+      try {
+        for (let round = 0; round < 12; round++) {
+          const before = writes;
+          await waitFor(async () => Promise.resolve(writes >= before + 5), 10_000, 'the other process to record');
+          const deleted = await retention.deleteMetric(busy.id, 'del.race').catch((e: unknown) => e);
+          if (!(deleted instanceof AnalyticsException)) deletions += 1;
+        }
+      } finally {
+        stop = true;
+        await writing;
+      }
+      expect(deletions).toBeGreaterThan(0);
+      // Whatever was written while its series were deleted went with them: every bucket and raw
+      // point left belongs to a stored series, and the label sets account for every bucket.
+      const stored = await model<MetricSeriesRecord>(MetricSeriesRecord).find({ projectId: busy.id }).lean();
+      const ids = new Set(stored.map((s) => s._id.toHexString()));
+      const buckets = await model<MetricBucketRecord>(MetricBucketRecord).find({ projectId: busy.id }).lean();
+      const raw = await model<MetricPointRecord>(MetricPointRecord).find({ projectId: busy.id }).lean();
+      expect(buckets.filter((b) => !ids.has(b.seriesId.toHexString()))).toEqual([]);
+      expect(raw.filter((p) => !ids.has(p.seriesId.toHexString()))).toEqual([]);
+      const now = Date.now();
+      const count = async (labels?: Record<string, string>): Promise<number> =>
+        (
+          await query.series(busy.id, {
+            name: 'del.race',
+            from: new Date(now - HOUR),
+            to: new Date(now + MINUTE),
+            stepSeconds: 3_600,
+            labels,
+            aggregate: MetricAggregate.COUNT,
+          })
+        ).points.reduce((acc, p) => acc + p.value!, 0);
+      const byLabels = await Promise.all(['0', '1', '2'].map((id) => count({ id })));
+      expect(await count()).toBe(byLabels.reduce((a, b) => a + b, 0));
+      expect(await count()).toBe(raw.length);
     });
 
     it('removes and makes again a series whose creator stopped before keeping it', async () => {
@@ -1178,6 +1334,66 @@ describe('analytics', () => {
         aggregate: MetricAggregate.SUM,
       });
       expect(hourly.points.reduce((acc, p) => acc + (p.value ?? 0), 0)).toBe(7);
+    });
+
+    it('expires series unseen for longer than day buckets are kept once no bucket is left, freeing their place under the bound', async () => {
+      const queue = api.app.get<Queue>(getQueueToken(ANALYTICS_QUEUE));
+      const full = await createProject(api.url, owner.accessToken);
+      const series = model<MetricSeriesRecord>(MetricSeriesRecord);
+      const buckets = model<MetricBucketRecord>(MetricBucketRecord);
+      const points = model<MetricPointRecord>(MetricPointRecord);
+      const point = (id: string, value = 1): MetricPoint => ({ name: 'exp.card', value, labels: { id } });
+      // At the bound of 20 label sets: a new one is refused.
+      await recorder.record(
+        full.id,
+        Array.from({ length: 20 }, (_v, i) => point(String(i))),
+        'user',
+      );
+      expect(await recorder.record(full.id, [point('new')], 'user').catch((e: unknown) => e)).toMatchObject({
+        reason: 'LABEL_CARDINALITY_EXCEEDED',
+      });
+      // Two label sets last seen 731 days ago: one whose buckets and points have expired, one with a
+      // bucket still kept (its lastSeenAt alone does not let it go).
+      const [gone, stillHeld] = await Promise.all(
+        ['0', '1'].map((id) => series.findOne({ projectId: full.id, name: 'exp.card', 'labels.id': id }).lean()),
+      );
+      const longAgo = new Date(Date.now() - 731 * DAY);
+      await series.updateMany({ _id: { $in: [gone!._id, stillHeld!._id] } }, { $set: { lastSeenAt: longAgo } });
+      const past = new Date(Date.now() - 1);
+      await buckets.updateMany({ seriesId: { $in: [gone!._id, stillHeld!._id] } }, { $set: { expiresAt: past } });
+      await buckets.updateOne(
+        { seriesId: stillHeld!._id, res: 'day' },
+        { $set: { expiresAt: new Date(Date.now() + DAY) } },
+      );
+      await points.updateMany({ seriesId: { $in: [gone!._id, stillHeld!._id] } }, { $set: { expiresAt: past } });
+
+      const swept = await waitForJob<{ points: number; buckets: number; series: number }>(
+        await queue.add(AnalyticsJob.SWEEP, { requestedAt: new Date().toISOString() }),
+        20_000,
+      );
+      expect(swept.series).toBeGreaterThanOrEqual(1);
+      expect(await series.exists({ _id: gone!._id })).toBeNull();
+      expect(await series.exists({ _id: stillHeld!._id })).not.toBeNull();
+      expect(await series.countDocuments({ projectId: full.id, name: 'exp.card' })).toBe(19);
+      // The label set that went, recorded again by the process that had it cached, starts a new
+      // series (the sweep forgot it in every process), read back through its labels.
+      await recorder.record(full.id, [point('0', 5)], 'user');
+      const again = await series.findOne({ projectId: full.id, name: 'exp.card', 'labels.id': '0' }).lean();
+      expect(again!._id.toHexString()).not.toBe(gone!._id.toHexString());
+      const now = Date.now();
+      const summed = await query.series(full.id, {
+        name: 'exp.card',
+        from: new Date(now - HOUR),
+        to: new Date(now + MINUTE),
+        stepSeconds: 3_600,
+        labels: { id: '0' },
+        aggregate: MetricAggregate.SUM,
+      });
+      expect(summed.points.reduce((acc, p) => acc + p.value!, 0)).toBe(5);
+      // The place it held was free: the bound is reached again, and holds.
+      expect(await recorder.record(full.id, [point('new')], 'user').catch((e: unknown) => e)).toMatchObject({
+        reason: 'LABEL_CARDINALITY_EXCEEDED',
+      });
     });
 
     it("deletes a deleted project's metrics", async () => {

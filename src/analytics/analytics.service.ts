@@ -6,7 +6,9 @@ import type { MetricSeriesArgs } from './dto/metric-series.args';
 import { MetricSeriesService } from './metric-series.service';
 import { MetricsQueryService } from './metrics-query.service';
 import { MetricsRecorderService } from './metrics-recorder.service';
+import { MetricsRetentionService } from './metrics-retention.service';
 import type { MetricPoint } from './metrics.types';
+import { DeletedMetric } from './models/deleted-metric.model';
 import { MetricName } from './models/metric-name.model';
 import { MetricSeries } from './models/metric-series.model';
 import { RecordedMetrics } from './models/recorded-metrics.model';
@@ -41,6 +43,7 @@ export class AnalyticsService {
     private readonly recorder: MetricsRecorderService,
     private readonly queries: MetricsQueryService,
     private readonly series: MetricSeriesService,
+    private readonly retention: MetricsRetentionService,
   ) {}
 
   /** Records users' points, all or none. */
@@ -70,5 +73,10 @@ export class AnalyticsService {
 
   async metricNames(projectId: string): Promise<MetricName[]> {
     return (await this.series.names(projectId)).map((summary) => MetricName.from(summary));
+  }
+
+  /** Deletes a users' metric: its series, buckets and points. */
+  async deleteMetric(projectId: string, name: string): Promise<DeletedMetric> {
+    return Object.assign(new DeletedMetric(), await this.retention.deleteMetric(projectId, name));
   }
 }

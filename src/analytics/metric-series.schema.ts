@@ -57,3 +57,5 @@ export class MetricSeriesRecord {
 
 export const MetricSeriesSchema = SchemaFactory.createForClass(MetricSeriesRecord);
 MetricSeriesSchema.index({ projectId: 1, name: 1, labelsKey: 1 }, { unique: true });
+// The expiry sweep looks for series not seen for longer than day buckets are kept.
+MetricSeriesSchema.index({ lastSeenAt: 1 });

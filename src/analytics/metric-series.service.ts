@@ -28,6 +28,17 @@ const PENDING_STALE_TIMEOUTS = 4;
 /** Rounds of creating a batch's series, when others take theirs back meanwhile, before giving up. */
 const CREATE_ATTEMPTS = 5;
 
+/** Series looked at per round of the expiry sweep. */
+const EXPIRE_BATCH = 1_000;
+
+/** What a write noted of a series it wrote to. */
+export interface SeenSeries {
+  lastSeenAt: Date;
+  unit: string | null;
+  /** Its cache key (`MetricSeriesService.cacheKey`). */
+  cacheKey: string;
+}
+
 /** A series a query's filter matched. */
 export type MatchedSeries = Pick<MetricSeriesRecord, '_id' | 'ref' | 'lastSeenAt'>;
 
@@ -261,10 +272,14 @@ export class MetricSeriesService {
     return newNames;
   }
 
-  /** Notes the latest time and unit of series written to: one update per series per write. */
-  async touch(seen: ReadonlyMap<string, { lastSeenAt: Date; unit: string | null }>): Promise<void> {
-    if (seen.size === 0) return;
-    await this.series.collection.bulkWrite(
+  /**
+   * Notes the latest time and unit of series written to: one update per series per write. Returns
+   * the ids of those that no longer exist (their metric was deleted, or they expired, while the
+   * write was under way), forgotten here, so that the writer removes what it put under them.
+   */
+  async touch(seen: ReadonlyMap<string, SeenSeries>): Promise<string[]> {
+    if (seen.size === 0) return [];
+    const result = await this.series.collection.bulkWrite(
       [...seen].map(([id, { lastSeenAt, unit }]) => ({
         updateOne: {
           filter: { _id: toObjectId(id) },
@@ -273,6 +288,74 @@ export class MetricSeriesService {
       })),
       { ordered: false },
     );
+    if (result.matchedCount >= seen.size) return [];
+    const ids = [...seen.keys()];
+    const existing = await this.series
+      .find({ _id: { $in: ids.map(toObjectId) } }, { _id: 1 })
+      .lean()
+      .exec();
+    const found = new Set(existing.map((record) => record._id.toHexString()));
+    const gone = ids.filter((id) => !found.has(id));
+    // This process may have cached them after another forgot them: forget them here too.
+    for (const id of gone) this.known.forgetLocally(seen.get(id)!.cacheKey);
+    return gone;
+  }
+
+  /** The cache key of a series of a project: what `resolve` caches it under. */
+  static cacheKey(projectId: string, name: string, labelsKey: string): string {
+    return `${projectId}:${seriesKey(name, labelsKey)}`;
+  }
+
+  /**
+   * Deletes a metric's series (`deleteMetric`), and forgets them in every process before
+   * resolving; the caller deletes their buckets and points next. Returns how many went.
+   */
+  async deleteMetric(projectId: string, name: string): Promise<number> {
+    const deleted = await this.series.deleteMany({ projectId: toObjectId(projectId), name }).exec();
+    await this.known.forget(`${projectId}:${name}\u0000`);
+    return deleted.deletedCount;
+  }
+
+  /**
+   * Deletes series whose latest point is older than `cutoff` (the day buckets' retention) and that
+   * have no bucket left (`hasBuckets` tells which of some ids have), and series left pending since
+   * before `pendingCutoff` by a creator that stopped. They count against the bounds no more.
+   * Forgets them in every process. Returns how many went.
+   */
+  async expire(
+    cutoff: Date,
+    pendingCutoff: Date,
+    hasBuckets: (ids: Types.ObjectId[]) => Promise<Types.ObjectId[]>,
+  ): Promise<number> {
+    let expired = (await this.series.deleteMany({ pending: true, createdAt: { $lt: pendingCutoff } }).exec())
+      .deletedCount;
+    let after: Types.ObjectId | undefined;
+    for (;;) {
+      const batch = await this.series
+        .find(
+          { lastSeenAt: { $lt: cutoff }, ...(after ? { _id: { $gt: after } } : {}) },
+          { _id: 1, projectId: 1, name: 1 },
+        )
+        .sort({ _id: 1 })
+        .limit(EXPIRE_BATCH)
+        .lean()
+        .exec();
+      if (batch.length === 0) break;
+      after = batch[batch.length - 1]!._id;
+      const kept = new Set((await hasBuckets(batch.map((r) => r._id))).map((id) => id.toHexString()));
+      const gone = batch.filter((r) => !kept.has(r._id.toHexString()));
+      if (gone.length > 0) {
+        // Only if still that old: a batch recording to one of them now has moved its lastSeenAt on.
+        const deleted = await this.series
+          .deleteMany({ _id: { $in: gone.map((r) => r._id) }, lastSeenAt: { $lt: cutoff } })
+          .exec();
+        expired += deleted.deletedCount;
+        const metrics = new Set(gone.map((r) => `${r.projectId.toHexString()}:${r.name}\u0000`));
+        for (const prefix of metrics) await this.known.forget(prefix);
+      }
+      if (batch.length < EXPIRE_BATCH) break;
+    }
+    return expired;
   }
 
   /** The series of `name` whose labels include every one of `labels`: their ids, reference values and latest points. */

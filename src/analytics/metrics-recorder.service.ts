@@ -7,7 +7,7 @@ import { AnalyticsException, AnalyticsExceptionReason } from './analytics.except
 import { MetricBucketRecord } from './metric-bucket.schema';
 import { MetricPointRecord } from './metric-point.schema';
 import { BUCKET_RESOLUTIONS, bucketStart, checkPoints, type BucketResolution, type CheckedPoint } from './metric-rules';
-import { MetricSeriesService, type SeriesRef } from './metric-series.service';
+import { MetricSeriesService, type SeenSeries, type SeriesRef } from './metric-series.service';
 import type { MetricPoint, MetricSource } from './metrics.types';
 import { sketchKeyOf } from './sketch/dd-sketch';
 
@@ -44,7 +44,7 @@ class PendingWrite {
   readonly buckets = new Map<string, BucketDelta>();
   readonly points: RawPoint[] = [];
   /** Per series id, its latest point and unit. */
-  readonly seen = new Map<string, { lastSeenAt: Date; unit: string | null }>();
+  readonly seen = new Map<string, SeenSeries>();
   size = 0;
   readonly done: Promise<void>;
   resolve!: () => void;
@@ -97,7 +97,10 @@ class PendingWrite {
     }
     this.points.push({ projectId, name: point.name, seriesId, labels: point.labels, value: point.value, t: point.at });
     const seen = this.seen.get(seriesId);
-    if (!seen || seen.lastSeenAt < point.at) this.seen.set(seriesId, { lastSeenAt: point.at, unit: point.unit });
+    if (!seen || seen.lastSeenAt < point.at) {
+      const cacheKey = MetricSeriesService.cacheKey(projectId, point.name, point.labelsKey);
+      this.seen.set(seriesId, { lastSeenAt: point.at, unit: point.unit, cacheKey });
+    }
     this.size += 1;
   }
 }
@@ -222,8 +225,19 @@ export class MetricsRecorderService implements BeforeApplicationShutdown {
     await Promise.all([
       this.upsertBuckets(upserts),
       raw.length > 0 ? this.points.collection.insertMany(raw, { ordered: false }) : undefined,
-      this.series.touch(write.seen),
     ]);
+    // After the buckets and points: a series deleted meanwhile (`deleteMetric`, expiry) is found
+    // gone here, and what was just written under it is removed, so nothing is left under a
+    // deleted series (its deleter removes buckets after the series, so either it or this does).
+    const gone = await this.series.touch(write.seen);
+    if (gone.length > 0) {
+      const ids = gone.map(toObjectId);
+      await Promise.all([
+        this.buckets.deleteMany({ seriesId: { $in: ids } }).exec(),
+        this.points.deleteMany({ seriesId: { $in: ids } }).exec(),
+      ]);
+      this.logger.log(`Dropped the points of ${gone.length} metric series deleted while they were written`);
+    }
   }
 
   /**
