@@ -1,8 +1,8 @@
 import { getQueueToken } from '@nestjs/bull';
-import { getModelToken } from '@nestjs/mongoose';
+import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import { createHash } from 'node:crypto';
-import type { Model } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
 import { AnalyticsException } from '../src/analytics/analytics.exception';
 import { ANALYTICS_QUEUE, AnalyticsJob } from '../src/analytics/jobs/analytics-jobs';
 import { MetricBucketRecord } from '../src/analytics/metric-bucket.schema';
@@ -489,16 +489,42 @@ describe('analytics', () => {
       ).not.toBeNull();
     });
 
-    it('adds concurrent points of one minute into one bucket per resolution, and keeps raw points within raw retention', async () => {
+    it('adds concurrent points of one minute into one bucket per resolution, with one upsert per bucket and write, and keeps raw points within raw retention', async () => {
       const now = Date.now();
       const at = new Date(Math.floor(now / MINUTE) * MINUTE - 10 * MINUTE);
-      // Concurrent batches of one series and minute: they share writes.
-      await Promise.all(
-        Array.from({ length: 40 }, (_v, i) =>
-          recorder.record(project.id, [{ name: 'svc.merge', value: i, at }], 'user'),
-        ),
-      );
+      // The series exists and this process knows it (an older point, past raw retention).
       await recorder.record(project.id, [{ name: 'svc.merge', value: 1, at: new Date(now - 3 * HOUR) }], 'user');
+      const [series] = await model<MetricSeriesRecord>(MetricSeriesRecord)
+        .find({ projectId: project.id, name: 'svc.merge' })
+        .lean();
+      // What the process sends MongoDB: the bucket upserts of this series, seen on its connection.
+      const upserts: { res: string; t: Date }[] = [];
+      const connection = api.app.get<Connection>(getConnectionToken());
+      const watch = (op: { collectionName: string; method: string; params: unknown[] }): void => {
+        if (op.collectionName !== 'metric_buckets' || op.method !== 'bulkWrite') return;
+        for (const statement of op.params[0] as { updateOne?: { filter: MetricBucketRecord } }[]) {
+          const filter = statement.updateOne?.filter;
+          if (filter?.seriesId.equals(series!._id)) upserts.push({ res: filter.res, t: filter.t });
+        }
+      };
+      connection.on('operation-start', watch);
+      try {
+        // Concurrent batches of one series and minute: they share writes.
+        await Promise.all(
+          Array.from({ length: 40 }, (_v, i) =>
+            recorder.record(project.id, [{ name: 'svc.merge', value: i, at }], 'user'),
+          ),
+        );
+      } finally {
+        connection.off('operation-start', watch);
+      }
+      // Separate writes would make 40 upserts per resolution; the first call's write goes alone,
+      // the 39 that arrive while it is under way are merged into one upsert per bucket.
+      const minuteUpserts = upserts.filter((u) => u.res === 'minute');
+      expect(minuteUpserts.length).toBeGreaterThanOrEqual(1);
+      expect(minuteUpserts.length).toBeLessThanOrEqual(2);
+      expect(minuteUpserts.every((u) => u.t.getTime() === at.getTime())).toBe(true);
+      expect(upserts.length).toBe(3 * minuteUpserts.length);
       const buckets = await model<MetricBucketRecord>(MetricBucketRecord).find({ name: 'svc.merge' }).lean();
       const minute = buckets.filter((b) => b.res === 'minute' && b.t.getTime() === at.getTime());
       expect(minute).toHaveLength(1);
