@@ -1,7 +1,8 @@
 import { getQueueToken } from '@nestjs/bull';
-import { getModelToken } from '@nestjs/mongoose';
+import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
-import type { Model } from 'mongoose';
+import { createHash } from 'node:crypto';
+import type { Connection, Model } from 'mongoose';
 import { AnalyticsException } from '../src/analytics/analytics.exception';
 import { ANALYTICS_QUEUE, AnalyticsJob } from '../src/analytics/jobs/analytics-jobs';
 import { MetricBucketRecord } from '../src/analytics/metric-bucket.schema';
@@ -9,6 +10,7 @@ import { MetricPointRecord } from '../src/analytics/metric-point.schema';
 import { MetricSeriesRecord } from '../src/analytics/metric-series.schema';
 import { MetricsQueryService } from '../src/analytics/metrics-query.service';
 import { MetricsRecorderService } from '../src/analytics/metrics-recorder.service';
+import { MetricsRetentionService } from '../src/analytics/metrics-retention.service';
 import type { MetricPoint } from '../src/analytics/metrics.types';
 import { MetricAggregate } from '../src/analytics/models/metric-aggregate.enum';
 import { percentile } from '../src/common/stats/percentile';
@@ -45,7 +47,8 @@ const QUANTILE_OF: Partial<Record<MetricAggregate, number>> = { P50: 0.5, P95: 0
 
 /** What an aggregate of `values` is, computed here from the values themselves. */
 function expectedOf(values: number[], aggregate: MetricAggregate): number | null {
-  if (values.length === 0) return null;
+  // A count and a sum of nothing are 0; the other aggregates of nothing have no value.
+  if (values.length === 0) return aggregate === MetricAggregate.COUNT || aggregate === MetricAggregate.SUM ? 0 : null;
   const sum = values.reduce((a, b) => a + b, 0);
   const mean = sum / values.length;
   switch (aggregate) {
@@ -106,6 +109,7 @@ describe('analytics', () => {
       ANALYTICS_MAX_METRICS_PER_PROJECT: '30',
       // The least a process may hold waiting for MongoDB: one full batch.
       ANALYTICS_MAX_PENDING_POINTS: '1000',
+      ANALYTICS_MAX_QUERY_BUCKETS: '20000',
     });
     owner = await registerUser(api.url);
     project = await createProject(api.url, owner.accessToken);
@@ -225,15 +229,85 @@ describe('analytics', () => {
           result.points.forEach((point, i) => expectClose(point.value, expectedOf(perStep[i]!, aggregate), aggregate));
         }
       }
-      const none = await query.series(project.id, {
-        name: 'svc.labels',
-        from,
-        to,
-        stepSeconds: 3_600,
-        labels: { region: 'mars' },
-        aggregate: MetricAggregate.COUNT,
+      // A filter no series matches: nothing counted, so counts and sums are 0, the others have no value.
+      for (const [aggregate, value] of [
+        [MetricAggregate.COUNT, 0],
+        [MetricAggregate.SUM, 0],
+        [MetricAggregate.AVG, null],
+        [MetricAggregate.P99, null],
+      ] as const) {
+        const none = await query.series(project.id, {
+          name: 'svc.labels',
+          from,
+          to,
+          stepSeconds: 3_600,
+          labels: { region: 'mars' },
+          aggregate,
+        });
+        expect(none.points.length).toBeGreaterThan(0);
+        expect(none.points.map((p) => p.value)).toEqual(none.points.map(() => value));
+      }
+    });
+
+    it('keeps the standard deviation of large values close together, in series steps and in windows', async () => {
+      // 1e9 + {0, 1, 2}: a sum of squares of such values keeps no digit of their spread (0.8165).
+      const now = Date.now();
+      const large = (i: number, oldestMs: number, newestMs: number): MetricPoint => ({
+        name: 'svc.large',
+        value: 1e9 + (i % 3),
+        labels: { host: `h${i % 4}` },
+        at: new Date(now - newestMs - ((i * 7_919) % (oldestMs - newestMs))),
       });
-      expect(none.points.every((p) => p.value === null)).toBe(true);
+      const recent = Array.from({ length: 900 }, (_v, i) => large(i, 20 * MINUTE, MINUTE));
+      const older = Array.from({ length: 600 }, (_v, i) => large(i, 5 * HOUR, 2 * HOUR));
+      await recordAll(project.id, [...recent, ...older]);
+      const all = [...recent, ...older];
+      const to = new Date(now);
+      for (const [stepMs, span] of [
+        [MINUTE, 30 * MINUTE],
+        [HOUR, 6 * HOUR],
+        [DAY, 2 * DAY],
+      ] as const) {
+        const from = new Date(now - span);
+        const start = Math.floor(from.getTime() / stepMs) * stepMs;
+        for (const labels of [{}, { host: 'h1' }] as Record<string, string>[]) {
+          const chosen = all.filter((p) => Object.entries(labels).every(([k, v]) => p.labels![k] === v));
+          const result = await query.series(project.id, {
+            name: 'svc.large',
+            from,
+            to,
+            stepSeconds: stepMs / 1000,
+            labels,
+            aggregate: MetricAggregate.STDDEV,
+          });
+          const perStep = valuesPerStep(chosen, start, stepMs, result.points.length);
+          expect(perStep.flat().length).toBeGreaterThan(100);
+          result.points.forEach((point, i) =>
+            expectClose(point.value, expectedOf(perStep[i]!, MetricAggregate.STDDEV), MetricAggregate.STDDEV),
+          );
+        }
+      }
+      // A window over raw points, and one past raw retention over minute buckets.
+      const rawFrom = new Date(now - 30 * MINUTE);
+      const rawValues = recent.filter((p) => p.at!.getTime() >= rawFrom.getTime()).map((p) => p.value);
+      expect(rawValues).toHaveLength(900);
+      const exact = expectedOf(rawValues, MetricAggregate.STDDEV)!;
+      expect(exact).toBeCloseTo(Math.sqrt(2 / 3), 12);
+      expectClose(
+        await query.window(project.id, 'svc.large', {}, MetricAggregate.STDDEV, rawFrom, to),
+        exact,
+        MetricAggregate.STDDEV,
+      );
+      const oldFrom = new Date(Math.floor((now - 6 * HOUR) / MINUTE) * MINUTE);
+      const oldTo = new Date(Math.floor((now - 90 * MINUTE) / MINUTE) * MINUTE);
+      expectClose(
+        await query.window(project.id, 'svc.large', {}, MetricAggregate.STDDEV, oldFrom, oldTo),
+        expectedOf(
+          older.map((p) => p.value),
+          MetricAggregate.STDDEV,
+        ),
+        MetricAggregate.STDDEV,
+      );
     });
 
     it('answers a window exactly from raw points, and from minute buckets past raw retention', async () => {
@@ -271,29 +345,186 @@ describe('analytics', () => {
         const value = await query.window(project.id, 'svc.window', {}, aggregate, oldFrom, oldTo);
         expectClose(value, expectedOf(oldValues, aggregate), aggregate);
       }
-      expect(
-        await query.window(
-          project.id,
-          'svc.window',
-          {},
-          MetricAggregate.COUNT,
-          new Date(now - 10 * DAY),
-          new Date(now - 9 * DAY),
-        ),
-      ).toBeNull();
-      expect(await query.window(project.id, 'svc.nothing', {}, MetricAggregate.SUM, from, to)).toBeNull();
+      // No point in the window: a count and a sum of nothing are 0, the other aggregates have no value.
+      const nothing = async (
+        name: string,
+        labels: Record<string, string>,
+        windowFrom: Date,
+        windowTo: Date,
+      ): Promise<Record<string, number | null>> =>
+        Object.fromEntries(
+          await Promise.all(
+            ALL_AGGREGATES.map(async (aggregate) => [
+              aggregate,
+              await query.window(project.id, name, labels, aggregate, windowFrom, windowTo),
+            ]),
+          ),
+        ) as Record<string, number | null>;
+      const ofNothing = Object.fromEntries(ALL_AGGREGATES.map((a) => [a, a === 'COUNT' || a === 'SUM' ? 0 : null]));
+      // From minute buckets (before raw retention), from raw points, with a filter no series matches, of no metric.
+      expect(await nothing('svc.window', {}, new Date(now - 10 * DAY), new Date(now - 9 * DAY))).toEqual(ofNothing);
+      expect(await nothing('svc.window', {}, new Date(now + MINUTE), new Date(now + 2 * MINUTE))).toEqual(ofNothing);
+      expect(await nothing('svc.window', { region: 'mars' }, from, to)).toEqual(ofNothing);
+      expect(await nothing('svc.nothing', {}, from, to)).toEqual(ofNothing);
     });
 
-    it('adds concurrent points of one minute into one bucket per resolution, and keeps raw points within raw retention', async () => {
+    it('reads the whole minutes of a long window from minute buckets, and its partial minutes from raw points, exactly', async () => {
+      const base = Math.floor(Date.now() / MINUTE) * MINUTE - 40 * MINUTE;
+      // A point every 10 seconds for 35 minutes, over two label sets.
+      const points: MetricPoint[] = Array.from({ length: 210 }, (_v, k) => ({
+        name: 'svc.split',
+        value: 1e6 + ((k * 37) % 101),
+        labels: { side: k % 2 === 0 ? 'a' : 'b' },
+        at: new Date(base + k * 10_000),
+      }));
+      await recordAll(project.id, points);
+      // Neither end on a minute: the minutes holding them count only in part.
+      const from = new Date(base + 2 * MINUTE + 25_000);
+      const to = new Date(base + 33 * MINUTE + 35_000);
+      expect(to.getTime() - from.getTime()).toBeGreaterThanOrEqual(15 * MINUTE);
+      const moments = ALL_AGGREGATES.filter((a) => QUANTILE_OF[a] === undefined);
+      const inWindow = (labels: Record<string, string>): number[] =>
+        points
+          .filter((p) => p.at!.getTime() >= from.getTime() && p.at!.getTime() < to.getTime())
+          .filter((p) => Object.entries(labels).every(([k, v]) => p.labels![k] === v))
+          .map((p) => p.value);
+      for (const labels of [{}, { side: 'b' }] as Record<string, string>[]) {
+        for (const aggregate of moments) {
+          expectClose(
+            await query.window(project.id, 'svc.split', labels, aggregate, from, to),
+            expectedOf(inWindow(labels), aggregate),
+            aggregate,
+          );
+        }
+      }
+      // The raw points of the whole minutes are not what is read: without them, the window is the same.
+      const firstWhole = new Date(base + 3 * MINUTE);
+      const lastWhole = new Date(base + 33 * MINUTE);
+      const removed = await model<MetricPointRecord>(MetricPointRecord).deleteMany({
+        projectId: project.id,
+        name: 'svc.split',
+        t: { $gte: firstWhole, $lt: lastWhole },
+      });
+      expect(removed.deletedCount).toBe(180);
+      for (const aggregate of moments) {
+        expectClose(
+          await query.window(project.id, 'svc.split', {}, aggregate, from, to),
+          expectedOf(inWindow({}), aggregate),
+          aggregate,
+        );
+      }
+    });
+
+    it('refuses a query that would read more stored buckets than the bound, counting the series it matches', async () => {
+      const wide = await createProject(api.url, owner.accessToken);
+      const now = Date.now();
+      // 20 series with points over the last day.
+      await recordAll(
+        wide.id,
+        Array.from({ length: 400 }, (_v, i) => ({
+          name: 'svc.wide',
+          value: i,
+          labels: { shard: String(i % 20), half: i % 20 < 10 ? 'low' : 'high' },
+          at: new Date(now - 2 * MINUTE - ((i * 211_111) % (20 * HOUR))),
+        })),
+      );
+      const to = new Date(now);
+      const from = new Date(now - 24 * HOUR + MINUTE);
+      const refusal = (promise: Promise<unknown>) => promise.catch((e: unknown) => e);
+      // 1440 minute steps of 20 series: 28,800 buckets, past the bound of 20,000, whatever the aggregate.
+      for (const aggregate of [MetricAggregate.P95, MetricAggregate.COUNT]) {
+        expect(
+          await refusal(query.series(wide.id, { name: 'svc.wide', from, to, stepSeconds: 60, aggregate })),
+        ).toMatchObject({
+          reason: 'QUERY_TOO_LARGE',
+          code: 'BAD_USER_INPUT',
+          details: { buckets: 28_800, series: 20, limit: 20_000 },
+        });
+      }
+      // Through the API, with its stable code.
+      const throughApi = await operations(api.url).analytics.series(owner.accessToken, {
+        projectId: wide.id,
+        name: 'svc.wide',
+        from: from.toISOString(),
+        to: to.toISOString(),
+        step: 60,
+        aggregate: 'P99',
+      });
+      expect([codeOf(throughApi), reasonOf(throughApi)]).toEqual(['BAD_USER_INPUT', 'QUERY_TOO_LARGE']);
+      expect(throughApi.errors![0]!.extensions!.details).toMatchObject({ buckets: 28_800, limit: 20_000 });
+      // Half of the series: 14,400 buckets are read.
+      const half = await query.series(wide.id, {
+        name: 'svc.wide',
+        from,
+        to,
+        stepSeconds: 60,
+        labels: { half: 'low' },
+        aggregate: MetricAggregate.COUNT,
+      });
+      expect(half.points.reduce((acc, p) => acc + p.value!, 0)).toBe(200);
+      // Hour steps read hour buckets: 24 × 20.
+      const hourly = await query.series(wide.id, {
+        name: 'svc.wide',
+        from,
+        to,
+        stepSeconds: 3_600,
+        aggregate: MetricAggregate.P95,
+      });
+      expect(hourly.resolution).toBe('hour');
+      // A quantile window past raw retention merges minute sketches in the process: bounded the same way.
+      expect(
+        await refusal(
+          query.window(wide.id, 'svc.wide', {}, MetricAggregate.P95, new Date(now - 22 * HOUR), new Date(now - HOUR)),
+        ),
+      ).toMatchObject({ reason: 'QUERY_TOO_LARGE' });
+      expect(
+        await query.window(
+          wide.id,
+          'svc.wide',
+          { shard: '3' },
+          MetricAggregate.P95,
+          new Date(now - 22 * HOUR),
+          new Date(now - HOUR),
+        ),
+      ).not.toBeNull();
+    });
+
+    it('adds concurrent points of one minute into one bucket per resolution, with one upsert per bucket and write, and keeps raw points within raw retention', async () => {
       const now = Date.now();
       const at = new Date(Math.floor(now / MINUTE) * MINUTE - 10 * MINUTE);
-      // Concurrent batches of one series and minute: they share writes.
-      await Promise.all(
-        Array.from({ length: 40 }, (_v, i) =>
-          recorder.record(project.id, [{ name: 'svc.merge', value: i, at }], 'user'),
-        ),
-      );
+      // The series exists and this process knows it (an older point, past raw retention).
       await recorder.record(project.id, [{ name: 'svc.merge', value: 1, at: new Date(now - 3 * HOUR) }], 'user');
+      const [series] = await model<MetricSeriesRecord>(MetricSeriesRecord)
+        .find({ projectId: project.id, name: 'svc.merge' })
+        .lean();
+      // What the process sends MongoDB: the bucket upserts of this series, seen on its connection.
+      const upserts: { res: string; t: Date }[] = [];
+      const connection = api.app.get<Connection>(getConnectionToken());
+      const watch = (op: { collectionName: string; method: string; params: unknown[] }): void => {
+        if (op.collectionName !== 'metric_buckets' || op.method !== 'bulkWrite') return;
+        for (const statement of op.params[0] as { updateOne?: { filter: MetricBucketRecord } }[]) {
+          const filter = statement.updateOne?.filter;
+          if (filter?.seriesId.equals(series!._id)) upserts.push({ res: filter.res, t: filter.t });
+        }
+      };
+      connection.on('operation-start', watch);
+      try {
+        // Concurrent batches of one series and minute: they share writes.
+        await Promise.all(
+          Array.from({ length: 40 }, (_v, i) =>
+            recorder.record(project.id, [{ name: 'svc.merge', value: i, at }], 'user'),
+          ),
+        );
+      } finally {
+        connection.off('operation-start', watch);
+      }
+      // Separate writes would make 40 upserts per resolution; the first call's write goes alone,
+      // the 39 that arrive while it is under way are merged into one upsert per bucket.
+      const minuteUpserts = upserts.filter((u) => u.res === 'minute');
+      expect(minuteUpserts.length).toBeGreaterThanOrEqual(1);
+      expect(minuteUpserts.length).toBeLessThanOrEqual(2);
+      expect(minuteUpserts.every((u) => u.t.getTime() === at.getTime())).toBe(true);
+      expect(upserts.length).toBe(3 * minuteUpserts.length);
       const buckets = await model<MetricBucketRecord>(MetricBucketRecord).find({ name: 'svc.merge' }).lean();
       const minute = buckets.filter((b) => b.res === 'minute' && b.t.getTime() === at.getTime());
       expect(minute).toHaveLength(1);
@@ -636,6 +867,8 @@ describe('analytics', () => {
         [{ labels: [{ key: 'a-b', value: 'v' }] }, 'INVALID_LABEL_KEY'],
         [{ labels: [{ key: '', value: 'v' }] }, 'INVALID_LABEL_KEY'],
         [{ labels: [{ key: 'k'.repeat(65), value: 'v' }] }, 'INVALID_LABEL_KEY'],
+        // Fits the pattern, but must neither vanish from the labels nor reach an object's prototype.
+        [{ labels: [{ key: '__proto__', value: 'v' }] }, 'INVALID_LABEL_KEY'],
         [
           {
             labels: [
@@ -700,7 +933,7 @@ describe('analytics', () => {
           aggregate: 'COUNT' as Aggregate,
         }),
       ).metricSeries;
-      expect(counted.points.every((p) => p.value === null)).toBe(true);
+      expect(counted.points.every((p) => p.value === 0)).toBe(true);
     });
 
     it('refuses bad series queries with a stable code', async () => {
@@ -717,6 +950,8 @@ describe('analytics', () => {
         [{ name: 'bad name' }, 'INVALID_METRIC_NAME'],
         [{ labels: { 'bad-key': 'v' } }, 'INVALID_LABEL_KEY'],
         [{ labels: { key: '' } }, 'INVALID_LABEL_VALUE'],
+        // As a filter it would otherwise be dropped, and the query would match every series.
+        [{ labels: Object.fromEntries([['__proto__', 'v']]) as Record<string, string> }, 'INVALID_LABEL_KEY'],
       ];
       for (const [change, reason] of cases) {
         const refused = await seriesOf({ ...base, ...change });
@@ -804,6 +1039,281 @@ describe('analytics', () => {
       const names = ok(await on.analytics.names(owner.accessToken, { projectId: site.id })).metricNames;
       expect(names.map((n) => n.name)).not.toContain('api.viewer');
     });
+
+    it('deletes a metric with deleteMetric: its series, buckets and points, freeing its place under the bounds', async () => {
+      const cleared = await createProject(api.url, owner.accessToken);
+      const point = (name: string, id: number): MetricPointInput => ({
+        name,
+        value: id,
+        labels: [{ key: 'id', value: String(id) }],
+      });
+      // A metric at the bound of 20 label sets, and another one.
+      ok(
+        await on.analytics.recordMany(owner.accessToken, {
+          projectId: cleared.id,
+          points: [
+            ...Array.from({ length: 20 }, (_v, i) => point('api.full', i)),
+            ...Array.from({ length: 20 }, (_v, i) => point('api.full', i)),
+            point('api.other', 1),
+          ],
+        }),
+      );
+      expect(
+        reasonOf(await on.analytics.record(owner.accessToken, { projectId: cleared.id, ...point('api.full', 20) })),
+      ).toBe('LABEL_CARDINALITY_EXCEEDED');
+      const stored = (m: { name: string }) =>
+        model<unknown>(m).countDocuments({ projectId: cleared.id, name: 'api.full' });
+
+      const deleted = ok(
+        await on.analytics.deleteMetric(owner.accessToken, { projectId: cleared.id, name: 'api.full' }),
+      ).deleteMetric;
+      expect(deleted).toEqual({ name: 'api.full', series: 20, buckets: 60, points: 40 });
+      expect([
+        await stored(MetricSeriesRecord),
+        await stored(MetricBucketRecord),
+        await stored(MetricPointRecord),
+      ]).toEqual([0, 0, 0]);
+      const names = ok(await on.analytics.names(owner.accessToken, { projectId: cleared.id })).metricNames;
+      expect(names.filter((n) => n.source === 'USER').map((n) => n.name)).toEqual(['api.other']);
+      const to = new Date(Date.now() + MINUTE);
+      const counted = ok(
+        await seriesOf({
+          projectId: cleared.id,
+          name: 'api.full',
+          from: new Date(to.getTime() - HOUR),
+          to,
+          step: 3_600,
+          aggregate: 'COUNT' as Aggregate,
+        }),
+      ).metricSeries;
+      expect(counted.points.every((p) => p.value === 0)).toBe(true);
+      // Recording it again starts it anew, with room for new label sets.
+      ok(await on.analytics.record(owner.accessToken, { projectId: cleared.id, ...point('api.full', 20) }));
+      expect(await stored(MetricSeriesRecord)).toBe(1);
+
+      // Bad input, and metrics that cannot be deleted.
+      for (const [name, code, reason] of [
+        ['api.never', 'NOT_FOUND', 'METRIC_NOT_FOUND'],
+        ['slipway.api.request', 'BAD_USER_INPUT', 'RESERVED_METRIC_NAME'],
+        ['bad name', 'BAD_USER_INPUT', 'INVALID_METRIC_NAME'],
+        ['n'.repeat(1_025), 'BAD_USER_INPUT', 'INVALID_INPUT'],
+      ] as const) {
+        const refused = await on.analytics.deleteMetric(owner.accessToken, { projectId: cleared.id, name });
+        expect([name.slice(0, 20), codeOf(refused), reasonOf(refused)]).toEqual([name.slice(0, 20), code, reason]);
+      }
+      const badProject = await on.analytics.deleteMetric(owner.accessToken, { projectId: 'nope', name: 'api.other' });
+      expect(codeOf(badProject)).toBe('BAD_USER_INPUT');
+
+      // Owners and admins may delete metrics; developers record them but may not, nor viewers or strangers.
+      const admin = await registerUser(api.url);
+      const developer = await registerUser(api.url);
+      const viewer = await registerUser(api.url);
+      const stranger = await registerUser(api.url);
+      for (const [user, roleId] of [
+        [admin, 'admin'],
+        [developer, 'developer'],
+        [viewer, 'viewer'],
+      ] as const) {
+        await assignRole(api.url, owner.accessToken, { projectId: cleared.id, userId: user.id, roleId });
+      }
+      for (const user of [developer, viewer, stranger]) {
+        const refused = await on.analytics.deleteMetric(user.accessToken, { projectId: cleared.id, name: 'api.other' });
+        expect(codeOf(refused)).toBe('FORBIDDEN');
+      }
+      expect(codeOf(await on.analytics.deleteMetric(undefined, { projectId: cleared.id, name: 'api.other' }))).toBe(
+        'UNAUTHENTICATED',
+      );
+      expect(
+        ok(await on.analytics.deleteMetric(admin.accessToken, { projectId: cleared.id, name: 'api.other' }))
+          .deleteMetric,
+      ).toMatchObject({ name: 'api.other', series: 1 });
+
+      // Audited like every mutation, refusals included.
+      const audit = ok(
+        await on.audit.logs(owner.accessToken, {
+          projectId: cleared.id,
+          operation: 'mutation.deleteMetric',
+          first: 50,
+        }),
+      ).auditLogs;
+      const outcomes = audit.edges.map((e) => e.node.outcome);
+      expect(outcomes.filter((o) => o === 'GRANTED').length).toBeGreaterThanOrEqual(2);
+      // The developer's, the viewer's and the stranger's.
+      expect(outcomes.filter((o) => o === 'DENIED')).toHaveLength(3);
+      expect(audit.edges.find((e) => e.node.outcome === 'GRANTED')!.node.arguments).toMatchObject({
+        input: { projectId: cleared.id },
+      });
+    });
+  });
+
+  describe('across processes', () => {
+    // Two more API processes on the same database and Redis: each has its own series registry and
+    // cache, so their creations of series really race, as those of separate machines do.
+    let others: TestApp[] = [];
+
+    beforeAll(async () => {
+      others = await Promise.all(
+        [1, 2].map(() =>
+          startTestApp(
+            {
+              PROCESS_ROLE: 'api',
+              ANALYTICS_RAW_RETENTION_HOURS: '1',
+              ANALYTICS_MAX_SERIES_PER_METRIC: '20',
+              ANALYTICS_MAX_METRICS_PER_PROJECT: '30',
+            },
+            { reset: false },
+          ),
+        ),
+      );
+    });
+
+    afterAll(async () => {
+      await Promise.all(others.map((other) => other.close()));
+    });
+
+    it('keeps the label-set bound when processes create series at once, and never writes under a series taken back', async () => {
+      const racing = await createProject(api.url, owner.accessToken);
+      const [second, third] = others.map((other) => other.app.get(MetricsRecorderService));
+      const series = model<MetricSeriesRecord>(MetricSeriesRecord);
+      const buckets = model<MetricBucketRecord>(MetricBucketRecord);
+      const point = (name: string, id: string): MetricPoint => ({ name, value: 1, labels: { id } });
+      for (let round = 0; round < 6; round++) {
+        const name = `race.r${round}`;
+        // One place left under the bound of 20.
+        await recorder.record(
+          racing.id,
+          Array.from({ length: 19 }, (_v, i) => point(name, String(i))),
+          'user',
+        );
+        // Two processes add the same new label set, one of them again and again while the other
+        // creates it; a third adds another. Together they pass the bound, so what is created is
+        // taken back, and whoever met a series that was then taken back must not write under it.
+        const later = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+        const outcomes = await Promise.allSettled([
+          recorder.record(racing.id, [point(name, 'shared')], 'user'),
+          ...Array.from({ length: 12 }, (_v, i) =>
+            later(i).then(() => second!.record(racing.id, [point(name, 'shared')], 'user')),
+          ),
+          third!.record(racing.id, [point(name, 'other')], 'user'),
+        ]);
+        for (const outcome of outcomes) {
+          if (outcome.status === 'rejected') {
+            expect(outcome.reason).toMatchObject({ reason: 'LABEL_CARDINALITY_EXCEEDED' });
+          }
+        }
+        const stored = await series.find({ projectId: racing.id, name }).lean();
+        expect(stored.length).toBeLessThanOrEqual(20);
+        // Every bucket belongs to a stored series.
+        const ids = new Set(stored.map((s) => s._id.toHexString()));
+        const orphans = (await buckets.find({ projectId: racing.id, name }, { seriesId: 1 }).lean()).filter(
+          (b) => !ids.has(b.seriesId.toHexString()),
+        );
+        expect([name, orphans.length]).toEqual([name, 0]);
+        // What was admitted for the shared label set is read back through its series.
+        const sharedAdmitted = outcomes.slice(0, -1).filter((o) => o.status === 'fulfilled').length;
+        const now = Date.now();
+        const counted = await query.series(racing.id, {
+          name,
+          from: new Date(now - HOUR),
+          to: new Date(now + MINUTE),
+          stepSeconds: 3_600,
+          labels: { id: 'shared' },
+          aggregate: MetricAggregate.COUNT,
+        });
+        expect([name, counted.points.reduce((acc, p) => acc + p.value!, 0)]).toEqual([name, sharedAdmitted]);
+      }
+    });
+
+    it('leaves nothing under a deleted metric that another process was writing at that moment', async () => {
+      const busy = await createProject(api.url, owner.accessToken);
+      const writer = others[0]!.app.get(MetricsRecorderService);
+      const retention = api.app.get(MetricsRetentionService);
+      let writes = 0;
+      let stop = false;
+      const writing = (async () => {
+        while (!stop) {
+          await writer.record(busy.id, [{ name: 'del.race', value: 1, labels: { id: String(writes % 3) } }], 'user');
+          writes += 1;
+        }
+      })();
+      let deletions = 0;
+      try {
+        for (let round = 0; round < 12; round++) {
+          const before = writes;
+          await waitFor(async () => Promise.resolve(writes >= before + 5), 10_000, 'the other process to record');
+          const deleted = await retention.deleteMetric(busy.id, 'del.race').catch((e: unknown) => e);
+          if (!(deleted instanceof AnalyticsException)) deletions += 1;
+        }
+      } finally {
+        stop = true;
+        await writing;
+      }
+      expect(deletions).toBeGreaterThan(0);
+      // Whatever was written while its series were deleted went with them: every bucket and raw
+      // point left belongs to a stored series, and the label sets account for every bucket.
+      const stored = await model<MetricSeriesRecord>(MetricSeriesRecord).find({ projectId: busy.id }).lean();
+      const ids = new Set(stored.map((s) => s._id.toHexString()));
+      const buckets = await model<MetricBucketRecord>(MetricBucketRecord).find({ projectId: busy.id }).lean();
+      const raw = await model<MetricPointRecord>(MetricPointRecord).find({ projectId: busy.id }).lean();
+      expect(buckets.filter((b) => !ids.has(b.seriesId.toHexString()))).toEqual([]);
+      expect(raw.filter((p) => !ids.has(p.seriesId.toHexString()))).toEqual([]);
+      const now = Date.now();
+      const count = async (labels?: Record<string, string>): Promise<number> =>
+        (
+          await query.series(busy.id, {
+            name: 'del.race',
+            from: new Date(now - HOUR),
+            to: new Date(now + MINUTE),
+            stepSeconds: 3_600,
+            labels,
+            aggregate: MetricAggregate.COUNT,
+          })
+        ).points.reduce((acc, p) => acc + p.value!, 0);
+      const byLabels = await Promise.all(['0', '1', '2'].map((id) => count({ id })));
+      expect(await count()).toBe(byLabels.reduce((a, b) => a + b, 0));
+      expect(await count()).toBe(raw.length);
+    });
+
+    it('removes and makes again a series whose creator stopped before keeping it', async () => {
+      const stopped = await createProject(api.url, owner.accessToken);
+      const series = model<MetricSeriesRecord>(MetricSeriesRecord);
+      // What a process leaves when it stops between storing a new series and keeping it.
+      const labelsKey = createHash('sha256')
+        .update(JSON.stringify([['id', 'left']]))
+        .digest('base64url');
+      const left = await series.create({
+        projectId: stopped.id,
+        name: 'left.behind',
+        labels: { id: 'left' },
+        labelsKey,
+        unit: null,
+        source: 'user',
+        ref: 1,
+        createdAt: new Date(Date.now() - 10 * MINUTE),
+        lastSeenAt: new Date(Date.now() - 10 * MINUTE),
+        pending: true,
+      });
+      // Not listed while pending.
+      const names = ok(await operations(api.url).analytics.names(owner.accessToken, { projectId: stopped.id }));
+      expect(names.metricNames.filter((n) => n.source === 'USER')).toEqual([]);
+      await others[0]!.app
+        .get(MetricsRecorderService)
+        .record(stopped.id, [{ name: 'left.behind', value: 5, labels: { id: 'left' } }], 'user');
+      const [made] = await series.find({ projectId: stopped.id, name: 'left.behind' }).lean();
+      expect(made!._id.toHexString()).not.toBe(left._id.toHexString());
+      expect(made!.pending).toBeUndefined();
+      const now = Date.now();
+      expect(
+        await query.window(
+          stopped.id,
+          'left.behind',
+          { id: 'left' },
+          MetricAggregate.SUM,
+          new Date(now - HOUR),
+          new Date(now + 1),
+        ),
+      ).toBe(5);
+    });
   });
 
   describe('retention', () => {
@@ -850,6 +1360,66 @@ describe('analytics', () => {
         aggregate: MetricAggregate.SUM,
       });
       expect(hourly.points.reduce((acc, p) => acc + (p.value ?? 0), 0)).toBe(7);
+    });
+
+    it('expires series unseen for longer than day buckets are kept once no bucket is left, freeing their place under the bound', async () => {
+      const queue = api.app.get<Queue>(getQueueToken(ANALYTICS_QUEUE));
+      const full = await createProject(api.url, owner.accessToken);
+      const series = model<MetricSeriesRecord>(MetricSeriesRecord);
+      const buckets = model<MetricBucketRecord>(MetricBucketRecord);
+      const points = model<MetricPointRecord>(MetricPointRecord);
+      const point = (id: string, value = 1): MetricPoint => ({ name: 'exp.card', value, labels: { id } });
+      // At the bound of 20 label sets: a new one is refused.
+      await recorder.record(
+        full.id,
+        Array.from({ length: 20 }, (_v, i) => point(String(i))),
+        'user',
+      );
+      expect(await recorder.record(full.id, [point('new')], 'user').catch((e: unknown) => e)).toMatchObject({
+        reason: 'LABEL_CARDINALITY_EXCEEDED',
+      });
+      // Two label sets last seen 731 days ago: one whose buckets and points have expired, one with a
+      // bucket still kept (its lastSeenAt alone does not let it go).
+      const [gone, stillHeld] = await Promise.all(
+        ['0', '1'].map((id) => series.findOne({ projectId: full.id, name: 'exp.card', 'labels.id': id }).lean()),
+      );
+      const longAgo = new Date(Date.now() - 731 * DAY);
+      await series.updateMany({ _id: { $in: [gone!._id, stillHeld!._id] } }, { $set: { lastSeenAt: longAgo } });
+      const past = new Date(Date.now() - 1);
+      await buckets.updateMany({ seriesId: { $in: [gone!._id, stillHeld!._id] } }, { $set: { expiresAt: past } });
+      await buckets.updateOne(
+        { seriesId: stillHeld!._id, res: 'day' },
+        { $set: { expiresAt: new Date(Date.now() + DAY) } },
+      );
+      await points.updateMany({ seriesId: { $in: [gone!._id, stillHeld!._id] } }, { $set: { expiresAt: past } });
+
+      const swept = await waitForJob<{ points: number; buckets: number; series: number }>(
+        await queue.add(AnalyticsJob.SWEEP, { requestedAt: new Date().toISOString() }),
+        20_000,
+      );
+      expect(swept.series).toBeGreaterThanOrEqual(1);
+      expect(await series.exists({ _id: gone!._id })).toBeNull();
+      expect(await series.exists({ _id: stillHeld!._id })).not.toBeNull();
+      expect(await series.countDocuments({ projectId: full.id, name: 'exp.card' })).toBe(19);
+      // The label set that went, recorded again by the process that had it cached, starts a new
+      // series (the sweep forgot it in every process), read back through its labels.
+      await recorder.record(full.id, [point('0', 5)], 'user');
+      const again = await series.findOne({ projectId: full.id, name: 'exp.card', 'labels.id': '0' }).lean();
+      expect(again!._id.toHexString()).not.toBe(gone!._id.toHexString());
+      const now = Date.now();
+      const summed = await query.series(full.id, {
+        name: 'exp.card',
+        from: new Date(now - HOUR),
+        to: new Date(now + MINUTE),
+        stepSeconds: 3_600,
+        labels: { id: '0' },
+        aggregate: MetricAggregate.SUM,
+      });
+      expect(summed.points.reduce((acc, p) => acc + p.value!, 0)).toBe(5);
+      // The place it held was free: the bound is reached again, and holds.
+      expect(await recorder.record(full.id, [point('new')], 'user').catch((e: unknown) => e)).toMatchObject({
+        reason: 'LABEL_CARDINALITY_EXCEEDED',
+      });
     });
 
     it("deletes a deleted project's metrics", async () => {

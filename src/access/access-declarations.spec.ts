@@ -177,6 +177,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.deleteDeployHook → permission:build:update [project of deployHook input.hookId]
      Mutation.deleteEnvVar → permission:env:delete [project input.projectId]
      Mutation.deleteFunction → permission:function:delete [project of function input.functionId]
+     Mutation.deleteMetric → permission:metric:delete [project input.projectId]
      Mutation.deleteProject → permission:project:delete [project input.id]
      Mutation.deleteRole → permission:role:delete [project of role input.roleId]
      Mutation.deleteWebhook → permission:webhook:delete [project of webhook input.id]

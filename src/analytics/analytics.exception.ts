@@ -26,6 +26,10 @@ export enum AnalyticsExceptionReason {
   INVALID_TIME_RANGE = 'INVALID_TIME_RANGE',
   /** A query that would answer with more than ANALYTICS_MAX_SERIES_POINTS steps. */
   TOO_MANY_POINTS = 'TOO_MANY_POINTS',
+  /** A query that would read more than ANALYTICS_MAX_QUERY_BUCKETS stored buckets (series × buckets per series). */
+  QUERY_TOO_LARGE = 'QUERY_TOO_LARGE',
+  /** `deleteMetric` of a name the project has no series, bucket or point of. */
+  METRIC_NOT_FOUND = 'METRIC_NOT_FOUND',
   /** More points waiting to be written than ANALYTICS_MAX_PENDING_POINTS: MongoDB is behind. */
   RECORDER_BUSY = 'RECORDER_BUSY',
 }
@@ -45,6 +49,8 @@ const CODES: ReasonCodes<AnalyticsExceptionReason> = {
   [AnalyticsExceptionReason.INVALID_STEP]: ErrorCode.BAD_USER_INPUT,
   [AnalyticsExceptionReason.INVALID_TIME_RANGE]: ErrorCode.BAD_USER_INPUT,
   [AnalyticsExceptionReason.TOO_MANY_POINTS]: ErrorCode.BAD_USER_INPUT,
+  [AnalyticsExceptionReason.QUERY_TOO_LARGE]: ErrorCode.BAD_USER_INPUT,
+  [AnalyticsExceptionReason.METRIC_NOT_FOUND]: ErrorCode.NOT_FOUND,
   [AnalyticsExceptionReason.RECORDER_BUSY]: ErrorCode.SERVICE_UNAVAILABLE,
 };
 

@@ -1,10 +1,12 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { RequirePermission } from '../access/access.decorators';
 import { AnalyticsService } from './analytics.service';
+import { DeleteMetricInput } from './dto/delete-metric.input';
 import { MetricNamesArgs } from './dto/metric-names.args';
 import { MetricSeriesArgs } from './dto/metric-series.args';
 import { RecordMetricInput } from './dto/record-metric.input';
 import { RecordMetricsInput } from './dto/record-metrics.input';
+import { DeletedMetric } from './models/deleted-metric.model';
 import { MetricName } from './models/metric-name.model';
 import { MetricSeries } from './models/metric-series.model';
 import { RecordedMetrics } from './models/recorded-metrics.model';
@@ -28,6 +30,15 @@ export class AnalyticsResolver {
   @RequirePermission('metric:create', { projectIdArg: 'input.projectId' })
   recordMetrics(@Args('input') input: RecordMetricsInput): Promise<RecordedMetrics> {
     return this.analytics.record(input.projectId, input.points);
+  }
+
+  @Mutation(() => DeletedMetric, {
+    description:
+      'Deletes a metric of the project: every series (label set), bucket and point of it. Its label sets and name no longer count against the bounds; recording it again starts it anew.',
+  })
+  @RequirePermission('metric:delete', { projectIdArg: 'input.projectId' })
+  deleteMetric(@Args('input') input: DeleteMetricInput): Promise<DeletedMetric> {
+    return this.analytics.deleteMetric(input.projectId, input.name);
   }
 
   @Query(() => MetricSeries, {

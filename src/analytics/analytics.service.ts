@@ -6,28 +6,34 @@ import type { MetricSeriesArgs } from './dto/metric-series.args';
 import { MetricSeriesService } from './metric-series.service';
 import { MetricsQueryService } from './metrics-query.service';
 import { MetricsRecorderService } from './metrics-recorder.service';
+import { MetricsRetentionService } from './metrics-retention.service';
 import type { MetricPoint } from './metrics.types';
+import { DeletedMetric } from './models/deleted-metric.model';
 import { MetricName } from './models/metric-name.model';
 import { MetricSeries } from './models/metric-series.model';
 import { RecordedMetrics } from './models/recorded-metrics.model';
 
-/** Labels as GraphQL carries them (a list of pairs) as the recorder and queries take them. */
+/**
+ * Labels as GraphQL carries them (a list of pairs) as the recorder and queries take them. Gathered
+ * in a Map, so that every key given arrives as an own property, `__proto__` too, and the rules of
+ * `checkLabels` see it (and refuse that one) rather than it vanishing into the object's prototype.
+ */
 export function labelsOf(
   pairs: readonly MetricLabelInput[] | null | undefined,
   index?: number,
 ): Record<string, string> {
-  const labels: Record<string, string> = {};
+  const labels = new Map<string, string>();
   for (const { key, value } of pairs ?? []) {
-    if (Object.prototype.hasOwnProperty.call(labels, key)) {
+    if (labels.has(key)) {
       throw new AnalyticsException(
         AnalyticsExceptionReason.INVALID_LABEL_KEY,
         `${index === undefined ? '' : `Point ${index}: `}label "${key}" is given twice`,
         index === undefined ? undefined : { index },
       );
     }
-    labels[key] = value;
+    labels.set(key, value);
   }
-  return labels;
+  return Object.fromEntries(labels) as Record<string, string>;
 }
 
 /** The metric API: users' points in, series and names out. */
@@ -37,6 +43,7 @@ export class AnalyticsService {
     private readonly recorder: MetricsRecorderService,
     private readonly queries: MetricsQueryService,
     private readonly series: MetricSeriesService,
+    private readonly retention: MetricsRetentionService,
   ) {}
 
   /** Records users' points, all or none. */
@@ -66,5 +73,10 @@ export class AnalyticsService {
 
   async metricNames(projectId: string): Promise<MetricName[]> {
     return (await this.series.names(projectId)).map((summary) => MetricName.from(summary));
+  }
+
+  /** Deletes a users' metric: its series, buckets and points. */
+  async deleteMetric(projectId: string, name: string): Promise<DeletedMetric> {
+    return Object.assign(new DeletedMetric(), await this.retention.deleteMetric(projectId, name));
   }
 }

@@ -34,9 +34,21 @@ export class MetricBucketRecord {
   @Prop({ required: true })
   sum!: number;
 
-  /** The sum of the values' squares, for the standard deviation. */
+  /**
+   * The sum of the squares of `value - ref`, for the standard deviation: shifted by the series'
+   * reference value, so that values of 1e9 ± 1 keep their spread (a plain sum of squares of them
+   * has no digit left for it).
+   */
   @Prop({ required: true })
   sumsq!: number;
+
+  /** The series' reference value (`MetricSeriesRecord.ref`); absent (0) for series without one. */
+  @Prop({ type: Number })
+  ref?: number;
+
+  /** The sum of `value - ref`; absent where `ref` is (then it is `sum`). */
+  @Prop({ type: Number })
+  dsum?: number;
 
   @Prop({ required: true })
   min!: number;

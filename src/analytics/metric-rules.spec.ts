@@ -1,4 +1,5 @@
 import { AnalyticsException } from './analytics.exception';
+import { labelsOf } from './analytics.service';
 import { acceptedTimes, bucketStart, checkLabels, checkMetricName, checkPoints } from './metric-rules';
 
 const NOW = Date.UTC(2026, 10, 27, 12, 34, 56, 789);
@@ -22,6 +23,24 @@ describe('metric rules', () => {
     expect(checkLabels({ region: 'us', route: '/a', z: '1' }).labelsKey).not.toBe(a.labelsKey);
     expect(checkLabels({}).labelsKey).toBe('-');
     expect(checkLabels(undefined).labelsKey).toBe('-');
+  });
+
+  it('refuses __proto__ as a label key, given as an own key or as a pair from GraphQL, rather than dropping it', () => {
+    const own = Object.fromEntries([['__proto__', 'x']]) as Record<string, string>;
+    expect(Object.keys(own)).toEqual(['__proto__']);
+    expect(reasonOf(() => checkLabels(own))).toBe('INVALID_LABEL_KEY');
+    const fromPairs = labelsOf([
+      { key: '__proto__', value: 'x' },
+      { key: 'region', value: 'eu' },
+    ]);
+    expect(Object.keys(fromPairs).sort()).toEqual(['__proto__', 'region']);
+    expect(Object.getPrototypeOf(fromPairs)).toBe(Object.prototype);
+    expect(reasonOf(() => checkLabels(fromPairs))).toBe('INVALID_LABEL_KEY');
+    expect(reasonOf(() => checkPoints([{ name: 'm', value: 1, labels: own }], 'user', NOW, EIGHT_DAYS))).toBe(
+      'INVALID_LABEL_KEY',
+    );
+    // Keys that only look like Object.prototype's are ordinary keys.
+    expect(checkLabels(labelsOf([{ key: 'constructor', value: 'x' }])).labels).toEqual({ constructor: 'x' });
   });
 
   it('holds names to the pattern and keeps slipway. names for the platform', () => {

@@ -17,6 +17,8 @@ export const RESERVED_PREFIX = 'slipway.';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
 const LABEL_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Fits the pattern, but names an object's prototype: as a key it would vanish or reach Object.prototype. */
+const FORBIDDEN_LABEL_KEY = '__proto__';
 
 /** The stored resolutions with buckets, finest first, and each one's width. */
 export const BUCKET_RESOLUTIONS = ['minute', 'hour', 'day'] as const;
@@ -76,6 +78,9 @@ export function checkLabels(labels: unknown, index?: number): { labels: Labels; 
         'a label key starts with a letter or _, then up to 63 letters, digits or _',
         index,
       );
+    }
+    if (key === FORBIDDEN_LABEL_KEY) {
+      throw refuse(AnalyticsExceptionReason.INVALID_LABEL_KEY, `"${key}" is not a label key`, index);
     }
     if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LABEL_VALUE_LENGTH) {
       throw refuse(

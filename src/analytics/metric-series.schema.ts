@@ -31,8 +31,24 @@ export class MetricSeriesRecord {
   @Prop({ type: String, required: true })
   source!: MetricSource;
 
+  /**
+   * The series' reference value (its first point's): its buckets store the sum and the sum of
+   * squares of `value - ref`, which keep their precision for large values close together, where
+   * plain sums of squares lose it all. Null for series stored before it was kept (their buckets
+   * hold plain sums of squares, `ref` 0).
+   */
+  @Prop({ type: Number, default: null })
+  ref!: number | null;
+
   @Prop({ type: Date, required: true })
   createdAt!: Date;
+
+  /**
+   * Set while its creator checks the bounds with it stored; cleared once it is kept. No one
+   * records under a pending series, so taking one back orphans nothing.
+   */
+  @Prop({ type: Boolean })
+  pending?: boolean;
 
   /** The latest time of a point recorded in it. */
   @Prop({ type: Date, required: true })
@@ -41,3 +57,5 @@ export class MetricSeriesRecord {
 
 export const MetricSeriesSchema = SchemaFactory.createForClass(MetricSeriesRecord);
 MetricSeriesSchema.index({ projectId: 1, name: 1, labelsKey: 1 }, { unique: true });
+// The expiry sweep looks for series not seen for longer than day buckets are kept.
+MetricSeriesSchema.index({ lastSeenAt: 1 });

@@ -7,7 +7,7 @@ import { AnalyticsException, AnalyticsExceptionReason } from './analytics.except
 import { MetricBucketRecord } from './metric-bucket.schema';
 import { MetricPointRecord } from './metric-point.schema';
 import { BUCKET_RESOLUTIONS, bucketStart, checkPoints, type BucketResolution, type CheckedPoint } from './metric-rules';
-import { MetricSeriesService } from './metric-series.service';
+import { MetricSeriesService, type SeenSeries, type SeriesRef } from './metric-series.service';
 import type { MetricPoint, MetricSource } from './metrics.types';
 import { sketchKeyOf } from './sketch/dd-sketch';
 
@@ -18,8 +18,12 @@ interface BucketDelta {
   name: string;
   res: BucketResolution;
   t: number;
+  /** The series' reference value; null for a series stored without one (its buckets take plain sums). */
+  ref: number | null;
   count: number;
   sum: number;
+  /** The sum of `value - ref`, and of its squares. */
+  dsum: number;
   sumsq: number;
   min: number;
   max: number;
@@ -40,7 +44,7 @@ class PendingWrite {
   readonly buckets = new Map<string, BucketDelta>();
   readonly points: RawPoint[] = [];
   /** Per series id, its latest point and unit. */
-  readonly seen = new Map<string, { lastSeenAt: Date; unit: string | null }>();
+  readonly seen = new Map<string, SeenSeries>();
   size = 0;
   readonly done: Promise<void>;
   resolve!: () => void;
@@ -55,9 +59,12 @@ class PendingWrite {
     this.done.catch(() => undefined);
   }
 
-  add(projectId: string, seriesId: string, point: CheckedPoint): void {
+  add(projectId: string, series: SeriesRef, point: CheckedPoint): void {
+    const seriesId = series.id;
     const time = point.at.getTime();
     const key = sketchKeyOf(point.value);
+    // Exact when the value is close to the reference (Sterbenz): what keeps the spread of large values.
+    const shifted = point.value - (series.ref ?? 0);
     for (const res of BUCKET_RESOLUTIONS) {
       const t = bucketStart(time, res);
       const id = `${seriesId}|${res}|${t}`;
@@ -69,8 +76,10 @@ class PendingWrite {
           name: point.name,
           res,
           t,
+          ref: series.ref,
           count: 0,
           sum: 0,
+          dsum: 0,
           sumsq: 0,
           min: Infinity,
           max: -Infinity,
@@ -80,14 +89,18 @@ class PendingWrite {
       }
       bucket.count += 1;
       bucket.sum += point.value;
-      bucket.sumsq += point.value * point.value;
+      bucket.dsum += shifted;
+      bucket.sumsq += shifted * shifted;
       bucket.min = Math.min(bucket.min, point.value);
       bucket.max = Math.max(bucket.max, point.value);
       bucket.sketch.set(key, (bucket.sketch.get(key) ?? 0) + 1);
     }
     this.points.push({ projectId, name: point.name, seriesId, labels: point.labels, value: point.value, t: point.at });
     const seen = this.seen.get(seriesId);
-    if (!seen || seen.lastSeenAt < point.at) this.seen.set(seriesId, { lastSeenAt: point.at, unit: point.unit });
+    if (!seen || seen.lastSeenAt < point.at) {
+      const cacheKey = MetricSeriesService.cacheKey(projectId, point.name, point.labelsKey);
+      this.seen.set(seriesId, { lastSeenAt: point.at, unit: point.unit, cacheKey });
+    }
     this.size += 1;
   }
 }
@@ -127,11 +140,11 @@ export class MetricsRecorderService implements BeforeApplicationShutdown {
     const checked = checkPoints(points, source, Date.now(), this.config.analyticsRetentionMs.minute);
     if (checked.length === 0) return;
     this.assertRoom(checked.length);
-    const seriesIds = await this.series.resolve(projectId, source, checked);
+    const series = await this.series.resolve(projectId, source, checked);
     this.assertRoom(checked.length);
     const write = this.next;
     for (const point of checked) {
-      write.add(projectId, seriesIds.get(`${point.name}\u0000${point.labelsKey}`)!, point);
+      write.add(projectId, series.get(`${point.name}\u0000${point.labelsKey}`)!, point);
     }
     this.pending += checked.length;
     if (!this.writing) this.draining = this.drain();
@@ -188,6 +201,8 @@ export class MetricsRecorderService implements BeforeApplicationShutdown {
       }));
     const upserts = [...write.buckets.values()].map((bucket) => {
       const inc: Record<string, number> = { count: bucket.count, sum: bucket.sum, sumsq: bucket.sumsq };
+      // A series stored without a reference keeps plain sums (`ref` 0, `dsum` read as `sum`) in its buckets.
+      if (bucket.ref !== null) inc.dsum = bucket.dsum;
       for (const [key, n] of bucket.sketch) inc[`sketch.${key}`] = n;
       return {
         updateOne: {
@@ -199,6 +214,7 @@ export class MetricsRecorderService implements BeforeApplicationShutdown {
             $setOnInsert: {
               projectId: toObjectId(bucket.projectId),
               name: bucket.name,
+              ...(bucket.ref === null ? {} : { ref: bucket.ref }),
               expiresAt: new Date(bucket.t + retention[bucket.res]),
             },
           },
@@ -209,8 +225,19 @@ export class MetricsRecorderService implements BeforeApplicationShutdown {
     await Promise.all([
       this.upsertBuckets(upserts),
       raw.length > 0 ? this.points.collection.insertMany(raw, { ordered: false }) : undefined,
-      this.series.touch(write.seen),
     ]);
+    // After the buckets and points: a series deleted meanwhile (`deleteMetric`, expiry) is found
+    // gone here, and what was just written under it is removed, so nothing is left under a
+    // deleted series (its deleter removes buckets after the series, so either it or this does).
+    const gone = await this.series.touch(write.seen);
+    if (gone.length > 0) {
+      const ids = gone.map(toObjectId);
+      await Promise.all([
+        this.buckets.deleteMany({ seriesId: { $in: ids } }).exec(),
+        this.points.deleteMany({ seriesId: { $in: ids } }).exec(),
+      ]);
+      this.logger.log(`Dropped the points of ${gone.length} metric series deleted while they were written`);
+    }
   }
 
   /**

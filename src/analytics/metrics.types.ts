@@ -29,7 +29,7 @@ export interface SeriesQuery {
 export interface SeriesPoint {
   /** The start of the step. */
   at: Date;
-  /** Null when no point fell in the step. */
+  /** When no point fell in the step: 0 for COUNT and SUM, null for the other aggregates. */
   value: number | null;
 }
 

@@ -842,6 +842,17 @@ export class AppConfig {
   @Max(100_000)
   ANALYTICS_MAX_SERIES_POINTS = 1_440;
 
+  /**
+   * The most stored buckets one metric series query (and a quantile window read from minute
+   * buckets) may read: the series it matches that have points since its start, times the buckets
+   * each has over its span. Past it the query is refused with QUERY_TOO_LARGE.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(100_000_000)
+  ANALYTICS_MAX_QUERY_BUCKETS = 200_000;
+
   /** Points a process may hold waiting for MongoDB; past it, recording is refused until it drains. */
   @Transform(toInt)
   @IsInt()

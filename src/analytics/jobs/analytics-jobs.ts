@@ -2,7 +2,7 @@
 export const ANALYTICS_QUEUE = 'analytics';
 
 export enum AnalyticsJob {
-  /** Deletes metric points and buckets past their retention (`MetricsRetentionService.sweep`). */
+  /** Deletes metric points, buckets and series past their retention (`MetricsRetentionService.sweep`). */
   SWEEP = 'analytics.sweep',
 }
 

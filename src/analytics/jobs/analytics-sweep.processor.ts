@@ -6,9 +6,9 @@ import { ANALYTICS_QUEUE, AnalyticsJob } from './analytics-jobs';
 export class AnalyticsSweepProcessor {
   constructor(private readonly retention: MetricsRetentionService) {}
 
-  /** Idempotent: deletes what has expired by now. */
+  /** Idempotent: deletes points, buckets and series that have expired by now. */
   @Process(AnalyticsJob.SWEEP)
-  sweep(): Promise<{ points: number; buckets: number }> {
+  sweep(): Promise<{ points: number; buckets: number; series: number }> {
     return this.retention.sweep();
   }
 }

@@ -20,7 +20,10 @@ export class MetricSeriesPoint {
   @Field({ description: 'The start of the step.' })
   at!: Date;
 
-  @Field(() => Float, { nullable: true, description: 'Null when no point fell in the step.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'When no point fell in the step: 0 for COUNT and SUM, null for the other aggregates.',
+  })
   value!: number | null;
 }
 

@@ -48,6 +48,15 @@ export const METRIC_SERIES = `query ($projectId: ID!, $name: String!, $from: Dat
   $labels: [MetricLabelInput!], $aggregate: MetricAggregate!) {
   metricSeries(projectId: $projectId, name: $name, from: $from, to: $to, step: $step, labels: $labels,
     aggregate: $aggregate) { name aggregate resolution step points { at value } } }`;
+export interface DeletedMetric {
+  name: string;
+  series: number;
+  buckets: number;
+  points: number;
+}
+
+export const DELETE_METRIC = `mutation ($input: DeleteMetricInput!) { deleteMetric(input: $input) {
+  name series buckets points } }`;
 export const METRIC_NAMES = `query ($projectId: ID!) { metricNames(projectId: $projectId) {
   name unit source series lastSeenAt } }`;
 
@@ -65,6 +74,10 @@ export interface AnalyticsOperations {
     token: string | undefined,
     args: { projectId: string },
   ): Promise<GraphQLResponse<{ metricNames: MetricName[] }>>;
+  deleteMetric(
+    token: string | undefined,
+    input: { projectId: string; name: string },
+  ): Promise<GraphQLResponse<{ deleteMetric: DeletedMetric }>>;
 }
 
 export function analyticsOperations(send: Send): AnalyticsOperations {
@@ -73,5 +86,6 @@ export function analyticsOperations(send: Send): AnalyticsOperations {
     recordMany: (token, input) => send(RECORD_METRICS, { input }, token),
     series: (token, args) => send(METRIC_SERIES, { ...args }, token),
     names: (token, args) => send(METRIC_NAMES, { ...args }, token),
+    deleteMetric: (token, input) => send(DELETE_METRIC, { input }, token),
   };
 }
