@@ -4,6 +4,7 @@ import type { Model } from 'mongoose';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { AlertRecord } from '../src/alerts/alert.schema';
 import { ALERTS_QUEUE, AlertJob } from '../src/alerts/jobs/alert-jobs';
+import { MetricsQueryService } from '../src/analytics/metrics-query.service';
 import { MetricsRecorderService } from '../src/analytics/metrics-recorder.service';
 import { startChildApi, type ChildApi } from './support/child-api';
 import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
@@ -300,6 +301,60 @@ describe('alerts', () => {
         await close();
       }
     }, 90_000);
+
+    it('does not store what an evaluation computed from a condition changed while it ran', async () => {
+      const owner = await registerUser(api.url);
+      const project = await createProject(api.url, owner.accessToken);
+      // The next evaluation of the rule is held inside its read of the metric until the rule has changed.
+      const query = api.app.get(MetricsQueryService);
+      const read = query.window.bind(query);
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let held = false;
+      const holding = jest.spyOn(query, 'window').mockImplementation(async (...args) => {
+        const value = await read(...args);
+        if (args[0] === project.id && !held) {
+          held = true;
+          entered();
+          await released;
+        }
+        return value;
+      });
+      try {
+        await schedule(project.id, 'race.before', [{ ms: 60_000, value: 150 }]);
+        await schedule(project.id, 'race.after', [{ ms: 60_000, value: 50 }]);
+        const alert = await create(
+          owner.accessToken,
+          rule(project.id, { name: 'Raced', metric: 'race.before', window: 60, for: 0 }),
+        );
+        await inside;
+        // The held evaluation saw 150 > 100 on the old metric; the rule now watches one at 50. Neither
+        // that state nor that value may be stored for it, nor the value be judged by the new rule.
+        const changed = ok(
+          await on.alerts.update(owner.accessToken, { id: alert.id, metric: 'race.after' }),
+        ).updateAlert;
+        expect(changed).toMatchObject({ metric: 'race.after', state: 'OK' });
+        const releasedAt = Date.now();
+        release();
+        // Once evaluations have gone on past the held one, nothing it computed from the old condition stands.
+        const after = await waitFor(
+          async () => {
+            const current = ok(await on.alerts.get(owner.accessToken, { id: alert.id })).alert;
+            const evaluatedAt = current.lastEvaluatedAt === null ? 0 : Date.parse(current.lastEvaluatedAt);
+            return current.evaluations >= changed.evaluations + 2 && evaluatedAt > releasedAt ? current : undefined;
+          },
+          30_000,
+          'evaluations after the change',
+        );
+        expect(after).toMatchObject({ state: 'OK', lastValue: 50, metric: 'race.after' });
+        expect(await history(owner.accessToken, project.id, alert.id)).toEqual([]);
+      } finally {
+        release();
+        holding.mockRestore();
+      }
+    }, 60_000);
 
     it('does not flap on a value oscillating at the threshold: fires once, resolves once it really recovers', async () => {
       const owner = await registerUser(api.url);

@@ -10,7 +10,7 @@ import { AlertRecord } from './alert.schema';
 
 /** Rules one run evaluates at once. */
 const PARALLEL = 10;
-/** Times an evaluation is computed again when a change made by hand moved the rule's state meanwhile. */
+/** Times an evaluation is computed again when a change (by hand, or of the condition) moved the rule meanwhile. */
 const WRITE_ATTEMPTS = 3;
 
 const conditionOf = (rule: AlertRecord): AlertCondition => ({
@@ -77,20 +77,24 @@ export class AlertEvaluatorService {
     return { tick, evaluated };
   }
 
-  /** Reads the rule's value over its window ending now, and moves it on from its stored state. */
+  /**
+   * Reads the rule's value over its window ending now, and moves it on from its stored state,
+   * written only over the revision it was read in. When the rule changed meanwhile (resolved or
+   * disabled by hand, or its condition changed), it is read again and its value too: what was read
+   * may no longer answer the rule as it now is.
+   */
   private async evaluate(claimed: AlertRecord): Promise<void> {
-    const to = new Date();
-    const from = new Date(to.getTime() - claimed.windowSeconds * 1000);
-    const value = await this.metrics.window(
-      claimed.projectId.toHexString(),
-      claimed.metric,
-      labelsRecord(claimed.labels),
-      claimed.aggregate,
-      from,
-      to,
-    );
     let rule: AlertRecord | null = claimed;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS && rule?.enabled; attempt++) {
+      const to = new Date();
+      const value = await this.metrics.window(
+        rule.projectId.toHexString(),
+        rule.metric,
+        labelsRecord(rule.labels),
+        rule.aggregate,
+        new Date(to.getTime() - rule.windowSeconds * 1000),
+        to,
+      );
       const before = statusOf(rule);
       const { status, transition } = evaluateAlert(conditionOf(rule), before, value, to);
       const changed = statusChanged(before, status);
@@ -109,7 +113,6 @@ export class AlertEvaluatorService {
         if (transition) await this.history.record({ rule: updated, transition, value, at: to, actorId: null });
         return;
       }
-      // Resolved or disabled by hand meanwhile: evaluate the same value from where that left it.
       rule = await this.alerts.findById(claimed._id).lean<AlertRecord>().exec();
     }
   }

@@ -82,7 +82,11 @@ export class AlertRecord {
   @Prop({ type: Date, default: null })
   recoveringSince!: Date | null;
 
-  /** Bumped by every change of the fields above from `state` on, so that a change is written only over the one it was computed from. */
+  /**
+   * Bumped by every change of the state and its times, and of what an evaluation is computed from
+   * (metric, labels, aggregate, comparison, thresholds, window, `for`, `enabled`), so that a change
+   * is written only over the rule it was computed from.
+   */
   @Prop({ required: true, default: 0 })
   revision!: number;
 

@@ -25,6 +25,19 @@ import { Alert } from './models/alert.model';
 /** Times a change made by hand is tried again while evaluations keep changing the rule's state. */
 const MANUAL_ATTEMPTS = 5;
 
+/** What an evaluation is computed from, besides the state: a change of any of them moves the rule's `revision`. */
+const CONDITION_FIELDS = [
+  'metric',
+  'labels',
+  'aggregate',
+  'comparison',
+  'threshold',
+  'recoveryThreshold',
+  'windowSeconds',
+  'forSeconds',
+  'enabled',
+] as const satisfies readonly (keyof AlertRecord)[];
+
 /**
  * A project's alert rules: created, changed, deleted, muted, resolved by hand. Evaluating them is
  * `AlertEvaluatorService`'s; their history, `AlertHistoryService`'s.
@@ -90,6 +103,9 @@ export class AlertsService {
     if (given(input.severity)) set.severity = input.severity;
     if (given(input.channels)) set.channels = [...new Set(input.channels)];
     if (given(input.enabled)) set.enabled = input.enabled;
+    const conditionChanges = CONDITION_FIELDS.some(
+      (field) => field in set && JSON.stringify(set[field]) !== JSON.stringify(current[field]),
+    );
     const comparison = set.comparison ?? current.comparison;
     const threshold = set.threshold ?? current.threshold;
     const recovery = set.recoveryThreshold !== undefined ? set.recoveryThreshold : current.recoveryThreshold;
@@ -104,7 +120,8 @@ export class AlertsService {
           threshold: current.threshold,
           recoveryThreshold: current.recoveryThreshold,
         },
-        { $set: set },
+        // A new condition moves the revision, so that an evaluation computed from the old one is not stored over it.
+        { $set: set, ...(conditionChanges ? { $inc: { revision: 1 } } : {}) },
         { returnDocument: 'after' },
       )
       .lean<AlertRecord>()
