@@ -356,6 +356,38 @@ describe('alerts', () => {
       }
     }, 60_000);
 
+    it('fires on a metric that stops reporting: with noData ALERTING, and with COUNT < 1', async () => {
+      const owner = await registerUser(api.url);
+      const project = await createProject(api.url, owner.accessToken);
+      // The metric reports (never above 1000) for a while, then stops; the rules start with it.
+      const stopped = await schedule(project.id, 'heartbeat', [{ ms: 5_000, value: 1 }]);
+      const watch = { metric: 'heartbeat', aggregate: 'MAX', comparison: 'GT', threshold: 1_000 } as const;
+      const alerting = await create(
+        owner.accessToken,
+        rule(project.id, { ...watch, name: 'Silent (alerting)', noData: 'ALERTING' }),
+      );
+      const quiet = await create(owner.accessToken, rule(project.id, { ...watch, name: 'Silent (default)' }));
+      expect([alerting.noData, quiet.noData]).toEqual(['ALERTING', 'OK']);
+      const absent = await create(
+        owner.accessToken,
+        rule(project.id, { metric: 'heartbeat', aggregate: 'COUNT', comparison: 'LT', threshold: 1, name: 'Absent' }),
+      );
+
+      for (const id of [alerting.id, absent.id]) {
+        const events = await untilRecorded(owner.accessToken, project.id, id, 'FIRING');
+        expect(transitions(events)).toEqual(['OK>PENDING', 'PENDING>FIRING']);
+        // Only once the window (1 s) held no point, and while reporting it never breached.
+        expect(Date.parse(events[0]!.at)).toBeGreaterThanOrEqual(stopped);
+        expect(events.map((e) => e.value)).toEqual(id === absent.id ? [0, 0] : [null, null]);
+      }
+      expect(ok(await on.alerts.get(owner.accessToken, { id: absent.id })).alert.lastValue).toBe(0);
+      // The same rule counting no data as OK saw the silence and did nothing.
+      const unmoved = ok(await on.alerts.get(owner.accessToken, { id: quiet.id })).alert;
+      expect(unmoved).toMatchObject({ state: 'OK', lastValue: null });
+      expect(Date.parse(unmoved.lastEvaluatedAt!)).toBeGreaterThanOrEqual(stopped + 1_000);
+      expect(await history(owner.accessToken, project.id, quiet.id)).toEqual([]);
+    }, 60_000);
+
     it('does not flap on a value oscillating at the threshold: fires once, resolves once it really recovers', async () => {
       const owner = await registerUser(api.url);
       const project = await createProject(api.url, owner.accessToken);
@@ -581,6 +613,7 @@ describe('alerts', () => {
         { ...base, channels: ['SMS'] },
         { ...base, severity: 'PANIC' },
         { ...base, comparison: 'EQ' },
+        { ...base, noData: 'MAYBE' },
         { ...base, threshold: 'high' },
       ]) {
         expect(codeOf(await on.alerts.create(owner.accessToken, unchecked<CreateAlertInput>(input)))).toBe(
@@ -646,6 +679,7 @@ describe('alerts', () => {
         recoveryThreshold: 80,
         window: 1,
         for: 1,
+        noData: 'OK',
         mutedUntil: null,
       });
       expect(unchanged.updatedAt).toBe(alert.updatedAt);
@@ -660,6 +694,7 @@ describe('alerts', () => {
           'threshold',
           'window',
           'for',
+          'noData',
           'severity',
           'channels',
           'enabled',
@@ -691,6 +726,7 @@ describe('alerts', () => {
           window: 120,
           for: 0,
           aggregate: 'P95',
+          noData: 'KEEP_STATE',
           severity: 'INFO',
           channels: ['WEBHOOK', 'WEBHOOK'],
         }),
@@ -707,6 +743,7 @@ describe('alerts', () => {
         window: 120,
         for: 0,
         aggregate: 'P95',
+        noData: 'KEEP_STATE',
         severity: 'INFO',
         channels: ['WEBHOOK'],
         state: 'OK',

@@ -5,7 +5,14 @@ import { MetricsQueryService } from '../analytics/metrics-query.service';
 import { AppConfig } from '../config/app-config';
 import { AlertHistoryService } from './alert-history.service';
 import { labelsRecord } from './alert-rules';
-import { evaluateAlert, statusChanged, type AlertCondition, type AlertStatus } from './alert-state';
+import {
+  AlertNoData,
+  evaluateAlert,
+  statusChanged,
+  windowValue,
+  type AlertCondition,
+  type AlertStatus,
+} from './alert-state';
 import { AlertRecord } from './alert.schema';
 
 /** Rules one run evaluates at once. */
@@ -18,6 +25,7 @@ const conditionOf = (rule: AlertRecord): AlertCondition => ({
   threshold: rule.threshold,
   recoveryThreshold: rule.recoveryThreshold,
   forMs: rule.forSeconds * 1000,
+  noData: rule.noData ?? AlertNoData.OK,
 });
 
 const statusOf = (rule: AlertRecord): AlertStatus => ({
@@ -87,13 +95,16 @@ export class AlertEvaluatorService {
     let rule: AlertRecord | null = claimed;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS && rule?.enabled; attempt++) {
       const to = new Date();
-      const value = await this.metrics.window(
-        rule.projectId.toHexString(),
-        rule.metric,
-        labelsRecord(rule.labels),
+      const value = windowValue(
         rule.aggregate,
-        new Date(to.getTime() - rule.windowSeconds * 1000),
-        to,
+        await this.metrics.window(
+          rule.projectId.toHexString(),
+          rule.metric,
+          labelsRecord(rule.labels),
+          rule.aggregate,
+          new Date(to.getTime() - rule.windowSeconds * 1000),
+          to,
+        ),
       );
       const before = statusOf(rule);
       const { status, transition } = evaluateAlert(conditionOf(rule), before, value, to);

@@ -1,7 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { SchemaTypes, type Types } from 'mongoose';
 import { MetricAggregate } from '../analytics/models/metric-aggregate.enum';
-import { AlertComparison, AlertState } from './alert-state';
+import { AlertComparison, AlertNoData, AlertState } from './alert-state';
 
 export enum AlertSeverity {
   INFO = 'INFO',
@@ -64,6 +64,10 @@ export class AlertRecord {
   @Prop({ required: true })
   forSeconds!: number;
 
+  /** What a window with no point counts as; rules stored before it existed read as OK. */
+  @Prop({ type: String, enum: AlertNoData, default: AlertNoData.OK })
+  noData!: AlertNoData;
+
   @Prop({ type: String, required: true, enum: AlertSeverity })
   severity!: AlertSeverity;
 
@@ -84,7 +88,7 @@ export class AlertRecord {
 
   /**
    * Bumped by every change of the state and its times, and of what an evaluation is computed from
-   * (metric, labels, aggregate, comparison, thresholds, window, `for`, `enabled`), so that a change
+   * (metric, labels, aggregate, comparison, thresholds, window, `for`, `noData`, `enabled`), so that a change
    * is written only over the rule it was computed from.
    */
   @Prop({ required: true, default: 0 })

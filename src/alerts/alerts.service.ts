@@ -35,6 +35,7 @@ const CONDITION_FIELDS = [
   'recoveryThreshold',
   'windowSeconds',
   'forSeconds',
+  'noData',
   'enabled',
 ] as const satisfies readonly (keyof AlertRecord)[];
 
@@ -63,6 +64,7 @@ export class AlertsService {
       recoveryThreshold,
       windowSeconds: checkWindow(input.window),
       forSeconds: checkFor(input.for),
+      noData: input.noData,
       severity: input.severity,
       channels: [...new Set(input.channels)],
       enabled: input.enabled,
@@ -100,6 +102,7 @@ export class AlertsService {
     if (input.recoveryThreshold !== undefined) set.recoveryThreshold = input.recoveryThreshold;
     if (given(input.window)) set.windowSeconds = checkWindow(input.window);
     if (given(input.for)) set.forSeconds = checkFor(input.for);
+    if (given(input.noData)) set.noData = input.noData;
     if (given(input.severity)) set.severity = input.severity;
     if (given(input.channels)) set.channels = [...new Set(input.channels)];
     if (given(input.enabled)) set.enabled = input.enabled;
