@@ -2,6 +2,7 @@ import { getModelToken } from '@nestjs/mongoose';
 import Bull from 'bull';
 import type { Model } from 'mongoose';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { AlertEventRecord } from '../src/alerts/alert-event.schema';
 import { AlertRecord } from '../src/alerts/alert.schema';
 import { ALERTS_QUEUE, AlertJob } from '../src/alerts/jobs/alert-jobs';
 import { MetricsQueryService } from '../src/analytics/metrics-query.service';
@@ -387,6 +388,60 @@ describe('alerts', () => {
       expect(Date.parse(unmoved.lastEvaluatedAt!)).toBeGreaterThanOrEqual(stopped + 1_000);
       expect(await history(owner.accessToken, project.id, quiet.id)).toEqual([]);
     }, 60_000);
+
+    it('records and tells a change whose history entry could not be written at first', async () => {
+      const owner = await registerUser(api.url);
+      const project = await createProject(api.url, owner.accessToken);
+      const { stream, close } = await openStream(owner, project.id);
+      // The history refuses the rule's first entry, as a database refusing a write would.
+      const events = api.app.get<Model<AlertEventRecord>>(getModelToken(AlertEventRecord.name));
+      const write = events.create.bind(events);
+      const refused: Date[] = [];
+      let target = '';
+      const refusing = jest.spyOn(events, 'create').mockImplementation(((doc: { alertId?: unknown }) => {
+        if (target !== '' && String(doc.alertId) === target && refused.length === 0) {
+          refused.push(new Date());
+          return Promise.reject(new Error('write refused'));
+        }
+        return write(doc as never);
+      }) as never);
+      try {
+        const alert = await create(
+          owner.accessToken,
+          rule(project.id, { name: 'Refused', metric: 'refused', for: 0, channels: ['WEBHOOK'] }),
+        );
+        target = alert.id;
+        await schedule(project.id, 'refused', [{ ms: 60_000, value: 500 }]);
+
+        const recorded = await untilRecorded(owner.accessToken, project.id, alert.id, 'FIRING');
+        expect(refused).toHaveLength(1);
+        expect(transitions(recorded)).toEqual(['OK>FIRING']);
+        const [firing] = recorded as [AlertEvent];
+        // Recorded as it happened, before the refusal, not when the entry was written at last.
+        expect(Date.parse(firing.at)).toBeLessThanOrEqual(refused[0]!.getTime());
+        expect(firing).toMatchObject({ value: 500, actorId: null, muted: false });
+        // Streamed, and announced, once.
+        expect(await stream.until((e) => e.alertId === alert.id && e.to === 'FIRING')).toEqual(firing);
+        const announced = await waitFor(
+          async () => {
+            const feed = ok(await on.team.activity(owner.accessToken, { projectId: project.id, first: 100 })).activity;
+            const found = feed.edges.filter((e) => e.node.event === 'alert.fired' && e.node.object.id === alert.id);
+            return found.length > 0 ? found : undefined;
+          },
+          20_000,
+          'alert.fired in the activity feed',
+        );
+        expect(announced).toHaveLength(1);
+        expect(stream.of(alert.id).map((e) => e.to)).toEqual(['FIRING']);
+        // Nothing is left pending on the rule.
+        const alerts = api.app.get<Model<AlertRecord>>(getModelToken(AlertRecord.name));
+        const stored = await alerts.findById(alert.id).lean<AlertRecord>().exec();
+        expect(stored).toMatchObject({ state: 'FIRING', outbox: [], outboxLeaseUntil: null });
+      } finally {
+        refusing.mockRestore();
+        await close();
+      }
+    }, 90_000);
 
     it('does not flap on a value oscillating at the threshold: fires once, resolves once it really recovers', async () => {
       const owner = await registerUser(api.url);

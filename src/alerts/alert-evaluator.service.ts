@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { MetricsQueryService } from '../analytics/metrics-query.service';
 import { AppConfig } from '../config/app-config';
-import { AlertHistoryService } from './alert-history.service';
+import { AlertOutboxService } from './alert-outbox.service';
 import { labelsRecord } from './alert-rules';
 import {
   AlertNoData,
@@ -47,7 +47,7 @@ export class AlertEvaluatorService {
   constructor(
     @InjectModel(AlertRecord.name) private readonly alerts: Model<AlertRecord>,
     private readonly metrics: MetricsQueryService,
-    private readonly history: AlertHistoryService,
+    private readonly outbox: AlertOutboxService,
     private readonly config: AppConfig,
   ) {}
 
@@ -58,6 +58,12 @@ export class AlertEvaluatorService {
 
   /** Claims and evaluates every enabled rule not yet evaluated in the tick of `now`; returns how many it claimed. */
   async evaluateDue(now = new Date()): Promise<{ tick: number; evaluated: number }> {
+    try {
+      // Changes another run made and could not record (a failure, a crash) are recorded first.
+      await this.outbox.sweep(now);
+    } catch (error) {
+      this.logger.warn(`Sweeping the alerts' pending changes failed: ${(error as Error).message}`);
+    }
     const tick = this.tickOf(now);
     let evaluated = 0;
     const claim = (): Promise<AlertRecord | null> =>
@@ -109,19 +115,21 @@ export class AlertEvaluatorService {
       const before = statusOf(rule);
       const { status, transition } = evaluateAlert(conditionOf(rule), before, value, to);
       const changed = statusChanged(before, status);
+      // The change of state and its pending history entry are one write: neither is stored without the other.
       const updated: AlertRecord | null = await this.alerts
         .findOneAndUpdate(
           { _id: rule._id, revision: rule.revision, enabled: true },
           {
             $set: { lastValue: value, lastEvaluatedAt: to, ...(changed ? status : {}) },
             ...(changed ? { $inc: { revision: 1 } } : {}),
+            ...(transition ? AlertOutboxService.push(rule, transition, value, to, null) : {}),
           },
           { returnDocument: 'after', timestamps: false },
         )
         .lean<AlertRecord>()
         .exec();
       if (updated) {
-        if (transition) await this.history.record({ rule: updated, transition, value, at: to, actorId: null });
+        if (transition) await this.outbox.deliver(rule._id);
         return;
       }
       rule = await this.alerts.findById(claimed._id).lean<AlertRecord>().exec();

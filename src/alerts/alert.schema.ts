@@ -17,6 +17,50 @@ export enum AlertChannel {
   WEBHOOK = 'WEBHOOK',
 }
 
+/**
+ * A change of a rule's state not yet recorded in `alert_events` and told: written in the same
+ * update as the change itself, so that no change is stored without it, and removed once
+ * recorded. It carries what the history entry says of the rule at the change.
+ */
+@Schema({ versionKey: false })
+export class PendingAlertChange {
+  /** The history entry's id, so that recording it again (after a crash) adds nothing. */
+  _id!: Types.ObjectId;
+
+  @Prop({ type: String, required: true, enum: AlertState })
+  from!: AlertState;
+
+  @Prop({ type: String, required: true, enum: AlertState })
+  to!: AlertState;
+
+  @Prop({ type: Number, default: null })
+  value!: number | null;
+
+  @Prop({ type: Date, required: true })
+  at!: Date;
+
+  @Prop({ type: String, default: null })
+  actorId!: string | null;
+
+  /** Whether the rule was muted at the change: then nobody is told, even if it is recorded later. */
+  @Prop({ required: true })
+  muted!: boolean;
+
+  @Prop({ required: true })
+  name!: string;
+
+  @Prop({ required: true })
+  metric!: string;
+
+  @Prop({ required: true })
+  threshold!: number;
+
+  @Prop({ type: String, required: true, enum: AlertSeverity })
+  severity!: AlertSeverity;
+}
+
+const PendingAlertChangeSchema = SchemaFactory.createForClass(PendingAlertChange);
+
 /** A label a rule's metric series must carry. */
 export interface AlertLabel {
   key: string;
@@ -115,6 +159,18 @@ export class AlertRecord {
   @Prop({ type: Date, default: null })
   mutedUntil!: Date | null;
 
+  /** Changes of state not yet recorded and told, oldest first (`AlertOutboxService`). */
+  @Prop({ type: [PendingAlertChangeSchema], default: [] })
+  outbox!: PendingAlertChange[];
+
+  /** Until when the process recording the pending changes has them to itself; null: nobody is. */
+  @Prop({ type: Date, default: null })
+  outboxLeaseUntil!: Date | null;
+
+  /** Which process that is: it goes on only while this is still its own. */
+  @Prop({ type: String, default: null })
+  outboxLeaseId!: string | null;
+
   createdAt!: Date;
   updatedAt!: Date;
 }
@@ -122,3 +178,5 @@ export class AlertRecord {
 export const AlertSchema = SchemaFactory.createForClass(AlertRecord);
 AlertSchema.index({ projectId: 1, _id: 1 });
 AlertSchema.index({ enabled: 1, lastTick: 1 });
+// The sweep looks for rules with changes left pending.
+AlertSchema.index({ 'outbox.at': 1 }, { sparse: true });

@@ -5,6 +5,7 @@ import type { RequestContext } from '../common/context/request-context';
 import { isObjectId, toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
 import { AlertHistoryService } from './alert-history.service';
+import { AlertOutboxService } from './alert-outbox.service';
 import {
   checkFor,
   checkLabels,
@@ -48,6 +49,7 @@ export class AlertsService {
   constructor(
     @InjectModel(AlertRecord.name) private readonly alerts: Model<AlertRecord>,
     private readonly history: AlertHistoryService,
+    private readonly outbox: AlertOutboxService,
     private readonly config: AppConfig,
   ) {}
 
@@ -222,22 +224,21 @@ export class AlertsService {
       const next = to(current.state);
       if (next === null) return { rule: current };
       const at = new Date();
+      const transition = { from: current.state, to: next };
       const updated = await this.alerts
         .findOneAndUpdate(
           { _id: current._id, revision: current.revision },
-          { $set: { state: next, stateSince: at, recoveringSince: null }, $inc: { revision: 1 } },
+          {
+            $set: { state: next, stateSince: at, recoveringSince: null },
+            $inc: { revision: 1 },
+            ...AlertOutboxService.push(current, transition, null, at, ctx.actorId ?? null),
+          },
           { returnDocument: 'after' },
         )
         .lean<AlertRecord>()
         .exec();
       if (!updated) continue;
-      await this.history.record({
-        rule: updated,
-        transition: { from: current.state, to: next },
-        value: null,
-        at,
-        actorId: ctx.actorId ?? null,
-      });
+      await this.outbox.deliver(current._id);
       return { rule: updated };
     }
     throw new AlertException(
