@@ -443,6 +443,67 @@ describe('alerts', () => {
       }
     }, 90_000);
 
+    it('resolves a firing rule it deletes, and tells of it with who deleted it', async () => {
+      const owner = await registerUser(api.url);
+      const project = await createProject(api.url, owner.accessToken);
+      ok(
+        await on.settings.updateNotifications(owner.accessToken, {
+          projectId: project.id,
+          rules: [{ event: 'alert.*', channels: ['EMAIL'], recipients: { emails: ['deleted-watch@example.test'] } }],
+        }),
+      );
+      const { stream, close } = await openStream(owner, project.id);
+      try {
+        const alert = await create(
+          owner.accessToken,
+          rule(project.id, { name: 'Doomed', metric: 'doomed', for: 0, channels: ['EMAIL', 'WEBHOOK'] }),
+        );
+        // Still breaching when deleted, and afterwards.
+        await schedule(project.id, 'doomed', [{ ms: 60_000, value: 500 }]);
+        await stream.until((e) => e.alertId === alert.id && e.to === 'FIRING');
+
+        expect(ok(await on.alerts.delete(owner.accessToken, { id: alert.id })).deleteAlert).toBe(true);
+        expect(codeOf(await on.alerts.get(owner.accessToken, { id: alert.id }))).toBe('NOT_FOUND');
+        const resolved = await stream.until((e) => e.alertId === alert.id && e.to === 'RESOLVED');
+        expect(resolved).toMatchObject({ from: 'FIRING', actorId: owner.id, value: null, muted: false });
+        // The history outlives the rule, and says who ended it.
+        const events = await history(owner.accessToken, project.id, alert.id);
+        expect(transitions(events)).toEqual(['OK>FIRING', 'FIRING>RESOLVED']);
+        expect(events[1]).toEqual(resolved);
+        const mail = await smtp.waitForMail(
+          'deleted-watch@example.test',
+          (m) => m.subject?.includes('Doomed is resolved') === true,
+        );
+        expect(mail.text).toContain('Resolved by hand by Test User.');
+        const announced = await waitFor(
+          async () => {
+            const feed = ok(await on.team.activity(owner.accessToken, { projectId: project.id, first: 100 })).activity;
+            const found = feed.edges.filter((e) => e.node.event === 'alert.resolved' && e.node.object.id === alert.id);
+            return found.length > 0 ? found : undefined;
+          },
+          20_000,
+          'alert.resolved in the activity feed',
+        );
+        expect(announced).toHaveLength(1);
+        // Gone, it is evaluated no more: while a rule on the same metric is evaluated and fires, nothing
+        // follows the resolution.
+        const witness = await create(
+          owner.accessToken,
+          rule(project.id, { name: 'Witness', metric: 'doomed', for: 0 }),
+        );
+        await stream.until((e) => e.alertId === witness.id && e.to === 'FIRING');
+        await waitFor(
+          async () => ok(await on.alerts.get(owner.accessToken, { id: witness.id })).alert.evaluations >= 4,
+          20_000,
+          'evaluations of the witness rule',
+        );
+        expect(await history(owner.accessToken, project.id, alert.id)).toEqual(events);
+        expect(stream.of(alert.id).map((e) => e.to)).toEqual(['FIRING', 'RESOLVED']);
+      } finally {
+        await close();
+      }
+    }, 90_000);
+
     it('does not flap on a value oscillating at the threshold: fires once, resolves once it really recovers', async () => {
       const owner = await registerUser(api.url);
       const project = await createProject(api.url, owner.accessToken);

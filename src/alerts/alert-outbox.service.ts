@@ -8,6 +8,8 @@ import { AlertRecord, type PendingAlertChange } from './alert.schema';
 
 /** How long a process has a rule's pending changes to itself before another may take them over. */
 const LEASE_MS = 30_000;
+/** How often `settle` looks again while another process records a rule's changes. */
+const SETTLE_POLL_MS = 50;
 /** Rules whose pending changes one sweep takes at most. */
 const SWEEP_BATCH = 100;
 /** Pending changes a rule keeps at most, the oldest dropped past it (only while the history cannot be written). */
@@ -122,6 +124,21 @@ export class AlertOutboxService {
       this.logger.warn(
         `Could not record the pending changes of alert ${alertId.toHexString()}: ${(error as Error).message}`,
       );
+    }
+  }
+
+  /**
+   * Records the rule's pending changes, or waits while another process does, for `timeoutMs` at
+   * most; resolves with whether none is left pending (true too when the rule is gone).
+   */
+  async settle(alertId: Types.ObjectId, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.deliver(alertId);
+      const pending = await this.alerts.exists({ _id: alertId, 'outbox.0': { $exists: true } }).exec();
+      if (!pending) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
     }
   }
 

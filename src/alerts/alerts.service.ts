@@ -26,6 +26,9 @@ import { Alert } from './models/alert.model';
 /** Times a change made by hand is tried again while evaluations keep changing the rule's state. */
 const MANUAL_ATTEMPTS = 5;
 
+/** How long a deletion waits for the rule's last changes to be recorded (by whichever process is recording them). */
+const DELETE_SETTLE_MS = 5_000;
+
 /** What an evaluation is computed from, besides the state: a change of any of them moves the rule's `revision`. */
 const CONDITION_FIELDS = [
   'metric',
@@ -142,13 +145,36 @@ export class AlertsService {
     return Alert.from(updated);
   }
 
-  async delete(id: string): Promise<boolean> {
-    const deleted = await this.alerts
-      .findOneAndDelete({ _id: toObjectId(id) })
+  /**
+   * Deletes a rule. One that is FIRING is resolved first, recorded and told with who deleted it,
+   * as disabling it would; a PENDING one goes back to OK. Its history stays.
+   */
+  async delete(ctx: RequestContext, id: string): Promise<boolean> {
+    const _id = toObjectId(id);
+    // Evaluations stop first, so that none can make the rule fire again between its resolution and its removal.
+    const disabled = await this.alerts
+      .findOneAndUpdate({ _id }, { $set: { enabled: false }, $inc: { revision: 1 } }, { returnDocument: 'after' })
       .lean<AlertRecord>()
       .exec();
-    if (!deleted) throw this.notFound();
-    return true;
+    if (!disabled) throw this.notFound();
+    await this.stopEvaluating(ctx, disabled);
+    // Its last changes are recorded and told before it goes: they would go with it.
+    await this.outbox.settle(_id, DELETE_SETTLE_MS);
+    const deleted = await this.alerts
+      .findOneAndDelete({
+        _id,
+        enabled: false,
+        state: { $nin: [AlertState.FIRING, AlertState.PENDING] },
+        'outbox.0': { $exists: false },
+      })
+      .lean<AlertRecord>()
+      .exec();
+    if (deleted) return true;
+    if (!(await this.alerts.exists({ _id }).exec())) throw this.notFound();
+    throw new AlertException(
+      AlertExceptionReason.CONCURRENT_CHANGE,
+      'The rule was enabled again, or its last changes are not recorded yet; it is disabled: send the deletion again',
+    );
   }
 
   /** The project's rules, in the order they were created. */
