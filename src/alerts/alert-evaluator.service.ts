@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
@@ -15,6 +16,8 @@ import {
 } from './alert-state';
 import { AlertRecord } from './alert.schema';
 
+/** Evaluations a rule keeps the record of (`recentEvaluations`). */
+const RECENT_EVALUATIONS = 20;
 /** Rules one run evaluates at once. */
 const PARALLEL = 10;
 /** Times an evaluation is computed again when a change (by hand, or of the condition) moved the rule meanwhile. */
@@ -43,6 +46,8 @@ const statusOf = (rule: AlertRecord): AlertStatus => ({
 @Injectable()
 export class AlertEvaluatorService {
   private readonly logger = new Logger(AlertEvaluatorService.name);
+  /** Which process evaluates, as `recentEvaluations` names it. */
+  private readonly identity = `${hostname()}:${process.pid}`;
 
   constructor(
     @InjectModel(AlertRecord.name) private readonly alerts: Model<AlertRecord>,
@@ -80,7 +85,7 @@ export class AlertEvaluatorService {
       for (let rule = await claim(); rule; rule = await claim()) {
         evaluated += 1;
         try {
-          await this.evaluate(rule);
+          await this.evaluate(rule, tick);
         } catch (error) {
           // One rule's trouble (its metric unreadable, a write that failed) must not stop the others.
           this.logger.warn(`Evaluating alert ${rule._id.toHexString()} failed: ${(error as Error).message}`);
@@ -97,7 +102,7 @@ export class AlertEvaluatorService {
    * disabled by hand, or its condition changed), it is read again and its value too: what was read
    * may no longer answer the rule as it now is.
    */
-  private async evaluate(claimed: AlertRecord): Promise<void> {
+  private async evaluate(claimed: AlertRecord, tick: number): Promise<void> {
     let rule: AlertRecord | null = claimed;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS && rule?.enabled; attempt++) {
       const to = new Date();
@@ -122,7 +127,13 @@ export class AlertEvaluatorService {
           {
             $set: { lastValue: value, lastEvaluatedAt: to, ...(changed ? status : {}) },
             ...(changed ? { $inc: { revision: 1 } } : {}),
-            ...(transition ? AlertOutboxService.push(rule, transition, value, to, null) : {}),
+            $push: {
+              recentEvaluations: {
+                $each: [{ tick, at: to, value, by: this.identity }],
+                $slice: -RECENT_EVALUATIONS,
+              },
+              ...(transition ? AlertOutboxService.push(rule, transition, value, to, null) : {}),
+            },
           },
           { returnDocument: 'after', timestamps: false },
         )

@@ -38,8 +38,8 @@ export class AlertOutboxService {
   ) {}
 
   /**
-   * The update that adds a change to the rule's pending ones: merged into the update that makes
-   * the change, so that the one is never stored without the other.
+   * What `$push`es a change onto the rule's pending ones: part of the update that makes the
+   * change, so that the one is never stored without the other.
    */
   static push(
     rule: AlertRecord,
@@ -47,7 +47,7 @@ export class AlertOutboxService {
     value: number | null,
     at: Date,
     actorId: string | null,
-  ): { $push: { outbox: { $each: PendingAlertChange[]; $slice: number } } } {
+  ): { outbox: { $each: PendingAlertChange[]; $slice: number } } {
     const change: PendingAlertChange = {
       _id: new Types.ObjectId(),
       from: transition.from,
@@ -61,7 +61,7 @@ export class AlertOutboxService {
       threshold: rule.threshold,
       severity: rule.severity,
     };
-    return { $push: { outbox: { $each: [change], $slice: -MAX_PENDING } } };
+    return { outbox: { $each: [change], $slice: -MAX_PENDING } };
   }
 
   /**

@@ -61,6 +61,27 @@ export class PendingAlertChange {
 
 const PendingAlertChangeSchema = SchemaFactory.createForClass(PendingAlertChange);
 
+/** One evaluation of a rule, as its record of recent evaluations keeps it. */
+@Schema({ _id: false, versionKey: false })
+export class AlertEvaluation {
+  /** The tick it was claimed for: one evaluation per tick, across all workers. */
+  @Prop({ required: true })
+  tick!: number;
+
+  @Prop({ type: Date, required: true })
+  at!: Date;
+
+  /** What it saw; null for no data. */
+  @Prop({ type: Number, default: null })
+  value!: number | null;
+
+  /** The process that ran it: `<host>:<pid>`. */
+  @Prop({ required: true })
+  by!: string;
+}
+
+const AlertEvaluationSchema = SchemaFactory.createForClass(AlertEvaluation);
+
 /** A label a rule's metric series must carry. */
 export interface AlertLabel {
   key: string;
@@ -154,6 +175,10 @@ export class AlertRecord {
 
   @Prop({ type: Date, default: null })
   lastEvaluatedAt!: Date | null;
+
+  /** The last evaluations whose outcome was stored (20 at most), oldest first: which tick, when, what, by whom. */
+  @Prop({ type: [AlertEvaluationSchema], default: [] })
+  recentEvaluations!: AlertEvaluation[];
 
   /** Until when the rule notifies no one; null when it is not muted. */
   @Prop({ type: Date, default: null })

@@ -257,7 +257,7 @@ export class AlertsService {
           {
             $set: { state: next, stateSince: at, recoveringSince: null },
             $inc: { revision: 1 },
-            ...AlertOutboxService.push(current, transition, null, at, ctx.actorId ?? null),
+            $push: AlertOutboxService.push(current, transition, null, at, ctx.actorId ?? null),
           },
           { returnDocument: 'after' },
         )
