@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { getModelToken } from '@nestjs/mongoose';
 import Bull from 'bull';
-import type { Model } from 'mongoose';
+import { Types, type Model } from 'mongoose';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { AlertEventRecord } from '../src/alerts/alert-event.schema';
-import { AlertRecord, type AlertEvaluation } from '../src/alerts/alert.schema';
+import { AlertState } from '../src/alerts/alert-state';
+import { AlertRecord, AlertSeverity, type AlertEvaluation } from '../src/alerts/alert.schema';
 import { ALERTS_QUEUE, AlertJob } from '../src/alerts/jobs/alert-jobs';
 import { MetricsQueryService } from '../src/analytics/metrics-query.service';
 import { MetricsRecorderService } from '../src/analytics/metrics-recorder.service';
@@ -871,6 +872,34 @@ describe('alerts', () => {
       ok(await on.alerts.delete(owner.accessToken, { id }));
       expect(codeOf(await on.alerts.get(owner.accessToken, { id }))).toBe('NOT_FOUND');
     }, 60_000);
+
+    it('lists no history entry past its retention, although the database keeps it until its TTL removes it', async () => {
+      const events = api.app.get<Model<AlertEventRecord>>(getModelToken(AlertEventRecord.name));
+      const alertId = new Types.ObjectId();
+      const entry = (at: Date, expiresAt: Date) => ({
+        alertId,
+        projectId: new Types.ObjectId(project.id),
+        name: 'Old',
+        metric: 'old',
+        from: AlertState.OK,
+        to: AlertState.FIRING,
+        value: 1,
+        threshold: 0,
+        severity: AlertSeverity.INFO,
+        at,
+        muted: false,
+        actorId: null,
+        expiresAt,
+      });
+      const now = Date.now();
+      const expired = await events.create(entry(new Date(now - 91 * 86_400_000), new Date(now - 86_400_000)));
+      const kept = await events.create(entry(new Date(now - 60_000), new Date(now + 86_400_000)));
+      const listed = ok(
+        await on.alerts.events(owner.accessToken, { projectId: project.id, alertId: alertId.toHexString() }),
+      ).alertEvents;
+      expect(listed.edges.map((e) => e.node.id)).toEqual([kept._id.toHexString()]);
+      expect(await events.exists({ _id: expired._id }).exec()).toBeTruthy();
+    });
 
     it('bounds the rules of a project', async () => {
       const other = await createProject(api.url, owner.accessToken);

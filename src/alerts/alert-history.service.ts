@@ -81,11 +81,13 @@ export class AlertHistoryService {
     return event;
   }
 
-  /** A project's alert history (or one rule's), newest first. */
+  /** A project's alert history (or one rule's), newest first; entries past their retention are left out. */
   list(args: AlertEventsArgs): Promise<Connection<AlertEvent>> {
     const filter = {
       projectId: toObjectId(args.projectId),
       ...(args.alertId ? { alertId: toObjectId(args.alertId) } : {}),
+      // MongoDB removes them with the TTL index, in its own time (and the embedded server never does).
+      expiresAt: { $gt: new Date() },
     };
     return paginate(this.events, filter, args, AlertEvent.from);
   }
