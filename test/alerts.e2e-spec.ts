@@ -445,6 +445,74 @@ describe('alerts', () => {
       }
     }, 90_000);
 
+    it('takes over the changes a process left pending when it stopped, recording each once, in order', async () => {
+      const owner = await registerUser(api.url);
+      const project = await createProject(api.url, owner.accessToken);
+      const alert = await create(owner.accessToken, rule(project.id, { name: 'Orphaned', enabled: false }));
+      const alerts = api.app.get<Model<AlertRecord>>(getModelToken(AlertRecord.name));
+      const events = api.app.get<Model<AlertEventRecord>>(getModelToken(AlertEventRecord.name));
+      // As a process leaves them when it stops midway: two changes pending under its lease, the
+      // first already in the history (it stopped before taking it off the rule).
+      const now = Date.now();
+      const change = (from: AlertState, to: AlertState, at: number, value: number) => ({
+        _id: new Types.ObjectId(),
+        from,
+        to,
+        value,
+        at: new Date(at),
+        actorId: null,
+        muted: false,
+        name: 'Orphaned',
+        metric: 'queue.depth',
+        threshold: 100,
+        severity: AlertSeverity.CRITICAL,
+      });
+      const first = change(AlertState.OK, AlertState.FIRING, now - 2_000, 150);
+      const second = change(AlertState.FIRING, AlertState.RESOLVED, now - 1_000, 20);
+      await events.create({
+        ...first,
+        alertId: new Types.ObjectId(alert.id),
+        projectId: new Types.ObjectId(project.id),
+        expiresAt: new Date(now + 86_400_000),
+      });
+      const leaseUntil = new Date(now + 8_000);
+      await alerts
+        .updateOne(
+          { _id: alert.id },
+          { $set: { outbox: [first, second], outboxLeaseUntil: leaseUntil, outboxLeaseId: 'stopped-process' } },
+        )
+        .exec();
+
+      // While the lease holds, the sweeps of several evaluation runs leave them alone.
+      const witness = await create(owner.accessToken, rule(project.id, { name: 'Witness', metric: 'witness' }));
+      await waitFor(
+        async () => ok(await on.alerts.get(owner.accessToken, { id: witness.id })).alert.evaluations >= 3,
+        10_000,
+        'three evaluation runs',
+      );
+      expect(Date.now()).toBeLessThan(leaseUntil.getTime());
+      expect((await history(owner.accessToken, project.id, alert.id)).map((e) => e.id)).toEqual([
+        first._id.toHexString(),
+      ]);
+
+      // Once it has run out, a sweep takes them over.
+      const recorded = await untilRecorded(owner.accessToken, project.id, alert.id, 'RESOLVED');
+      expect(Date.now()).toBeGreaterThanOrEqual(leaseUntil.getTime());
+      expect(recorded.map((e) => [e.id, e.from, e.to, e.value, Date.parse(e.at)])).toEqual([
+        [first._id.toHexString(), 'OK', 'FIRING', 150, first.at.getTime()],
+        [second._id.toHexString(), 'FIRING', 'RESOLVED', 20, second.at.getTime()],
+      ]);
+      await waitFor(
+        async () => {
+          const stored = await alerts.findById(alert.id).lean<AlertRecord>().exec();
+          return stored?.outbox.length === 0 && stored.outboxLeaseUntil === null ? stored : undefined;
+        },
+        10_000,
+        'nothing left pending',
+      );
+      expect(await history(owner.accessToken, project.id, alert.id)).toEqual(recorded);
+    }, 60_000);
+
     it('resolves a firing rule it deletes, and tells of it with who deleted it', async () => {
       const owner = await registerUser(api.url);
       const project = await createProject(api.url, owner.accessToken);
