@@ -9,30 +9,20 @@ import { PUB_SUB } from '../common/pubsub/pubsub.token';
 import { AppConfig } from '../config/app-config';
 import { AlertEventRecord } from './alert-event.schema';
 import { AlertNotifierService } from './alert-notifier.service';
-import { AlertState, type AlertTransition } from './alert-state';
-import type { AlertRecord } from './alert.schema';
+import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
+import { AlertState } from './alert-state';
+import type { AlertRecord, PendingAlertChange } from './alert.schema';
 import type { AlertEventsArgs } from './dto/alerts.args';
 import { AlertEvent } from './models/alert-event.model';
 
 /** The PubSub trigger of a project's alert stream (`alertEvents` subscriptions). */
 export const alertEventsTrigger = (projectId: string): string => `alerts:${projectId}`;
 
-/** What a recorded change was: the rule after it, the change, and what caused it. */
-export interface RecordedChange {
-  /** The rule as stored with its new state. */
-  rule: AlertRecord;
-  transition: AlertTransition;
-  /** What the evaluation saw; null for no data or a change made by hand. */
-  value: number | null;
-  at: Date;
-  /** Who made the change by hand; null for an evaluation. */
-  actorId: string | null;
-}
-
 /**
- * Alert rules' history: every change of state is stored in `alert_events`; FIRING and RESOLVED
- * ones also go to the project's alert stream on every API process (muted ones flagged), and,
- * unless the rule is muted, to the rule's channels.
+ * Alert rules' history: every change of state is stored in `alert_events` (from the rule's
+ * pending changes, `AlertOutboxService`); FIRING and RESOLVED ones also go to the project's alert
+ * stream on every API process (muted ones flagged), and, unless the rule is muted, to the rule's
+ * channels.
  */
 @Injectable()
 export class AlertHistoryService {
@@ -45,42 +35,59 @@ export class AlertHistoryService {
     private readonly config: AppConfig,
   ) {}
 
-  async record(change: RecordedChange): Promise<AlertEvent> {
-    const { rule, transition, value, at, actorId } = change;
-    const muted = rule.mutedUntil !== null && rule.mutedUntil.getTime() > at.getTime();
-    const stored = (
-      await this.events.create({
-        alertId: rule._id,
-        projectId: rule.projectId,
-        name: rule.name,
-        metric: rule.metric,
-        from: transition.from,
-        to: transition.to,
-        value,
-        threshold: rule.threshold,
-        severity: rule.severity,
-        at,
-        muted,
-        actorId,
-        expiresAt: new Date(at.getTime() + this.config.ALERT_HISTORY_RETENTION_DAYS * 86_400_000),
-      })
-    ).toObject<AlertEventRecord>();
-    const event = AlertEvent.from(stored);
-    if (transition.to !== AlertState.FIRING && transition.to !== AlertState.RESOLVED) return event;
+  /**
+   * Records a rule's change of state in `alert_events`, under the change's own id: recording it
+   * again adds nothing, and tells it again. FIRING and RESOLVED also go to the project's alert
+   * stream and, unless the rule was muted at the change, to the rule's channels; a failure there is
+   * logged, the change stays recorded. Rejects only when the change could not be stored.
+   */
+  async record(rule: AlertRecord, change: PendingAlertChange): Promise<AlertEvent> {
+    const fields = {
+      _id: change._id,
+      alertId: rule._id,
+      projectId: rule.projectId,
+      name: change.name,
+      metric: change.metric,
+      from: change.from,
+      to: change.to,
+      value: change.value,
+      threshold: change.threshold,
+      severity: change.severity,
+      at: change.at,
+      muted: change.muted,
+      actorId: change.actorId,
+      expiresAt: new Date(change.at.getTime() + this.config.ALERT_HISTORY_RETENTION_DAYS * 86_400_000),
+    };
+    try {
+      await this.events.create(fields);
+    } catch (error) {
+      // Stored by an earlier attempt that did not get to forget the change: it is told (again).
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const event = AlertEvent.from(fields);
+    if (event.to !== AlertState.FIRING && event.to !== AlertState.RESOLVED) return event;
     try {
       await this.pubSub.publish(alertEventsTrigger(event.projectId), event.toMessage());
     } catch (error) {
       this.logger.error(`Could not stream the change of alert ${event.alertId}: ${(error as Error).message}`);
     }
-    if (!muted) await this.notifier.notify(rule, event);
+    if (!event.muted) {
+      try {
+        await this.notifier.notify(rule, event);
+      } catch (error) {
+        this.logger.error(`Could not tell of alert ${event.alertId} ${event.to}: ${(error as Error).message}`);
+      }
+    }
     return event;
   }
 
-  /** A project's alert history (or one rule's), newest first. */
+  /** A project's alert history (or one rule's), newest first; entries past their retention are left out. */
   list(args: AlertEventsArgs): Promise<Connection<AlertEvent>> {
     const filter = {
       projectId: toObjectId(args.projectId),
       ...(args.alertId ? { alertId: toObjectId(args.alertId) } : {}),
+      // MongoDB removes them with the TTL index, in its own time (and the embedded server never does).
+      expiresAt: { $gt: new Date() },
     };
     return paginate(this.events, filter, args, AlertEvent.from);
   }

@@ -27,10 +27,10 @@ describe('the alert mail', () => {
   });
 
   it('names who resolved an alert by hand', () => {
-    const mail = renderAlertMail({ ...data, status: 'resolved', resolvedBy: 'Ann <ann@example.test>' });
+    const mail = renderAlertMail({ ...data, status: 'resolved', resolvedBy: 'Ann <Ops>' });
     expect(mail.subject).toBe('[CRITICAL] Queue <deep> is resolved in Shop');
-    expect(mail.text).toContain('Resolved by hand by Ann <ann@example.test>.');
-    expect(mail.html).toContain('Resolved by hand by Ann &lt;ann@example.test&gt;.');
+    expect(mail.text).toContain('Resolved by hand by Ann <Ops>.');
+    expect(mail.html).toContain('Resolved by hand by Ann &lt;Ops&gt;.');
   });
 
   it('writes the condition with its labels and operator', () => {

@@ -126,9 +126,13 @@ export class AlertNotifierService {
     return [...addresses].slice(0, MAX_RECIPIENTS);
   }
 
+  /**
+   * Who resolved the rule, as the mail names them: their name only. The mail may go to addresses
+   * outside the project, which are not to learn members' addresses from it.
+   */
   private async actorName(actorId: string): Promise<string> {
     if (!isObjectId(actorId)) return actorId;
     const user = await this.users.findById(actorId);
-    return user ? `${user.name} <${user.email}>` : actorId;
+    return user ? user.name : actorId;
   }
 }

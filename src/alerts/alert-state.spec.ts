@@ -1,9 +1,12 @@
+import { MetricAggregate } from '../analytics/models/metric-aggregate.enum';
 import {
   AlertComparison,
+  AlertNoData,
   AlertState,
   evaluateAlert,
   recoveryThresholdFits,
   statusChanged,
+  windowValue,
   type AlertCondition,
   type AlertStatus,
   type AlertTransition,
@@ -18,6 +21,7 @@ const rule = (overrides: Partial<AlertCondition> = {}): AlertCondition => ({
   threshold: 100,
   recoveryThreshold: null,
   forMs: 10_000,
+  noData: AlertNoData.OK,
   ...overrides,
 });
 
@@ -117,6 +121,64 @@ describe('evaluateAlert', () => {
     expect(states(run(rule(), [150, null]).transitions)).toEqual(['OK>PENDING', 'PENDING>OK']);
   });
 
+  describe('with no data', () => {
+    const firing: AlertStatus = { state: AlertState.FIRING, stateSince: at(0), recoveringSince: null };
+
+    it('counts it as breaching with ALERTING: a metric that stops reporting fires after `for`', () => {
+      const alerting = rule({ noData: AlertNoData.ALERTING, forMs: 3_000 });
+      const { status, transitions } = run(alerting, [50, 50, null, null, null, null, null]);
+
+      expect(transitions).toEqual([
+        { from: 'OK', to: 'PENDING', at: 3 },
+        { from: 'PENDING', to: 'FIRING', at: 6 },
+      ]);
+      expect(status.state).toBe(AlertState.FIRING);
+      expect(states(run(rule({ noData: AlertNoData.ALERTING, forMs: 0 }), [null]).transitions)).toEqual(['OK>FIRING']);
+    });
+
+    it('keeps a firing rule firing with ALERTING, the recovery starting over, and resolves once data is safe', () => {
+      const alerting = rule({ noData: AlertNoData.ALERTING, forMs: 2_000 });
+      const { status, transitions } = run(alerting, [50, null, 50, 50, null, null, null], firing);
+
+      expect(transitions).toEqual([]);
+      expect(status).toEqual(firing);
+      expect(run(alerting, [null, 50, 50, 50], firing).transitions).toEqual([
+        { from: 'FIRING', to: 'RESOLVED', at: 4 },
+      ]);
+    });
+
+    it('a pending breach goes on through no data with ALERTING', () => {
+      const alerting = rule({ noData: AlertNoData.ALERTING, forMs: 3_000 });
+
+      expect(states(run(alerting, [150, null, null, 150]).transitions)).toEqual(['OK>PENDING', 'PENDING>FIRING']);
+    });
+
+    it('changes nothing with KEEP_STATE: state and times stay as they were', () => {
+      const keep = rule({ noData: AlertNoData.KEEP_STATE, forMs: 3_000 });
+      const pending: AlertStatus = { state: AlertState.PENDING, stateSince: at(0), recoveringSince: null };
+      const recovering: AlertStatus = { ...firing, recoveringSince: at(0) };
+
+      for (const start of [OK, pending, firing, recovering]) {
+        const { status, transitions } = run(keep, Array<null>(10).fill(null), start);
+        expect(transitions).toEqual([]);
+        expect(status).toEqual(start);
+      }
+      // Data back: it goes on from where it was.
+      expect(states(run(keep, [150, null, null, null, 150]).transitions)).toEqual(['OK>PENDING', 'PENDING>FIRING']);
+      expect(states(run(keep, [50, null, null, null, 50], firing).transitions)).toEqual(['FIRING>RESOLVED']);
+      expect(run(keep, [null, null], firing).transitions).toEqual([]);
+    });
+
+    it('counts it as not breaching and recovered by default (OK), whatever the comparison', () => {
+      for (const comparison of [AlertComparison.GT, AlertComparison.LT]) {
+        expect(run(rule({ comparison, forMs: 0 }), [null, null]).transitions).toEqual([]);
+        expect(states(run(rule({ comparison, forMs: 0 }), [null, null], firing).transitions)).toEqual([
+          'FIRING>RESOLVED',
+        ]);
+      }
+    });
+  });
+
   it('compares each way, the threshold itself breaching only GTE and LTE', () => {
     const fires = (comparison: AlertComparison, value: number): boolean =>
       run(rule({ comparison, forMs: 0 }), [value]).status.state === AlertState.FIRING;
@@ -154,5 +216,33 @@ describe('statusChanged', () => {
     expect(statusChanged(OK, { ...OK, recoveringSince: at(1) })).toBe(true);
     expect(statusChanged(OK, { ...OK, stateSince: at(1) })).toBe(true);
     expect(statusChanged(OK, { ...OK, state: AlertState.PENDING })).toBe(true);
+  });
+});
+
+describe('windowValue', () => {
+  it('makes COUNT and SUM of no point 0, whether the query answers null or 0', () => {
+    for (const aggregate of [MetricAggregate.COUNT, MetricAggregate.SUM]) {
+      expect(windowValue(aggregate, null)).toBe(0);
+      expect(windowValue(aggregate, 0)).toBe(0);
+      expect(windowValue(aggregate, 7)).toBe(7);
+    }
+  });
+
+  it('leaves the other aggregates of no point as no data', () => {
+    for (const aggregate of Object.values(MetricAggregate).filter(
+      (a) => a !== MetricAggregate.COUNT && a !== MetricAggregate.SUM,
+    )) {
+      expect(windowValue(aggregate, null)).toBeNull();
+      expect(windowValue(aggregate, 0)).toBe(0);
+      expect(windowValue(aggregate, -2.5)).toBe(-2.5);
+    }
+  });
+
+  it('lets a COUNT < 1 rule fire on a window with no point, as the rule sees it', () => {
+    const absent = rule({ comparison: AlertComparison.LT, threshold: 1, forMs: 0 });
+
+    expect(evaluateAlert(absent, OK, windowValue(MetricAggregate.COUNT, null), at(1)).status.state).toBe(
+      AlertState.FIRING,
+    );
   });
 });

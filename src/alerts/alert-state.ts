@@ -1,3 +1,5 @@
+import { MetricAggregate } from '../analytics/models/metric-aggregate.enum';
+
 /** Where an alert rule stands. */
 export enum AlertState {
   /** Not breaching (or never evaluated). */
@@ -18,6 +20,16 @@ export enum AlertComparison {
   LTE = 'LTE',
 }
 
+/** What an evaluation whose window holds no point (no data) counts as. */
+export enum AlertNoData {
+  /** Not breaching, and recovered: a rule whose metric stops reporting goes back to OK, or resolves. */
+  OK = 'OK',
+  /** Breaching: a rule whose metric stops reporting fires (after `for`), and a firing one stays firing. */
+  ALERTING = 'ALERTING',
+  /** Nothing changes: the rule stays in its state, with its times, until data comes back. */
+  KEEP_STATE = 'KEEP_STATE',
+}
+
 /** What a rule compares, as the state machine needs it. */
 export interface AlertCondition {
   comparison: AlertComparison;
@@ -26,6 +38,8 @@ export interface AlertCondition {
   recoveryThreshold: number | null;
   /** How long a breach (and a recovery) must hold, in milliseconds; 0 allowed. */
   forMs: number;
+  /** What no data (a null value) counts as. */
+  noData: AlertNoData;
 }
 
 /** A rule's state and the times it is measured from. */
@@ -63,17 +77,30 @@ export function compares(value: number, comparison: AlertComparison, threshold: 
   }
 }
 
-/** Whether a value breaches the rule. No data (null) never does. */
+/**
+ * The value a rule judges, from what its window gave (null: no point in the window). COUNT and
+ * SUM of no point are 0, a value like any other, so that a rule such as `COUNT < 1` can tell that
+ * a metric stopped reporting; the other aggregates of no point are no data. Whether the query
+ * answers null or 0 for them, the rule sees 0.
+ */
+export function windowValue(aggregate: MetricAggregate, value: number | null): number | null {
+  if (value !== null) return value;
+  return aggregate === MetricAggregate.COUNT || aggregate === MetricAggregate.SUM ? 0 : null;
+}
+
+/** Whether a value breaches the rule. No data (null) does only when the rule says it alerts. */
 export function breaches(condition: AlertCondition, value: number | null): boolean {
-  return value !== null && compares(value, condition.comparison, condition.threshold);
+  if (value === null) return condition.noData === AlertNoData.ALERTING;
+  return compares(value, condition.comparison, condition.threshold);
 }
 
 /**
  * Whether a value is on the safe side of the recovery threshold: it would not breach a rule
- * whose threshold were the recovery threshold. No data is safe.
+ * whose threshold were the recovery threshold. No data is safe unless the rule says it alerts.
  */
 export function recovered(condition: AlertCondition, value: number | null): boolean {
-  return value === null || !compares(value, condition.comparison, condition.recoveryThreshold ?? condition.threshold);
+  if (value === null) return condition.noData !== AlertNoData.ALERTING;
+  return !compares(value, condition.comparison, condition.recoveryThreshold ?? condition.threshold);
 }
 
 /**
@@ -93,6 +120,10 @@ export function recoveryThresholdFits(comparison: AlertComparison, threshold: nu
  * on the safe side of the recovery threshold at every evaluation for `for`, and at two
  * evaluations in a row at least: a value between the two thresholds, or one crossing back and
  * forth, keeps it FIRING, so it neither resolves nor fires again on each crossing.
+ *
+ * No data (a null value) counts as the rule's `noData` says: not breaching and recovered (OK),
+ * breaching and not recovered (ALERTING), or no evaluation at all (KEEP_STATE: the status stays
+ * as it is, times included).
  */
 export function evaluateAlert(
   condition: AlertCondition,
@@ -109,6 +140,7 @@ export function evaluateAlert(
     status: { ...status, recoveringSince },
     transition: null,
   });
+  if (value === null && condition.noData === AlertNoData.KEEP_STATE) return { status, transition: null };
   switch (status.state) {
     case AlertState.OK:
     case AlertState.RESOLVED:

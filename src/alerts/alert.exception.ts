@@ -23,7 +23,7 @@ export enum AlertExceptionReason {
   INVALID_MUTE = 'INVALID_MUTE',
   /** `resolveAlert` on a rule that is not firing. */
   ALERT_NOT_FIRING = 'ALERT_NOT_FIRING',
-  /** The rule's state kept changing under a change made by hand. */
+  /** The rule's state kept changing under a change made by hand, or its condition under an update, or it changed under a deletion. */
   CONCURRENT_CHANGE = 'CONCURRENT_CHANGE',
 }
 

@@ -11,6 +11,7 @@ import { AlertEvaluatorService } from './alert-evaluator.service';
 import { AlertEventRecord, AlertEventSchema } from './alert-event.schema';
 import { AlertHistoryService } from './alert-history.service';
 import { AlertNotifierService } from './alert-notifier.service';
+import { AlertOutboxService } from './alert-outbox.service';
 import { AlertRecord, AlertSchema } from './alert.schema';
 import { AlertsResolver } from './alerts.resolver';
 import { AlertsService } from './alerts.service';
@@ -39,6 +40,7 @@ import { ProjectAlertsListener } from './listeners/project-alerts.listener';
     AlertEvaluatorService,
     AlertHistoryService,
     AlertNotifierService,
+    AlertOutboxService,
     AlertsResolver,
     ProjectAlertsListener,
   ],

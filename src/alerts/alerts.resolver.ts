@@ -41,10 +41,13 @@ export class AlertsResolver {
     return this.service.update(ctx, input);
   }
 
-  @Mutation(() => Boolean, { description: 'Deletes a rule; its history stays until it expires.' })
+  @Mutation(() => Boolean, {
+    description:
+      'Deletes a rule; a FIRING one is resolved first, told with who deleted it. Its history stays until it expires.',
+  })
   @RequirePermission('alert:delete', BY_INPUT_ALERT)
-  deleteAlert(@Args('input') input: AlertRefInput): Promise<boolean> {
-    return this.service.delete(input.id);
+  deleteAlert(@Ctx() ctx: RequestContext, @Args('input') input: AlertRefInput): Promise<boolean> {
+    return this.service.delete(ctx, input.id);
   }
 
   @Mutation(() => Alert, {

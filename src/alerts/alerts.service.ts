@@ -5,6 +5,7 @@ import type { RequestContext } from '../common/context/request-context';
 import { isObjectId, toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
 import { AlertHistoryService } from './alert-history.service';
+import { AlertOutboxService } from './alert-outbox.service';
 import {
   checkFor,
   checkLabels,
@@ -25,6 +26,23 @@ import { Alert } from './models/alert.model';
 /** Times a change made by hand is tried again while evaluations keep changing the rule's state. */
 const MANUAL_ATTEMPTS = 5;
 
+/** How long a deletion waits for the rule's last changes to be recorded (by whichever process is recording them). */
+const DELETE_SETTLE_MS = 5_000;
+
+/** What an evaluation is computed from, besides the state: a change of any of them moves the rule's `revision`. */
+const CONDITION_FIELDS = [
+  'metric',
+  'labels',
+  'aggregate',
+  'comparison',
+  'threshold',
+  'recoveryThreshold',
+  'windowSeconds',
+  'forSeconds',
+  'noData',
+  'enabled',
+] as const satisfies readonly (keyof AlertRecord)[];
+
 /**
  * A project's alert rules: created, changed, deleted, muted, resolved by hand. Evaluating them is
  * `AlertEvaluatorService`'s; their history, `AlertHistoryService`'s.
@@ -34,6 +52,7 @@ export class AlertsService {
   constructor(
     @InjectModel(AlertRecord.name) private readonly alerts: Model<AlertRecord>,
     private readonly history: AlertHistoryService,
+    private readonly outbox: AlertOutboxService,
     private readonly config: AppConfig,
   ) {}
 
@@ -50,6 +69,7 @@ export class AlertsService {
       recoveryThreshold,
       windowSeconds: checkWindow(input.window),
       forSeconds: checkFor(input.for),
+      noData: input.noData,
       severity: input.severity,
       channels: [...new Set(input.channels)],
       enabled: input.enabled,
@@ -87,9 +107,13 @@ export class AlertsService {
     if (input.recoveryThreshold !== undefined) set.recoveryThreshold = input.recoveryThreshold;
     if (given(input.window)) set.windowSeconds = checkWindow(input.window);
     if (given(input.for)) set.forSeconds = checkFor(input.for);
+    if (given(input.noData)) set.noData = input.noData;
     if (given(input.severity)) set.severity = input.severity;
     if (given(input.channels)) set.channels = [...new Set(input.channels)];
     if (given(input.enabled)) set.enabled = input.enabled;
+    const conditionChanges = CONDITION_FIELDS.some(
+      (field) => field in set && JSON.stringify(set[field]) !== JSON.stringify(current[field]),
+    );
     const comparison = set.comparison ?? current.comparison;
     const threshold = set.threshold ?? current.threshold;
     const recovery = set.recoveryThreshold !== undefined ? set.recoveryThreshold : current.recoveryThreshold;
@@ -104,7 +128,8 @@ export class AlertsService {
           threshold: current.threshold,
           recoveryThreshold: current.recoveryThreshold,
         },
-        { $set: set },
+        // A new condition moves the revision, so that an evaluation computed from the old one is not stored over it.
+        { $set: set, ...(conditionChanges ? { $inc: { revision: 1 } } : {}) },
         { returnDocument: 'after' },
       )
       .lean<AlertRecord>()
@@ -120,13 +145,36 @@ export class AlertsService {
     return Alert.from(updated);
   }
 
-  async delete(id: string): Promise<boolean> {
-    const deleted = await this.alerts
-      .findOneAndDelete({ _id: toObjectId(id) })
+  /**
+   * Deletes a rule. One that is FIRING is resolved first, recorded and told with who deleted it,
+   * as disabling it would; a PENDING one goes back to OK. Its history stays.
+   */
+  async delete(ctx: RequestContext, id: string): Promise<boolean> {
+    const _id = toObjectId(id);
+    // Evaluations stop first, so that none can make the rule fire again between its resolution and its removal.
+    const disabled = await this.alerts
+      .findOneAndUpdate({ _id }, { $set: { enabled: false }, $inc: { revision: 1 } }, { returnDocument: 'after' })
       .lean<AlertRecord>()
       .exec();
-    if (!deleted) throw this.notFound();
-    return true;
+    if (!disabled) throw this.notFound();
+    await this.stopEvaluating(ctx, disabled);
+    // Its last changes are recorded and told before it goes: they would go with it.
+    await this.outbox.settle(_id, DELETE_SETTLE_MS);
+    const deleted = await this.alerts
+      .findOneAndDelete({
+        _id,
+        enabled: false,
+        state: { $nin: [AlertState.FIRING, AlertState.PENDING] },
+        'outbox.0': { $exists: false },
+      })
+      .lean<AlertRecord>()
+      .exec();
+    if (deleted) return true;
+    if (!(await this.alerts.exists({ _id }).exec())) throw this.notFound();
+    throw new AlertException(
+      AlertExceptionReason.CONCURRENT_CHANGE,
+      'The rule was enabled again, or its last changes are not recorded yet; it is disabled: send the deletion again',
+    );
   }
 
   /** The project's rules, in the order they were created. */
@@ -202,22 +250,21 @@ export class AlertsService {
       const next = to(current.state);
       if (next === null) return { rule: current };
       const at = new Date();
+      const transition = { from: current.state, to: next };
       const updated = await this.alerts
         .findOneAndUpdate(
           { _id: current._id, revision: current.revision },
-          { $set: { state: next, stateSince: at, recoveringSince: null }, $inc: { revision: 1 } },
+          {
+            $set: { state: next, stateSince: at, recoveringSince: null },
+            $inc: { revision: 1 },
+            $push: AlertOutboxService.push(current, transition, null, at, ctx.actorId ?? null),
+          },
           { returnDocument: 'after' },
         )
         .lean<AlertRecord>()
         .exec();
       if (!updated) continue;
-      await this.history.record({
-        rule: updated,
-        transition: { from: current.state, to: next },
-        value: null,
-        at,
-        actorId: ctx.actorId ?? null,
-      });
+      await this.outbox.deliver(current._id);
       return { rule: updated };
     }
     throw new AlertException(

@@ -14,7 +14,7 @@ import {
 } from 'class-validator';
 import { MetricAggregate } from '../../analytics/models/metric-aggregate.enum';
 import { IsObjectId } from '../../common/validation/is-object-id';
-import { AlertComparison } from '../alert-state';
+import { AlertComparison, AlertNoData } from '../alert-state';
 import { AlertChannel, AlertSeverity } from '../alert.schema';
 import { AlertLabelInput } from './alert-label.input';
 
@@ -81,6 +81,14 @@ export class CreateAlertInput {
   })
   @IsInt()
   for!: number;
+
+  @Field(() => AlertNoData, {
+    defaultValue: AlertNoData.OK,
+    description:
+      'What a window with no point counts as (COUNT and SUM of no point are 0, a value, never no data). OK: not breaching, and recovered. ALERTING: breaching. KEEP_STATE: nothing changes.',
+  })
+  @IsEnum(AlertNoData)
+  noData: AlertNoData = AlertNoData.OK;
 
   @Field(() => AlertSeverity)
   @IsEnum(AlertSeverity)

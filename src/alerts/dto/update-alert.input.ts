@@ -15,7 +15,7 @@ import {
 } from 'class-validator';
 import { MetricAggregate } from '../../analytics/models/metric-aggregate.enum';
 import { IsObjectId } from '../../common/validation/is-object-id';
-import { AlertComparison } from '../alert-state';
+import { AlertComparison, AlertNoData } from '../alert-state';
 import { AlertChannel, AlertSeverity } from '../alert.schema';
 import { AlertLabelInput } from './alert-label.input';
 import { MAX_LABEL_INPUTS } from './create-alert.input';
@@ -75,6 +75,11 @@ export class UpdateAlertInput {
   @IsOptional()
   @IsInt()
   for?: number;
+
+  @Field(() => AlertNoData, { nullable: true })
+  @IsOptional()
+  @IsEnum(AlertNoData)
+  noData?: AlertNoData;
 
   @Field(() => AlertSeverity, { nullable: true })
   @IsOptional()

@@ -1,6 +1,6 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { MetricAggregate } from '../../analytics/models/metric-aggregate.enum';
-import { AlertComparison, AlertState } from '../alert-state';
+import { AlertComparison, AlertNoData, AlertState } from '../alert-state';
 import { AlertChannel, AlertSeverity, type AlertRecord } from '../alert.schema';
 
 registerEnumType(AlertState, {
@@ -12,6 +12,11 @@ registerEnumType(AlertComparison, {
   name: 'AlertComparison',
   description:
     'The value breaches when it is greater than (GT), at least (GTE), less than (LT) or at most (LTE) the threshold.',
+});
+registerEnumType(AlertNoData, {
+  name: 'AlertNoData',
+  description:
+    'What an evaluation whose window holds no point counts as. OK: not breaching, and recovered. ALERTING: breaching, and not recovered. KEEP_STATE: nothing changes until data comes back.',
 });
 registerEnumType(AlertSeverity, { name: 'AlertSeverity' });
 registerEnumType(AlertChannel, {
@@ -63,6 +68,9 @@ export class Alert {
 
   @Field(() => Int, { description: 'Seconds.' })
   for!: number;
+
+  @Field(() => AlertNoData, { description: 'What a window with no point counts as.' })
+  noData!: AlertNoData;
 
   @Field(() => AlertSeverity)
   severity!: AlertSeverity;
@@ -116,6 +124,7 @@ export class Alert {
       recoveryThreshold: record.recoveryThreshold,
       window: record.windowSeconds,
       for: record.forSeconds,
+      noData: record.noData ?? AlertNoData.OK,
       severity: record.severity,
       channels: record.channels,
       enabled: record.enabled,

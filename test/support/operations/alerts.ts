@@ -7,6 +7,7 @@ export type AlertState = 'OK' | 'PENDING' | 'FIRING' | 'RESOLVED';
 export type AlertComparison = 'GT' | 'GTE' | 'LT' | 'LTE';
 export type AlertSeverity = 'INFO' | 'WARNING' | 'CRITICAL';
 export type AlertChannel = 'EMAIL' | 'WEBHOOK';
+export type AlertNoData = 'OK' | 'ALERTING' | 'KEEP_STATE';
 export type MetricAggregateName = 'SUM' | 'AVG' | 'MIN' | 'MAX' | 'COUNT' | 'STDDEV' | 'P50' | 'P95' | 'P99';
 
 export interface AlertLabel {
@@ -26,6 +27,7 @@ export interface Alert {
   recoveryThreshold: number | null;
   window: number;
   for: number;
+  noData: AlertNoData;
   severity: AlertSeverity;
   channels: AlertChannel[];
   enabled: boolean;
@@ -67,6 +69,7 @@ export interface CreateAlertInput {
   recoveryThreshold?: number | null;
   window: number;
   for: number;
+  noData?: AlertNoData;
   severity: AlertSeverity;
   channels: AlertChannel[];
   enabled?: boolean;
@@ -75,7 +78,7 @@ export interface CreateAlertInput {
 export type UpdateAlertInput = { id: string } & Partial<Omit<CreateAlertInput, 'projectId'>>;
 
 const ALERT_FIELDS = `id projectId name metric labels { key value } aggregate comparison threshold recoveryThreshold
-  window for severity channels enabled state stateSince recoveringSince lastValue lastEvaluatedAt evaluations
+  window for noData severity channels enabled state stateSince recoveringSince lastValue lastEvaluatedAt evaluations
   mutedUntil createdAt updatedAt`;
 const ALERT_EVENT_FIELDS = 'id alertId projectId name metric from to value threshold severity at muted actorId';
 
