@@ -4,7 +4,7 @@ import type { Model, Types } from 'mongoose';
 import { toObjectId } from '../common/mongo/object-id';
 import { AppConfig } from '../config/app-config';
 import { MetricBucketRecord } from './metric-bucket.schema';
-import { RESOLUTION_MS, type BucketResolution } from './metric-rules';
+import { servingResolution, type BucketResolution } from './metric-rules';
 import { MetricSeriesRecord } from './metric-series.schema';
 import type { ReportRow } from './report-format';
 import { DDSketch, type StoredSketch } from './sketch/dd-sketch';
@@ -31,25 +31,6 @@ type SeriesFields = Pick<MetricSeriesRecord, '_id' | 'labels' | 'unit'>;
 
 /** Buckets turned into rows at a time: their series are looked up together. */
 const ROWS_BATCH = 500;
-
-/** Coarsest first, as `MetricsQueryService.series` looks at them. */
-const BY_COARSENESS: BucketResolution[] = ['day', 'hour', 'minute'];
-
-/**
- * The resolution `MetricsQueryService.series` reads for a step starting at `start`: the coarsest
- * whose buckets tile the step and whose retention reaches back to `start`; when none reaches that
- * far, the coarsest that tiles it.
- */
-export function servingResolution(
-  stepMs: number,
-  start: number,
-  retentionMs: Record<BucketResolution, number>,
-  now: number,
-): BucketResolution {
-  const tiling = BY_COARSENESS.filter((res) => stepMs % RESOLUTION_MS[res] === 0);
-  if (tiling.length === 0) throw new Error(`No stored resolution tiles ${stepMs} ms`);
-  return tiling.find((res) => start >= now - retentionMs[res]) ?? tiling[0]!;
-}
 
 /** The stored resolution whose buckets are exactly one step. */
 function resolutionOf(stepSeconds: number): BucketResolution {

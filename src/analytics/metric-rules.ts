@@ -153,3 +153,22 @@ export function bucketStart(time: number, resolution: BucketResolution): number 
   const width = RESOLUTION_MS[resolution];
   return Math.floor(time / width) * width;
 }
+
+/** Coarsest first: a query reads the coarsest resolution that serves its step. */
+const BY_COARSENESS: BucketResolution[] = ['day', 'hour', 'minute'];
+
+/**
+ * The resolution steps of `stepMs` starting at `start` are read from: the coarsest whose buckets
+ * tile the step and whose retention reaches back to `start`; when none reaches that far, the
+ * coarsest that tiles it (it keeps the longest). Series, reports and the dashboard all read by it.
+ */
+export function servingResolution(
+  stepMs: number,
+  start: number,
+  retentionMs: Record<BucketResolution, number>,
+  now: number,
+): BucketResolution {
+  const tiling = BY_COARSENESS.filter((res) => stepMs % RESOLUTION_MS[res] === 0);
+  if (tiling.length === 0) throw new Error(`No stored resolution tiles ${stepMs} ms`);
+  return tiling.find((res) => start >= now - retentionMs[res]) ?? tiling[0]!;
+}

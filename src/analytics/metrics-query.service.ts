@@ -7,7 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { AnalyticsException, AnalyticsExceptionReason } from './analytics.exception';
 import { MetricBucketRecord } from './metric-bucket.schema';
 import { MetricPointRecord } from './metric-point.schema';
-import { bucketStart, checkLabels, checkMetricName, RESOLUTION_MS, type BucketResolution } from './metric-rules';
+import { bucketStart, checkLabels, checkMetricName, RESOLUTION_MS, servingResolution } from './metric-rules';
 import { MetricSeriesService, type MatchedSeries } from './metric-series.service';
 import { MetricAggregate } from './models/metric-aggregate.enum';
 import type { SeriesQuery, SeriesResult } from './metrics.types';
@@ -45,9 +45,6 @@ export const WINDOW_RAW_QUANTILE_LIMIT = 200_000;
 export const WINDOW_WHOLE_MINUTES_FROM_MS = 15 * 60_000;
 
 const MINUTE_MS = RESOLUTION_MS.minute;
-
-/** Coarsest first: a query reads the coarsest resolution that serves its step. */
-const BY_COARSENESS: BucketResolution[] = ['day', 'hour', 'minute'];
 
 const emptyMoments = (): Moments => ({ count: 0, sum: 0, min: Infinity, max: -Infinity, mean: 0, m2: 0 });
 
@@ -202,7 +199,7 @@ export class MetricsQueryService {
       );
     }
     const end = start + steps * stepMs;
-    const resolution = this.resolutionFor(stepMs, start);
+    const resolution = servingResolution(stepMs, start, this.config.analyticsRetentionMs, Date.now());
     const at = (i: number): Date => new Date(start + i * stepMs);
     const stepOf = (t: Date): number => Math.floor((t.getTime() - start) / stepMs);
 
@@ -438,15 +435,5 @@ export class MetricsQueryService {
       );
     }
     return [start, end];
-  }
-
-  /**
-   * The coarsest resolution whose buckets tile the step and whose retention reaches back to the
-   * first step; when none reaches that far, the coarsest that tiles it (it keeps the longest).
-   */
-  private resolutionFor(stepMs: number, start: number): BucketResolution {
-    const retention = this.config.analyticsRetentionMs;
-    const tiling = BY_COARSENESS.filter((res) => stepMs % RESOLUTION_MS[res] === 0);
-    return tiling.find((res) => start >= Date.now() - retention[res]) ?? tiling[0]!;
   }
 }
