@@ -2,6 +2,7 @@
 /** Helpers the benchmark runners share: files, /proc figures, GraphQL requests, tables. */
 
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const CLK_TCK = 100; // Linux USER_HZ; /proc times are in these ticks.
@@ -121,7 +122,25 @@ function table(rows, columns) {
   return [line(columns.map((c) => c.title)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
+/**
+ * What a benchmark's report says of its run: when, on what machine and Node, the command that
+ * ran it (`bench/<name>/run.js` and its arguments), and, given when it started, how long it took.
+ */
+function runMeta(name, started) {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    cpus: cpus.length,
+    cpuModel: (cpus[0] && cpus[0].model) || 'unknown',
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    command: `node bench/${name}/run.js ${process.argv.slice(2).join(' ')}`.trim(),
+    ...(started === undefined ? {} : { seconds: (Date.now() - started) / 1000 }),
+  };
+}
+
 module.exports = {
+  runMeta,
   CLK_TCK,
   newestMtime,
   mtime,

@@ -46,7 +46,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { newestMtime, mtime, waitForApi, graphql, percentile, table } = require('../support');
+const { newestMtime, mtime, waitForApi, graphql, percentile, table, runMeta } = require('../support');
 const { pointsFor } = require('./points');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -460,15 +460,7 @@ async function main() {
     await recorderIngest(ctx, session);
     await rawInsert(ctx, session);
     await queries(ctx, url, session);
-    const meta = {
-      date: new Date().toISOString(),
-      cpus: os.cpus().length,
-      cpuModel: (os.cpus()[0] && os.cpus()[0].model) || 'unknown',
-      node: process.version,
-      platform: `${os.platform()} ${os.release()}`,
-      command: `node bench/analytics/run.js ${process.argv.slice(2).join(' ')}`.trim(),
-      seconds: (Date.now() - started) / 1000,
-    };
+    const meta = runMeta('analytics', started);
     process.stdout.write(`${report(ctx, meta)}\n`);
     if (opts.json) {
       fs.mkdirSync(path.dirname(opts.json), { recursive: true });

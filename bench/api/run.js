@@ -55,6 +55,7 @@ const {
   graphqlResponse,
   pct,
   table,
+  runMeta,
 } = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -676,16 +677,7 @@ async function main() {
     }
 
     const summary = summarise(runs, opts);
-    const meta = {
-      date: new Date().toISOString(),
-      cpus: os.cpus().length,
-      cpuModel: (os.cpus()[0] && os.cpus()[0].model) || 'unknown',
-      node: process.version,
-      platform: `${os.platform()} ${os.release()}`,
-      query,
-      loadStart,
-      command: `node bench/api/run.js ${process.argv.slice(2).join(' ')}`.trim(),
-    };
+    const meta = { ...runMeta('api'), query, loadStart };
     process.stdout.write(`${report(runs, summary, opts, meta)}\n`);
     if (opts.json) {
       fs.mkdirSync(path.dirname(opts.json), { recursive: true });

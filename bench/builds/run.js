@@ -88,6 +88,7 @@ const {
   pct,
   percentile,
   table,
+  runMeta,
 } = require('../support');
 const REDIS_PREFIX = 'slipway-bench-builds';
 const BARE_CHANNEL_PREFIX = 'bench-bare:build-log:';
@@ -1407,15 +1408,7 @@ async function main() {
     if (opts.parts.includes('fanout')) await bench.fanout();
     checkInterrupted();
 
-    const meta = {
-      date: new Date().toISOString(),
-      cpus: os.cpus().length,
-      cpuModel: (os.cpus()[0] && os.cpus()[0].model) || 'unknown',
-      node: process.version,
-      platform: `${os.platform()} ${os.release()}`,
-      command: `node bench/builds/run.js ${process.argv.slice(2).join(' ')}`.trim(),
-      seconds: (Date.now() - started) / 1000,
-    };
+    const meta = runMeta('builds', started);
     process.stdout.write(`${report(bench, meta)}\n`);
     log(`took ${fmt(meta.seconds, 0)} s`);
     if (opts.json) {

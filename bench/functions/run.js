@@ -105,6 +105,7 @@ const {
   pct,
   percentile,
   table,
+  runMeta,
 } = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -1388,15 +1389,7 @@ async function main() {
     if (opts.parts.includes('api')) await apiPart(ctx);
     checkInterrupted();
 
-    const meta = {
-      date: new Date().toISOString(),
-      cpus: os.cpus().length,
-      cpuModel: (os.cpus()[0] && os.cpus()[0].model) || 'unknown',
-      node: process.version,
-      platform: `${os.platform()} ${os.release()}`,
-      command: `node bench/functions/run.js ${process.argv.slice(2).join(' ')}`.trim(),
-      seconds: (Date.now() - started) / 1000,
-    };
+    const meta = runMeta('functions', started);
     process.stdout.write(`${report(ctx, meta)}\n`);
     if (opts.json) {
       fs.mkdirSync(path.dirname(opts.json), { recursive: true });

@@ -48,7 +48,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const { newestMtime, mtime, sleep, waitForApi, graphql, percentile, table } = require('../support');
+const { newestMtime, mtime, sleep, waitForApi, graphql, percentile, table, runMeta } = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const EVENT = 'project.updated';
@@ -544,15 +544,7 @@ async function main() {
     newDeliveries(ctx);
     await latencyPart(ctx, url, session);
     await throughputPart(ctx, url, session);
-    const meta = {
-      date: new Date().toISOString(),
-      cpus: os.cpus().length,
-      cpuModel: (os.cpus()[0] && os.cpus()[0].model) || 'unknown',
-      node: process.version,
-      platform: `${os.platform()} ${os.release()}`,
-      command: `node bench/webhooks/run.js ${process.argv.slice(2).join(' ')}`.trim(),
-      seconds: (Date.now() - started) / 1000,
-    };
+    const meta = runMeta('webhooks', started);
     process.stdout.write(`${report(ctx, meta)}\n`);
     if (opts.json) {
       fs.mkdirSync(path.dirname(opts.json), { recursive: true });
