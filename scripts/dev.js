@@ -1,12 +1,13 @@
 'use strict';
 /**
- * Starts the embedded servers (persistent, under .data/) unless MONGODB_URI / REDIS_URL are
- * given, then runs the compiled API with them until Ctrl-C.
+ * Starts the embedded servers (persistent, under .data/) unless MONGODB_URI / REDIS_URL /
+ * DATABASE_HOSTS are given, then runs the compiled API with them until Ctrl-C. The database hosts
+ * are the servers managed databases are provisioned into (PostgreSQL, MariaDB, Redis, MongoDB).
  */
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startMongo, startRedis } = require('../tools/embedded-servers');
+const { startDatabaseHosts, startMongo, startRedis } = require('../tools/embedded-servers');
 
 const ROOT = path.resolve(__dirname, '..');
 const DATA = path.join(ROOT, '.data');
@@ -25,6 +26,11 @@ async function main() {
     const redis = await startRedis({ persistDir: path.join(DATA, 'redis') });
     servers.push(redis);
     env.REDIS_URL = redis.url;
+  }
+  if (!env.DATABASE_HOSTS) {
+    const hosts = await startDatabaseHosts({ persistDir: path.join(DATA, 'databases') });
+    servers.push(hosts);
+    env.DATABASE_HOSTS = hosts.hosts;
   }
   env.NODE_ENV = env.NODE_ENV || 'development';
   env.PORT = env.PORT || '3000';

@@ -1,12 +1,14 @@
 'use strict';
 /**
  * Starts the servers the end-to-end tests need, once per run: a MongoDB-protocol server and
- * Redis, each on a free loopback port. MONGODB_URI / REDIS_URL, when set, are used instead.
+ * Redis, each on a free loopback port, and the database hosts managed databases are provisioned
+ * into (PostgreSQL, MariaDB, Redis, a MongoDB-protocol server). MONGODB_URI / REDIS_URL /
+ * DATABASE_HOSTS, when set, are used instead.
  */
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ensureSystemPackages, startMongo, startRedis } = require('../../tools/embedded-servers');
+const { ensureSystemPackages, startDatabaseHosts, startMongo, startRedis } = require('../../tools/embedded-servers');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -42,11 +44,24 @@ module.exports = async function globalSetup() {
   const started = [];
   const needMongo = !process.env.MONGODB_URI;
   const needRedis = !process.env.REDIS_URL;
-  if (needMongo || needRedis) ensureSystemPackages({ mongo: needMongo, redis: needRedis });
-  const [mongo, redis] = await Promise.all([
+  const needHosts = !process.env.DATABASE_HOSTS;
+  if (needMongo || needRedis || needHosts) {
+    ensureSystemPackages({
+      mongo: needMongo || needHosts,
+      redis: needRedis || needHosts,
+      postgres: needHosts,
+      mariadb: needHosts,
+    });
+  }
+  const [mongo, redis, hosts] = await Promise.all([
     needMongo ? startMongo() : undefined,
     needRedis ? startRedis() : undefined,
+    needHosts ? startDatabaseHosts() : undefined,
   ]);
+  if (hosts) {
+    process.env.DATABASE_HOSTS = hosts.hosts;
+    started.push(hosts);
+  }
   if (mongo) {
     process.env.MONGODB_URI = mongo.uri;
     started.push(mongo);

@@ -70,22 +70,46 @@ function which(cmd) {
   return null;
 }
 
-function missingPackages({ redis = true, mongo = true } = {}) {
+/** The newest installed PostgreSQL server's bin directory (Debian: /usr/lib/postgresql/<major>/bin). */
+function postgresBinDir() {
+  const root = '/usr/lib/postgresql';
+  let majors = [];
+  try {
+    majors = fs.readdirSync(root).filter((v) => /^\d+$/.test(v));
+  } catch {
+    return null;
+  }
+  majors.sort((a, b) => Number(b) - Number(a));
+  for (const major of majors) {
+    const bin = path.join(root, major, 'bin');
+    if (fs.existsSync(path.join(bin, 'postgres')) && fs.existsSync(path.join(bin, 'initdb'))) return bin;
+  }
+  return null;
+}
+
+function missingPackages({ redis = true, mongo = true, postgres = true, mariadb = true } = {}) {
   const missing = [];
   if (redis && !which('redis-server')) missing.push('redis-server');
   if (mongo && (!which('java') || !which('javac'))) missing.push('default-jdk-headless');
   if (mongo && !which('mvn')) missing.push('maven');
+  // The server, and the client tools backups use (pg_dump, psql; mariadb-dump, mariadb).
+  if (postgres && !postgresBinDir()) missing.push('postgresql');
+  if (postgres && (!which('pg_dump') || !which('psql'))) missing.push('postgresql-client');
+  if (mariadb && (!which('mariadbd') || !which('mariadb-install-db'))) missing.push('mariadb-server');
+  if (mariadb && (!which('mariadb-dump') || !which('mariadb'))) missing.push('mariadb-client');
   return missing;
 }
 
 /**
- * Makes sure redis-server, java/javac and mvn are on PATH. Installs the missing
- * Debian packages with apt-get when running as root; otherwise throws an Error
- * naming them. Pass { redis: false } or { mongo: false } to check only one side.
- * Returns the list of packages it installed (empty when nothing was missing).
+ * Makes sure redis-server, java/javac and mvn, PostgreSQL and MariaDB (servers and clients) are
+ * installed. Installs the missing Debian packages with apt-get when running as root; otherwise
+ * throws an Error naming them. Pass { redis: false }, { mongo: false }, { postgres: false } or
+ * { mariadb: false } to leave one out. Returns the list of packages it installed (empty when
+ * nothing was missing).
  */
-function ensureSystemPackages({ redis = true, mongo = true } = {}) {
-  const missing = missingPackages({ redis, mongo });
+function ensureSystemPackages({ redis = true, mongo = true, postgres = true, mariadb = true } = {}) {
+  const wanted = { redis, mongo, postgres, mariadb };
+  const missing = missingPackages(wanted);
   if (missing.length === 0) return [];
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
@@ -107,7 +131,7 @@ function ensureSystemPackages({ redis = true, mongo = true } = {}) {
   };
   run(['update']);
   run(['install', '-y', '--no-install-recommends', ...missing]);
-  const still = missingPackages({ redis, mongo });
+  const still = missingPackages(wanted);
   if (still.length) {
     throw new Error(`embedded-servers: still missing after apt-get install: ${still.join(', ')}`);
   }
@@ -156,7 +180,11 @@ const SETPRIV = (() => {
  */
 function spawnServer(name, command, args, options = {}) {
   installExitHooks();
-  const [cmd, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]] : [command, args];
+  // options.user: run as that system user (when this process is root and SETPRIV is available).
+  const userArgs = options.user ? ['--reuid', options.user, '--regid', options.user, '--clear-groups'] : [];
+  const [cmd, argv] = SETPRIV
+    ? [SETPRIV, ['--pdeathsig', 'TERM', ...userArgs, '--', command, ...args]]
+    : [command, args];
   // detached: own session and process group, so a terminal's Ctrl-C reaches only
   // this process, which then stops the server with a single SIGTERM (a second
   // signal, e.g. SIGINT, makes redis-server exit at once without saving).
@@ -207,12 +235,12 @@ function spawnServer(name, command, args, options = {}) {
   let termSent = false;
   const handle = {
     child,
-    /** Sends SIGTERM once (if the process is still running). */
+    /** Sends SIGTERM (or options.stopSignal) once, if the process is still running. */
     terminate() {
       if (termSent || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
       termSent = true;
       try {
-        child.kill('SIGTERM');
+        child.kill(options.stopSignal || 'SIGTERM');
       } catch {
         // already gone
       }
@@ -389,7 +417,11 @@ function runMaven(args) {
       if (code === 0) resolve();
       else {
         const tail = out.trim().split('\n').slice(-30).join('\n');
-        reject(new Error(`embedded-servers: Maven build of tools/mongo-server failed (${signal || `exit ${code}`}):\n${tail}`));
+        reject(
+          new Error(
+            `embedded-servers: Maven build of tools/mongo-server failed (${signal || `exit ${code}`}):\n${tail}`,
+          ),
+        );
       }
     });
   });
@@ -437,7 +469,7 @@ function javaOptions() {
  * Resolves to { uri, port, pid, exited, stop }.
  */
 async function startMongo({ persistDir, port: fixedPort } = {}) {
-  ensureSystemPackages({ redis: false, mongo: true });
+  ensureSystemPackages({ redis: false, mongo: true, postgres: false, mariadb: false });
   const classpath = await buildMongoLauncher();
   let dataFile = null;
   if (persistDir) {
@@ -485,14 +517,16 @@ async function startMongo({ persistDir, port: fixedPort } = {}) {
     const why = result.timeout ? `no READY within ${MONGO_START_TIMEOUT_MS / 1000}s` : describeExit(result.exit);
     throw new Error(`embedded-servers: mongo-java-server failed to start (${why}):\n${server.tail()}`);
   }
-  throw new Error(`embedded-servers: could not bind mongo-java-server to a free port: ${lastError && lastError.message}`);
+  throw new Error(
+    `embedded-servers: could not bind mongo-java-server to a free port: ${lastError && lastError.message}`,
+  );
 }
 
 // ---------------------------------------------------------------------------
 // Redis
 
-/** One PING over a raw socket; resolves true on +PONG. */
-function redisPing(port, timeoutMs = 1000) {
+/** One PING (after AUTH, given a password) over a raw socket; resolves true on +PONG. */
+function redisPing(port, timeoutMs = 1000, password) {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     let data = '';
@@ -502,10 +536,13 @@ function redisPing(port, timeoutMs = 1000) {
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('*1\r\n$4\r\nPING\r\n'));
+    const auth = password ? `*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(password)}\r\n${password}\r\n` : '';
+    socket.once('connect', () => socket.write(`${auth}*1\r\n$4\r\nPING\r\n`));
     socket.on('data', (chunk) => {
       data += chunk.toString('latin1');
-      if (data.includes('\r\n')) done(data.startsWith('+PONG'));
+      const lines = data.split('\r\n');
+      const expected = password ? 2 : 1;
+      if (lines.length > expected) done(lines[expected - 1] === '+PONG');
     });
   });
 }
@@ -513,17 +550,39 @@ function redisPing(port, timeoutMs = 1000) {
 /**
  * Starts redis-server on 127.0.0.1 on a free port (or on `port`, to restart one where clients expect it).
  * persistDir: RDB snapshots + AOF in that directory; otherwise no persistence at all.
+ * password: the default user's password (requirepass); the URL then carries it.
  * Resolves to { url, port, pid, exited, stop }.
  */
-async function startRedis({ persistDir, port: fixedPort } = {}) {
-  ensureSystemPackages({ redis: true, mongo: false });
+async function startRedis({ persistDir, port: fixedPort, password } = {}) {
+  ensureSystemPackages({ redis: true, mongo: false, postgres: false, mariadb: false });
   let lastError;
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
     const port = fixedPort || (await getFreePort());
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning'];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--daemonize',
+      'no',
+      '--logfile',
+      '',
+      '--loglevel',
+      'warning',
+    ];
+    if (password) args.push('--requirepass', password);
     if (persistDir) {
       fs.mkdirSync(persistDir, { recursive: true });
-      args.push('--dir', path.resolve(persistDir), '--save', '60 1', '--appendonly', 'yes', '--appendfsync', 'everysec');
+      args.push(
+        '--dir',
+        path.resolve(persistDir),
+        '--save',
+        '60 1',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+      );
     } else {
       args.push('--dir', os.tmpdir(), '--save', '', '--appendonly', 'no');
     }
@@ -535,7 +594,7 @@ async function startRedis({ persistDir, port: fixedPort } = {}) {
     const deadline = Date.now() + REDIS_START_TIMEOUT_MS;
     let ok = false;
     while (!exit && Date.now() < deadline) {
-      if (await redisPing(port)) {
+      if (await redisPing(port, 1000, password)) {
         ok = true;
         break;
       }
@@ -544,7 +603,9 @@ async function startRedis({ persistDir, port: fixedPort } = {}) {
     if (ok && !exit) {
       server.detach();
       return {
-        url: `redis://127.0.0.1:${port}`,
+        url: password
+          ? `redis://default:${encodeURIComponent(password)}@127.0.0.1:${port}`
+          : `redis://127.0.0.1:${port}`,
         port,
         pid: server.child.pid,
         get exited() {
@@ -566,7 +627,291 @@ async function startRedis({ persistDir, port: fixedPort } = {}) {
   throw new Error(`embedded-servers: could not bind redis-server to a free port: ${lastError && lastError.message}`);
 }
 
-module.exports = { startMongo, startRedis, ensureSystemPackages, buildMongoLauncher, getFreePort };
+// ---------------------------------------------------------------------------
+// PostgreSQL and MariaDB: the database hosts users' managed databases are provisioned into
+
+const SQL_START_TIMEOUT_MS = 60_000;
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * A directory for a server's files: persistDir, or a new temporary one removed on stop. When this
+ * process is root the server runs as its own system user (postgres, mysql), which must own it.
+ */
+function serverDir(persistDir, prefix, user) {
+  const dir = persistDir ? path.resolve(persistDir) : fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.mkdirSync(dir, { recursive: true });
+  if (isRoot() && SETPRIV) {
+    const owner = spawnSync('id', ['-u', user], { encoding: 'utf8' });
+    const group = spawnSync('id', ['-g', user], { encoding: 'utf8' });
+    if (owner.status !== 0) throw new Error(`embedded-servers: no system user ${user} to run the server as`);
+    fs.chownSync(dir, Number(owner.stdout), Number(group.stdout));
+  }
+  return dir;
+}
+
+/** The admin password kept beside a server's data, made once. */
+function adminPassword(dir, user) {
+  const file = path.join(dir, 'admin-password');
+  if (!fs.existsSync(file)) {
+    fs.writeFileSync(file, crypto.randomBytes(18).toString('base64url'), { mode: 0o600 });
+    if (isRoot() && SETPRIV) spawnSync('chown', [user, file]);
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+/** Runs a set-up command to completion (as `user` when root), throwing with its output on failure. */
+function runAs(user, command, args) {
+  const asUser = isRoot() && SETPRIV;
+  const res = asUser
+    ? spawnSync(SETPRIV, ['--reuid', user, '--regid', user, '--clear-groups', '--', command, ...args], {
+        encoding: 'utf8',
+        cwd: '/',
+      })
+    : spawnSync(command, args, { encoding: 'utf8', cwd: '/' });
+  if (res.error || res.status !== 0) {
+    const output = `${res.stdout || ''}${res.stderr || ''}`.trim().split('\n').slice(-20).join('\n');
+    throw new Error(
+      `embedded-servers: ${path.basename(command)} failed (${res.error ? res.error.message : `exit ${res.status}`}):\n${output}`,
+    );
+  }
+}
+
+function tcpOpen(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(false));
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+  });
+}
+
+/**
+ * Starts a server that logs `readyPattern` once it accepts connections, retrying on another free
+ * port when its port was taken (`takenPattern`). `argsFor(port)` builds its arguments.
+ */
+async function startLogged(
+  name,
+  command,
+  argsFor,
+  { user, fixedPort, readyPattern, takenPattern, stopSignal, cleanup },
+) {
+  let lastError;
+  for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+    const port = fixedPort || (await getFreePort());
+    const server = spawnServer(name, command, argsFor(port), {
+      user: isRoot() ? user : undefined,
+      stopSignal,
+      cwd: '/',
+    });
+    const result = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve({ timeout: true }), SQL_START_TIMEOUT_MS);
+      server.onLine((_stream, line) => {
+        if (readyPattern.test(line)) {
+          clearTimeout(timer);
+          resolve({ ready: true });
+        }
+      });
+      server.exited.then((exit) => {
+        clearTimeout(timer);
+        resolve({ exit });
+      });
+    });
+    if (result.ready && (await tcpOpen(port))) {
+      server.detach();
+      return {
+        port,
+        pid: server.child.pid,
+        get exited() {
+          return server.awaitExit();
+        },
+        stop: async () => {
+          await server.stop();
+          if (cleanup) cleanup();
+        },
+      };
+    }
+    await server.stop();
+    if (result.exit && takenPattern.test(server.tail())) {
+      lastError = new Error(`port ${port} was taken`);
+      if (fixedPort) break;
+      continue;
+    }
+    if (cleanup) cleanup();
+    const why = result.timeout
+      ? `not ready within ${SQL_START_TIMEOUT_MS / 1000}s`
+      : result.exit
+        ? describeExit(result.exit)
+        : 'port not open';
+    throw new Error(`embedded-servers: ${name} failed to start (${why}):\n${server.tail()}`);
+  }
+  if (cleanup) cleanup();
+  throw new Error(`embedded-servers: could not bind ${name} to a free port: ${lastError && lastError.message}`);
+}
+
+/**
+ * Starts a PostgreSQL server (the newest installed under /usr/lib/postgresql) on 127.0.0.1, with
+ * password authentication for every connection over TCP and an admin role `postgres`.
+ * persistDir: the cluster lives there (made on first start, durable); otherwise in a temporary
+ * directory, without fsync, removed on stop.
+ * Resolves to { url, port, pid, exited, stop } where url is the admin connection URL.
+ */
+async function startPostgres({ persistDir, port: fixedPort } = {}) {
+  ensureSystemPackages({ redis: false, mongo: false, postgres: true, mariadb: false });
+  const bin = postgresBinDir();
+  const dir = serverDir(persistDir, 'slipway-postgres-', 'postgres');
+  const password = adminPassword(dir, 'postgres');
+  const data = path.join(dir, 'data');
+  if (!fs.existsSync(path.join(data, 'PG_VERSION'))) {
+    fs.rmSync(data, { recursive: true, force: true });
+    runAs('postgres', path.join(bin, 'initdb'), [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=scram-sha-256',
+      `--pwfile=${path.join(dir, 'admin-password')}`,
+      '-E',
+      'UTF8',
+      '--no-locale',
+      '--no-sync',
+    ]);
+  }
+  const server = await startLogged(
+    'postgres',
+    path.join(bin, 'postgres'),
+    (port) => [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${dir}`,
+      '-c',
+      'max_connections=200',
+      ...(persistDir ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
+    {
+      user: 'postgres',
+      fixedPort,
+      readyPattern: /database system is ready to accept connections/,
+      takenPattern: /could not bind|already in use|could not create any TCP\/IP sockets/i,
+      // SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
+      stopSignal: 'SIGINT',
+      cleanup: persistDir ? undefined : () => fs.rmSync(dir, { recursive: true, force: true }),
+    },
+  );
+  return { ...server, url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${server.port}/postgres` };
+}
+
+/**
+ * Starts a MariaDB server on 127.0.0.1 with an admin account `slipway`@`%` (every privilege, with
+ * grant option); root and mysql can log in only through the Unix socket, as their system users.
+ * persistDir: the data lives there (made on first start); otherwise in a temporary directory
+ * removed on stop. Resolves to { url, port, pid, exited, stop } where url is the admin URL.
+ */
+async function startMariadb({ persistDir, port: fixedPort } = {}) {
+  ensureSystemPackages({ redis: false, mongo: false, postgres: false, mariadb: true });
+  const dir = serverDir(persistDir, 'slipway-mariadb-', 'mysql');
+  const password = adminPassword(dir, 'mysql');
+  const data = path.join(dir, 'data');
+  if (!fs.existsSync(path.join(data, 'mysql'))) {
+    fs.rmSync(data, { recursive: true, force: true });
+    runAs('mysql', which('mariadb-install-db'), [
+      '--no-defaults',
+      `--datadir=${data}`,
+      '--auth-root-authentication-method=socket',
+      '--skip-test-db',
+      '--skip-name-resolve',
+      ...(isRoot() ? ['--user=mysql'] : []),
+    ]);
+  }
+  const initFile = path.join(dir, 'init.sql');
+  const quoted = password.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+  fs.writeFileSync(
+    initFile,
+    `CREATE USER IF NOT EXISTS 'slipway'@'%' IDENTIFIED BY '${quoted}';\n` +
+      `ALTER USER 'slipway'@'%' IDENTIFIED BY '${quoted}';\n` +
+      "GRANT ALL PRIVILEGES ON *.* TO 'slipway'@'%' WITH GRANT OPTION;\n",
+    { mode: 0o600 },
+  );
+  if (isRoot() && SETPRIV) spawnSync('chown', ['mysql', initFile]);
+  const server = await startLogged(
+    'mariadb',
+    which('mariadbd'),
+    (port) => [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${path.join(dir, 'mysqld.sock')}`,
+      `--pid-file=${path.join(dir, 'mysqld.pid')}`,
+      '--skip-name-resolve',
+      `--init-file=${initFile}`,
+      '--max-connections=200',
+      ...(isRoot() ? ['--user=mysql'] : []),
+      ...(persistDir ? [] : ['--innodb-flush-log-at-trx-commit=0', '--sync-binlog=0', '--innodb-doublewrite=0']),
+    ],
+    {
+      user: 'mysql',
+      fixedPort,
+      readyPattern: /ready for connections/,
+      takenPattern: /Address already in use|Do you already have another .* server running/i,
+      cleanup: persistDir ? undefined : () => fs.rmSync(dir, { recursive: true, force: true }),
+    },
+  );
+  return { ...server, url: `mysql://slipway:${encodeURIComponent(password)}@127.0.0.1:${server.port}` };
+}
+
+/**
+ * The servers users' managed databases live on, one per engine, apart from the platform's own
+ * MongoDB and Redis: PostgreSQL, MariaDB, a password-protected Redis and a MongoDB-protocol
+ * server. persistDir: each keeps its data in a subdirectory. Resolves to { hosts, stop } where
+ * hosts is the DATABASE_HOSTS value (JSON) naming them.
+ */
+async function startDatabaseHosts({ persistDir } = {}) {
+  const sub = (name) => (persistDir ? path.join(path.resolve(persistDir), name) : undefined);
+  const redisDir = sub('redis');
+  const redisPassword = redisDir
+    ? adminPassword(serverDir(redisDir, '', 'root'), 'root')
+    : crypto.randomBytes(18).toString('base64url');
+  const settled = await Promise.allSettled([
+    startPostgres({ persistDir: sub('postgres') }),
+    startMariadb({ persistDir: sub('mariadb') }),
+    startRedis({ persistDir: redisDir, password: redisPassword }),
+    startMongo({ persistDir: sub('mongo') }),
+  ]);
+  const started = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((s) => s.stop().catch(() => undefined)));
+    throw failed.reason;
+  }
+  const [postgres, mariadb, redis, mongo] = started;
+  const hosts = {
+    POSTGRESQL: { adminUrl: postgres.url, host: '127.0.0.1', port: postgres.port },
+    MYSQL: { adminUrl: mariadb.url, host: '127.0.0.1', port: mariadb.port },
+    REDIS: { adminUrl: redis.url, host: '127.0.0.1', port: redis.port },
+    MONGODB: { adminUrl: mongo.uri, host: '127.0.0.1', port: mongo.port },
+  };
+  return {
+    hosts: JSON.stringify(hosts),
+    servers: started,
+    stop: () => Promise.all(started.map((s) => s.stop())).then(() => undefined),
+  };
+}
+
+module.exports = {
+  startMongo,
+  startRedis,
+  startPostgres,
+  startMariadb,
+  startDatabaseHosts,
+  ensureSystemPackages,
+  buildMongoLauncher,
+  getFreePort,
+};
 
 // ---------------------------------------------------------------------------
 // CLI
