@@ -16,6 +16,9 @@ import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
 import { BuildsModule } from './builds/builds.module';
 import { BuildJobsModule } from './builds/jobs/build-jobs.module';
+import { DatabaseBackupsModule } from './databases/backups/database-backups.module';
+import { DatabasesModule } from './databases/databases.module';
+import { DatabaseJobsModule } from './databases/jobs/database-jobs.module';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { DomainsModule } from './domains/domains.module';
 import { DomainJobsModule } from './domains/jobs/domain-jobs.module';
@@ -74,6 +77,8 @@ const FEATURES: Type[] = [
   AnalyticsModule,
   AlertsModule,
   PlatformMetricsModule,
+  DatabasesModule,
+  DatabaseBackupsModule,
 ];
 
 /** What worker processes run for the features: each feature's processors and schedules. */
@@ -87,6 +92,7 @@ const FEATURE_JOBS: Type[] = [
   InvitationJobsModule,
   AnalyticsJobsModule,
   AlertJobsModule,
+  DatabaseJobsModule,
 ];
 
 /**

@@ -15,6 +15,7 @@ const READ_PERMISSION: Readonly<Record<string, Permission>> = {
   role: 'role:read',
   webhook: 'webhook:read',
   alert: 'alert:read',
+  database: 'database:read',
 };
 
 /** The permission that reads events and entries of a family (`member` of `member.joined`). */

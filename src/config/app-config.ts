@@ -20,6 +20,7 @@ import {
 import { parseKeyRing } from '../common/crypto/key-ring';
 import { parseRange, type IpRange } from '../common/net/ip-address';
 import { compileProxyTrust, type ProxyTrust } from '../common/net/proxy-trust';
+import { parseDatabaseHosts, type DatabaseHosts } from './database-hosts';
 import { parseDuration, parseDurationList } from './durations';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
@@ -148,6 +149,36 @@ function IsKeyRing(): PropertyDecorator {
             return '';
           } catch (error) {
             return `ENCRYPTION_KEYS: ${(error as Error).message}`;
+          }
+        },
+      },
+    });
+}
+
+/** DATABASE_HOSTS parses (`parseDatabaseHosts`); the message says what is wrong, never quoting a URL. */
+function IsDatabaseHosts(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isDatabaseHosts',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {},
+      validator: {
+        validate(value: unknown): boolean {
+          if (typeof value !== 'string') return true;
+          try {
+            parseDatabaseHosts(value);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage(args: ValidationArguments): string {
+          try {
+            parseDatabaseHosts(String(args.value));
+            return '';
+          } catch (error) {
+            return `DATABASE_HOSTS ${(error as Error).message}`;
           }
         },
       },
@@ -853,6 +884,50 @@ export class AppConfig {
   @Max(100_000_000)
   ANALYTICS_MAX_QUERY_BUCKETS = 200_000;
 
+  /**
+   * The servers managed databases are provisioned into, per engine (`src/config/database-hosts.ts`):
+   * `{"POSTGRESQL":{"adminUrl":"postgresql://admin:pw@10.0.0.5:5432/postgres","host":"db.example.com","port":5432},…}`.
+   * An engine left out cannot be provisioned (ENGINE_UNAVAILABLE).
+   */
+  @IsOptional()
+  @IsString()
+  @IsDatabaseHosts()
+  DATABASE_HOSTS?: string;
+
+  /** Where database backups are kept (the local backup store); STORAGE_DIR/backups when unset. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  DATABASE_BACKUPS_DIR?: string;
+
+  /** How long one query console statement may run before the server cancels it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  DATABASE_QUERY_TIMEOUT_MS = 10_000;
+
+  /** The most rows one query console answer holds; past it the answer is marked truncated. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  DATABASE_QUERY_MAX_ROWS = 1_000;
+
+  /** The most bytes (as JSON) of rows one query console answer holds; past it, truncated. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_024)
+  @Max(67_108_864)
+  DATABASE_QUERY_MAX_BYTES = 1_048_576;
+
+  /** The longest statement the query console takes, in characters (QUERY_TOO_LONG past it). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(1_000_000)
+  DATABASE_QUERY_MAX_LENGTH = 65_536;
+
   /** Points a process may hold waiting for MongoDB; past it, recording is refused until it drains. */
   @Transform(toInt)
   @IsInt()
@@ -1008,6 +1083,16 @@ export class AppConfig {
   /** WEBHOOK_ALLOWED_ADDRESSES as networks. */
   get webhookAllowedRanges(): IpRange[] {
     return parseRangeList(this.WEBHOOK_ALLOWED_ADDRESSES) ?? [];
+  }
+
+  /** DATABASE_HOSTS, parsed: the database host of each engine that has one. */
+  get databaseHosts(): DatabaseHosts {
+    return parseDatabaseHosts(this.DATABASE_HOSTS);
+  }
+
+  /** Where the local backup store keeps database backups. */
+  get databaseBackupsDir(): string {
+    return this.DATABASE_BACKUPS_DIR ?? `${this.STORAGE_DIR}/backups`;
   }
 
   /** Where messages are written while SMTP_URL is unset. */

@@ -30,6 +30,11 @@ export const NOTIFIABLE_EVENTS = [
   'webhook.deleted',
   'webhook.secret_rotated',
   'webhook.disabled',
+  'database.created',
+  'database.deleted',
+  'database.backup_succeeded',
+  'database.backup_failed',
+  'database.restored',
 ] as const;
 
 const EVENTS: ReadonlySet<string> = new Set(NOTIFIABLE_EVENTS);

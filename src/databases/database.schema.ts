@@ -1,0 +1,64 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { SchemaTypes, type Types } from 'mongoose';
+import { DATABASE_ENGINES, type DatabaseEngineName } from '../config/database-hosts';
+
+export enum DatabaseStatus {
+  /** Being created on its engine's server (a job). */
+  PROVISIONING = 'PROVISIONING',
+  /** Created: it can be connected to, queried, backed up and restored. */
+  AVAILABLE = 'AVAILABLE',
+  /** Creating it failed (see failureReason); nothing of it was left on the server. */
+  FAILED = 'FAILED',
+  /** Being dropped from its server (a job); the record goes once it is. */
+  DELETING = 'DELETING',
+}
+
+/** A managed database: one isolated database with its own user on its engine's server. */
+@Schema({ collection: 'databases', versionKey: false, timestamps: true })
+export class DatabaseRecord {
+  _id!: Types.ObjectId;
+
+  @Prop({ type: SchemaTypes.ObjectId, required: true })
+  projectId!: Types.ObjectId;
+
+  /** The name users gave it, unique in the project. */
+  @Prop({ required: true })
+  name!: string;
+
+  @Prop({ type: String, required: true, enum: DATABASE_ENGINES })
+  engine!: DatabaseEngineName;
+
+  @Prop({ type: String, required: true, enum: DatabaseStatus })
+  status!: DatabaseStatus;
+
+  /** The database's name on the server (`db_<id>`). */
+  @Prop({ required: true })
+  databaseName!: string;
+
+  /** Its user's name on the server (`u_<id>`). */
+  @Prop({ required: true })
+  username!: string;
+
+  /** Its user's password, encrypted with the platform key ring. */
+  @Prop({ required: true })
+  passwordEncrypted!: string;
+
+  /** Why provisioning (or deletion) failed, for its owner to read; never holds a credential. */
+  @Prop({ type: String, default: null })
+  failureReason!: string | null;
+
+  /** Who created it (a user id or `token:<id>`). */
+  @Prop({ type: String, default: null })
+  createdBy!: string | null;
+
+  /** When its credentials were last rotated. */
+  @Prop({ type: Date, default: null })
+  credentialsRotatedAt!: Date | null;
+
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
+export const DatabaseSchema = SchemaFactory.createForClass(DatabaseRecord);
+DatabaseSchema.index({ projectId: 1, name: 1 }, { unique: true });
+DatabaseSchema.index({ projectId: 1, createdAt: -1 });
