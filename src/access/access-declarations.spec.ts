@@ -166,6 +166,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.createApiToken → authenticated
      Mutation.createBuild → permission:build:create [project input.projectId]
      Mutation.createBuildHook → permission:build:update [project input.projectId]
+     Mutation.createDatabase → permission:database:create [project input.projectId]
      Mutation.createDeployHook → permission:build:update [project input.projectId]
      Mutation.createFunction → permission:function:create [project input.projectId]
      Mutation.createProject → authenticated
@@ -174,6 +175,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.declineInvitation → public
      Mutation.deleteAlert → permission:alert:delete [project of alert input.id]
      Mutation.deleteBuildHook → permission:build:update [project of buildHook input.hookId]
+     Mutation.deleteDatabase → permission:database:delete [project of database input.id]
      Mutation.deleteDeployHook → permission:build:update [project of deployHook input.hookId]
      Mutation.deleteEnvVar → permission:env:delete [project input.projectId]
      Mutation.deleteFunction → permission:function:delete [project of function input.functionId]
@@ -182,6 +184,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.deleteRole → permission:role:delete [project of role input.roleId]
      Mutation.deleteWebhook → permission:webhook:delete [project of webhook input.id]
      Mutation.deployFunction → permission:function:update [project of function input.functionId]
+     Mutation.executeQuery → permission:database:query [project of database input.databaseId]
      Mutation.grantPermission → permission:role:assign [project projectId|input.projectId]
      Mutation.importEnvVars → permission:env:update [project input.projectId]
      Mutation.inviteMember → permission:member:invite [project input.projectId]
@@ -202,12 +205,14 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.resendInvitation → permission:member:invite [project of invitation input.id]
      Mutation.resolveAlert → permission:alert:update [project of alert input.id]
      Mutation.retryBuild → permission:build:retry [project of build input.buildId]
+     Mutation.revealDatabaseCredentials → permission:database:query [project of database input.id]
      Mutation.revokeApiToken → authenticated
      Mutation.revokeInvitation → permission:member:invite [project of invitation input.id]
      Mutation.revokePermission → permission:role:assign [project projectId|input.projectId]
      Mutation.rollbackDeployment → permission:deployment:rollback [project input.projectId]
      Mutation.rollbackFunction → permission:function:update [project of function input.functionId]
      Mutation.rotateApiToken → authenticated
+     Mutation.rotateDatabaseCredentials → permission:database:update [project of database input.id]
      Mutation.rotateGitWebhookSecret → permission:build:update [project input.projectId]
      Mutation.rotateWebhookSecret → permission:webhook:update [project of webhook input.id]
      Mutation.setEnvVar → permission:env:update [project input.projectId]
@@ -222,6 +227,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.updateAutoscalingSettings → permission:setting:update [project input.projectId]
      Mutation.updateBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.updateBuildSettings → permission:build:update [project input.projectId]
+     Mutation.updateDatabase → permission:database:update [project of database input.id]
      Mutation.updateDeploymentPreferences → permission:setting:update [project input.projectId]
      Mutation.updateFunction → permission:function:update [project of function input.functionId]
      Mutation.updateFunctionCode → permission:function:update [project of function input.functionId]
@@ -251,6 +257,10 @@ describe('access declarations of GraphQL operations', () => {
      Query.builds → permission:build:read [project projectId|input.projectId]
      Query.checkPermission → permission:project:read [project projectId|input.projectId]
      Query.dashboard → permission:metric:read [project projectId|input.projectId]
+     Query.database → permission:database:read [project of database id]
+     Query.databaseTable → permission:database:read [project of database databaseId]
+     Query.databaseTables → permission:database:read [project of database databaseId]
+     Query.databases → permission:database:read [project projectId|input.projectId]
      Query.deployHooks → permission:build:read [project projectId|input.projectId]
      Query.deployment → permission:deployment:read [project of deployment id]
      Query.deployments → permission:deployment:read [project projectId|input.projectId]

@@ -43,6 +43,14 @@ export class DatabaseRecord {
   @Prop({ required: true })
   passwordEncrypted!: string;
 
+  /**
+   * During a rotation, the new password (encrypted), stored before the server is given it: while
+   * it is set, the server holds either it or `passwordEncrypted`, and the next use of the
+   * database gives the server this one and makes it the password (docs/databases.md#credentials).
+   */
+  @Prop({ type: String, default: null })
+  pendingPasswordEncrypted!: string | null;
+
   /** Why provisioning (or deletion) failed, for its owner to read; never holds a credential. */
   @Prop({ type: String, default: null })
   failureReason!: string | null;
