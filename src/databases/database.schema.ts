@@ -55,6 +55,10 @@ export class DatabaseRecord {
   @Prop({ type: String, default: null })
   failureReason!: string | null;
 
+  /** What it was when its deletion was asked for (a FAILED database has nothing on its server). */
+  @Prop({ type: String, default: null })
+  statusBeforeDeletion!: DatabaseStatus | null;
+
   /** Who created it (a user id or `token:<id>`). */
   @Prop({ type: String, default: null })
   createdBy!: string | null;

@@ -265,14 +265,33 @@ export class DatabasesService {
    * then removes its record. Any status deletes (a FAILED one too); asking again re-queues it.
    */
   async delete(databaseId: string): Promise<Database> {
-    const record = await this.get(databaseId);
-    const deleting = await this.databases
-      .findOneAndUpdate({ _id: record._id }, { $set: { status: DatabaseStatus.DELETING } }, { returnDocument: 'after' })
-      .lean<DatabaseRecord>()
-      .exec();
-    if (!deleting) throw new DatabaseException(DatabaseExceptionReason.DATABASE_NOT_FOUND, 'There is no such database');
+    const deleting = await this.markDeleting(await this.get(databaseId));
     await this.enqueue(DatabaseJob.DELETE, { databaseId });
     return this.present(deleting);
+  }
+
+  /** Makes the database DELETING, remembering what it was (unless it already was DELETING). */
+  private async markDeleting(record: DatabaseRecord): Promise<DatabaseRecord> {
+    let current: DatabaseRecord | null = record;
+    // A status changing under it (a provisioning ending) is read again; a few times is plenty.
+    for (let attempt = 0; attempt < 5 && current; attempt += 1) {
+      if (current.status === DatabaseStatus.DELETING) return current;
+      const deleting = await this.databases
+        .findOneAndUpdate(
+          { _id: current._id, status: current.status },
+          { $set: { status: DatabaseStatus.DELETING, statusBeforeDeletion: current.status } },
+          { returnDocument: 'after' },
+        )
+        .lean<DatabaseRecord>()
+        .exec();
+      if (deleting) return deleting;
+      current = await this.databases.findById(current._id).lean<DatabaseRecord>().exec();
+    }
+    if (!current) throw new DatabaseException(DatabaseExceptionReason.DATABASE_NOT_FOUND, 'There is no such database');
+    throw new DatabaseException(
+      DatabaseExceptionReason.OPERATION_IN_PROGRESS,
+      'The database kept changing under this request; try again',
+    );
   }
 
   /**
@@ -289,6 +308,12 @@ export class DatabasesService {
       await this.driverOf(record).drop(record);
     } catch (error) {
       const failure = this.publicError(record, 'drop', error);
+      if (record.statusBeforeDeletion === DatabaseStatus.FAILED) {
+        // Its failed provisioning already dropped what it had made: the record goes all the same,
+        // rather than waiting for a server that may never come back.
+        this.logger.warn(`Forgot FAILED database ${databaseId} without dropping it again: ${failure.message}`);
+        return this.forget(record);
+      }
       await this.databases
         .updateOne(
           { _id: record._id, status: DatabaseStatus.DELETING },
@@ -297,7 +322,16 @@ export class DatabasesService {
         .exec();
       return false;
     }
-    const removed = await this.databases.findOneAndDelete({ _id: record._id }).lean<DatabaseRecord>().exec();
+    return this.forget(record);
+  }
+
+  /** Removes a DELETING database's record and announces database.deleted. */
+  private async forget(record: DatabaseRecord): Promise<boolean> {
+    const databaseId = record._id.toHexString();
+    const removed = await this.databases
+      .findOneAndDelete({ _id: record._id, status: DatabaseStatus.DELETING })
+      .lean<DatabaseRecord>()
+      .exec();
     if (!removed) return false;
     await this.events.publish(
       new DatabaseDeletedEvent(record.projectId.toHexString(), undefined, databaseId, record.name, record.engine),
@@ -308,13 +342,15 @@ export class DatabasesService {
   /** Every database of a project that is gone: each is marked DELETING and its DELETE job queued. */
   async forgetProject(projectId: string): Promise<number> {
     const records = await this.databases
-      .find({ projectId: toObjectId(projectId) }, { _id: 1 })
+      .find({ projectId: toObjectId(projectId) })
       .lean<DatabaseRecord[]>()
       .exec();
-    await this.databases
-      .updateMany({ projectId: toObjectId(projectId) }, { $set: { status: DatabaseStatus.DELETING } })
-      .exec();
-    for (const record of records) await this.enqueue(DatabaseJob.DELETE, { databaseId: record._id.toHexString() });
+    for (const record of records) {
+      await this.markDeleting(record).catch((error: unknown) => {
+        if (!(error instanceof DatabaseException)) throw error;
+      });
+      await this.enqueue(DatabaseJob.DELETE, { databaseId: record._id.toHexString() });
+    }
     return records.length;
   }
 
