@@ -111,7 +111,7 @@ async function pgConnect<T>(url: string, work: (client: PgClient) => Promise<T>)
   }
 }
 
-const POSTGRESQL: EngineCase = {
+const POSTGRESQL: EngineCase & { canReadServer(url: string): Promise<boolean> } = {
   engine: 'POSTGRESQL',
   table: 'items',
   authenticates: true,
@@ -144,6 +144,14 @@ const POSTGRESQL: EngineCase = {
   }),
   insert: (_db, [id, label]) => ({ query: 'INSERT INTO items (id, label) VALUES ($1, $2)', params: [id, label] }),
   slow: (seconds) => `SELECT pg_sleep(${seconds})`,
+  /** Whether `url` connects at all (its credentials work). */
+  canReadServer: async (url) => {
+    try {
+      return await pgConnect(url, async (client) => (await client.query('SELECT 1')).rowCount === 1);
+    } catch {
+      return false;
+    }
+  },
 };
 
 /** The engines this run provisions on real servers. */
@@ -607,6 +615,45 @@ describe('managed databases', () => {
       } finally {
         await down.close();
       }
+    }, 120_000);
+
+    it('keeps a working password stored when a rotation fails half-way, and finishes it on next use', async () => {
+      const { database, connectionString: before } = await provisioned('POSTGRESQL', 'rotation-faults');
+      const driver = api.app.get(DatabaseEnginesService).driver('POSTGRESQL');
+      const setPassword = driver.setPassword.bind(driver);
+      const adminUrl = parseDatabaseHosts(hosts).POSTGRESQL!.adminUrl;
+      try {
+        // The server is never reached: the old password stays the working one.
+        driver.setPassword = () => Promise.reject(new Error(`connection to ${adminUrl} reset`));
+        const unreached = await send(ROTATE, { input: { id: database.id } });
+        expect(codeOf(unreached)).toBe('SERVICE_UNAVAILABLE');
+        expect(reasonOf(unreached)).toBe('HOST_UNAVAILABLE');
+        expect(JSON.stringify(unreached)).not.toContain(adminUrl);
+        expect(JSON.stringify(unreached)).not.toContain(new URL(adminUrl).password || adminUrl);
+        expect(await POSTGRESQL.canReadServer(before)).toBe(true);
+
+        // The server takes the new password, then the platform stops before storing it as current.
+        driver.setPassword = async (target) => {
+          await setPassword(target);
+          throw new Error('the worker stopped');
+        };
+        expect(reasonOf(await send(ROTATE, { input: { id: database.id } }))).toBe('HOST_UNAVAILABLE');
+        expect(await POSTGRESQL.canReadServer(before)).toBe(false);
+      } finally {
+        driver.setPassword = setPassword;
+      }
+
+      // The next use gives the server the pending password and makes it the stored one.
+      const answer = ok(await execute({ databaseId: database.id, query: 'SELECT 1 AS one' })).executeQuery;
+      expect(answer.rows).toEqual([[1]]);
+      const revealed = ok(
+        await send<{ revealDatabaseCredentials: Credentials }>(REVEAL, { input: { id: database.id } }),
+      ).revealDatabaseCredentials;
+      expect(revealed.connectionString).not.toBe(before);
+      expect(await POSTGRESQL.canReadServer(revealed.connectionString)).toBe(true);
+      expect(await POSTGRESQL.canReadServer(before)).toBe(false);
+      expect((await get(database.id)).credentialsRotatedAt).not.toBeNull();
+      ok(await send(DELETE, { input: { id: database.id } }));
     }, 120_000);
   });
 
