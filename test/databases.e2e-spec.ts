@@ -1,6 +1,11 @@
 import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { createServer } from 'node:net';
+import {
+  createConnection as createMysqlConnection,
+  type Connection as MysqlConnection,
+  type RowDataPacket,
+} from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
 import { parseDatabaseHosts, type DatabaseEngineName } from '../src/config/database-hosts';
 import { DatabaseRecord } from '../src/databases/database.schema';
@@ -149,6 +154,52 @@ const POSTGRESQL: EngineCase & { canReadServer(url: string): Promise<boolean> } 
       return false;
     }
   },
+};
+
+async function mysqlConnect<T>(url: string, work: (connection: MysqlConnection) => Promise<T>): Promise<T> {
+  const connection = await createMysqlConnection({ uri: url, connectTimeout: 10_000 });
+  try {
+    return await work(connection);
+  } finally {
+    await connection.end();
+  }
+}
+
+const MYSQL: EngineCase = {
+  engine: 'MYSQL',
+  table: 'items',
+  authenticates: true,
+  write: (url, _db, rows) =>
+    mysqlConnect(url, async (connection) => {
+      await connection.query('CREATE TABLE IF NOT EXISTS items (id INT PRIMARY KEY, label VARCHAR(100) NOT NULL)');
+      for (const row of rows) await connection.execute('INSERT INTO items (id, label) VALUES (?, ?)', row);
+    }),
+  read: (url) =>
+    mysqlConnect(url, async (connection) => {
+      const [rows] = await connection.query<RowDataPacket[]>('SELECT id, label FROM items ORDER BY id');
+      return rows.map((r) => [r.id as number, r.label as string] as Row);
+    }),
+  canRead: async (url) => {
+    try {
+      return await mysqlConnect(url, async (connection) => {
+        const [rows] = await connection.query<RowDataPacket[]>('SELECT count(*) AS n FROM items');
+        return rows.length === 1;
+      });
+    } catch {
+      return false;
+    }
+  },
+  retarget: (url, other) => {
+    const u = new URL(url);
+    u.pathname = `/${other.databaseName}`;
+    return u.toString();
+  },
+  readOne: (_db, id) => ({
+    query: 'SELECT id, label FROM items WHERE id = ?',
+    params: [id],
+    expected: [[id, id === 1 ? 'alpha' : 'beta']],
+  }),
+  insert: (_db, [id, label]) => ({ query: 'INSERT INTO items (id, label) VALUES (?, ?)', params: [id, label] }),
 };
 
 /** The engines this run provisions on real servers. */
