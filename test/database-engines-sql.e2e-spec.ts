@@ -33,6 +33,8 @@ interface EngineCase {
   writes: string[];
   /** Statements that try to leave read-only mode: each is refused or changes nothing. */
   alsoRefused: string[];
+  /** Statements refused in read-write mode too, with their reason. */
+  refusedAnyway: [string, DatabaseExceptionReason][];
   sleep: (seconds: number) => string;
   /** Ways a single statement might try to outlive the timeout. */
   sleepsPastTimeout: (seconds: number) => string[];
@@ -90,6 +92,8 @@ const POSTGRES: EngineCase = {
     'CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 1',
     'CREATE SCHEMA extra',
     'CREATE TABLE extra.notes (id serial PRIMARY KEY, body text)',
+    `CREATE PROCEDURE escape_read_only() LANGUAGE plpgsql AS $$ BEGIN COMMIT; SET TRANSACTION READ WRITE;
+       INSERT INTO items (id, name) VALUES (103, 'escaped'); COMMIT; END $$`,
   ],
   data: [
     `INSERT INTO items VALUES
@@ -128,7 +132,10 @@ const POSTGRES: EngineCase = {
     "DO $$ BEGIN SET TRANSACTION READ WRITE; INSERT INTO items (id, name) VALUES (101, 'x'); END $$",
     "SELECT set_config('transaction_read_only', 'off', true), (SELECT count(*) FROM items)",
     'SET TRANSACTION READ WRITE',
+    // A procedure made earlier that commits, turns its transaction read-write and writes.
+    'CALL escape_read_only()',
   ],
+  refusedAnyway: [['COPY items FROM STDIN', DatabaseExceptionReason.INVALID_QUERY]],
   sleep: (seconds) => `SELECT pg_sleep(${seconds})`,
   sleepsPastTimeout: (seconds) => [
     `SELECT pg_sleep(${seconds})`,
@@ -165,7 +172,7 @@ const POSTGRES: EngineCase = {
   types: { id: 'integer', price: 'numeric(12,4)', created: 'timestamp with time zone', data: 'bytea', doc: 'jsonb' },
 };
 
-export const MYSQL: EngineCase = {
+const MYSQL: EngineCase = {
   engine: 'MYSQL',
   host: () => hosts().MYSQL!,
   driver: createMysqlDriver,
@@ -179,6 +186,9 @@ export const MYSQL: EngineCase = {
     'CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT)',
     `CREATE TRIGGER notes_upper BEFORE INSERT ON notes FOR EACH ROW SET NEW.body = UPPER(NEW.body)`,
     'CREATE PROCEDURE count_items(OUT n INT) SELECT COUNT(*) INTO n FROM items',
+    `CREATE PROCEDURE escape_read_only() BEGIN COMMIT; SET SESSION TRANSACTION READ WRITE;
+       START TRANSACTION; INSERT INTO items (id, name) VALUES (103, 'escaped'); COMMIT; END`,
+    'CREATE TABLE plain_notes (body TEXT) ENGINE = MyISAM',
   ],
   data: [
     `INSERT INTO items VALUES
@@ -196,7 +206,7 @@ export const MYSQL: EngineCase = {
     '2024-02-29',
     '0x00ff10',
     null,
-    '{"a":[1,2]}',
+    { a: [1, 2] },
     1,
   ],
   placeholders: ['?', '?'],
@@ -211,14 +221,20 @@ export const MYSQL: EngineCase = {
     'DROP VIEW cheap',
     'RENAME TABLE items TO renamed',
     "REPLACE INTO items (id, name) VALUES (1, 'x')",
-    "SET STATEMENT transaction_read_only = 0 FOR INSERT INTO items (id, name) VALUES (102, 'x')",
     'SET STATEMENT tx_read_only = 0 FOR DELETE FROM items',
+    "INSERT INTO plain_notes VALUES ('x')",
+    // A routine made earlier that commits, turns its session read-write and writes.
+    'CALL escape_read_only()',
+    'COMMIT',
+    'LOCK TABLES items WRITE',
   ],
   alsoRefused: [
+    "SET STATEMENT transaction_read_only = 0 FOR INSERT INTO items (id, name) VALUES (102, 'x')",
     'SET SESSION TRANSACTION READ WRITE',
     'SET STATEMENT max_statement_time = 0 FOR DELETE FROM items',
-    'COMMIT',
   ],
+  // The server must never make the platform send it one of the platform's own files.
+  refusedAnyway: [["LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE notes", DatabaseExceptionReason.QUERY_FAILED]],
   sleep: (seconds) => `SELECT SLEEP(${seconds})`,
   sleepsPastTimeout: (seconds) => [
     `SELECT SLEEP(${seconds})`,
@@ -262,6 +278,7 @@ function request(query: string, overrides: Partial<QueryRequest> = {}): QueryReq
   return { query, params: [], readOnly: true, timeoutMs: 10_000, maxRows: 1_000, maxBytes: 1_048_576, ...overrides };
 }
 
+/** The reason the call failed with, or SUCCEEDED. */
 async function reasonOf(work: Promise<unknown>): Promise<string> {
   try {
     await work;
@@ -269,7 +286,7 @@ async function reasonOf(work: Promise<unknown>): Promise<string> {
     if (error instanceof DatabaseException) return error.reason;
     throw error;
   }
-  throw new Error('expected the call to fail');
+  return 'SUCCEEDED';
 }
 
 async function dumpOf(driver: DatabaseEngineDriver, target: DatabaseTarget): Promise<Buffer> {
@@ -302,7 +319,7 @@ function urlAs(engine: EngineCase, driver: DatabaseEngineDriver, target: Databas
   return url.toString();
 }
 
-describe.each([POSTGRES])('the $engine driver against a real server', (engine) => {
+describe.each([POSTGRES, MYSQL])('the $engine driver against a real server', (engine) => {
   let driver: DatabaseEngineDriver;
   let admin: OwnClient;
   const made: DatabaseTarget[] = [];
@@ -485,6 +502,10 @@ describe.each([POSTGRES])('the $engine driver against a real server', (engine) =
       DatabaseExceptionReason.INVALID_QUERY,
     );
     expect(await reasonOf(driver.execute(a, request(engine.failing)))).toBe(DatabaseExceptionReason.QUERY_FAILED);
+    for (const [sql, reason] of engine.refusedAnyway) {
+      expect([sql, await reasonOf(driver.execute(a, request(sql, { readOnly: false })))]).toEqual([sql, reason]);
+    }
+    expect(await owner!.rows('SELECT * FROM items ORDER BY id')).toEqual(snapshot);
     try {
       await driver.execute(a, request(engine.failing));
     } catch (error) {
