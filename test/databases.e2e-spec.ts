@@ -203,7 +203,7 @@ const MYSQL: EngineCase = {
 };
 
 /** The engines this run provisions on real servers. */
-const ENGINES: EngineCase[] = [POSTGRESQL];
+const ENGINES: EngineCase[] = [POSTGRESQL, MYSQL];
 
 // ---- Helpers ------------------------------------------------------------------------------------
 
