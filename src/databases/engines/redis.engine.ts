@@ -132,7 +132,7 @@ function isConnectionError(error: unknown): boolean {
 
 function hostUnavailable(error: unknown): DatabaseException {
   const detail = /^(NOAUTH|WRONGPASS)/.test(errorMessage(error))
-    ? 'the Redis server refused the platform credentials'
+    ? 'the Redis server refused the credentials'
     : 'the Redis server could not be reached';
   return new DatabaseException(DatabaseExceptionReason.HOST_UNAVAILABLE, `${detail}; try again later`);
 }
@@ -159,8 +159,9 @@ class RedisDriver implements DatabaseEngineDriver {
       this.adminClient = new Redis(this.host.adminUrl, {
         lazyConnect: true,
         connectTimeout: 5_000,
-        maxRetriesPerRequest: 1,
-        // An ACL change half-sent when the connection drops is not sent again behind the caller's back.
+        // A command in flight when the connection drops fails at once (it is neither sent again
+        // behind the caller's back nor left waiting); the next one reconnects.
+        maxRetriesPerRequest: 0,
         autoResendUnfulfilledCommands: false,
         enableReadyCheck: false,
       });
@@ -271,7 +272,6 @@ class RedisDriver implements DatabaseEngineDriver {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
       connectTimeout: Math.max(request.timeoutMs, 1_000),
-      commandTimeout: request.timeoutMs,
     });
     client.on('error', () => undefined);
     const started = performance.now();
@@ -281,6 +281,8 @@ class RedisDriver implements DatabaseEngineDriver {
       } catch (error) {
         throw hostUnavailable(error);
       }
+      // The limit is the command's own, not the connection's (AUTH included).
+      client.options.commandTimeout = request.timeoutMs;
       let reply: unknown;
       try {
         reply = await client.call(command, ...args);
@@ -306,7 +308,7 @@ class RedisDriver implements DatabaseEngineDriver {
         'The command ran past the time limit and was abandoned',
       );
     }
-    if (isConnectionError(error)) return hostUnavailable(error);
+    if (isConnectionError(error) || /^(NOAUTH|WRONGPASS)/.test(message)) return hostUnavailable(error);
     const shown = command.slice(0, 60);
     if (message.startsWith('NOPERM')) {
       if (readOnly && (await this.isWriteCommand(client, command))) {
@@ -344,19 +346,8 @@ class RedisDriver implements DatabaseEngineDriver {
   }
 
   private rows(reply: unknown, request: QueryRequest): Omit<QueryResult, 'durationMs'> {
-    let columns: string[];
-    let all: unknown[][];
-    if (Array.isArray(reply)) {
-      columns = ['value'];
-      all = reply.map((item) => [toJsonValue(item)]);
-    } else if (reply !== null && typeof reply === 'object' && !Buffer.isBuffer(reply) && !(reply instanceof Error)) {
-      // ioredis turns some replies (HGETALL) into an object of field to value.
-      columns = ['field', 'value'];
-      all = Object.entries(reply as Record<string, unknown>).map(([field, value]) => [field, toJsonValue(value)]);
-    } else {
-      columns = ['value'];
-      all = [[toJsonValue(reply)]];
-    }
+    const columns = ['value'];
+    const all = Array.isArray(reply) ? reply.map((item) => [toJsonValue(item)]) : [[toJsonValue(reply)]];
     const rows: unknown[][] = [];
     let bytes = 0;
     let truncated = false;
