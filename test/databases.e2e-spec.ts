@@ -6,6 +6,8 @@ import {
   type Connection as MysqlConnection,
   type RowDataPacket,
 } from 'mysql2/promise';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
 import { Client as PgClient } from 'pg';
 import { parseDatabaseHosts, type DatabaseEngineName } from '../src/config/database-hosts';
 import { DatabaseRecord } from '../src/databases/database.schema';
@@ -88,8 +90,10 @@ interface EngineCase {
   engine: DatabaseEngineName;
   /** The test table (collection, key group) as databaseTables names it. */
   table: string;
-  /** Whether the server checks the user's password (the MongoDB-protocol test server does not). */
-  authenticates: boolean;
+  /** Whether the server checks the password in `url` (the MongoDB-protocol test server has no users). */
+  authenticates(url: string): boolean;
+  /** A console statement reaching into `other`, which the platform refuses, for servers without users. */
+  crossQuery?(other: Database): string;
   /** Connects with `url` (the engine's own client) and writes `rows`. */
   write(url: string, database: Database, rows: Row[]): Promise<void>;
   /** The rows as the engine's own client reads them with `url`, in id order. */
@@ -117,7 +121,7 @@ async function pgConnect<T>(url: string, work: (client: PgClient) => Promise<T>)
 const POSTGRESQL: EngineCase & { canReadServer(url: string): Promise<boolean> } = {
   engine: 'POSTGRESQL',
   table: 'items',
-  authenticates: true,
+  authenticates: () => true,
   write: (url, _db, rows) =>
     pgConnect(url, async (client) => {
       await client.query('CREATE TABLE IF NOT EXISTS items (id integer PRIMARY KEY, label text NOT NULL)');
@@ -168,7 +172,7 @@ async function mysqlConnect<T>(url: string, work: (connection: MysqlConnection) 
 const MYSQL: EngineCase = {
   engine: 'MYSQL',
   table: 'items',
-  authenticates: true,
+  authenticates: () => true,
   write: (url, _db, rows) =>
     mysqlConnect(url, async (connection) => {
       await connection.query('CREATE TABLE IF NOT EXISTS items (id INT PRIMARY KEY, label VARCHAR(100) NOT NULL)');
@@ -202,8 +206,129 @@ const MYSQL: EngineCase = {
   insert: (_db, [id, label]) => ({ query: 'INSERT INTO items (id, label) VALUES (?, ?)', params: [id, label] }),
 };
 
+async function redisConnect<T>(url: string, work: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 10_000,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await work(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Redis keeps a database's rows as hashes under its key prefix: `<prefix>item:<id>` → { label }. */
+const REDIS: EngineCase = {
+  engine: 'REDIS',
+  table: 'hash',
+  authenticates: () => true,
+  write: (url, db, rows) =>
+    redisConnect(url, async (client) => {
+      for (const [id, label] of rows) await client.hset(`${db.keyPrefix}item:${id}`, 'label', label);
+    }),
+  read: (url, db) =>
+    redisConnect(url, async (client) => {
+      const rows: Row[] = [];
+      for (let id = 1; id <= 9; id += 1) {
+        const label = await client.hget(`${db.keyPrefix}item:${id}`, 'label');
+        if (label !== null) rows.push([id, label]);
+      }
+      return rows;
+    }),
+  canRead: async (url, db) => {
+    try {
+      return await redisConnect(url, async (client) => {
+        await client.hget(`${db.keyPrefix}item:1`, 'label');
+        return true;
+      });
+    } catch {
+      return false;
+    }
+  },
+  // One server, one logical database: what keeps databases apart is each user's key prefix.
+  retarget: (url) => url,
+  readOne: (db, id) => ({
+    query: 'HGET',
+    params: [`${db.keyPrefix}item:${id}`, 'label'],
+    expected: [[id === 1 ? 'alpha' : 'beta']],
+  }),
+  insert: (db, [id, label]) => ({ query: 'HSET', params: [`${db.keyPrefix}item:${id}`, 'label', label] }),
+};
+
+async function mongoConnect<T>(url: string, work: (client: MongoClient) => Promise<T>): Promise<T> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000, connectTimeoutMS: 10_000 });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** MongoDB keeps the rows as documents of a collection: `{ _id: id, label }`. */
+const MONGODB: EngineCase = {
+  engine: 'MONGODB',
+  table: 'items',
+  // The embedded MongoDB-protocol server has no users: its connection strings carry no credentials.
+  authenticates: (url) => new URL(url).password !== '',
+  write: (url, db, rows) =>
+    mongoConnect(url, async (client) => {
+      await client
+        .db(db.databaseName)
+        .collection<{ _id: number; label: string }>('items')
+        .insertMany(rows.map(([id, label]) => ({ _id: id, label })));
+    }),
+  read: (url, db) =>
+    mongoConnect(url, async (client) => {
+      const docs = await client
+        .db(db.databaseName)
+        .collection<{ _id: number; label: string }>('items')
+        .find()
+        .sort({ _id: 1 })
+        .toArray();
+      return docs.map((doc) => [doc._id, doc.label] as Row);
+    }),
+  canRead: async (url, db) => {
+    try {
+      return await mongoConnect(url, async (client) => {
+        await client.db(db.databaseName).collection('items').findOne();
+        return true;
+      });
+    } catch {
+      return false;
+    }
+  },
+  retarget: (url, other) => {
+    const u = new URL(url);
+    u.pathname = `/${other.databaseName}`;
+    if (u.searchParams.has('authSource')) u.searchParams.set('authSource', other.databaseName);
+    return u.toString();
+  },
+  readOne: (_db, id) => ({
+    query: JSON.stringify({ find: 'items', filter: { _id: id } }),
+    params: [],
+    expected: [[id, id === 1 ? 'alpha' : 'beta']],
+  }),
+  insert: (_db, [id, label]) => ({
+    query: JSON.stringify({ insert: 'items', documents: [{ _id: id, label }] }),
+    params: [],
+  }),
+  crossQuery: (other) =>
+    JSON.stringify({
+      aggregate: 'items',
+      pipeline: [{ $lookup: { from: { db: other.databaseName, coll: 'items' }, pipeline: [], as: 'theirs' } }],
+      cursor: {},
+    }),
+};
+
 /** The engines this run provisions on real servers. */
-const ENGINES: EngineCase[] = [POSTGRESQL, MYSQL];
+const ENGINES: EngineCase[] = [POSTGRESQL, MYSQL, REDIS, MONGODB];
 
 // ---- Helpers ------------------------------------------------------------------------------------
 
@@ -341,15 +466,22 @@ describe('managed databases', () => {
       await sut.write(connectionString, database, rows);
 
       expect(await sut.read(connectionString, database)).toEqual(rows);
-      // (A Redis database exists on its server once it has keys.)
-      expect(await serverHas(engine, database)).toEqual({ database: true, user: true });
+      // (A Redis database exists on its server once it has keys; a server without users has none to find.)
+      expect(await serverHas(engine, database)).toEqual({ database: true, user: sut.authenticates(connectionString) });
     });
 
     it("keeps databases apart: one database's credentials cannot read another", async () => {
       await sut.write(other.connectionString, other.database, [[9, 'theirs']]);
 
-      expect(await sut.canRead(sut.retarget(connectionString, other.database), other.database)).toBe(false);
-      expect(await sut.canRead(sut.retarget(other.connectionString, database), database)).toBe(false);
+      if (sut.authenticates(connectionString)) {
+        expect(await sut.canRead(sut.retarget(connectionString, other.database), other.database)).toBe(false);
+        expect(await sut.canRead(sut.retarget(other.connectionString, database), database)).toBe(false);
+      }
+      if (sut.crossQuery) {
+        const res = await execute({ databaseId: database.id, query: sut.crossQuery(other.database), readOnly: false });
+        expect(codeOf(res)).toBe('BAD_USER_INPUT');
+        expect(JSON.stringify(res)).not.toContain('theirs');
+      }
       expect(await sut.read(other.connectionString, other.database)).toEqual([[9, 'theirs']]);
     });
 
@@ -408,9 +540,11 @@ describe('managed databases', () => {
       ).rotateDatabaseCredentials;
 
       expect(rotated.username).toBe(database.username);
-      expect(rotated.connectionString).not.toBe(connectionString);
       expect(await sut.read(rotated.connectionString, database)).toEqual([...rows, [3, 'gamma']]);
-      if (sut.authenticates) expect(await sut.canRead(connectionString, database)).toBe(false);
+      if (sut.authenticates(connectionString)) {
+        expect(rotated.connectionString).not.toBe(connectionString);
+        expect(await sut.canRead(connectionString, database)).toBe(false);
+      }
       expect((await get(database.id)).credentialsRotatedAt).not.toBeNull();
       // The console goes on with the new password.
       const { query, params } = sut.readOne(database, 1);
@@ -425,7 +559,7 @@ describe('managed databases', () => {
 
       expect(revealed.connectionString).toBe(connectionString);
       expect(revealed.password.length).toBeGreaterThanOrEqual(16);
-      expect(connectionString).toContain(revealed.password);
+      if (sut.authenticates(connectionString)) expect(connectionString).toContain(revealed.password);
       const entries = await auditOf('revealDatabaseCredentials');
       const entry = entries.find((e) => JSON.stringify(e.arguments).includes(database.id));
       expect(entry).toMatchObject({ actorId: owner.id, outcome: 'GRANTED' });
@@ -455,6 +589,8 @@ describe('managed databases', () => {
 
     it('deletes the database: gone from the server, its user too, and from the list', async () => {
       const doomed = await provisioned(engine, `${engine.toLowerCase()}-doomed`);
+      await sut.write(doomed.connectionString, doomed.database, [[5, 'doomed']]);
+      expect((await serverHas(engine, doomed.database)).database).toBe(true);
 
       const deleting = ok(
         await send<{ deleteDatabase: Database }>(DELETE, { input: { id: doomed.database.id } }),
@@ -469,7 +605,11 @@ describe('managed databases', () => {
       expect(await serverHas(engine, doomed.database)).toEqual({ database: false, user: false });
       const gone = await send(GET, { id: doomed.database.id });
       expect(codeOf(gone)).toMatch(/NOT_FOUND|FORBIDDEN/);
-      expect(await sut.canRead(doomed.connectionString, doomed.database)).toBe(false);
+      if (sut.authenticates(doomed.connectionString)) {
+        expect(await sut.canRead(doomed.connectionString, doomed.database)).toBe(false);
+      } else {
+        expect(await sut.read(doomed.connectionString, doomed.database)).toEqual([]);
+      }
     });
   });
 
