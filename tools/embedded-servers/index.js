@@ -550,7 +550,8 @@ function redisPing(port, timeoutMs = 1000, password) {
 /**
  * Starts redis-server on 127.0.0.1 on a free port (or on `port`, to restart one where clients expect it).
  * persistDir: RDB snapshots + AOF in that directory; otherwise no persistence at all.
- * password: the default user's password (requirepass); the URL then carries it.
+ * password: the default user's password (requirepass); the URL then carries it. With persistDir
+ * too, users live in <persistDir>/users.acl (made with the default user on first start).
  * Resolves to { url, port, pid, exited, stop }.
  */
 async function startRedis({ persistDir, port: fixedPort, password } = {}) {
@@ -570,7 +571,15 @@ async function startRedis({ persistDir, port: fixedPort, password } = {}) {
       '--loglevel',
       'warning',
     ];
-    if (password) args.push('--requirepass', password);
+    if (password && persistDir) {
+      // Users made with ACL SETUSER last across restarts only in an ACL file (ACL SAVE writes it).
+      fs.mkdirSync(persistDir, { recursive: true });
+      const aclFile = path.join(path.resolve(persistDir), 'users.acl');
+      if (!fs.existsSync(aclFile)) {
+        fs.writeFileSync(aclFile, `user default on >${password} ~* &* +@all\n`, { mode: 0o600 });
+      }
+      args.push('--aclfile', aclFile);
+    } else if (password) args.push('--requirepass', password);
     if (persistDir) {
       fs.mkdirSync(persistDir, { recursive: true });
       args.push(
