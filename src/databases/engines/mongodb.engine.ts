@@ -211,7 +211,11 @@ class MongodbDriver implements DatabaseEngineDriver {
     try {
       await this.adminCall(async (admin) => {
         const db = admin.db(target.databaseName);
-        await this.upsertUser(db, target.username, target.password, [{ role: 'dbOwner', db: target.databaseName }]);
+        await this.upsertUser(db, target.username, target.password, [
+          // Everything on its own database but managing users (dbOwner would add userAdmin).
+          { role: 'readWrite', db: target.databaseName },
+          { role: 'dbAdmin', db: target.databaseName },
+        ]);
         await this.upsertUser(db, ro, target.password, [{ role: 'read', db: target.databaseName }]);
       });
     } catch (error) {

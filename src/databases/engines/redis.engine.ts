@@ -180,6 +180,14 @@ class RedisDriver implements DatabaseEngineDriver {
     }
   }
 
+  /**
+   * Writes the users to the server's ACL file where it has one, so they survive a restart; a
+   * server without one (users set in memory or in redis.conf) answers an error, which is ignored.
+   */
+  private async persistUsers(admin: Redis): Promise<void> {
+    await admin.call('ACL', 'SAVE').catch(() => undefined);
+  }
+
   async provision(target: DatabaseTarget): Promise<void> {
     const prefix = prefixOf(target.databaseName);
     const ro = redisReadOnlyUser(target.username);
@@ -195,9 +203,13 @@ class RedisDriver implements DatabaseEngineDriver {
           ...redisReadWriteRules(prefix),
         );
         await admin.call('ACL', 'SETUSER', ro, 'reset', 'on', `>${target.password}`, ...redisReadOnlyRules(prefix));
+        await this.persistUsers(admin);
       });
     } catch (error) {
-      await this.adminCall((admin) => admin.call('ACL', 'DELUSER', target.username, ro)).catch(() => undefined);
+      await this.adminCall(async (admin) => {
+        await admin.call('ACL', 'DELUSER', target.username, ro);
+        await this.persistUsers(admin);
+      }).catch(() => undefined);
       throw error;
     }
   }
@@ -206,6 +218,7 @@ class RedisDriver implements DatabaseEngineDriver {
     await this.adminCall(async (admin) => {
       // Deleting the users also closes their connections.
       await admin.call('ACL', 'DELUSER', target.username, redisReadOnlyUser(target.username));
+      await this.persistUsers(admin);
       await this.forEachKeyBatch(admin, prefixOf(target.databaseName), async (keys) => {
         if (keys.length > 0) await admin.unlink(...keys);
       });
@@ -219,6 +232,7 @@ class RedisDriver implements DatabaseEngineDriver {
         // Connections opened with the old password end too.
         await admin.call('CLIENT', 'KILL', 'USER', user).catch(() => undefined);
       }
+      await this.persistUsers(admin);
     });
   }
 
