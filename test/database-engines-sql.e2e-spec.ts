@@ -33,6 +33,8 @@ interface EngineCase {
   writes: string[];
   /** Statements that try to leave read-only mode: each is refused or changes nothing. */
   alsoRefused: string[];
+  /** Whether a restore that fails leaves the database as it was (else empty). */
+  failedRestoreKeepsData: boolean;
   /** Statements refused in read-write mode too, with their reason. */
   refusedAnyway: [string, DatabaseExceptionReason][];
   sleep: (seconds: number) => string;
@@ -135,6 +137,7 @@ const POSTGRES: EngineCase = {
     // A procedure made earlier that commits, turns its transaction read-write and writes.
     'CALL escape_read_only()',
   ],
+  failedRestoreKeepsData: true,
   refusedAnyway: [['COPY items FROM STDIN', DatabaseExceptionReason.INVALID_QUERY]],
   sleep: (seconds) => `SELECT pg_sleep(${seconds})`,
   sleepsPastTimeout: (seconds) => [
@@ -234,6 +237,7 @@ const MYSQL: EngineCase = {
     'SET STATEMENT max_statement_time = 0 FOR DELETE FROM items',
   ],
   // The server must never make the platform send it one of the platform's own files.
+  failedRestoreKeepsData: false,
   refusedAnyway: [["LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE notes", DatabaseExceptionReason.QUERY_FAILED]],
   sleep: (seconds) => `SELECT SLEEP(${seconds})`,
   sleepsPastTimeout: (seconds) => [
@@ -590,7 +594,7 @@ describe.each([POSTGRES, MYSQL])('the $engine driver against a real server', (en
     expect((await driver.listTables(c)).map((table) => table.name)).toEqual(expect.arrayContaining(['items', 'cheap']));
   });
 
-  it('fails a restore of something that is not a dump with the program’s message, never the password', async () => {
+  it('fails a restore of something that is not a dump with the program’s message, never the password, leaving the data', async () => {
     const input = new PassThrough();
     input.end('THIS IS NOT SQL;\n');
     const failure = await driver.restore(c, input).then(
@@ -600,6 +604,16 @@ describe.each([POSTGRES, MYSQL])('the $engine driver against a real server', (en
     expect(failure).toBeInstanceOf(Error);
     expect(failure!.message).toMatch(/syntax|error/i);
     expect(failure!.message).not.toContain(c.password);
+    const client = await engine.connect(driver.connectionString(c));
+    try {
+      if (engine.failedRestoreKeepsData) {
+        expect(await client.rows('SELECT * FROM items WHERE id < 9 ORDER BY id')).toEqual(snapshot);
+      } else {
+        expect((await driver.listTables(c)).map((table) => table.name)).toEqual([]);
+      }
+    } finally {
+      await client.end();
+    }
   });
 
   it('gives a new password: the old one is refused, the new one works', async () => {

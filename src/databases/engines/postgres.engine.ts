@@ -207,8 +207,10 @@ class PostgresDriver implements DatabaseEngineDriver {
         );
       }
       // Only the user's own database: a database of that name belonging to someone else is left alone.
-      if ((await this.ownerOf(client, database)) === user) {
-        await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(database)} WITH (FORCE)`);
+      for (const name of [database, stagingName(database)]) {
+        if ((await this.ownerOf(client, name)) === user) {
+          await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`);
+        }
       }
       await client.query(`DROP ROLE IF EXISTS ${escapeIdentifier(user)}`);
     });
@@ -398,25 +400,43 @@ class PostgresDriver implements DatabaseEngineDriver {
     });
   }
 
+  /**
+   * Loads the dump into a fresh staging database of the user's, in one transaction, and only
+   * then puts it in the database's place: a dump that fails to load leaves the database as it was.
+   */
   async restore(target: DatabaseTarget, input: Readable, progress?: RestoreProgress): Promise<void> {
     const database = assertPlatformName(target.databaseName, 'the database name');
     const user = assertPlatformName(target.username, 'the user name');
+    const staging = stagingName(database);
     await this.admin(async (client) => {
       const owner = await this.ownerOf(client, database);
       if (owner !== null && owner !== user) {
         throw new Error(`the database ${database} on the server belongs to another role`);
       }
-      await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(database)} WITH (FORCE)`);
-      await client.query(`CREATE DATABASE ${escapeIdentifier(database)} OWNER ${escapeIdentifier(user)}`);
+      if ((await this.ownerOf(client, staging)) === user) {
+        await client.query(`DROP DATABASE ${escapeIdentifier(staging)} WITH (FORCE)`);
+      }
+      await client.query(`CREATE DATABASE ${escapeIdentifier(staging)} OWNER ${escapeIdentifier(user)}`);
     });
-    await this.secure(database, user);
-    await runProgram({
-      command: 'psql',
-      args: ['--no-psqlrc', '--no-password', '--quiet', '--single-transaction', '--set=ON_ERROR_STOP=1'],
-      env: this.programEnv(target),
-      input,
-      progress,
-      secrets: [target.password],
+    try {
+      await this.secure(staging, user);
+      await runProgram({
+        command: 'psql',
+        args: ['--no-psqlrc', '--no-password', '--quiet', '--single-transaction', '--set=ON_ERROR_STOP=1'],
+        env: { ...this.programEnv(target), PGDATABASE: staging },
+        input,
+        progress,
+        secrets: [target.password],
+      });
+    } catch (error) {
+      await this.admin((client) =>
+        client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(staging)} WITH (FORCE)`),
+      ).catch(() => undefined);
+      throw error;
+    }
+    await this.admin(async (client) => {
+      await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(database)} WITH (FORCE)`);
+      await client.query(`ALTER DATABASE ${escapeIdentifier(staging)} RENAME TO ${escapeIdentifier(database)}`);
     });
   }
 
@@ -602,6 +622,11 @@ class PostgresDriver implements DatabaseEngineDriver {
     // The driver refused the statement before sending it (a parameter it cannot send, …).
     return new DatabaseException(DatabaseExceptionReason.INVALID_QUERY, message);
   }
+}
+
+/** The database a restore loads into before it takes the database's place. */
+function stagingName(database: string): string {
+  return assertPlatformName(`${database}_restoring`, 'the staging database name');
 }
 
 function summary(schema: string, name: string, relkind: string, reltuples: number): TableSummary {

@@ -67,3 +67,19 @@ describe('runProgram (real child processes)', () => {
     await expect(running).rejects.toThrow('the backup is corrupt');
   });
 });
+
+describe('runProgram when the program stops reading early', () => {
+  it('fails with the exit status and releases the input it did not read', async () => {
+    const input = new PassThrough();
+    input.write('x'.repeat(1_000));
+    const running = runProgram({
+      command: 'sh',
+      args: ['-c', 'head -c 10 >/dev/null; echo "stopped" >&2; exit 2'],
+      env: baseEnv(),
+      input,
+      secrets: [],
+    });
+    await expect(running).rejects.toThrow('sh exited with code 2: stopped');
+    expect(input.destroyed).toBe(true);
+  });
+});

@@ -98,6 +98,8 @@ export function runProgram(run: ProgramRun): Promise<void> {
     });
 
     child.once('close', (code, signal) => {
+      // The program failed: whatever of the input it did not read is of no use now.
+      if ((failure || code !== 0) && run.input && !run.input.readableEnded) run.input.destroy();
       if (failure) return finish(failure);
       void outputDone.then(() => {
         if (failure) return finish(failure);
