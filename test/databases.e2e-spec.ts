@@ -213,6 +213,8 @@ async function redisConnect<T>(url: string, work: (client: Redis) => Promise<T>)
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: 10_000,
+    // A database's user may not run INFO, which the ready check asks.
+    enableReadyCheck: false,
   });
   client.on('error', () => undefined);
   try {
