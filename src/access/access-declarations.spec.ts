@@ -164,6 +164,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.clearBuildCache → permission:build:update [project input.projectId]
      Mutation.createAlert → permission:alert:create [project input.projectId]
      Mutation.createApiToken → authenticated
+     Mutation.createBackup → permission:database:backup [project of database input.databaseId]
      Mutation.createBuild → permission:build:create [project input.projectId]
      Mutation.createBuildHook → permission:build:update [project input.projectId]
      Mutation.createDeployHook → permission:build:update [project input.projectId]
@@ -173,6 +174,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.createWebhook → permission:webhook:create [project input.projectId]
      Mutation.declineInvitation → public
      Mutation.deleteAlert → permission:alert:delete [project of alert input.id]
+     Mutation.deleteBackup → permission:database:backup [project of databaseBackup input.backupId]
      Mutation.deleteBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.deleteDeployHook → permission:build:update [project of deployHook input.hookId]
      Mutation.deleteEnvVar → permission:env:delete [project input.projectId]
@@ -201,6 +203,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.removeRole → permission:role:assign [project projectId|input.projectId]
      Mutation.resendInvitation → permission:member:invite [project of invitation input.id]
      Mutation.resolveAlert → permission:alert:update [project of alert input.id]
+     Mutation.restoreBackup → permission:database:restore [project of databaseBackup input.backupId]
      Mutation.retryBuild → permission:build:retry [project of build input.buildId]
      Mutation.revokeApiToken → authenticated
      Mutation.revokeInvitation → permission:member:invite [project of invitation input.id]
@@ -210,6 +213,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.rotateApiToken → authenticated
      Mutation.rotateGitWebhookSecret → permission:build:update [project input.projectId]
      Mutation.rotateWebhookSecret → permission:webhook:update [project of webhook input.id]
+     Mutation.scheduleBackups → permission:database:backup [project of database input.databaseId]
      Mutation.setEnvVar → permission:env:update [project input.projectId]
      Mutation.setPrimaryDomain → permission:domain:update [project of domain input.domainId]
      Mutation.testFunction → permission:function:update [project of function input.functionId]
@@ -241,6 +245,9 @@ describe('access declarations of GraphQL operations', () => {
      Query.apiTokenUsage → authenticated
      Query.apiTokens → authenticated
      Query.auditLogs → permission:audit:read [project projectId|input.projectId]
+     Query.backup → permission:database:read [project of databaseBackup id]
+     Query.backupSchedule → permission:database:read [project of database databaseId]
+     Query.backups → permission:database:read [project of database databaseId]
      Query.build → permission:build:read [project of build id]
      Query.buildAnalytics → permission:build:read [project projectId|input.projectId]
      Query.buildCacheStats → permission:build:read [project projectId|input.projectId]
@@ -251,6 +258,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.builds → permission:build:read [project projectId|input.projectId]
      Query.checkPermission → permission:project:read [project projectId|input.projectId]
      Query.dashboard → permission:metric:read [project projectId|input.projectId]
+     Query.databaseRestore → permission:database:read [project of databaseRestore id]
      Query.deployHooks → permission:build:read [project projectId|input.projectId]
      Query.deployment → permission:deployment:read [project of deployment id]
      Query.deployments → permission:deployment:read [project projectId|input.projectId]
