@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { RequestContext } from '../../common/context/request-context';
 import { EventBus } from '../../common/events/event-bus';
-import { newObjectId, toObjectId } from '../../common/mongo/object-id';
+import { isObjectId, newObjectId, toObjectId } from '../../common/mongo/object-id';
 import type { Connection } from '../../common/pagination/connection';
 import type { PageArgs } from '../../common/pagination/page.args';
 import { paginate } from '../../common/pagination/paginate';
@@ -141,8 +141,9 @@ export class DatabaseBackupsService {
    */
   private async abandoned(holder: string): Promise<void> {
     const [kind, id] = holder.split(':');
+    if (!isObjectId(id)) return;
     const finished = { finishedAt: new Date(), failureReason: 'The worker running it stopped before it finished' };
-    if (kind === 'backup' && id) {
+    if (kind === 'backup') {
       const backup = await this.backups
         .findOneAndUpdate(
           { _id: toObjectId(id), status: BackupStatus.RUNNING },
@@ -151,7 +152,7 @@ export class DatabaseBackupsService {
         .lean<DatabaseBackupRecord>()
         .exec();
       if (backup) await this.store.delete(backup.storageKey);
-    } else if (kind === 'restore' && id) {
+    } else if (kind === 'restore') {
       await this.restores
         .updateOne(
           { _id: toObjectId(id), status: { $in: [RestoreStatus.QUEUED, RestoreStatus.RUNNING] } },
@@ -177,6 +178,8 @@ export class DatabaseBackupsService {
         const target = this.databases.target(database);
         password = target.password;
         const stored = await this.dumpInto(database, target, backup.storageKey);
+        // Before the new backup counts as stored, so that no more than keepLast are ever listed.
+        await this.applyRetention(databaseId, backupId);
         const finished = await this.backups
           .findOneAndUpdate(
             { _id: backup._id, status: BackupStatus.RUNNING },
@@ -209,7 +212,6 @@ export class DatabaseBackupsService {
             { sizeBytes: stored.sizeBytes, checksum: stored.sha256 },
           ),
         );
-        await this.applyRetention(databaseId, backupId);
       });
     } catch (error) {
       await this.store.delete(backup.storageKey).catch(() => undefined);
@@ -274,8 +276,8 @@ export class DatabaseBackupsService {
   }
 
   /**
-   * Retention after a backup succeeded, when the database has a schedule (enabled or not) with a
-   * retention: `expiredBackups` says which go; their files first, then their records.
+   * Retention once `justMade` is stored (it counts as SUCCEEDED), when the database has a schedule
+   * (enabled or not): `expiredBackups` says which go; their files first, then their records.
    */
   async applyRetention(databaseId: string, justMade: string): Promise<number> {
     const schedule = await this.schedules
@@ -289,7 +291,11 @@ export class DatabaseBackupsService {
       .exec();
     const expired = new Set(
       expiredBackups(
-        all.map((backup) => ({ id: backup._id.toHexString(), status: backup.status, startedAt: backup.startedAt })),
+        all.map((backup) => ({
+          id: backup._id.toHexString(),
+          status: backup._id.toHexString() === justMade ? BackupStatus.SUCCEEDED : backup.status,
+          startedAt: backup.startedAt,
+        })),
         { keepLast: schedule.keepLast ?? null, keepDays: schedule.keepDays ?? null },
         justMade,
       ),
