@@ -43,9 +43,21 @@ export class DatabaseRecord {
   @Prop({ required: true })
   passwordEncrypted!: string;
 
+  /**
+   * During a rotation, the new password (encrypted), stored before the server is given it: while
+   * it is set, the server holds either it or `passwordEncrypted`, and the next use of the
+   * database gives the server this one and makes it the password (docs/databases.md#credentials).
+   */
+  @Prop({ type: String, default: null })
+  pendingPasswordEncrypted!: string | null;
+
   /** Why provisioning (or deletion) failed, for its owner to read; never holds a credential. */
   @Prop({ type: String, default: null })
   failureReason!: string | null;
+
+  /** What it was when its deletion was asked for (a FAILED database has nothing on its server). */
+  @Prop({ type: String, default: null })
+  statusBeforeDeletion!: DatabaseStatus | null;
 
   /** Who created it (a user id or `token:<id>`). */
   @Prop({ type: String, default: null })

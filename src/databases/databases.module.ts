@@ -1,11 +1,15 @@
 import { BullModule } from '@nestjs/bull';
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from '../access/access.module';
+import { ResourceLocator } from '../access/resource-locator';
 import { DatabaseRecord, DatabaseSchema } from './database.schema';
+import { DatabasesResolver } from './databases.resolver';
 import { DatabasesService } from './databases.service';
 import { DatabaseEnginesService } from './engines/database-engines.service';
 import { DATABASES_QUEUE } from './jobs/database-jobs';
+import { ProjectDatabasesListener } from './listeners/project-databases.listener';
+import { QueryConsoleService } from './query-console.service';
 
 /**
  * Managed databases (docs/databases.md): PostgreSQL, MySQL (MariaDB), MongoDB and Redis databases
@@ -18,7 +22,22 @@ import { DATABASES_QUEUE } from './jobs/database-jobs';
     BullModule.registerQueue({ name: DATABASES_QUEUE }),
     MongooseModule.forFeature([{ name: DatabaseRecord.name, schema: DatabaseSchema }]),
   ],
-  providers: [DatabasesService, DatabaseEnginesService],
+  providers: [
+    DatabasesService,
+    DatabaseEnginesService,
+    QueryConsoleService,
+    ProjectDatabasesListener,
+    DatabasesResolver,
+  ],
   exports: [DatabasesService, DatabaseEnginesService],
 })
-export class DatabasesModule {}
+export class DatabasesModule implements OnModuleInit {
+  constructor(
+    private readonly locator: ResourceLocator,
+    private readonly databases: DatabasesService,
+  ) {}
+
+  onModuleInit(): void {
+    this.locator.register('database', (id) => this.databases.projectOf(id));
+  }
+}

@@ -1,7 +1,28 @@
-import { Injectable } from '@nestjs/common';
-import type { DatabaseEngineName } from '../config/database-hosts';
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Queue } from 'bull';
+import type { Model } from 'mongoose';
+import { EncryptionService } from '../common/crypto/encryption.service';
+import { EventBus } from '../common/events/event-bus';
+import { isDuplicateKeyError } from '../common/mongo/mongo-errors';
+import { isObjectId, newObjectId, toObjectId } from '../common/mongo/object-id';
+import type { Connection } from '../common/pagination/connection';
+import { paginate } from '../common/pagination/paginate';
+import type { PageArgs } from '../common/pagination/page.args';
+import { AppConfig } from '../config/app-config';
+import { DATABASE_ENGINES, type DatabaseEngineName } from '../config/database-hosts';
+import { DatabaseException, DatabaseExceptionReason } from './database.exception';
+import { checkDatabaseName, newDatabasePassword, scrub, serverNames } from './database-names';
+import { DatabaseRecord, DatabaseStatus } from './database.schema';
 import type { DatabaseEngineDriver, DatabaseTarget } from './engines/database-engine';
-import type { DatabaseRecord } from './database.schema';
+import { DatabaseEnginesService } from './engines/database-engines.service';
+import { DatabaseCreatedEvent, DatabaseDeletedEvent } from './events/database.events';
+import { DATABASES_QUEUE, DatabaseJob, type DatabaseJobPayloads } from './jobs/database-jobs';
+import { Database, DatabaseCredentials } from './models/database.model';
+
+/** What the encryption calls a database user's password. */
+const PASSWORD_PURPOSE = 'databases.password';
 
 /** What `create` is given: where, which engine, and the name users see. */
 export interface CreateDatabaseRequest {
@@ -17,6 +38,30 @@ export interface CreateDatabaseRequest {
  */
 @Injectable()
 export class DatabasesService {
+  private readonly logger = new Logger(DatabasesService.name);
+
+  constructor(
+    @InjectModel(DatabaseRecord.name) private readonly databases: Model<DatabaseRecord>,
+    @InjectQueue(DATABASES_QUEUE) private readonly queue: Queue,
+    private readonly engines: DatabaseEnginesService,
+    private readonly encryption: EncryptionService,
+    private readonly events: EventBus,
+    private readonly config: AppConfig,
+  ) {
+    encryption.register({
+      name: 'databases.password',
+      model: databases,
+      field: 'passwordEncrypted',
+      purpose: PASSWORD_PURPOSE,
+    });
+    encryption.register({
+      name: 'databases.pendingPassword',
+      model: databases,
+      field: 'pendingPasswordEncrypted',
+      purpose: PASSWORD_PURPOSE,
+    });
+  }
+
   /**
    * Stores a new PROVISIONING database (name checked, unique in the project; credentials made and
    * encrypted) and, unless `queue` is false, queues its provisioning job. With `queue: false` the
@@ -28,10 +73,47 @@ export class DatabasesService {
     request: CreateDatabaseRequest,
     options: { queue?: boolean } = {},
   ): Promise<{ database: DatabaseRecord; connectionString: string }> {
-    void actorId;
-    void request;
-    void options;
-    throw new Error('not built yet');
+    if (!(DATABASE_ENGINES as readonly string[]).includes(request.engine)) {
+      throw new DatabaseException(
+        DatabaseExceptionReason.UNKNOWN_ENGINE,
+        `The engine is one of ${DATABASE_ENGINES.join(', ')}`,
+      );
+    }
+    const name = checkDatabaseName(request.name);
+    // ENGINE_UNAVAILABLE before anything is stored.
+    const driver = this.engines.driver(request.engine);
+    const id = newObjectId();
+    const password = newDatabasePassword();
+    let record: DatabaseRecord;
+    try {
+      record = (
+        await this.databases.create({
+          _id: id,
+          projectId: toObjectId(request.projectId),
+          name,
+          engine: request.engine,
+          status: DatabaseStatus.PROVISIONING,
+          ...serverNames(id),
+          passwordEncrypted: this.encryption.encrypt(password, PASSWORD_PURPOSE),
+          pendingPasswordEncrypted: null,
+          createdBy: actorId ?? null,
+        })
+      ).toObject<DatabaseRecord>();
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw this.nameTaken(name);
+      throw error;
+    }
+    if (options.queue !== false) {
+      try {
+        await this.enqueue(DatabaseJob.PROVISION, { databaseId: id.toHexString() });
+      } catch (error) {
+        // Nothing is on the server yet: without its job the record would stay PROVISIONING for ever.
+        await this.databases.deleteOne({ _id: id }).exec();
+        throw error;
+      }
+    }
+    const connectionString = driver.connectionString({ ...serverNames(id), password });
+    return { database: record, connectionString };
   }
 
   /**
@@ -40,31 +122,391 @@ export class DatabasesService {
    * longer PROVISIONING is returned as it is.
    */
   async provision(databaseId: string): Promise<DatabaseRecord> {
-    void databaseId;
-    throw new Error('not built yet');
+    const record = await this.get(databaseId);
+    if (record.status !== DatabaseStatus.PROVISIONING) return record;
+    const target = this.target(record);
+    let driver: DatabaseEngineDriver;
+    try {
+      driver = this.driverOf(record);
+      await driver.provision(target);
+    } catch (error) {
+      return this.failProvisioning(record, target, error);
+    }
+    const available = await this.databases
+      .findOneAndUpdate(
+        { _id: record._id, status: DatabaseStatus.PROVISIONING },
+        { $set: { status: DatabaseStatus.AVAILABLE, failureReason: null } },
+        { returnDocument: 'after' },
+      )
+      .lean<DatabaseRecord>()
+      .exec();
+    if (!available) {
+      // Deleted while it was being made: the deletion may have dropped it before it existed, so
+      // what was just made goes too.
+      await this.dropQuietly(record, 'provisioned after its deletion');
+      return (await this.databases.findById(record._id).lean<DatabaseRecord>().exec()) ?? record;
+    }
+    await this.events.publish(
+      new DatabaseCreatedEvent(
+        record.projectId.toHexString(),
+        record.createdBy ?? undefined,
+        databaseId,
+        record.name,
+        record.engine,
+      ),
+    );
+    return available;
   }
 
   /** The database; DATABASE_NOT_FOUND when there is none (or it is gone). */
   async get(databaseId: string): Promise<DatabaseRecord> {
-    void databaseId;
-    throw new Error('not built yet');
+    const record = isObjectId(databaseId)
+      ? await this.databases.findById(toObjectId(databaseId)).lean<DatabaseRecord>().exec()
+      : null;
+    if (!record) throw new DatabaseException(DatabaseExceptionReason.DATABASE_NOT_FOUND, 'There is no such database');
+    return record;
   }
 
   /** The database when it is AVAILABLE; DATABASE_NOT_AVAILABLE otherwise. */
   async requireAvailable(databaseId: string): Promise<DatabaseRecord> {
-    void databaseId;
-    throw new Error('not built yet');
+    const record = await this.get(databaseId);
+    if (record.status !== DatabaseStatus.AVAILABLE) {
+      throw new DatabaseException(
+        DatabaseExceptionReason.DATABASE_NOT_AVAILABLE,
+        `The database is ${record.status}, not AVAILABLE`,
+        { status: record.status },
+      );
+    }
+    return record.pendingPasswordEncrypted ? this.settlePassword(record) : record;
   }
 
   /** The database as its server knows it, with its password decrypted (held in memory only). */
   target(database: DatabaseRecord): DatabaseTarget {
-    void database;
-    throw new Error('not built yet');
+    return {
+      databaseName: database.databaseName,
+      username: database.username,
+      password: this.encryption.decrypt(database.passwordEncrypted, PASSWORD_PURPOSE),
+    };
   }
 
   /** The driver of the database's engine. */
   driverOf(database: Pick<DatabaseRecord, 'engine'>): DatabaseEngineDriver {
-    void database;
-    throw new Error('not built yet');
+    return this.engines.driver(database.engine);
+  }
+
+  /**
+   * Runs `work` against the database's server, for what users asked: a `DatabaseException` the
+   * driver raises goes to them with any credential scrubbed from it; anything else is logged
+   * (scrubbed) and becomes HOST_UNAVAILABLE with a generic message.
+   */
+  async onServer<T>(database: DatabaseRecord, what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw this.publicError(database, what, error);
+    }
+  }
+
+  /** `error` as users may see it (see `onServer`). */
+  publicError(database: DatabaseRecord, what: string, error: unknown): DatabaseException {
+    const secrets = this.secretsOf(database);
+    if (error instanceof DatabaseException) {
+      const message = scrub(error.message, secrets);
+      return message === error.message ? error : new DatabaseException(error.reason, message, error.details);
+    }
+    this.logger.warn(
+      `Could not ${what} database ${database._id.toHexString()} on the ${database.engine} server: ${scrub(
+        String((error as Error)?.message ?? error),
+        secrets,
+      )}`,
+    );
+    return new DatabaseException(
+      DatabaseExceptionReason.HOST_UNAVAILABLE,
+      `The ${database.engine} server could not be reached or refused the platform's request; try again later`,
+    );
+  }
+
+  // ---- The API's operations -------------------------------------------------------------------
+
+  /** The database as the API shows it (where users connect; never its password). */
+  present(record: DatabaseRecord): Database {
+    return Database.from(record, this.config.databaseHosts[record.engine]);
+  }
+
+  async list(projectId: string, page: PageArgs): Promise<Connection<Database>> {
+    return paginate(this.databases, { projectId: toObjectId(projectId) }, page, (record) => this.present(record));
+  }
+
+  /** Gives a database another name (the platform's label; its names on the server stay). */
+  async rename(databaseId: string, name: string): Promise<Database> {
+    checkDatabaseName(name);
+    const record = await this.get(databaseId);
+    if (record.status === DatabaseStatus.DELETING) throw this.notAvailable(record.status);
+    let updated: DatabaseRecord | null;
+    try {
+      updated = await this.databases
+        .findOneAndUpdate(
+          { _id: record._id, status: { $ne: DatabaseStatus.DELETING } },
+          { $set: { name } },
+          { returnDocument: 'after' },
+        )
+        .lean<DatabaseRecord>()
+        .exec();
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw this.nameTaken(name);
+      throw error;
+    }
+    if (!updated) throw this.notAvailable(DatabaseStatus.DELETING);
+    return this.present(updated);
+  }
+
+  /**
+   * Marks the database DELETING and queues the job that drops it and its user from the server,
+   * then removes its record. Any status deletes (a FAILED one too); asking again re-queues it.
+   */
+  async delete(databaseId: string): Promise<Database> {
+    const deleting = await this.markDeleting(await this.get(databaseId));
+    await this.enqueue(DatabaseJob.DELETE, { databaseId });
+    return this.present(deleting);
+  }
+
+  /** Makes the database DELETING, remembering what it was (unless it already was DELETING). */
+  private async markDeleting(record: DatabaseRecord): Promise<DatabaseRecord> {
+    let current: DatabaseRecord | null = record;
+    // A status changing under it (a provisioning ending) is read again; a few times is plenty.
+    for (let attempt = 0; attempt < 5 && current; attempt += 1) {
+      if (current.status === DatabaseStatus.DELETING) return current;
+      const deleting = await this.databases
+        .findOneAndUpdate(
+          { _id: current._id, status: current.status },
+          { $set: { status: DatabaseStatus.DELETING, statusBeforeDeletion: current.status } },
+          { returnDocument: 'after' },
+        )
+        .lean<DatabaseRecord>()
+        .exec();
+      if (deleting) return deleting;
+      current = await this.databases.findById(current._id).lean<DatabaseRecord>().exec();
+    }
+    if (!current) throw new DatabaseException(DatabaseExceptionReason.DATABASE_NOT_FOUND, 'There is no such database');
+    throw new DatabaseException(
+      DatabaseExceptionReason.OPERATION_IN_PROGRESS,
+      'The database kept changing under this request; try again',
+    );
+  }
+
+  /**
+   * The DELETE job: drops a DELETING database and its user from the server, then its record, and
+   * announces database.deleted. When the server cannot be reached, the record stays DELETING with
+   * the reason; deleting it again retries.
+   */
+  async remove(databaseId: string): Promise<boolean> {
+    const record = isObjectId(databaseId)
+      ? await this.databases.findById(toObjectId(databaseId)).lean<DatabaseRecord>().exec()
+      : null;
+    if (!record || record.status !== DatabaseStatus.DELETING) return false;
+    try {
+      await this.driverOf(record).drop(record);
+    } catch (error) {
+      const failure = this.publicError(record, 'drop', error);
+      if (record.statusBeforeDeletion === DatabaseStatus.FAILED) {
+        // Its failed provisioning already dropped what it had made: the record goes all the same,
+        // rather than waiting for a server that may never come back.
+        this.logger.warn(`Forgot FAILED database ${databaseId} without dropping it again: ${failure.message}`);
+        return this.forget(record);
+      }
+      await this.databases
+        .updateOne(
+          { _id: record._id, status: DatabaseStatus.DELETING },
+          { $set: { failureReason: `Deleting it failed: ${failure.message}` } },
+        )
+        .exec();
+      return false;
+    }
+    return this.forget(record);
+  }
+
+  /** Removes a DELETING database's record and announces database.deleted. */
+  private async forget(record: DatabaseRecord): Promise<boolean> {
+    const databaseId = record._id.toHexString();
+    const removed = await this.databases
+      .findOneAndDelete({ _id: record._id, status: DatabaseStatus.DELETING })
+      .lean<DatabaseRecord>()
+      .exec();
+    if (!removed) return false;
+    await this.events.publish(
+      new DatabaseDeletedEvent(record.projectId.toHexString(), undefined, databaseId, record.name, record.engine),
+    );
+    return true;
+  }
+
+  /** Every database of a project that is gone: each is marked DELETING and its DELETE job queued. */
+  async forgetProject(projectId: string): Promise<number> {
+    const records = await this.databases
+      .find({ projectId: toObjectId(projectId) })
+      .lean<DatabaseRecord[]>()
+      .exec();
+    for (const record of records) {
+      await this.markDeleting(record).catch((error: unknown) => {
+        if (!(error instanceof DatabaseException)) throw error;
+      });
+      await this.enqueue(DatabaseJob.DELETE, { databaseId: record._id.toHexString() });
+    }
+    return records.length;
+  }
+
+  /**
+   * Gives the database's user a new password and returns the new credentials. The new password is
+   * stored (as pending) before the server is given it, so whatever happens in between a working
+   * password is stored: see `settlePassword`.
+   */
+  async rotate(databaseId: string): Promise<DatabaseCredentials> {
+    const current = await this.requireAvailable(databaseId);
+    const password = newDatabasePassword();
+    const sealed = this.encryption.encrypt(password, PASSWORD_PURPOSE);
+    const pending = await this.databases
+      .findOneAndUpdate(
+        { _id: current._id, status: DatabaseStatus.AVAILABLE, pendingPasswordEncrypted: null },
+        { $set: { pendingPasswordEncrypted: sealed } },
+        { returnDocument: 'after' },
+      )
+      .lean<DatabaseRecord>()
+      .exec();
+    if (!pending) {
+      throw new DatabaseException(
+        DatabaseExceptionReason.OPERATION_IN_PROGRESS,
+        'Its credentials are being rotated by another request, or it is no longer AVAILABLE; try again',
+      );
+    }
+    const rotated = await this.settlePassword(pending);
+    return this.credentials(rotated);
+  }
+
+  /** The database's credentials, for whoever may run statements as it (audited as a mutation). */
+  async reveal(databaseId: string): Promise<DatabaseCredentials> {
+    return this.credentials(await this.requireAvailable(databaseId));
+  }
+
+  /** The project a database belongs to, for the access guard. */
+  async projectOf(databaseId: string): Promise<string | null> {
+    if (!isObjectId(databaseId)) return null;
+    const record = await this.databases
+      .findById(toObjectId(databaseId), { projectId: 1 })
+      .lean<DatabaseRecord>()
+      .exec();
+    return record ? record.projectId.toHexString() : null;
+  }
+
+  // ---- Helpers ----------------------------------------------------------------------------------
+
+  private credentials(record: DatabaseRecord): DatabaseCredentials {
+    const target = this.target(record);
+    const host = this.config.databaseHosts[record.engine];
+    return Object.assign(new DatabaseCredentials(), {
+      username: target.username,
+      password: target.password,
+      host: host?.host ?? null,
+      port: host?.port ?? null,
+      databaseName: target.databaseName,
+      connectionString: this.driverOf(record).connectionString(target),
+    });
+  }
+
+  /**
+   * Finishes a rotation: gives the server the pending password (the admin sets it, so this works
+   * whichever of the two the server holds now), then makes it the stored password. Until the
+   * second write, the stored record holds both the old password and the new one, and the server
+   * one of them: a crash anywhere leaves a working password stored, and the next use finishes.
+   */
+  private async settlePassword(record: DatabaseRecord): Promise<DatabaseRecord> {
+    const sealed = record.pendingPasswordEncrypted;
+    if (!sealed) return record;
+    const target = { ...this.target(record), password: this.encryption.decrypt(sealed, PASSWORD_PURPOSE) };
+    await this.onServer(record, 'set the password of', () => this.driverOf(record).setPassword(target));
+    const settled = await this.databases
+      .findOneAndUpdate(
+        { _id: record._id, pendingPasswordEncrypted: sealed },
+        { $set: { passwordEncrypted: sealed, pendingPasswordEncrypted: null, credentialsRotatedAt: new Date() } },
+        { returnDocument: 'after' },
+      )
+      .lean<DatabaseRecord>()
+      .exec();
+    // Another request settled it first: the same password, already stored.
+    return settled ?? (await this.get(record._id.toHexString()));
+  }
+
+  private async failProvisioning(
+    record: DatabaseRecord,
+    target: DatabaseTarget,
+    error: unknown,
+  ): Promise<DatabaseRecord> {
+    const failure = this.publicError(record, 'provision', error);
+    await this.dropQuietly(record, 'provisioning failed', target);
+    const failed = await this.databases
+      .findOneAndUpdate(
+        { _id: record._id, status: DatabaseStatus.PROVISIONING },
+        { $set: { status: DatabaseStatus.FAILED, failureReason: failure.message } },
+        { returnDocument: 'after' },
+      )
+      .lean<DatabaseRecord>()
+      .exec();
+    return failed ?? (await this.databases.findById(record._id).lean<DatabaseRecord>().exec()) ?? record;
+  }
+
+  /** Drops what may exist of the database on its server, logging (scrubbed) rather than throwing. */
+  private async dropQuietly(record: DatabaseRecord, why: string, target = this.target(record)): Promise<void> {
+    try {
+      await this.driverOf(record).drop(target);
+    } catch (error) {
+      this.logger.warn(
+        `Could not drop database ${record._id.toHexString()} (${why}): ${scrub(
+          String((error as Error)?.message ?? error),
+          this.secretsOf(record),
+        )}`,
+      );
+    }
+  }
+
+  /** What must never reach users or logs for this database: its passwords and its host's admin URL. */
+  private secretsOf(record: DatabaseRecord): string[] {
+    const secrets: string[] = [];
+    const adminUrl = this.config.databaseHosts[record.engine]?.adminUrl;
+    if (adminUrl) secrets.push(adminUrl);
+    for (const sealed of [record.passwordEncrypted, record.pendingPasswordEncrypted]) {
+      if (!sealed) continue;
+      try {
+        secrets.push(this.encryption.decrypt(sealed, PASSWORD_PURPOSE));
+      } catch {
+        // A password the key ring cannot open cannot be in a message either.
+      }
+    }
+    return secrets;
+  }
+
+  private async enqueue<J extends DatabaseJob.PROVISION | DatabaseJob.DELETE>(
+    job: J,
+    payload: DatabaseJobPayloads[J],
+  ): Promise<void> {
+    const name = job === DatabaseJob.PROVISION ? 'provision' : 'delete';
+    await this.queue.add(job, payload, {
+      jobId: `${name}-${payload.databaseId}`,
+      attempts: 1,
+      removeOnComplete: true,
+      removeOnFail: true,
+    });
+  }
+
+  private nameTaken(name: string): DatabaseException {
+    return new DatabaseException(
+      DatabaseExceptionReason.DATABASE_NAME_TAKEN,
+      `The project already has a database named ${name}`,
+    );
+  }
+
+  private notAvailable(status: DatabaseStatus): DatabaseException {
+    return new DatabaseException(
+      DatabaseExceptionReason.DATABASE_NOT_AVAILABLE,
+      `The database is ${status}, not AVAILABLE`,
+      { status },
+    );
   }
 }

@@ -1,0 +1,745 @@
+import { getModelToken } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { createServer } from 'node:net';
+import { Client as PgClient } from 'pg';
+import { parseDatabaseHosts, type DatabaseEngineName } from '../src/config/database-hosts';
+import { DatabaseRecord } from '../src/databases/database.schema';
+import { DatabasesService } from '../src/databases/databases.service';
+import { DatabaseEnginesService } from '../src/databases/engines/database-engines.service';
+import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
+import { codeOf, gql, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
+import { operations, type Operations, type Project } from './support/operations';
+import { startTestApp, type TestApp } from './support/test-app';
+
+// ---- The API's documents -----------------------------------------------------------------------
+
+interface Database {
+  id: string;
+  projectId: string;
+  name: string;
+  engine: DatabaseEngineName;
+  status: 'PROVISIONING' | 'AVAILABLE' | 'FAILED' | 'DELETING';
+  host: string | null;
+  port: number | null;
+  databaseName: string;
+  username: string;
+  keyPrefix: string | null;
+  failureReason: string | null;
+  credentialsRotatedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface Credentials {
+  username: string;
+  password: string;
+  host: string | null;
+  port: number | null;
+  databaseName: string;
+  connectionString: string;
+}
+
+interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
+  rowCount: number;
+  durationMs: number;
+  truncated: boolean;
+}
+
+const DATABASE_FIELDS = `id projectId name engine status host port databaseName username keyPrefix failureReason
+  credentialsRotatedAt createdAt updatedAt`;
+const CREDENTIAL_FIELDS = 'username password host port databaseName connectionString';
+
+const CREATE = `mutation ($input: CreateDatabaseInput!) {
+  createDatabase(input: $input) { database { ${DATABASE_FIELDS} } connectionString }
+}`;
+const UPDATE = `mutation ($input: UpdateDatabaseInput!) { updateDatabase(input: $input) { ${DATABASE_FIELDS} } }`;
+const DELETE = `mutation ($input: DatabaseRefInput!) { deleteDatabase(input: $input) { ${DATABASE_FIELDS} } }`;
+const ROTATE = `mutation ($input: DatabaseRefInput!) { rotateDatabaseCredentials(input: $input) { ${CREDENTIAL_FIELDS} } }`;
+const REVEAL = `mutation ($input: DatabaseRefInput!) { revealDatabaseCredentials(input: $input) { ${CREDENTIAL_FIELDS} } }`;
+const EXECUTE = `mutation ($input: ExecuteQueryInput!) {
+  executeQuery(input: $input) { columns rows rowCount durationMs truncated }
+}`;
+const LIST = `query ($projectId: ID!, $first: Int, $after: String) {
+  databases(projectId: $projectId, first: $first, after: $after) {
+    totalCount edges { cursor node { ${DATABASE_FIELDS} } } pageInfo { hasNextPage endCursor }
+  }
+}`;
+const GET = `query ($id: ID!) { database(id: $id) { ${DATABASE_FIELDS} } }`;
+const TABLES = `query ($databaseId: ID!) { databaseTables(databaseId: $databaseId) { name kind rowEstimate } }`;
+const TABLE = `query ($databaseId: ID!, $name: String!) {
+  databaseTable(databaseId: $databaseId, name: $name) {
+    name kind rowEstimate columns { name type nullable defaultValue } indexes { name columns unique primary }
+  }
+}`;
+
+// ---- Each engine, through its own client library ------------------------------------------------
+
+/** One row of the test table: what is written, read back, and restored. */
+type Row = [number, string];
+
+interface EngineCase {
+  engine: DatabaseEngineName;
+  /** The test table (collection, key group) as databaseTables names it. */
+  table: string;
+  /** Whether the server checks the user's password (the MongoDB-protocol test server does not). */
+  authenticates: boolean;
+  /** Connects with `url` (the engine's own client) and writes `rows`. */
+  write(url: string, database: Database, rows: Row[]): Promise<void>;
+  /** The rows as the engine's own client reads them with `url`, in id order. */
+  read(url: string, database: Database): Promise<Row[]>;
+  /** Whether `url` connects and can read `database` at all. */
+  canRead(url: string, database: Database): Promise<boolean>;
+  /** `url`, pointed at another database of the same server, credentials kept. */
+  retarget(url: string, other: Database): string;
+  /** A console statement that reads the row with id `id`, and how the answer holds it. */
+  readOne(database: Database, id: number): { query: string; params: unknown[]; expected: unknown[] };
+  /** A console statement that adds `row`. */
+  insert(database: Database, row: Row): { query: string; params: unknown[] };
+  /** A console statement that runs for `seconds`. */
+  slow?(seconds: number): string;
+}
+
+async function pgConnect<T>(url: string, work: (client: PgClient) => Promise<T>): Promise<T> {
+  const client = new PgClient({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const POSTGRESQL: EngineCase & { canReadServer(url: string): Promise<boolean> } = {
+  engine: 'POSTGRESQL',
+  table: 'items',
+  authenticates: true,
+  write: (url, _db, rows) =>
+    pgConnect(url, async (client) => {
+      await client.query('CREATE TABLE IF NOT EXISTS items (id integer PRIMARY KEY, label text NOT NULL)');
+      for (const [id, label] of rows) await client.query('INSERT INTO items (id, label) VALUES ($1, $2)', [id, label]);
+    }),
+  read: (url) =>
+    pgConnect(url, async (client) => {
+      const { rows } = await client.query<{ id: number; label: string }>('SELECT id, label FROM items ORDER BY id');
+      return rows.map((r) => [r.id, r.label] as Row);
+    }),
+  canRead: async (url) => {
+    try {
+      return await pgConnect(url, async (client) => (await client.query('SELECT count(*) FROM items')).rowCount === 1);
+    } catch {
+      return false;
+    }
+  },
+  retarget: (url, other) => {
+    const u = new URL(url);
+    u.pathname = `/${other.databaseName}`;
+    return u.toString();
+  },
+  readOne: (_db, id) => ({
+    query: 'SELECT id, label FROM items WHERE id = $1',
+    params: [id],
+    expected: [[id, id === 1 ? 'alpha' : 'beta']],
+  }),
+  insert: (_db, [id, label]) => ({ query: 'INSERT INTO items (id, label) VALUES ($1, $2)', params: [id, label] }),
+  slow: (seconds) => `SELECT pg_sleep(${seconds})`,
+  /** Whether `url` connects at all (its credentials work). */
+  canReadServer: async (url) => {
+    try {
+      return await pgConnect(url, async (client) => (await client.query('SELECT 1')).rowCount === 1);
+    } catch {
+      return false;
+    }
+  },
+};
+
+/** The engines this run provisions on real servers. */
+const ENGINES: EngineCase[] = [POSTGRESQL];
+
+// ---- Helpers ------------------------------------------------------------------------------------
+
+/** A TCP port on loopback that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const PROVISION_TIMEOUT_MS = 60_000;
+
+/**
+ * Managed databases against real PostgreSQL, MariaDB, Redis and MongoDB-protocol servers:
+ * provisioned by a job, reached with the engine's own client, queried through the console with
+ * the database's own credentials, rotated, revealed (audited without the secret) and dropped.
+ */
+describe('managed databases', () => {
+  const hosts = process.env.DATABASE_HOSTS ?? '';
+  let api: TestApp;
+  let on: Operations;
+  let owner: TestUser;
+  let project: Project;
+  let records: Model<DatabaseRecord>;
+
+  beforeAll(async () => {
+    api = await startTestApp({ DATABASE_HOSTS: hosts });
+    on = operations(api.url);
+    records = api.app.get<Model<DatabaseRecord>>(getModelToken(DatabaseRecord.name));
+    owner = await registerUser(api.url);
+    project = await createProject(api.url, owner.accessToken);
+  }, 60_000);
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const send = <T>(query: string, variables: Record<string, unknown>, token = owner.accessToken) =>
+    gql<T>(api.url, query, variables, token);
+
+  const create = (input: Record<string, unknown>, token = owner.accessToken) =>
+    send<{ createDatabase: { database: Database; connectionString: string } }>(CREATE, { input }, token);
+
+  const get = async (id: string): Promise<Database> => ok(await send<{ database: Database }>(GET, { id })).database;
+
+  const execute = (input: Record<string, unknown>, token = owner.accessToken) =>
+    send<{ executeQuery: QueryResult }>(EXECUTE, { input }, token);
+
+  const listed = async (projectId = project.id): Promise<Database[]> =>
+    ok(await send<{ databases: { edges: { node: Database }[] } }>(LIST, { projectId, first: 100 })).databases.edges.map(
+      (e) => e.node,
+    );
+
+  async function until(id: string, status: Database['status'], appUrl = api.url): Promise<Database> {
+    return waitFor(
+      async () => {
+        const res = await gql<{ database: Database }>(appUrl, GET, { id }, owner.accessToken);
+        const database = ok(res).database;
+        return database.status === status ? database : undefined;
+      },
+      PROVISION_TIMEOUT_MS,
+      `database ${id} ${status}`,
+    );
+  }
+
+  async function provisioned(engine: DatabaseEngineName, name: string) {
+    const created = ok(await create({ projectId: project.id, engine, name })).createDatabase;
+    const database = await until(created.database.id, 'AVAILABLE');
+    return { database, connectionString: created.connectionString };
+  }
+
+  const serverHas = (engine: DatabaseEngineName, database: Pick<Database, 'databaseName' | 'username'>) =>
+    api.app.get(DatabaseEnginesService).driver(engine).exists(database);
+
+  const storedCount = (filter: Record<string, unknown> = {}) =>
+    records.countDocuments({ projectId: project.id, ...filter }).exec();
+
+  async function auditOf(operation: string): Promise<Record<string, unknown>[]> {
+    return waitFor(
+      async () => {
+        const logs = ok(await on.audit.logs(owner.accessToken, { projectId: project.id, operation, first: 100 }))
+          .auditLogs.edges;
+        return logs.length > 0 ? logs.map((e) => e.node as unknown as Record<string, unknown>) : undefined;
+      },
+      20_000,
+      `audit entries of ${operation}`,
+    );
+  }
+
+  describe.each(ENGINES.map((c) => [c.engine, c] as const))('%s', (engine, sut) => {
+    const rows: Row[] = [
+      [1, 'alpha'],
+      [2, 'beta'],
+    ];
+    let database: Database;
+    let connectionString: string;
+    let other: { database: Database; connectionString: string };
+
+    beforeAll(async () => {
+      ({ database, connectionString } = await provisioned(engine, `${engine.toLowerCase()}-main`));
+      other = await provisioned(engine, `${engine.toLowerCase()}-other`);
+    }, PROVISION_TIMEOUT_MS * 2);
+
+    it('provisions a database with its own user, reached with the connection string', async () => {
+      expect(database).toMatchObject({
+        projectId: project.id,
+        name: `${engine.toLowerCase()}-main`,
+        engine,
+        status: 'AVAILABLE',
+        databaseName: `db_${database.id}`,
+        username: `u_${database.id}`,
+        keyPrefix: engine === 'REDIS' ? `db_${database.id}:` : null,
+        failureReason: null,
+        credentialsRotatedAt: null,
+      });
+      const host = parseDatabaseHosts(hosts)[engine]!;
+      expect(database.host).toBe(host.host);
+      expect(database.port).toBe(host.port);
+      expect(JSON.stringify(database)).not.toMatch(/password/i);
+      expect(await serverHas(engine, database)).toEqual({ database: true, user: true });
+
+      await sut.write(connectionString, database, rows);
+
+      expect(await sut.read(connectionString, database)).toEqual(rows);
+    });
+
+    it("keeps databases apart: one database's credentials cannot read another", async () => {
+      await sut.write(other.connectionString, other.database, [[9, 'theirs']]);
+
+      expect(await sut.canRead(sut.retarget(connectionString, other.database), other.database)).toBe(false);
+      expect(await sut.canRead(sut.retarget(other.connectionString, database), database)).toBe(false);
+      expect(await sut.read(other.connectionString, other.database)).toEqual([[9, 'theirs']]);
+    });
+
+    it('answers a console statement with the database own credentials', async () => {
+      const { query, params, expected } = sut.readOne(database, 2);
+
+      const result = ok(await execute({ databaseId: database.id, query, params })).executeQuery;
+
+      expect(result.rows).toEqual(expected);
+      expect(result).toMatchObject({ rowCount: 1, truncated: false });
+      expect(result.columns.length).toBeGreaterThan(0);
+      expect(result.durationMs).toBeGreaterThanOrEqual(0);
+    });
+
+    it('refuses a write in read-only mode (the default), and changes nothing', async () => {
+      const { query, params } = sut.insert(database, [3, 'gamma']);
+
+      const res = await execute({ databaseId: database.id, query, params });
+
+      expect(codeOf(res)).toBe('FORBIDDEN');
+      expect(reasonOf(res)).toBe('READ_ONLY_VIOLATION');
+      expect(await sut.read(connectionString, database)).toEqual(rows);
+    });
+
+    it('writes with readOnly false', async () => {
+      const { query, params } = sut.insert(database, [3, 'gamma']);
+
+      const result = ok(await execute({ databaseId: database.id, query, params, readOnly: false })).executeQuery;
+
+      expect(result.rowCount).toBe(1);
+      expect(await sut.read(connectionString, database)).toEqual([...rows, [3, 'gamma']]);
+    });
+
+    it('lists the tables and describes one', async () => {
+      const tables = ok(
+        await send<{ databaseTables: { name: string; kind: string }[] }>(TABLES, { databaseId: database.id }),
+      ).databaseTables;
+      expect(tables.map((t) => t.name)).toContain(sut.table);
+
+      const table = ok(
+        await send<{ databaseTable: { name: string; columns: { name: string }[] } }>(TABLE, {
+          databaseId: database.id,
+          name: sut.table,
+        }),
+      ).databaseTable;
+      expect(table.name).toBe(sut.table);
+
+      const missing = await send(TABLE, { databaseId: database.id, name: 'no_such_table' });
+      expect(codeOf(missing)).toBe('NOT_FOUND');
+      expect(reasonOf(missing)).toBe('TABLE_NOT_FOUND');
+    });
+
+    it('rotates the credentials: the old connection string stops working, the new one works', async () => {
+      const rotated = ok(
+        await send<{ rotateDatabaseCredentials: Credentials }>(ROTATE, { input: { id: database.id } }),
+      ).rotateDatabaseCredentials;
+
+      expect(rotated.username).toBe(database.username);
+      expect(rotated.connectionString).not.toBe(connectionString);
+      expect(await sut.read(rotated.connectionString, database)).toEqual([...rows, [3, 'gamma']]);
+      if (sut.authenticates) expect(await sut.canRead(connectionString, database)).toBe(false);
+      expect((await get(database.id)).credentialsRotatedAt).not.toBeNull();
+      // The console goes on with the new password.
+      const { query, params } = sut.readOne(database, 1);
+      expect(ok(await execute({ databaseId: database.id, query, params })).executeQuery.rowCount).toBe(1);
+      connectionString = rotated.connectionString;
+    });
+
+    it('reveals the credentials, and the audit log records who asked but not the secret', async () => {
+      const revealed = ok(
+        await send<{ revealDatabaseCredentials: Credentials }>(REVEAL, { input: { id: database.id } }),
+      ).revealDatabaseCredentials;
+
+      expect(revealed.connectionString).toBe(connectionString);
+      expect(revealed.password.length).toBeGreaterThanOrEqual(16);
+      expect(connectionString).toContain(revealed.password);
+      const entries = await auditOf('revealDatabaseCredentials');
+      const entry = entries.find((e) => JSON.stringify(e.arguments).includes(database.id));
+      expect(entry).toMatchObject({ actorId: owner.id, outcome: 'GRANTED' });
+      expect(JSON.stringify(entries)).not.toContain(revealed.password);
+    });
+
+    it("keeps a console statement's params out of the audit log, and its text in it", async () => {
+      const marker = `secret-${database.id}`;
+      const { query } = sut.readOne(database, 1);
+      const before = (await auditOf('executeQuery')).length;
+      // Whether the engine takes a string there does not matter: the attempt is audited either way.
+      await execute({ databaseId: database.id, query, params: [marker] });
+
+      const entries = await waitFor(
+        async () => {
+          const all = await auditOf('executeQuery');
+          return all.length > before ? all : undefined;
+        },
+        20_000,
+        'the executeQuery audit entry',
+      );
+      const newest = entries[0] as { arguments: { input: { query: string; params: unknown } } };
+      expect(newest.arguments.input.query).toBe(query);
+      expect(newest.arguments.input.params).not.toEqual([marker]);
+      expect(JSON.stringify(entries)).not.toContain(marker);
+    });
+
+    it('deletes the database: gone from the server, its user too, and from the list', async () => {
+      const doomed = await provisioned(engine, `${engine.toLowerCase()}-doomed`);
+
+      const deleting = ok(
+        await send<{ deleteDatabase: Database }>(DELETE, { input: { id: doomed.database.id } }),
+      ).deleteDatabase;
+
+      expect(deleting.status).toBe('DELETING');
+      await waitFor(
+        async () => !(await listed()).some((d) => d.id === doomed.database.id),
+        PROVISION_TIMEOUT_MS,
+        'the deleted database to leave the list',
+      );
+      expect(await serverHas(engine, doomed.database)).toEqual({ database: false, user: false });
+      const gone = await send(GET, { id: doomed.database.id });
+      expect(codeOf(gone)).toMatch(/NOT_FOUND|FORBIDDEN/);
+      expect(await sut.canRead(doomed.connectionString, doomed.database)).toBe(false);
+    });
+  });
+
+  describe('bad input', () => {
+    const engine: DatabaseEngineName = 'POSTGRESQL';
+
+    it('refuses an unknown engine in the schema itself, storing nothing', async () => {
+      const before = await storedCount();
+
+      const res = await create({ projectId: project.id, engine: 'ORACLE', name: 'legacy' });
+
+      expect(res.data ?? null).toBeNull();
+      expect(codeOf(res)).toBe('BAD_USER_INPUT');
+      expect(res.errors![0]!.message).toContain('DatabaseEngine');
+      expect(await storedCount()).toBe(before);
+    });
+
+    it.each([
+      ['empty', ''],
+      ['too long', 'x'.repeat(64)],
+      ['upper-case', 'Orders'],
+      ['a leading digit', '1orders'],
+      ['a path', '../x'],
+      ['a trailing hyphen', 'orders-'],
+    ])('refuses a name that is %s with INVALID_DATABASE_NAME, storing nothing', async (_what, name) => {
+      const before = await storedCount();
+
+      const res = await create({ projectId: project.id, engine, name });
+
+      expect(codeOf(res)).toBe('BAD_USER_INPUT');
+      expect(reasonOf(res)).toBe('INVALID_DATABASE_NAME');
+      expect(await storedCount()).toBe(before);
+    });
+
+    it('refuses a name the project already has, also when asked for at once', async () => {
+      const first = await provisioned(engine, 'shared-name');
+      const before = await storedCount();
+
+      const again = await create({ projectId: project.id, engine, name: 'shared-name' });
+
+      expect(codeOf(again)).toBe('CONFLICT');
+      expect(reasonOf(again)).toBe('DATABASE_NAME_TAKEN');
+      expect(await storedCount()).toBe(before);
+
+      const racing = await Promise.all(
+        Array.from({ length: 5 }, () => create({ projectId: project.id, engine, name: 'raced-name' })),
+      );
+      const won = racing.filter((res) => !res.errors);
+      expect(won).toHaveLength(1);
+      expect(racing.filter((res) => reasonOf(res) === 'DATABASE_NAME_TAKEN')).toHaveLength(4);
+      expect(await storedCount({ name: 'raced-name' })).toBe(1);
+
+      // Renaming follows the same rules.
+      const raced = won[0]!.data!.createDatabase.database;
+      const taken = await send(UPDATE, { input: { id: raced.id, name: 'shared-name' } });
+      expect(reasonOf(taken)).toBe('DATABASE_NAME_TAKEN');
+      const invalid = await send(UPDATE, { input: { id: raced.id, name: 'Bad Name' } });
+      expect(reasonOf(invalid)).toBe('INVALID_DATABASE_NAME');
+      const renamed = ok(
+        await send<{ updateDatabase: Database }>(UPDATE, { input: { id: raced.id, name: 'renamed' } }),
+      ).updateDatabase;
+      expect(renamed).toMatchObject({ name: 'renamed', databaseName: `db_${raced.id}` });
+
+      for (const id of [first.database.id, raced.id]) ok(await send(DELETE, { input: { id } }));
+    });
+
+    it('refuses a statement longer than DATABASE_QUERY_MAX_LENGTH before running anything', async () => {
+      const { database } = await provisioned(engine, 'long-queries');
+      const max = api.config.DATABASE_QUERY_MAX_LENGTH;
+
+      const res = await execute({ databaseId: database.id, query: `SELECT 1${' '.repeat(max)}`, readOnly: false });
+
+      expect(codeOf(res)).toBe('BAD_USER_INPUT');
+      expect(reasonOf(res)).toBe('QUERY_TOO_LONG');
+      const empty = await execute({ databaseId: database.id, query: '  ' });
+      expect(reasonOf(empty)).toBe('INVALID_QUERY');
+      const nested = await execute({ databaseId: database.id, query: 'SELECT $1', params: [{ a: 1 }] });
+      expect(reasonOf(nested)).toBe('INVALID_QUERY');
+      const many = await execute({ databaseId: database.id, query: 'SELECT 1', params: Array(101).fill(1) });
+      expect(codeOf(many)).toBe('BAD_USER_INPUT');
+      const syntax = await execute({ databaseId: database.id, query: 'SELEC nothing' });
+      expect(codeOf(syntax)).toBe('BAD_USER_INPUT');
+      ok(await send(DELETE, { input: { id: database.id } }));
+    });
+
+    it('refuses the console on a database still PROVISIONING', async () => {
+      const service = api.app.get(DatabasesService);
+      const { database: stuck } = await service.create(
+        owner.id,
+        { projectId: project.id, engine, name: 'stuck' },
+        {
+          queue: false,
+        },
+      );
+      const id = stuck._id.toHexString();
+
+      const res = await execute({ databaseId: id, query: 'SELECT 1' });
+
+      expect(codeOf(res)).toBe('CONFLICT');
+      expect(reasonOf(res)).toBe('DATABASE_NOT_AVAILABLE');
+      expect(reasonOf(await send(REVEAL, { input: { id } }))).toBe('DATABASE_NOT_AVAILABLE');
+      expect(reasonOf(await send(TABLES, { databaseId: id }))).toBe('DATABASE_NOT_AVAILABLE');
+      // A database never provisioned deletes as well.
+      ok(await send(DELETE, { input: { id } }));
+      await waitFor(async () => (await storedCount({ _id: stuck._id })) === 0, PROVISION_TIMEOUT_MS, 'stuck gone');
+    });
+  });
+
+  describe('limits and failing servers', () => {
+    it('cancels a statement past DATABASE_QUERY_TIMEOUT_MS, on the server', async () => {
+      const slow = await startTestApp({ DATABASE_HOSTS: hosts, DATABASE_QUERY_TIMEOUT_MS: '500' }, { label: 'slow' });
+      try {
+        const user = await registerUser(slow.url);
+        const where = await createProject(slow.url, user.accessToken);
+        const created = ok(
+          await gql<{ createDatabase: { database: Database } }>(
+            slow.url,
+            CREATE,
+            { input: { projectId: where.id, engine: 'POSTGRESQL', name: 'slow' } },
+            user.accessToken,
+          ),
+        ).createDatabase.database;
+        await waitFor(
+          async () => {
+            const res = await gql<{ database: Database }>(slow.url, GET, { id: created.id }, user.accessToken);
+            return ok(res).database.status === 'AVAILABLE';
+          },
+          PROVISION_TIMEOUT_MS,
+          'the slow database',
+        );
+        const started = Date.now();
+
+        const res = await gql(
+          slow.url,
+          EXECUTE,
+          { input: { databaseId: created.id, query: 'SELECT pg_sleep(30)' } },
+          user.accessToken,
+        );
+
+        expect(codeOf(res)).toBe('BAD_USER_INPUT');
+        expect(reasonOf(res)).toBe('QUERY_TIMEOUT');
+        expect(Date.now() - started).toBeLessThan(25_000);
+        ok(await gql(slow.url, DELETE, { input: { id: created.id } }, user.accessToken));
+        await waitFor(
+          async () =>
+            (await slow.app.get(DatabaseEnginesService).driver('POSTGRESQL').exists(created)).database === false,
+          PROVISION_TIMEOUT_MS,
+          'the slow database dropped',
+        );
+      } finally {
+        await slow.close();
+      }
+    }, 120_000);
+
+    it('ends FAILED with a reason holding no credential when the server is down, and refuses engines without a host', async () => {
+      const port = await closedPort();
+      const adminPassword = 'admin-pass-that-must-not-leak';
+      const adminUrl = `postgres://platform_admin:${adminPassword}@127.0.0.1:${port}/postgres`;
+      const down = await startTestApp(
+        { DATABASE_HOSTS: JSON.stringify({ POSTGRESQL: { adminUrl } }) },
+        { label: 'down' },
+      );
+      try {
+        const user = await registerUser(down.url);
+        const where = await createProject(down.url, user.accessToken);
+        const stored = down.app.get<Model<DatabaseRecord>>(getModelToken(DatabaseRecord.name));
+        const sendDown = <T>(query: string, variables: Record<string, unknown>): Promise<GraphQLResponse<T>> =>
+          gql<T>(down.url, query, variables, user.accessToken);
+
+        const unavailable = await sendDown(CREATE, { input: { projectId: where.id, engine: 'MYSQL', name: 'mysql' } });
+        expect(codeOf(unavailable)).toBe('BAD_USER_INPUT');
+        expect(reasonOf(unavailable)).toBe('ENGINE_UNAVAILABLE');
+        expect(await stored.countDocuments().exec()).toBe(0);
+
+        const created = ok(
+          await sendDown<{ createDatabase: { database: Database; connectionString: string } }>(CREATE, {
+            input: { projectId: where.id, engine: 'POSTGRESQL', name: 'unlucky' },
+          }),
+        ).createDatabase;
+        expect(created.connectionString).not.toContain(adminPassword);
+        const failed = await waitFor(
+          async () => {
+            const res = await sendDown<{ database: Database }>(GET, { id: created.database.id });
+            return ok(res).database.status === 'FAILED' ? ok(res).database : undefined;
+          },
+          PROVISION_TIMEOUT_MS,
+          'the database FAILED',
+        );
+
+        expect(failed.failureReason).toMatch(/could not be reached/);
+        expect(failed.failureReason).not.toContain(adminPassword);
+        expect(failed.failureReason).not.toContain(String(port));
+        expect(failed.failureReason).not.toContain(new URL(created.connectionString).password);
+        const query = await sendDown(EXECUTE, { input: { databaseId: failed.id, query: 'SELECT 1' } });
+        expect(reasonOf(query)).toBe('DATABASE_NOT_AVAILABLE');
+        // Nothing was made on the real server under that name either.
+        expect(await serverHas('POSTGRESQL', failed)).toEqual({ database: false, user: false });
+
+        // A FAILED database deletes, even while its server is down.
+        expect(
+          ok(await sendDown<{ deleteDatabase: Database }>(DELETE, { input: { id: failed.id } })).deleteDatabase.status,
+        ).toBe('DELETING');
+        await waitFor(async () => (await stored.countDocuments().exec()) === 0, PROVISION_TIMEOUT_MS, 'FAILED deleted');
+      } finally {
+        await down.close();
+      }
+    }, 120_000);
+
+    it('keeps a working password stored when a rotation fails half-way, and finishes it on next use', async () => {
+      const { database, connectionString: before } = await provisioned('POSTGRESQL', 'rotation-faults');
+      const driver = api.app.get(DatabaseEnginesService).driver('POSTGRESQL');
+      const setPassword = driver.setPassword.bind(driver);
+      const adminUrl = parseDatabaseHosts(hosts).POSTGRESQL!.adminUrl;
+      try {
+        // The server is never reached: the old password stays the working one.
+        driver.setPassword = () => Promise.reject(new Error(`connection to ${adminUrl} reset`));
+        const unreached = await send(ROTATE, { input: { id: database.id } });
+        expect(codeOf(unreached)).toBe('SERVICE_UNAVAILABLE');
+        expect(reasonOf(unreached)).toBe('HOST_UNAVAILABLE');
+        expect(JSON.stringify(unreached)).not.toContain(adminUrl);
+        expect(JSON.stringify(unreached)).not.toContain(new URL(adminUrl).password || adminUrl);
+        expect(await POSTGRESQL.canReadServer(before)).toBe(true);
+
+        // The server takes the new password, then the platform stops before storing it as current.
+        driver.setPassword = async (target) => {
+          await setPassword(target);
+          throw new Error('the worker stopped');
+        };
+        expect(reasonOf(await send(ROTATE, { input: { id: database.id } }))).toBe('HOST_UNAVAILABLE');
+        expect(await POSTGRESQL.canReadServer(before)).toBe(false);
+      } finally {
+        driver.setPassword = setPassword;
+      }
+
+      // The next use gives the server the pending password and makes it the stored one.
+      const answer = ok(await execute({ databaseId: database.id, query: 'SELECT 1 AS one' })).executeQuery;
+      expect(answer.rows).toEqual([[1]]);
+      const revealed = ok(
+        await send<{ revealDatabaseCredentials: Credentials }>(REVEAL, { input: { id: database.id } }),
+      ).revealDatabaseCredentials;
+      expect(revealed.connectionString).not.toBe(before);
+      expect(await POSTGRESQL.canReadServer(revealed.connectionString)).toBe(true);
+      expect(await POSTGRESQL.canReadServer(before)).toBe(false);
+      expect((await get(database.id)).credentialsRotatedAt).not.toBeNull();
+      ok(await send(DELETE, { input: { id: database.id } }));
+    }, 120_000);
+  });
+
+  describe('access and events', () => {
+    let viewer: TestUser;
+    let developer: TestUser;
+    let shared: Database;
+
+    beforeAll(async () => {
+      viewer = await registerUser(api.url);
+      developer = await registerUser(api.url);
+      await assignRole(api.url, owner.accessToken, { projectId: project.id, userId: viewer.id, roleId: 'viewer' });
+      await assignRole(api.url, owner.accessToken, {
+        projectId: project.id,
+        userId: developer.id,
+        roleId: 'developer',
+      });
+      shared = (await provisioned('POSTGRESQL', 'shared')).database;
+    }, PROVISION_TIMEOUT_MS);
+
+    it('lets a viewer list and read, but not create, query or reveal', async () => {
+      const list = ok(
+        await send<{ databases: { edges: { node: Database }[] } }>(LIST, { projectId: project.id }, viewer.accessToken),
+      );
+      expect(list.databases.edges.map((e) => e.node.id)).toContain(shared.id);
+      expect(ok(await send<{ database: Database }>(GET, { id: shared.id }, viewer.accessToken)).database.id).toBe(
+        shared.id,
+      );
+      const before = await storedCount();
+
+      const refusals = [
+        await create({ projectId: project.id, engine: 'POSTGRESQL', name: 'viewers' }, viewer.accessToken),
+        await execute({ databaseId: shared.id, query: 'SELECT 1' }, viewer.accessToken),
+        await send(REVEAL, { input: { id: shared.id } }, viewer.accessToken),
+        await send(ROTATE, { input: { id: shared.id } }, viewer.accessToken),
+        await send(DELETE, { input: { id: shared.id } }, viewer.accessToken),
+      ];
+
+      expect(refusals.map(codeOf)).toEqual(Array(5).fill('FORBIDDEN'));
+      expect(await storedCount()).toBe(before);
+      expect((await get(shared.id)).status).toBe('AVAILABLE');
+    });
+
+    it('lets a developer query and reveal, but not delete', async () => {
+      const result = ok(
+        await execute({ databaseId: shared.id, query: 'SELECT 41 + 1 AS answer' }, developer.accessToken),
+      ).executeQuery;
+      expect(result).toMatchObject({ columns: ['answer'], rows: [[42]], rowCount: 1 });
+      ok(await send(REVEAL, { input: { id: shared.id } }, developer.accessToken));
+      expect(codeOf(await send(DELETE, { input: { id: shared.id } }, developer.accessToken))).toBe('FORBIDDEN');
+    });
+
+    it('announces database.created and database.deleted in the activity feed', async () => {
+      ok(await send(DELETE, { input: { id: shared.id } }));
+
+      const seen = await waitFor(
+        async () => {
+          const feed = ok(await on.team.activity(owner.accessToken, { projectId: project.id, first: 100 })).activity;
+          const events = feed.edges
+            .filter((e) => (e.node.payload as { databaseId?: string }).databaseId === shared.id)
+            .map((e) => e.node.event);
+          return events.includes('database.deleted') ? events : undefined;
+        },
+        PROVISION_TIMEOUT_MS,
+        'database.deleted in the activity feed',
+      );
+      expect(seen.sort()).toEqual(['database.created', 'database.deleted']);
+    });
+
+    it("drops a deleted project's databases from the server", async () => {
+      const doomed = await createProject(api.url, owner.accessToken);
+      const created = ok(await create({ projectId: doomed.id, engine: 'POSTGRESQL', name: 'with-project' }))
+        .createDatabase.database;
+      await until(created.id, 'AVAILABLE');
+      expect(await serverHas('POSTGRESQL', created)).toEqual({ database: true, user: true });
+
+      ok(await on.projects.delete(owner.accessToken, { id: doomed.id }));
+
+      await waitFor(
+        async () => {
+          const left = await serverHas('POSTGRESQL', created);
+          return !left.database && !left.user && (await records.countDocuments({ _id: created.id }).exec()) === 0;
+        },
+        PROVISION_TIMEOUT_MS,
+        "the project's database dropped",
+      );
+    });
+  });
+});
