@@ -1,4 +1,5 @@
 import { Field, Float, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { DatabaseEngine } from '../../models/database.model';
 import { BackupStatus, BackupTrigger, type DatabaseBackupRecord } from '../database-backup.schema';
 
 registerEnumType(BackupStatus, { name: 'DatabaseBackupStatus' });
@@ -17,8 +18,8 @@ export class DatabaseBackup {
   @Field(() => ID)
   databaseId!: string;
 
-  @Field(() => String, { description: 'POSTGRESQL, MYSQL, MONGODB or REDIS.' })
-  engine!: string;
+  @Field(() => DatabaseEngine)
+  engine!: keyof typeof DatabaseEngine;
 
   @Field(() => BackupStatus)
   status!: BackupStatus;
