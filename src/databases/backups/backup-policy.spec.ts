@@ -87,6 +87,10 @@ describe('shortestGapSeconds and nextRunAt', () => {
     expect(shortestGapSeconds('*/2 * * * * *', 'UTC', from)).toBe(2);
     expect(shortestGapSeconds('0 */6 * * *', 'UTC', from)).toBe(6 * 3600);
     expect(shortestGapSeconds('0 3 * * *', 'UTC', from)).toBe(86_400);
+    // Once a month, two times a minute apart: seen on the first day it fires.
+    expect(shortestGapSeconds('0,1 3 15 * *', 'UTC', from)).toBe(60);
+    // Across midnight only: 23:59, then 00:00.
+    expect(shortestGapSeconds('0,59 0,23 * * *', 'UTC', from)).toBe(60);
   });
 
   it('reads the cron in its zone', () => {

@@ -5,8 +5,10 @@ import { BackupStatus } from './database-backup.schema';
 export const KEEP_LAST_MAX = 1_000;
 export const KEEP_DAYS_MAX = 3_650;
 const DAY_MS = 86_400_000;
-/** Fire times looked at to find a schedule's shortest gap. */
+/** Fire times looked at, at most, to find a schedule's shortest gap. */
 const GAP_SAMPLES = 200;
+/** How far ahead fire times are looked at, at least: a week and a day covers daily and weekly patterns. */
+const GAP_SPAN_MS = 8 * DAY_MS;
 
 export interface ScheduleRequest {
   cron: string;
@@ -43,16 +45,21 @@ function invalidSchedule(cron: string, why: string): DatabaseException {
 
 /**
  * The shortest time between two of the schedule's next fire times, in seconds (Infinity when it
- * fires at most once). Looks at the next GAP_SAMPLES times from `from`, enough for any pattern
- * whose short gaps recur within them (every second, minute, hour of a day, …).
+ * fires at most once). Looks at the fire times of the next eight days (or `spanMs`, when longer),
+ * and at most GAP_SAMPLES of them: short gaps show within the first day they occur on, and a
+ * schedule with GAP_SAMPLES times in eight days fires every hour at least. cron-parser takes
+ * milliseconds per time in a zone, so a daily schedule is not walked for months.
  */
-export function shortestGapSeconds(cron: string, timezone: string, from = new Date()): number {
+export function shortestGapSeconds(cron: string, timezone: string, from = new Date(), spanMs = GAP_SPAN_MS): number {
   const times = parseExpression(cron, { tz: timezone, currentDate: from });
+  const until = from.getTime() + Math.max(spanMs, GAP_SPAN_MS);
   let previous: number | undefined;
   let shortest = Infinity;
   for (let i = 0; i < GAP_SAMPLES && times.hasNext(); i++) {
     const at = times.next().getTime();
     if (previous !== undefined) shortest = Math.min(shortest, (at - previous) / 1_000);
+    // Two times past the span: the gap between them counts too.
+    if (previous !== undefined && previous > until) break;
     previous = at;
   }
   return shortest;
@@ -71,7 +78,7 @@ export function checkSchedule(request: ScheduleRequest, minIntervalSeconds: numb
   let gap: number;
   try {
     parseExpression(cron, { tz: request.timezone, currentDate: now }).next();
-    gap = shortestGapSeconds(cron, request.timezone, now);
+    gap = shortestGapSeconds(cron, request.timezone, now, 4 * minIntervalSeconds * 1_000);
   } catch (error) {
     throw invalidSchedule(cron, (error as Error).message.slice(0, 200));
   }
