@@ -1,0 +1,69 @@
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { baseEnv, runProgram } from './sql-programs';
+
+function sink(): { out: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk);
+      callback();
+    },
+  });
+  return { out, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+describe('runProgram (real child processes)', () => {
+  it('hands all of the output to the stream without ending it, and passes settings through the environment', async () => {
+    const { out, text } = sink();
+    await runProgram({
+      command: 'sh',
+      args: ['-c', 'printf "%s" "$GREETING"; seq 1 20000'],
+      env: { ...baseEnv(), GREETING: 'hello\n' },
+      output: out,
+      secrets: [],
+    });
+    expect(text().startsWith('hello\n1\n')).toBe(true);
+    expect(text().endsWith('\n20000\n')).toBe(true);
+    expect(out.writableEnded).toBe(false);
+  });
+
+  it('feeds the input and reports the bytes read', async () => {
+    const { out, text } = sink();
+    const seen: number[] = [];
+    await runProgram({
+      command: 'cat',
+      args: [],
+      env: baseEnv(),
+      input: Readable.from([Buffer.from('abc'), Buffer.from('defg')]),
+      progress: (bytes) => seen.push(bytes),
+      output: out,
+      secrets: [],
+    });
+    expect(text()).toBe('abcdefg');
+    expect(seen).toEqual([3, 7]);
+  });
+
+  it('fails with the exit code and the last lines of stderr, secrets removed', async () => {
+    const failure = runProgram({
+      command: 'sh',
+      args: ['-c', 'echo "one" >&2; echo "auth failed for hunter22" >&2; exit 3'],
+      env: baseEnv(),
+      secrets: ['hunter22'],
+    });
+    await expect(failure).rejects.toThrow('sh exited with code 3: one; auth failed for ***');
+  });
+
+  it('says when the program is missing', async () => {
+    await expect(
+      runProgram({ command: 'no-such-program-here', args: [], env: baseEnv(), secrets: [] }),
+    ).rejects.toThrow('no-such-program-here is not installed on this server');
+  });
+
+  it('kills the program and fails with the input error when the input fails', async () => {
+    const input = new PassThrough();
+    const running = runProgram({ command: 'cat', args: [], env: baseEnv(), input, output: sink().out, secrets: [] });
+    input.write('partial');
+    setImmediate(() => input.destroy(new Error('the backup is corrupt')));
+    await expect(running).rejects.toThrow('the backup is corrupt');
+  });
+});
