@@ -164,7 +164,11 @@ export class DatabaseRestoresService {
         }
         const credentials = this.databases.target(target);
         password = credentials.password;
-        await this.restoreInto(restore, backup, target, credentials);
+        try {
+          await this.restoreInto(restore, backup, target, credentials);
+        } finally {
+          await this.dropIfDeleted(target);
+        }
         await this.restores
           .updateOne(
             { _id: restore._id },
@@ -202,6 +206,25 @@ export class DatabaseRestoresService {
         )
         .exec();
     }
+  }
+
+  /**
+   * Engines restore by dropping and making the database again: one deleted meanwhile (deletion
+   * does not wait for a restore) would be made again on the server behind its record's back. It
+   * is dropped again then (dropping is idempotent), and the restore fails.
+   */
+  private async dropIfDeleted(target: DatabaseRecord): Promise<void> {
+    const current = await this.databases.get(target._id.toHexString()).catch((error: unknown) => {
+      if (error instanceof DatabaseException && error.reason === DatabaseExceptionReason.DATABASE_NOT_FOUND)
+        return null;
+      throw error;
+    });
+    if (current && current.status !== DatabaseStatus.DELETING) return;
+    await this.databases.driverOf(target).drop(target);
+    throw new DatabaseException(
+      DatabaseExceptionReason.DATABASE_NOT_FOUND,
+      'The database was deleted while it was restored',
+    );
   }
 
   /**
