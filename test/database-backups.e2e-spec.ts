@@ -17,7 +17,7 @@ import { BACKUP_STORE } from '../src/databases/backups/store/backup-store';
 import type { LocalBackupStore } from '../src/databases/backups/store/local-backup-store';
 import { DatabaseRecord } from '../src/databases/database.schema';
 import { DatabaseEnginesService } from '../src/databases/engines/database-engines.service';
-import { DATABASES_QUEUE } from '../src/databases/jobs/database-jobs';
+import { DATABASES_QUEUE, DatabaseJob } from '../src/databases/jobs/database-jobs';
 import { assignRole, createProject, createRole, registerUser, type TestUser } from './support/factories';
 import { codeOf, gql, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
 import { operations, type Project } from './support/operations';
@@ -576,6 +576,42 @@ describe('database backups', () => {
       });
     });
 
+    it('skips, without failing, a scheduled backup while another operation holds the database', async () => {
+      const { database } = await provisioned('POSTGRESQL', 'busy');
+      const outcomes: string[] = [];
+      const onCompleted = (job: { name: string; data: { databaseId?: string } }, result: unknown): void => {
+        if (job.name === DatabaseJob.SCHEDULED_BACKUP && job.data.databaseId === database.id)
+          outcomes.push(String(result));
+      };
+      queue.on('completed', onCompleted);
+      const locks = api.app.get(DatabaseOperationLocksService);
+      await locks.acquire(database.id, 'restore:elsewhere', 60_000);
+      try {
+        ok(await schedule({ databaseId: database.id, cron: `*/${MIN_INTERVAL_SECONDS} * * * * *`, keepLast: 5 }));
+
+        await waitFor(
+          async () => outcomes.filter((o) => o === 'skipped').length >= 2,
+          JOB_TIMEOUT_MS,
+          'two skipped firings',
+        );
+
+        expect(await backupRecords.countDocuments({ databaseId: database.id })).toBe(0);
+        await locks.release(database.id, 'restore:elsewhere');
+        await waitFor(
+          async () => outcomes.includes('done'),
+          JOB_TIMEOUT_MS,
+          'a scheduled backup once the lock is released',
+        );
+        const made = await listBackups(database.id);
+        expect(made.length).toBeGreaterThanOrEqual(1);
+        expect(made.every((b) => b.trigger === 'SCHEDULED' && b.status !== 'FAILED')).toBe(true);
+      } finally {
+        queue.off('completed', onCompleted);
+        await locks.release(database.id, 'restore:elsewhere');
+        ok(await schedule({ databaseId: database.id, cron: '0 3 * * *', keepLast: 5, enabled: false }));
+      }
+    });
+
     it('replaces the repeatable job when the schedule changes, in its time zone', async () => {
       const { database } = made.get('POSTGRESQL')!;
       ok(await schedule({ databaseId: database.id, cron: '0 3 * * *', timezone: 'Europe/Paris', keepDays: 7 }));
@@ -747,6 +783,8 @@ describe('database backups', () => {
 
     it('takes over the lock of a worker that stopped, once it is stale', async () => {
       const locks = api.app.get(DatabaseOperationLocksService);
+      // Nothing else holds the database: the lock below is the only one.
+      await waitFor(async () => (await locks.holderOf(database().id)) === null, JOB_TIMEOUT_MS, 'no lock');
       await locks.acquire(database().id, 'backup:dead-worker', 1);
       await new Promise((resolve) => setTimeout(resolve, 20));
 

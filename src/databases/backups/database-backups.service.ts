@@ -24,7 +24,7 @@ import { DatabaseOperationLocksService, QUEUED_LOCK_MS } from './database-operat
 import { DatabaseRestoreRecord, RestoreStatus } from './database-restore.schema';
 import { failureReason } from './failure-reason';
 import { DatabaseBackup } from './models/database-backup.model';
-import { BACKUP_STORE, type BackupStore } from './store/backup-store';
+import { BACKUP_STORE, type BackupStore, type StoredObject } from './store/backup-store';
 
 /** What each engine's dump is, for the stored file's name. */
 const DUMP_SUFFIX: Record<DatabaseEngineName, string> = {
@@ -170,48 +170,19 @@ export class DatabaseBackupsService {
     const backup = await this.backups.findById(toObjectId(backupId)).lean<DatabaseBackupRecord>().exec();
     if (!backup || backup.status !== BackupStatus.RUNNING) return;
     const databaseId = backup.databaseId.toHexString();
-    let database: DatabaseRecord | null = null;
+    let databaseName = '';
     let password: string | null = null;
+    let outcome: { database: DatabaseRecord; stored: StoredObject };
     try {
-      await this.locks.hold(databaseId, backupHolder(backupId), async () => {
-        database = await this.databases.requireAvailable(databaseId);
+      outcome = await this.locks.hold(databaseId, backupHolder(backupId), async () => {
+        const database = await this.databases.requireAvailable(databaseId);
+        databaseName = database.name;
         const target = this.databases.target(database);
         password = target.password;
         const stored = await this.dumpInto(database, target, backup.storageKey);
         // Before the new backup counts as stored, so that no more than keepLast are ever listed.
         await this.applyRetention(databaseId, backupId);
-        const finished = await this.backups
-          .findOneAndUpdate(
-            { _id: backup._id, status: BackupStatus.RUNNING },
-            {
-              $set: {
-                status: BackupStatus.SUCCEEDED,
-                sizeBytes: stored.sizeBytes,
-                checksum: stored.sha256,
-                finishedAt: new Date(),
-              },
-            },
-            { returnDocument: 'after' },
-          )
-          .lean<DatabaseBackupRecord>()
-          .exec();
-        if (!finished) {
-          // Deleted meanwhile (deleteBackup, or its database deleted): keep nothing of it.
-          await this.store.delete(backup.storageKey);
-          return;
-        }
-        await this.events.publish(
-          new DatabaseBackupSucceededEvent(
-            backup.projectId.toHexString(),
-            backup.createdBy ?? undefined,
-            databaseId,
-            database.name,
-            database.engine,
-            backupId,
-            backup.trigger,
-            { sizeBytes: stored.sizeBytes, checksum: stored.sha256 },
-          ),
-        );
+        return { database, stored };
       });
     } catch (error) {
       await this.store.delete(backup.storageKey).catch(() => undefined);
@@ -225,20 +196,55 @@ export class DatabaseBackupsService {
         .exec();
       if (!failed) return;
       this.logger.warn(`Backup ${backupId} of database ${databaseId} failed: ${reason}`);
-      const known = database as DatabaseRecord | null;
       await this.events.publish(
         new DatabaseBackupFailedEvent(
           backup.projectId.toHexString(),
           backup.createdBy ?? undefined,
           databaseId,
-          known?.name ?? '',
+          databaseName,
           backup.engine,
           backupId,
           backup.trigger,
           { reason },
         ),
       );
+      return;
     }
+    // Marked SUCCEEDED once the lock is let go: a backup that reads SUCCEEDED leaves its database
+    // free for the next backup or restore.
+    const { database, stored } = outcome;
+    const finished = await this.backups
+      .findOneAndUpdate(
+        { _id: backup._id, status: BackupStatus.RUNNING },
+        {
+          $set: {
+            status: BackupStatus.SUCCEEDED,
+            sizeBytes: stored.sizeBytes,
+            checksum: stored.sha256,
+            finishedAt: new Date(),
+          },
+        },
+        { returnDocument: 'after' },
+      )
+      .lean<DatabaseBackupRecord>()
+      .exec();
+    if (!finished) {
+      // Deleted meanwhile (deleteBackup, or its database deleted): keep nothing of it.
+      await this.store.delete(backup.storageKey);
+      return;
+    }
+    await this.events.publish(
+      new DatabaseBackupSucceededEvent(
+        backup.projectId.toHexString(),
+        backup.createdBy ?? undefined,
+        databaseId,
+        database.name,
+        database.engine,
+        backupId,
+        backup.trigger,
+        { sizeBytes: stored.sizeBytes, checksum: stored.sha256 },
+      ),
+    );
   }
 
   /** Streams the database's dump, gzipped, into the store under `key`. */

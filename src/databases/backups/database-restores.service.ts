@@ -138,8 +138,9 @@ export class DatabaseRestoresService {
     if (!restore || (restore.status !== RestoreStatus.QUEUED && restore.status !== RestoreStatus.RUNNING)) return;
     const targetId = restore.targetDatabaseId.toHexString();
     let password: string | null = null;
+    let outcome: { backup: DatabaseBackupRecord; target: DatabaseRecord };
     try {
-      await this.locks.hold(targetId, restoreHolder(restoreId), async () => {
+      outcome = await this.locks.hold(targetId, restoreHolder(restoreId), async () => {
         await this.restores
           .updateOne(
             { _id: restore._id },
@@ -169,24 +170,7 @@ export class DatabaseRestoresService {
         } finally {
           await this.dropIfDeleted(target);
         }
-        await this.restores
-          .updateOne(
-            { _id: restore._id },
-            { $set: { status: RestoreStatus.SUCCEEDED, progress: 1, finishedAt: new Date() } },
-          )
-          .exec();
-        await this.events.publish(
-          new DatabaseRestoredEvent(
-            restore.projectId.toHexString(),
-            restore.createdBy ?? undefined,
-            targetId,
-            target.name,
-            target.engine,
-            backup._id.toHexString(),
-            backup.trigger,
-            { restoreId, sourceDatabaseId: restore.sourceDatabaseId.toHexString() },
-          ),
-        );
+        return { backup, target };
       });
     } catch (error) {
       const reason = failureReason(error, password ? [password] : []);
@@ -205,7 +189,28 @@ export class DatabaseRestoresService {
           },
         )
         .exec();
+      return;
     }
+    // Marked SUCCEEDED once the lock is let go, as backups are.
+    const { backup, target } = outcome;
+    await this.restores
+      .updateOne(
+        { _id: restore._id },
+        { $set: { status: RestoreStatus.SUCCEEDED, progress: 1, finishedAt: new Date() } },
+      )
+      .exec();
+    await this.events.publish(
+      new DatabaseRestoredEvent(
+        restore.projectId.toHexString(),
+        restore.createdBy ?? undefined,
+        targetId,
+        target.name,
+        target.engine,
+        backup._id.toHexString(),
+        backup.trigger,
+        { restoreId, sourceDatabaseId: restore.sourceDatabaseId.toHexString() },
+      ),
+    );
   }
 
   /**
