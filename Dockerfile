@@ -22,14 +22,15 @@ RUN for version in 18.20.8 22.23.3; do \
 COPY --from=go /usr/local/go ./go-1.21.13
 
 FROM node:20-bookworm-slim
-# What workers run users' code with: bubblewrap (the sandbox), prlimit, GNU time, git; and the
-# Python and Ruby functions run on.
+# What workers run users' code with: bubblewrap (the sandbox), prlimit, GNU time, git; the
+# Python and Ruby functions run on; and the clients database backups and restores run (pg_dump and
+# psql 15, mariadb-dump and mariadb), no older than the servers in docker-compose.yml.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends bubblewrap git time util-linux ca-certificates openssh-client \
-      python3 ruby \
+      python3 ruby postgresql-client-15 mariadb-client \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 STORAGE_DIR=/data/storage
-RUN mkdir -p /data/storage && chown node:node /data/storage
+RUN mkdir -p /data/storage /data/backups && chown node:node /data/storage /data/backups
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

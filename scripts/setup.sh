@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Slipway needs on a fresh Debian machine: npm packages, the system packages for the
-# embedded MongoDB-protocol server (a JDK and Maven) and Redis, what the executor runs users' code
-# with (bubblewrap, prlimit, GNU time, git), and the runtimes functions run in, when they are
-# missing. When everything is there, it only checks.
+# embedded MongoDB-protocol server (a JDK and Maven), Redis, PostgreSQL and MariaDB (the database
+# hosts, and the clients backups run), what the executor runs users' code with (bubblewrap,
+# prlimit, GNU time, git), and the runtimes functions run in, when they are missing. When
+# everything is there, it only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -121,6 +121,18 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the database hosts at boot, and refuses a bad one without repeating its admin URL', () => {
+    const adminUrl = 'postgresql://postgres:hunter2-admin@10.1.2.3:5432/postgres';
+    const config = loadConfig({ ...MINIMAL, DATABASE_HOSTS: JSON.stringify({ POSTGRESQL: { adminUrl } }) });
+    expect(config.databaseHosts.POSTGRESQL).toEqual({ adminUrl, host: '10.1.2.3', port: 5432 });
+    expect(config.databaseBackupsDir).toBe('.data/storage/backups');
+
+    const error = configErrorOf({ ...MINIMAL, DATABASE_HOSTS: JSON.stringify({ POSTGRESQL: { adminUrl, port: 0 } }) });
+    expect(error.keys).toEqual(['DATABASE_HOSTS']);
+    expect(error.message).toContain('POSTGRESQL.port must be an integer');
+    expect(error.message).not.toContain('hunter2-admin');
+  });
+
   it('reads the platform domains lower-cased, without trailing dots', () => {
     expect(loadConfig(MINIMAL).PLATFORM_DOMAINS).toEqual(['slipway.app', 'localhost']);
     expect(loadConfig({ ...MINIMAL, PLATFORM_DOMAINS: 'Sites.Example.COM., localhost' }).PLATFORM_DOMAINS).toEqual([
