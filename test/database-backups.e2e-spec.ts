@@ -13,6 +13,7 @@ import type { DatabaseEngineName } from '../src/config/database-hosts';
 import { BackupStatus, DatabaseBackupRecord } from '../src/databases/backups/database-backup.schema';
 import { DatabaseBackupScheduleRecord } from '../src/databases/backups/database-backup-schedule.schema';
 import { DatabaseOperationLocksService } from '../src/databases/backups/database-operation-locks.service';
+import { DatabaseRestoreRecord } from '../src/databases/backups/database-restore.schema';
 import { BACKUP_STORE } from '../src/databases/backups/store/backup-store';
 import type { LocalBackupStore } from '../src/databases/backups/store/local-backup-store';
 import { DatabaseRecord } from '../src/databases/database.schema';
@@ -686,6 +687,40 @@ describe('database backups', () => {
       const refused = await restoreBackup({ backupId: backup.id, targetDatabaseId: mysqlTarget.id });
       expect(codeOf(refused)).toBe('BAD_USER_INPUT');
       expect(reasonOf(refused)).toBe('ENGINE_MISMATCH');
+    });
+  });
+
+  describe('progress', () => {
+    it('reports a restore progress as it reads the backup, up to 1', async () => {
+      const { database, connectionString } = await provisioned('POSTGRESQL', 'big');
+      await pg(connectionString, async (client) => {
+        await client.query('CREATE TABLE big (id integer PRIMARY KEY, hash text NOT NULL)');
+        await client.query('INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 400000) g');
+      });
+      const backup = await backedUp(database.id);
+      expect(backup.sizeBytes).toBeGreaterThan(5_000_000);
+      const restores = api.app.get<Model<DatabaseRestoreRecord>>(getModelToken(DatabaseRestoreRecord.name));
+
+      const queued = ok(await restoreBackup({ backupId: backup.id })).restoreBackup;
+      const seen: number[] = [];
+      const done = await waitFor(
+        async () => {
+          const record = await restores.findById(queued.id).lean<DatabaseRestoreRecord>().exec();
+          seen.push(record!.progress);
+          return record!.status === 'SUCCEEDED' || record!.status === 'FAILED' ? record : undefined;
+        },
+        JOB_TIMEOUT_MS,
+        'the big restore',
+      );
+
+      expect(done).toMatchObject({ status: 'SUCCEEDED', progress: 1 });
+      expect(seen.some((p) => p > 0 && p < 1)).toBe(true);
+      expect(seen).toEqual([...seen].sort((a, b) => a - b));
+      const count = await pg(
+        connectionString,
+        async (client) => (await client.query('SELECT count(*)::int AS n FROM big')).rows[0],
+      );
+      expect(count).toEqual({ n: 400000 });
     });
   });
 
