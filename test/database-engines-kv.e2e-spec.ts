@@ -50,6 +50,15 @@ async function restoreFrom(driver: DatabaseEngineDriver, target: DatabaseTarget,
   return progress;
 }
 
+/** A restore of something that is not a dump is refused, and the rest of its input is not waited for. */
+async function refusedAndReleased(driver: DatabaseEngineDriver, target: DatabaseTarget): Promise<string> {
+  const input = new PassThrough();
+  input.write('{"format":"something-else","version":1}\n');
+  const reason = await reasonOf(driver.restore(target, input));
+  expect(input.destroyed).toBe(true);
+  return reason;
+}
+
 describe('Redis engine driver (a real Redis 7)', () => {
   const host = hosts.REDIS as DatabaseHost;
   const driver = createRedisDriver(host);
@@ -329,6 +338,7 @@ describe('Redis engine driver (a real Redis 7)', () => {
   it('refuses a dump that is not one of its own', async () => {
     const notADump = Buffer.from('{"format":"something-else","version":1}\n');
     expect(await reasonOf(restoreFrom(driver, b, notADump))).toBe(DatabaseExceptionReason.BACKUP_CORRUPT);
+    expect(await refusedAndReleased(driver, b)).toBe(DatabaseExceptionReason.BACKUP_CORRUPT);
     expect(await snapshot(pb)).toEqual(before);
   });
 
@@ -698,6 +708,7 @@ describe('MongoDB engine driver (the embedded MongoDB-protocol server, which has
     expect(await reasonOf(restoreFrom(driver, b, Buffer.from('{"format":"slipway-redis-dump","version":1}\n')))).toBe(
       DatabaseExceptionReason.BACKUP_CORRUPT,
     );
+    expect(await refusedAndReleased(driver, b)).toBe(DatabaseExceptionReason.BACKUP_CORRUPT);
     expect(await snapshot(b.databaseName)).toEqual(before);
   });
 

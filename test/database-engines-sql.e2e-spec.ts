@@ -33,6 +33,8 @@ interface EngineCase {
   writes: string[];
   /** Statements that try to leave read-only mode: each is refused or changes nothing. */
   alsoRefused: string[];
+  /** Statements refused in read-write mode too, with their reason. */
+  refusedAnyway: [string, DatabaseExceptionReason][];
   sleep: (seconds: number) => string;
   /** Ways a single statement might try to outlive the timeout. */
   sleepsPastTimeout: (seconds: number) => string[];
@@ -90,6 +92,8 @@ const POSTGRES: EngineCase = {
     'CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 1',
     'CREATE SCHEMA extra',
     'CREATE TABLE extra.notes (id serial PRIMARY KEY, body text)',
+    `CREATE PROCEDURE escape_read_only() LANGUAGE plpgsql AS $$ BEGIN COMMIT; SET TRANSACTION READ WRITE;
+       INSERT INTO items (id, name) VALUES (103, 'escaped'); COMMIT; END $$`,
   ],
   data: [
     `INSERT INTO items VALUES
@@ -128,7 +132,10 @@ const POSTGRES: EngineCase = {
     "DO $$ BEGIN SET TRANSACTION READ WRITE; INSERT INTO items (id, name) VALUES (101, 'x'); END $$",
     "SELECT set_config('transaction_read_only', 'off', true), (SELECT count(*) FROM items)",
     'SET TRANSACTION READ WRITE',
+    // A procedure made earlier that commits, turns its transaction read-write and writes.
+    'CALL escape_read_only()',
   ],
+  refusedAnyway: [['COPY items FROM STDIN', DatabaseExceptionReason.INVALID_QUERY]],
   sleep: (seconds) => `SELECT pg_sleep(${seconds})`,
   sleepsPastTimeout: (seconds) => [
     `SELECT pg_sleep(${seconds})`,
@@ -226,6 +233,8 @@ const MYSQL: EngineCase = {
     'SET SESSION TRANSACTION READ WRITE',
     'SET STATEMENT max_statement_time = 0 FOR DELETE FROM items',
   ],
+  // The server must never make the platform send it one of the platform's own files.
+  refusedAnyway: [["LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE notes", DatabaseExceptionReason.QUERY_FAILED]],
   sleep: (seconds) => `SELECT SLEEP(${seconds})`,
   sleepsPastTimeout: (seconds) => [
     `SELECT SLEEP(${seconds})`,
@@ -493,6 +502,10 @@ describe.each([POSTGRES, MYSQL])('the $engine driver against a real server', (en
       DatabaseExceptionReason.INVALID_QUERY,
     );
     expect(await reasonOf(driver.execute(a, request(engine.failing)))).toBe(DatabaseExceptionReason.QUERY_FAILED);
+    for (const [sql, reason] of engine.refusedAnyway) {
+      expect([sql, await reasonOf(driver.execute(a, request(sql, { readOnly: false })))]).toEqual([sql, reason]);
+    }
+    expect(await owner!.rows('SELECT * FROM items ORDER BY id')).toEqual(snapshot);
     try {
       await driver.execute(a, request(engine.failing));
     } catch (error) {

@@ -1,6 +1,13 @@
 import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { createServer } from 'node:net';
+import {
+  createConnection as createMysqlConnection,
+  type Connection as MysqlConnection,
+  type RowDataPacket,
+} from 'mysql2/promise';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
 import { Client as PgClient } from 'pg';
 import { parseDatabaseHosts, type DatabaseEngineName } from '../src/config/database-hosts';
 import { DatabaseRecord } from '../src/databases/database.schema';
@@ -83,8 +90,10 @@ interface EngineCase {
   engine: DatabaseEngineName;
   /** The test table (collection, key group) as databaseTables names it. */
   table: string;
-  /** Whether the server checks the user's password (the MongoDB-protocol test server does not). */
-  authenticates: boolean;
+  /** Whether the server checks the password in `url` (the MongoDB-protocol test server has no users). */
+  authenticates(url: string): boolean;
+  /** A console statement reaching into `other`, which the platform refuses, for servers without users. */
+  crossQuery?(other: Database): string;
   /** Connects with `url` (the engine's own client) and writes `rows`. */
   write(url: string, database: Database, rows: Row[]): Promise<void>;
   /** The rows as the engine's own client reads them with `url`, in id order. */
@@ -97,8 +106,6 @@ interface EngineCase {
   readOne(database: Database, id: number): { query: string; params: unknown[]; expected: unknown[] };
   /** A console statement that adds `row`. */
   insert(database: Database, row: Row): { query: string; params: unknown[] };
-  /** A console statement that runs for `seconds`. */
-  slow?(seconds: number): string;
 }
 
 async function pgConnect<T>(url: string, work: (client: PgClient) => Promise<T>): Promise<T> {
@@ -114,7 +121,7 @@ async function pgConnect<T>(url: string, work: (client: PgClient) => Promise<T>)
 const POSTGRESQL: EngineCase & { canReadServer(url: string): Promise<boolean> } = {
   engine: 'POSTGRESQL',
   table: 'items',
-  authenticates: true,
+  authenticates: () => true,
   write: (url, _db, rows) =>
     pgConnect(url, async (client) => {
       await client.query('CREATE TABLE IF NOT EXISTS items (id integer PRIMARY KEY, label text NOT NULL)');
@@ -143,7 +150,6 @@ const POSTGRESQL: EngineCase & { canReadServer(url: string): Promise<boolean> } 
     expected: [[id, id === 1 ? 'alpha' : 'beta']],
   }),
   insert: (_db, [id, label]) => ({ query: 'INSERT INTO items (id, label) VALUES ($1, $2)', params: [id, label] }),
-  slow: (seconds) => `SELECT pg_sleep(${seconds})`,
   /** Whether `url` connects at all (its credentials work). */
   canReadServer: async (url) => {
     try {
@@ -154,8 +160,175 @@ const POSTGRESQL: EngineCase & { canReadServer(url: string): Promise<boolean> } 
   },
 };
 
+async function mysqlConnect<T>(url: string, work: (connection: MysqlConnection) => Promise<T>): Promise<T> {
+  const connection = await createMysqlConnection({ uri: url, connectTimeout: 10_000 });
+  try {
+    return await work(connection);
+  } finally {
+    await connection.end();
+  }
+}
+
+const MYSQL: EngineCase = {
+  engine: 'MYSQL',
+  table: 'items',
+  authenticates: () => true,
+  write: (url, _db, rows) =>
+    mysqlConnect(url, async (connection) => {
+      await connection.query('CREATE TABLE IF NOT EXISTS items (id INT PRIMARY KEY, label VARCHAR(100) NOT NULL)');
+      for (const row of rows) await connection.execute('INSERT INTO items (id, label) VALUES (?, ?)', row);
+    }),
+  read: (url) =>
+    mysqlConnect(url, async (connection) => {
+      const [rows] = await connection.query<RowDataPacket[]>('SELECT id, label FROM items ORDER BY id');
+      return rows.map((r) => [r.id as number, r.label as string] as Row);
+    }),
+  canRead: async (url) => {
+    try {
+      return await mysqlConnect(url, async (connection) => {
+        const [rows] = await connection.query<RowDataPacket[]>('SELECT count(*) AS n FROM items');
+        return rows.length === 1;
+      });
+    } catch {
+      return false;
+    }
+  },
+  retarget: (url, other) => {
+    const u = new URL(url);
+    u.pathname = `/${other.databaseName}`;
+    return u.toString();
+  },
+  readOne: (_db, id) => ({
+    query: 'SELECT id, label FROM items WHERE id = ?',
+    params: [id],
+    expected: [[id, id === 1 ? 'alpha' : 'beta']],
+  }),
+  insert: (_db, [id, label]) => ({ query: 'INSERT INTO items (id, label) VALUES (?, ?)', params: [id, label] }),
+};
+
+async function redisConnect<T>(url: string, work: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 10_000,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await work(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Redis keeps a database's rows as hashes under its key prefix: `<prefix>item:<id>` → { label }. */
+const REDIS: EngineCase = {
+  engine: 'REDIS',
+  table: 'hash',
+  authenticates: () => true,
+  write: (url, db, rows) =>
+    redisConnect(url, async (client) => {
+      for (const [id, label] of rows) await client.hset(`${db.keyPrefix}item:${id}`, 'label', label);
+    }),
+  read: (url, db) =>
+    redisConnect(url, async (client) => {
+      const rows: Row[] = [];
+      for (let id = 1; id <= 9; id += 1) {
+        const label = await client.hget(`${db.keyPrefix}item:${id}`, 'label');
+        if (label !== null) rows.push([id, label]);
+      }
+      return rows;
+    }),
+  canRead: async (url, db) => {
+    try {
+      return await redisConnect(url, async (client) => {
+        await client.hget(`${db.keyPrefix}item:1`, 'label');
+        return true;
+      });
+    } catch {
+      return false;
+    }
+  },
+  // One server, one logical database: what keeps databases apart is each user's key prefix.
+  retarget: (url) => url,
+  readOne: (db, id) => ({
+    query: 'HGET',
+    params: [`${db.keyPrefix}item:${id}`, 'label'],
+    expected: [[id === 1 ? 'alpha' : 'beta']],
+  }),
+  insert: (db, [id, label]) => ({ query: 'HSET', params: [`${db.keyPrefix}item:${id}`, 'label', label] }),
+};
+
+async function mongoConnect<T>(url: string, work: (client: MongoClient) => Promise<T>): Promise<T> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000, connectTimeoutMS: 10_000 });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** MongoDB keeps the rows as documents of a collection: `{ _id: id, label }`. */
+const MONGODB: EngineCase = {
+  engine: 'MONGODB',
+  table: 'items',
+  // The embedded MongoDB-protocol server has no users: its connection strings carry no credentials.
+  authenticates: (url) => new URL(url).password !== '',
+  write: (url, db, rows) =>
+    mongoConnect(url, async (client) => {
+      await client
+        .db(db.databaseName)
+        .collection<{ _id: number; label: string }>('items')
+        .insertMany(rows.map(([id, label]) => ({ _id: id, label })));
+    }),
+  read: (url, db) =>
+    mongoConnect(url, async (client) => {
+      const docs = await client
+        .db(db.databaseName)
+        .collection<{ _id: number; label: string }>('items')
+        .find()
+        .sort({ _id: 1 })
+        .toArray();
+      return docs.map((doc) => [doc._id, doc.label] as Row);
+    }),
+  canRead: async (url, db) => {
+    try {
+      return await mongoConnect(url, async (client) => {
+        await client.db(db.databaseName).collection('items').findOne();
+        return true;
+      });
+    } catch {
+      return false;
+    }
+  },
+  retarget: (url, other) => {
+    const u = new URL(url);
+    u.pathname = `/${other.databaseName}`;
+    if (u.searchParams.has('authSource')) u.searchParams.set('authSource', other.databaseName);
+    return u.toString();
+  },
+  readOne: (_db, id) => ({
+    query: JSON.stringify({ find: 'items', filter: { _id: id } }),
+    params: [],
+    expected: [[id, id === 1 ? 'alpha' : 'beta']],
+  }),
+  insert: (_db, [id, label]) => ({
+    query: JSON.stringify({ insert: 'items', documents: [{ _id: id, label }] }),
+    params: [],
+  }),
+  crossQuery: (other) =>
+    JSON.stringify({
+      aggregate: 'items',
+      pipeline: [{ $lookup: { from: { db: other.databaseName, coll: 'items' }, pipeline: [], as: 'theirs' } }],
+      cursor: {},
+    }),
+};
+
 /** The engines this run provisions on real servers. */
-const ENGINES: EngineCase[] = [POSTGRESQL];
+const ENGINES: EngineCase[] = [POSTGRESQL, MYSQL, REDIS, MONGODB];
 
 // ---- Helpers ------------------------------------------------------------------------------------
 
@@ -235,11 +408,23 @@ describe('managed databases', () => {
   const storedCount = (filter: Record<string, unknown> = {}) =>
     records.countDocuments({ projectId: project.id, ...filter }).exec();
 
+  async function auditEntries(operation: string): Promise<Record<string, unknown>[]> {
+    const logs = ok(
+      await on.audit.logs(owner.accessToken, { projectId: project.id, operation: `mutation.${operation}`, first: 100 }),
+    ).auditLogs.edges;
+    return logs.map((e) => e.node as unknown as Record<string, unknown>);
+  }
+
   async function auditOf(operation: string): Promise<Record<string, unknown>[]> {
     return waitFor(
       async () => {
-        const logs = ok(await on.audit.logs(owner.accessToken, { projectId: project.id, operation, first: 100 }))
-          .auditLogs.edges;
+        const logs = ok(
+          await on.audit.logs(owner.accessToken, {
+            projectId: project.id,
+            operation: `mutation.${operation}`,
+            first: 100,
+          }),
+        ).auditLogs.edges;
         return logs.length > 0 ? logs.map((e) => e.node as unknown as Record<string, unknown>) : undefined;
       },
       20_000,
@@ -277,18 +462,26 @@ describe('managed databases', () => {
       expect(database.host).toBe(host.host);
       expect(database.port).toBe(host.port);
       expect(JSON.stringify(database)).not.toMatch(/password/i);
-      expect(await serverHas(engine, database)).toEqual({ database: true, user: true });
 
       await sut.write(connectionString, database, rows);
 
       expect(await sut.read(connectionString, database)).toEqual(rows);
+      // (A Redis database exists on its server once it has keys; a server without users has none to find.)
+      expect(await serverHas(engine, database)).toEqual({ database: true, user: sut.authenticates(connectionString) });
     });
 
     it("keeps databases apart: one database's credentials cannot read another", async () => {
       await sut.write(other.connectionString, other.database, [[9, 'theirs']]);
 
-      expect(await sut.canRead(sut.retarget(connectionString, other.database), other.database)).toBe(false);
-      expect(await sut.canRead(sut.retarget(other.connectionString, database), database)).toBe(false);
+      if (sut.authenticates(connectionString)) {
+        expect(await sut.canRead(sut.retarget(connectionString, other.database), other.database)).toBe(false);
+        expect(await sut.canRead(sut.retarget(other.connectionString, database), database)).toBe(false);
+      }
+      if (sut.crossQuery) {
+        const res = await execute({ databaseId: database.id, query: sut.crossQuery(other.database), readOnly: false });
+        expect(codeOf(res)).toBe('BAD_USER_INPUT');
+        expect(JSON.stringify(res)).not.toContain('theirs');
+      }
       expect(await sut.read(other.connectionString, other.database)).toEqual([[9, 'theirs']]);
     });
 
@@ -347,9 +540,11 @@ describe('managed databases', () => {
       ).rotateDatabaseCredentials;
 
       expect(rotated.username).toBe(database.username);
-      expect(rotated.connectionString).not.toBe(connectionString);
       expect(await sut.read(rotated.connectionString, database)).toEqual([...rows, [3, 'gamma']]);
-      if (sut.authenticates) expect(await sut.canRead(connectionString, database)).toBe(false);
+      if (sut.authenticates(connectionString)) {
+        expect(rotated.connectionString).not.toBe(connectionString);
+        expect(await sut.canRead(connectionString, database)).toBe(false);
+      }
       expect((await get(database.id)).credentialsRotatedAt).not.toBeNull();
       // The console goes on with the new password.
       const { query, params } = sut.readOne(database, 1);
@@ -364,7 +559,7 @@ describe('managed databases', () => {
 
       expect(revealed.connectionString).toBe(connectionString);
       expect(revealed.password.length).toBeGreaterThanOrEqual(16);
-      expect(connectionString).toContain(revealed.password);
+      if (sut.authenticates(connectionString)) expect(connectionString).toContain(revealed.password);
       const entries = await auditOf('revealDatabaseCredentials');
       const entry = entries.find((e) => JSON.stringify(e.arguments).includes(database.id));
       expect(entry).toMatchObject({ actorId: owner.id, outcome: 'GRANTED' });
@@ -374,7 +569,7 @@ describe('managed databases', () => {
     it("keeps a console statement's params out of the audit log, and its text in it", async () => {
       const marker = `secret-${database.id}`;
       const { query } = sut.readOne(database, 1);
-      const before = (await auditOf('executeQuery')).length;
+      const before = (await auditEntries('executeQuery')).length;
       // Whether the engine takes a string there does not matter: the attempt is audited either way.
       await execute({ databaseId: database.id, query, params: [marker] });
 
@@ -394,6 +589,8 @@ describe('managed databases', () => {
 
     it('deletes the database: gone from the server, its user too, and from the list', async () => {
       const doomed = await provisioned(engine, `${engine.toLowerCase()}-doomed`);
+      await sut.write(doomed.connectionString, doomed.database, [[5, 'doomed']]);
+      expect((await serverHas(engine, doomed.database)).database).toBe(true);
 
       const deleting = ok(
         await send<{ deleteDatabase: Database }>(DELETE, { input: { id: doomed.database.id } }),
@@ -408,7 +605,11 @@ describe('managed databases', () => {
       expect(await serverHas(engine, doomed.database)).toEqual({ database: false, user: false });
       const gone = await send(GET, { id: doomed.database.id });
       expect(codeOf(gone)).toMatch(/NOT_FOUND|FORBIDDEN/);
-      expect(await sut.canRead(doomed.connectionString, doomed.database)).toBe(false);
+      if (sut.authenticates(doomed.connectionString)) {
+        expect(await sut.canRead(doomed.connectionString, doomed.database)).toBe(false);
+      } else {
+        expect(await sut.read(doomed.connectionString, doomed.database)).toEqual([]);
+      }
     });
   });
 

@@ -196,8 +196,9 @@ export class DatabasesService {
 
   /**
    * Runs `work` against the database's server, for what users asked: a `DatabaseException` the
-   * driver raises goes to them with any credential scrubbed from it; anything else is logged
-   * (scrubbed) and becomes HOST_UNAVAILABLE with a generic message.
+   * driver raises goes to them with any credential and the admin address scrubbed from it; a
+   * failure to reach the server, or anything else, is logged (scrubbed) and becomes
+   * HOST_UNAVAILABLE with a generic message.
    */
   async onServer<T>(database: DatabaseRecord, what: string, work: () => Promise<T>): Promise<T> {
     try {
@@ -210,7 +211,7 @@ export class DatabasesService {
   /** `error` as users may see it (see `onServer`). */
   publicError(database: DatabaseRecord, what: string, error: unknown): DatabaseException {
     const secrets = this.secretsOf(database);
-    if (error instanceof DatabaseException) {
+    if (error instanceof DatabaseException && error.reason !== DatabaseExceptionReason.HOST_UNAVAILABLE) {
       const message = scrub(error.message, secrets);
       return message === error.message ? error : new DatabaseException(error.reason, message, error.details);
     }
@@ -470,7 +471,12 @@ export class DatabasesService {
   private secretsOf(record: DatabaseRecord): string[] {
     const secrets: string[] = [];
     const adminUrl = this.config.databaseHosts[record.engine]?.adminUrl;
-    if (adminUrl) secrets.push(adminUrl);
+    if (adminUrl) {
+      secrets.push(adminUrl);
+      // Where the platform reaches the server is the operator's business, not users'.
+      const address = URL.canParse(adminUrl) ? new URL(adminUrl).host : '';
+      if (address) secrets.push(address);
+    }
     for (const sealed of [record.passwordEncrypted, record.pendingPasswordEncrypted]) {
       if (!sealed) continue;
       try {

@@ -507,67 +507,72 @@ class MongodbDriver implements DatabaseEngineDriver {
 
   async restore(target: DatabaseTarget, input: Readable, progress?: RestoreProgress): Promise<void> {
     const lines = readLines(input);
-    const first = await lines.next();
-    if (first.done || !isDumpHeader(first.value.line)) {
-      throw new DatabaseException(
-        DatabaseExceptionReason.BACKUP_CORRUPT,
-        'This is not a MongoDB dump of this platform',
-      );
-    }
-    progress?.(first.value.bytesRead);
-    await this.adminCall(async (admin) => {
-      const db = admin.db(target.databaseName);
-      await db.dropDatabase();
-      let collection: string | null = null;
-      let batch: Document[] = [];
-      let batchBytes = 0;
-      let lastBytes = first.value.bytesRead;
-      const flush = async () => {
-        if (collection !== null && batch.length > 0)
-          await db.collection(collection).insertMany(batch, { ordered: true });
-        batch = [];
-        batchBytes = 0;
-        progress?.(lastBytes);
-      };
-      for await (const { line, bytesRead } of lines) {
-        let entry: Document;
-        try {
-          entry = EJSON.parse(line, { relaxed: false }) as Document;
-        } catch {
-          throw new DatabaseException(
-            DatabaseExceptionReason.BACKUP_CORRUPT,
-            'The MongoDB dump has a line that is not JSON',
-          );
-        }
-        if ('_id' in entry) {
-          if (collection === null) {
+    try {
+      const first = await lines.next();
+      if (first.done || !isDumpHeader(first.value.line)) {
+        throw new DatabaseException(
+          DatabaseExceptionReason.BACKUP_CORRUPT,
+          'This is not a MongoDB dump of this platform',
+        );
+      }
+      progress?.(first.value.bytesRead);
+      await this.adminCall(async (admin) => {
+        const db = admin.db(target.databaseName);
+        await db.dropDatabase();
+        let collection: string | null = null;
+        let batch: Document[] = [];
+        let batchBytes = 0;
+        let lastBytes = first.value.bytesRead;
+        const flush = async () => {
+          if (collection !== null && batch.length > 0)
+            await db.collection(collection).insertMany(batch, { ordered: true });
+          batch = [];
+          batchBytes = 0;
+          progress?.(lastBytes);
+        };
+        for await (const { line, bytesRead } of lines) {
+          let entry: Document;
+          try {
+            entry = EJSON.parse(line, { relaxed: false }) as Document;
+          } catch {
             throw new DatabaseException(
               DatabaseExceptionReason.BACKUP_CORRUPT,
-              'The MongoDB dump has a document before its collection',
+              'The MongoDB dump has a line that is not JSON',
             );
           }
-          batch.push(entry);
-          batchBytes += line.length;
+          if ('_id' in entry) {
+            if (collection === null) {
+              throw new DatabaseException(
+                DatabaseExceptionReason.BACKUP_CORRUPT,
+                'The MongoDB dump has a document before its collection',
+              );
+            }
+            batch.push(entry);
+            batchBytes += line.length;
+            lastBytes = bytesRead;
+            if (batch.length >= RESTORE_BATCH_DOCUMENTS || batchBytes >= RESTORE_BATCH_BYTES) await flush();
+            continue;
+          }
+          if (typeof entry.collection !== 'string') {
+            throw new DatabaseException(
+              DatabaseExceptionReason.BACKUP_CORRUPT,
+              'The MongoDB dump has a line that is neither a collection nor a document',
+            );
+          }
+          await flush();
+          collection = entry.collection;
+          await db.createCollection(collection, (entry.options ?? {}) as Document);
+          const indexes = Array.isArray(entry.indexes) ? (entry.indexes as Document[]) : [];
+          if (indexes.length > 0) await db.command({ createIndexes: collection, indexes });
           lastBytes = bytesRead;
-          if (batch.length >= RESTORE_BATCH_DOCUMENTS || batchBytes >= RESTORE_BATCH_BYTES) await flush();
-          continue;
-        }
-        if (typeof entry.collection !== 'string') {
-          throw new DatabaseException(
-            DatabaseExceptionReason.BACKUP_CORRUPT,
-            'The MongoDB dump has a line that is neither a collection nor a document',
-          );
+          progress?.(lastBytes);
         }
         await flush();
-        collection = entry.collection;
-        await db.createCollection(collection, (entry.options ?? {}) as Document);
-        const indexes = Array.isArray(entry.indexes) ? (entry.indexes as Document[]) : [];
-        if (indexes.length > 0) await db.command({ createIndexes: collection, indexes });
-        lastBytes = bytesRead;
-        progress?.(lastBytes);
-      }
-      await flush();
-    });
+      });
+    } finally {
+      // Stops reading (and releases) the input when the restore ends early.
+      await lines.return(undefined);
+    }
   }
 
   async close(): Promise<void> {

@@ -456,22 +456,36 @@ class RedisDriver implements DatabaseEngineDriver {
   async restore(target: DatabaseTarget, input: Readable, progress?: RestoreProgress): Promise<void> {
     const prefix = Buffer.from(prefixOf(target.databaseName));
     const lines = readLines(input);
-    const first = await lines.next();
-    if (first.done || !isDumpHeader(first.value.line)) {
-      throw new DatabaseException(DatabaseExceptionReason.BACKUP_CORRUPT, 'This is not a Redis dump of this platform');
-    }
-    progress?.(first.value.bytesRead);
-    await this.adminCall(async (admin) => {
-      await this.forEachKeyBatch(admin, prefix.toString(), async (keys) => {
-        if (keys.length > 0) await admin.unlink(...keys);
-      });
-      for await (const { line, bytesRead } of lines) {
-        const entry = parseDumpLine(line);
-        const key = Buffer.concat([prefix, Buffer.from(entry.k, 'base64')]);
-        await admin.call('RESTORE', key, String(entry.t < 0 ? 0 : entry.t), Buffer.from(entry.v, 'base64'), 'REPLACE');
-        progress?.(bytesRead);
+    try {
+      const first = await lines.next();
+      if (first.done || !isDumpHeader(first.value.line)) {
+        throw new DatabaseException(
+          DatabaseExceptionReason.BACKUP_CORRUPT,
+          'This is not a Redis dump of this platform',
+        );
       }
-    });
+      progress?.(first.value.bytesRead);
+      await this.adminCall(async (admin) => {
+        await this.forEachKeyBatch(admin, prefix.toString(), async (keys) => {
+          if (keys.length > 0) await admin.unlink(...keys);
+        });
+        for await (const { line, bytesRead } of lines) {
+          const entry = parseDumpLine(line);
+          const key = Buffer.concat([prefix, Buffer.from(entry.k, 'base64')]);
+          await admin.call(
+            'RESTORE',
+            key,
+            String(entry.t < 0 ? 0 : entry.t),
+            Buffer.from(entry.v, 'base64'),
+            'REPLACE',
+          );
+          progress?.(bytesRead);
+        }
+      });
+    } finally {
+      // Stops reading (and releases) the input when the restore ends early.
+      await lines.return(undefined);
+    }
   }
 
   async close(): Promise<void> {

@@ -48,7 +48,7 @@ export enum TableKind {
 registerEnumType(TableKind, {
   name: 'TableKind',
   description:
-    'A SQL table or view, a MongoDB collection, or a group of Redis keys sharing a name up to its first ":".',
+    'A SQL table or view, a MongoDB collection, or the Redis keys of one type (string, hash, list, set, zset, stream).',
 });
 
 @ObjectType({ description: 'A table (collection, group of keys) of a database.' })
