@@ -164,6 +164,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.clearBuildCache → permission:build:update [project input.projectId]
      Mutation.createAlert → permission:alert:create [project input.projectId]
      Mutation.createApiToken → authenticated
+     Mutation.createBackup → permission:database:backup [project of database input.databaseId]
      Mutation.createBuild → permission:build:create [project input.projectId]
      Mutation.createBuildHook → permission:build:update [project input.projectId]
      Mutation.createDatabase → permission:database:create [project input.projectId]
@@ -174,6 +175,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.createWebhook → permission:webhook:create [project input.projectId]
      Mutation.declineInvitation → public
      Mutation.deleteAlert → permission:alert:delete [project of alert input.id]
+     Mutation.deleteBackup → permission:database:backup [project of databaseBackup input.backupId]
      Mutation.deleteBuildHook → permission:build:update [project of buildHook input.hookId]
      Mutation.deleteDatabase → permission:database:delete [project of database input.id]
      Mutation.deleteDeployHook → permission:build:update [project of deployHook input.hookId]
@@ -204,6 +206,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.removeRole → permission:role:assign [project projectId|input.projectId]
      Mutation.resendInvitation → permission:member:invite [project of invitation input.id]
      Mutation.resolveAlert → permission:alert:update [project of alert input.id]
+     Mutation.restoreBackup → permission:database:restore [project of databaseBackup input.backupId]
      Mutation.retryBuild → permission:build:retry [project of build input.buildId]
      Mutation.revealDatabaseCredentials → permission:database:query [project of database input.id]
      Mutation.revokeApiToken → authenticated
@@ -215,6 +218,7 @@ describe('access declarations of GraphQL operations', () => {
      Mutation.rotateDatabaseCredentials → permission:database:update [project of database input.id]
      Mutation.rotateGitWebhookSecret → permission:build:update [project input.projectId]
      Mutation.rotateWebhookSecret → permission:webhook:update [project of webhook input.id]
+     Mutation.scheduleBackups → permission:database:backup [project of database input.databaseId]
      Mutation.setEnvVar → permission:env:update [project input.projectId]
      Mutation.setPrimaryDomain → permission:domain:update [project of domain input.domainId]
      Mutation.testFunction → permission:function:update [project of function input.functionId]
@@ -247,6 +251,9 @@ describe('access declarations of GraphQL operations', () => {
      Query.apiTokenUsage → authenticated
      Query.apiTokens → authenticated
      Query.auditLogs → permission:audit:read [project projectId|input.projectId]
+     Query.backup → permission:database:read [project of databaseBackup id]
+     Query.backupSchedule → permission:database:read [project of database databaseId]
+     Query.backups → permission:database:read [project of database databaseId]
      Query.build → permission:build:read [project of build id]
      Query.buildAnalytics → permission:build:read [project projectId|input.projectId]
      Query.buildCacheStats → permission:build:read [project projectId|input.projectId]
@@ -258,6 +265,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.checkPermission → permission:project:read [project projectId|input.projectId]
      Query.dashboard → permission:metric:read [project projectId|input.projectId]
      Query.database → permission:database:read [project of database id]
+     Query.databaseRestore → permission:database:read [project of databaseRestore id]
      Query.databaseTable → permission:database:read [project of database databaseId]
      Query.databaseTables → permission:database:read [project of database databaseId]
      Query.databases → permission:database:read [project projectId|input.projectId]

@@ -900,6 +900,16 @@ export class AppConfig {
   @MinLength(1)
   DATABASE_BACKUPS_DIR?: string;
 
+  /**
+   * The shortest time between two runs of a database's backup schedule: a cron that fires more
+   * often is refused (INVALID_SCHEDULE).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(31_536_000)
+  DATABASE_BACKUP_MIN_INTERVAL_SECONDS = 300;
+
   /** How long one query console statement may run before the server cancels it. */
   @Transform(toInt)
   @IsInt()

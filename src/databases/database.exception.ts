@@ -35,6 +35,8 @@ export enum DatabaseExceptionReason {
   INVALID_RETENTION = 'INVALID_RETENTION',
   /** A backup of one engine cannot be restored into a database of another. */
   ENGINE_MISMATCH = 'ENGINE_MISMATCH',
+  /** A restore names both a target database and a new database's name. */
+  INVALID_RESTORE_TARGET = 'INVALID_RESTORE_TARGET',
 }
 
 const CODES: ReasonCodes<DatabaseExceptionReason> = {
@@ -59,6 +61,7 @@ const CODES: ReasonCodes<DatabaseExceptionReason> = {
   [DatabaseExceptionReason.INVALID_TIMEZONE]: ErrorCode.BAD_USER_INPUT,
   [DatabaseExceptionReason.INVALID_RETENTION]: ErrorCode.BAD_USER_INPUT,
   [DatabaseExceptionReason.ENGINE_MISMATCH]: ErrorCode.BAD_USER_INPUT,
+  [DatabaseExceptionReason.INVALID_RESTORE_TARGET]: ErrorCode.BAD_USER_INPUT,
 };
 
 export class DatabaseException extends AppException<DatabaseExceptionReason> {
