@@ -860,6 +860,95 @@ describe('managed databases', () => {
     }, 120_000);
   });
 
+  describe('provisioning runs, clean-ups and deletions racing', () => {
+    const service = () => api.app.get(DatabasesService);
+    const driverOf = (engine: DatabaseEngineName) => api.app.get(DatabaseEnginesService).driver(engine);
+    const gone = (id: string) =>
+      waitFor(async () => (await records.countDocuments({ _id: id }).exec()) === 0, PROVISION_TIMEOUT_MS, `${id} gone`);
+
+    it.each(['MYSQL', 'POSTGRESQL'] as const)(
+      'provisions a %s database once when two runs of its job overlap',
+      async (engine) => {
+        const { database } = await service().create(
+          owner.id,
+          { projectId: project.id, engine, name: `twice-${engine.toLowerCase()}` },
+          { queue: false },
+        );
+        const id = database._id.toHexString();
+
+        await Promise.allSettled([service().provision(id), service().provision(id)]);
+
+        expect((await records.findById(id).lean<DatabaseRecord>().exec())?.status).toBe('AVAILABLE');
+        expect(await serverHas(engine, database)).toEqual({ database: true, user: true });
+        ok(await send(DELETE, { input: { id } }));
+        await gone(id);
+      },
+      120_000,
+    );
+
+    it('drops a half-made database whose clean-up failed when it is deleted, and keeps it DELETING until then', async () => {
+      const driver = driverOf('POSTGRESQL');
+      const provision = driver.provision.bind(driver);
+      const drop = driver.drop.bind(driver);
+      const { database } = await service().create(
+        owner.id,
+        { projectId: project.id, engine: 'POSTGRESQL', name: 'half-made' },
+        { queue: false },
+      );
+      const id = database._id.toHexString();
+      try {
+        // The host goes away after making the database: neither the provisioning nor its clean-up ends.
+        driver.provision = async (target) => {
+          await provision(target);
+          throw new Error('the host went away');
+        };
+        driver.drop = () => Promise.reject(new Error('the host is down'));
+        expect((await service().provision(id)).status).toBe('FAILED');
+        expect(await serverHas('POSTGRESQL', database)).toEqual({ database: true, user: true });
+
+        ok(await send(DELETE, { input: { id } }));
+
+        const stuck = await waitFor(
+          async () => {
+            const current = await get(id);
+            return current.failureReason?.startsWith('Deleting it failed') ? current : undefined;
+          },
+          PROVISION_TIMEOUT_MS,
+          'the failed deletion',
+        );
+        expect(stuck.status).toBe('DELETING');
+        expect(await serverHas('POSTGRESQL', database)).toEqual({ database: true, user: true });
+      } finally {
+        driver.provision = provision;
+        driver.drop = drop;
+      }
+
+      ok(await send(DELETE, { input: { id } }));
+      await gone(id);
+      expect(await serverHas('POSTGRESQL', database)).toEqual({ database: false, user: false });
+    }, 120_000);
+
+    it('drops the Redis user a rotation made again while the database was being deleted', async () => {
+      const { database } = await provisioned('REDIS', 'rotated-while-deleted');
+      const driver = driverOf('REDIS');
+      const setPassword = driver.setPassword.bind(driver);
+      try {
+        driver.setPassword = async (target) => {
+          await service().delete(database.id);
+          await gone(database.id);
+          await setPassword(target);
+        };
+
+        const res = await send(ROTATE, { input: { id: database.id } });
+
+        expect(res.errors?.length).toBeGreaterThan(0);
+      } finally {
+        driver.setPassword = setPassword;
+      }
+      expect((await serverHas('REDIS', database)).user).toBe(false);
+    }, 120_000);
+  });
+
   describe('access and events', () => {
     let viewer: TestUser;
     let developer: TestUser;

@@ -59,6 +59,24 @@ export class DatabaseRecord {
   @Prop({ type: String, default: null })
   statusBeforeDeletion!: DatabaseStatus | null;
 
+  /**
+   * Who is provisioning it now: a token the provisioning run holding the lease chose. Only that
+   * run touches the server; another run (a job Bull re-ran) leaves it alone until the lease expires.
+   */
+  @Prop({ type: String, default: null })
+  leaseOwner!: string | null;
+
+  /** When the provisioning lease ends unless its holder renews it. */
+  @Prop({ type: Date, default: null })
+  leaseExpiresAt!: Date | null;
+
+  /**
+   * Whether a failed provisioning could not drop what it had made: deleting it then drops it from
+   * the server (and stays DELETING while it cannot) instead of forgetting it.
+   */
+  @Prop({ type: Boolean, default: false })
+  cleanupPending!: boolean;
+
   /** Who created it (a user id or `token:<id>`). */
   @Prop({ type: String, default: null })
   createdBy!: string | null;

@@ -1,4 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
@@ -23,6 +24,9 @@ import { Database, DatabaseCredentials } from './models/database.model';
 
 /** What the encryption calls a database user's password. */
 const PASSWORD_PURPOSE = 'databases.password';
+
+/** How long a provisioning run holds its database unless it renews the lease (it does, while it works). */
+export const PROVISIONING_LEASE_MS = 60_000;
 
 /** What `create` is given: where, which engine, and the name users see. */
 export interface CreateDatabaseRequest {
@@ -122,29 +126,67 @@ export class DatabasesService {
    * longer PROVISIONING is returned as it is.
    */
   async provision(databaseId: string): Promise<DatabaseRecord> {
-    const record = await this.get(databaseId);
-    if (record.status !== DatabaseStatus.PROVISIONING) return record;
+    const found = await this.get(databaseId);
+    if (found.status !== DatabaseStatus.PROVISIONING) return found;
+    // Only the run holding the lease touches the server: a run Bull started again while the first
+    // still works finds the lease taken and leaves the database to it.
+    const token = randomUUID();
+    const record = await this.databases
+      .findOneAndUpdate(
+        {
+          _id: found._id,
+          status: DatabaseStatus.PROVISIONING,
+          $or: [{ leaseExpiresAt: null }, { leaseExpiresAt: { $lte: new Date() } }],
+        },
+        { $set: { leaseOwner: token, leaseExpiresAt: new Date(Date.now() + PROVISIONING_LEASE_MS) } },
+        { returnDocument: 'after' },
+      )
+      .lean<DatabaseRecord>()
+      .exec();
+    if (!record) return (await this.databases.findById(found._id).lean<DatabaseRecord>().exec()) ?? found;
+    const renewal = setInterval(() => {
+      this.databases
+        .updateOne(
+          { _id: record._id, leaseOwner: token },
+          { $set: { leaseExpiresAt: new Date(Date.now() + PROVISIONING_LEASE_MS) } },
+        )
+        .exec()
+        .catch((error: unknown) => this.logger.warn(`Could not renew a provisioning lease: ${String(error)}`));
+    }, PROVISIONING_LEASE_MS / 3);
+    try {
+      return await this.provisionLeased(record, token);
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  /** `provision`, for the run holding the lease `token`. */
+  private async provisionLeased(record: DatabaseRecord, token: string): Promise<DatabaseRecord> {
+    const databaseId = record._id.toHexString();
     const target = this.target(record);
     let driver: DatabaseEngineDriver;
     try {
       driver = this.driverOf(record);
       await driver.provision(target);
     } catch (error) {
-      return this.failProvisioning(record, target, error);
+      return this.failProvisioning(record, token, target, error);
     }
     const available = await this.databases
       .findOneAndUpdate(
-        { _id: record._id, status: DatabaseStatus.PROVISIONING },
-        { $set: { status: DatabaseStatus.AVAILABLE, failureReason: null } },
+        { _id: record._id, status: DatabaseStatus.PROVISIONING, leaseOwner: token },
+        { $set: { status: DatabaseStatus.AVAILABLE, failureReason: null, leaseOwner: null, leaseExpiresAt: null } },
         { returnDocument: 'after' },
       )
       .lean<DatabaseRecord>()
       .exec();
     if (!available) {
+      const current = await this.databases.findById(record._id).lean<DatabaseRecord>().exec();
       // Deleted while it was being made: the deletion may have dropped it before it existed, so
-      // what was just made goes too.
-      await this.dropQuietly(record, 'provisioned after its deletion');
-      return (await this.databases.findById(record._id).lean<DatabaseRecord>().exec()) ?? record;
+      // what was just made goes too. (Still PROVISIONING: another run holds the lease and owns it.)
+      if (!current || current.status === DatabaseStatus.DELETING) {
+        await this.dropQuietly(record, 'provisioned after its deletion');
+      }
+      return current ?? record;
     }
     await this.events.publish(
       new DatabaseCreatedEvent(
@@ -309,9 +351,10 @@ export class DatabasesService {
       await this.driverOf(record).drop(record);
     } catch (error) {
       const failure = this.publicError(record, 'drop', error);
-      if (record.statusBeforeDeletion === DatabaseStatus.FAILED) {
+      if (record.statusBeforeDeletion === DatabaseStatus.FAILED && !record.cleanupPending) {
         // Its failed provisioning already dropped what it had made: the record goes all the same,
-        // rather than waiting for a server that may never come back.
+        // rather than waiting for a server that may never come back. (When that drop failed, the
+        // record waits like any other: its user may still hold the password.)
         this.logger.warn(`Forgot FAILED database ${databaseId} without dropping it again: ${failure.message}`);
         return this.forget(record);
       }
@@ -423,6 +466,13 @@ export class DatabasesService {
     if (!sealed) return record;
     const target = { ...this.target(record), password: this.encryption.decrypt(sealed, PASSWORD_PURPOSE) };
     await this.onServer(record, 'set the password of', () => this.driverOf(record).setPassword(target));
+    // Deleted while the server was given the password: setting it may have made the user again
+    // (Redis's ACL SETUSER does) after the deletion dropped it, so it goes again.
+    const current = await this.databases.findById(record._id).lean<DatabaseRecord>().exec();
+    if (!current || current.status === DatabaseStatus.DELETING) {
+      await this.dropQuietly(record, 'password set after its deletion', target);
+      throw current ? this.notAvailable(current.status) : this.notFound();
+    }
     const settled = await this.databases
       .findOneAndUpdate(
         { _id: record._id, pendingPasswordEncrypted: sealed },
@@ -435,28 +485,55 @@ export class DatabasesService {
     return settled ?? (await this.get(record._id.toHexString()));
   }
 
+  /**
+   * Makes a database whose provisioning failed FAILED, under the lease `token`, then drops what was
+   * made. Until the drop succeeds the record says `cleanupPending`, so that deleting it drops it.
+   */
   private async failProvisioning(
     record: DatabaseRecord,
+    token: string,
     target: DatabaseTarget,
     error: unknown,
   ): Promise<DatabaseRecord> {
     const failure = this.publicError(record, 'provision', error);
-    await this.dropQuietly(record, 'provisioning failed', target);
     const failed = await this.databases
       .findOneAndUpdate(
-        { _id: record._id, status: DatabaseStatus.PROVISIONING },
-        { $set: { status: DatabaseStatus.FAILED, failureReason: failure.message } },
+        { _id: record._id, status: DatabaseStatus.PROVISIONING, leaseOwner: token },
+        {
+          $set: {
+            status: DatabaseStatus.FAILED,
+            failureReason: failure.message,
+            cleanupPending: true,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+          },
+        },
         { returnDocument: 'after' },
       )
       .lean<DatabaseRecord>()
       .exec();
-    return failed ?? (await this.databases.findById(record._id).lean<DatabaseRecord>().exec()) ?? record;
+    if (!failed) {
+      const current = await this.databases.findById(record._id).lean<DatabaseRecord>().exec();
+      // Deleted meanwhile: its deletion may have run before this made anything.
+      if (!current || current.status === DatabaseStatus.DELETING) {
+        await this.dropQuietly(record, 'provisioning failed after its deletion', target);
+      }
+      return current ?? record;
+    }
+    if (!(await this.dropQuietly(record, 'provisioning failed', target))) return failed;
+    return (
+      (await this.databases
+        .findOneAndUpdate({ _id: record._id }, { $set: { cleanupPending: false } }, { returnDocument: 'after' })
+        .lean<DatabaseRecord>()
+        .exec()) ?? failed
+    );
   }
 
   /** Drops what may exist of the database on its server, logging (scrubbed) rather than throwing. */
-  private async dropQuietly(record: DatabaseRecord, why: string, target = this.target(record)): Promise<void> {
+  private async dropQuietly(record: DatabaseRecord, why: string, target = this.target(record)): Promise<boolean> {
     try {
       await this.driverOf(record).drop(target);
+      return true;
     } catch (error) {
       this.logger.warn(
         `Could not drop database ${record._id.toHexString()} (${why}): ${scrub(
@@ -464,6 +541,7 @@ export class DatabasesService {
           this.secretsOf(record),
         )}`,
       );
+      return false;
     }
   }
 
@@ -499,6 +577,10 @@ export class DatabasesService {
       removeOnComplete: true,
       removeOnFail: true,
     });
+  }
+
+  private notFound(): DatabaseException {
+    return new DatabaseException(DatabaseExceptionReason.DATABASE_NOT_FOUND, 'There is no such database');
   }
 
   private nameTaken(name: string): DatabaseException {
