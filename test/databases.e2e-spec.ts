@@ -1,4 +1,6 @@
+import { getQueueToken } from '@nestjs/bull';
 import { getModelToken } from '@nestjs/mongoose';
+import type { Queue } from 'bull';
 import type { Model } from 'mongoose';
 import { createServer } from 'node:net';
 import {
@@ -11,8 +13,10 @@ import { MongoClient } from 'mongodb';
 import { Client as PgClient } from 'pg';
 import { parseDatabaseHosts, type DatabaseEngineName } from '../src/config/database-hosts';
 import { DatabaseRecord } from '../src/databases/database.schema';
-import { DatabasesService } from '../src/databases/databases.service';
+import { DatabasesService, STUCK_PROVISIONING_MS } from '../src/databases/databases.service';
 import { DatabaseEnginesService } from '../src/databases/engines/database-engines.service';
+import { DATABASES_QUEUE, DatabaseJob } from '../src/databases/jobs/database-jobs';
+import { newObjectId } from '../src/common/mongo/object-id';
 import { assignRole, createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, gql, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
 import { operations, type Operations, type Project } from './support/operations';
@@ -807,14 +811,22 @@ describe('managed databases', () => {
         expect(failed.failureReason).not.toContain(new URL(created.connectionString).password);
         const query = await sendDown(EXECUTE, { input: { databaseId: failed.id, query: 'SELECT 1' } });
         expect(reasonOf(query)).toBe('DATABASE_NOT_AVAILABLE');
-        // Nothing was made on the real server under that name either.
-        expect(await serverHas('POSTGRESQL', failed)).toEqual({ database: false, user: false });
-
-        // A FAILED database deletes, even while its server is down.
+        // Its clean-up could not reach the server either: deleting it must drop it there, so while
+        // the server is down it stays DELETING with the reason, rather than being forgotten.
         expect(
           ok(await sendDown<{ deleteDatabase: Database }>(DELETE, { input: { id: failed.id } })).deleteDatabase.status,
         ).toBe('DELETING');
-        await waitFor(async () => (await stored.countDocuments().exec()) === 0, PROVISION_TIMEOUT_MS, 'FAILED deleted');
+        const waiting = await waitFor(
+          async () => {
+            const database = ok(await sendDown<{ database: Database }>(GET, { id: failed.id })).database;
+            return database.failureReason?.startsWith('Deleting it failed') ? database : undefined;
+          },
+          PROVISION_TIMEOUT_MS,
+          'the deletion waiting for the server',
+        );
+        expect(waiting.status).toBe('DELETING');
+        expect(waiting.failureReason).not.toContain(adminPassword);
+        expect(await stored.countDocuments().exec()).toBe(1);
       } finally {
         await down.close();
       }
@@ -946,6 +958,76 @@ describe('managed databases', () => {
         driver.setPassword = setPassword;
       }
       expect((await serverHas('REDIS', database)).user).toBe(false);
+    }, 120_000);
+  });
+
+  describe('the sweeper', () => {
+    const service = () => api.app.get(DatabasesService);
+    const gone = (id: string) =>
+      waitFor(async () => (await records.countDocuments({ _id: id }).exec()) === 0, PROVISION_TIMEOUT_MS, `${id} gone`);
+
+    it('is a repeatable job every DATABASE_SWEEP_INTERVAL_MS', async () => {
+      const queue = api.app.get<Queue>(getQueueToken(DATABASES_QUEUE));
+      const repeatable = await queue.getRepeatableJobs();
+      expect(repeatable.filter((job) => job.name === DatabaseJob.SWEEP).map((job) => Number(job.every))).toEqual([
+        60_000,
+      ]);
+    });
+
+    it('provisions a database whose job was never queued, once it is a few minutes old', async () => {
+      const { database } = await service().create(
+        owner.id,
+        { projectId: project.id, engine: 'POSTGRESQL', name: 'never-queued' },
+        { queue: false },
+      );
+      const id = database._id.toHexString();
+      await service().sweep();
+      // Too young to be stuck: its job may still be on its way.
+      expect((await records.findById(id).lean<DatabaseRecord>().exec())?.sweepAttempts).toBe(0);
+      expect((await get(id)).status).toBe('PROVISIONING');
+      await records.collection.updateOne(
+        { _id: database._id },
+        { $set: { createdAt: new Date(Date.now() - STUCK_PROVISIONING_MS - 1_000) } },
+      );
+
+      await service().sweep();
+
+      await until(id, 'AVAILABLE');
+      expect(await serverHas('POSTGRESQL', database)).toEqual({ database: true, user: true });
+      // Queued once: it waits its back-off before another.
+      await service().sweep();
+      expect((await records.findById(id).lean<DatabaseRecord>().exec())?.sweepAttempts).toBe(1);
+      ok(await send(DELETE, { input: { id } }));
+      await gone(id);
+    }, 120_000);
+
+    it('deletes a DELETING database whose job was lost, dropping it from the server', async () => {
+      const { database } = await provisioned('POSTGRESQL', 'lost-deletion');
+      await records.collection.updateOne(
+        { _id: records.castObject({ _id: database.id })._id },
+        { $set: { status: 'DELETING', statusBeforeDeletion: 'AVAILABLE' } },
+      );
+
+      await service().sweep();
+
+      await gone(database.id);
+      expect(await serverHas('POSTGRESQL', database)).toEqual({ database: false, user: false });
+    }, 120_000);
+
+    it('deletes the databases of a project that no longer exists', async () => {
+      const missingProject = newObjectId().toHexString();
+      const { database } = await service().create(
+        owner.id,
+        { projectId: missingProject, engine: 'POSTGRESQL', name: 'orphan' },
+        { queue: false },
+      );
+      const id = database._id.toHexString();
+      expect((await service().provision(id)).status).toBe('AVAILABLE');
+
+      await service().sweep();
+
+      await gone(id);
+      expect(await serverHas('POSTGRESQL', database)).toEqual({ database: false, user: false });
     }, 120_000);
   });
 

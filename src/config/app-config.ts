@@ -938,6 +938,16 @@ export class AppConfig {
   @Max(1_000_000)
   DATABASE_QUERY_MAX_LENGTH = 65_536;
 
+  /**
+   * How often workers look for databases stuck PROVISIONING or DELETING (and databases of deleted
+   * projects) and queue their jobs again.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(86_400_000)
+  DATABASE_SWEEP_INTERVAL_MS = 60_000;
+
   /** Points a process may hold waiting for MongoDB; past it, recording is refused until it drains. */
   @Transform(toInt)
   @IsInt()

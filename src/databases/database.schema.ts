@@ -77,6 +77,14 @@ export class DatabaseRecord {
   @Prop({ type: Boolean, default: false })
   cleanupPending!: boolean;
 
+  /** When the sweeper may queue its job again (it backs off while a host stays down). */
+  @Prop({ type: Date, default: null })
+  nextAttemptAt!: Date | null;
+
+  /** How many times the sweeper has queued its job again, for its back-off. */
+  @Prop({ type: Number, default: 0 })
+  sweepAttempts!: number;
+
   /** Who created it (a user id or `token:<id>`). */
   @Prop({ type: String, default: null })
   createdBy!: string | null;
@@ -92,3 +100,4 @@ export class DatabaseRecord {
 export const DatabaseSchema = SchemaFactory.createForClass(DatabaseRecord);
 DatabaseSchema.index({ projectId: 1, name: 1 }, { unique: true });
 DatabaseSchema.index({ projectId: 1, createdAt: -1 });
+DatabaseSchema.index({ status: 1, nextAttemptAt: 1 });

@@ -12,6 +12,7 @@ import type { Connection } from '../common/pagination/connection';
 import { paginate } from '../common/pagination/paginate';
 import type { PageArgs } from '../common/pagination/page.args';
 import { AppConfig } from '../config/app-config';
+import { ProjectsService } from '../projects/projects.service';
 import { DATABASE_ENGINES, type DatabaseEngineName } from '../config/database-hosts';
 import { DatabaseException, DatabaseExceptionReason } from './database.exception';
 import { checkDatabaseName, newDatabasePassword, scrub, serverNames } from './database-names';
@@ -27,6 +28,19 @@ const PASSWORD_PURPOSE = 'databases.password';
 
 /** How long a provisioning run holds its database unless it renews the lease (it does, while it works). */
 export const PROVISIONING_LEASE_MS = 60_000;
+
+/** A PROVISIONING database older than this with no live lease has lost its job: the sweeper re-queues it. */
+export const STUCK_PROVISIONING_MS = 5 * 60_000;
+
+/** The longest the sweeper waits before queuing a stuck database's job again. */
+const SWEEP_MAX_BACKOFF_MS = 60 * 60_000;
+
+/** What one sweep did. */
+export interface SweepResult {
+  provisioning: number;
+  deleting: number;
+  orphaned: number;
+}
 
 /** What `create` is given: where, which engine, and the name users see. */
 export interface CreateDatabaseRequest {
@@ -51,6 +65,7 @@ export class DatabasesService {
     private readonly encryption: EncryptionService,
     private readonly events: EventBus,
     private readonly config: AppConfig,
+    private readonly projects: ProjectsService,
   ) {
     encryption.register({
       name: 'databases.password',
@@ -396,6 +411,67 @@ export class DatabasesService {
       await this.enqueue(DatabaseJob.DELETE, { databaseId: record._id.toHexString() });
     }
     return records.length;
+  }
+
+  /**
+   * Queues again the jobs nothing else would: `provision` for databases PROVISIONING for more than
+   * STUCK_PROVISIONING_MS with no live lease, `delete` for DELETING ones (each backing off, doubling
+   * from DATABASE_SWEEP_INTERVAL_MS up to an hour, while its host stays down), and marks DELETING the
+   * databases of projects that no longer exist (covering a project deleted while one was being
+   * created, and a deletion announcement that was missed).
+   */
+  async sweep(now = new Date()): Promise<SweepResult> {
+    const due = { $or: [{ nextAttemptAt: null }, { nextAttemptAt: { $lte: now } }] };
+    const stuck = await this.databases
+      .find({
+        $and: [
+          due,
+          {
+            $or: [
+              { status: DatabaseStatus.DELETING },
+              {
+                status: DatabaseStatus.PROVISIONING,
+                createdAt: { $lte: new Date(now.getTime() - STUCK_PROVISIONING_MS) },
+                $or: [{ leaseExpiresAt: null }, { leaseExpiresAt: { $lte: now } }],
+              },
+            ],
+          },
+        ],
+      })
+      .limit(500)
+      .lean<DatabaseRecord[]>()
+      .exec();
+    const result: SweepResult = { provisioning: 0, deleting: 0, orphaned: 0 };
+    for (const record of stuck) {
+      const attempts = record.sweepAttempts ?? 0;
+      const backoff = Math.min(
+        this.config.DATABASE_SWEEP_INTERVAL_MS * 2 ** Math.min(attempts, 20),
+        SWEEP_MAX_BACKOFF_MS,
+      );
+      const claimed = await this.databases
+        .updateOne(
+          { _id: record._id, status: record.status, sweepAttempts: attempts === 0 ? { $in: [0, null] } : attempts },
+          { $set: { nextAttemptAt: new Date(now.getTime() + backoff) }, $inc: { sweepAttempts: 1 } },
+        )
+        .exec();
+      if (claimed.modifiedCount !== 1) continue;
+      const databaseId = record._id.toHexString();
+      if (record.status === DatabaseStatus.DELETING) {
+        await this.enqueue(DatabaseJob.DELETE, { databaseId });
+        result.deleting += 1;
+      } else {
+        await this.enqueue(DatabaseJob.PROVISION, { databaseId });
+        result.provisioning += 1;
+      }
+    }
+    const projectIds = await this.databases.distinct('projectId', { status: { $ne: DatabaseStatus.DELETING } }).exec();
+    for (const projectId of projectIds as unknown as { toHexString(): string }[]) {
+      const id = projectId.toHexString();
+      if (await this.projects.exists(id)) continue;
+      this.logger.warn(`Deleting the databases of project ${id}, which no longer exists`);
+      result.orphaned += await this.forgetProject(id);
+    }
+    return result;
   }
 
   /**
