@@ -78,9 +78,9 @@ const LIST = `query ($projectId: ID!, $first: Int, $after: String) {
   }
 }`;
 const GET = `query ($id: ID!) { database(id: $id) { ${DATABASE_FIELDS} } }`;
-const TABLES = `query ($databaseId: ID!) { databaseTables(databaseId: $databaseId) { name kind rowEstimate } }`;
-const TABLE = `query ($databaseId: ID!, $name: String!) {
-  databaseTable(databaseId: $databaseId, name: $name) {
+const TABLES = `query ($databaseId: ID!) { listTables(databaseId: $databaseId) { name kind rowEstimate } }`;
+const TABLE = `query ($databaseId: ID!, $table: String!) {
+  tableInfo(databaseId: $databaseId, table: $table) {
     name kind rowEstimate columns { name type nullable defaultValue } indexes { name columns unique primary }
   }
 }`;
@@ -92,7 +92,7 @@ type Row = [number, string];
 
 interface EngineCase {
   engine: DatabaseEngineName;
-  /** The test table (collection, key group) as databaseTables names it. */
+  /** The test table (collection, key group) as listTables names it. */
   table: string;
   /** Whether the server checks the password in `url` (the MongoDB-protocol test server has no users). */
   authenticates(url: string): boolean;
@@ -523,19 +523,19 @@ describe('managed databases', () => {
 
     it('lists the tables and describes one', async () => {
       const tables = ok(
-        await send<{ databaseTables: { name: string; kind: string }[] }>(TABLES, { databaseId: database.id }),
-      ).databaseTables;
+        await send<{ listTables: { name: string; kind: string }[] }>(TABLES, { databaseId: database.id }),
+      ).listTables;
       expect(tables.map((t) => t.name)).toContain(sut.table);
 
       const table = ok(
-        await send<{ databaseTable: { name: string; columns: { name: string }[] } }>(TABLE, {
+        await send<{ tableInfo: { name: string; columns: { name: string }[] } }>(TABLE, {
           databaseId: database.id,
-          name: sut.table,
+          table: sut.table,
         }),
-      ).databaseTable;
+      ).tableInfo;
       expect(table.name).toBe(sut.table);
 
-      const missing = await send(TABLE, { databaseId: database.id, name: 'no_such_table' });
+      const missing = await send(TABLE, { databaseId: database.id, table: 'no_such_table' });
       expect(codeOf(missing)).toBe('NOT_FOUND');
       expect(reasonOf(missing)).toBe('TABLE_NOT_FOUND');
     });
