@@ -701,6 +701,24 @@ describe('managed databases', () => {
       ok(await send(DELETE, { input: { id: database.id } }));
     });
 
+    it('takes a 16,000-character statement of multi-byte text, and refuses 16,001 as QUERY_TOO_LONG', async () => {
+      const { database } = await provisioned(engine, 'multi-byte-queries');
+      expect(api.config.DATABASE_QUERY_MAX_LENGTH).toBe(16_000);
+      const statement = (length: number) => {
+        const head = "SELECT length('";
+        const tail = "') AS n";
+        return `${head}${'€'.repeat(length - head.length - tail.length)}${tail}`;
+      };
+
+      const longest = ok(await execute({ databaseId: database.id, query: statement(16_000) })).executeQuery;
+      const tooLong = await execute({ databaseId: database.id, query: statement(16_001) });
+
+      expect(longest.rows).toEqual([[16_000 - "SELECT length('') AS n".length]]);
+      expect(codeOf(tooLong)).toBe('BAD_USER_INPUT');
+      expect(reasonOf(tooLong)).toBe('QUERY_TOO_LONG');
+      ok(await send(DELETE, { input: { id: database.id } }));
+    });
+
     it('refuses the console on a database still PROVISIONING', async () => {
       const service = api.app.get(DatabasesService);
       const { database: stuck } = await service.create(
