@@ -970,6 +970,36 @@ describe('managed databases', () => {
       expect(await serverHas('POSTGRESQL', database)).toEqual({ database: false, user: false });
     }, 120_000);
 
+    it('frees the name of a database being deleted at once, and keeps showing it', async () => {
+      const { database } = await provisioned('POSTGRESQL', 'reused-name');
+      const driver = driverOf('POSTGRESQL');
+      const drop = driver.drop.bind(driver);
+      let release = (): void => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let again: Database;
+      try {
+        driver.drop = async (target) => {
+          await held;
+          await drop(target);
+        };
+        ok(await send(DELETE, { input: { id: database.id } }));
+
+        again = ok(await create({ projectId: project.id, engine: 'POSTGRESQL', name: 'reused-name' })).createDatabase
+          .database;
+
+        const deleting = await get(database.id);
+        expect(deleting).toMatchObject({ status: 'DELETING', name: 'reused-name' });
+        expect(again.id).not.toBe(database.id);
+      } finally {
+        release();
+        driver.drop = drop;
+      }
+      await gone(database.id);
+      expect((await until(again.id, 'AVAILABLE')).name).toBe('reused-name');
+      ok(await send(DELETE, { input: { id: again.id } }));
+      await gone(again.id);
+    }, 120_000);
+
     it('drops the Redis user a rotation made again while the database was being deleted', async () => {
       const { database } = await provisioned('REDIS', 'rotated-while-deleted');
       const driver = driverOf('REDIS');

@@ -55,6 +55,13 @@ export class DatabaseRecord {
   @Prop({ type: String, default: null })
   failureReason!: string | null;
 
+  /**
+   * While DELETING, the name users gave it: `name` is then `~deleted-<id>`, so that the name is free
+   * for a new database at once, however long the drop takes.
+   */
+  @Prop({ type: String, default: null })
+  deletedName!: string | null;
+
   /** What it was when its deletion was asked for (a FAILED database has nothing on its server). */
   @Prop({ type: String, default: null })
   statusBeforeDeletion!: DatabaseStatus | null;

@@ -328,7 +328,10 @@ export class DatabasesService {
     return this.present(deleting);
   }
 
-  /** Makes the database DELETING, remembering what it was (unless it already was DELETING). */
+  /**
+   * Makes the database DELETING, remembering what it was (unless it already was DELETING), and
+   * frees its name for a new database.
+   */
   private async markDeleting(record: DatabaseRecord): Promise<DatabaseRecord> {
     let current: DatabaseRecord | null = record;
     // A status changing under it (a provisioning ending) is read again; a few times is plenty.
@@ -337,7 +340,15 @@ export class DatabasesService {
       const deleting = await this.databases
         .findOneAndUpdate(
           { _id: current._id, status: current.status },
-          { $set: { status: DatabaseStatus.DELETING, statusBeforeDeletion: current.status } },
+          {
+            $set: {
+              status: DatabaseStatus.DELETING,
+              statusBeforeDeletion: current.status,
+              // The name is free again at once; the models keep showing this one.
+              deletedName: current.name,
+              name: `~deleted-${current._id.toHexString()}`,
+            },
+          },
           { returnDocument: 'after' },
         )
         .lean<DatabaseRecord>()
@@ -393,7 +404,13 @@ export class DatabasesService {
       .exec();
     if (!removed) return false;
     await this.events.publish(
-      new DatabaseDeletedEvent(record.projectId.toHexString(), undefined, databaseId, record.name, record.engine),
+      new DatabaseDeletedEvent(
+        record.projectId.toHexString(),
+        undefined,
+        databaseId,
+        record.deletedName ?? record.name,
+        record.engine,
+      ),
     );
     return true;
   }
