@@ -862,6 +862,40 @@ describe('managed databases', () => {
       }
     }, 120_000);
 
+    it('refuses a second rotation while a first one waits on the server, so the server keeps the stored password', async () => {
+      const { database } = await provisioned('POSTGRESQL', 'slow-rotation');
+      const driver = api.app.get(DatabaseEnginesService).driver('POSTGRESQL');
+      const setPassword = driver.setPassword.bind(driver);
+      let release = (): void => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let calls = 0;
+      let first: Promise<GraphQLResponse<{ rotateDatabaseCredentials: Credentials }>>;
+      try {
+        driver.setPassword = async (target) => {
+          calls += 1;
+          if (calls === 1) await held;
+          await setPassword(target);
+        };
+        first = send<{ rotateDatabaseCredentials: Credentials }>(ROTATE, { input: { id: database.id } });
+        await waitFor(async () => calls === 1, 20_000, 'the first rotation on the server');
+
+        const second = await send(ROTATE, { input: { id: database.id } });
+
+        expect(codeOf(second)).toBe('CONFLICT');
+        expect(reasonOf(second)).toBe('OPERATION_IN_PROGRESS');
+      } finally {
+        release();
+        driver.setPassword = setPassword;
+      }
+      const rotated = ok(await first).rotateDatabaseCredentials;
+      expect(await POSTGRESQL.canReadServer(rotated.connectionString)).toBe(true);
+      const stored = ok(
+        await send<{ revealDatabaseCredentials: Credentials }>(REVEAL, { input: { id: database.id } }),
+      ).revealDatabaseCredentials;
+      expect(stored.connectionString).toBe(rotated.connectionString);
+      ok(await send(DELETE, { input: { id: database.id } }));
+    }, 120_000);
+
     it('keeps a working password stored when a rotation fails half-way, and finishes it on next use', async () => {
       const { database, connectionString: before } = await provisioned('POSTGRESQL', 'rotation-faults');
       const driver = api.app.get(DatabaseEnginesService).driver('POSTGRESQL');

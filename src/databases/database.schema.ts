@@ -51,6 +51,13 @@ export class DatabaseRecord {
   @Prop({ type: String, default: null })
   pendingPasswordEncrypted!: string | null;
 
+  /**
+   * Until when a rotation holds its credentials: meanwhile another rotation is refused and nothing
+   * else settles its pending password, so that no slower request gives the server an older one.
+   */
+  @Prop({ type: Date, default: null })
+  rotationLeaseUntil!: Date | null;
+
   /** Why provisioning (or deletion) failed, for its owner to read; never holds a credential. */
   @Prop({ type: String, default: null })
   failureReason!: string | null;

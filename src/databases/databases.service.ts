@@ -42,6 +42,9 @@ export interface SweepResult {
   orphaned: number;
 }
 
+/** How long a rotation holds a database's credentials at most (a crashed one lets go then). */
+export const ROTATION_LEASE_MS = 60_000;
+
 /** What `create` is given: where, which engine, and the name users see. */
 export interface CreateDatabaseRequest {
   projectId: string;
@@ -234,7 +237,9 @@ export class DatabasesService {
         { status: record.status },
       );
     }
-    return record.pendingPasswordEncrypted ? this.settlePassword(record) : record;
+    if (!record.pendingPasswordEncrypted) return record;
+    if (record.rotationLeaseUntil && record.rotationLeaseUntil > new Date()) throw this.rotating();
+    return this.settlePassword(record);
   }
 
   /** The database as its server knows it, with its password decrypted (held in memory only). */
@@ -500,22 +505,29 @@ export class DatabasesService {
     const current = await this.requireAvailable(databaseId);
     const password = newDatabasePassword();
     const sealed = this.encryption.encrypt(password, PASSWORD_PURPOSE);
+    const now = new Date();
+    const leaseUntil = new Date(now.getTime() + ROTATION_LEASE_MS);
     const pending = await this.databases
       .findOneAndUpdate(
-        { _id: current._id, status: DatabaseStatus.AVAILABLE, pendingPasswordEncrypted: null },
-        { $set: { pendingPasswordEncrypted: sealed } },
+        {
+          _id: current._id,
+          status: DatabaseStatus.AVAILABLE,
+          pendingPasswordEncrypted: null,
+          $or: [{ rotationLeaseUntil: null }, { rotationLeaseUntil: { $lte: now } }],
+        },
+        { $set: { pendingPasswordEncrypted: sealed, rotationLeaseUntil: leaseUntil } },
         { returnDocument: 'after' },
       )
       .lean<DatabaseRecord>()
       .exec();
-    if (!pending) {
-      throw new DatabaseException(
-        DatabaseExceptionReason.OPERATION_IN_PROGRESS,
-        'Its credentials are being rotated by another request, or it is no longer AVAILABLE; try again',
-      );
+    if (!pending) throw this.rotating();
+    try {
+      return this.credentials(await this.settlePassword(pending));
+    } finally {
+      await this.databases
+        .updateOne({ _id: current._id, rotationLeaseUntil: leaseUntil }, { $set: { rotationLeaseUntil: null } })
+        .exec();
     }
-    const rotated = await this.settlePassword(pending);
-    return this.credentials(rotated);
   }
 
   /** The database's credentials, for whoever may run statements as it (audited as a mutation). */
@@ -670,6 +682,13 @@ export class DatabasesService {
       removeOnComplete: true,
       removeOnFail: true,
     });
+  }
+
+  private rotating(): DatabaseException {
+    return new DatabaseException(
+      DatabaseExceptionReason.OPERATION_IN_PROGRESS,
+      'Its credentials are being rotated by another request, or it is no longer AVAILABLE; try again',
+    );
   }
 
   private notFound(): DatabaseException {
