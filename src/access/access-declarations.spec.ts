@@ -266,8 +266,6 @@ describe('access declarations of GraphQL operations', () => {
      Query.dashboard → permission:metric:read [project projectId|input.projectId]
      Query.database → permission:database:read [project of database id]
      Query.databaseRestore → permission:database:read [project of databaseRestore id]
-     Query.databaseTable → permission:database:read [project of database databaseId]
-     Query.databaseTables → permission:database:read [project of database databaseId]
      Query.databases → permission:database:read [project projectId|input.projectId]
      Query.deployHooks → permission:build:read [project projectId|input.projectId]
      Query.deployment → permission:deployment:read [project of deployment id]
@@ -283,6 +281,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.functionVersions → permission:function:read [project of function functionId]
      Query.functions → permission:function:read [project projectId|input.projectId]
      Query.invocation → permission:function:read [project of invocation id]
+     Query.listTables → permission:database:read [project of database databaseId]
      Query.me → authenticated
      Query.metricNames → permission:metric:read [project projectId|input.projectId]
      Query.metricSeries → permission:metric:read [project projectId|input.projectId]
@@ -295,6 +294,7 @@ describe('access declarations of GraphQL operations', () => {
      Query.roles → permission:role:read [project projectId|input.projectId]
      Query.runtimes → authenticated
      Query.securitySettings → permission:setting:read [project projectId|input.projectId]
+     Query.tableInfo → permission:database:read [project of database databaseId]
      Query.teamMembers → permission:member:read [project projectId|input.projectId]
      Query.userRoles → permission:role:read [project projectId|input.projectId]
      Query.webhook → permission:webhook:read [project of webhook id]

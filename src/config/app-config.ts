@@ -931,12 +931,26 @@ export class AppConfig {
   @Max(67_108_864)
   DATABASE_QUERY_MAX_BYTES = 1_048_576;
 
-  /** The longest statement the query console takes, in characters (QUERY_TOO_LONG past it). */
+  /**
+   * The longest statement the query console takes, in characters (QUERY_TOO_LONG past it). At most
+   * 16,000: so that the request carrying it fits the request body limit even with every character
+   * \u-escaped in its JSON.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(100)
-  @Max(1_000_000)
-  DATABASE_QUERY_MAX_LENGTH = 65_536;
+  @Max(16_000)
+  DATABASE_QUERY_MAX_LENGTH = 16_000;
+
+  /**
+   * How often workers look for databases stuck PROVISIONING or DELETING (and databases of deleted
+   * projects) and queue their jobs again.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(86_400_000)
+  DATABASE_SWEEP_INTERVAL_MS = 60_000;
 
   /** Points a process may hold waiting for MongoDB; past it, recording is refused until it drains. */
   @Transform(toInt)

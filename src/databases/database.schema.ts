@@ -51,13 +51,53 @@ export class DatabaseRecord {
   @Prop({ type: String, default: null })
   pendingPasswordEncrypted!: string | null;
 
+  /**
+   * Until when a rotation holds its credentials: meanwhile another rotation is refused and nothing
+   * else settles its pending password, so that no slower request gives the server an older one.
+   */
+  @Prop({ type: Date, default: null })
+  rotationLeaseUntil!: Date | null;
+
   /** Why provisioning (or deletion) failed, for its owner to read; never holds a credential. */
   @Prop({ type: String, default: null })
   failureReason!: string | null;
 
+  /**
+   * While DELETING, the name users gave it: `name` is then `~deleted-<id>`, so that the name is free
+   * for a new database at once, however long the drop takes.
+   */
+  @Prop({ type: String, default: null })
+  deletedName!: string | null;
+
   /** What it was when its deletion was asked for (a FAILED database has nothing on its server). */
   @Prop({ type: String, default: null })
   statusBeforeDeletion!: DatabaseStatus | null;
+
+  /**
+   * Who is provisioning it now: a token the provisioning run holding the lease chose. Only that
+   * run touches the server; another run (a job Bull re-ran) leaves it alone until the lease expires.
+   */
+  @Prop({ type: String, default: null })
+  leaseOwner!: string | null;
+
+  /** When the provisioning lease ends unless its holder renews it. */
+  @Prop({ type: Date, default: null })
+  leaseExpiresAt!: Date | null;
+
+  /**
+   * Whether a failed provisioning could not drop what it had made: deleting it then drops it from
+   * the server (and stays DELETING while it cannot) instead of forgetting it.
+   */
+  @Prop({ type: Boolean, default: false })
+  cleanupPending!: boolean;
+
+  /** When the sweeper may queue its job again (it backs off while a host stays down). */
+  @Prop({ type: Date, default: null })
+  nextAttemptAt!: Date | null;
+
+  /** How many times the sweeper has queued its job again, for its back-off. */
+  @Prop({ type: Number, default: 0 })
+  sweepAttempts!: number;
 
   /** Who created it (a user id or `token:<id>`). */
   @Prop({ type: String, default: null })
@@ -74,3 +114,4 @@ export class DatabaseRecord {
 export const DatabaseSchema = SchemaFactory.createForClass(DatabaseRecord);
 DatabaseSchema.index({ projectId: 1, name: 1 }, { unique: true });
 DatabaseSchema.index({ projectId: 1, createdAt: -1 });
+DatabaseSchema.index({ status: 1, nextAttemptAt: 1 });

@@ -3,6 +3,7 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from '../access/access.module';
 import { ResourceLocator } from '../access/resource-locator';
+import { ProjectsModule } from '../projects/projects.module';
 import { DatabaseRecord, DatabaseSchema } from './database.schema';
 import { DatabasesResolver } from './databases.resolver';
 import { DatabasesService } from './databases.service';
@@ -19,6 +20,7 @@ import { QueryConsoleService } from './query-console.service';
 @Module({
   imports: [
     AccessModule,
+    ProjectsModule,
     BullModule.registerQueue({ name: DATABASES_QUEUE }),
     MongooseModule.forFeature([{ name: DatabaseRecord.name, schema: DatabaseSchema }]),
   ],

@@ -7,7 +7,7 @@ import { ConnectionType, type Connection } from '../common/pagination/connection
 import { DatabasesService } from './databases.service';
 import { CreateDatabaseInput } from './dto/create-database.input';
 import { DatabaseRefInput } from './dto/database-ref.input';
-import { DatabaseIdArgs, DatabasesArgs, DatabaseTableArgs, DatabaseTablesArgs } from './dto/databases.args';
+import { DatabaseIdArgs, DatabasesArgs, ListTablesArgs, TableInfoArgs } from './dto/databases.args';
 import { ExecuteQueryInput } from './dto/execute-query.input';
 import { UpdateDatabaseInput } from './dto/update-database.input';
 import { CreateDatabasePayload, Database, DatabaseCredentials } from './models/database.model';
@@ -93,13 +93,13 @@ export class DatabasesResolver {
 
   @Query(() => [TableSummary], { description: "An AVAILABLE database's tables (collections, groups of keys)." })
   @RequirePermission('database:read', { entity: 'database', idArg: 'databaseId' })
-  databaseTables(@Args() args: DatabaseTablesArgs): Promise<TableSummary[]> {
+  listTables(@Args() args: ListTablesArgs): Promise<TableSummary[]> {
     return this.console.tables(args.databaseId);
   }
 
   @Query(() => TableInfo, { description: "One table's columns, indexes and row estimate." })
   @RequirePermission('database:read', { entity: 'database', idArg: 'databaseId' })
-  databaseTable(@Args() args: DatabaseTableArgs): Promise<TableInfo> {
-    return this.console.table(args.databaseId, args.name);
+  tableInfo(@Args() args: TableInfoArgs): Promise<TableInfo> {
+    return this.console.table(args.databaseId, args.table);
   }
 }

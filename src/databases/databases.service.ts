@@ -1,4 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
@@ -11,6 +12,7 @@ import type { Connection } from '../common/pagination/connection';
 import { paginate } from '../common/pagination/paginate';
 import type { PageArgs } from '../common/pagination/page.args';
 import { AppConfig } from '../config/app-config';
+import { ProjectsService } from '../projects/projects.service';
 import { DATABASE_ENGINES, type DatabaseEngineName } from '../config/database-hosts';
 import { DatabaseException, DatabaseExceptionReason } from './database.exception';
 import { checkDatabaseName, newDatabasePassword, scrub, serverNames } from './database-names';
@@ -23,6 +25,25 @@ import { Database, DatabaseCredentials } from './models/database.model';
 
 /** What the encryption calls a database user's password. */
 const PASSWORD_PURPOSE = 'databases.password';
+
+/** How long a provisioning run holds its database unless it renews the lease (it does, while it works). */
+export const PROVISIONING_LEASE_MS = 60_000;
+
+/** A PROVISIONING database older than this with no live lease has lost its job: the sweeper re-queues it. */
+export const STUCK_PROVISIONING_MS = 5 * 60_000;
+
+/** The longest the sweeper waits before queuing a stuck database's job again. */
+const SWEEP_MAX_BACKOFF_MS = 60 * 60_000;
+
+/** What one sweep did. */
+export interface SweepResult {
+  provisioning: number;
+  deleting: number;
+  orphaned: number;
+}
+
+/** How long a rotation holds a database's credentials at most (a crashed one lets go then). */
+export const ROTATION_LEASE_MS = 60_000;
 
 /** What `create` is given: where, which engine, and the name users see. */
 export interface CreateDatabaseRequest {
@@ -47,6 +68,7 @@ export class DatabasesService {
     private readonly encryption: EncryptionService,
     private readonly events: EventBus,
     private readonly config: AppConfig,
+    private readonly projects: ProjectsService,
   ) {
     encryption.register({
       name: 'databases.password',
@@ -122,29 +144,67 @@ export class DatabasesService {
    * longer PROVISIONING is returned as it is.
    */
   async provision(databaseId: string): Promise<DatabaseRecord> {
-    const record = await this.get(databaseId);
-    if (record.status !== DatabaseStatus.PROVISIONING) return record;
+    const found = await this.get(databaseId);
+    if (found.status !== DatabaseStatus.PROVISIONING) return found;
+    // Only the run holding the lease touches the server: a run Bull started again while the first
+    // still works finds the lease taken and leaves the database to it.
+    const token = randomUUID();
+    const record = await this.databases
+      .findOneAndUpdate(
+        {
+          _id: found._id,
+          status: DatabaseStatus.PROVISIONING,
+          $or: [{ leaseExpiresAt: null }, { leaseExpiresAt: { $lte: new Date() } }],
+        },
+        { $set: { leaseOwner: token, leaseExpiresAt: new Date(Date.now() + PROVISIONING_LEASE_MS) } },
+        { returnDocument: 'after' },
+      )
+      .lean<DatabaseRecord>()
+      .exec();
+    if (!record) return (await this.databases.findById(found._id).lean<DatabaseRecord>().exec()) ?? found;
+    const renewal = setInterval(() => {
+      this.databases
+        .updateOne(
+          { _id: record._id, leaseOwner: token },
+          { $set: { leaseExpiresAt: new Date(Date.now() + PROVISIONING_LEASE_MS) } },
+        )
+        .exec()
+        .catch((error: unknown) => this.logger.warn(`Could not renew a provisioning lease: ${String(error)}`));
+    }, PROVISIONING_LEASE_MS / 3);
+    try {
+      return await this.provisionLeased(record, token);
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  /** `provision`, for the run holding the lease `token`. */
+  private async provisionLeased(record: DatabaseRecord, token: string): Promise<DatabaseRecord> {
+    const databaseId = record._id.toHexString();
     const target = this.target(record);
     let driver: DatabaseEngineDriver;
     try {
       driver = this.driverOf(record);
       await driver.provision(target);
     } catch (error) {
-      return this.failProvisioning(record, target, error);
+      return this.failProvisioning(record, token, target, error);
     }
     const available = await this.databases
       .findOneAndUpdate(
-        { _id: record._id, status: DatabaseStatus.PROVISIONING },
-        { $set: { status: DatabaseStatus.AVAILABLE, failureReason: null } },
+        { _id: record._id, status: DatabaseStatus.PROVISIONING, leaseOwner: token },
+        { $set: { status: DatabaseStatus.AVAILABLE, failureReason: null, leaseOwner: null, leaseExpiresAt: null } },
         { returnDocument: 'after' },
       )
       .lean<DatabaseRecord>()
       .exec();
     if (!available) {
+      const current = await this.databases.findById(record._id).lean<DatabaseRecord>().exec();
       // Deleted while it was being made: the deletion may have dropped it before it existed, so
-      // what was just made goes too.
-      await this.dropQuietly(record, 'provisioned after its deletion');
-      return (await this.databases.findById(record._id).lean<DatabaseRecord>().exec()) ?? record;
+      // what was just made goes too. (Still PROVISIONING: another run holds the lease and owns it.)
+      if (!current || current.status === DatabaseStatus.DELETING) {
+        await this.dropQuietly(record, 'provisioned after its deletion');
+      }
+      return current ?? record;
     }
     await this.events.publish(
       new DatabaseCreatedEvent(
@@ -177,7 +237,9 @@ export class DatabasesService {
         { status: record.status },
       );
     }
-    return record.pendingPasswordEncrypted ? this.settlePassword(record) : record;
+    if (!record.pendingPasswordEncrypted) return record;
+    if (record.rotationLeaseUntil && record.rotationLeaseUntil > new Date()) throw this.rotating();
+    return this.settlePassword(record);
   }
 
   /** The database as its server knows it, with its password decrypted (held in memory only). */
@@ -271,7 +333,10 @@ export class DatabasesService {
     return this.present(deleting);
   }
 
-  /** Makes the database DELETING, remembering what it was (unless it already was DELETING). */
+  /**
+   * Makes the database DELETING, remembering what it was (unless it already was DELETING), and
+   * frees its name for a new database.
+   */
   private async markDeleting(record: DatabaseRecord): Promise<DatabaseRecord> {
     let current: DatabaseRecord | null = record;
     // A status changing under it (a provisioning ending) is read again; a few times is plenty.
@@ -280,7 +345,15 @@ export class DatabasesService {
       const deleting = await this.databases
         .findOneAndUpdate(
           { _id: current._id, status: current.status },
-          { $set: { status: DatabaseStatus.DELETING, statusBeforeDeletion: current.status } },
+          {
+            $set: {
+              status: DatabaseStatus.DELETING,
+              statusBeforeDeletion: current.status,
+              // The name is free again at once; the models keep showing this one.
+              deletedName: current.name,
+              name: `~deleted-${current._id.toHexString()}`,
+            },
+          },
           { returnDocument: 'after' },
         )
         .lean<DatabaseRecord>()
@@ -309,9 +382,10 @@ export class DatabasesService {
       await this.driverOf(record).drop(record);
     } catch (error) {
       const failure = this.publicError(record, 'drop', error);
-      if (record.statusBeforeDeletion === DatabaseStatus.FAILED) {
+      if (record.statusBeforeDeletion === DatabaseStatus.FAILED && !record.cleanupPending) {
         // Its failed provisioning already dropped what it had made: the record goes all the same,
-        // rather than waiting for a server that may never come back.
+        // rather than waiting for a server that may never come back. (When that drop failed, the
+        // record waits like any other: its user may still hold the password.)
         this.logger.warn(`Forgot FAILED database ${databaseId} without dropping it again: ${failure.message}`);
         return this.forget(record);
       }
@@ -335,7 +409,13 @@ export class DatabasesService {
       .exec();
     if (!removed) return false;
     await this.events.publish(
-      new DatabaseDeletedEvent(record.projectId.toHexString(), undefined, databaseId, record.name, record.engine),
+      new DatabaseDeletedEvent(
+        record.projectId.toHexString(),
+        undefined,
+        databaseId,
+        record.deletedName ?? record.name,
+        record.engine,
+      ),
     );
     return true;
   }
@@ -356,6 +436,67 @@ export class DatabasesService {
   }
 
   /**
+   * Queues again the jobs nothing else would: `provision` for databases PROVISIONING for more than
+   * STUCK_PROVISIONING_MS with no live lease, `delete` for DELETING ones (each backing off, doubling
+   * from DATABASE_SWEEP_INTERVAL_MS up to an hour, while its host stays down), and marks DELETING the
+   * databases of projects that no longer exist (covering a project deleted while one was being
+   * created, and a deletion announcement that was missed).
+   */
+  async sweep(now = new Date()): Promise<SweepResult> {
+    const due = { $or: [{ nextAttemptAt: null }, { nextAttemptAt: { $lte: now } }] };
+    const stuck = await this.databases
+      .find({
+        $and: [
+          due,
+          {
+            $or: [
+              { status: DatabaseStatus.DELETING },
+              {
+                status: DatabaseStatus.PROVISIONING,
+                createdAt: { $lte: new Date(now.getTime() - STUCK_PROVISIONING_MS) },
+                $or: [{ leaseExpiresAt: null }, { leaseExpiresAt: { $lte: now } }],
+              },
+            ],
+          },
+        ],
+      })
+      .limit(500)
+      .lean<DatabaseRecord[]>()
+      .exec();
+    const result: SweepResult = { provisioning: 0, deleting: 0, orphaned: 0 };
+    for (const record of stuck) {
+      const attempts = record.sweepAttempts ?? 0;
+      const backoff = Math.min(
+        this.config.DATABASE_SWEEP_INTERVAL_MS * 2 ** Math.min(attempts, 20),
+        SWEEP_MAX_BACKOFF_MS,
+      );
+      const claimed = await this.databases
+        .updateOne(
+          { _id: record._id, status: record.status, sweepAttempts: attempts === 0 ? { $in: [0, null] } : attempts },
+          { $set: { nextAttemptAt: new Date(now.getTime() + backoff) }, $inc: { sweepAttempts: 1 } },
+        )
+        .exec();
+      if (claimed.modifiedCount !== 1) continue;
+      const databaseId = record._id.toHexString();
+      if (record.status === DatabaseStatus.DELETING) {
+        await this.enqueue(DatabaseJob.DELETE, { databaseId });
+        result.deleting += 1;
+      } else {
+        await this.enqueue(DatabaseJob.PROVISION, { databaseId });
+        result.provisioning += 1;
+      }
+    }
+    const projectIds = await this.databases.distinct('projectId', { status: { $ne: DatabaseStatus.DELETING } }).exec();
+    for (const projectId of projectIds as unknown as { toHexString(): string }[]) {
+      const id = projectId.toHexString();
+      if (await this.projects.exists(id)) continue;
+      this.logger.warn(`Deleting the databases of project ${id}, which no longer exists`);
+      result.orphaned += await this.forgetProject(id);
+    }
+    return result;
+  }
+
+  /**
    * Gives the database's user a new password and returns the new credentials. The new password is
    * stored (as pending) before the server is given it, so whatever happens in between a working
    * password is stored: see `settlePassword`.
@@ -364,22 +505,29 @@ export class DatabasesService {
     const current = await this.requireAvailable(databaseId);
     const password = newDatabasePassword();
     const sealed = this.encryption.encrypt(password, PASSWORD_PURPOSE);
+    const now = new Date();
+    const leaseUntil = new Date(now.getTime() + ROTATION_LEASE_MS);
     const pending = await this.databases
       .findOneAndUpdate(
-        { _id: current._id, status: DatabaseStatus.AVAILABLE, pendingPasswordEncrypted: null },
-        { $set: { pendingPasswordEncrypted: sealed } },
+        {
+          _id: current._id,
+          status: DatabaseStatus.AVAILABLE,
+          pendingPasswordEncrypted: null,
+          $or: [{ rotationLeaseUntil: null }, { rotationLeaseUntil: { $lte: now } }],
+        },
+        { $set: { pendingPasswordEncrypted: sealed, rotationLeaseUntil: leaseUntil } },
         { returnDocument: 'after' },
       )
       .lean<DatabaseRecord>()
       .exec();
-    if (!pending) {
-      throw new DatabaseException(
-        DatabaseExceptionReason.OPERATION_IN_PROGRESS,
-        'Its credentials are being rotated by another request, or it is no longer AVAILABLE; try again',
-      );
+    if (!pending) throw this.rotating();
+    try {
+      return this.credentials(await this.settlePassword(pending));
+    } finally {
+      await this.databases
+        .updateOne({ _id: current._id, rotationLeaseUntil: leaseUntil }, { $set: { rotationLeaseUntil: null } })
+        .exec();
     }
-    const rotated = await this.settlePassword(pending);
-    return this.credentials(rotated);
   }
 
   /** The database's credentials, for whoever may run statements as it (audited as a mutation). */
@@ -423,6 +571,13 @@ export class DatabasesService {
     if (!sealed) return record;
     const target = { ...this.target(record), password: this.encryption.decrypt(sealed, PASSWORD_PURPOSE) };
     await this.onServer(record, 'set the password of', () => this.driverOf(record).setPassword(target));
+    // Deleted while the server was given the password: setting it may have made the user again
+    // (Redis's ACL SETUSER does) after the deletion dropped it, so it goes again.
+    const current = await this.databases.findById(record._id).lean<DatabaseRecord>().exec();
+    if (!current || current.status === DatabaseStatus.DELETING) {
+      await this.dropQuietly(record, 'password set after its deletion', target);
+      throw current ? this.notAvailable(current.status) : this.notFound();
+    }
     const settled = await this.databases
       .findOneAndUpdate(
         { _id: record._id, pendingPasswordEncrypted: sealed },
@@ -435,28 +590,55 @@ export class DatabasesService {
     return settled ?? (await this.get(record._id.toHexString()));
   }
 
+  /**
+   * Makes a database whose provisioning failed FAILED, under the lease `token`, then drops what was
+   * made. Until the drop succeeds the record says `cleanupPending`, so that deleting it drops it.
+   */
   private async failProvisioning(
     record: DatabaseRecord,
+    token: string,
     target: DatabaseTarget,
     error: unknown,
   ): Promise<DatabaseRecord> {
     const failure = this.publicError(record, 'provision', error);
-    await this.dropQuietly(record, 'provisioning failed', target);
     const failed = await this.databases
       .findOneAndUpdate(
-        { _id: record._id, status: DatabaseStatus.PROVISIONING },
-        { $set: { status: DatabaseStatus.FAILED, failureReason: failure.message } },
+        { _id: record._id, status: DatabaseStatus.PROVISIONING, leaseOwner: token },
+        {
+          $set: {
+            status: DatabaseStatus.FAILED,
+            failureReason: failure.message,
+            cleanupPending: true,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+          },
+        },
         { returnDocument: 'after' },
       )
       .lean<DatabaseRecord>()
       .exec();
-    return failed ?? (await this.databases.findById(record._id).lean<DatabaseRecord>().exec()) ?? record;
+    if (!failed) {
+      const current = await this.databases.findById(record._id).lean<DatabaseRecord>().exec();
+      // Deleted meanwhile: its deletion may have run before this made anything.
+      if (!current || current.status === DatabaseStatus.DELETING) {
+        await this.dropQuietly(record, 'provisioning failed after its deletion', target);
+      }
+      return current ?? record;
+    }
+    if (!(await this.dropQuietly(record, 'provisioning failed', target))) return failed;
+    return (
+      (await this.databases
+        .findOneAndUpdate({ _id: record._id }, { $set: { cleanupPending: false } }, { returnDocument: 'after' })
+        .lean<DatabaseRecord>()
+        .exec()) ?? failed
+    );
   }
 
   /** Drops what may exist of the database on its server, logging (scrubbed) rather than throwing. */
-  private async dropQuietly(record: DatabaseRecord, why: string, target = this.target(record)): Promise<void> {
+  private async dropQuietly(record: DatabaseRecord, why: string, target = this.target(record)): Promise<boolean> {
     try {
       await this.driverOf(record).drop(target);
+      return true;
     } catch (error) {
       this.logger.warn(
         `Could not drop database ${record._id.toHexString()} (${why}): ${scrub(
@@ -464,6 +646,7 @@ export class DatabasesService {
           this.secretsOf(record),
         )}`,
       );
+      return false;
     }
   }
 
@@ -499,6 +682,17 @@ export class DatabasesService {
       removeOnComplete: true,
       removeOnFail: true,
     });
+  }
+
+  private rotating(): DatabaseException {
+    return new DatabaseException(
+      DatabaseExceptionReason.OPERATION_IN_PROGRESS,
+      'Its credentials are being rotated by another request, or it is no longer AVAILABLE; try again',
+    );
+  }
+
+  private notFound(): DatabaseException {
+    return new DatabaseException(DatabaseExceptionReason.DATABASE_NOT_FOUND, 'There is no such database');
   }
 
   private nameTaken(name: string): DatabaseException {

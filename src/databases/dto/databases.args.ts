@@ -18,16 +18,16 @@ export class DatabaseIdArgs {
 }
 
 @ArgsType()
-export class DatabaseTablesArgs {
+export class ListTablesArgs {
   @Field(() => ID)
   @IsObjectId()
   databaseId!: string;
 }
 
 @ArgsType()
-export class DatabaseTableArgs extends DatabaseTablesArgs {
-  @Field({ description: 'The name as databaseTables lists it.' })
+export class TableInfoArgs extends ListTablesArgs {
+  @Field({ description: 'The name as listTables lists it.' })
   @IsString()
   @MaxLength(500)
-  name!: string;
+  table!: string;
 }

@@ -12,6 +12,8 @@ export enum DatabaseJob {
   RESTORE = 'databases.restore',
   /** A database's backup schedule firing (Bull repeatable job, cron and time zone). */
   SCHEDULED_BACKUP = 'databases.scheduled-backup',
+  /** Queues again the jobs of databases stuck PROVISIONING or DELETING (a repeatable job). */
+  SWEEP = 'databases.sweep',
 }
 
 /** Job payloads: ids and plain values only, never documents or credentials. */
@@ -21,4 +23,5 @@ export interface DatabaseJobPayloads {
   [DatabaseJob.BACKUP]: { backupId: string };
   [DatabaseJob.RESTORE]: { restoreId: string };
   [DatabaseJob.SCHEDULED_BACKUP]: { databaseId: string };
+  [DatabaseJob.SWEEP]: { requestedAt: string };
 }

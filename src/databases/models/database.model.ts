@@ -70,7 +70,7 @@ export class Database {
     return Object.assign(new Database(), {
       id: record._id.toHexString(),
       projectId: record.projectId.toHexString(),
-      name: record.name,
+      name: record.deletedName ?? record.name,
       engine: record.engine,
       status: record.status,
       host: host?.host ?? null,
