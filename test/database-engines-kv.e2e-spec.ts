@@ -8,6 +8,12 @@ import { DatabaseException, DatabaseExceptionReason } from '../src/databases/dat
 import type { DatabaseEngineDriver, DatabaseTarget, QueryRequest } from '../src/databases/engines/database-engine';
 import { createMongodbDriver } from '../src/databases/engines/mongodb.engine';
 import { createRedisDriver } from '../src/databases/engines/redis.engine';
+import { waitFor } from './support/graphql-client';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startRedis } = require('../tools/embedded-servers') as {
+  startRedis: () => Promise<{ url: string; port: number; stop: () => Promise<void> }>;
+};
 
 const { EJSON } = BSON;
 const hosts = parseDatabaseHosts(process.env.DATABASE_HOSTS);
@@ -307,7 +313,7 @@ describe('Redis engine driver (a real Redis 7)', () => {
     expect(Object.keys(before)).toHaveLength(8);
     dump = await dumpToBuffer(driver, a);
     const lines = dump.toString().trim().split('\n');
-    expect(JSON.parse(lines[0] as string)).toEqual({ format: 'slipway-redis-dump', version: 1 });
+    expect(JSON.parse(lines[0] as string)).toEqual({ format: 'slipway-redis-dump', version: 2 });
     expect(lines).toHaveLength(9);
     expect(dump.toString()).not.toContain(a.databaseName);
 
@@ -409,6 +415,77 @@ describe('Redis engine driver (a real Redis 7)', () => {
       await new Promise((resolve) => proxy.close(resolve));
       await admin.call('ACL', 'DELUSER', c.username, `${c.username}_ro`);
     }
+  });
+
+  it('keeps an expiry where it fell: a key that expired since the dump is not restored', async () => {
+    const c = newTarget();
+    await driver.provision(c);
+    try {
+      const pc = `${c.databaseName}:`;
+      await admin.set(`${pc}soon`, 'x', 'PX', 2_000);
+      await admin.set(`${pc}later`, 'y', 'PX', 600_000);
+      await admin.set(`${pc}always`, 'z');
+      const before = await admin.pexpiretime(`${pc}later`);
+      const dump = await dumpToBuffer(driver, c);
+      await waitFor(async () => (await admin.exists(`${pc}soon`)) === 0, 15_000, 'the key to expire');
+      await restoreFrom(driver, c, dump);
+      expect(await admin.exists(`${pc}soon`)).toBe(0);
+      // The same moment (the server keeps expiries in whole milliseconds), not a later one.
+      expect(Math.abs((await admin.pexpiretime(`${pc}later`)) - before)).toBeLessThanOrEqual(5);
+      expect(await admin.pttl(`${pc}always`)).toBe(-1);
+    } finally {
+      await driver.drop(c);
+    }
+  });
+
+  it('still restores a dump of the first format, without making a key that had no time left persistent', async () => {
+    const c = newTarget();
+    await driver.provision(c);
+    try {
+      const pc = `${c.databaseName}:`;
+      await admin.set(`${pc}value`, 'v');
+      const value = (await admin.dumpBuffer(`${pc}value`)).toString('base64');
+      await admin.unlink(`${pc}value`);
+      const line = (key: string, t: number) => JSON.stringify({ k: Buffer.from(key).toString('base64'), t, v: value });
+      const dump = Buffer.from(
+        [
+          JSON.stringify({ format: 'slipway-redis-dump', version: 1 }),
+          line('gone', 0),
+          line('kept', -1),
+          line('ttl', 600_000),
+          '',
+        ].join('\n'),
+      );
+      await restoreFrom(driver, c, dump);
+      expect(await admin.exists(`${pc}gone`)).toBe(0);
+      expect(await admin.get(`${pc}kept`)).toBe('v');
+      expect(await admin.pttl(`${pc}kept`)).toBe(-1);
+      expect(await admin.pttl(`${pc}ttl`)).toBeGreaterThan(500_000);
+    } finally {
+      await driver.drop(c);
+    }
+  });
+
+  it('refuses to provision on a server whose default user needs no password, and makes nothing', async () => {
+    const open = await startRedis();
+    const openDriver = createRedisDriver({ adminUrl: open.url, host: '127.0.0.1', port: open.port });
+    const openAdmin = new Redis(open.url, { lazyConnect: true });
+    try {
+      await openAdmin.connect();
+      const c = newTarget();
+      expect(await reasonOf(openDriver.provision(c))).toBe(DatabaseExceptionReason.HOST_UNAVAILABLE);
+      expect(await openAdmin.call('ACL', 'GETUSER', c.username)).toBeNull();
+      expect(await openAdmin.call('ACL', 'GETUSER', `${c.username}_ro`)).toBeNull();
+    } finally {
+      openAdmin.disconnect();
+      await openDriver.close();
+      await open.stop();
+    }
+  });
+
+  it('refuses names that are not platform names before reaching the server', async () => {
+    await expect(driver.provision({ ...newTarget(), username: 'u x' })).rejects.toThrow(/not a platform name/);
+    await expect(driver.provision({ ...newTarget(), databaseName: 'db*' })).rejects.toThrow(/not a platform name/);
   });
 
   it('says the host is unavailable when nothing answers at its address', async () => {

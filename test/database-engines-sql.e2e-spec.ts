@@ -658,3 +658,205 @@ describe.each([POSTGRES, MYSQL])('the $engine driver against a real server', (en
     await expect(driver.exists(c)).resolves.toEqual({ database: false, user: false });
   });
 });
+
+describe.each([POSTGRES, MYSQL])('the $engine driver against its users’ ways around it', (engine) => {
+  let driver: DatabaseEngineDriver;
+  let admin: OwnClient;
+  const made: DatabaseTarget[] = [];
+  const held: OwnClient[] = [];
+
+  const provision = async (target: DatabaseTarget = newTarget()) => {
+    made.push(target);
+    await driver.provision(target);
+    return target;
+  };
+  const hold = async (url: string) => {
+    const client = await engine.connect(url);
+    held.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    driver = engine.driver(engine.host());
+    admin = await engine.admin(engine.host());
+  });
+
+  afterAll(async () => {
+    for (const client of held) await client.end();
+    for (const target of made) await driver.drop(target).catch(() => undefined);
+    await admin.end();
+    await driver.close();
+  });
+
+  it('ends the sessions opened with the old password when it gives a new one', async () => {
+    const target = await provision();
+    const session = await hold(driver.connectionString(target));
+    await session.rows('SELECT 1 AS one');
+    await driver.setPassword({ ...target, password: randomBytes(24).toString('base64url') });
+    await waitFor(
+      async () =>
+        session.rows('SELECT 1 AS one').then(
+          () => false,
+          () => true,
+        ),
+      10_000,
+      'the old session to end',
+    );
+  });
+
+  it('cancels a runaway statement while the user holds every connection it may open', async () => {
+    const target = await provision();
+    // 20 connections per user: the console's is the last one left.
+    for (let i = 0; i < 19; i++) await hold(driver.connectionString(target));
+    // A statement that outlives the server's own limit, so that only the backstop ends it.
+    const sql =
+      engine.engine === 'POSTGRESQL'
+        ? 'DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(10); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$'
+        : engine.sleepsPastTimeout(60).at(-1)!;
+    expect(await reasonOf(driver.execute(target, request(sql, { timeoutMs: 500 })))).toBe(
+      DatabaseExceptionReason.QUERY_TIMEOUT,
+    );
+    await waitFor(async () => (await engine.sleeping(admin, target.username)) === 0, 15_000, 'the sleep to stop');
+  }, 60_000);
+});
+
+describe('the POSTGRESQL driver against its users’ ways around it', () => {
+  let driver: DatabaseEngineDriver;
+  let admin: OwnClient;
+  const made: DatabaseTarget[] = [];
+  const held: OwnClient[] = [];
+
+  const provision = async () => {
+    const target = newTarget();
+    made.push(target);
+    await driver.provision(target);
+    return target;
+  };
+  const as = async (target: DatabaseTarget, database = target.databaseName) => {
+    const client = await pgClient(urlAs(POSTGRES, driver, target, database));
+    held.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    driver = createPostgresDriver(POSTGRES.host());
+    admin = await pgClient(POSTGRES.host().adminUrl);
+  });
+
+  afterAll(async () => {
+    for (const client of held) await client.end();
+    for (const target of made) await driver.drop(target).catch(() => undefined);
+    await admin.end();
+    await driver.close();
+  });
+
+  it('drops a user another user granted to, one with default privileges elsewhere, and a template', async () => {
+    const granted = await provision();
+    const grantor = await provision();
+    const grantorSession = await as(grantor);
+    await grantorSession.run('CREATE TABLE shared (id int)');
+    await grantorSession.run(`GRANT SELECT ON shared TO "${granted.username}"`);
+
+    const defaults = await provision();
+    const elsewhere = await as(defaults, 'postgres');
+    await elsewhere.run(`ALTER DEFAULT PRIVILEGES FOR ROLE "${defaults.username}" GRANT SELECT ON TABLES TO PUBLIC`);
+    await elsewhere.end();
+
+    const template = await provision();
+    await driver.execute(
+      template,
+      request(`ALTER DATABASE "${template.databaseName}" IS_TEMPLATE true`, { readOnly: false }),
+    );
+
+    for (const target of [granted, defaults, template]) {
+      await driver.drop(target);
+      await expect(driver.exists(target)).resolves.toEqual({ database: false, user: false });
+    }
+    // The grantor keeps its table.
+    expect(await grantorSession.rows('SELECT count(*)::int AS n FROM shared')).toEqual([{ n: 0 }]);
+  });
+
+  it('restores while the user holds a session on the database being loaded', async () => {
+    const target = await provision();
+    const own = await as(target);
+    await own.run('CREATE TABLE keep (x int)');
+    await own.run('INSERT INTO keep VALUES (42)');
+    const dump = await dumpOf(driver, target);
+    await own.run('UPDATE keep SET x = 7');
+    await own.end();
+
+    const staging = `${target.databaseName}_restoring`;
+    const input = new PassThrough();
+    input.write(dump.subarray(0, 100));
+    const restored = driver.restore(target, input);
+    await waitFor(
+      async () => (await admin.rows('SELECT 1 FROM pg_database WHERE datname = $1', [staging])).length > 0,
+      15_000,
+      'the staging database',
+    );
+    // Connecting as the owner before the load ends: the restore must not lose the database.
+    const onStaging = await waitFor(
+      () => as(target, staging).catch(() => undefined),
+      15_000,
+      'a session on the staging database',
+    );
+    await onStaging.rows('SELECT 1 AS one');
+    input.end(dump.subarray(100));
+    await restored;
+    await expect(driver.exists(target)).resolves.toEqual({ database: true, user: true });
+    const after = await as(target);
+    expect(await after.rows('SELECT x FROM keep')).toEqual([{ x: 42 }]);
+    expect(
+      await admin.rows('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${target.databaseName}%`]),
+    ).toEqual([{ datname: target.databaseName }]);
+  }, 60_000);
+});
+
+describe('the MYSQL driver against its users’ ways around it', () => {
+  let driver: DatabaseEngineDriver;
+  const made: DatabaseTarget[] = [];
+
+  /** Leaves a prepared XA transaction holding a lock in the database, after its session ended. */
+  const prepareAndLeave = async (target: DatabaseTarget, xid: string) => {
+    const session = await mysqlClient(driver.connectionString(target));
+    await session.run('CREATE TABLE IF NOT EXISTS locked (x INT) ENGINE = InnoDB');
+    await session.run(`XA START '${xid}'`);
+    await session.run('INSERT INTO locked VALUES (1)');
+    await session.run(`XA END '${xid}'`);
+    await session.run(`XA PREPARE '${xid}'`);
+    await session.end();
+  };
+
+  beforeAll(() => {
+    driver = createMysqlDriver(MYSQL.host());
+  });
+
+  afterAll(async () => {
+    for (const target of made) await driver.drop(target).catch(() => undefined);
+    await driver.close();
+  });
+
+  it('restores and drops a database a prepared XA transaction left locked', async () => {
+    const target = newTarget();
+    made.push(target);
+    await driver.provision(target);
+    const own = await mysqlClient(driver.connectionString(target));
+    await own.run('CREATE TABLE keep (x INT)');
+    await own.run('INSERT INTO keep VALUES (42)');
+    await own.end();
+    const dump = await dumpOf(driver, target);
+
+    await prepareAndLeave(target, `held_${target.username}`);
+    await driver.restore(target, Readable.from([dump]));
+    const after = await mysqlClient(driver.connectionString(target));
+    try {
+      expect(await after.rows('SELECT x FROM keep')).toEqual([{ x: 42 }]);
+    } finally {
+      await after.end();
+    }
+
+    await prepareAndLeave(target, `again_${target.username}`);
+    await driver.drop(target);
+    await expect(driver.exists(target)).resolves.toEqual({ database: false, user: false });
+  }, 90_000);
+});

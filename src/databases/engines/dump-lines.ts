@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
+import { DatabaseException, DatabaseExceptionReason } from '../database.exception';
 
 /** Writes one line to a dump, waiting for the stream to drain when its buffer is full. */
 export async function writeLine(out: Writable, line: string): Promise<void> {
@@ -11,29 +12,50 @@ export async function endOfDump(out: Writable): Promise<void> {
   if (out.writableNeedDrain) await once(out, 'drain');
 }
 
+/** The longest line a dump may hold: the longest string the runtime can make of it. */
+export const MAX_DUMP_LINE_BYTES = 0x1fffffe8;
+
 /**
  * The lines of a dump, one at a time, with the bytes read so far (each line and its newline);
- * an empty last line is skipped.
+ * an empty last line is skipped. A line's pieces are joined once, when its newline arrives; a
+ * line longer than `maxLineBytes` is refused.
  */
-export async function* readLines(input: Readable): AsyncGenerator<{ line: string; bytesRead: number }> {
-  let pending: Buffer = Buffer.alloc(0);
+export async function* readLines(
+  input: Readable,
+  maxLineBytes = MAX_DUMP_LINE_BYTES,
+): AsyncGenerator<{ line: string; bytesRead: number }> {
+  let pieces: Buffer[] = [];
+  let pendingBytes = 0;
   let bytesRead = 0;
+  const tooLong = (): DatabaseException =>
+    new DatabaseException(
+      DatabaseExceptionReason.BACKUP_CORRUPT,
+      `The dump has a line longer than ${maxLineBytes} bytes`,
+    );
   for await (const chunk of input) {
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    pending = pending.length === 0 ? data : Buffer.concat([pending, data]);
     let start = 0;
-    let newline = pending.indexOf(10, start);
+    let newline = data.indexOf(10, start);
     while (newline !== -1) {
-      bytesRead += newline - start + 1;
-      const line = pending.toString('utf8', start, newline);
+      const length = pendingBytes + newline - start;
+      if (length > maxLineBytes) throw tooLong();
+      const bytes =
+        pieces.length === 0 ? data.subarray(start, newline) : Buffer.concat([...pieces, data.subarray(start, newline)]);
+      pieces = [];
+      pendingBytes = 0;
+      bytesRead += length + 1;
       start = newline + 1;
-      if (line.length > 0) yield { line, bytesRead };
-      newline = pending.indexOf(10, start);
+      if (bytes.length > 0) yield { line: bytes.toString('utf8'), bytesRead };
+      newline = data.indexOf(10, start);
     }
-    pending = pending.subarray(start);
+    if (start < data.length) {
+      pendingBytes += data.length - start;
+      if (pendingBytes > maxLineBytes) throw tooLong();
+      pieces.push(data.subarray(start));
+    }
   }
-  if (pending.length > 0) {
-    bytesRead += pending.length;
-    yield { line: pending.toString('utf8'), bytesRead };
+  if (pendingBytes > 0) {
+    bytesRead += pendingBytes;
+    yield { line: Buffer.concat(pieces).toString('utf8'), bytesRead };
   }
 }

@@ -26,6 +26,14 @@ const CONNECT_TIMEOUT_MS = 5_000;
 const BACKSTOP_MS = 2_000;
 /** How long a killed statement may take to answer before the connection is given up. */
 const KILL_WAIT_MS = 3_000;
+/** How long an admin statement waits for a lock a user's session holds. */
+const ADMIN_LOCK_WAIT_S = 30;
+/** How long a DROP DATABASE waits for a lock before prepared XA transactions are rolled back. */
+const DROP_LOCK_WAIT_S = 5;
+/** An XID as `XA RECOVER FORMAT='SQL'` shows it. */
+const XID_LITERAL = /^('[^'\\]*'|X'[0-9A-Fa-f]*')(,('[^'\\]*'|X'[0-9A-Fa-f]*')(,\d+)?)?$/;
+/** How long an admin statement may run. */
+const ADMIN_STATEMENT_S = 300;
 /** Connections one database's user may hold at once. */
 const CONNECTION_LIMIT = 20;
 const CATALOG_TIMEOUT_MS = 15_000;
@@ -169,7 +177,7 @@ class MysqlDriver implements DatabaseEngineDriver {
       await this.disconnect(connection, user);
       // Only the user's own database: a database of that name holding someone else's tables is left alone.
       if ((await this.databaseExists(connection, database)) && (await this.isOwn(connection, database, user))) {
-        await connection.query(`DROP DATABASE IF EXISTS ${quoteName(database)}`);
+        await this.dropDatabase(connection, database);
       }
       await connection.query(`DROP USER IF EXISTS ?@'%'`, [user]);
     });
@@ -177,9 +185,11 @@ class MysqlDriver implements DatabaseEngineDriver {
 
   async setPassword(target: DatabaseTarget): Promise<void> {
     const user = assertPlatformName(target.username, 'the user name');
-    await this.admin((connection) =>
-      connection.query(`ALTER USER ?@'%' IDENTIFIED BY PASSWORD ?`, [user, nativePasswordHash(target.password)]),
-    );
+    await this.admin(async (connection) => {
+      await connection.query(`ALTER USER ?@'%' IDENTIFIED BY PASSWORD ?`, [user, nativePasswordHash(target.password)]);
+      // The old password stops working at once: sessions opened with it end too.
+      await this.disconnect(connection, user);
+    });
   }
 
   async exists(
@@ -346,11 +356,17 @@ class MysqlDriver implements DatabaseEngineDriver {
       if ((await this.databaseExists(connection, database)) && !(await this.isOwn(connection, database, user))) {
         throw new Error(`the database ${database} on the server holds another's tables`);
       }
-      // Its sessions hold locks DROP DATABASE would wait on. The grant on `db`.* outlives the database.
-      await this.disconnect(connection, user);
-      await connection.query(`DROP DATABASE IF EXISTS ${quoteName(database)}`);
-      await connection.query(`CREATE DATABASE ${quoteName(database)} CHARACTER SET ${CHARSET} COLLATE ${COLLATION}`);
-      await connection.query(`GRANT ALL PRIVILEGES ON ${grantName(database)}.* TO ?@'%'`, [user]);
+      // Its sessions hold locks DROP DATABASE would wait on, and none may start until the database
+      // is back. The grant on `db`.* outlives the database.
+      await connection.query(`ALTER USER ?@'%' ACCOUNT LOCK`, [user]);
+      try {
+        await this.disconnect(connection, user);
+        await this.dropDatabase(connection, database);
+        await connection.query(`CREATE DATABASE ${quoteName(database)} CHARACTER SET ${CHARSET} COLLATE ${COLLATION}`);
+        await connection.query(`GRANT ALL PRIVILEGES ON ${grantName(database)}.* TO ?@'%'`, [user]);
+      } finally {
+        await connection.query(`ALTER USER ?@'%' ACCOUNT UNLOCK`, [user]);
+      }
     });
     await runProgram({
       command: 'mariadb',
@@ -384,6 +400,11 @@ class MysqlDriver implements DatabaseEngineDriver {
       throw this.unavailable(error);
     }
     try {
+      // No admin statement waits on a user's lock, or runs, for long: the pool has 4 connections.
+      await connection.query(
+        `SET SESSION lock_wait_timeout = ${ADMIN_LOCK_WAIT_S}, innodb_lock_wait_timeout = ${ADMIN_LOCK_WAIT_S}, ` +
+          `max_statement_time = ${ADMIN_STATEMENT_S}`,
+      );
       return await work(connection);
     } catch (error) {
       throw isUnavailable(error) ? this.unavailable(error) : error;
@@ -423,6 +444,32 @@ class MysqlDriver implements DatabaseEngineDriver {
       [database, database],
     );
     return Number(objects[0]?.n ?? 1) === 0;
+  }
+
+  /**
+   * Drops a database. A prepared XA transaction outlives its session and holds its locks until
+   * someone ends it, so DROP DATABASE could wait a day: when the drop times out waiting for a lock,
+   * the prepared transactions are rolled back and the drop tried again. The server does not say
+   * which database a prepared transaction touched, so all of them are rolled back then.
+   */
+  private async dropDatabase(connection: PoolConnection, database: string): Promise<void> {
+    const drop = `SET STATEMENT lock_wait_timeout = ${DROP_LOCK_WAIT_S}, innodb_lock_wait_timeout = ${DROP_LOCK_WAIT_S} FOR DROP DATABASE IF EXISTS ${quoteName(database)}`;
+    try {
+      await connection.query(drop);
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ER_LOCK_WAIT_TIMEOUT') throw error;
+    }
+    const [prepared] = await connection.query<RowDataPacket[]>("XA RECOVER FORMAT='SQL'");
+    for (const row of prepared) {
+      const xid = String(row.data);
+      // FORMAT='SQL' gives the XID as the server's own literals: 'gtrid'[,'bqual'[,formatID]], each
+      // part quoted when printable, else X'…'. Anything else is left alone.
+      if (XID_LITERAL.test(xid)) {
+        await connection.query(`XA ROLLBACK ${xid}`).catch(() => undefined);
+      }
+    }
+    await connection.query(drop);
   }
 
   /** Ends every session of the user. */
@@ -531,18 +578,20 @@ class MysqlDriver implements DatabaseEngineDriver {
     });
   }
 
-  /** Kills the user's runaway statement from a session of its own (a user may kill its own statements). */
+  /**
+   * Kills the user's runaway statement from an admin session (the user may hold all its
+   * connections), only if that session is still the user's.
+   */
   private async killQuery(target: DatabaseTarget, threadId: number | null): Promise<void> {
     if (threadId === null) return;
-    const connection = this.userConnection(target);
-    try {
-      await connect(connection);
-      await run(connection, `KILL QUERY ${Number(threadId)}`);
-    } catch {
-      // The server did not answer: the connection is given up after KILL_WAIT_MS.
-    } finally {
-      endConnection(connection);
-    }
+    await this.admin(async (connection) => {
+      const [sessions] = await connection.query<RowDataPacket[]>(
+        'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE ID = ? AND USER = ?',
+        [threadId, target.username],
+      );
+      for (const session of sessions) await connection.query(`KILL QUERY ${Number(session.id)}`);
+    }).catch(() => undefined);
+    // The server did not answer: the connection is given up after KILL_WAIT_MS.
   }
 
   /** Host, port and user of mariadb-dump and mariadb (the password goes in MYSQL_PWD). */

@@ -39,6 +39,8 @@ const CONNECTION_LIMIT = 20;
 const BATCH_ROWS = 500;
 /** How long listTables / tableInfo may run. */
 const CATALOG_TIMEOUT_MS = 15_000;
+/** How often a rename is tried while sessions on the database end. */
+const RENAME_ATTEMPTS = 25;
 /** The most tables listTables returns. */
 const MAX_TABLES = 10_000;
 
@@ -196,31 +198,54 @@ class PostgresDriver implements DatabaseEngineDriver {
   async drop(target: Pick<DatabaseTarget, 'databaseName' | 'username'>): Promise<void> {
     const database = assertPlatformName(target.databaseName, 'the database name');
     const user = assertPlatformName(target.username, 'the user name');
-    await this.admin(async (client) => {
+    const referencing = await this.admin(async (client) => {
       const role = await client.query('SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1', [user]);
       if (role.rowCount !== 0) {
         // No new sessions, then none left: the user cannot race the drop.
         await client.query(`ALTER ROLE ${escapeIdentifier(user)} NOLOGIN`);
-        await client.query(
-          'SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE usename = $1 AND pid <> pg_catalog.pg_backend_pid()',
-          [user],
-        );
+        await this.terminateSessionsOf(client, user);
       }
       // Only the user's own database: a database of that name belonging to someone else is left alone.
-      for (const name of [database, stagingName(database)]) {
-        if ((await this.ownerOf(client, name)) === user) {
-          await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`);
-        }
+      for (const name of [database, stagingName(database), previousName(database)]) {
+        if ((await this.ownerOf(client, name)) === user) await this.dropDatabase(client, name);
       }
-      await client.query(`DROP ROLE IF EXISTS ${escapeIdentifier(user)}`);
+      if (role.rowCount === 0) return [];
+      // The databases holding something of the role's, or granted to it (by another role, say),
+      // or its default privileges: DROP ROLE refuses while any of them does.
+      const databases = await client.query<{ datname: string }>(
+        `SELECT DISTINCT d.datname FROM pg_catalog.pg_shdepend s
+           JOIN pg_catalog.pg_database d ON d.oid = s.dbid
+          WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass
+            AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)
+            AND d.datallowconn`,
+        [user],
+      );
+      return databases.rows.map((row) => row.datname);
     });
+    const adminDatabase = decodeURIComponent(new URL(this.host.adminUrl).pathname.slice(1)) || 'postgres';
+    for (const name of new Set([...referencing, adminDatabase, 'postgres'])) {
+      await this.inDatabase(name, async (client) => {
+        const role = await client.query('SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1', [user]);
+        if (role.rowCount === 0) return;
+        await client.query(`REASSIGN OWNED BY ${escapeIdentifier(user)} TO CURRENT_USER`);
+        await client.query(`DROP OWNED BY ${escapeIdentifier(user)}`);
+      }).catch((error: unknown) => {
+        // A database gone meanwhile has nothing left to clear.
+        if (errorCode(error) !== '3D000' && !(error instanceof DatabaseException)) throw error;
+      });
+    }
+    await this.admin((client) => client.query(`DROP ROLE IF EXISTS ${escapeIdentifier(user)}`));
   }
 
   async setPassword(target: DatabaseTarget): Promise<void> {
     const user = assertPlatformName(target.username, 'the user name');
-    await this.admin((client) =>
-      client.query(`ALTER ROLE ${escapeIdentifier(user)} PASSWORD ${escapeLiteral(scramVerifier(target.password))}`),
-    );
+    await this.admin(async (client) => {
+      await client.query(
+        `ALTER ROLE ${escapeIdentifier(user)} PASSWORD ${escapeLiteral(scramVerifier(target.password))}`,
+      );
+      // The old password stops working at once: sessions opened with it end too.
+      await this.terminateSessionsOf(client, user);
+    });
   }
 
   async exists(
@@ -413,9 +438,7 @@ class PostgresDriver implements DatabaseEngineDriver {
       if (owner !== null && owner !== user) {
         throw new Error(`the database ${database} on the server belongs to another role`);
       }
-      if ((await this.ownerOf(client, staging)) === user) {
-        await client.query(`DROP DATABASE ${escapeIdentifier(staging)} WITH (FORCE)`);
-      }
+      if ((await this.ownerOf(client, staging)) === user) await this.dropDatabase(client, staging);
       await client.query(`CREATE DATABASE ${escapeIdentifier(staging)} OWNER ${escapeIdentifier(user)}`);
     });
     try {
@@ -429,14 +452,27 @@ class PostgresDriver implements DatabaseEngineDriver {
         secrets: [target.password],
       });
     } catch (error) {
-      await this.admin((client) =>
-        client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(staging)} WITH (FORCE)`),
-      ).catch(() => undefined);
+      await this.admin((client) => this.dropDatabase(client, staging)).catch(() => undefined);
       throw error;
     }
     await this.admin(async (client) => {
-      await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(database)} WITH (FORCE)`);
-      await client.query(`ALTER DATABASE ${escapeIdentifier(staging)} RENAME TO ${escapeIdentifier(database)}`);
+      // The live database is dropped last, once the restored one has its name: a rename that fails
+      // leaves the live database in place.
+      const previous = previousName(database);
+      if ((await this.ownerOf(client, previous)) === user) await this.dropDatabase(client, previous);
+      await client.query(`ALTER DATABASE ${escapeIdentifier(staging)} IS_TEMPLATE false`);
+      const live = (await this.ownerOf(client, database)) === user;
+      if (live) {
+        await client.query(`ALTER DATABASE ${escapeIdentifier(database)} IS_TEMPLATE false`);
+        await this.renameDatabase(client, database, previous);
+      }
+      try {
+        await this.renameDatabase(client, staging, database);
+      } catch (error) {
+        if (live) await this.renameDatabase(client, previous, database);
+        throw error;
+      }
+      if (live) await this.dropDatabase(client, previous);
     });
   }
 
@@ -492,7 +528,15 @@ class PostgresDriver implements DatabaseEngineDriver {
 
   /** No one but its owner reaches the database: PUBLIC loses CONNECT and TEMP, the public schema is the user's. */
   private async secure(database: string, user: string): Promise<void> {
-    await this.admin((client) => client.query(`REVOKE ALL ON DATABASE ${escapeIdentifier(database)} FROM PUBLIC`));
+    await this.admin(async (client) => {
+      await client.query(`REVOKE ALL ON DATABASE ${escapeIdentifier(database)} FROM PUBLIC`);
+      // Whoever got in between CREATE DATABASE and the REVOKE is let go.
+      await client.query(
+        `SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
+          WHERE datname = $1 AND usename IS DISTINCT FROM $2 AND usename IS DISTINCT FROM CURRENT_USER`,
+        [database, user],
+      );
+    });
     await this.inDatabase(database, async (client) => {
       await client.query(`ALTER SCHEMA public OWNER TO ${escapeIdentifier(user)}`);
       await client.query('REVOKE ALL ON SCHEMA public FROM PUBLIC');
@@ -533,17 +577,49 @@ class PostgresDriver implements DatabaseEngineDriver {
     }
   }
 
-  /** Ends a runaway statement from a session of its own user (a user may end its own sessions). */
+  /**
+   * Ends a runaway statement from an admin session (the user may hold all its connections), only
+   * if that session is still the user's.
+   */
   private async terminateBackend(target: DatabaseTarget, pid: number | undefined): Promise<void> {
     if (pid === undefined) return;
-    const client = this.userClient(target, CATALOG_TIMEOUT_MS, false);
-    try {
-      await client.connect();
-      await client.query('SELECT pg_catalog.pg_terminate_backend($1)', [pid]);
-    } catch {
-      // The server did not answer: the session ends with the connection.
-    } finally {
-      await endClient(client);
+    await this.admin((client) =>
+      client.query(
+        'SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE pid = $1 AND usename = $2',
+        [pid, target.username],
+      ),
+    ).catch(() => undefined);
+  }
+
+  /** Ends every session of the user. */
+  private async terminateSessionsOf(client: PoolClient, user: string): Promise<void> {
+    await client.query(
+      'SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE usename = $1 AND pid <> pg_catalog.pg_backend_pid()',
+      [user],
+    );
+  }
+
+  /** Drops a database, even one its user made a template. */
+  private async dropDatabase(client: PoolClient, name: string): Promise<void> {
+    await client.query(`ALTER DATABASE ${escapeIdentifier(name)} IS_TEMPLATE false`);
+    await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`);
+  }
+
+  /** Renames a database, ending the sessions on it first (a session on it makes the rename fail). */
+  private async renameDatabase(client: PoolClient, from: string, to: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await client.query(
+        'SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()',
+        [from],
+      );
+      try {
+        await client.query(`ALTER DATABASE ${escapeIdentifier(from)} RENAME TO ${escapeIdentifier(to)}`);
+        return;
+      } catch (error) {
+        // 55006: a session was still on its way out, or a new one came in.
+        if (errorCode(error) !== '55006' || attempt >= RENAME_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     }
   }
 
@@ -627,6 +703,11 @@ class PostgresDriver implements DatabaseEngineDriver {
 /** The database a restore loads into before it takes the database's place. */
 function stagingName(database: string): string {
   return assertPlatformName(`${database}_restoring`, 'the staging database name');
+}
+
+/** The name the live database has during a restore, until the restored one has taken its place. */
+function previousName(database: string): string {
+  return assertPlatformName(`${database}_previous`, 'the previous database name');
 }
 
 function summary(schema: string, name: string, relkind: string, reltuples: number): TableSummary {

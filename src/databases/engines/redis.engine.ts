@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
+import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DatabaseException, DatabaseExceptionReason } from '../database.exception';
 import type {
@@ -15,6 +16,7 @@ import type {
 } from './database-engine';
 import { endOfDump, readLines, writeLine } from './dump-lines';
 import { parseRedisCommandLine } from './redis-command-line';
+import { assertPlatformName } from './sql-values';
 
 /**
  * What every database's users may not run, on top of the `-@admin -@dangerous -@scripting
@@ -65,7 +67,12 @@ export function redisReadOnlyUser(username: string): string {
 }
 
 const DUMP_FORMAT = 'slipway-redis-dump';
-const DUMP_VERSION = 1;
+/**
+ * 2: `t` is the key's absolute expiry (Unix ms, server clock), -1 for none. 1 (still restored):
+ * `t` was the time left to live when the dump was made.
+ */
+const DUMP_VERSION = 2;
+const DUMP_VERSIONS: readonly unknown[] = [1, 2];
 /** listTables and tableInfo look at this many keys at most. */
 const MAX_KEYS_LISTED = 10_000;
 const SCAN_COUNT = 500;
@@ -151,6 +158,7 @@ function toJsonValue(value: unknown): unknown {
 class RedisDriver implements DatabaseEngineDriver {
   readonly engine = 'REDIS' as const;
   private adminClient: Redis | null = null;
+  private readonly logger = new Logger('RedisDatabaseHost');
 
   constructor(private readonly host: DatabaseHost) {}
 
@@ -189,8 +197,27 @@ class RedisDriver implements DatabaseEngineDriver {
   }
 
   async provision(target: DatabaseTarget): Promise<void> {
+    assertPlatformName(target.databaseName, 'the database name');
+    assertPlatformName(target.username, 'the user name');
     const prefix = prefixOf(target.databaseName);
     const ro = redisReadOnlyUser(target.username);
+    await this.adminCall(async (admin) => {
+      // Without a password on the default user, anyone reaching the server is the default user,
+      // and no database's ACL user keeps others out of its keys.
+      const reply = (await admin.call('ACL', 'GETUSER', 'default')) as unknown[] | null;
+      const at = reply ? reply.findIndex((item) => String(item) === 'flags') : -1;
+      const flags = at >= 0 && Array.isArray(reply![at + 1]) ? (reply![at + 1] as unknown[]).map(String) : [];
+      if (flags.includes('on') && flags.includes('nopass')) {
+        this.logger.error(
+          'The Redis database host lets anyone in as its default user (nopass): set a password on the default ' +
+            'user (requirepass) or turn it off; no Redis database is provisioned until then',
+        );
+        throw new DatabaseException(
+          DatabaseExceptionReason.HOST_UNAVAILABLE,
+          'The Redis server is not set up to keep databases apart; try again later',
+        );
+      }
+    });
     try {
       await this.adminCall(async (admin) => {
         await admin.call(
@@ -443,21 +470,27 @@ class RedisDriver implements DatabaseEngineDriver {
       await this.forEachKeyBatch(admin, prefix.toString(), async (keys) => {
         if (keys.length === 0) return;
         const pipeline = admin.pipeline();
+        // The server's clock: an expiry is recorded as the moment it falls, so a restore keeps it.
+        pipeline.time();
         for (const key of keys) {
           pipeline.dumpBuffer(key);
           pipeline.pttl(key);
         }
         const replies = (await pipeline.exec()) ?? [];
+        const [timeError, time] = replies[0] ?? [];
+        if (timeError) throw timeError;
+        const [seconds, micros] = time as [string, string];
+        const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
         for (let i = 0; i < keys.length; i += 1) {
-          const [dumpError, value] = replies[2 * i] ?? [];
-          const [ttlError, ttl] = replies[2 * i + 1] ?? [];
+          const [dumpError, value] = replies[1 + 2 * i] ?? [];
+          const [ttlError, ttl] = replies[2 + 2 * i] ?? [];
           if (dumpError) throw dumpError;
           if (ttlError) throw ttlError;
           // Gone (deleted or expired) since the scan found it.
           if (value === null || Number(ttl) === -2) continue;
           const line: DumpLine = {
             k: (keys[i] as Buffer).subarray(prefix.length).toString('base64'),
-            t: Number(ttl) < 0 ? -1 : Number(ttl),
+            t: Number(ttl) < 0 ? -1 : now + Number(ttl),
             v: (value as Buffer).toString('base64'),
           };
           await writeLine(out, JSON.stringify(line));
@@ -472,7 +505,8 @@ class RedisDriver implements DatabaseEngineDriver {
     const lines = readLines(input);
     try {
       const first = await lines.next();
-      if (first.done || !isDumpHeader(first.value.line)) {
+      const version = first.done ? undefined : dumpVersion(first.value.line);
+      if (version === undefined) {
         throw new DatabaseException(
           DatabaseExceptionReason.BACKUP_CORRUPT,
           'This is not a Redis dump of this platform',
@@ -486,13 +520,16 @@ class RedisDriver implements DatabaseEngineDriver {
         for await (const { line, bytesRead } of lines) {
           const entry = parseDumpLine(line);
           const key = Buffer.concat([prefix, Buffer.from(entry.k, 'base64')]);
-          await admin.call(
-            'RESTORE',
-            key,
-            String(entry.t < 0 ? 0 : entry.t),
-            Buffer.from(entry.v, 'base64'),
-            'REPLACE',
-          );
+          const value = Buffer.from(entry.v, 'base64');
+          if (entry.t < 0) {
+            await admin.call('RESTORE', key, '0', value, 'REPLACE');
+          } else if (version === 1) {
+            // A key with no time left had expired: it is not made persistent (RESTORE takes 0 as none).
+            if (entry.t > 0) await admin.call('RESTORE', key, String(entry.t), value, 'REPLACE');
+          } else if (entry.t > 0) {
+            // The server creates nothing for an expiry already past.
+            await admin.call('RESTORE', key, String(entry.t), value, 'REPLACE', 'ABSTTL');
+          }
           progress?.(bytesRead);
         }
       });
@@ -514,12 +551,15 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
-function isDumpHeader(line: string): boolean {
+/** The dump format's version, if the line is the header of a dump of this platform's. */
+function dumpVersion(line: string): 1 | 2 | undefined {
   try {
     const header = JSON.parse(line) as { format?: unknown; version?: unknown };
-    return header.format === DUMP_FORMAT && header.version === DUMP_VERSION;
+    return header.format === DUMP_FORMAT && DUMP_VERSIONS.includes(header.version)
+      ? (header.version as 1 | 2)
+      : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
