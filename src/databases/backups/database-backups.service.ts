@@ -3,8 +3,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import type { Model } from 'mongoose';
-import { PassThrough } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import type { RequestContext } from '../../common/context/request-context';
 import { EventBus } from '../../common/events/event-bus';
 import { isObjectId, newObjectId, toObjectId } from '../../common/mongo/object-id';
@@ -18,6 +16,7 @@ import { DatabasesService } from '../databases.service';
 import { DatabaseBackupFailedEvent, DatabaseBackupSucceededEvent } from '../events/database.events';
 import { DATABASES_QUEUE, DatabaseJob, type DatabaseJobPayloads } from '../jobs/database-jobs';
 import { expiredBackups } from './backup-policy';
+import { dumpToStore } from './dump-to-store';
 import { DatabaseBackupScheduleRecord } from './database-backup-schedule.schema';
 import { BackupStatus, BackupTrigger, DatabaseBackupRecord } from './database-backup.schema';
 import { DatabaseOperationLocksService, QUEUED_LOCK_MS } from './database-operation-locks.service';
@@ -248,37 +247,13 @@ export class DatabaseBackupsService {
   }
 
   /** Streams the database's dump, gzipped, into the store under `key`. */
-  private async dumpInto(
+  private dumpInto(
     database: DatabaseRecord,
     target: ReturnType<DatabasesService['target']>,
     key: string,
-  ): Promise<{ sizeBytes: number; sha256: string }> {
-    const raw = new PassThrough();
-    const gzip = createGzip();
-    raw.on('error', (error) => gzip.destroy(error));
-    raw.pipe(gzip);
-    const writing = this.store.write(key, gzip);
-    // A store that gave up stops the dump: its writes fail instead of waiting for room.
-    writing.catch((error: Error) => raw.destroy(error));
-    const dumping = this.databases
-      .driverOf(database)
-      .dump(target, raw)
-      .then(
-        () => {
-          if (!raw.writableEnded) raw.end();
-        },
-        (error: Error) => {
-          raw.destroy(error);
-          throw error;
-        },
-      );
-    const [dumped, written] = await Promise.allSettled([dumping, writing]);
-    if (dumped.status === 'rejected') {
-      await this.store.delete(key);
-      throw dumped.reason;
-    }
-    if (written.status === 'rejected') throw written.reason;
-    return written.value;
+  ): Promise<StoredObject> {
+    const driver = this.databases.driverOf(database);
+    return dumpToStore(this.store, key, (out) => driver.dump(target, out));
   }
 
   /**
