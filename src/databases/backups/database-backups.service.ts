@@ -9,6 +9,7 @@ import { isObjectId, newObjectId, toObjectId } from '../../common/mongo/object-i
 import type { Connection } from '../../common/pagination/connection';
 import type { PageArgs } from '../../common/pagination/page.args';
 import { paginate } from '../../common/pagination/paginate';
+import { AppConfig } from '../../config/app-config';
 import type { DatabaseEngineName } from '../../config/database-hosts';
 import { DatabaseException, DatabaseExceptionReason } from '../database.exception';
 import { DatabaseStatus, type DatabaseRecord } from '../database.schema';
@@ -21,7 +22,7 @@ import { DatabaseBackupScheduleRecord } from './database-backup-schedule.schema'
 import { BackupStatus, BackupTrigger, DatabaseBackupRecord } from './database-backup.schema';
 import { DatabaseOperationLocksService, QUEUED_LOCK_MS } from './database-operation-locks.service';
 import { DatabaseRestoreRecord, RestoreStatus } from './database-restore.schema';
-import { failureReason } from './failure-reason';
+import { adminSecrets, failureReason } from './failure-reason';
 import { DatabaseBackup } from './models/database-backup.model';
 import { BACKUP_STORE, type BackupStore, type StoredObject } from './store/backup-store';
 
@@ -54,6 +55,7 @@ export class DatabaseBackupsService {
     private readonly databases: DatabasesService,
     private readonly locks: DatabaseOperationLocksService,
     private readonly events: EventBus,
+    private readonly config: AppConfig,
   ) {}
 
   /** Starts a backup of an AVAILABLE database: a RUNNING record, its job queued. */
@@ -162,12 +164,17 @@ export class DatabaseBackupsService {
   }
 
   /**
-   * Runs a RUNNING backup (its job): dump → gzip → store, then SUCCEEDED with size and checksum and
-   * retention, or FAILED with nothing stored. Idempotent: a backup no longer RUNNING is left as it is.
+   * Runs a RUNNING backup (its job): dump → gzip → store, then SUCCEEDED with size and checksum,
+   * then retention (best-effort), or FAILED with nothing stored. Idempotent: a backup no longer RUNNING is left as it is.
    */
   async run(backupId: string): Promise<void> {
     const backup = await this.backups.findById(toObjectId(backupId)).lean<DatabaseBackupRecord>().exec();
-    if (!backup || backup.status !== BackupStatus.RUNNING) return;
+    if (!backup) return;
+    if (backup.status !== BackupStatus.RUNNING) {
+      // Ended already (a stale lock taken over): whatever lock it took when asked for goes too.
+      await this.locks.release(backup.databaseId.toHexString(), backupHolder(backupId));
+      return;
+    }
     const databaseId = backup.databaseId.toHexString();
     let databaseName = '';
     let password: string | null = null;
@@ -179,13 +186,13 @@ export class DatabaseBackupsService {
         const target = this.databases.target(database);
         password = target.password;
         const stored = await this.dumpInto(database, target, backup.storageKey);
-        // Before the new backup counts as stored, so that no more than keepLast are ever listed.
-        await this.applyRetention(databaseId, backupId);
         return { database, stored };
       });
     } catch (error) {
       await this.store.delete(backup.storageKey).catch(() => undefined);
-      const reason = failureReason(error, password ? [password] : []);
+      const secrets = [...adminSecrets(this.config.databaseHosts[backup.engine]?.adminUrl)];
+      if (password) secrets.push(password);
+      const reason = failureReason(error, secrets);
       const failed = await this.backups
         .findOneAndUpdate(
           { _id: backup._id, status: BackupStatus.RUNNING },
@@ -231,6 +238,12 @@ export class DatabaseBackupsService {
       // Deleted meanwhile (deleteBackup, or its database deleted): keep nothing of it.
       await this.store.delete(backup.storageKey);
       return;
+    }
+    // Once the new backup is committed, and best-effort: a retention that fails never costs it.
+    try {
+      await this.applyRetention(databaseId, backupId);
+    } catch (error) {
+      this.logger.warn(`Retention after backup ${backupId} of database ${databaseId} failed: ${failureReason(error)}`);
     }
     await this.events.publish(
       new DatabaseBackupSucceededEvent(
@@ -326,11 +339,17 @@ export class DatabaseBackupsService {
   }
 
   /**
-   * Deletes a backup: its file, then its record. A running backup's job finds its record gone and
-   * keeps nothing; a backup being restored is kept until the restore ends (OPERATION_IN_PROGRESS).
+   * Deletes a backup: its file, then its record. A backup still running, or being restored, is
+   * kept until it ends (OPERATION_IN_PROGRESS): its job holds the database's lock.
    */
   async delete(backupId: string): Promise<boolean> {
     const record = await this.record(backupId);
+    if (record.status === BackupStatus.RUNNING) {
+      throw new DatabaseException(
+        DatabaseExceptionReason.OPERATION_IN_PROGRESS,
+        'This backup is still running; delete it once it has finished',
+      );
+    }
     if (await this.restoring(record._id)) {
       throw new DatabaseException(
         DatabaseExceptionReason.OPERATION_IN_PROGRESS,

@@ -10,6 +10,7 @@ import { AccessService } from '../../access/access.service';
 import type { RequestContext } from '../../common/context/request-context';
 import { EventBus } from '../../common/events/event-bus';
 import { newObjectId, toObjectId } from '../../common/mongo/object-id';
+import { AppConfig } from '../../config/app-config';
 import { DatabaseException, DatabaseExceptionReason } from '../database.exception';
 import { DatabaseStatus, type DatabaseRecord } from '../database.schema';
 import { DatabasesService } from '../databases.service';
@@ -19,7 +20,7 @@ import { BackupStatus, DatabaseBackupRecord } from './database-backup.schema';
 import { DatabaseOperationLocksService, QUEUED_LOCK_MS } from './database-operation-locks.service';
 import { DatabaseRestoreRecord, RestoreStatus } from './database-restore.schema';
 import type { RestoreBackupInput } from './dto/restore-backup.input';
-import { failureCode, failureReason } from './failure-reason';
+import { adminSecrets, failureCode, failureReason } from './failure-reason';
 import { DatabaseRestore } from './models/database-restore.model';
 import { verifiedCopy, type VerifiedCopy } from './verified-copy';
 import { BACKUP_STORE, type BackupStore } from './store/backup-store';
@@ -48,6 +49,7 @@ export class DatabaseRestoresService {
     private readonly locks: DatabaseOperationLocksService,
     private readonly access: AccessService,
     private readonly events: EventBus,
+    private readonly config: AppConfig,
   ) {}
 
   /** Checks the backup and the target, takes the target's lock, stores a QUEUED restore and queues it. */
@@ -183,7 +185,10 @@ export class DatabaseRestoresService {
         }
       });
     } catch (error) {
-      const reason = failureReason(error, password ? [password] : []);
+      const target = await this.databases.get(targetId).catch(() => null);
+      const secrets = target ? adminSecrets(this.config.databaseHosts[target.engine]?.adminUrl) : [];
+      if (password) secrets.push(password);
+      const reason = failureReason(error, secrets);
       this.logger.warn(`Restore ${restoreId} into database ${targetId} failed: ${reason}`);
       if (restore.newDatabase) await this.provisionLeftOver(targetId);
       await this.restores
