@@ -19,6 +19,7 @@ import { BACKUP_STORE } from '../src/databases/backups/store/backup-store';
 import type { LocalBackupStore } from '../src/databases/backups/store/local-backup-store';
 import { DatabaseRecord } from '../src/databases/database.schema';
 import { DatabaseEnginesService } from '../src/databases/engines/database-engines.service';
+import { DatabaseBackupsProcessor } from '../src/databases/jobs/database-backups.processor';
 import { DATABASES_QUEUE, DatabaseJob } from '../src/databases/jobs/database-jobs';
 import { assignRole, createProject, createRole, registerUser, type TestUser } from './support/factories';
 import { codeOf, gql, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
@@ -752,6 +753,36 @@ describe('database backups', () => {
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
       expect(reasonOf(res)).toBe(reason);
       expect(await scheduleRecords.findOne({ databaseId: database().id }).lean().exec()).toEqual(before);
+    });
+
+    it('refuses a schedule for a database being deleted, and a firing whose database is gone removes its schedule', async () => {
+      const { database: other } = await provisioned('POSTGRESQL', 'schedule-gone');
+      const cron = '0 3 * * *';
+      ok(await schedule({ databaseId: other.id, cron, keepLast: 3 }));
+      const ofIt = async () => (await queue.getRepeatableJobs()).filter((job) => job.id?.includes(other.id));
+      expect(await ofIt()).toHaveLength(1);
+      await databaseRecords.updateOne({ _id: other.id }, { $set: { status: 'DELETING' } }).exec();
+      try {
+        const res = await schedule({ databaseId: other.id, cron: '0 4 * * *', keepLast: 3 });
+
+        expect(codeOf(res)).toBe('CONFLICT');
+        expect(reasonOf(res)).toBe('DATABASE_NOT_AVAILABLE');
+        expect(await scheduleRecords.findOne({ databaseId: other.id }).lean().exec()).toMatchObject({ cron });
+
+        // The schedule fires: its database is gone, so the schedule and its repeatable job go.
+        const processor = api.app.get(DatabaseBackupsProcessor);
+        const fired = await processor.scheduled({
+          data: { databaseId: other.id },
+          opts: { repeat: { cron, tz: 'UTC' } },
+        } as unknown as Parameters<DatabaseBackupsProcessor['scheduled']>[0]);
+
+        expect(fired).toBe('gone');
+        expect(await scheduleRecords.countDocuments({ databaseId: other.id })).toBe(0);
+        expect(await ofIt()).toEqual([]);
+        expect(await backupRecords.countDocuments({ databaseId: other.id })).toBe(0);
+      } finally {
+        await databaseRecords.updateOne({ _id: other.id }, { $set: { status: 'AVAILABLE' } }).exec();
+      }
     });
 
     it('refuses to back up a database that is not AVAILABLE, storing nothing', async () => {

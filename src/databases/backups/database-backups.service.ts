@@ -79,16 +79,21 @@ export class DatabaseBackupsService {
 
   /**
    * A scheduled backup: made and run at once in the schedule's job, or skipped (not failed) when
-   * the database is not AVAILABLE or another backup or restore holds it. Returns what it did.
+   * the database is not AVAILABLE or another backup or restore holds it, or 'gone' when the
+   * database is deleted or being deleted. Returns what it did.
    */
-  async runScheduled(databaseId: string): Promise<'done' | 'skipped'> {
+  async runScheduled(databaseId: string): Promise<'done' | 'skipped' | 'gone'> {
     const database = await this.databases.get(databaseId).catch((error: unknown) => {
       if (error instanceof DatabaseException && error.reason === DatabaseExceptionReason.DATABASE_NOT_FOUND) {
         return null;
       }
       throw error;
     });
-    if (!database || database.status !== DatabaseStatus.AVAILABLE) {
+    if (!database || database.status === DatabaseStatus.DELETING) {
+      this.logger.log(`Skipped the scheduled backup of ${databaseId}: the database is gone`);
+      return 'gone';
+    }
+    if (database.status !== DatabaseStatus.AVAILABLE) {
       this.logger.log(`Skipped the scheduled backup of ${databaseId}: it is not AVAILABLE`);
       return 'skipped';
     }
