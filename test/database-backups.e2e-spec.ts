@@ -673,6 +673,28 @@ describe('database backups', () => {
   });
 
   describe('restoring elsewhere', () => {
+    it('refuses a cross-project restore, even to a user who may restore in both projects, leaving the target untouched', async () => {
+      const { database: source } = await provisioned('POSTGRESQL', 'cross-source');
+      const backup = await backedUp(source.id);
+      const otherProject = await createProject(api.url, owner.accessToken);
+      const created = ok(
+        await send<{ createDatabase: { database: Database } }>(CREATE_DATABASE, {
+          input: { projectId: otherProject.id, engine: 'POSTGRESQL', name: 'cross-project' },
+        }),
+      ).createDatabase;
+      const target = await untilAvailable(created.database.id);
+      const before = await databaseRecords.findById(target.id).lean().exec();
+
+      const res = await restoreBackup({ backupId: backup.id, targetDatabaseId: target.id });
+
+      expect(codeOf(res)).toBe('NOT_FOUND');
+      expect(reasonOf(res)).toBe('DATABASE_NOT_FOUND');
+      const restores = api.app.get<Model<DatabaseRestoreRecord>>(getModelToken(DatabaseRestoreRecord.name));
+      expect(await restores.countDocuments({ targetDatabaseId: target.id })).toBe(0);
+      expect(await databaseRecords.findById(target.id).lean().exec()).toEqual(before);
+      expect(await api.app.get(DatabaseOperationLocksService).holderOf(target.id)).toBeNull();
+    });
+
     it('restores into another database of the same engine, and refuses one of another engine', async () => {
       const source = made.get('POSTGRESQL')!;
       const backup = await backedUp(source.database.id);
@@ -949,7 +971,7 @@ describe('database backups', () => {
     });
 
     it('refuses to delete a backup that is still running, and deletes it once it has finished', async () => {
-      const database = made.get('POSTGRESQL')!.database;
+      const { database } = await provisioned('POSTGRESQL', 'delete-running');
       // The worker of this process takes no job meanwhile: the backup stays RUNNING.
       await queue.pause(true);
       let backupId: string;
