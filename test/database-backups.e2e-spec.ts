@@ -6,9 +6,10 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import type { Model } from 'mongoose';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { Client as PgClient } from 'pg';
+import { AppConfig } from '../src/config/app-config';
 import type { DatabaseEngineName } from '../src/config/database-hosts';
 import { BackupStatus, DatabaseBackupRecord } from '../src/databases/backups/database-backup.schema';
 import { DatabaseBackupScheduleRecord } from '../src/databases/backups/database-backup-schedule.schema';
@@ -18,6 +19,7 @@ import { BACKUP_STORE } from '../src/databases/backups/store/backup-store';
 import type { LocalBackupStore } from '../src/databases/backups/store/local-backup-store';
 import { DatabaseRecord } from '../src/databases/database.schema';
 import { DatabaseEnginesService } from '../src/databases/engines/database-engines.service';
+import { DatabaseBackupsProcessor } from '../src/databases/jobs/database-backups.processor';
 import { DATABASES_QUEUE, DatabaseJob } from '../src/databases/jobs/database-jobs';
 import { assignRole, createProject, createRole, registerUser, type TestUser } from './support/factories';
 import { codeOf, gql, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
@@ -536,8 +538,8 @@ describe('database backups', () => {
         JOB_TIMEOUT_MS,
         'four scheduled backups',
       );
-      // Retention removes the older ones before a new one counts as stored: never more than keepLast.
-      expect(Math.max(...listedAtOnce)).toBe(2);
+      // Retention runs once a new backup is stored: at most the one just made past keepLast.
+      expect(Math.max(...listedAtOnce)).toBeLessThanOrEqual(3);
       const off = ok(
         await schedule({
           databaseId: database.id,
@@ -555,7 +557,14 @@ describe('database backups', () => {
         'no running backup',
       );
 
-      const left = (await listBackups(database.id)).filter((b) => b.status === 'SUCCEEDED');
+      const left = await waitFor(
+        async () => {
+          const succeeded = (await listBackups(database.id)).filter((b) => b.status === 'SUCCEEDED');
+          return succeeded.length === 2 ? succeeded : undefined;
+        },
+        JOB_TIMEOUT_MS,
+        'retention after the last backup',
+      );
       expect(left).toHaveLength(2);
       expect(left.every((b) => b.trigger === 'SCHEDULED')).toBe(true);
       expect(codeOf(await getBackup(manual.id))).toBe('NOT_FOUND');
@@ -664,6 +673,28 @@ describe('database backups', () => {
   });
 
   describe('restoring elsewhere', () => {
+    it('refuses a cross-project restore, even to a user who may restore in both projects, leaving the target untouched', async () => {
+      const { database: source } = await provisioned('POSTGRESQL', 'cross-source');
+      const backup = await backedUp(source.id);
+      const otherProject = await createProject(api.url, owner.accessToken);
+      const created = ok(
+        await send<{ createDatabase: { database: Database } }>(CREATE_DATABASE, {
+          input: { projectId: otherProject.id, engine: 'POSTGRESQL', name: 'cross-project' },
+        }),
+      ).createDatabase;
+      const target = await untilAvailable(created.database.id);
+      const before = await databaseRecords.findById(target.id).lean().exec();
+
+      const res = await restoreBackup({ backupId: backup.id, targetDatabaseId: target.id });
+
+      expect(codeOf(res)).toBe('NOT_FOUND');
+      expect(reasonOf(res)).toBe('DATABASE_NOT_FOUND');
+      const restores = api.app.get<Model<DatabaseRestoreRecord>>(getModelToken(DatabaseRestoreRecord.name));
+      expect(await restores.countDocuments({ targetDatabaseId: target.id })).toBe(0);
+      expect(await databaseRecords.findById(target.id).lean().exec()).toEqual(before);
+      expect(await api.app.get(DatabaseOperationLocksService).holderOf(target.id)).toBeNull();
+    });
+
     it('restores into another database of the same engine, and refuses one of another engine', async () => {
       const source = made.get('POSTGRESQL')!;
       const backup = await backedUp(source.database.id);
@@ -744,6 +775,36 @@ describe('database backups', () => {
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
       expect(reasonOf(res)).toBe(reason);
       expect(await scheduleRecords.findOne({ databaseId: database().id }).lean().exec()).toEqual(before);
+    });
+
+    it('refuses a schedule for a database being deleted, and a firing whose database is gone removes its schedule', async () => {
+      const { database: other } = await provisioned('POSTGRESQL', 'schedule-gone');
+      const cron = '0 3 * * *';
+      ok(await schedule({ databaseId: other.id, cron, keepLast: 3 }));
+      const ofIt = async () => (await queue.getRepeatableJobs()).filter((job) => job.id?.includes(other.id));
+      expect(await ofIt()).toHaveLength(1);
+      await databaseRecords.updateOne({ _id: other.id }, { $set: { status: 'DELETING' } }).exec();
+      try {
+        const res = await schedule({ databaseId: other.id, cron: '0 4 * * *', keepLast: 3 });
+
+        expect(codeOf(res)).toBe('CONFLICT');
+        expect(reasonOf(res)).toBe('DATABASE_NOT_AVAILABLE');
+        expect(await scheduleRecords.findOne({ databaseId: other.id }).lean().exec()).toMatchObject({ cron });
+
+        // The schedule fires: its database is gone, so the schedule and its repeatable job go.
+        const processor = api.app.get(DatabaseBackupsProcessor);
+        const fired = await processor.scheduled({
+          data: { databaseId: other.id },
+          opts: { repeat: { cron, tz: 'UTC' } },
+        } as unknown as Parameters<DatabaseBackupsProcessor['scheduled']>[0]);
+
+        expect(fired).toBe('gone');
+        expect(await scheduleRecords.countDocuments({ databaseId: other.id })).toBe(0);
+        expect(await ofIt()).toEqual([]);
+        expect(await backupRecords.countDocuments({ databaseId: other.id })).toBe(0);
+      } finally {
+        await databaseRecords.updateOne({ _id: other.id }, { $set: { status: 'AVAILABLE' } }).exec();
+      }
     });
 
     it('refuses to back up a database that is not AVAILABLE, storing nothing', async () => {
@@ -886,6 +947,52 @@ describe('database backups', () => {
   });
 
   describe('failures', () => {
+    it('keeps a new backup when retention fails to remove an older one', async () => {
+      const { database } = await provisioned('POSTGRESQL', 'retention-fails');
+      const older = await finishedBackup(ok(await createBackup(database.id)).createBackup.id);
+      expect(older.status).toBe('SUCCEEDED');
+      ok(await schedule({ databaseId: database.id, cron: '0 3 * * *', keepLast: 1 }));
+      // The older backup's file becomes a directory holding a file: the store cannot delete it.
+      const olderRecord = await backupRecords.findById(older.id).lean<DatabaseBackupRecord>().exec();
+      const olderFile = store.pathOf(olderRecord!.storageKey);
+      await rm(olderFile);
+      await mkdir(olderFile);
+      await writeFile(`${olderFile}/blocker`, 'x');
+      try {
+        const newer = await finishedBackup(ok(await createBackup(database.id)).createBackup.id);
+
+        expect(newer.status).toBe('SUCCEEDED');
+        const newerRecord = await backupRecords.findById(newer.id).lean<DatabaseBackupRecord>().exec();
+        expect(await store.exists(newerRecord!.storageKey)).toBe(true);
+        expect((await listBackups(database.id)).map((b) => b.id)).toContain(newer.id);
+      } finally {
+        await rm(olderFile, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses to delete a backup that is still running, and deletes it once it has finished', async () => {
+      const { database } = await provisioned('POSTGRESQL', 'delete-running');
+      // The worker of this process takes no job meanwhile: the backup stays RUNNING.
+      await queue.pause(true);
+      let backupId: string;
+      try {
+        backupId = ok(await createBackup(database.id)).createBackup.id;
+        const res = await send<{ deleteBackup: boolean }>(DELETE_BACKUP, { input: { backupId } });
+
+        expect(codeOf(res)).toBe('CONFLICT');
+        expect(reasonOf(res)).toBe('OPERATION_IN_PROGRESS');
+        expect((await backupRecords.findById(backupId).lean<DatabaseBackupRecord>().exec())?.status).toBe('RUNNING');
+      } finally {
+        await queue.resume(true);
+      }
+      const backup = await finishedBackup(backupId);
+      expect(backup.status).toBe('SUCCEEDED');
+      expect(ok(await send<{ deleteBackup: boolean }>(DELETE_BACKUP, { input: { backupId } })).deleteBackup).toBe(true);
+      expect(await backupRecords.countDocuments({ _id: backupId })).toBe(0);
+      // Its lock went with it: the next backup starts at once.
+      expect((await finishedBackup(ok(await createBackup(database.id)).createBackup.id)).status).toBe('SUCCEEDED');
+    });
+
     it('records a failed backup without a credential, keeps no file, and says so', async () => {
       const { database, connectionString } = await provisioned('POSTGRESQL', 'failing');
       const password = decodeURIComponent(new URL(connectionString).password);
@@ -900,12 +1007,17 @@ describe('database backups', () => {
       expect(backup.status).toBe('FAILED');
       expect(backup.failureReason).toBeTruthy();
       expect(backup.failureReason).not.toContain(password);
+      // pg_dump connects to the operator's admin server and names it in its errors.
+      const admin = new URL(api.app.get(AppConfig).databaseHosts.POSTGRESQL!.adminUrl);
+      expect(backup.failureReason).not.toContain(admin.hostname);
+      expect(backup.failureReason).not.toContain(`port ${admin.port}`);
       expect(JSON.stringify(await backupRecords.findById(backup.id).lean().exec())).not.toContain(password);
       const record = await backupRecords.findById(backup.id).lean<DatabaseBackupRecord>().exec();
       expect(await store.exists(record!.storageKey)).toBe(false);
       const event = await eventOf('database.backup_failed', { backupId: backup.id });
       expect(event.payload).toMatchObject({ databaseId: database.id, trigger: 'MANUAL' });
       expect(JSON.stringify(event)).not.toContain(password);
+      expect(JSON.stringify(event)).not.toContain(admin.hostname);
     });
   });
 });

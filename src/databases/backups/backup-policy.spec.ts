@@ -93,6 +93,18 @@ describe('shortestGapSeconds and nextRunAt', () => {
     expect(shortestGapSeconds('0,59 0,23 * * *', 'UTC', from)).toBe(60);
   });
 
+  it('finds a short gap that only comes at the end of some months, weeks away', () => {
+    const from = new Date('2026-01-02T00:00:00Z');
+    // Fires on the 31st at 23:59 and on the 1st at 00:00: a minute apart, four weeks from now.
+    const cron = '0,59 0,23 31,1 * *';
+    expect(shortestGapSeconds(cron, 'UTC', from)).toBe(60);
+    expect(() => checkSchedule({ cron, timezone: 'UTC', keepLast: 1 }, 300, from)).toThrow(/every 60 s/);
+    // A daily schedule passes.
+    expect(checkSchedule({ cron: '0 3 * * *', timezone: 'Europe/Paris', keepLast: 1 }, 3_600, from).cron).toBe(
+      '0 3 * * *',
+    );
+  });
+
   it('reads the cron in its zone', () => {
     const now = new Date('2026-01-10T00:00:00Z');
     expect(nextRunAt('0 3 * * *', 'UTC', now)).toEqual(new Date('2026-01-10T03:00:00Z'));

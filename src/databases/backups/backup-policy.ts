@@ -9,6 +9,10 @@ const DAY_MS = 86_400_000;
 const GAP_SAMPLES = 200;
 /** How far ahead fire times are looked at, at least: a week and a day covers daily and weekly patterns. */
 const GAP_SPAN_MS = 8 * DAY_MS;
+/** Month ends looked at besides: those of the next year and a month. */
+const MONTH_ENDS = 13;
+/** Fire times looked at, at most, around each month end. */
+const MONTH_END_SAMPLES = 50;
 
 export interface ScheduleRequest {
   cron: string;
@@ -43,24 +47,59 @@ function invalidSchedule(cron: string, why: string): DatabaseException {
   );
 }
 
-/**
- * The shortest time between two of the schedule's next fire times, in seconds (Infinity when it
- * fires at most once). Looks at the fire times of the next eight days (or `spanMs`, when longer),
- * and at most GAP_SAMPLES of them: short gaps show within the first day they occur on, and a
- * schedule with GAP_SAMPLES times in eight days fires every hour at least. cron-parser takes
- * milliseconds per time in a zone, so a daily schedule is not walked for months.
- */
-export function shortestGapSeconds(cron: string, timezone: string, from = new Date(), spanMs = GAP_SPAN_MS): number {
+/** The shortest gap between the fire times from `from` on, walking `spanMs` and at most `samples` of them. */
+function gapsFrom(
+  cron: string,
+  timezone: string,
+  from: Date,
+  spanMs: number,
+  samples: number,
+  stopBelow: number,
+): number {
   const times = parseExpression(cron, { tz: timezone, currentDate: from });
-  const until = from.getTime() + Math.max(spanMs, GAP_SPAN_MS);
+  const until = from.getTime() + spanMs;
   let previous: number | undefined;
   let shortest = Infinity;
-  for (let i = 0; i < GAP_SAMPLES && times.hasNext(); i++) {
+  for (let i = 0; i < samples && times.hasNext(); i++) {
     const at = times.next().getTime();
     if (previous !== undefined) shortest = Math.min(shortest, (at - previous) / 1_000);
+    if (shortest < stopBelow) break;
     // Two times past the span: the gap between them counts too.
     if (previous !== undefined && previous > until) break;
     previous = at;
+  }
+  return shortest;
+}
+
+function isEveryDay(field: string | undefined): boolean {
+  return field === '*' || field === '?';
+}
+
+/**
+ * The shortest time between two of the schedule's next fire times, in seconds (Infinity when it
+ * fires at most once). Looks at the fire times of the next eight days (or `spanMs`, when longer),
+ * at most GAP_SAMPLES of them: short gaps within a day or a week show there. Then around each
+ * month end of the next year and a month, where days of the month meet (the 31st at 23:59, then
+ * the 1st at 00:00; leap days). cron-parser takes milliseconds per time in a zone, so a daily
+ * schedule is not walked for months. Stops as soon as a gap is shorter than `stopBelow`.
+ */
+export function shortestGapSeconds(
+  cron: string,
+  timezone: string,
+  from = new Date(),
+  spanMs = GAP_SPAN_MS,
+  stopBelow = 0,
+): number {
+  let shortest = gapsFrom(cron, timezone, from, Math.max(spanMs, GAP_SPAN_MS), GAP_SAMPLES, stopBelow);
+  // Firing every day of its months, a schedule meets itself across month ends as across any night.
+  const fields = cron.trim().split(/\s+/);
+  const [dayOfMonth, , dayOfWeek] = fields.slice(-3);
+  if (isEveryDay(dayOfMonth) && isEveryDay(dayOfWeek)) return shortest;
+  for (let month = 1; month <= MONTH_ENDS && shortest >= stopBelow; month++) {
+    // Two days before the 1st in UTC: the month end in any zone lies within the next four days.
+    const start = Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + month, 1) - 2 * DAY_MS;
+    if (start < from.getTime()) continue;
+    shortest = Math.min(shortest, gapsFrom(cron, timezone, new Date(start), 4 * DAY_MS, MONTH_END_SAMPLES, stopBelow));
   }
   return shortest;
 }
@@ -78,7 +117,7 @@ export function checkSchedule(request: ScheduleRequest, minIntervalSeconds: numb
   let gap: number;
   try {
     parseExpression(cron, { tz: request.timezone, currentDate: now }).next();
-    gap = shortestGapSeconds(cron, request.timezone, now, 4 * minIntervalSeconds * 1_000);
+    gap = shortestGapSeconds(cron, request.timezone, now, 4 * minIntervalSeconds * 1_000, minIntervalSeconds);
   } catch (error) {
     throw invalidSchedule(cron, (error as Error).message.slice(0, 200));
   }

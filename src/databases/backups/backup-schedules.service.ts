@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import type { RequestContext } from '../../common/context/request-context';
 import { toObjectId } from '../../common/mongo/object-id';
 import { AppConfig } from '../../config/app-config';
+import { DatabaseException, DatabaseExceptionReason } from '../database.exception';
+import { DatabaseStatus } from '../database.schema';
 import { DatabasesService } from '../databases.service';
 import { DATABASES_QUEUE, DatabaseJob, type DatabaseJobPayloads } from '../jobs/database-jobs';
 import { checkSchedule } from './backup-policy';
@@ -42,6 +44,14 @@ export class BackupSchedulesService {
   /** Sets the database's schedule (checked), and its repeatable job. */
   async set(ctx: RequestContext, input: ScheduleBackupsInput): Promise<BackupSchedule> {
     const database = await this.databases.get(input.databaseId);
+    if (database.status === DatabaseStatus.DELETING) {
+      // Its schedule would outlive it.
+      throw new DatabaseException(
+        DatabaseExceptionReason.DATABASE_NOT_AVAILABLE,
+        `The database is ${database.status}: it cannot be given a backup schedule`,
+        { status: database.status },
+      );
+    }
     const checked = checkSchedule(input, this.config.DATABASE_BACKUP_MIN_INTERVAL_SECONDS);
     const record = await this.schedules
       .findOneAndUpdate(

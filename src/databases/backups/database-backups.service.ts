@@ -3,14 +3,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import type { Model } from 'mongoose';
-import { PassThrough } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import type { RequestContext } from '../../common/context/request-context';
 import { EventBus } from '../../common/events/event-bus';
 import { isObjectId, newObjectId, toObjectId } from '../../common/mongo/object-id';
 import type { Connection } from '../../common/pagination/connection';
 import type { PageArgs } from '../../common/pagination/page.args';
 import { paginate } from '../../common/pagination/paginate';
+import { AppConfig } from '../../config/app-config';
 import type { DatabaseEngineName } from '../../config/database-hosts';
 import { DatabaseException, DatabaseExceptionReason } from '../database.exception';
 import { DatabaseStatus, type DatabaseRecord } from '../database.schema';
@@ -18,11 +17,12 @@ import { DatabasesService } from '../databases.service';
 import { DatabaseBackupFailedEvent, DatabaseBackupSucceededEvent } from '../events/database.events';
 import { DATABASES_QUEUE, DatabaseJob, type DatabaseJobPayloads } from '../jobs/database-jobs';
 import { expiredBackups } from './backup-policy';
+import { dumpToStore } from './dump-to-store';
 import { DatabaseBackupScheduleRecord } from './database-backup-schedule.schema';
 import { BackupStatus, BackupTrigger, DatabaseBackupRecord } from './database-backup.schema';
 import { DatabaseOperationLocksService, QUEUED_LOCK_MS } from './database-operation-locks.service';
 import { DatabaseRestoreRecord, RestoreStatus } from './database-restore.schema';
-import { failureReason } from './failure-reason';
+import { adminSecrets, failureReason } from './failure-reason';
 import { DatabaseBackup } from './models/database-backup.model';
 import { BACKUP_STORE, type BackupStore, type StoredObject } from './store/backup-store';
 
@@ -55,6 +55,7 @@ export class DatabaseBackupsService {
     private readonly databases: DatabasesService,
     private readonly locks: DatabaseOperationLocksService,
     private readonly events: EventBus,
+    private readonly config: AppConfig,
   ) {}
 
   /** Starts a backup of an AVAILABLE database: a RUNNING record, its job queued. */
@@ -78,16 +79,21 @@ export class DatabaseBackupsService {
 
   /**
    * A scheduled backup: made and run at once in the schedule's job, or skipped (not failed) when
-   * the database is not AVAILABLE or another backup or restore holds it. Returns what it did.
+   * the database is not AVAILABLE or another backup or restore holds it, or 'gone' when the
+   * database is deleted or being deleted. Returns what it did.
    */
-  async runScheduled(databaseId: string): Promise<'done' | 'skipped'> {
+  async runScheduled(databaseId: string): Promise<'done' | 'skipped' | 'gone'> {
     const database = await this.databases.get(databaseId).catch((error: unknown) => {
       if (error instanceof DatabaseException && error.reason === DatabaseExceptionReason.DATABASE_NOT_FOUND) {
         return null;
       }
       throw error;
     });
-    if (!database || database.status !== DatabaseStatus.AVAILABLE) {
+    if (!database || database.status === DatabaseStatus.DELETING) {
+      this.logger.log(`Skipped the scheduled backup of ${databaseId}: the database is gone`);
+      return 'gone';
+    }
+    if (database.status !== DatabaseStatus.AVAILABLE) {
       this.logger.log(`Skipped the scheduled backup of ${databaseId}: it is not AVAILABLE`);
       return 'skipped';
     }
@@ -163,12 +169,17 @@ export class DatabaseBackupsService {
   }
 
   /**
-   * Runs a RUNNING backup (its job): dump → gzip → store, then SUCCEEDED with size and checksum and
-   * retention, or FAILED with nothing stored. Idempotent: a backup no longer RUNNING is left as it is.
+   * Runs a RUNNING backup (its job): dump → gzip → store, then SUCCEEDED with size and checksum,
+   * then retention (best-effort), or FAILED with nothing stored. Idempotent: a backup no longer RUNNING is left as it is.
    */
   async run(backupId: string): Promise<void> {
     const backup = await this.backups.findById(toObjectId(backupId)).lean<DatabaseBackupRecord>().exec();
-    if (!backup || backup.status !== BackupStatus.RUNNING) return;
+    if (!backup) return;
+    if (backup.status !== BackupStatus.RUNNING) {
+      // Ended already (a stale lock taken over): whatever lock it took when asked for goes too.
+      await this.locks.release(backup.databaseId.toHexString(), backupHolder(backupId));
+      return;
+    }
     const databaseId = backup.databaseId.toHexString();
     let databaseName = '';
     let password: string | null = null;
@@ -180,13 +191,13 @@ export class DatabaseBackupsService {
         const target = this.databases.target(database);
         password = target.password;
         const stored = await this.dumpInto(database, target, backup.storageKey);
-        // Before the new backup counts as stored, so that no more than keepLast are ever listed.
-        await this.applyRetention(databaseId, backupId);
         return { database, stored };
       });
     } catch (error) {
       await this.store.delete(backup.storageKey).catch(() => undefined);
-      const reason = failureReason(error, password ? [password] : []);
+      const secrets = [...adminSecrets(this.config.databaseHosts[backup.engine]?.adminUrl)];
+      if (password) secrets.push(password);
+      const reason = failureReason(error, secrets);
       const failed = await this.backups
         .findOneAndUpdate(
           { _id: backup._id, status: BackupStatus.RUNNING },
@@ -233,6 +244,12 @@ export class DatabaseBackupsService {
       await this.store.delete(backup.storageKey);
       return;
     }
+    // Once the new backup is committed, and best-effort: a retention that fails never costs it.
+    try {
+      await this.applyRetention(databaseId, backupId);
+    } catch (error) {
+      this.logger.warn(`Retention after backup ${backupId} of database ${databaseId} failed: ${failureReason(error)}`);
+    }
     await this.events.publish(
       new DatabaseBackupSucceededEvent(
         backup.projectId.toHexString(),
@@ -248,37 +265,13 @@ export class DatabaseBackupsService {
   }
 
   /** Streams the database's dump, gzipped, into the store under `key`. */
-  private async dumpInto(
+  private dumpInto(
     database: DatabaseRecord,
     target: ReturnType<DatabasesService['target']>,
     key: string,
-  ): Promise<{ sizeBytes: number; sha256: string }> {
-    const raw = new PassThrough();
-    const gzip = createGzip();
-    raw.on('error', (error) => gzip.destroy(error));
-    raw.pipe(gzip);
-    const writing = this.store.write(key, gzip);
-    // A store that gave up stops the dump: its writes fail instead of waiting for room.
-    writing.catch((error: Error) => raw.destroy(error));
-    const dumping = this.databases
-      .driverOf(database)
-      .dump(target, raw)
-      .then(
-        () => {
-          if (!raw.writableEnded) raw.end();
-        },
-        (error: Error) => {
-          raw.destroy(error);
-          throw error;
-        },
-      );
-    const [dumped, written] = await Promise.allSettled([dumping, writing]);
-    if (dumped.status === 'rejected') {
-      await this.store.delete(key);
-      throw dumped.reason;
-    }
-    if (written.status === 'rejected') throw written.reason;
-    return written.value;
+  ): Promise<StoredObject> {
+    const driver = this.databases.driverOf(database);
+    return dumpToStore(this.store, key, (out) => driver.dump(target, out));
   }
 
   /**
@@ -351,11 +344,17 @@ export class DatabaseBackupsService {
   }
 
   /**
-   * Deletes a backup: its file, then its record. A running backup's job finds its record gone and
-   * keeps nothing; a backup being restored is kept until the restore ends (OPERATION_IN_PROGRESS).
+   * Deletes a backup: its file, then its record. A backup still running, or being restored, is
+   * kept until it ends (OPERATION_IN_PROGRESS): its job holds the database's lock.
    */
   async delete(backupId: string): Promise<boolean> {
     const record = await this.record(backupId);
+    if (record.status === BackupStatus.RUNNING) {
+      throw new DatabaseException(
+        DatabaseExceptionReason.OPERATION_IN_PROGRESS,
+        'This backup is still running; delete it once it has finished',
+      );
+    }
     if (await this.restoring(record._id)) {
       throw new DatabaseException(
         DatabaseExceptionReason.OPERATION_IN_PROGRESS,

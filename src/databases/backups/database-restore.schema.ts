@@ -62,3 +62,5 @@ export class DatabaseRestoreRecord {
 export const DatabaseRestoreSchema = SchemaFactory.createForClass(DatabaseRestoreRecord);
 DatabaseRestoreSchema.index({ targetDatabaseId: 1, _id: -1 });
 DatabaseRestoreSchema.index({ sourceDatabaseId: 1 });
+// Whether a backup is being restored (retention and deletion ask before removing it).
+DatabaseRestoreSchema.index({ backupId: 1, status: 1 });

@@ -3,7 +3,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import type { Model } from 'mongoose';
-import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -11,6 +10,7 @@ import { AccessService } from '../../access/access.service';
 import type { RequestContext } from '../../common/context/request-context';
 import { EventBus } from '../../common/events/event-bus';
 import { newObjectId, toObjectId } from '../../common/mongo/object-id';
+import { AppConfig } from '../../config/app-config';
 import { DatabaseException, DatabaseExceptionReason } from '../database.exception';
 import { DatabaseStatus, type DatabaseRecord } from '../database.schema';
 import { DatabasesService } from '../databases.service';
@@ -20,8 +20,9 @@ import { BackupStatus, DatabaseBackupRecord } from './database-backup.schema';
 import { DatabaseOperationLocksService, QUEUED_LOCK_MS } from './database-operation-locks.service';
 import { DatabaseRestoreRecord, RestoreStatus } from './database-restore.schema';
 import type { RestoreBackupInput } from './dto/restore-backup.input';
-import { failureCode, failureReason } from './failure-reason';
+import { adminSecrets, failureCode, failureReason } from './failure-reason';
 import { DatabaseRestore } from './models/database-restore.model';
+import { verifiedCopy, type VerifiedCopy } from './verified-copy';
 import { BACKUP_STORE, type BackupStore } from './store/backup-store';
 
 /** How often a running restore writes its progress to its record, at most. */
@@ -48,6 +49,7 @@ export class DatabaseRestoresService {
     private readonly locks: DatabaseOperationLocksService,
     private readonly access: AccessService,
     private readonly events: EventBus,
+    private readonly config: AppConfig,
   ) {}
 
   /** Checks the backup and the target, takes the target's lock, stores a QUEUED restore and queues it. */
@@ -151,29 +153,42 @@ export class DatabaseRestoresService {
         if (!backup || backup.status !== BackupStatus.SUCCEEDED) {
           throw new DatabaseException(DatabaseExceptionReason.BACKUP_NOT_FOUND, 'The backup was deleted');
         }
-        // Verified before the target is touched, even before a new one is made.
-        await this.verify(backup);
-        let target = await this.databases.get(targetId);
-        if (restore.newDatabase && target.status === DatabaseStatus.PROVISIONING) {
-          target = await this.databases.provision(targetId);
-        }
-        if (target.status !== DatabaseStatus.AVAILABLE) {
-          throw new DatabaseException(
-            DatabaseExceptionReason.DATABASE_NOT_AVAILABLE,
-            `The database to restore into is ${target.status}${target.failureReason ? `: ${target.failureReason}` : ''}`,
-          );
-        }
-        const credentials = this.databases.target(target);
-        password = credentials.password;
+        // Verified before the target is touched, even before a new one is made; the restore reads
+        // the verified copy, never the stored file again.
+        const copy = await verifiedCopy(this.store, backup.storageKey, {
+          sha256: backup.checksum ?? '',
+          sizeBytes: backup.sizeBytes ?? -1,
+        });
         try {
-          await this.restoreInto(restore, backup, target, credentials);
+          let target = await this.databases.get(targetId);
+          if (restore.newDatabase && target.status === DatabaseStatus.PROVISIONING) {
+            target = await this.databases.provision(targetId);
+          }
+          if (target.status !== DatabaseStatus.AVAILABLE) {
+            throw new DatabaseException(
+              DatabaseExceptionReason.DATABASE_NOT_AVAILABLE,
+              `The database to restore into is ${target.status}${target.failureReason ? `: ${target.failureReason}` : ''}`,
+            );
+          }
+          // Settles a pending credentials rotation: the engine logs in as the database's user.
+          target = await this.databases.requireAvailable(targetId);
+          const credentials = this.databases.target(target);
+          password = credentials.password;
+          try {
+            await this.restoreInto(restore, backup, target, credentials, copy);
+          } finally {
+            await this.dropIfDeleted(target);
+          }
+          return { backup, target };
         } finally {
-          await this.dropIfDeleted(target);
+          await copy.remove();
         }
-        return { backup, target };
       });
     } catch (error) {
-      const reason = failureReason(error, password ? [password] : []);
+      const target = await this.databases.get(targetId).catch(() => null);
+      const secrets = target ? adminSecrets(this.config.databaseHosts[target.engine]?.adminUrl) : [];
+      if (password) secrets.push(password);
+      const reason = failureReason(error, secrets);
       this.logger.warn(`Restore ${restoreId} into database ${targetId} failed: ${reason}`);
       if (restore.newDatabase) await this.provisionLeftOver(targetId);
       await this.restores
@@ -245,33 +260,13 @@ export class DatabaseRestoresService {
     }
   }
 
-  /** Reads the whole stored file and compares its SHA-256 and size to the record's: BACKUP_CORRUPT otherwise. */
-  private async verify(backup: DatabaseBackupRecord): Promise<void> {
-    const hash = createHash('sha256');
-    let size = 0;
-    try {
-      for await (const chunk of this.store.read(backup.storageKey) as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        size += chunk.length;
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      throw new DatabaseException(DatabaseExceptionReason.BACKUP_CORRUPT, 'The stored backup is missing');
-    }
-    if (hash.digest('hex') !== backup.checksum || size !== backup.sizeBytes) {
-      throw new DatabaseException(
-        DatabaseExceptionReason.BACKUP_CORRUPT,
-        'The stored backup does not match its checksum: it was not restored, and the database was not touched',
-      );
-    }
-  }
-
-  /** store → count (progress) → gunzip → the engine's restore. */
+  /** verified copy → count (progress) → gunzip → the engine's restore. */
   private async restoreInto(
     restore: DatabaseRestoreRecord,
     backup: DatabaseBackupRecord,
     target: DatabaseRecord,
     credentials: ReturnType<DatabasesService['target']>,
+    copy: VerifiedCopy,
   ): Promise<void> {
     const total = Math.max(1, backup.sizeBytes ?? 1);
     let read = 0;
@@ -295,7 +290,7 @@ export class DatabaseRestoresService {
         callback(null, chunk);
       },
     });
-    const source: Readable = this.store.read(backup.storageKey);
+    const source: Readable = copy.read();
     const gunzip = createGunzip();
     const feeding = pipeline(source, counting, gunzip).catch((error: Error) => {
       gunzip.destroy(error);

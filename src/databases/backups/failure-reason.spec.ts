@@ -1,5 +1,5 @@
 import { DatabaseException, DatabaseExceptionReason } from '../database.exception';
-import { failureCode, failureReason } from './failure-reason';
+import { adminSecrets, failureCode, failureReason } from './failure-reason';
 
 describe('failureReason', () => {
   it('masks the given secrets and the credentials of URLs', () => {
@@ -11,6 +11,22 @@ describe('failureReason', () => {
     expect(reason).not.toContain('hunter22');
     expect(reason).not.toContain('u_abc');
     expect(reason).toContain('postgresql://***@10.0.0.5:5432/db_x');
+  });
+
+  it("masks where the operator's admin server is, as client programs name it", () => {
+    const secrets = adminSecrets('postgresql://admin:Adm1nPass@10.0.0.5:5432/postgres');
+    const reason = failureReason(
+      new Error(
+        'pg_dump: error: connection to server at "10.0.0.5", port 5432 failed: FATAL: database "db_x" does not exist; ' +
+          "mariadb: Can't connect to server on '10.0.0.5:5432'; as admin:Adm1nPass",
+      ),
+      secrets,
+    );
+    expect(reason).not.toContain('10.0.0.5');
+    expect(reason).not.toContain('5432');
+    expect(reason).not.toContain('Adm1nPass');
+    expect(reason).toContain('database "db_x" does not exist');
+    expect(adminSecrets(undefined)).toEqual([]);
   });
 
   it('shortens long messages and names an empty one', () => {

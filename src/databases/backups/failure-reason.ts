@@ -21,3 +21,21 @@ export function failureReason(error: unknown, secrets: readonly string[] = []): 
 export function failureCode(error: unknown): string | null {
   return error instanceof AppException ? String(error.reason) : null;
 }
+
+/**
+ * What of the operator's admin connection must never reach a failure reason (nor the webhooks
+ * that carry it): the URL itself, where the server is (host, name, port as programs write them)
+ * and the admin's password. Client programs connect there and name it in their errors.
+ */
+export function adminSecrets(adminUrl: string | undefined): string[] {
+  if (!adminUrl) return [];
+  const secrets = [adminUrl];
+  if (!URL.canParse(adminUrl)) return secrets;
+  const url = new URL(adminUrl);
+  if (url.password) secrets.push(decodeURIComponent(url.password));
+  if (url.host) secrets.push(url.host);
+  if (url.port) secrets.push(`port ${url.port}`, `port=${url.port}`, `:${url.port}`);
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  if (hostname) secrets.push(hostname);
+  return secrets;
+}

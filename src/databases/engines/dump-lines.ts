@@ -2,14 +2,42 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { DatabaseException, DatabaseExceptionReason } from '../database.exception';
 
-/** Writes one line to a dump, waiting for the stream to drain when its buffer is full. */
+/** Throws when `out` can take no more: destroyed or failed (a destroyed stream never drains). */
+function checkWritable(out: Writable): void {
+  if (out.destroyed || out.errored) {
+    throw out.errored ?? new Error('The dump could not be written: its output was closed');
+  }
+}
+
+/** Waits for `out` to drain; rejects as soon as it fails or closes instead. */
+async function drained(out: Writable): Promise<void> {
+  checkWritable(out);
+  const abort = new AbortController();
+  try {
+    await Promise.race([
+      once(out, 'drain', { signal: abort.signal }),
+      // `once` rejects on 'error' by itself; 'close' without 'drain' means no room ever comes.
+      once(out, 'close', { signal: abort.signal }).then(() => checkWritable(out)),
+    ]);
+  } finally {
+    abort.abort();
+  }
+  checkWritable(out);
+}
+
+/**
+ * Writes one line to a dump, waiting for the stream to drain when its buffer is full; throws when
+ * the stream was destroyed or failed, before or while waiting.
+ */
 export async function writeLine(out: Writable, line: string): Promise<void> {
-  if (!out.write(`${line}\n`)) await once(out, 'drain');
+  checkWritable(out);
+  if (!out.write(`${line}\n`)) await drained(out);
 }
 
 /** Resolves once everything written to `out` has been flushed (the caller keeps ownership of it). */
 export async function endOfDump(out: Writable): Promise<void> {
-  if (out.writableNeedDrain) await once(out, 'drain');
+  checkWritable(out);
+  if (out.writableNeedDrain) await drained(out);
 }
 
 /** The longest line a dump may hold: the longest string the runtime can make of it. */

@@ -53,6 +53,44 @@ describe('runProgram (real child processes)', () => {
     await expect(failure).rejects.toThrow('sh exited with code 3: one; auth failed for ***');
   });
 
+  it('fails at once, without waiting for the program, when the input was destroyed before it started', async () => {
+    const input = new PassThrough();
+    input.on('error', () => undefined);
+    input.destroy(new Error('the backup file is gone'));
+    await expect(
+      runProgram({ command: 'sh', args: ['-c', 'cat > /dev/null'], env: baseEnv(), input, secrets: [] }),
+    ).rejects.toThrow('the backup file is gone');
+  });
+
+  it('kills the program rather than let it take a cut input for a whole one', async () => {
+    const input = new PassThrough();
+    input.on('error', () => undefined);
+    input.write('the first half of a dump\n');
+    const running = runProgram({ command: 'sh', args: ['-c', 'cat > /dev/null'], env: baseEnv(), input, secrets: [] });
+    setTimeout(() => input.destroy(), 100);
+    await expect(running).rejects.toThrow('The input closed before its end');
+
+    const failing = new PassThrough();
+    failing.write('more\n');
+    const runningToo = runProgram({
+      command: 'sh',
+      args: ['-c', 'cat > /dev/null'],
+      env: baseEnv(),
+      input: failing,
+      secrets: [],
+    });
+    setTimeout(() => failing.destroy(new Error('read error')), 100);
+    await expect(runningToo).rejects.toThrow('read error');
+  });
+
+  it('stops the program when its output is destroyed', async () => {
+    const out = new PassThrough();
+    out.on('error', () => undefined);
+    const running = runProgram({ command: 'sh', args: ['-c', 'yes'], env: baseEnv(), output: out, secrets: [] });
+    setTimeout(() => out.destroy(), 100);
+    await expect(running).rejects.toThrow('The output closed before the program ended');
+  });
+
   it('says when the program is missing', async () => {
     await expect(
       runProgram({ command: 'no-such-program-here', args: [], env: baseEnv(), secrets: [] }),

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import { pipeline, Transform, type Readable, type Writable } from 'node:stream';
 import { scrub } from './sql-values';
 
 /** How one run of an engine's client program (pg_dump, psql, mariadb-dump, mariadb) is set up. */
@@ -40,9 +40,12 @@ export function runProgram(run: ProgramRun): Promise<void> {
     let stderr = '';
     let failure: Error | undefined;
     let settled = false;
+    let childClosed = false;
     const fail = (error: Error): void => {
       if (!failure) failure = error;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      // What it wrote and nobody will read must not keep its 'close' from coming.
+      child.stdout?.destroy();
     };
     const finish = (error?: Error): void => {
       if (settled) return;
@@ -64,8 +67,15 @@ export function runProgram(run: ProgramRun): Promise<void> {
       outputDone = new Promise<void>((done) => source.once('end', done));
       source.pipe(output, { end: false });
       const onOutputError = (error: Error): void => fail(error);
+      // A destroyed output takes no more and never drains: the program would wait for ever.
+      const onOutputClose = (): void => fail(output.errored ?? new Error('The output closed before the program ended'));
       output.on('error', onOutputError);
-      child.once('close', () => output.off('error', onOutputError));
+      output.on('close', onOutputClose);
+      if (output.destroyed) onOutputClose();
+      child.once('close', () => {
+        output.off('error', onOutputError);
+        output.off('close', onOutputClose);
+      });
     }
 
     if (run.input && child.stdin) {
@@ -80,12 +90,27 @@ export function runProgram(run: ProgramRun): Promise<void> {
         },
       });
       // The program may stop reading early (it failed): its exit status says why, not EPIPE.
-      stdin.on('error', () => undefined);
-      input.on('error', (error) => {
-        fail(error);
-        stdin.destroy();
+      // The pipeline then destroys the input too: that is not the input's failure.
+      let stoppedReading = false;
+      stdin.on('error', () => {
+        stoppedReading = true;
       });
-      input.pipe(counter).pipe(stdin);
+      stdin.on('close', () => {
+        if (!input.readableEnded) stoppedReading = true;
+      });
+      // An input that fails or closes before its end kills the program before its standard input
+      // is closed: it must never take a cut input for a whole one (these listeners come first).
+      const cut = (): Error | null =>
+        input.errored ??
+        (input.destroyed && !input.readableEnded ? new Error('The input closed before its end') : null);
+      const onInputGone = (): void => {
+        const error = cut();
+        if (error && !childClosed && !stoppedReading) fail(error);
+      };
+      input.on('error', onInputGone);
+      input.on('close', onInputGone);
+      onInputGone();
+      pipeline(input, counter, stdin, () => onInputGone());
     }
 
     child.once('error', (error: NodeJS.ErrnoException) => {
@@ -98,6 +123,7 @@ export function runProgram(run: ProgramRun): Promise<void> {
     });
 
     child.once('close', (code, signal) => {
+      childClosed = true;
       // The program failed: whatever of the input it did not read is of no use now.
       if ((failure || code !== 0) && run.input && !run.input.readableEnded) run.input.destroy();
       if (failure) return finish(failure);

@@ -27,7 +27,10 @@ export class DatabaseBackupsProcessor {
     return this.restores.run(job.data.restoreId);
   }
 
-  /** A schedule firing: a SCHEDULED backup, or nothing when the schedule changed or went meanwhile. */
+  /**
+   * A schedule firing: a SCHEDULED backup, or nothing when the schedule changed or went meanwhile;
+   * the schedule is removed when its database is gone.
+   */
   @Process({ name: DatabaseJob.SCHEDULED_BACKUP, concurrency: CONCURRENCY })
   async scheduled(job: Job<DatabaseJobPayloads[DatabaseJob.SCHEDULED_BACKUP]>): Promise<string> {
     const { databaseId } = job.data;
@@ -36,6 +39,9 @@ export class DatabaseBackupsProcessor {
       await this.schedules.sync(databaseId, await this.schedules.record(databaseId));
       return 'stale';
     }
-    return this.backups.runScheduled(databaseId);
+    const done = await this.backups.runScheduled(databaseId);
+    // A schedule must not outlive its database: it and its repeatable job go.
+    if (done === 'gone') await this.schedules.remove(databaseId);
+    return done;
   }
 }
