@@ -114,6 +114,51 @@ async function graphql(url, query, variables, token) {
   return body.data;
 }
 
+/** A figure with `digits` decimals, or '-' when there is none. */
+const fmt = (n, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
+
+/** Count, p50 and p99 of a list of numbers. */
+function summary(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+/**
+ * Compiles dist/ with tsc: `always`, `never`, or (`auto`) only when it is missing or older than src/.
+ * `log` reports that it does.
+ */
+function buildIfNeeded(mode, log) {
+  if (mode === 'never') return;
+  const root = path.resolve(__dirname, '..');
+  const stale =
+    mtime(path.join(root, 'dist', 'main.js')) < newestMtime(path.join(root, 'src'), (p) => p.endsWith('.ts'));
+  if (mode === 'auto' && !stale) return;
+  log('building dist/');
+  const built = require('node:child_process').spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (built.status !== 0) throw new Error('tsc failed');
+}
+
+/** Registers a new user and creates a project named `projectName`; resolves with `{ token, projectId }`. */
+async function registerWithProject(url, projectName) {
+  const email = `bench-${Date.now().toString(36)}@example.test`;
+  const { register } = await graphql(
+    url,
+    'mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }',
+    { input: { email, name: 'Bench User', password: 'benchmark-password-1' } },
+  );
+  const token = register.accessToken;
+  const { createProject } = await graphql(
+    url,
+    'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
+    { input: { name: projectName } },
+    token,
+  );
+  return { token, projectId: createProject.id };
+}
+
 /** A plain-text table: the first column left-aligned, the others right-aligned. */
 function table(rows, columns) {
   const cells = rows.map((r) => columns.map((c) => String(c.get(r))));
@@ -153,4 +198,8 @@ module.exports = {
   pct,
   percentile,
   table,
+  fmt,
+  summary,
+  buildIfNeeded,
+  registerWithProject,
 };

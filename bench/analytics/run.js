@@ -42,11 +42,11 @@
  */
 
 const crypto = require('node:crypto');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { newestMtime, mtime, waitForApi, graphql, percentile, table, runMeta } = require('../support');
+const { waitForApi, graphql, table, runMeta, fmt, summary, buildIfNeeded, registerWithProject } = require('../support');
 const { pointsFor } = require('./points');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -98,23 +98,6 @@ let QUIET = false;
 const log = (msg) => {
   if (!QUIET) process.stderr.write(`[bench:analytics] ${msg}\n`);
 };
-
-const fmt = (n, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
-
-function summary(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-}
-
-function buildIfNeeded(mode) {
-  if (mode === 'never') return;
-  const entry = path.join(ROOT, 'dist', 'main.js');
-  const stale = mtime(entry) < newestMtime(path.join(ROOT, 'src'), (p) => p.endsWith('.ts'));
-  if (mode === 'auto' && !stale) return;
-  log('building dist/');
-  const built = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('tsc failed');
-}
 
 // ---------------------------------------------------------------------------
 // The API and the recorder process
@@ -201,23 +184,6 @@ async function stopAll(ctx) {
   }
   if (ctx.mongo) await ctx.mongo.close();
   if (ctx.databases) await Promise.all([ctx.databases.mongo.stop(), ctx.databases.redis.stop()]);
-}
-
-async function setUp(url) {
-  const email = `bench-${Date.now().toString(36)}@example.test`;
-  const { register } = await graphql(
-    url,
-    'mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }',
-    { input: { email, name: 'Bench User', password: 'benchmark-password-1' } },
-  );
-  const token = register.accessToken;
-  const { createProject } = await graphql(
-    url,
-    'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
-    { input: { name: 'Analytics bench' } },
-    token,
-  );
-  return { token, projectId: createProject.id };
 }
 
 /** Runs `count` tasks, `senders` at a time; resolves with the seconds it took. */
@@ -447,7 +413,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   QUIET = opts.quiet;
   const started = Date.now();
-  buildIfNeeded(opts.build);
+  buildIfNeeded(opts.build, log);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-bench-analytics-'));
   const ctx = { opts, scratch, results: {} };
   const stop = () => stopAll(ctx).finally(() => process.exit(1));
@@ -455,7 +421,7 @@ async function main() {
   process.once('SIGTERM', stop);
   try {
     const url = await startApi(ctx);
-    const session = await setUp(url);
+    const session = await registerWithProject(url, 'Analytics bench');
     await apiIngest(ctx, url, session);
     await recorderIngest(ctx, session);
     await rawInsert(ctx, session);

@@ -34,13 +34,23 @@
  */
 
 const crypto = require('node:crypto');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { pipeline } = require('node:stream/promises');
-const { newestMtime, mtime, waitForApi, graphql, percentile, table, runMeta, sleep } = require('../support');
+const {
+  waitForApi,
+  graphql,
+  table,
+  runMeta,
+  sleep,
+  fmt,
+  summary,
+  buildIfNeeded,
+  registerWithProject,
+} = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ENGINES = ['POSTGRESQL', 'MYSQL'];
@@ -76,23 +86,6 @@ let QUIET = false;
 const log = (msg) => {
   if (!QUIET) process.stderr.write(`[bench:databases] ${msg}\n`);
 };
-
-const fmt = (n, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
-
-function summary(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-}
-
-function buildIfNeeded(mode) {
-  if (mode === 'never') return;
-  const entry = path.join(ROOT, 'dist', 'main.js');
-  const stale = mtime(entry) < newestMtime(path.join(ROOT, 'src'), (p) => p.endsWith('.ts'));
-  if (mode === 'auto' && !stale) return;
-  log('building dist/');
-  const built = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('tsc failed');
-}
 
 // ---------------------------------------------------------------------------
 // Servers and the API
@@ -142,23 +135,6 @@ async function stopAll(ctx) {
     clearTimeout(timer);
   }
   if (ctx.servers) await Promise.all(ctx.servers.map((s) => s.stop().catch(() => undefined)));
-}
-
-async function setUp(url) {
-  const email = `bench-${Date.now().toString(36)}@example.test`;
-  const { register } = await graphql(
-    url,
-    'mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }',
-    { input: { email, name: 'Bench User', password: 'benchmark-password-1' } },
-  );
-  const token = register.accessToken;
-  const { createProject } = await graphql(
-    url,
-    'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
-    { input: { name: 'Databases bench' } },
-    token,
-  );
-  return { token, projectId: createProject.id };
 }
 
 /** Asks `read` every 100 ms until it returns something other than undefined (at most `ms`). */
@@ -503,7 +479,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   QUIET = opts.quiet;
   const started = Date.now();
-  buildIfNeeded(opts.build);
+  buildIfNeeded(opts.build, log);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-bench-databases-'));
   const ctx = { opts, scratch, results: {} };
   const stop = () => stopAll(ctx).finally(() => process.exit(1));
@@ -511,7 +487,7 @@ async function main() {
   process.once('SIGTERM', stop);
   try {
     const url = await startApi(ctx);
-    const session = await setUp(url);
+    const session = await registerWithProject(url, 'Databases bench');
     for (const engine of opts.engines) {
       const database = await provision(ctx, url, session, engine);
       const consoleFigures = await consoleLatency(ctx, url, session, engine, database);
