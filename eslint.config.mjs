@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'tools/**', '.data/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/**', 'dist-cli/**', 'client/src/generated/**', 'node_modules/**', 'coverage/**', 'tools/**', '.data/**', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -48,7 +48,7 @@ const shared = {
 module.exports = {
   testTimeout: 30_000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{src,client,cli}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'e2e',

@@ -9,8 +9,8 @@ bash scripts/setup.sh
 echo "[test] type-checking"
 npx tsc -p tsconfig.json --noEmit
 echo "[test] linting"
-npx eslint --max-warnings=0 "src/**/*.ts" "test/**/*.ts"
-npx prettier --check --log-level=warn "src/**/*.ts" "test/**/*.ts"
+npx eslint --max-warnings=0 "src/**/*.ts" "test/**/*.ts" "client/**/*.ts" "cli/**/*.ts"
+npx prettier --check --log-level=warn "src/**/*.ts" "test/**/*.ts" "client/**/*.ts" "cli/**/*.ts"
 
 results="$(mktemp)"
 status=0

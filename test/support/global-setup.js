@@ -22,21 +22,31 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** Some tests run the compiled server as a separate process: compile it when src is newer. */
+/**
+ * Some tests run the compiled server as a separate process, and the CLI's tests run the compiled
+ * `slipway`: compile each when its sources are newer.
+ */
 function ensureBuilt() {
-  const main = path.join(ROOT, 'dist', 'main.js');
-  const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0;
-  if (built >= newestMtime(path.join(ROOT, 'src'))) return;
-  process.stderr.write('[global-setup] compiling src/ for the multi-process tests\n');
-  execFileSync(
-    process.execPath,
-    [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+  const targets = [
+    { output: path.join('dist', 'main.js'), sources: ['src'], project: 'tsconfig.build.json', what: 'src/' },
     {
+      output: path.join('dist-cli', 'cli', 'src', 'main.js'),
+      sources: ['cli', 'client'],
+      project: 'tsconfig.cli.json',
+      what: 'the CLI',
+    },
+  ];
+  for (const { output, sources, project, what } of targets) {
+    const main = path.join(ROOT, output);
+    const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0;
+    if (built >= Math.max(...sources.map((dir) => newestMtime(path.join(ROOT, dir))))) continue;
+    process.stderr.write(`[global-setup] compiling ${what} for the tests that run it as a process\n`);
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], {
       cwd: ROOT,
       stdio: 'inherit',
-    },
-  );
-  fs.utimesSync(main, new Date(), new Date());
+    });
+    fs.utimesSync(main, new Date(), new Date());
+  }
 }
 
 module.exports = async function globalSetup() {

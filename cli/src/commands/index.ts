@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+import { registerAuth } from './auth';
+import { registerProjects } from './projects';
+
+/** Every command of `slipway`, one file per group. */
+export function registerCommands(program: Command): void {
+  registerAuth(program);
+  registerProjects(program);
+}
