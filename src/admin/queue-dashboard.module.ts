@@ -36,8 +36,8 @@ export const PLATFORM_QUEUES: readonly string[] = [
  * The operators' queue dashboard (Bull Board) at /admin/queues: every queue's jobs and counts,
  * behind the operator's credential from the configuration (docs/operations.md). Only API
  * processes with QUEUE_DASHBOARD on load it. Some queues are registered only by workers' job
- * modules, so each is registered here too: Nest shares a registration another module made the
- * same way.
+ * modules, so each is registered here too, as a Bull client of the dashboard's own: that costs a
+ * process that serves it a Redis connection or two per queue, and nothing while it is off.
  */
 @Module({})
 export class QueueDashboardModule {
