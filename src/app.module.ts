@@ -5,6 +5,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from './access/access.module';
+import { QueueDashboardModule } from './admin/queue-dashboard.module';
 import { AccessJobsModule } from './access/jobs/access-jobs.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { AlertJobsModule } from './alerts/jobs/alert-jobs.module';
@@ -129,6 +130,7 @@ export class AppModule {
               }),
             ]
           : []),
+        ...(serve && config.queueDashboardEnabled ? [QueueDashboardModule.forRoot(config)] : []),
         ...(runsWorkers ? [WorkerModule, ...FEATURE_JOBS] : []),
       ],
       providers: [

@@ -324,6 +324,71 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('queue dashboard', () => {
+    const PASSWORD = 'operator-Pa55word-4e9b';
+
+    it('is off by default, for the user operator, and not read-only', () => {
+      const sut = loadConfig(MINIMAL);
+
+      expect(sut.QUEUE_DASHBOARD).toBe('off');
+      expect(sut.queueDashboardEnabled).toBe(false);
+      expect(sut.QUEUE_DASHBOARD_USER).toBe('operator');
+      expect(sut.QUEUE_DASHBOARD_PASSWORD).toBeUndefined();
+      expect(sut.QUEUE_DASHBOARD_READ_ONLY).toBe('off');
+    });
+
+    it('is served by API processes only, once on with a password', () => {
+      const on = { ...MINIMAL, QUEUE_DASHBOARD: 'on', QUEUE_DASHBOARD_PASSWORD: PASSWORD };
+
+      expect(loadConfig(on).queueDashboardEnabled).toBe(true);
+      expect(loadConfig({ ...on, PROCESS_ROLE: 'api' }).queueDashboardEnabled).toBe(true);
+      expect(loadConfig({ ...on, PROCESS_ROLE: 'worker' }).queueDashboardEnabled).toBe(false);
+      expect(loadConfig({ ...on, QUEUE_DASHBOARD_READ_ONLY: 'on' }).QUEUE_DASHBOARD_READ_ONLY).toBe('on');
+      expect(configErrorOf({ ...on, QUEUE_DASHBOARD: 'yes' }).keys).toEqual(['QUEUE_DASHBOARD']);
+      expect(configErrorOf({ ...on, QUEUE_DASHBOARD_READ_ONLY: 'true' }).keys).toEqual(['QUEUE_DASHBOARD_READ_ONLY']);
+    });
+
+    it('refuses to be on without a password, naming the key', () => {
+      for (const password of [undefined, '']) {
+        const error = configErrorOf({ ...MINIMAL, QUEUE_DASHBOARD: 'on', QUEUE_DASHBOARD_PASSWORD: password });
+
+        expect(error.keys).toEqual(['QUEUE_DASHBOARD_PASSWORD']);
+        expect(error.message).toContain('QUEUE_DASHBOARD_PASSWORD is required when QUEUE_DASHBOARD is on');
+      }
+    });
+
+    it('refuses a password shorter than 16 characters without repeating it', () => {
+      const short = 'Pa55-w0rd-15chr';
+      const error = configErrorOf({ ...MINIMAL, QUEUE_DASHBOARD: 'on', QUEUE_DASHBOARD_PASSWORD: short });
+
+      expect(error.keys).toEqual(['QUEUE_DASHBOARD_PASSWORD']);
+      expect(error.message).toContain('QUEUE_DASHBOARD_PASSWORD must be at least 16 characters');
+      expect(error.message).not.toContain(short);
+      expect(String(error.stack)).not.toContain(short);
+      expect(JSON.stringify(error)).not.toContain(short);
+      expect(
+        loadConfig({ ...MINIMAL, QUEUE_DASHBOARD: 'on', QUEUE_DASHBOARD_PASSWORD: `${short}x` })
+          .QUEUE_DASHBOARD_PASSWORD,
+      ).toBe(`${short}x`);
+    });
+
+    it('checks a password that is set even while the dashboard is off', () => {
+      expect(configErrorOf({ ...MINIMAL, QUEUE_DASHBOARD_PASSWORD: 'short' }).keys).toEqual([
+        'QUEUE_DASHBOARD_PASSWORD',
+      ]);
+    });
+
+    it('takes a user name HTTP Basic can carry', () => {
+      expect(loadConfig({ ...MINIMAL, QUEUE_DASHBOARD_USER: 'ops-team' }).QUEUE_DASHBOARD_USER).toBe('ops-team');
+      for (const bad of ['ops:team', 'ops team']) {
+        const error = configErrorOf({ ...MINIMAL, QUEUE_DASHBOARD_USER: bad });
+
+        expect(error.keys).toEqual(['QUEUE_DASHBOARD_USER']);
+        expect(error.message).not.toContain(bad);
+      }
+    });
+  });
+
   describe('encryption keys', () => {
     it('are required in production, and checked wherever they are set', () => {
       expect(configErrorOf({ ...MINIMAL, NODE_ENV: 'production', JWT_SECRET: PRODUCTION_SECRET }).keys).toEqual([

@@ -1035,6 +1035,28 @@ export class AppConfig {
   @Max(100_000)
   LIMIT_TARGET_CONCURRENCY_MAX = 1_000;
 
+  /**
+   * `on`: API processes serve the queue dashboard (Bull Board) at /admin/queues, to the operator's
+   * credential only (docs/operations.md).
+   */
+  @IsIn(['on', 'off'])
+  QUEUE_DASHBOARD: 'on' | 'off' = 'off';
+
+  /** The user name of the operator's credential for the queue dashboard (HTTP Basic: no colon). */
+  @Matches(/^[^:\s]{1,128}$/, { message: 'QUEUE_DASHBOARD_USER must be 1-128 characters without spaces or colons' })
+  QUEUE_DASHBOARD_USER = 'operator';
+
+  /** The password of the operator's credential for the queue dashboard; required when it is on. */
+  @ValidateIf((c: AppConfig) => c.QUEUE_DASHBOARD === 'on' || c.QUEUE_DASHBOARD_PASSWORD !== undefined)
+  @IsString({ message: 'QUEUE_DASHBOARD_PASSWORD is required when QUEUE_DASHBOARD is on' })
+  @MinLength(16, { message: 'QUEUE_DASHBOARD_PASSWORD must be at least 16 characters' })
+  @MaxLength(1024, { message: 'QUEUE_DASHBOARD_PASSWORD must be at most 1024 characters' })
+  QUEUE_DASHBOARD_PASSWORD?: string;
+
+  /** `on`: the queue dashboard only shows queues and jobs; retrying, removing, pausing and the rest are refused. */
+  @IsIn(['on', 'off'])
+  QUEUE_DASHBOARD_READ_ONLY: 'on' | 'off' = 'off';
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
@@ -1122,6 +1144,11 @@ export class AppConfig {
   /** Where messages are written while SMTP_URL is unset. */
   get mailOutboxDir(): string {
     return this.MAIL_OUTBOX_DIR ?? `${this.STORAGE_DIR}/mail`;
+  }
+
+  /** Whether this process serves the queue dashboard: an API process with QUEUE_DASHBOARD on. */
+  get queueDashboardEnabled(): boolean {
+    return this.runsApi && this.QUEUE_DASHBOARD === 'on';
   }
 
   get runsApi(): boolean {

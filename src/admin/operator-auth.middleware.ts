@@ -1,0 +1,61 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+export const QUEUE_DASHBOARD_REALM = 'Slipway queues';
+
+/**
+ * Sent with everything under the dashboard's path, refusals included: never cached, never framed,
+ * never sniffed, no referrer. The page loads only its own scripts, styles and images; its styles
+ * and images are partly inline.
+ */
+export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
+  'Cache-Control': 'no-store',
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join('; '),
+};
+
+const sha256 = (value: string | Buffer): Buffer => createHash('sha256').update(value).digest();
+
+/** The `user:password` bytes of an `Authorization: Basic …` header; undefined for anything else. */
+function basicCredential(header: string | undefined): Buffer | undefined {
+  const match = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(header ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64');
+  return decoded.includes(0x3a) ? decoded : undefined;
+}
+
+/**
+ * Lets through only requests that carry the operator's credential as HTTP Basic. Users' access
+ * tokens, API tokens and users' passwords mean nothing here: the one credential is the one in the
+ * configuration. Both sides are hashed to one length and compared in constant time, so the time
+ * a refusal takes tells nothing about the credential. A refusal says only that a credential is
+ * needed, and neither it nor anything else here logs what was sent.
+ */
+export function operatorAuth(credential: { user: string; password: string }): RequestHandler {
+  const expected = sha256(`${credential.user}:${credential.password}`);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    res.set(DASHBOARD_HEADERS);
+    const given = basicCredential(req.headers.authorization);
+    // Hashing even when nothing usable was sent keeps every refusal on the same path.
+    const matches = timingSafeEqual(sha256(given ?? ''), expected) && given !== undefined;
+    if (matches) return next();
+    res
+      .status(401)
+      .set('WWW-Authenticate', `Basic realm="${QUEUE_DASHBOARD_REALM}"`)
+      .type('text/plain')
+      .send('Unauthorized');
+  };
+}

@@ -1,0 +1,401 @@
+import { getQueueToken } from '@nestjs/bull';
+import type { Queue } from 'bull';
+import puppeteer from 'puppeteer-core';
+import { PLATFORM_QUEUES, QUEUE_DASHBOARD_PATH } from '../src/admin/queue-dashboard.module';
+import { MAIL_QUEUE } from '../src/mail/jobs/mail-jobs';
+import { startChildApi } from './support/child-api';
+import { createApiToken, createProject, registerUser, type TestUser } from './support/factories';
+import { ok, waitFor } from './support/graphql-client';
+import { operations } from './support/operations';
+import { startTestApp, testEnv, type TestApp } from './support/test-app';
+
+/**
+ * The operators' queue dashboard: off unless configured, and behind the one operator credential
+ * from the configuration on every path under /admin/queues. What a user holds (an access token,
+ * an API token, their email and password) never opens it.
+ */
+
+const PASSWORD = 'queue-operator-Pa55word-91c2';
+const basic = (user: string, password: string): string =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const OPERATOR = basic('operator', PASSWORD);
+/** The Chromium the browser checks drive; CHROMIUM_PATH names another. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+interface QueueSummary {
+  name: string;
+  counts: Record<string, number>;
+  readOnlyMode: boolean;
+  isPaused: boolean;
+}
+
+async function get(api: TestApp, path: string, authorization?: string): Promise<Response> {
+  return fetch(`${api.baseUrl}${path}`, { headers: authorization ? { authorization } : {} });
+}
+
+/** Every header and the body of a refusal, checked: 401, a Basic challenge, nothing else said. */
+async function expectRefused(res: Response): Promise<void> {
+  expect(res.status).toBe(401);
+  expect(res.headers.get('www-authenticate')).toBe('Basic realm="Slipway queues"');
+  expect(res.headers.get('cache-control')).toBe('no-store');
+  const body = await res.text();
+  expect(body).toBe('Unauthorized');
+}
+
+describe('queue dashboard', () => {
+  describe('with the default configuration', () => {
+    let api: TestApp;
+
+    beforeAll(async () => {
+      api = await startTestApp({}, { label: 'off' });
+    });
+
+    afterAll(async () => {
+      await api?.close();
+    });
+
+    it('is not served, whatever credential comes with the request', async () => {
+      expect(api.config.QUEUE_DASHBOARD).toBe('off');
+      for (const path of [QUEUE_DASHBOARD_PATH, `${QUEUE_DASHBOARD_PATH}/api/queues`]) {
+        for (const authorization of [undefined, OPERATOR]) {
+          const res = await get(api, path, authorization);
+          expect(res.status).toBe(404);
+          expect(res.headers.get('www-authenticate')).toBeNull();
+          expect(await res.text()).not.toContain('Slipway queues');
+        }
+      }
+    });
+  });
+
+  describe('on a worker process', () => {
+    let api: TestApp;
+
+    beforeAll(async () => {
+      api = await startTestApp(
+        { PROCESS_ROLE: 'worker', QUEUE_DASHBOARD: 'on', QUEUE_DASHBOARD_PASSWORD: PASSWORD },
+        { label: 'worker' },
+      );
+    });
+
+    afterAll(async () => {
+      await api?.close();
+    });
+
+    it('is not served: only API processes serve it', async () => {
+      const res = await get(api, QUEUE_DASHBOARD_PATH, OPERATOR);
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toContain('Slipway queues');
+    });
+  });
+
+  describe('when on', () => {
+    let api: TestApp;
+    let user: TestUser;
+    let apiToken: string;
+
+    beforeAll(async () => {
+      // An API process alone: no worker takes the jobs the test queues, so they stay counted.
+      api = await startTestApp(
+        { PROCESS_ROLE: 'api', QUEUE_DASHBOARD: 'on', QUEUE_DASHBOARD_PASSWORD: PASSWORD },
+        { label: 'on' },
+      );
+      user = await registerUser(api.url);
+      apiToken = (await createApiToken(api.url, user.accessToken, { scopes: ['project:read'] })).secret;
+    });
+
+    afterAll(async () => {
+      await api?.close();
+    });
+
+    const queues = async (): Promise<QueueSummary[]> => {
+      const res = await get(api, `${QUEUE_DASHBOARD_PATH}/api/queues`, OPERATOR);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('application/json');
+      return ((await res.json()) as { queues: QueueSummary[] }).queues;
+    };
+
+    it('refuses a request without a credential', async () => {
+      await expectRefused(await get(api, QUEUE_DASHBOARD_PATH));
+      await expectRefused(await get(api, `${QUEUE_DASHBOARD_PATH}/`));
+    });
+
+    it("refuses a user's access token, though the API takes it", async () => {
+      expect(ok(await operations(api.url).auth.me(user.accessToken)).me.email).toBe(user.email);
+
+      await expectRefused(await get(api, QUEUE_DASHBOARD_PATH, `Bearer ${user.accessToken}`));
+      await expectRefused(await get(api, `${QUEUE_DASHBOARD_PATH}/api/queues`, `Bearer ${user.accessToken}`));
+    });
+
+    it('refuses an API token, though the API takes it', async () => {
+      expect(ok(await operations(api.url).auth.me(apiToken)).me.email).toBe(user.email);
+
+      await expectRefused(await get(api, QUEUE_DASHBOARD_PATH, `Bearer ${apiToken}`));
+      await expectRefused(await get(api, `${QUEUE_DASHBOARD_PATH}/api/queues`, `Bearer ${apiToken}`));
+    });
+
+    it("refuses a user's email and password", async () => {
+      ok(await operations(api.url).auth.login({ email: user.email, password: user.password }));
+
+      await expectRefused(await get(api, QUEUE_DASHBOARD_PATH, basic(user.email, user.password)));
+    });
+
+    it('refuses a wrong password, a wrong user and malformed credentials', async () => {
+      for (const authorization of [
+        basic('operator', `${PASSWORD}x`),
+        basic('operator', PASSWORD.slice(0, -1)),
+        basic('operator', ''),
+        basic('admin', PASSWORD),
+        basic('', PASSWORD),
+        `Basic ${Buffer.from(`operator${PASSWORD}`).toString('base64')}`,
+        `Basic ${Buffer.from(`operator:${PASSWORD}`).toString('hex')}`,
+        `Basic operator:${PASSWORD}`,
+        `Bearer ${Buffer.from(`operator:${PASSWORD}`).toString('base64')}`,
+        `Digest username="operator"`,
+        'Basic',
+        'Basic ',
+      ]) {
+        await expectRefused(await get(api, QUEUE_DASHBOARD_PATH, authorization));
+      }
+    });
+
+    it('refuses every path under the dashboard, reads and changes alike, without the credential', async () => {
+      const mail = api.app.get<Queue>(getQueueToken(MAIL_QUEUE));
+      for (const path of [
+        '/api/queues',
+        '/api/redis/stats',
+        `/queue/${MAIL_QUEUE}`,
+        '/static/favicon.ico',
+        '/no-such-page',
+      ]) {
+        await expectRefused(await get(api, `${QUEUE_DASHBOARD_PATH}${path}`));
+      }
+      for (const [method, path] of [
+        ['PUT', `/api/queues/${MAIL_QUEUE}/pause`],
+        ['PUT', '/api/queues/pause'],
+        ['PUT', `/api/queues/${MAIL_QUEUE}/empty`],
+        ['POST', `/api/queues/${MAIL_QUEUE}/add`],
+      ] as const) {
+        const res = await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'x', data: {} }),
+        });
+        await expectRefused(res);
+      }
+      expect(await mail.isPaused()).toBe(false);
+    });
+
+    it('answers no spelling of the path with the queues without the credential', async () => {
+      for (const path of [
+        '/ADMIN/QUEUES/api/queues',
+        '/admin//queues/api/queues',
+        '/admin/queues//api/queues',
+        '/admin/%71ueues/api/queues',
+        '/admin/queues/api/%71ueues',
+        '/admin/queues/api/queues/',
+        '/admin/queues/api/queues?activeQueue=mail',
+      ]) {
+        const res = await get(api, path, `Bearer ${user.accessToken}`);
+        expect([401, 404]).toContain(res.status);
+        expect(await res.text()).not.toContain('"counts"');
+      }
+    });
+
+    it('serves the page to the operator, with nothing loaded from another origin', async () => {
+      const res = await get(api, QUEUE_DASHBOARD_PATH, OPERATOR);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/html');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      const html = await res.text();
+      expect(html).toContain('<title>Slipway queues</title>');
+      expect(html).toContain(`<base href="${QUEUE_DASHBOARD_PATH}/" />`);
+      expect(html).not.toMatch(/(?:https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}/i);
+      expect(html).not.toContain(PASSWORD);
+    });
+
+    it("serves the page's scripts and styles under the route to the operator only", async () => {
+      const html = await (await get(api, QUEUE_DASHBOARD_PATH, OPERATOR)).text();
+      const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((a) => a !== '/');
+      const scripts = assets.filter((a) => a.endsWith('.js'));
+      const styles = assets.filter((a) => a.endsWith('.css'));
+      expect(scripts.length).toBeGreaterThanOrEqual(1);
+      expect(styles.length).toBeGreaterThanOrEqual(1);
+      for (const asset of [...scripts, ...styles]) {
+        // Relative to <base href="/admin/queues/">.
+        expect(asset).toMatch(/^static\//);
+        const path = `${QUEUE_DASHBOARD_PATH}/${asset}`;
+        const served = await get(api, path, OPERATOR);
+        expect(served.status).toBe(200);
+        expect(served.headers.get('content-type')).toContain(asset.endsWith('.js') ? 'javascript' : 'text/css');
+        expect((await served.arrayBuffer()).byteLength).toBeGreaterThan(100);
+        await expectRefused(await get(api, path));
+        await expectRefused(await get(api, path, `Bearer ${user.accessToken}`));
+      }
+    });
+
+    it("lists every one of the platform's queues, counting a job the API queued", async () => {
+      const before = await queues();
+      expect(before.map((q) => q.name).sort()).toEqual([...PLATFORM_QUEUES].sort());
+      expect(PLATFORM_QUEUES).toHaveLength(10);
+      for (const queue of before) expect(queue.readOnlyMode).toBe(false);
+      const waitingBefore = before.find((q) => q.name === MAIL_QUEUE)!.counts.waiting!;
+
+      // An invitation sends mail through the mail queue; no worker runs here to take it.
+      const project = await createProject(api.url, user.accessToken);
+      ok(
+        await operations(api.url).invitations.invite(user.accessToken, {
+          projectId: project.id,
+          email: 'invitee@example.test',
+          roleId: 'viewer',
+        }),
+      );
+
+      await waitFor(
+        async () => (await queues()).find((q) => q.name === MAIL_QUEUE)!.counts.waiting === waitingBefore + 1,
+        15_000,
+        'the invitation mail to be counted as waiting',
+      );
+    });
+
+    it("lets the operator act on a queue, as Bull Board's API offers", async () => {
+      const mail = api.app.get<Queue>(getQueueToken(MAIL_QUEUE));
+      const pause = await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/pause`, {
+        method: 'PUT',
+        headers: { authorization: OPERATOR },
+      });
+      expect(pause.status).toBe(200);
+      await waitFor(async () => mail.isPaused(), 10_000, 'the mail queue to be paused');
+      expect((await queues()).find((q) => q.name === MAIL_QUEUE)!.isPaused).toBe(true);
+
+      const resume = await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/resume`, {
+        method: 'PUT',
+        headers: { authorization: OPERATOR },
+      });
+      expect(resume.status).toBe(200);
+      await waitFor(async () => !(await mail.isPaused()), 10_000, 'the mail queue to be resumed');
+    });
+
+    it('works in a browser under its own policy, asking only this server for anything', async () => {
+      const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      try {
+        const page = await browser.newPage();
+        const requested: string[] = [];
+        const problems: string[] = [];
+        page.on('request', (request) => requested.push(request.url()));
+        page.on('pageerror', (error) => problems.push(String(error)));
+        page.on('console', (message) => {
+          if (message.type() === 'error') problems.push(message.text());
+        });
+
+        await page.authenticate({ username: 'operator', password: PASSWORD });
+        const served = await page.goto(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`);
+        expect(served?.status()).toBe(200);
+        // Evaluated in the page, where `document` is.
+        await page.waitForFunction(
+          `${JSON.stringify(PLATFORM_QUEUES)}.every((name) => document.body.innerText.includes(name))`,
+          { timeout: 30_000 },
+        );
+
+        expect(problems).toEqual([]);
+        expect(requested.some((url) => url.includes(`${QUEUE_DASHBOARD_PATH}/api/queues`))).toBe(true);
+        for (const url of requested) expect(url.startsWith(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`)).toBe(true);
+      } finally {
+        await browser.close();
+      }
+    }, 90_000);
+
+    it('leaves the GraphQL API, its guard and its errors as they were', async () => {
+      const res = await fetch(api.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: OPERATOR },
+        body: JSON.stringify({ query: '{ me { id } }' }),
+      });
+      const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+  });
+
+  describe('when on and read-only', () => {
+    let api: TestApp;
+
+    beforeAll(async () => {
+      api = await startTestApp(
+        {
+          PROCESS_ROLE: 'api',
+          QUEUE_DASHBOARD: 'on',
+          QUEUE_DASHBOARD_USER: 'ops',
+          QUEUE_DASHBOARD_PASSWORD: PASSWORD,
+          QUEUE_DASHBOARD_READ_ONLY: 'on',
+        },
+        { label: 'read-only' },
+      );
+    });
+
+    afterAll(async () => {
+      await api?.close();
+    });
+
+    it('takes the configured user name, and no other', async () => {
+      await expectRefused(await get(api, QUEUE_DASHBOARD_PATH, OPERATOR));
+      expect((await get(api, QUEUE_DASHBOARD_PATH, basic('ops', PASSWORD))).status).toBe(200);
+    });
+
+    it('shows the queues but refuses to change them', async () => {
+      const credential = basic('ops', PASSWORD);
+      const res = await get(api, `${QUEUE_DASHBOARD_PATH}/api/queues`, credential);
+      expect(res.status).toBe(200);
+      const { queues } = (await res.json()) as { queues: QueueSummary[] };
+      expect(queues).toHaveLength(PLATFORM_QUEUES.length);
+      for (const queue of queues) expect(queue.readOnlyMode).toBe(true);
+
+      const mail = api.app.get<Queue>(getQueueToken(MAIL_QUEUE));
+      const pause = await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/pause`, {
+        method: 'PUT',
+        headers: { authorization: credential },
+      });
+      expect(pause.status).toBe(405);
+      const add = await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/add`, {
+        method: 'POST',
+        headers: { authorization: credential, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'send', data: {} }),
+      });
+      expect(add.status).toBe(405);
+      expect(await mail.isPaused()).toBe(false);
+      expect((await mail.getJobCounts()).waiting).toBe(0);
+    });
+  });
+
+  describe('in a server process', () => {
+    it("never writes the operator's password to its output", async () => {
+      const child = await startChildApi(
+        testEnv({ PROCESS_ROLE: 'api', QUEUE_DASHBOARD: 'on', QUEUE_DASHBOARD_PASSWORD: PASSWORD }, 'child'),
+      );
+      try {
+        const base = child.url.replace(/\/graphql$/, '');
+        const tries: [string, string | undefined][] = [
+          [QUEUE_DASHBOARD_PATH, OPERATOR],
+          [`${QUEUE_DASHBOARD_PATH}/api/queues`, OPERATOR],
+          [`${QUEUE_DASHBOARD_PATH}/api/queues/no-such-queue/pause`, OPERATOR],
+          [QUEUE_DASHBOARD_PATH, basic('operator', `${PASSWORD}-wrong`)],
+          [QUEUE_DASHBOARD_PATH, `Bearer ${PASSWORD}`],
+          [`${QUEUE_DASHBOARD_PATH}?password=${PASSWORD}`, undefined],
+        ];
+        for (const [path, authorization] of tries) {
+          const res = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
+          expect(await res.text()).not.toContain(PASSWORD);
+        }
+        expect((await fetch(`${base}${QUEUE_DASHBOARD_PATH}`, { headers: { authorization: OPERATOR } })).status).toBe(
+          200,
+        );
+      } finally {
+        await child.stop();
+      }
+      expect(child.output()).toContain('GraphQL API');
+      expect(child.output()).not.toContain(PASSWORD);
+      expect(child.output()).not.toContain(Buffer.from(`operator:${PASSWORD}`).toString('base64'));
+    });
+  });
+});
