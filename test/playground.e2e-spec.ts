@@ -296,6 +296,14 @@ describe('GraphQL Playground at /playground', () => {
       await closePage(session);
     }, 180_000);
 
+    it('opens a tab with the operation a link names', async () => {
+      const operation = 'query Projects { projects(first: 5) { totalCount } }';
+      const session = await openPage(`/playground?query=${encodeURIComponent(operation)}`);
+      await waitFor(async () => (await queryEditorText(session.page)).includes(operation), 60_000, 'the linked tab');
+      expect(await queryEditorText(session.page)).not.toContain('query Me');
+      await closePage(session);
+    }, 180_000);
+
     it('runs a subscription over the legacy protocol on the same origin and shows its events', async () => {
       const project = await createProject(api.url, owner.accessToken);
       const tabs = [
