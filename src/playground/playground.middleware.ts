@@ -86,7 +86,8 @@ function page(script: string): string {
  * (HTTP and WebSocket: the bundle's "share" upload to a third-party service is disabled and would
  * be refused), and may not be framed. The bundle runs without 'unsafe-eval': its `Function(...)`
  * calls are fallbacks it never reaches in a browser. Styles allow inline: the Playground's
- * styled-components add `<style>` elements with no nonce, and a style cannot run code. It loads no
+ * styled-components add `<style>` elements with no nonce (without them it does not render), and a
+ * style cannot run code. It loads no
  * web fonts (the stock page's Google Fonts are left out; system fonts stand in), and its images
  * are inline data.
  */
