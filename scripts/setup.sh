@@ -2,8 +2,8 @@
 # Installs what Slipway needs on a fresh Debian machine: npm packages, the system packages for the
 # embedded MongoDB-protocol server (a JDK and Maven), Redis, PostgreSQL and MariaDB (the database
 # hosts, and the clients backups run), what the executor runs users' code with (bubblewrap,
-# prlimit, GNU time, git), and the runtimes functions run in, when they are missing. When
-# everything is there, it only checks.
+# prlimit, GNU time, git), the runtimes functions run in, and Chromium for the browser tests, when
+# they are missing. When everything is there, it only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,9 @@ command -v prlimit >/dev/null || missing+=(util-linux)
 command -v git >/dev/null || missing+=(git)
 # Ruby for functions (ruby3.x), from Debian.
 command -v ruby >/dev/null || missing+=(ruby)
+# Chromium, which the end-to-end specs drive headless to check GraphQL Playground in a browser
+# (unless CHROMIUM_PATH names one of your own).
+[ -n "${CHROMIUM_PATH:-}" ] || command -v chromium >/dev/null || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "[setup] missing system packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2

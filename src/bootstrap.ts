@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config';
 import { CustomDomainsMiddleware } from './domains/custom-domains.middleware';
 import { GRAPHQL_PATH } from './graphql/subscription-server';
 import { ideRouter } from './ide/ide.middleware';
+import { playgroundRouter } from './playground/playground.middleware';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -36,6 +37,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     });
   }
   if (config.runsApi && config.ideEnabled) app.use(ideRouter(GRAPHQL_PATH));
+  if (config.runsApi && config.playgroundEnabled) app.use(playgroundRouter(GRAPHQL_PATH));
   await app.init();
   // Unique indexes carry invariants (one email per account, one slug per owner): serve only
   // once they exist.

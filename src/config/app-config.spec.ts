@@ -57,7 +57,14 @@ describe('loadConfig', () => {
 
   it('reads every key the class declares, with or without a default', () => {
     const withDefaults = Object.keys(new AppConfig());
-    const withoutDefaults = ['MONGODB_URI', 'REDIS_URL', 'JWT_SECRET', 'GRAPHQL_IDE', 'GRAPHQL_FIELD_SUGGESTIONS'];
+    const withoutDefaults = [
+      'MONGODB_URI',
+      'REDIS_URL',
+      'JWT_SECRET',
+      'GRAPHQL_IDE',
+      'GRAPHQL_FIELD_SUGGESTIONS',
+      'GRAPHQL_PLAYGROUND',
+    ];
 
     expect([...CONFIG_KEYS].sort()).toEqual([...new Set([...withDefaults, ...withoutDefaults])].sort());
     const sut = loadConfig({
@@ -201,6 +208,53 @@ describe('loadConfig', () => {
     it('is on in development and test by default', () => {
       expect(loadConfig({ ...MINIMAL, NODE_ENV: 'development' }).ideEnabled).toBe(true);
       expect(loadConfig({ ...MINIMAL, NODE_ENV: 'test' }).ideEnabled).toBe(true);
+    });
+  });
+
+  describe('GraphQL Playground', () => {
+    const production = {
+      ...MINIMAL,
+      NODE_ENV: 'production',
+      JWT_SECRET: PRODUCTION_SECRET,
+      ENCRYPTION_KEYS: PRODUCTION_KEYS,
+    };
+
+    it('is on in development and test by default', () => {
+      expect(loadConfig({ ...MINIMAL, NODE_ENV: 'development' }).playgroundEnabled).toBe(true);
+      expect(loadConfig({ ...MINIMAL, NODE_ENV: 'test' }).playgroundEnabled).toBe(true);
+      expect(loadConfig(MINIMAL).GRAPHQL_PLAYGROUND).toBeUndefined();
+    });
+
+    it('is off in production by default', () => {
+      expect(loadConfig(production).playgroundEnabled).toBe(false);
+    });
+
+    it.each([
+      ['on', true],
+      ['true', true],
+      ['off', false],
+      ['false', false],
+    ])('reads GRAPHQL_PLAYGROUND=%s', (value, enabled) => {
+      expect(loadConfig({ ...MINIMAL, GRAPHQL_PLAYGROUND: value }).playgroundEnabled).toBe(enabled);
+      expect(loadConfig({ ...production, GRAPHQL_PLAYGROUND: value }).playgroundEnabled).toBe(enabled);
+    });
+
+    it('is set apart from the IDE', () => {
+      const sut = loadConfig({ ...production, GRAPHQL_PLAYGROUND: 'on' });
+      expect(sut.playgroundEnabled).toBe(true);
+      expect(sut.ideEnabled).toBe(false);
+      expect(loadConfig({ ...MINIMAL, GRAPHQL_IDE: 'off' }).playgroundEnabled).toBe(true);
+    });
+
+    it('turns introspection and field suggestions on in production, which it needs for its schema', () => {
+      expect(loadConfig(production).introspectionEnabled).toBe(false);
+      const on = loadConfig({ ...production, GRAPHQL_PLAYGROUND: 'on' });
+      expect(on.introspectionEnabled).toBe(true);
+      expect(on.fieldSuggestionsEnabled).toBe(true);
+    });
+
+    it('rejects values other than on, off, true and false', () => {
+      expect(configErrorOf({ ...MINIMAL, GRAPHQL_PLAYGROUND: 'maybe' }).keys).toEqual(['GRAPHQL_PLAYGROUND']);
     });
   });
 

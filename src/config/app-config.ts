@@ -328,6 +328,12 @@ export class AppConfig {
   @IsBoolean()
   GRAPHQL_IDE?: boolean;
 
+  /** Serve GraphQL Playground at GET /playground. Defaults to on, except in production. */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  GRAPHQL_PLAYGROUND?: boolean;
+
   /** Deepest field nesting an operation may have; fragments add no depth of their own. */
   @Transform(toInt)
   @IsInt()
@@ -1082,9 +1088,13 @@ export class AppConfig {
     return this.GRAPHQL_IDE ?? !this.isProduction;
   }
 
-  /** Introspection is served wherever the IDE is, and always outside production. */
+  get playgroundEnabled(): boolean {
+    return this.GRAPHQL_PLAYGROUND ?? !this.isProduction;
+  }
+
+  /** Introspection is served wherever the IDE or the Playground is, and always outside production. */
   get introspectionEnabled(): boolean {
-    return this.ideEnabled || !this.isProduction;
+    return this.ideEnabled || this.playgroundEnabled || !this.isProduction;
   }
 
   get fieldSuggestionsEnabled(): boolean {
