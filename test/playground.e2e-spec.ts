@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
+import type { Browser, BrowserContext, Page } from 'puppeteer-core';
+import { describeInBrowser, launchChromium } from './support/browser';
 import { ok, waitFor } from './support/graphql-client';
 import { createProject, registerUser, type TestUser } from './support/factories';
 import { operations, type Operations } from './support/operations';
@@ -8,15 +8,7 @@ import { startTestApp, type TestApp } from './support/test-app';
 
 const ASSETS = '/playground/assets';
 
-const chromiumCandidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].filter((p): p is string => !!p);
-const chromiumPath = chromiumCandidates.find((p) => existsSync(p));
-const browserDescribe = chromiumPath ? describe : describe.skip;
-if (!chromiumPath) {
-  console.warn(
-    `Skipping the Playground's browser tests: no Chromium at ${chromiumCandidates.join(' or ')} ` +
-      '(set CHROMIUM_PATH, or install the chromium package: scripts/setup.sh does)',
-  );
-}
+const browserDescribe = describeInBrowser("the Playground's browser tests");
 
 function cspOf(res: Response): Map<string, string[]> {
   return new Map(
@@ -268,13 +260,7 @@ describe('GraphQL Playground at /playground', () => {
       owner = await registerUser(api.url);
       apiOrigin = new URL(api.baseUrl).origin;
       wsOrigin = new URL(api.wsUrl).origin;
-      browser = await puppeteer.launch({
-        executablePath: chromiumPath,
-        headless: true,
-        // The tests run as root, where Chromium's own sandbox cannot start.
-        args: ['--no-sandbox', '--disable-dev-shm-usage'],
-        protocolTimeout: 120_000,
-      });
+      browser = await launchChromium();
     }, 120_000);
 
     afterAll(async () => {

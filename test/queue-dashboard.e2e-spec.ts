@@ -1,8 +1,8 @@
 import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
-import puppeteer from 'puppeteer-core';
 import { PLATFORM_QUEUES, QUEUE_DASHBOARD_PATH } from '../src/admin/queue-dashboard.module';
 import { MAIL_QUEUE } from '../src/mail/jobs/mail-jobs';
+import { describeInBrowser, launchChromium } from './support/browser';
 import { startChildApi } from './support/child-api';
 import { createApiToken, createProject, registerUser, type TestUser } from './support/factories';
 import { ok, waitFor } from './support/graphql-client';
@@ -19,8 +19,6 @@ const PASSWORD = 'queue-operator-Pa55word-91c2';
 const basic = (user: string, password: string): string =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const OPERATOR = basic('operator', PASSWORD);
-/** The Chromium the browser checks drive; CHROMIUM_PATH names another. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 interface QueueSummary {
   name: string;
@@ -278,34 +276,36 @@ describe('queue dashboard', () => {
       await waitFor(async () => !(await mail.isPaused()), 10_000, 'the mail queue to be resumed');
     });
 
-    it('works in a browser under its own policy, asking only this server for anything', async () => {
-      const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-      try {
-        const page = await browser.newPage();
-        const requested: string[] = [];
-        const problems: string[] = [];
-        page.on('request', (request) => requested.push(request.url()));
-        page.on('pageerror', (error) => problems.push(String(error)));
-        page.on('console', (message) => {
-          if (message.type() === 'error') problems.push(message.text());
-        });
+    describeInBrowser("the queue dashboard's browser test")('in a browser', () => {
+      it('works in a browser under its own policy, asking only this server for anything', async () => {
+        const browser = await launchChromium();
+        try {
+          const page = await browser.newPage();
+          const requested: string[] = [];
+          const problems: string[] = [];
+          page.on('request', (request) => requested.push(request.url()));
+          page.on('pageerror', (error) => problems.push(String(error)));
+          page.on('console', (message) => {
+            if (message.type() === 'error') problems.push(message.text());
+          });
 
-        await page.authenticate({ username: 'operator', password: PASSWORD });
-        const served = await page.goto(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`);
-        expect(served?.status()).toBe(200);
-        // Evaluated in the page, where `document` is.
-        await page.waitForFunction(
-          `${JSON.stringify(PLATFORM_QUEUES)}.every((name) => document.body.innerText.includes(name))`,
-          { timeout: 30_000 },
-        );
+          await page.authenticate({ username: 'operator', password: PASSWORD });
+          const served = await page.goto(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`);
+          expect(served?.status()).toBe(200);
+          // Evaluated in the page, where `document` is.
+          await page.waitForFunction(
+            `${JSON.stringify(PLATFORM_QUEUES)}.every((name) => document.body.innerText.includes(name))`,
+            { timeout: 30_000 },
+          );
 
-        expect(problems).toEqual([]);
-        expect(requested.some((url) => url.includes(`${QUEUE_DASHBOARD_PATH}/api/queues`))).toBe(true);
-        for (const url of requested) expect(url.startsWith(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`)).toBe(true);
-      } finally {
-        await browser.close();
-      }
-    }, 90_000);
+          expect(problems).toEqual([]);
+          expect(requested.some((url) => url.includes(`${QUEUE_DASHBOARD_PATH}/api/queues`))).toBe(true);
+          for (const url of requested) expect(url.startsWith(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`)).toBe(true);
+        } finally {
+          await browser.close();
+        }
+      }, 90_000);
+    });
 
     it('leaves the GraphQL API, its guard and its errors as they were', async () => {
       const res = await fetch(api.url, {
