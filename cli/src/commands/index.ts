@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import { registerAuth } from './auth';
+import { registerDeploy } from './deploy';
+import { registerDeployments } from './deployments';
 import { registerProjects } from './projects';
 
 /** Every command of `slipway`, one file per group. */
 export function registerCommands(program: Command): void {
   registerAuth(program);
   registerProjects(program);
+  registerDeploy(program);
+  registerDeployments(program);
 }
