@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAuth } from './auth';
 import { registerDeploy } from './deploy';
 import { registerDeployments } from './deployments';
+import { registerLink } from './link';
 import { registerProjects } from './projects';
 
 /** Every command of `slipway`, one file per group. */
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerProjects(program);
   registerDeploy(program);
   registerDeployments(program);
+  registerLink(program);
 }
