@@ -168,6 +168,7 @@ export async function followBuild(ctx: Context, buildId: string, options: Follow
   const printer = logPrinter(ctx, options.onStep);
   let chain: Promise<void> = Promise.resolve();
   let finalStatus: BuildStatus | undefined | null;
+  let reconnecting = false;
 
   const handle = async (lines: readonly LogLine[]): Promise<void> => {
     const { fresh, missing } = cursor.plan(lines);
@@ -197,15 +198,24 @@ export async function followBuild(ctx: Context, buildId: string, options: Follow
     subscription.stop = ctx.client.subscribe(BuildLogStreamDocument, () => ({ buildId, afterSeq: cursor.lastSeq }), {
       next: ({ buildLogs }) =>
         enqueue(async () => {
+          if (reconnecting) {
+            reconnecting = false;
+            ctx.out.info(`Reconnected: going on after line ${cursor.lastSeq}`);
+          }
           await handle(buildLogs.lines);
           if (buildLogs.finished) finalStatus = buildLogs.status;
         }),
       error: (error) => enqueue(() => Promise.reject(error)),
       complete: () => enqueue(async () => settle(() => resolve('finished'))),
-      reconnecting: (_attempt, delayMs, cause) =>
+      reconnecting: (attempt, delayMs, cause) => {
+        reconnecting = true;
+        const wait = `${(delayMs / 1000).toFixed(1)} s`;
         ctx.out.info(
-          `Lost the connection to the API (${cause.message}); reconnecting in ${(delayMs / 1000).toFixed(1)} s…`,
-        ),
+          attempt === 1
+            ? `Lost the connection to the API (${cause.message}); reconnecting in ${wait}…`
+            : `Still cannot reach the API; reconnecting in ${wait} (attempt ${attempt})…`,
+        );
+      },
     });
     if (settled) subscription.stop();
   });

@@ -47,7 +47,7 @@ const STATUS_WORDS: Record<BuildStatus, string> = {
   TIMED_OUT: 'timed out',
 };
 
-function shortSha(sha: string | null | undefined): string {
+function shortSha(sha: string | undefined): string {
   return sha ? sha.slice(0, 7) : 'its head';
 }
 
@@ -148,12 +148,12 @@ Examples:
         if (!opts.follow || opts.detach) {
           ctx.out.result(
             { build },
-            `Queued build ${build.id} of ${build.branch} at ${shortSha(build.commitSha)}\nFollow it with \`slipway logs ${build.id} -f\``,
+            `Queued build ${build.id} of ${build.branch} at ${shortSha(target.commitSha)}\nFollow it with \`slipway logs ${build.id} -f\``,
           );
           return;
         }
         if (ctx.out.json) ctx.out.jsonLine({ type: 'build', build });
-        else ctx.out.info(`Building ${build.branch} at ${shortSha(build.commitSha)} (build ${build.id})`);
+        else ctx.out.info(`Building ${build.branch} at ${shortSha(target.commitSha)} (build ${build.id})`);
         const bar = progress(ctx);
         try {
           const { build: ended } = await followBuild(ctx, build.id, {
