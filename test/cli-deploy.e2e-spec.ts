@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -222,6 +223,34 @@ describe('slipway deploy, logs and rollback', () => {
     expect((await finishedBuild(worker.url, owner.accessToken, buildId)).status).toBe('SUCCEEDED');
     expect(run.stderr).toContain(`Build ${buildId} succeeded`);
   }, 150_000);
+
+  it('stops following at Ctrl-C, leaving the build running, and says how to follow it again', async () => {
+    const repo = new TestRepository();
+    repo.commit('Slow', { 'index.html': '<h1>slow</h1>' });
+    await linkedProject(repo, { buildCommand: 'for i in $(seq 1 50); do echo "tick $i"; sleep 0.2; done' });
+    // As a terminal's Ctrl-C does: SIGINT to the running command.
+    const child = spawn(process.execPath, [path.resolve(__dirname, '..', 'cli', 'bin', 'slipway.js'), 'deploy'], {
+      cwd: repo.dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: repo.dir, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      await waitFor(async () => /^tick 3$/m.test(stdout), 60_000, 'the build to print tick 3');
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    const buildId = /\(build (\w+)\)/.exec(stderr)![1]!;
+    expect(stderr).toContain(`slipway logs ${buildId} -f`);
+    expect(ok(await on.builds.get(owner.accessToken, { id: buildId })).build.status).toBe('RUNNING');
+    expect((await finishedBuild(worker.url, owner.accessToken, buildId)).status).toBe('SUCCEEDED');
+  }, 90_000);
 
   it('prints a stored log without following, and --json lines for it', async () => {
     const repo = new TestRepository();
