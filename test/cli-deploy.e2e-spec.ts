@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startChildApi, type ChildApi } from './support/child-api';
 import { cliConfigDir, runCli, type CliOptions, type CliRun } from './support/cli';
-import { createProject, finishedBuild, registerUser, type TestUser } from './support/factories';
+import { createApiToken, createProject, finishedBuild, registerUser, type TestUser } from './support/factories';
 import { git, TestRepository } from './support/git-repos';
 import { ok, waitFor } from './support/graphql-client';
 import { operations, type Operations, type Project } from './support/operations';
@@ -159,6 +159,15 @@ describe('slipway deploy, logs and rollback', () => {
       expect(rows[0]).toMatch(/^\*\s+\w+\s+production\s+main/);
       expect(rows[1]).toMatch(new RegExp(`^\\s+${first.deploymentId}\\s+production`));
 
+      // Elsewhere, the project by name; the newest first, the production one marked.
+      const byName = await cli(['deployments', '--project', project.name, '--environment', 'production', '--json']);
+      expect(byName.code).toBe(0);
+      const { deployments } = JSON.parse(byName.stdout) as { deployments: { id: string; isProduction: boolean }[] };
+      expect(deployments.map((d) => [d.id, d.isProduction])).toEqual([
+        [expect.any(String), true],
+        [first.deploymentId, false],
+      ]);
+
       const human = await cli(['rollback'], { cwd: repo.dir });
       expect(human.code).toBe(0);
       expect(human.stdout).toContain(`production now serves deployment ${first.deploymentId}`);
@@ -183,6 +192,26 @@ describe('slipway deploy, logs and rollback', () => {
         deployment: { id: first.deploymentId, isProduction: true, url: first.url },
       });
     });
+  });
+
+  it('deploys from CI: an API token with build and deployment scopes, --project, and a detached HEAD with --branch', async () => {
+    const repo = new TestRepository();
+    const commit = repo.commit('From CI', { 'index.html': '<h1>from CI</h1>' });
+    const project = await linkedProject(repo);
+    const token = await createApiToken(worker.url, owner.accessToken, {
+      projectId: project.id,
+      scopes: ['build:create', 'build:read', 'deployment:read'],
+    });
+    // A CI job: a fresh checkout at the commit (detached), no login, no link.
+    const ci = mkdtempSync(path.join(tmpdir(), 'slipway-ci-'));
+    git(ci, 'clone', '--quiet', repo.dir, '.');
+    git(ci, 'checkout', '--quiet', '--detach', commit);
+    const run = await cli(['deploy', '--project', project.id, '--branch', 'main'], {
+      cwd: ci,
+      env: { SLIPWAY_TOKEN: token.secret, SLIPWAY_CONFIG_DIR: cliConfigDir() },
+    });
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    expect(run.stdout).toMatch(/Deployed \w+ to production: http/);
   });
 
   it("fails with the build's error and exit 1 when the build fails", async () => {
@@ -319,6 +348,16 @@ describe('slipway deploy, logs and rollback', () => {
       const unknown = await cli(['logs', '0123456789abcdef01234567', '-f']);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toMatch(/Error \[NOT_FOUND\]/);
+    });
+
+    it('refuses a --limit or --environment deployments cannot take', async () => {
+      const project = '0123456789abcdef01234567';
+      const limit = await cli(['deployments', '--project', project, '--limit', '0']);
+      expect(limit.code).toBe(2);
+      expect(limit.stderr).toMatch(/Error \[INVALID_LIMIT\]/);
+      const environment = await cli(['deployments', '--project', project, '--environment', 'staging']);
+      expect(environment.code).toBe(2);
+      expect(environment.stderr).toMatch(/Error \[INVALID_ENVIRONMENT\]/);
     });
 
     it('refuses a --commit that is not a commit id', async () => {

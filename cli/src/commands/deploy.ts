@@ -20,6 +20,7 @@ import {
 } from '../follow';
 import { deployTarget, readCheckout } from '../git';
 import { action } from '../program';
+import { projectIdFor } from '../project-ref';
 import { deploymentUrls } from './deployments';
 
 interface DeployOptions {
@@ -118,7 +119,7 @@ export function registerDeploy(program: Command): void {
   program
     .command('deploy')
     .description("Build and deploy the checkout's current branch and commit, following the build's log until it ends")
-    .option('--project <id>', 'the project to deploy (default: the linked one)')
+    .option('--project <project>', 'the project to deploy: id, slug or name (default: the linked one)')
     .option('--branch <name>', 'the branch to build (default: the one checked out; needed on a detached HEAD)')
     .option('--commit <sha>', 'the commit to build (default: the one checked out, or the branch head)')
     .option('--no-follow', 'queue the build, print its id and exit')
@@ -139,7 +140,7 @@ Examples:
     )
     .action(
       action(async (ctx, opts: DeployOptions) => {
-        const projectId = ctx.projectId(opts.project);
+        const projectId = await projectIdFor(ctx, opts.project);
         const target = deployTarget(readCheckout(ctx.cwd), opts);
         target.warnings.forEach((warning) => ctx.out.warn(warning));
         const { createBuild: build } = await ctx.request(CreateBuildDocument, {

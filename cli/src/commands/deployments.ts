@@ -9,6 +9,7 @@ import {
 import type { Context } from '../context';
 import { CliError, EXIT_USAGE } from '../errors';
 import { action } from '../program';
+import { projectIdFor } from '../project-ref';
 
 /** Where a deployment is served (its own address), and the project's production address when it is production. */
 export function deploymentUrls(
@@ -50,12 +51,12 @@ export function registerDeployments(program: Command): void {
   program
     .command('deployments')
     .description("List the project's deployments, newest first; * marks the one serving production")
-    .option('--project <id>', 'the project (default: the linked one)')
+    .option('--project <project>', 'the project: id, slug or name (default: the linked one)')
     .option('--environment <env>', 'only production or preview deployments')
     .option('--limit <n>', 'how many to list, 1 to 100', '20')
     .action(
       action(async (ctx, opts: ListOptions) => {
-        const projectId = ctx.projectId(opts.project);
+        const projectId = await projectIdFor(ctx, opts.project);
         const limit = Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > 100)
           throw new CliError('--limit must be a whole number from 1 to 100', 'INVALID_LIMIT', EXIT_USAGE);
@@ -90,7 +91,7 @@ export function registerDeployments(program: Command): void {
   program
     .command('rollback')
     .description('Serve the previous production deployment again (instant: no rebuild)')
-    .option('--project <id>', 'the project (default: the linked one)')
+    .option('--project <project>', 'the project: id, slug or name (default: the linked one)')
     .addHelpText(
       'after',
       `
@@ -99,7 +100,7 @@ given deployment, use \`slipway promote <deployment>\` (\`slipway deployments\` 
     )
     .action(
       action(async (ctx, opts: { project?: string }) => {
-        const projectId = ctx.projectId(opts.project);
+        const projectId = await projectIdFor(ctx, opts.project);
         const { rollbackDeployment } = await ctx.request(RollbackDeploymentDocument, { input: { projectId } });
         ctx.out.result(
           { deployment: withUrls(ctx, rollbackDeployment) },
