@@ -200,13 +200,13 @@ describe('slipway deploy, logs and rollback', () => {
     const project = await linkedProject(repo);
     const token = await createApiToken(worker.url, owner.accessToken, {
       projectId: project.id,
-      scopes: ['build:create', 'build:read', 'deployment:read'],
+      scopes: ['project:read', 'build:create', 'build:read', 'deployment:read'],
     });
     // A CI job: a fresh checkout at the commit (detached), no login, no link.
     const ci = mkdtempSync(path.join(tmpdir(), 'slipway-ci-'));
     git(ci, 'clone', '--quiet', repo.dir, '.');
     git(ci, 'checkout', '--quiet', '--detach', commit);
-    const run = await cli(['deploy', '--project', project.id, '--branch', 'main'], {
+    const run = await cli(['deploy', '--project', project.slug, '--branch', 'main'], {
       cwd: ci,
       env: { SLIPWAY_TOKEN: token.secret, SLIPWAY_CONFIG_DIR: cliConfigDir() },
     });
