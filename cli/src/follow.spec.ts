@@ -1,4 +1,5 @@
-import { exitStatusOf, LogCursor, retryDelayMs, type LogLine } from './follow';
+import { SlipwayError } from '../../client/src';
+import { exitStatusOf, isCredentialRefusal, isNetworkError, LogCursor, retryDelayMs, type LogLine } from './follow';
 
 function lines(...seqs: number[]): LogLine[] {
   return seqs.map((seq) => ({ seq, step: 'build', stream: 'stdout', text: `line ${seq}` }));
@@ -69,5 +70,17 @@ describe('exitStatusOf', () => {
   it('is 0 only for a build that succeeded', () => {
     expect(exitStatusOf('SUCCEEDED')).toBe(0);
     for (const status of ['FAILED', 'CANCELED', 'TIMED_OUT', undefined] as const) expect(exitStatusOf(status)).toBe(1);
+  });
+});
+
+describe('what the follower tries again', () => {
+  it('reconnects when the API is out of reach, and signs in again when a new connection is refused', () => {
+    const unreachable = new SlipwayError('Cannot reach the API', 'NETWORK_ERROR');
+    const refused = new SlipwayError('The API refused the connection', 'FORBIDDEN');
+    const expired = new SlipwayError('expired', 'UNAUTHENTICATED');
+    const missing = new SlipwayError('Build not found', 'NOT_FOUND');
+    expect([unreachable, refused, expired, missing].map(isNetworkError)).toEqual([true, false, false, false]);
+    expect([unreachable, refused, expired, missing].map(isCredentialRefusal)).toEqual([false, true, true, false]);
+    expect(isNetworkError(new Error('NETWORK_ERROR'))).toBe(false);
   });
 });

@@ -74,6 +74,11 @@ export function isNetworkError(error: unknown): boolean {
   return error instanceof SlipwayError && error.code === NETWORK_ERROR;
 }
 
+/** The API refused the caller's credential (an expired session's token, on a new connection). */
+export function isCredentialRefusal(error: unknown): boolean {
+  return error instanceof SlipwayError && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN');
+}
+
 /** The pause before retry `attempt` (from 1): 250 ms doubling up to 5 s. */
 export function retryDelayMs(attempt: number): number {
   return Math.min(5_000, 250 * 2 ** Math.min(attempt - 1, 10));
@@ -178,47 +183,65 @@ export async function followBuild(ctx: Context, buildId: string, options: Follow
     // or the next resubscription; nothing is printed out of order.
   };
 
-  const outcome = await new Promise<'finished' | 'interrupted'>((resolve, reject) => {
-    // Set once subscribed; a batch can arrive before `subscribe` returns.
-    const subscription: { stop?: () => void } = {};
-    let settled = false;
-    const settle = (run: () => void): void => {
-      if (settled) return;
-      settled = true;
-      process.removeListener('SIGINT', onSigint);
-      subscription.stop?.();
-      run();
-    };
-    const onSigint = (): void => settle(() => resolve('interrupted'));
-    process.once('SIGINT', onSigint);
-    // Batches are handled one after the other: filling a hole waits for the store.
-    const enqueue = (work: () => Promise<void>): void => {
-      chain = chain.then(work).catch((error: unknown) => settle(() => reject(error)));
-    };
-    subscription.stop = ctx.client.subscribe(BuildLogStreamDocument, () => ({ buildId, afterSeq: cursor.lastSeq }), {
-      next: ({ buildLogs }) =>
-        enqueue(async () => {
-          if (reconnecting) {
-            reconnecting = false;
-            ctx.out.info(`Reconnected: going on after line ${cursor.lastSeq}`);
-          }
-          await handle(buildLogs.lines);
-          if (buildLogs.finished) finalStatus = buildLogs.status;
-        }),
-      error: (error) => enqueue(() => Promise.reject(error)),
-      complete: () => enqueue(async () => settle(() => resolve('finished'))),
-      reconnecting: (attempt, delayMs, cause) => {
-        reconnecting = true;
-        const wait = `${(delayMs / 1000).toFixed(1)} s`;
-        ctx.out.info(
-          attempt === 1
-            ? `Lost the connection to the API (${cause.message}); reconnecting in ${wait}…`
-            : `Still cannot reach the API; reconnecting in ${wait} (attempt ${attempt})…`,
-        );
-      },
+  const subscribeOnce = (): Promise<'finished' | 'interrupted'> =>
+    new Promise<'finished' | 'interrupted'>((resolve, reject) => {
+      // Set once subscribed; a batch can arrive before `subscribe` returns.
+      const subscription: { stop?: () => void } = {};
+      let settled = false;
+      const settle = (run: () => void): void => {
+        if (settled) return;
+        settled = true;
+        process.removeListener('SIGINT', onSigint);
+        subscription.stop?.();
+        run();
+      };
+      const onSigint = (): void => settle(() => resolve('interrupted'));
+      process.once('SIGINT', onSigint);
+      // Batches are handled one after the other: filling a hole waits for the store.
+      const enqueue = (work: () => Promise<void>): void => {
+        chain = chain.then(work).catch((error: unknown) => settle(() => reject(error)));
+      };
+      subscription.stop = ctx.client.subscribe(BuildLogStreamDocument, () => ({ buildId, afterSeq: cursor.lastSeq }), {
+        next: ({ buildLogs }) =>
+          enqueue(async () => {
+            if (reconnecting) {
+              reconnecting = false;
+              ctx.out.info(`Reconnected: going on after line ${cursor.lastSeq}`);
+            }
+            await handle(buildLogs.lines);
+            if (buildLogs.finished) finalStatus = buildLogs.status;
+          }),
+        error: (error) => enqueue(() => Promise.reject(error)),
+        complete: () => enqueue(async () => settle(() => resolve('finished'))),
+        reconnecting: (attempt, delayMs, cause) => {
+          reconnecting = true;
+          const wait = `${(delayMs / 1000).toFixed(1)} s`;
+          ctx.out.info(
+            attempt === 1
+              ? `Lost the connection to the API (${cause.message}); reconnecting in ${wait}…`
+              : `Still cannot reach the API; reconnecting in ${wait} (attempt ${attempt})…`,
+          );
+        },
+      });
+      if (settled) subscription.stop();
     });
-    if (settled) subscription.stop();
-  });
+
+  // A connection made again after the session's access token expired is refused: renew the
+  // session (a request does, when it is refused for that) and subscribe again, once per stretch
+  // of log, so that a credential that is really refused still ends the follower.
+  let outcome: 'finished' | 'interrupted';
+  let renewedAt: number | undefined;
+  for (;;) {
+    try {
+      outcome = await subscribeOnce();
+      break;
+    } catch (error) {
+      if (!isCredentialRefusal(error) || renewedAt === cursor.lastSeq) throw error;
+      renewedAt = cursor.lastSeq;
+      await withReconnect(ctx, () => ctx.request(BuildDocument, { id: buildId }));
+      ctx.out.info(`Signed in again: going on after line ${cursor.lastSeq}`);
+    }
+  }
 
   if (outcome === 'interrupted') {
     options.onInterrupt?.();
