@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'dotenv';
@@ -30,7 +30,8 @@ describe('slipway CLI', () => {
   const tmp = (label: string): string => mkdtempSync(path.join(tmpdir(), `slipway-cli-${label}-`));
 
   beforeAll(async () => {
-    api = await startTestApp();
+    // Local repositories, so that `link --repository .` can build from the checkout itself.
+    api = await startTestApp({ ALLOW_LOCAL_REPOSITORIES: 'true' });
     owner = await registerUser(api.url);
     project = await createProject(api.url, owner.accessToken, 'Storefront');
     other = await createProject(api.url, owner.accessToken, 'Back Office');
@@ -75,6 +76,22 @@ describe('slipway CLI', () => {
       });
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('[INPUT_REQUIRED]');
+    });
+
+    it('logs in with --json, and refuses a token the API does not know', async () => {
+      const dir = cliConfigDir();
+      const logged = json<{ user: { email: string }; credentials: string }>(
+        await cli(['login', '--email', owner.email, '--password-stdin', '--json'], {
+          input: owner.password,
+          env: { SLIPWAY_CONFIG_DIR: dir },
+        }),
+      );
+      expect(logged).toMatchObject({ user: { email: owner.email }, credentials: path.join(dir, 'credentials.json') });
+      const badToken = await cli(['login', '--token', 'slw_not-a-real-token'], {
+        env: { SLIPWAY_CONFIG_DIR: cliConfigDir() },
+      });
+      expect(badToken.code).toBe(1);
+      expect(badToken.stderr).toContain('[UNAUTHENTICATED]');
     });
 
     it('forgets the login on logout', async () => {
@@ -142,6 +159,18 @@ describe('slipway CLI', () => {
       });
       expect(given.code).toBe(0);
       expect(given.stdout).toContain('Build repository: https://git.example.test/me/other.git');
+    });
+
+    it("sets the checkout's own path with --repository ., and refuses it outside a checkout", async () => {
+      const repo = new TestRepository();
+      repo.commit('start', { 'index.html': 'x' });
+      const local = json<{ repositoryUrl: string }>(
+        await cli(['link', 'Storefront', '--repository', '.', '--json'], { cwd: repo.dir }),
+      );
+      expect(local.repositoryUrl).toBe(`file://${realpathSync(repo.dir)}`);
+      const outside = await cli(['link', 'Storefront', '--repository', '.'], { cwd: tmp('not-git') });
+      expect(outside.code).toBe(2);
+      expect(outside.stderr).toContain('[NOT_A_GIT_CHECKOUT]');
     });
 
     it('refuses an unknown project, and an ambiguous name with the candidates', async () => {
