@@ -91,6 +91,10 @@ function describeConnectionFailure(error: unknown): SlipwayError {
  */
 export class SlipwayClient {
   private ws: WsClient | undefined;
+  /** The current attempt of each subscription, told when the socket closes. */
+  private readonly closedListeners = new Set<(event: unknown) => void>();
+  /** How to stop each active subscription. */
+  private readonly subscriptions = new Set<() => void>();
 
   constructor(private readonly options: ClientOptions) {}
 
@@ -154,14 +158,41 @@ export class SlipwayClient {
     let attempt = 0;
     let timer: NodeJS.Timeout | undefined;
     let dispose: (() => void) | undefined;
+    let stopAttempt: (() => void) | undefined;
 
     const start = (): void => {
       let delivered = false;
+      let ended = false;
+      // The attempt failed with its connection: once, whichever of graphql-ws's close event and
+      // its error callback reports it first.
+      const failed = (error: unknown): void => {
+        if (stopped || ended) return;
+        end();
+        dispose?.();
+        const failure = describeConnectionFailure(error);
+        attempt += 1;
+        if (!isConnectionFailure(error) || (options.maxAttempts !== undefined && attempt > options.maxAttempts)) {
+          stop();
+          sink.error(failure);
+          return;
+        }
+        const delayMs = Math.min(maxDelay, 250 * 2 ** Math.min(attempt - 1, 10));
+        sink.reconnecting?.(attempt, delayMs, failure);
+        timer = setTimeout(start, delayMs);
+      };
+      const end = (): void => {
+        ended = true;
+        this.closedListeners.delete(failed);
+      };
+      // graphql-ws subscribes again by itself, with the variables it was first given, after a
+      // normal closure (1000) of the socket: every close ends this attempt here instead, so that
+      // the next one reads the variables afresh.
+      this.closedListeners.add(failed);
       dispose = this.wsClient().subscribe<TResult>(
         { query, variables: variables() as Record<string, unknown> },
         {
           next: (value) => {
-            if (stopped) return;
+            if (stopped || ended) return;
             if (value.errors && value.errors.length > 0) {
               stop();
               sink.error(fromGraphQLErrors(value.errors));
@@ -174,37 +205,38 @@ export class SlipwayClient {
             if (value.data) sink.next(value.data);
           },
           error: (error) => {
-            if (stopped) return;
-            const failure = describeConnectionFailure(error);
-            attempt += 1;
-            if (!isConnectionFailure(error) || (options.maxAttempts !== undefined && attempt > options.maxAttempts)) {
+            if (stopped || ended) return;
+            if (Array.isArray(error)) {
               stop();
-              sink.error(failure);
+              sink.error(fromGraphQLErrors(error as GraphQLErrorShape[]));
               return;
             }
-            const delayMs = Math.min(maxDelay, 250 * 2 ** Math.min(attempt - 1, 10));
-            sink.reconnecting?.(attempt, delayMs, failure);
-            timer = setTimeout(start, delayMs);
+            failed(error);
           },
           complete: () => {
-            if (stopped) return;
+            if (stopped || ended) return;
             stop();
             sink.complete();
           },
         },
       );
+      stopAttempt = end;
     };
     const stop = (): void => {
       stopped = true;
+      this.subscriptions.delete(stop);
+      stopAttempt?.();
       if (timer) clearTimeout(timer);
       dispose?.();
     };
+    this.subscriptions.add(stop);
     start();
     return stop;
   }
 
-  /** Closes the WebSocket, if one is open. */
+  /** Stops every subscription (without calling their sinks) and closes the WebSocket, if one is open. */
   async close(): Promise<void> {
+    for (const stop of [...this.subscriptions]) stop();
     const ws = this.ws;
     this.ws = undefined;
     await ws?.dispose();
@@ -217,6 +249,11 @@ export class SlipwayClient {
       // Reconnection is done per subscription above, with variables read afresh.
       retryAttempts: 0,
       lazy: true,
+      on: {
+        closed: (event) => {
+          for (const listener of [...this.closedListeners]) listener(event);
+        },
+      },
       connectionParams: () => {
         const token = this.options.token?.();
         return token ? { authorization: `Bearer ${token}` } : {};
