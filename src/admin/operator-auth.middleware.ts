@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { PROTECTIVE_HEADERS } from '../common/http/browser-pages';
 
 export const QUEUE_DASHBOARD_REALM = 'Slipway queues';
 
@@ -10,9 +11,7 @@ export const QUEUE_DASHBOARD_REALM = 'Slipway queues';
  */
 export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
-  'X-Frame-Options': 'DENY',
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  ...PROTECTIVE_HEADERS,
   'Content-Security-Policy': [
     "default-src 'self'",
     "script-src 'self'",

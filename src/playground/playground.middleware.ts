@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
+import { pagePolicy, sendPage, serveAssets, type PackageAsset } from '../common/http/browser-pages';
 
 export const PLAYGROUND_PATH = '/playground';
 export const PLAYGROUND_ASSET_PATH = `${PLAYGROUND_PATH}/assets`;
@@ -10,10 +8,11 @@ export const PLAYGROUND_ASSET_PATH = `${PLAYGROUND_PATH}/assets`;
  * GraphQL Playground's prebuilt bundle (React included), its stylesheet and icon, served from the
  * installed package so the page works without internet.
  */
-const ASSETS: Record<string, { file: string; type: string }> = {
-  'playground.js': { file: 'build/static/js/middleware.js', type: 'text/javascript' },
-  'playground.css': { file: 'build/static/css/middleware.css', type: 'text/css' },
-  'favicon.png': { file: 'build/favicon.png', type: 'image/png' },
+const PKG = 'graphql-playground-react';
+const ASSETS: Record<string, PackageAsset> = {
+  'playground.js': { pkg: PKG, file: 'build/static/js/middleware.js', type: 'text/javascript' },
+  'playground.css': { pkg: PKG, file: 'build/static/css/middleware.css', type: 'text/css' },
+  'favicon.png': { pkg: PKG, file: 'build/favicon.png', type: 'image/png' },
 };
 
 /**
@@ -82,73 +81,20 @@ function page(script: string): string {
 }
 
 /**
- * The page runs only the bundle and its one inline script (by hash), talks only to this origin
- * (HTTP and WebSocket: the bundle's "share" upload to a third-party service is disabled and would
- * be refused), and may not be framed. The bundle runs without 'unsafe-eval': its `Function(...)`
- * calls are fallbacks it never reaches in a browser. Styles allow inline: the Playground's
- * styled-components add `<style>` elements with no nonce (without them it does not render), and a
- * style cannot run code. It loads no
- * web fonts (the stock page's Google Fonts are left out; system fonts stand in), and its images
- * are inline data.
+ * GraphQL Playground: GET /playground, with its assets under /playground/assets/.
+ *
+ * The page's policy is pagePolicy(): the bundle runs without 'unsafe-eval' (its `Function(...)`
+ * calls are fallbacks it never reaches in a browser); its styled-components need inline styles
+ * (without them it does not render); the bundle's "share" upload to a third-party service is
+ * disabled above and would be refused by `connect-src 'self'`. It loads no web fonts (the stock
+ * page's Google Fonts are left out; system fonts stand in), and its images are inline data.
  */
-function contentSecurityPolicy(script: string): string {
-  const scriptHash = createHash('sha256').update(script).digest('base64');
-  return [
-    "default-src 'none'",
-    `script-src 'self' 'sha256-${scriptHash}'`,
-    "style-src 'self' 'unsafe-inline'",
-    "font-src 'self' data:",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
-}
-
-/** Headers for everything the Playground serves: no framing (older browsers read X-Frame-Options), no sniffing, no referrer. */
-const PROTECTIVE_HEADERS = {
-  'X-Frame-Options': 'DENY',
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-};
-
-const assetCache = new Map<string, Buffer>();
-
-function asset(name: string): { body: Buffer; type: string } | undefined {
-  const entry = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
-  if (!entry) return undefined;
-  let body = assetCache.get(name);
-  if (!body) {
-    // The build directory is outside the package's entry points; its directory can be resolved.
-    const dir = path.dirname(require.resolve('graphql-playground-react/package.json'));
-    body = readFileSync(path.join(dir, entry.file));
-    assetCache.set(name, body);
-  }
-  return { body, type: entry.type };
-}
-
-/** GraphQL Playground: GET /playground, with its assets under /playground/assets/. */
 export function playgroundRouter(graphqlPath: string): Router {
   const router = Router();
   const script = startScript(graphqlPath);
   const html = page(script);
-  const csp = contentSecurityPolicy(script);
-  router.get(`${PLAYGROUND_ASSET_PATH}/:name`, (req: Request, res: Response) => {
-    const found = asset(String(req.params.name));
-    if (!found) {
-      res.status(404).set(PROTECTIVE_HEADERS).type('text/plain').send('Not found');
-      return;
-    }
-    res.type(found.type).set(PROTECTIVE_HEADERS).set('Cache-Control', 'public, max-age=86400').send(found.body);
-  });
-  router.get(PLAYGROUND_PATH, (_req: Request, res: Response) => {
-    res
-      .type('html')
-      .set(PROTECTIVE_HEADERS)
-      .set({ 'Content-Security-Policy': csp, 'Cache-Control': 'no-store' })
-      .send(html);
-  });
+  const policy = pagePolicy(script);
+  serveAssets(router, PLAYGROUND_ASSET_PATH, ASSETS);
+  router.get(PLAYGROUND_PATH, (_req, res) => sendPage(res, html, policy));
   return router;
 }
