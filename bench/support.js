@@ -184,6 +184,63 @@ function runMeta(name, started) {
   };
 }
 
+/**
+ * The environment of an API process a benchmark starts: this process's own (less BENCH_* and
+ * NODE_OPTIONS), production mode, every role, loopback on `port`, a database and Redis prefix
+ * named after the benchmark, fixed long-lived sessions, no rate limit; `extra` on top.
+ */
+function benchApiEnv(name, { mongoUri, redisUrl, port, scratch, keys }, extra = {}) {
+  const base = { ...process.env };
+  for (const key of Object.keys(base)) if (key.startsWith('BENCH_') || key === 'NODE_OPTIONS') delete base[key];
+  return {
+    ...base,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    PROCESS_ROLE: 'all',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    MONGODB_URI: mongoUri,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: `slipway-bench-${name}`,
+    JWT_SECRET: `bench-${name}-jwt-secret-0123456789abcdef0123456789`,
+    JWT_ACCESS_TTL_SECONDS: '86400',
+    ENCRYPTION_KEYS: keys ?? `bench:${require('node:crypto').randomBytes(32).toString('base64')}`,
+    API_RATE_LIMIT_PER_MINUTE: '1000000',
+    STORAGE_DIR: path.join(scratch, 'storage'),
+    ...extra,
+  };
+}
+
+/** Stops every child process of `children`: SIGTERM, then SIGKILL after 10 s. */
+async function stopChildren(children) {
+  for (const child of [...children]) {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+    clearTimeout(timer);
+  }
+}
+
+/** Runs git in `cwd` with a fixed identity and no user or system configuration; resolves with its output. */
+function git(cwd, ...args) {
+  return require('node:child_process')
+    .execFileSync('git', args, {
+      cwd,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: cwd,
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_AUTHOR_NAME: 'Bench',
+        GIT_AUTHOR_EMAIL: 'bench@example.test',
+        GIT_COMMITTER_NAME: 'Bench',
+        GIT_COMMITTER_EMAIL: 'bench@example.test',
+      },
+    })
+    .trim();
+}
+
 module.exports = {
   runMeta,
   CLK_TCK,
@@ -202,4 +259,7 @@ module.exports = {
   summary,
   buildIfNeeded,
   registerWithProject,
+  benchApiEnv,
+  stopChildren,
+  git,
 };

@@ -46,7 +46,18 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { waitForApi, graphql, table, runMeta, fmt, summary, buildIfNeeded, registerWithProject } = require('../support');
+const {
+  waitForApi,
+  graphql,
+  table,
+  runMeta,
+  fmt,
+  summary,
+  buildIfNeeded,
+  registerWithProject,
+  benchApiEnv,
+  stopChildren,
+} = require('../support');
 const { pointsFor } = require('./points');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -105,24 +116,13 @@ const log = (msg) => {
 const children = new Set();
 
 function apiEnv(ctx, port) {
-  const base = { ...process.env };
-  for (const key of Object.keys(base)) if (key.startsWith('BENCH_') || key === 'NODE_OPTIONS') delete base[key];
-  return {
-    ...base,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    PROCESS_ROLE: 'all',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    MONGODB_URI: ctx.mongoUri,
-    REDIS_URL: ctx.databases.redis.url,
-    REDIS_PREFIX: 'slipway-bench-analytics',
-    JWT_SECRET: 'bench-analytics-jwt-secret-0123456789abcdef0123456789',
-    JWT_ACCESS_TTL_SECONDS: '86400',
-    ENCRYPTION_KEYS: ctx.keys,
-    API_RATE_LIMIT_PER_MINUTE: '1000000',
-    STORAGE_DIR: path.join(ctx.scratch, 'storage'),
-  };
+  return benchApiEnv('analytics', {
+    mongoUri: ctx.mongoUri,
+    redisUrl: ctx.databases.redis.url,
+    port,
+    scratch: ctx.scratch,
+    keys: ctx.keys,
+  });
 }
 
 async function startApi(ctx) {
@@ -176,12 +176,7 @@ function runRecorder(ctx, projectId) {
 }
 
 async function stopAll(ctx) {
-  for (const child of [...children]) {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-    clearTimeout(timer);
-  }
+  await stopChildren(children);
   if (ctx.mongo) await ctx.mongo.close();
   if (ctx.databases) await Promise.all([ctx.databases.mongo.stop(), ctx.databases.redis.stop()]);
 }

@@ -60,7 +60,7 @@
  *   --quiet               no progress lines on stderr
  */
 
-const { fork, spawn, spawnSync, execFileSync } = require('node:child_process');
+const { fork, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -89,6 +89,7 @@ const {
   percentile,
   table,
   runMeta,
+  git,
 } = require('../support');
 const REDIS_PREFIX = 'slipway-bench-builds';
 const BARE_CHANNEL_PREFIX = 'bench-bare:build-log:';
@@ -486,23 +487,6 @@ async function pool(items, limit, fn) {
 
 // ---------------------------------------------------------------------------
 // The benchmark's git repository: index.html and the emitter
-
-function git(cwd, ...args) {
-  return execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: cwd,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_AUTHOR_NAME: 'Bench',
-      GIT_AUTHOR_EMAIL: 'bench@example.test',
-      GIT_COMMITTER_NAME: 'Bench',
-      GIT_COMMITTER_EMAIL: 'bench@example.test',
-    },
-  }).trim();
-}
 
 function makeRepository(dir) {
   fs.mkdirSync(dir, { recursive: true });

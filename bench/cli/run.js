@@ -45,6 +45,9 @@ const {
   registerWithProject,
   mtime,
   newestMtime,
+  benchApiEnv,
+  stopChildren,
+  git,
 } = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -86,53 +89,20 @@ function buildCliIfNeeded(mode) {
   if (result.status !== 0) throw new Error('tsc failed');
 }
 
-function git(cwd, ...args) {
-  const result = spawnSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH,
-      HOME: cwd,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_AUTHOR_NAME: 'Bench',
-      GIT_AUTHOR_EMAIL: 'bench@example.test',
-      GIT_COMMITTER_NAME: 'Bench',
-      GIT_COMMITTER_EMAIL: 'bench@example.test',
-    },
-  });
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout.trim();
-}
-
 async function startApi(ctx) {
   const { startMongo, startRedis, getFreePort } = require('../../tools/embedded-servers');
   log('starting MongoDB, Redis and the API');
   const [mongo, redis] = await Promise.all([startMongo(), startRedis()]);
   ctx.servers = [mongo, redis];
   const port = await getFreePort();
-  const base = { ...process.env };
-  for (const key of Object.keys(base)) if (key.startsWith('BENCH_') || key === 'NODE_OPTIONS') delete base[key];
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...base,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PROCESS_ROLE: 'all',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      MONGODB_URI: `${mongo.uri}/slipway-bench-cli`,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: 'slipway-bench-cli',
-      JWT_SECRET: 'bench-cli-jwt-secret-0123456789abcdef0123456789abcdef',
-      JWT_ACCESS_TTL_SECONDS: '86400',
-      ENCRYPTION_KEYS: `bench:${crypto.randomBytes(32).toString('base64')}`,
-      API_RATE_LIMIT_PER_MINUTE: '1000000',
-      ALLOW_LOCAL_REPOSITORIES: 'true',
-      STORAGE_DIR: path.join(ctx.scratch, 'storage'),
-    },
+    env: benchApiEnv(
+      'cli',
+      { mongoUri: `${mongo.uri}/slipway-bench-cli`, redisUrl: redis.url, port, scratch: ctx.scratch },
+      { ALLOW_LOCAL_REPOSITORIES: 'true' },
+    ),
   });
   children.add(child);
   ctx.apiTail = await waitForApi(child, port, children);
@@ -140,12 +110,7 @@ async function startApi(ctx) {
 }
 
 async function stopAll(ctx) {
-  for (const child of [...children]) {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-    clearTimeout(timer);
-  }
+  await stopChildren(children);
   if (ctx.servers) await Promise.all(ctx.servers.map((s) => s.stop().catch(() => undefined)));
 }
 

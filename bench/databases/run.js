@@ -33,7 +33,6 @@
  *   --quiet          no progress lines on stderr
  */
 
-const crypto = require('node:crypto');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -50,6 +49,8 @@ const {
   summary,
   buildIfNeeded,
   registerWithProject,
+  benchApiEnv,
+  stopChildren,
 } = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -99,28 +100,14 @@ async function startApi(ctx) {
   ctx.servers = [mongo, redis, hosts];
   ctx.hosts = JSON.parse(hosts.hosts);
   const port = await getFreePort();
-  const base = { ...process.env };
-  for (const key of Object.keys(base)) if (key.startsWith('BENCH_') || key === 'NODE_OPTIONS') delete base[key];
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...base,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PROCESS_ROLE: 'all',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      MONGODB_URI: `${mongo.uri}/slipway-bench-databases`,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: 'slipway-bench-databases',
-      JWT_SECRET: 'bench-databases-jwt-secret-0123456789abcdef0123456789',
-      JWT_ACCESS_TTL_SECONDS: '86400',
-      ENCRYPTION_KEYS: `bench:${crypto.randomBytes(32).toString('base64')}`,
-      API_RATE_LIMIT_PER_MINUTE: '1000000',
-      STORAGE_DIR: path.join(ctx.scratch, 'storage'),
-      DATABASE_HOSTS: hosts.hosts,
-    },
+    env: benchApiEnv(
+      'databases',
+      { mongoUri: `${mongo.uri}/slipway-bench-databases`, redisUrl: redis.url, port, scratch: ctx.scratch },
+      { DATABASE_HOSTS: hosts.hosts },
+    ),
   });
   children.add(child);
   ctx.apiTail = await waitForApi(child, port, children);
@@ -128,12 +115,7 @@ async function startApi(ctx) {
 }
 
 async function stopAll(ctx) {
-  for (const child of [...children]) {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-    clearTimeout(timer);
-  }
+  await stopChildren(children);
   if (ctx.servers) await Promise.all(ctx.servers.map((s) => s.stop().catch(() => undefined)));
 }
 

@@ -42,13 +42,23 @@
  *   --quiet               no progress lines on stderr
  */
 
-const crypto = require('node:crypto');
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const { newestMtime, mtime, sleep, waitForApi, graphql, percentile, table, runMeta } = require('../support');
+const {
+  newestMtime,
+  mtime,
+  sleep,
+  waitForApi,
+  graphql,
+  percentile,
+  table,
+  runMeta,
+  benchApiEnv,
+  stopChildren,
+} = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const EVENT = 'project.updated';
@@ -238,28 +248,14 @@ async function startApi(ctx) {
   const [mongo, redis] = await Promise.all([startMongo(), startRedis()]);
   ctx.databases = { mongo, redis };
   const port = await getFreePort();
-  const base = { ...process.env };
-  for (const key of Object.keys(base)) if (key.startsWith('BENCH_') || key === 'NODE_OPTIONS') delete base[key];
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...base,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PROCESS_ROLE: 'all',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      MONGODB_URI: `${mongo.uri}/slipway-bench-webhooks`,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: 'slipway-bench-webhooks',
-      JWT_SECRET: 'bench-webhooks-jwt-secret-0123456789abcdef0123456789',
-      JWT_ACCESS_TTL_SECONDS: '86400',
-      ENCRYPTION_KEYS: `bench:${crypto.randomBytes(32).toString('base64')}`,
-      API_RATE_LIMIT_PER_MINUTE: '1000000',
-      WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1',
-      STORAGE_DIR: path.join(ctx.scratch, 'storage'),
-    },
+    env: benchApiEnv(
+      'webhooks',
+      { mongoUri: `${mongo.uri}/slipway-bench-webhooks`, redisUrl: redis.url, port, scratch: ctx.scratch },
+      { WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1' },
+    ),
   });
   children.add(child);
   const tail = await waitForApi(child, port, children);
@@ -269,12 +265,7 @@ async function startApi(ctx) {
 }
 
 async function stopAll(ctx) {
-  for (const child of [...children]) {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-    clearTimeout(timer);
-  }
+  await stopChildren(children);
   if (ctx.receiver) await new Promise((resolve) => ctx.receiver.server.close(resolve));
   if (ctx.databases) await Promise.all([ctx.databases.mongo.stop(), ctx.databases.redis.stop()]);
 }
