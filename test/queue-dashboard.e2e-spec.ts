@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { PLATFORM_QUEUES, QUEUE_DASHBOARD_PATH } from '../src/admin/queue-dashboard.module';
@@ -276,6 +278,126 @@ describe('queue dashboard', () => {
       await waitFor(async () => !(await mail.isPaused()), 10_000, 'the mail queue to be resumed');
     });
 
+    describe('against requests another site could make', () => {
+      const addUrl = (): string => `${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/add`;
+      const waiting = async (): Promise<number> =>
+        (await api.app.get<Queue>(getQueueToken(MAIL_QUEUE)).getJobCounts()).waiting;
+
+      async function expectForbidden(res: Response): Promise<void> {
+        expect(res.status).toBe(403);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(await res.text()).toBe('Forbidden');
+      }
+
+      it('refuses a form-encoded change carrying the credential, and adds no job', async () => {
+        const before = await waiting();
+        await expectForbidden(
+          await fetch(addUrl(), {
+            method: 'POST',
+            headers: { authorization: OPERATOR, 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'name=send&data[to]=victim@example.test',
+          }),
+        );
+        await expectForbidden(
+          await fetch(addUrl(), {
+            method: 'POST',
+            headers: {
+              authorization: OPERATOR,
+              'content-type': 'application/x-www-form-urlencoded',
+              origin: api.baseUrl,
+              'sec-fetch-site': 'same-origin',
+            },
+            body: 'name=send&data[to]=victim@example.test',
+          }),
+        );
+        expect(await waiting()).toBe(before);
+      });
+
+      it('refuses a text/plain body and a multipart form', async () => {
+        const before = await waiting();
+        await expectForbidden(
+          await fetch(addUrl(), {
+            method: 'POST',
+            headers: { authorization: OPERATOR, 'content-type': 'text/plain' },
+            body: JSON.stringify({ name: 'send', data: { to: 'victim@example.test' } }),
+          }),
+        );
+        const form = new FormData();
+        form.set('name', 'send');
+        await expectForbidden(
+          await fetch(addUrl(), { method: 'POST', headers: { authorization: OPERATOR }, body: form }),
+        );
+        expect(await waiting()).toBe(before);
+      });
+
+      it('refuses a change from another origin or site, even as JSON', async () => {
+        const mail = api.app.get<Queue>(getQueueToken(MAIL_QUEUE));
+        const before = await waiting();
+        const port = new URL(api.baseUrl).port;
+        for (const headers of [
+          { origin: 'http://evil.example' },
+          { origin: `http://localhost:${port}` },
+          { origin: `https://127.0.0.1:${port}` },
+          { origin: `http://127.0.0.1:${Number(port) + 1}` },
+          { origin: 'null' },
+          { 'sec-fetch-site': 'cross-site' },
+          { 'sec-fetch-site': 'same-site', origin: api.baseUrl },
+          { 'sec-fetch-site': 'none' },
+        ] as Record<string, string>[]) {
+          await expectForbidden(
+            await fetch(addUrl(), {
+              method: 'POST',
+              headers: { authorization: OPERATOR, 'content-type': 'application/json', ...headers },
+              body: JSON.stringify({ name: 'send', data: { to: 'victim@example.test' } }),
+            }),
+          );
+          await expectForbidden(
+            await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/pause`, {
+              method: 'PUT',
+              headers: { authorization: OPERATOR, ...headers },
+            }),
+          );
+        }
+        expect(await waiting()).toBe(before);
+        expect(await mail.isPaused()).toBe(false);
+      });
+
+      it('takes a same-origin JSON change, as the page sends it', async () => {
+        const before = await waiting();
+        for (const headers of [{}, { origin: api.baseUrl, 'sec-fetch-site': 'same-origin' }] as Record<
+          string,
+          string
+        >[]) {
+          const res = await fetch(addUrl(), {
+            method: 'POST',
+            headers: { authorization: OPERATOR, 'content-type': 'application/json; charset=utf-8', ...headers },
+            body: JSON.stringify({ name: 'operator-test', data: { note: 'added by the operator' } }),
+          });
+          expect(res.status).toBe(200);
+        }
+        expect(await waiting()).toBe(before + 2);
+        // Behind a proxy TRUST_PROXY trusts, the origin is the one the proxy was asked for.
+        const proxied = await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/pause`, {
+          method: 'PUT',
+          headers: {
+            authorization: OPERATOR,
+            origin: 'https://queues.example.test',
+            'sec-fetch-site': 'same-origin',
+            'x-forwarded-proto': 'https',
+            'x-forwarded-host': 'queues.example.test',
+          },
+        });
+        expect(proxied.status).toBe(200);
+        const resume = await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/resume`, {
+          method: 'PUT',
+          headers: { authorization: OPERATOR, origin: api.baseUrl, 'sec-fetch-site': 'same-origin' },
+        });
+        expect(resume.status).toBe(200);
+        const mail = api.app.get<Queue>(getQueueToken(MAIL_QUEUE));
+        await waitFor(async () => !(await mail.isPaused()), 10_000, 'the mail queue to be resumed');
+      });
+    });
+
     describeInBrowser("the queue dashboard's browser test")('in a browser', () => {
       it('works in a browser under its own policy, asking only this server for anything', async () => {
         const browser = await launchChromium();
@@ -303,6 +425,52 @@ describe('queue dashboard', () => {
           for (const url of requested) expect(url.startsWith(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`)).toBe(true);
         } finally {
           await browser.close();
+        }
+      }, 90_000);
+
+      it("takes the page's own changes, and no form another origin submits with the operator's credential", async () => {
+        const mail = api.app.get<Queue>(getQueueToken(MAIL_QUEUE));
+        const addUrl = `${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/add`;
+        const attacker = createServer((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/html' });
+          res.end(
+            `<form method="POST" action="${addUrl}">` +
+              '<input name="name" value="send"><input name="data[to]" value="victim@example.test"></form>' +
+              '<script>document.forms[0].submit()</script>',
+          );
+        });
+        await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+        const browser = await launchChromium();
+        try {
+          const page = await browser.newPage();
+          await page.authenticate({ username: 'operator', password: PASSWORD });
+          expect((await page.goto(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`))?.status()).toBe(200);
+
+          // What the page's own script sends (as Bull Board's UI does): the browser marks it same-origin.
+          const own = (await page.evaluate(`(async () => {
+            const pause = await fetch('api/queues/${MAIL_QUEUE}/pause', { method: 'PUT' });
+            const resume = await fetch('api/queues/${MAIL_QUEUE}/resume', { method: 'PUT' });
+            const add = await fetch('api/queues/${MAIL_QUEUE}/add', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ name: 'operator-test', data: {} }),
+            });
+            return [pause.status, resume.status, add.status];
+          })()`)) as number[];
+          expect(own).toEqual([200, 200, 200]);
+          await waitFor(async () => !(await mail.isPaused()), 10_000, 'the mail queue to be resumed');
+
+          const before = (await mail.getJobCounts()).waiting;
+          const { port } = attacker.address() as AddressInfo;
+          const answered = page.waitForResponse((res) => res.url() === addUrl && res.request().method() === 'POST', {
+            timeout: 30_000,
+          });
+          await page.goto(`http://127.0.0.1:${port}/`);
+          expect((await answered).status()).toBe(403);
+          expect((await mail.getJobCounts()).waiting).toBe(before);
+        } finally {
+          await browser.close();
+          await new Promise((resolve) => attacker.close(resolve));
         }
       }, 90_000);
     });
