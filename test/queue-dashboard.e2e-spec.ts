@@ -21,6 +21,8 @@ const PASSWORD = 'queue-operator-Pa55word-91c2';
 const basic = (user: string, password: string): string =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const OPERATOR = basic('operator', PASSWORD);
+/** An origin the API's CORS configuration allows, with credentials. */
+const ALLOWED_ORIGIN = 'https://app.example.test';
 
 interface QueueSummary {
   name: string;
@@ -96,7 +98,12 @@ describe('queue dashboard', () => {
     beforeAll(async () => {
       // An API process alone: no worker takes the jobs the test queues, so they stay counted.
       api = await startTestApp(
-        { PROCESS_ROLE: 'api', QUEUE_DASHBOARD: 'on', QUEUE_DASHBOARD_PASSWORD: PASSWORD },
+        {
+          PROCESS_ROLE: 'api',
+          QUEUE_DASHBOARD: 'on',
+          QUEUE_DASHBOARD_PASSWORD: PASSWORD,
+          CORS_ORIGINS: ALLOWED_ORIGIN,
+        },
         { label: 'on' },
       );
       user = await registerUser(api.url);
@@ -117,6 +124,66 @@ describe('queue dashboard', () => {
     it('refuses a request without a credential', async () => {
       await expectRefused(await get(api, QUEUE_DASHBOARD_PATH));
       await expectRefused(await get(api, `${QUEUE_DASHBOARD_PATH}/`));
+    });
+
+    it('refuses HEAD and OPTIONS without a credential, granting no other origin anything', async () => {
+      for (const path of [QUEUE_DASHBOARD_PATH, `${QUEUE_DASHBOARD_PATH}/api/queues`]) {
+        const head = await fetch(`${api.baseUrl}${path}`, { method: 'HEAD' });
+        expect(head.status).toBe(401);
+        expect(head.headers.get('www-authenticate')).toBe('Basic realm="Slipway queues"');
+        expect(head.headers.get('cache-control')).toBe('no-store');
+        for (const headers of [
+          {},
+          { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'PUT' },
+          {
+            origin: ALLOWED_ORIGIN,
+            'access-control-request-method': 'GET',
+            'access-control-request-headers': 'authorization',
+          },
+        ] as Record<string, string>[]) {
+          const options = await fetch(`${api.baseUrl}${path}`, { method: 'OPTIONS', headers });
+          await expectRefused(options);
+          expect(options.headers.get('access-control-allow-origin')).toBeNull();
+          expect(options.headers.get('access-control-allow-credentials')).toBeNull();
+          expect(options.headers.get('access-control-allow-methods')).toBeNull();
+        }
+      }
+    });
+
+    it('gives an origin the API allows no CORS grant on the dashboard, with the credential or without', async () => {
+      // The API itself grants that origin, so the configuration is in force.
+      const preflight = await fetch(api.url, {
+        method: 'OPTIONS',
+        headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
+
+      for (const path of [
+        QUEUE_DASHBOARD_PATH,
+        `${QUEUE_DASHBOARD_PATH}/api/queues`,
+        '/ADMIN/Queues/api/queues',
+        '/admin//queues/api/queues',
+      ]) {
+        for (const authorization of [undefined, OPERATOR]) {
+          const res = await fetch(`${api.baseUrl}${path}`, {
+            headers: { origin: ALLOWED_ORIGIN, ...(authorization ? { authorization } : {}) },
+          });
+          expect(res.headers.get('access-control-allow-origin')).toBeNull();
+          expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+        }
+        const options = await fetch(`${api.baseUrl}${path}`, {
+          method: 'OPTIONS',
+          headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'GET', authorization: OPERATOR },
+        });
+        expect(options.status).not.toBe(204);
+        expect(options.headers.get('access-control-allow-origin')).toBeNull();
+      }
+      const page = await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`, {
+        headers: { origin: ALLOWED_ORIGIN, authorization: OPERATOR },
+      });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('cache-control')).toBe('no-store');
     });
 
     it("refuses a user's access token, though the API takes it", async () => {

@@ -18,6 +18,22 @@ import { operatorAuth } from './operator-auth.middleware';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
+/**
+ * Whether a request's URL is under the dashboard's path, however it is spelled (any case,
+ * repeated slashes, percent-encoded letters), so that nothing meant for the API alone, such as
+ * its CORS grants, reaches the dashboard by another spelling.
+ */
+export function isUnderQueueDashboard(url: string): boolean {
+  let path = url.split('?')[0]!;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // Malformed escapes: judge the path as sent.
+  }
+  path = path.replace(/\/{2,}/g, '/').toLowerCase();
+  return path === QUEUE_DASHBOARD_PATH || path.startsWith(`${QUEUE_DASHBOARD_PATH}/`);
+}
+
 /** Every Bull queue the platform has, as the dashboard lists them. */
 export const PLATFORM_QUEUES: readonly string[] = [
   BUILDS_QUEUE,
