@@ -276,6 +276,10 @@ describe('queue dashboard', () => {
       expect(res.headers.get('x-frame-options')).toBe('DENY');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-powered-by')).toBeNull();
+      for (const path of ['/api/queues', '/no-such-page']) {
+        expect((await get(api, `${QUEUE_DASHBOARD_PATH}${path}`, OPERATOR)).headers.get('x-powered-by')).toBeNull();
+      }
       const html = await res.text();
       expect(html).toContain('<title>Slipway queues</title>');
       expect(html).toContain(`<base href="${QUEUE_DASHBOARD_PATH}/" />`);
