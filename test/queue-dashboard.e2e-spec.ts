@@ -1,10 +1,13 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { PLATFORM_QUEUES, QUEUE_DASHBOARD_PATH } from '../src/admin/queue-dashboard.module';
 import { MAIL_QUEUE } from '../src/mail/jobs/mail-jobs';
-import { describeInBrowser, launchChromium } from './support/browser';
+import { describeInBrowser, findChromium, launchChromium } from './support/browser';
 import { startChildApi } from './support/child-api';
 import { createApiToken, createProject, registerUser, type TestUser } from './support/factories';
 import { ok, waitFor } from './support/graphql-client';
@@ -604,6 +607,32 @@ describe('queue dashboard', () => {
       expect(add.status).toBe(405);
       expect(await mail.isPaused()).toBe(false);
       expect((await mail.getJobCounts()).waiting).toBe(0);
+    });
+  });
+
+  describe("the browser tests' Chromium", () => {
+    it('is CHROMIUM_PATH when set, and otherwise also found on PATH, as scripts/setup.sh finds it', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'chromium-on-path-'));
+      try {
+        const onPath = join(dir, 'chromium');
+        writeFileSync(onPath, '#!/bin/sh\n');
+        chmodSync(onPath, 0o755);
+        const path = ['/nonexistent/bin', dir].join(delimiter);
+        const noPackage = join(dir, 'no-such-package', 'chromium');
+        expect(findChromium({ PATH: path }, noPackage)).toBe(onPath);
+        expect(findChromium({ PATH: '/nonexistent/bin' }, noPackage)).toBeUndefined();
+        // CHROMIUM_PATH, then the Debian package's, come first.
+        const other = join(dir, 'other-chromium');
+        writeFileSync(other, '#!/bin/sh\n');
+        chmodSync(other, 0o755);
+        expect(findChromium({ PATH: path, CHROMIUM_PATH: other }, noPackage)).toBe(other);
+        expect(findChromium({ PATH: path }, other)).toBe(other);
+        // A file that cannot be run is not a browser.
+        chmodSync(onPath, 0o644);
+        expect(findChromium({ PATH: path }, noPackage)).toBeUndefined();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 
