@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { PLATFORM_QUEUES, QUEUE_DASHBOARD_PATH } from '../src/admin/queue-dashboard.module';
@@ -351,6 +351,31 @@ describe('queue dashboard', () => {
       expect(resume.status).toBe(200);
       await waitFor(async () => !(await mail.isPaused()), 10_000, 'the mail queue to be resumed');
     });
+
+    it('answers a WebSocket upgrade under its path with 404 and closes the socket', async () => {
+      const { hostname, port } = new URL(api.baseUrl);
+      for (const path of [QUEUE_DASHBOARD_PATH, `${QUEUE_DASHBOARD_PATH}/api/queues`, '/no-such-socket']) {
+        const socket = connect(Number(port), hostname);
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+        socket.write(
+          `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: ${OPERATOR}\r\n` +
+            'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n' +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        );
+        // The socket stays open from this side: only the server can close it.
+        const outcome = await Promise.race([
+          closed.then(() => 'closed'),
+          new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 20_000).unref()),
+        ]);
+        socket.destroy();
+        expect(outcome).toBe('closed');
+        expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+        expect(answer).not.toContain('"counts"');
+      }
+    }, 90_000);
 
     describe('against requests another site could make', () => {
       const addUrl = (): string => `${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/add`;
