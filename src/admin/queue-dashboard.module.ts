@@ -53,7 +53,8 @@ export const PLATFORM_QUEUES: readonly string[] = [
  * behind the operator's credential from the configuration (docs/operations.md). Only API
  * processes with QUEUE_DASHBOARD on load it. Some queues are registered only by workers' job
  * modules, so each is registered here too, as a Bull client of the dashboard's own: that costs a
- * process that serves it a Redis connection or two per queue, and nothing while it is off.
+ * process that serves it about one more Redis connection per queue (docs/operations.md), and
+ * nothing while it is off.
  */
 @Module({})
 export class QueueDashboardModule {
