@@ -23,8 +23,8 @@ command -v prlimit >/dev/null || missing+=(util-linux)
 command -v git >/dev/null || missing+=(git)
 # Ruby for functions (ruby3.x), from Debian.
 command -v ruby >/dev/null || missing+=(ruby)
-# Chromium, which the end-to-end specs drive headless to check GraphQL Playground in a browser
-# (unless CHROMIUM_PATH names one of your own).
+# Chromium, which the end-to-end specs drive headless to check GraphQL Playground and the queue
+# dashboard in a browser (unless CHROMIUM_PATH names one of your own, or one is on PATH).
 [ -n "${CHROMIUM_PATH:-}" ] || command -v chromium >/dev/null || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

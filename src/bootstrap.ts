@@ -3,6 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
+import type { Request } from 'express';
+import { isUnderQueueDashboard } from './admin/queue-dashboard.module';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { CustomDomainsMiddleware } from './domains/custom-domains.middleware';
@@ -29,12 +32,16 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   if (config.runsApi) app.use(app.get(CustomDomainsMiddleware).handle);
   if (config.CORS_ORIGINS.length > 0) {
     const any = config.CORS_ORIGINS.includes('*');
-    app.enableCors({
+    const grants: CorsOptions = {
       origin: any ? true : config.CORS_ORIGINS,
       credentials: !any,
       allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name'],
       maxAge: 600,
-    });
+    };
+    // The queue dashboard grants no other origin anything: its preflights reach its own check.
+    app.enableCors((req: Request, callback: (error: Error | null, options: CorsOptions) => void) =>
+      callback(null, isUnderQueueDashboard(req.originalUrl ?? req.url) ? { origin: false } : grants),
+    );
   }
   if (config.runsApi && config.ideEnabled) app.use(ideRouter(GRAPHQL_PATH));
   if (config.runsApi && config.playgroundEnabled) app.use(playgroundRouter(GRAPHQL_PATH));

@@ -1,8 +1,13 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { connect, type AddressInfo } from 'node:net';
 import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import { PLATFORM_QUEUES, QUEUE_DASHBOARD_PATH } from '../src/admin/queue-dashboard.module';
 import { MAIL_QUEUE } from '../src/mail/jobs/mail-jobs';
-import { describeInBrowser, launchChromium } from './support/browser';
+import { describeInBrowser, findChromium, launchChromium } from './support/browser';
 import { startChildApi } from './support/child-api';
 import { createApiToken, createProject, registerUser, type TestUser } from './support/factories';
 import { ok, waitFor } from './support/graphql-client';
@@ -19,6 +24,8 @@ const PASSWORD = 'queue-operator-Pa55word-91c2';
 const basic = (user: string, password: string): string =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const OPERATOR = basic('operator', PASSWORD);
+/** An origin the API's CORS configuration allows, with credentials. */
+const ALLOWED_ORIGIN = 'https://app.example.test';
 
 interface QueueSummary {
   name: string;
@@ -94,7 +101,12 @@ describe('queue dashboard', () => {
     beforeAll(async () => {
       // An API process alone: no worker takes the jobs the test queues, so they stay counted.
       api = await startTestApp(
-        { PROCESS_ROLE: 'api', QUEUE_DASHBOARD: 'on', QUEUE_DASHBOARD_PASSWORD: PASSWORD },
+        {
+          PROCESS_ROLE: 'api',
+          QUEUE_DASHBOARD: 'on',
+          QUEUE_DASHBOARD_PASSWORD: PASSWORD,
+          CORS_ORIGINS: ALLOWED_ORIGIN,
+        },
         { label: 'on' },
       );
       user = await registerUser(api.url);
@@ -115,6 +127,66 @@ describe('queue dashboard', () => {
     it('refuses a request without a credential', async () => {
       await expectRefused(await get(api, QUEUE_DASHBOARD_PATH));
       await expectRefused(await get(api, `${QUEUE_DASHBOARD_PATH}/`));
+    });
+
+    it('refuses HEAD and OPTIONS without a credential, granting no other origin anything', async () => {
+      for (const path of [QUEUE_DASHBOARD_PATH, `${QUEUE_DASHBOARD_PATH}/api/queues`]) {
+        const head = await fetch(`${api.baseUrl}${path}`, { method: 'HEAD' });
+        expect(head.status).toBe(401);
+        expect(head.headers.get('www-authenticate')).toBe('Basic realm="Slipway queues"');
+        expect(head.headers.get('cache-control')).toBe('no-store');
+        for (const headers of [
+          {},
+          { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'PUT' },
+          {
+            origin: ALLOWED_ORIGIN,
+            'access-control-request-method': 'GET',
+            'access-control-request-headers': 'authorization',
+          },
+        ] as Record<string, string>[]) {
+          const options = await fetch(`${api.baseUrl}${path}`, { method: 'OPTIONS', headers });
+          await expectRefused(options);
+          expect(options.headers.get('access-control-allow-origin')).toBeNull();
+          expect(options.headers.get('access-control-allow-credentials')).toBeNull();
+          expect(options.headers.get('access-control-allow-methods')).toBeNull();
+        }
+      }
+    });
+
+    it('gives an origin the API allows no CORS grant on the dashboard, with the credential or without', async () => {
+      // The API itself grants that origin, so the configuration is in force.
+      const preflight = await fetch(api.url, {
+        method: 'OPTIONS',
+        headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
+
+      for (const path of [
+        QUEUE_DASHBOARD_PATH,
+        `${QUEUE_DASHBOARD_PATH}/api/queues`,
+        '/ADMIN/Queues/api/queues',
+        '/admin//queues/api/queues',
+      ]) {
+        for (const authorization of [undefined, OPERATOR]) {
+          const res = await fetch(`${api.baseUrl}${path}`, {
+            headers: { origin: ALLOWED_ORIGIN, ...(authorization ? { authorization } : {}) },
+          });
+          expect(res.headers.get('access-control-allow-origin')).toBeNull();
+          expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+        }
+        const options = await fetch(`${api.baseUrl}${path}`, {
+          method: 'OPTIONS',
+          headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'GET', authorization: OPERATOR },
+        });
+        expect(options.status).not.toBe(204);
+        expect(options.headers.get('access-control-allow-origin')).toBeNull();
+      }
+      const page = await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`, {
+        headers: { origin: ALLOWED_ORIGIN, authorization: OPERATOR },
+      });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('cache-control')).toBe('no-store');
     });
 
     it("refuses a user's access token, though the API takes it", async () => {
@@ -207,6 +279,10 @@ describe('queue dashboard', () => {
       expect(res.headers.get('x-frame-options')).toBe('DENY');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-powered-by')).toBeNull();
+      for (const path of ['/api/queues', '/no-such-page']) {
+        expect((await get(api, `${QUEUE_DASHBOARD_PATH}${path}`, OPERATOR)).headers.get('x-powered-by')).toBeNull();
+      }
       const html = await res.text();
       expect(html).toContain('<title>Slipway queues</title>');
       expect(html).toContain(`<base href="${QUEUE_DASHBOARD_PATH}/" />`);
@@ -276,6 +352,151 @@ describe('queue dashboard', () => {
       await waitFor(async () => !(await mail.isPaused()), 10_000, 'the mail queue to be resumed');
     });
 
+    it('answers a WebSocket upgrade under its path with 404 and closes the socket', async () => {
+      const { hostname, port } = new URL(api.baseUrl);
+      for (const path of [QUEUE_DASHBOARD_PATH, `${QUEUE_DASHBOARD_PATH}/api/queues`, '/no-such-socket']) {
+        const socket = connect(Number(port), hostname);
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+        socket.write(
+          `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: ${OPERATOR}\r\n` +
+            'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n' +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        );
+        // The socket stays open from this side: only the server can close it.
+        const outcome = await Promise.race([
+          closed.then(() => 'closed'),
+          new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 20_000).unref()),
+        ]);
+        socket.destroy();
+        expect(outcome).toBe('closed');
+        expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+        expect(answer).not.toContain('"counts"');
+      }
+    }, 90_000);
+
+    describe('against requests another site could make', () => {
+      const addUrl = (): string => `${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/add`;
+      const waiting = async (): Promise<number> =>
+        (await api.app.get<Queue>(getQueueToken(MAIL_QUEUE)).getJobCounts()).waiting;
+
+      async function expectForbidden(res: Response): Promise<void> {
+        expect(res.status).toBe(403);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(await res.text()).toBe('Forbidden');
+      }
+
+      it('refuses a form-encoded change carrying the credential, and adds no job', async () => {
+        const before = await waiting();
+        await expectForbidden(
+          await fetch(addUrl(), {
+            method: 'POST',
+            headers: { authorization: OPERATOR, 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'name=send&data[to]=victim@example.test',
+          }),
+        );
+        await expectForbidden(
+          await fetch(addUrl(), {
+            method: 'POST',
+            headers: {
+              authorization: OPERATOR,
+              'content-type': 'application/x-www-form-urlencoded',
+              origin: api.baseUrl,
+              'sec-fetch-site': 'same-origin',
+            },
+            body: 'name=send&data[to]=victim@example.test',
+          }),
+        );
+        expect(await waiting()).toBe(before);
+      });
+
+      it('refuses a text/plain body and a multipart form', async () => {
+        const before = await waiting();
+        await expectForbidden(
+          await fetch(addUrl(), {
+            method: 'POST',
+            headers: { authorization: OPERATOR, 'content-type': 'text/plain' },
+            body: JSON.stringify({ name: 'send', data: { to: 'victim@example.test' } }),
+          }),
+        );
+        const form = new FormData();
+        form.set('name', 'send');
+        await expectForbidden(
+          await fetch(addUrl(), { method: 'POST', headers: { authorization: OPERATOR }, body: form }),
+        );
+        expect(await waiting()).toBe(before);
+      });
+
+      it('refuses a change from another origin or site, even as JSON', async () => {
+        const mail = api.app.get<Queue>(getQueueToken(MAIL_QUEUE));
+        const before = await waiting();
+        const port = new URL(api.baseUrl).port;
+        for (const headers of [
+          { origin: 'http://evil.example' },
+          { origin: `http://localhost:${port}` },
+          { origin: `https://127.0.0.1:${port}` },
+          { origin: `http://127.0.0.1:${Number(port) + 1}` },
+          { origin: 'null' },
+          { 'sec-fetch-site': 'cross-site' },
+          { 'sec-fetch-site': 'same-site', origin: api.baseUrl },
+          { 'sec-fetch-site': 'none' },
+        ] as Record<string, string>[]) {
+          await expectForbidden(
+            await fetch(addUrl(), {
+              method: 'POST',
+              headers: { authorization: OPERATOR, 'content-type': 'application/json', ...headers },
+              body: JSON.stringify({ name: 'send', data: { to: 'victim@example.test' } }),
+            }),
+          );
+          await expectForbidden(
+            await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/pause`, {
+              method: 'PUT',
+              headers: { authorization: OPERATOR, ...headers },
+            }),
+          );
+        }
+        expect(await waiting()).toBe(before);
+        expect(await mail.isPaused()).toBe(false);
+      });
+
+      it('takes a same-origin JSON change, as the page sends it', async () => {
+        const before = await waiting();
+        for (const headers of [{}, { origin: api.baseUrl, 'sec-fetch-site': 'same-origin' }] as Record<
+          string,
+          string
+        >[]) {
+          const res = await fetch(addUrl(), {
+            method: 'POST',
+            headers: { authorization: OPERATOR, 'content-type': 'application/json; charset=utf-8', ...headers },
+            body: JSON.stringify({ name: 'operator-test', data: { note: 'added by the operator' } }),
+          });
+          expect(res.status).toBe(200);
+        }
+        expect(await waiting()).toBe(before + 2);
+        // Behind a proxy TRUST_PROXY trusts, the origin is the one the proxy was asked for.
+        const proxied = await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/pause`, {
+          method: 'PUT',
+          headers: {
+            authorization: OPERATOR,
+            origin: 'https://queues.example.test',
+            'sec-fetch-site': 'same-origin',
+            'x-forwarded-proto': 'https',
+            'x-forwarded-host': 'queues.example.test',
+          },
+        });
+        expect(proxied.status).toBe(200);
+        const resume = await fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/resume`, {
+          method: 'PUT',
+          headers: { authorization: OPERATOR, origin: api.baseUrl, 'sec-fetch-site': 'same-origin' },
+        });
+        expect(resume.status).toBe(200);
+        const mail = api.app.get<Queue>(getQueueToken(MAIL_QUEUE));
+        await waitFor(async () => !(await mail.isPaused()), 10_000, 'the mail queue to be resumed');
+      });
+    });
+
     describeInBrowser("the queue dashboard's browser test")('in a browser', () => {
       it('works in a browser under its own policy, asking only this server for anything', async () => {
         const browser = await launchChromium();
@@ -303,6 +524,52 @@ describe('queue dashboard', () => {
           for (const url of requested) expect(url.startsWith(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`)).toBe(true);
         } finally {
           await browser.close();
+        }
+      }, 90_000);
+
+      it("takes the page's own changes, and no form another origin submits with the operator's credential", async () => {
+        const mail = api.app.get<Queue>(getQueueToken(MAIL_QUEUE));
+        const addUrl = `${api.baseUrl}${QUEUE_DASHBOARD_PATH}/api/queues/${MAIL_QUEUE}/add`;
+        const attacker = createServer((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/html' });
+          res.end(
+            `<form method="POST" action="${addUrl}">` +
+              '<input name="name" value="send"><input name="data[to]" value="victim@example.test"></form>' +
+              '<script>document.forms[0].submit()</script>',
+          );
+        });
+        await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+        const browser = await launchChromium();
+        try {
+          const page = await browser.newPage();
+          await page.authenticate({ username: 'operator', password: PASSWORD });
+          expect((await page.goto(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`))?.status()).toBe(200);
+
+          // What the page's own script sends (as Bull Board's UI does): the browser marks it same-origin.
+          const own = (await page.evaluate(`(async () => {
+            const pause = await fetch('api/queues/${MAIL_QUEUE}/pause', { method: 'PUT' });
+            const resume = await fetch('api/queues/${MAIL_QUEUE}/resume', { method: 'PUT' });
+            const add = await fetch('api/queues/${MAIL_QUEUE}/add', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ name: 'operator-test', data: {} }),
+            });
+            return [pause.status, resume.status, add.status];
+          })()`)) as number[];
+          expect(own).toEqual([200, 200, 200]);
+          await waitFor(async () => !(await mail.isPaused()), 10_000, 'the mail queue to be resumed');
+
+          const before = (await mail.getJobCounts()).waiting;
+          const { port } = attacker.address() as AddressInfo;
+          const answered = page.waitForResponse((res) => res.url() === addUrl && res.request().method() === 'POST', {
+            timeout: 30_000,
+          });
+          await page.goto(`http://127.0.0.1:${port}/`);
+          expect((await answered).status()).toBe(403);
+          expect((await mail.getJobCounts()).waiting).toBe(before);
+        } finally {
+          await browser.close();
+          await new Promise((resolve) => attacker.close(resolve));
         }
       }, 90_000);
     });
@@ -365,6 +632,32 @@ describe('queue dashboard', () => {
       expect(add.status).toBe(405);
       expect(await mail.isPaused()).toBe(false);
       expect((await mail.getJobCounts()).waiting).toBe(0);
+    });
+  });
+
+  describe("the browser tests' Chromium", () => {
+    it('is CHROMIUM_PATH when set, and otherwise also found on PATH, as scripts/setup.sh finds it', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'chromium-on-path-'));
+      try {
+        const onPath = join(dir, 'chromium');
+        writeFileSync(onPath, '#!/bin/sh\n');
+        chmodSync(onPath, 0o755);
+        const path = ['/nonexistent/bin', dir].join(delimiter);
+        const noPackage = join(dir, 'no-such-package', 'chromium');
+        expect(findChromium({ PATH: path }, noPackage)).toBe(onPath);
+        expect(findChromium({ PATH: '/nonexistent/bin' }, noPackage)).toBeUndefined();
+        // CHROMIUM_PATH, then the Debian package's, come first.
+        const other = join(dir, 'other-chromium');
+        writeFileSync(other, '#!/bin/sh\n');
+        chmodSync(other, 0o755);
+        expect(findChromium({ PATH: path, CHROMIUM_PATH: other }, noPackage)).toBe(other);
+        expect(findChromium({ PATH: path }, other)).toBe(other);
+        // A file that cannot be run is not a browser.
+        chmodSync(onPath, 0o644);
+        expect(findChromium({ PATH: path }, noPackage)).toBeUndefined();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -11,8 +11,14 @@ export function withoutExternalResources(html: string): string {
   return html.replace(/<link\b[^>]*\bhref="(?:https?:)?\/\/[^"]*"[^>]*>\s*/gi, '');
 }
 
-/** Bull Board's Express adapter, serving its page without links to other origins. */
+/** Bull Board's Express adapter, serving its page without links to other origins or `X-Powered-By`. */
 export class DashboardExpressAdapter extends ExpressAdapter {
+  constructor() {
+    super();
+    // Bull Board's own Express app would otherwise announce itself, as the platform's does not.
+    this.app.disable('x-powered-by');
+  }
+
   override setEntryRoute(routeDef: AppViewRoute): ExpressAdapter {
     const handler = (_req: Request, res: Response, next: NextFunction): void => {
       const { name, params } = routeDef.handler({ basePath: this.basePath, uiConfig: this.uiConfig });

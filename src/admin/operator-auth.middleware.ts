@@ -36,12 +36,63 @@ function basicCredential(header: string | undefined): Buffer | undefined {
   return decoded.includes(0x3a) ? decoded : undefined;
 }
 
+/** The origin (scheme, host and port) the request was sent to, as `TRUST_PROXY` lets Express see it. */
+function ownOrigin(req: Request): string | undefined {
+  try {
+    return new URL(`${req.protocol}://${req.host}`).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameOrigin(origin: string, req: Request): boolean {
+  let given: string;
+  try {
+    given = new URL(origin).origin;
+  } catch {
+    return false;
+  }
+  return given !== 'null' && given === ownOrigin(req);
+}
+
+const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
+
+/** Whether a POST, PUT or PATCH comes with a body, or says it does. */
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return (
+    req.headers['content-type'] !== undefined ||
+    req.headers['transfer-encoding'] !== undefined ||
+    (length !== undefined && length.trim() !== '0')
+  );
+}
+
+/**
+ * Browsers send a cached Basic credential with any request to this origin, a form another site
+ * submits included, so the credential alone does not show the operator meant a change. Anything
+ * but GET and HEAD passes only when the browser says it comes from this origin (`Sec-Fetch-Site`
+ * absent or `same-origin`, and `Origin`, when sent, this server's own), and a body must be JSON:
+ * no form or `text/plain` body another page can send without asking this server first.
+ */
+export function isSameOriginChange(req: Request): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return true;
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') return false;
+  const origin = req.headers.origin;
+  if (origin !== undefined && !sameOrigin(origin, req)) return false;
+  if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody(req)) {
+    return JSON_TYPE.test(req.headers['content-type'] ?? '');
+  }
+  return true;
+}
+
 /**
  * Lets through only requests that carry the operator's credential as HTTP Basic. Users' access
  * tokens, API tokens and users' passwords mean nothing here: the one credential is the one in the
  * configuration. Both sides are hashed to one length and compared in constant time, so the time
  * a refusal takes tells nothing about the credential. A refusal says only that a credential is
- * needed, and neither it nor anything else here logs what was sent.
+ * needed, and neither it nor anything else here logs what was sent. With the credential, a change
+ * another site could have sent is refused with 403 (`isSameOriginChange`).
  */
 export function operatorAuth(credential: { user: string; password: string }): RequestHandler {
   const expected = sha256(`${credential.user}:${credential.password}`);
@@ -50,7 +101,13 @@ export function operatorAuth(credential: { user: string; password: string }): Re
     const given = basicCredential(req.headers.authorization);
     // Hashing even when nothing usable was sent keeps every refusal on the same path.
     const matches = timingSafeEqual(sha256(given ?? ''), expected) && given !== undefined;
-    if (matches) return next();
+    if (matches) {
+      if (!isSameOriginChange(req)) {
+        res.status(403).type('text/plain').send('Forbidden');
+        return;
+      }
+      return next();
+    }
     res
       .status(401)
       .set('WWW-Authenticate', `Basic realm="${QUEUE_DASHBOARD_REALM}"`)

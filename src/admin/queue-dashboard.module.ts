@@ -18,6 +18,22 @@ import { operatorAuth } from './operator-auth.middleware';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
+/**
+ * Whether a request's URL is under the dashboard's path, however it is spelled (any case,
+ * repeated slashes, percent-encoded letters), so that nothing meant for the API alone, such as
+ * its CORS grants, reaches the dashboard by another spelling.
+ */
+export function isUnderQueueDashboard(url: string): boolean {
+  let path = url.split('?')[0]!;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // Malformed escapes: judge the path as sent.
+  }
+  path = path.replace(/\/{2,}/g, '/').toLowerCase();
+  return path === QUEUE_DASHBOARD_PATH || path.startsWith(`${QUEUE_DASHBOARD_PATH}/`);
+}
+
 /** Every Bull queue the platform has, as the dashboard lists them. */
 export const PLATFORM_QUEUES: readonly string[] = [
   BUILDS_QUEUE,
@@ -37,7 +53,8 @@ export const PLATFORM_QUEUES: readonly string[] = [
  * behind the operator's credential from the configuration (docs/operations.md). Only API
  * processes with QUEUE_DASHBOARD on load it. Some queues are registered only by workers' job
  * modules, so each is registered here too, as a Bull client of the dashboard's own: that costs a
- * process that serves it a Redis connection or two per queue, and nothing while it is off.
+ * process that serves it about one more Redis connection per queue (docs/operations.md), and
+ * nothing while it is off.
  */
 @Module({})
 export class QueueDashboardModule {

@@ -398,8 +398,56 @@ describe('loadConfig', () => {
       expect(loadConfig({ ...on, PROCESS_ROLE: 'api' }).queueDashboardEnabled).toBe(true);
       expect(loadConfig({ ...on, PROCESS_ROLE: 'worker' }).queueDashboardEnabled).toBe(false);
       expect(loadConfig({ ...on, QUEUE_DASHBOARD_READ_ONLY: 'on' }).QUEUE_DASHBOARD_READ_ONLY).toBe('on');
-      expect(configErrorOf({ ...on, QUEUE_DASHBOARD: 'yes' }).keys).toEqual(['QUEUE_DASHBOARD']);
-      expect(configErrorOf({ ...on, QUEUE_DASHBOARD_READ_ONLY: 'true' }).keys).toEqual(['QUEUE_DASHBOARD_READ_ONLY']);
+      expect(configErrorOf({ ...on, QUEUE_DASHBOARD: 'maybe' }).keys).toEqual(['QUEUE_DASHBOARD']);
+      expect(configErrorOf({ ...on, QUEUE_DASHBOARD_READ_ONLY: 'sometimes' }).keys).toEqual([
+        'QUEUE_DASHBOARD_READ_ONLY',
+      ]);
+    });
+
+    it.each([
+      ['on', 'on'],
+      ['ON', 'on'],
+      ['true', 'on'],
+      ['True', 'on'],
+      [' yes ', 'on'],
+      ['1', 'on'],
+      ['off', 'off'],
+      ['OFF', 'off'],
+      ['false', 'off'],
+      ['FALSE', 'off'],
+      ['no', 'off'],
+      ['0', 'off'],
+    ])('reads QUEUE_DASHBOARD and QUEUE_DASHBOARD_READ_ONLY=%s as GRAPHQL_PLAYGROUND is read', (value, read) => {
+      const sut = loadConfig({
+        ...MINIMAL,
+        QUEUE_DASHBOARD: value,
+        QUEUE_DASHBOARD_PASSWORD: PASSWORD,
+        QUEUE_DASHBOARD_READ_ONLY: value,
+      });
+
+      expect(sut.QUEUE_DASHBOARD).toBe(read);
+      expect(sut.QUEUE_DASHBOARD_READ_ONLY).toBe(read);
+      expect(sut.queueDashboardEnabled).toBe(read === 'on');
+      expect(loadConfig({ ...MINIMAL, GRAPHQL_PLAYGROUND: value }).playgroundEnabled).toBe(read === 'on');
+    });
+
+    it('lets a worker start with it on and no password: workers never serve it', () => {
+      for (const password of [undefined, 'short']) {
+        const sut = loadConfig({
+          ...MINIMAL,
+          PROCESS_ROLE: 'worker',
+          QUEUE_DASHBOARD: 'on',
+          QUEUE_DASHBOARD_PASSWORD: password,
+        });
+
+        expect(sut.QUEUE_DASHBOARD).toBe('on');
+        expect(sut.queueDashboardEnabled).toBe(false);
+      }
+      for (const role of ['api', 'all']) {
+        expect(configErrorOf({ ...MINIMAL, PROCESS_ROLE: role, QUEUE_DASHBOARD: 'on' }).keys).toEqual([
+          'QUEUE_DASHBOARD_PASSWORD',
+        ]);
+      }
     });
 
     it('refuses to be on without a password, naming the key', () => {
@@ -407,7 +455,10 @@ describe('loadConfig', () => {
         const error = configErrorOf({ ...MINIMAL, QUEUE_DASHBOARD: 'on', QUEUE_DASHBOARD_PASSWORD: password });
 
         expect(error.keys).toEqual(['QUEUE_DASHBOARD_PASSWORD']);
-        expect(error.message).toContain('QUEUE_DASHBOARD_PASSWORD is required when QUEUE_DASHBOARD is on');
+        expect(error.message).toBe(
+          'Invalid configuration (QUEUE_DASHBOARD_PASSWORD):\n' +
+            '  - QUEUE_DASHBOARD_PASSWORD: QUEUE_DASHBOARD_PASSWORD is required when QUEUE_DASHBOARD is on',
+        );
       }
     });
 

@@ -37,6 +37,11 @@ const toBool = ({ value }: { value: unknown }): unknown => {
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   return value;
 };
+/** `on`/`off` keys read as the boolean keys are (`on`, `true`, `yes`, `1` and their opposites, any case). */
+const toOnOff = (params: { value: unknown }): unknown => {
+  const flag = toBool(params);
+  return typeof flag === 'boolean' ? (flag ? 'on' : 'off') : flag;
+};
 const toList = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
     ? value
@@ -1045,22 +1050,27 @@ export class AppConfig {
    * `on`: API processes serve the queue dashboard (Bull Board) at /admin/queues, to the operator's
    * credential only (docs/operations.md).
    */
-  @IsIn(['on', 'off'])
+  @Transform(toOnOff)
+  @IsIn(['on', 'off'], { message: 'QUEUE_DASHBOARD must be on or off (or true/false)' })
   QUEUE_DASHBOARD: 'on' | 'off' = 'off';
 
   /** The user name of the operator's credential for the queue dashboard (HTTP Basic: no colon). */
   @Matches(/^[^:\s]{1,128}$/, { message: 'QUEUE_DASHBOARD_USER must be 1-128 characters without spaces or colons' })
   QUEUE_DASHBOARD_USER = 'operator';
 
-  /** The password of the operator's credential for the queue dashboard; required when it is on. */
-  @ValidateIf((c: AppConfig) => c.QUEUE_DASHBOARD === 'on' || c.QUEUE_DASHBOARD_PASSWORD !== undefined)
+  /**
+   * The password of the operator's credential for the queue dashboard; required when it is on.
+   * Workers never serve the dashboard, so they do not check it.
+   */
+  @ValidateIf((c: AppConfig) => c.runsApi && (c.QUEUE_DASHBOARD === 'on' || c.QUEUE_DASHBOARD_PASSWORD !== undefined))
   @IsString({ message: 'QUEUE_DASHBOARD_PASSWORD is required when QUEUE_DASHBOARD is on' })
   @MinLength(16, { message: 'QUEUE_DASHBOARD_PASSWORD must be at least 16 characters' })
   @MaxLength(1024, { message: 'QUEUE_DASHBOARD_PASSWORD must be at most 1024 characters' })
   QUEUE_DASHBOARD_PASSWORD?: string;
 
   /** `on`: the queue dashboard only shows queues and jobs; retrying, removing, pausing and the rest are refused. */
-  @IsIn(['on', 'off'])
+  @Transform(toOnOff)
+  @IsIn(['on', 'off'], { message: 'QUEUE_DASHBOARD_READ_ONLY must be on or off (or true/false)' })
   QUEUE_DASHBOARD_READ_ONLY: 'on' | 'off' = 'off';
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
@@ -1187,10 +1197,13 @@ export class ConfigValidationError extends Error {
 
 /**
  * A value that is not a number at all also "fails" its range checks; saying only that it must be an
- * integer keeps `PORT=abc` from being told it must not be greater than 65535.
+ * integer keeps `PORT=abc` from being told it must not be greater than 65535. Likewise a required
+ * value that is missing (every value read is a string, so only a missing one fails `isString`) is
+ * told only that it is required, not how long it must be.
  */
 function messagesOf(constraints: Record<string, string>): string[] {
-  return constraints.isInt !== undefined ? [constraints.isInt] : Object.values(constraints);
+  const only = constraints.isInt ?? constraints.isString;
+  return only !== undefined ? [only] : Object.values(constraints);
 }
 
 /**

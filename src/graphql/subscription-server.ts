@@ -177,7 +177,13 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
 
     this.upgradeListener = (req, socket, head) => {
       const path = (req.url ?? '').split('?')[0];
-      if (path !== GRAPHQL_PATH) return;
+      // Nothing else here speaks WebSocket: an upgrade anywhere else would otherwise hold its socket open forever.
+      if (path !== GRAPHQL_PATH) {
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nNot Found\r\n', () =>
+          socket.destroy(),
+        );
+        return;
+      }
       const offered = String(req.headers['sec-websocket-protocol'] ?? '')
         .split(',')
         .map((p) => p.trim());

@@ -1,10 +1,32 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 
-const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].filter((p): p is string => !!p);
+const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 
-/** The Chromium the browser tests drive: `CHROMIUM_PATH`, else the Debian package's, which scripts/setup.sh installs. */
-export const chromiumPath: string | undefined = candidates.find((p) => existsSync(p));
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Chromium the browser tests drive: `CHROMIUM_PATH`, else the Debian package's
+ * (`/usr/bin/chromium`, which scripts/setup.sh installs), else a `chromium` on `PATH`, as
+ * scripts/setup.sh looks for one.
+ */
+export function findChromium(env: NodeJS.ProcessEnv, packaged = DEBIAN_CHROMIUM): string | undefined {
+  const onPath = (env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, 'chromium'));
+  return [env.CHROMIUM_PATH, packaged, ...onPath].filter((p): p is string => !!p).find(isExecutableFile);
+}
+
+export const chromiumPath: string | undefined = findChromium(process.env);
 
 /**
  * `describe` when Chromium is here, else `describe.skip` with the reason printed, so a machine
@@ -13,7 +35,7 @@ export const chromiumPath: string | undefined = candidates.find((p) => existsSyn
 export function describeInBrowser(what: string): jest.Describe {
   if (chromiumPath) return describe;
   console.warn(
-    `Skipping ${what}: no Chromium at ${candidates.join(' or ')} ` +
+    `Skipping ${what}: no Chromium at ${process.env.CHROMIUM_PATH ?? DEBIAN_CHROMIUM} nor on PATH ` +
       '(set CHROMIUM_PATH, or install the chromium package: scripts/setup.sh does)',
   );
   return describe.skip;
