@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { LoginDocument, MeDocument, SlipwayClient } from '../../../client/src';
-import { removeCredentials } from '../config';
+import { LoginDocument, LogoutDocument, MeDocument, SlipwayClient, SlipwayError } from '../../../client/src';
+import { readCredentials, removeCredentials, type Credentials } from '../config';
+import { Context } from '../context';
 import { CliError, EXIT_USAGE } from '../errors';
 import { action } from '../program';
 import { ask, readStdin } from '../prompt';
@@ -63,11 +64,12 @@ export function registerAuth(program: Command): void {
 
   program
     .command('logout')
-    .description('Forget the stored login')
+    .description('End the stored session on the API and forget the stored login')
     .action(
       action(async (ctx) => {
+        const sessionEnded = await endStoredSession(ctx);
         const removed = removeCredentials(ctx.env);
-        ctx.out.result({ loggedOut: removed }, removed ? 'Logged out' : 'Not logged in');
+        ctx.out.result({ loggedOut: removed, sessionEnded }, removed ? 'Logged out' : 'Not logged in');
       }),
     );
 
@@ -80,4 +82,39 @@ export function registerAuth(program: Command): void {
         ctx.out.result({ user: me, apiUrl: ctx.apiUrl }, `${me.email} (${me.name}) on ${ctx.apiUrl}`);
       }),
     );
+}
+
+/**
+ * Ends the stored session on the API it belongs to, so that its tokens stop working everywhere.
+ * Best effort: when that fails (the API cannot be reached, the session ended already), the login
+ * is still forgotten here, with a warning. An unreadable credentials file is simply removed.
+ */
+async function endStoredSession(ctx: Context): Promise<boolean> {
+  let stored: Credentials | undefined;
+  try {
+    stored = readCredentials(ctx.env);
+  } catch {
+    return false;
+  }
+  if (!stored?.session) return false;
+  let session: Context | undefined;
+  try {
+    // The stored session, not --token / SLIPWAY_TOKEN, on the API it was made on.
+    session = new Context({ json: ctx.options.json, apiUrl: stored.apiUrl }, ctx.cwd, {
+      ...ctx.env,
+      SLIPWAY_TOKEN: '',
+      SLIPWAY_API_URL: '',
+    });
+    return (await session.request(LogoutDocument, {})).logout;
+  } catch (error) {
+    const code = error instanceof SlipwayError || error instanceof CliError ? error.code : undefined;
+    // UNAUTHENTICATED: the session had ended already; nothing is left to end.
+    if (code !== 'UNAUTHENTICATED')
+      ctx.out.warn(
+        `Could not end the session on the API (${error instanceof Error ? error.message : String(error)}); the login is forgotten here only`,
+      );
+    return false;
+  } finally {
+    await session?.close();
+  }
 }
