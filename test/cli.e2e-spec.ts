@@ -106,6 +106,28 @@ describe('slipway CLI', () => {
       expect(after.code).toBe(1);
       expect(after.stderr).toContain('[UNAUTHENTICATED]');
     });
+
+    it.each([['not json'], ['null'], ['{}'], ['{"apiUrl":1,"apiToken":2}'], ['{"apiUrl":"x","session":{}}']])(
+      'says a malformed credentials file (%s) is invalid, and lets login replace it and logout remove it',
+      async (content) => {
+        const dir = cliConfigDir();
+        const scoped = { SLIPWAY_CONFIG_DIR: dir };
+        const file = path.join(dir, 'credentials.json');
+        writeFileSync(file, content);
+        const needed = await cli(['whoami'], { env: scoped });
+        expect(needed.code).toBe(1);
+        expect(needed.stderr).toContain('[CONFIG_INVALID]');
+        expect(await cli(['logout'], { env: scoped })).toMatchObject({ code: 0 });
+        expect(existsSync(file)).toBe(false);
+        writeFileSync(file, content);
+        const login = await cli(['login', '--email', owner.email, '--password-stdin'], {
+          input: owner.password,
+          env: scoped,
+        });
+        expect(login).toMatchObject({ code: 0 });
+        expect((await cli(['whoami'], { env: scoped })).stdout).toContain(owner.email);
+      },
+    );
   });
 
   describe('projects and link', () => {
@@ -159,6 +181,31 @@ describe('slipway CLI', () => {
       });
       expect(given.code).toBe(0);
       expect(given.stdout).toContain('Build repository: https://git.example.test/me/other.git');
+    });
+
+    it('keeps the credentials of an origin URL out of every output and out of the API, and links only once the repository is set', async () => {
+      const fresh = await createProject(api.url, owner.accessToken, 'Secret Origin');
+      const repo = new TestRepository();
+      repo.commit('start', { 'index.html': 'x' });
+      git(repo.dir, 'remote', 'add', 'origin', 'https://x-access-token:ghs_SECRET123@example.test/me/app.git');
+      const file = path.join(repo.dir, '.slipway', 'project.json');
+
+      const refused = await cli(['link', fresh.id, '--repository', 'ftp://example.test/nope'], { cwd: repo.dir });
+      expect(refused.code).toBe(1);
+      expect(existsSync(file)).toBe(false);
+
+      const offered = await cli(['link', fresh.id], { cwd: repo.dir });
+      const accepted = await cli(['link', fresh.id, '--yes', '--json'], { cwd: repo.dir });
+      for (const run of [offered, accepted]) {
+        expect(run.code).toBe(0);
+        expect(run.stdout + run.stderr).not.toContain('SECRET123');
+        expect(run.stdout + run.stderr).not.toContain('x-access-token');
+      }
+      expect(offered.stderr).toContain('https://example.test/me/app.git');
+      expect(json<{ repositoryUrl: string }>(accepted).repositoryUrl).toBe('https://example.test/me/app.git');
+      const settings = ok(await operations(api.url).builds.settings(owner.accessToken, { projectId: fresh.id }));
+      expect(JSON.stringify(settings)).not.toContain('SECRET123');
+      expect(existsSync(file)).toBe(true);
     });
 
     it("sets the checkout's own path with --repository ., and refuses it outside a checkout", async () => {
@@ -337,9 +384,16 @@ describe('slipway CLI', () => {
       expect(garbage.code).toBe(2);
       expect(garbage.stderr).toContain('[INVALID_DOTENV]');
       expect(garbage.stderr).toContain('line 2');
+      writeFileSync(path.join(dir, 'large.env'), `BEFORE_LARGE=1\nLARGE_VALUE=${'x'.repeat(64 * 1024 + 1)}\n`);
+      const large = await cli(['env', 'push', 'large.env'], { cwd: dir });
+      expect(large.code).toBe(2);
+      expect(large.stderr).toContain('[INVALID_ENV_VALUE]');
+      expect(large.stderr).toContain('LARGE_VALUE');
+      expect(large.stderr).toContain('nothing was changed');
       const listed = json<{ variables: { key: string }[] }>(await cli(['env', 'ls', '--json'], { cwd: dir }));
       expect(listed.variables.map((v) => v.key)).not.toContain('FIRST_OK');
       expect(listed.variables.map((v) => v.key)).not.toContain('GOOD');
+      expect(listed.variables.map((v) => v.key)).not.toContain('BEFORE_LARGE');
 
       const missingFile = await cli(['env', 'push', 'nope.env'], { cwd: dir });
       expect(missingFile.code).toBe(2);
@@ -548,5 +602,29 @@ describe('slipway CLI', () => {
     const option = await cli(['projects', '--bogus']);
     expect(option.code).toBe(2);
     expect(option.stderr).toContain("unknown option '--bogus'");
+  });
+
+  it('reports a wrong command line with its code, as JSON on stdout only with --json', async () => {
+    const human = await cli(['whoamii']);
+    expect(human).toMatchObject({ code: 2, stdout: '' });
+    expect(human.stderr).toContain("Error [INVALID_ARGUMENTS]: unknown command 'whoamii'");
+    expect(human.stderr).toContain('Did you mean whoami?');
+    for (const args of [
+      ['projects', '--bogus', '--json'],
+      ['--json', 'env', 'set'],
+    ]) {
+      const run = await cli(args);
+      expect(run.code).toBe(2);
+      expect(JSON.parse(run.stdout)).toEqual({
+        error: {
+          code: 'INVALID_ARGUMENTS',
+          message: expect.stringMatching(/unknown option '--bogus'|missing required argument/),
+        },
+      });
+      expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    }
+    const help = await cli(['projects', '--help', '--json']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: slipway projects/);
   });
 });

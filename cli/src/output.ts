@@ -1,4 +1,4 @@
-import type { CliError } from './errors';
+import { CliError } from './errors';
 
 export interface OutputOptions {
   json: boolean;
@@ -73,7 +73,9 @@ export class Output {
   /** Prints a failure: `Error [CODE]: message` on stderr, or `{"error":{code,message}}` on stdout with `--json`. */
   failure(error: CliError | { code: string; message: string }): void {
     this.stopSpinner();
-    if (this.json) this.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+    const details = error instanceof CliError && error.details ? error.details : {};
+    if (this.json)
+      this.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message, ...details } })}\n`);
     else this.stderr.write(`${this.paint('31', 'Error')} [${error.code}]: ${error.message}\n`);
   }
 

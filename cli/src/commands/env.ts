@@ -5,10 +5,11 @@ import {
   DeleteEnvVarDocument,
   EnvVarsDocument,
   SetEnvVarDocument,
+  SlipwayError,
   type EnvVarsQuery,
   type Schema,
 } from '../../../client/src';
-import { dotenvLine, ENV_KEY, parseDotenv } from '../dotenv';
+import { dotenvLine, ENV_KEY, parseDotenv, valueProblem } from '../dotenv';
 import { CliError, EXIT_USAGE } from '../errors';
 import { action } from '../program';
 import { projectIdFor } from '../project-ref';
@@ -260,6 +261,16 @@ Examples:
             'INVALID_ENV_KEY',
             EXIT_USAGE,
           );
+        const badValues = keys.flatMap((key) => {
+          const problem = valueProblem(values[key]!);
+          return problem ? [`${key} (${problem})`] : [];
+        });
+        if (badValues.length > 0)
+          throw new CliError(
+            `Values the API does not store: ${badValues.join(', ')}; nothing was changed`,
+            'INVALID_ENV_VALUE',
+            EXIT_USAGE,
+          );
         const projectId = await projectIdFor(ctx, opts.project);
         const targets = opts.target && opts.target.length > 0 ? opts.target : TARGETS;
         const type = opts.secret ? 'SECRET' : 'PLAIN';
@@ -277,9 +288,13 @@ Examples:
             unchanged.push(key);
             continue;
           }
-          await ctx.request(SetEnvVarDocument, {
-            input: { projectId, key, value: values[key]!, targets, branch: opts.branch, type },
-          });
+          try {
+            await ctx.request(SetEnvVarDocument, {
+              input: { projectId, key, value: values[key]!, targets, branch: opts.branch, type },
+            });
+          } catch (error) {
+            throw pushStopped(error, key, { added, updated, unchanged });
+          }
           (current.length === 0 ? added : updated).push(key);
         }
         ctx.out.result({ projectId, targets, branch: opts.branch ?? null, added, updated, unchanged }, () =>
@@ -296,4 +311,24 @@ Examples:
         );
       }),
     );
+}
+
+/**
+ * `env push` stopped at `key`: says which variables it had set by then (the rest of the file was
+ * not pushed), with the API's code.
+ */
+export function pushStopped(
+  error: unknown,
+  key: string,
+  done: { added: string[]; updated: string[]; unchanged: string[] },
+): CliError {
+  const code = error instanceof SlipwayError || error instanceof CliError ? error.code : 'INTERNAL_ERROR';
+  const why = error instanceof Error ? error.message : String(error);
+  const list = (keys: string[]): string => (keys.length > 0 ? keys.join(', ') : 'none');
+  return new CliError(
+    `Setting ${key} failed (${why}); before it, added: ${list(done.added)}, updated: ${list(done.updated)}; ${key} and the variables after it were not changed`,
+    code,
+    error instanceof CliError ? error.exitCode : 1,
+    { failedKey: key, ...done },
+  );
 }

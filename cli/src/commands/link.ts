@@ -26,6 +26,24 @@ function git(cwd: string, args: string[]): string | undefined {
   }
 }
 
+/**
+ * An origin URL without the user name and password some checkouts keep in it
+ * (`https://x-access-token:…@host/…`): they are secrets, neither shown nor sent to the API. An
+ * scp-like `user@host:path` stays as it is: its user (usually `git`) is no secret.
+ */
+export function withoutCredentials(url: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === '' && parsed.password === '') return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+  }
+}
+
 /** The project to link: the one named, else the only one there is, else a question on a terminal. */
 async function chooseProject(ctx: Context, ref: string | undefined): Promise<ProjectSummary> {
   if (ref !== undefined) return findProject(ctx, ref);
@@ -85,7 +103,7 @@ Examples:
     .action(
       action(async (ctx, ref: string | undefined, opts: LinkOptions) => {
         const project = await chooseProject(ctx, ref);
-        const file = writeLink(ctx.cwd, { projectId: project.id, projectName: project.name, apiUrl: ctx.apiUrl });
+        // The link is written last, once the build repository is set: a failure leaves nothing half done.
         let repositoryUrl: string | null;
         if (opts.repository !== undefined) {
           const { updateBuildSettings } = await ctx.request(UpdateBuildSettingsDocument, {
@@ -95,7 +113,8 @@ Examples:
         } else {
           repositoryUrl = (await ctx.request(BuildSettingsDocument, { projectId: project.id })).buildSettings
             .repositoryUrl;
-          const origin = repositoryUrl ? undefined : git(ctx.cwd, ['remote', 'get-url', 'origin']);
+          const remote = repositoryUrl ? undefined : git(ctx.cwd, ['remote', 'get-url', 'origin']);
+          const origin = remote === undefined ? undefined : withoutCredentials(remote);
           if (origin) {
             const accept =
               opts.yes === true ||
@@ -114,6 +133,7 @@ Examples:
             }
           }
         }
+        const file = writeLink(ctx.cwd, { projectId: project.id, projectName: project.name, apiUrl: ctx.apiUrl });
         ctx.out.result(
           { project, directory: ctx.cwd, file, apiUrl: ctx.apiUrl, repositoryUrl },
           [
