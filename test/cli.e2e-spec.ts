@@ -1,4 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'dotenv';
@@ -31,7 +41,8 @@ describe('slipway CLI', () => {
 
   beforeAll(async () => {
     // Local repositories, so that `link --repository .` can build from the checkout itself.
-    api = await startTestApp({ ALLOW_LOCAL_REPOSITORIES: 'true' });
+    // Many logins of one account from one address: above the default per-minute limit.
+    api = await startTestApp({ ALLOW_LOCAL_REPOSITORIES: 'true', LOGIN_ATTEMPTS_PER_MINUTE: '100' });
     owner = await registerUser(api.url);
     project = await createProject(api.url, owner.accessToken, 'Storefront');
     other = await createProject(api.url, owner.accessToken, 'Back Office');
@@ -107,6 +118,26 @@ describe('slipway CLI', () => {
       expect(after.stderr).toContain('[UNAUTHENTICATED]');
     });
 
+    it('refuses a config directory others may write to, and leaves an existing private one as it is', async () => {
+      const shared = cliConfigDir();
+      chmodSync(shared, 0o777);
+      const refused = await cli(['login', '--email', owner.email, '--password-stdin'], {
+        input: owner.password,
+        env: { SLIPWAY_CONFIG_DIR: shared },
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('[CONFIG_INVALID]');
+      expect(existsSync(path.join(shared, 'credentials.json'))).toBe(false);
+      const own = cliConfigDir();
+      chmodSync(own, 0o750);
+      const login = await cli(['login', '--email', owner.email, '--password-stdin'], {
+        input: owner.password,
+        env: { SLIPWAY_CONFIG_DIR: own },
+      });
+      expect(login).toMatchObject({ code: 0 });
+      expect(statSync(own).mode & 0o777).toBe(0o750);
+    });
+
     it.each([['not json'], ['null'], ['{}'], ['{"apiUrl":1,"apiToken":2}'], ['{"apiUrl":"x","session":{}}']])(
       'says a malformed credentials file (%s) is invalid, and lets login replace it and logout remove it',
       async (content) => {
@@ -124,7 +155,7 @@ describe('slipway CLI', () => {
           input: owner.password,
           env: scoped,
         });
-        expect(login).toMatchObject({ code: 0 });
+        expect({ code: login.code, stderr: login.stderr }).toEqual({ code: 0, stderr: '' });
         expect((await cli(['whoami'], { env: scoped })).stdout).toContain(owner.email);
       },
     );
@@ -258,6 +289,27 @@ describe('slipway CLI', () => {
       const asJson = await cli(['env', 'ls', '--json'], { cwd: tmp('unlinked') });
       expect(asJson.code).toBe(2);
       expect(JSON.parse(asJson.stdout)).toMatchObject({ error: { code: 'NOT_LINKED' } });
+    });
+
+    it('refuses a link file that names no project, and warns when the link is for another API', async () => {
+      const cwd = tmp('badlink');
+      mkdirSync(path.join(cwd, '.slipway'));
+      writeFileSync(path.join(cwd, '.slipway', 'project.json'), JSON.stringify({ projectName: 'x', apiUrl: api.url }));
+      const invalid = await cli(['env', 'ls'], { cwd });
+      expect(invalid.code).toBe(1);
+      expect(invalid.stderr).toContain('[CONFIG_INVALID]');
+      writeFileSync(
+        path.join(cwd, '.slipway', 'project.json'),
+        JSON.stringify({
+          projectId: project.id,
+          projectName: 'Storefront',
+          apiUrl: 'https://elsewhere.example.test/graphql',
+        }),
+      );
+      const elsewhere = await cli(['env', 'ls', '--json'], { cwd });
+      expect(elsewhere.code).toBe(0);
+      expect(elsewhere.stderr).toContain('https://elsewhere.example.test/graphql');
+      expect(elsewhere.stderr).toContain('Warning');
     });
   });
 
@@ -394,6 +446,23 @@ describe('slipway CLI', () => {
       expect(listed.variables.map((v) => v.key)).not.toContain('FIRST_OK');
       expect(listed.variables.map((v) => v.key)).not.toContain('GOOD');
       expect(listed.variables.map((v) => v.key)).not.toContain('BEFORE_LARGE');
+
+      const emptyStdin = await cli(['env', 'set', 'EMPTY_STDIN'], { cwd: dir, input: '' });
+      expect(emptyStdin.code).toBe(2);
+      expect(emptyStdin.stderr).toContain('[INPUT_REQUIRED]');
+      expect((await cli(['env', 'set', 'EMPTY_GIVEN', ''], { cwd: dir })).code).toBe(0);
+      const keys = json<{ variables: { key: string }[] }>(await cli(['env', 'ls', '--json'], { cwd: dir }));
+      expect(keys.variables.map((v) => v.key)).toContain('EMPTY_GIVEN');
+      expect(keys.variables.map((v) => v.key)).not.toContain('EMPTY_STDIN');
+
+      mkdirSync(path.join(dir, 'a-directory'));
+      const intoDirectory = await cli(['env', 'pull', 'a-directory'], { cwd: dir });
+      expect(intoDirectory.code).toBe(2);
+      expect(intoDirectory.stderr).toContain('[INVALID_PATH]');
+      const nowhere = await cli(['env', 'pull', 'missing-dir/x.env'], { cwd: dir });
+      expect(nowhere.code).toBe(1);
+      expect(nowhere.stderr).toContain('[WRITE_FAILED]');
+      expect(readdirSync(dir).filter((name) => name.includes('.partial'))).toEqual([]);
 
       const missingFile = await cli(['env', 'push', 'nope.env'], { cwd: dir });
       expect(missingFile.code).toBe(2);

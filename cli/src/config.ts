@@ -101,11 +101,24 @@ function ensureConfigDir(env: NodeJS.ProcessEnv): string {
 export function writeCredentials(credentials: Credentials, env: NodeJS.ProcessEnv = process.env): string {
   ensureConfigDir(env);
   const file = credentialsFile(env);
-  const partial = `${file}.${process.pid}.partial`;
-  writeFileSync(partial, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(partial, 0o600);
-  renameSync(partial, file);
+  writeFileAtomic(file, `${JSON.stringify(credentials, null, 2)}\n`, 0o600);
   return file;
+}
+
+/**
+ * Writes `text` to `file` with `mode`, aside first and renamed into place, so that a reader never
+ * sees half a file; on failure the aside copy is removed (it may hold secrets) and the error thrown.
+ */
+export function writeFileAtomic(file: string, text: string, mode: number): void {
+  const partial = `${file}.${process.pid}.partial`;
+  try {
+    writeFileSync(partial, text, { mode });
+    chmodSync(partial, mode);
+    renameSync(partial, file);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  }
 }
 
 /** The credentials lock is another process's, left behind by a crash, once it is this old. */
@@ -177,11 +190,19 @@ export function findLink(cwd: string): { dir: string; link: ProjectLink } | unde
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     const file = path.join(dir, LINK_DIR, LINK_FILE);
     if (existsSync(file)) {
+      let link: unknown;
       try {
-        return { dir, link: JSON.parse(readFileSync(file, 'utf8')) as ProjectLink };
+        link = JSON.parse(readFileSync(file, 'utf8'));
       } catch {
         throw new CliError(`${file} is not valid JSON: run \`slipway link\` again`, 'CONFIG_INVALID');
       }
+      if (
+        !isObject(link) ||
+        !isString(link.projectId) ||
+        (link.apiUrl !== undefined && typeof link.apiUrl !== 'string')
+      )
+        throw new CliError(`${file} names no project: run \`slipway link\` again`, 'CONFIG_INVALID');
+      return { dir, link: link as unknown as ProjectLink };
     }
     if (path.dirname(dir) === dir) return undefined;
   }

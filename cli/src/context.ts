@@ -89,6 +89,10 @@ export class Context {
         'NOT_LINKED',
         EXIT_USAGE,
       );
+    if (found.link.apiUrl && !sameApi(found.link.apiUrl, this.apiUrl))
+      this.out.warn(
+        `${found.dir} is linked to a project on ${found.link.apiUrl}, not on ${this.apiUrl}, the API in use`,
+      );
     return found.link.projectId;
   }
 

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
@@ -9,6 +9,7 @@ import {
   type EnvVarsQuery,
   type Schema,
 } from '../../../client/src';
+import { writeFileAtomic } from '../config';
 import { dotenvLine, ENV_KEY, parseDotenv, valueProblem } from '../dotenv';
 import { CliError, EXIT_USAGE } from '../errors';
 import { action } from '../program';
@@ -136,6 +137,14 @@ Examples:
         const projectId = await projectIdFor(ctx, opts.project);
         const value =
           given ?? (process.stdin.isTTY ? await ask(`Value of ${key}: `, { secret: true }) : await readStdin());
+        if (given === undefined && value === '')
+          throw new CliError(
+            `No value for ${key} on stdin: give it as an argument (\`slipway env set ${key} ''\` for an empty value)`,
+            'INPUT_REQUIRED',
+            EXIT_USAGE,
+          );
+        const problem = valueProblem(value);
+        if (problem) throw new CliError(`${key}: ${problem}`, 'INVALID_ENV_VALUE', EXIT_USAGE);
         const { setEnvVar } = await ctx.request(SetEnvVarDocument, {
           input: {
             projectId,
@@ -187,6 +196,12 @@ Examples:
     .option('--stdout', 'print the file on stdout instead of writing it')
     .action(
       action(async (ctx, file: string, opts: TargetsOption & { stdout?: boolean }) => {
+        if (
+          !opts.stdout &&
+          existsSync(path.resolve(ctx.cwd, file)) &&
+          statSync(path.resolve(ctx.cwd, file)).isDirectory()
+        )
+          throw new CliError(`${file} is a directory: name the file to write`, 'INVALID_PATH', EXIT_USAGE);
         const projectId = await projectIdFor(ctx, opts.project);
         const target = opts.target?.at(-1) ?? 'DEVELOPMENT';
         const { envVars } = await ctx.request(EnvVarsDocument, { projectId, target });
@@ -217,10 +232,11 @@ Examples:
         if (opts.stdout) process.stdout.write(text);
         else {
           written_to = path.resolve(ctx.cwd, file);
-          const partial = `${written_to}.${process.pid}.partial`;
-          writeFileSync(partial, text, { mode: 0o600 });
-          chmodSync(partial, 0o600);
-          renameSync(partial, written_to);
+          try {
+            writeFileAtomic(written_to, text, 0o600);
+          } catch (error) {
+            throw new CliError(`Cannot write ${file}: ${(error as Error).message}`, 'WRITE_FAILED');
+          }
         }
         if (secrets.length > 0)
           ctx.out.warn(
