@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'dotenv';
 import { cliConfigDir, runCli, type CliOptions, type CliRun } from './support/cli';
-import { createProject, registerUser, type TestUser } from './support/factories';
+import { createApiToken, createProject, registerUser, type TestUser } from './support/factories';
 import { git, TestRepository } from './support/git-repos';
 import { ok } from './support/graphql-client';
 import { operations, type Project } from './support/operations';
@@ -87,6 +87,27 @@ describe('slipway CLI', () => {
       });
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('[INPUT_REQUIRED]');
+    });
+
+    it('stores an API token read from stdin, and refuses a password login beside a token', async () => {
+      const { secret } = await createApiToken(api.url, owner.accessToken, { scopes: ['project:read'] });
+      const dir = cliConfigDir();
+      const stored = await cli(['login', '--token-stdin'], { input: `${secret}\n`, env: { SLIPWAY_CONFIG_DIR: dir } });
+      expect(stored).toMatchObject({ code: 0 });
+      expect(stored.stdout).toContain('with an API token');
+      expect(stored.stdout + stored.stderr).not.toContain(secret);
+      expect(JSON.parse(readFileSync(path.join(dir, 'credentials.json'), 'utf8'))).toMatchObject({ apiToken: secret });
+
+      for (const [args, extra] of [
+        [['login', '--email', owner.email, '--password-stdin'], { SLIPWAY_TOKEN: secret }],
+        [['login', '--email', owner.email, '--token-stdin'], {}],
+      ] as const) {
+        const other = cliConfigDir();
+        const run = await cli([...args], { input: owner.password, env: { SLIPWAY_CONFIG_DIR: other, ...extra } });
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain('[CONFLICTING_OPTIONS]');
+        expect(existsSync(path.join(other, 'credentials.json'))).toBe(false);
+      }
     });
 
     it('logs in with --json, and refuses a token the API does not know', async () => {

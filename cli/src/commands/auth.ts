@@ -9,19 +9,38 @@ import { ask, readStdin } from '../prompt';
 interface LoginOptions {
   email?: string;
   passwordStdin?: boolean;
+  tokenStdin?: boolean;
 }
 
 export function registerAuth(program: Command): void {
   program
     .command('login')
     .description(
-      'Log in with email and password (asked on the terminal, or --email with --password-stdin), or store an API token given with --token / SLIPWAY_TOKEN',
+      'Log in with email and password (asked on the terminal, or --email with --password-stdin), or store an API token given with --token-stdin, --token or SLIPWAY_TOKEN',
     )
     .option('--email <email>', 'the account to log in to')
     .option('--password-stdin', 'read the password from stdin')
+    .option('--token-stdin', 'read an API token from stdin and store it (kept out of shell history)')
     .action(
       action(async (ctx, opts: LoginOptions) => {
-        const apiToken = ctx.options.token ?? (ctx.env.SLIPWAY_TOKEN || undefined);
+        const given = ctx.options.token ?? (ctx.env.SLIPWAY_TOKEN || undefined);
+        const passwordLogin = opts.email !== undefined || opts.passwordStdin === true;
+        if (passwordLogin && (given !== undefined || opts.tokenStdin))
+          throw new CliError(
+            `Log in either with an email and password or with an API token, not both (${
+              opts.tokenStdin ? '--token-stdin' : ctx.options.token ? '--token' : 'SLIPWAY_TOKEN is set'
+            })`,
+            'CONFLICTING_OPTIONS',
+            EXIT_USAGE,
+          );
+        if (opts.tokenStdin && given !== undefined)
+          throw new CliError(
+            '--token-stdin reads the token from stdin: leave out --token and SLIPWAY_TOKEN',
+            'CONFLICTING_OPTIONS',
+            EXIT_USAGE,
+          );
+        const apiToken = opts.tokenStdin ? (await readStdin()).trim() : given;
+        if (opts.tokenStdin && !apiToken) throw new CliError('No API token on stdin', 'INPUT_REQUIRED', EXIT_USAGE);
         if (apiToken) {
           const probe = new SlipwayClient({ url: ctx.apiUrl, token: () => apiToken });
           try {
