@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -6,6 +5,7 @@ import { BuildSettingsDocument, UpdateBuildSettingsDocument } from '../../../cli
 import { LINK_DIR, writeLink } from '../config';
 import type { Context } from '../context';
 import { CliError, EXIT_USAGE } from '../errors';
+import { runGit } from '../git';
 import { action } from '../program';
 import { findProject, type ProjectSummary } from '../project-ref';
 import { ask } from '../prompt';
@@ -16,14 +16,9 @@ interface LinkOptions {
   yes?: boolean;
 }
 
-/** `git` in `cwd`, its trimmed output, or undefined when git fails (not a checkout, no such remote). */
+/** `git` in `cwd`, its trimmed output, or undefined when git fails or prints nothing. */
 function git(cwd: string, args: string[]): string | undefined {
-  try {
-    const out = execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
-    return out === '' ? undefined : out;
-  } catch {
-    return undefined;
-  }
+  return runGit(cwd, args) || undefined;
 }
 
 /**
