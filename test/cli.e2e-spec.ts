@@ -1,9 +1,19 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'dotenv';
 import { cliConfigDir, runCli, type CliOptions, type CliRun } from './support/cli';
-import { createProject, registerUser, type TestUser } from './support/factories';
+import { createApiToken, createProject, registerUser, type TestUser } from './support/factories';
 import { git, TestRepository } from './support/git-repos';
 import { ok } from './support/graphql-client';
 import { operations, type Project } from './support/operations';
@@ -31,7 +41,8 @@ describe('slipway CLI', () => {
 
   beforeAll(async () => {
     // Local repositories, so that `link --repository .` can build from the checkout itself.
-    api = await startTestApp({ ALLOW_LOCAL_REPOSITORIES: 'true' });
+    // Many logins of one account from one address: above the default per-minute limit.
+    api = await startTestApp({ ALLOW_LOCAL_REPOSITORIES: 'true', LOGIN_ATTEMPTS_PER_MINUTE: '100' });
     owner = await registerUser(api.url);
     project = await createProject(api.url, owner.accessToken, 'Storefront');
     other = await createProject(api.url, owner.accessToken, 'Back Office');
@@ -78,6 +89,27 @@ describe('slipway CLI', () => {
       expect(run.stderr).toContain('[INPUT_REQUIRED]');
     });
 
+    it('stores an API token read from stdin, and refuses a password login beside a token', async () => {
+      const { secret } = await createApiToken(api.url, owner.accessToken, { scopes: ['project:read'] });
+      const dir = cliConfigDir();
+      const stored = await cli(['login', '--token-stdin'], { input: `${secret}\n`, env: { SLIPWAY_CONFIG_DIR: dir } });
+      expect(stored).toMatchObject({ code: 0 });
+      expect(stored.stdout).toContain('with an API token');
+      expect(stored.stdout + stored.stderr).not.toContain(secret);
+      expect(JSON.parse(readFileSync(path.join(dir, 'credentials.json'), 'utf8'))).toMatchObject({ apiToken: secret });
+
+      for (const [args, extra] of [
+        [['login', '--email', owner.email, '--password-stdin'], { SLIPWAY_TOKEN: secret }],
+        [['login', '--email', owner.email, '--token-stdin'], {}],
+      ] as const) {
+        const other = cliConfigDir();
+        const run = await cli([...args], { input: owner.password, env: { SLIPWAY_CONFIG_DIR: other, ...extra } });
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain('[CONFLICTING_OPTIONS]');
+        expect(existsSync(path.join(other, 'credentials.json'))).toBe(false);
+      }
+    });
+
     it('logs in with --json, and refuses a token the API does not know', async () => {
       const dir = cliConfigDir();
       const logged = json<{ user: { email: string }; credentials: string }>(
@@ -106,6 +138,48 @@ describe('slipway CLI', () => {
       expect(after.code).toBe(1);
       expect(after.stderr).toContain('[UNAUTHENTICATED]');
     });
+
+    it('refuses a config directory others may write to, and leaves an existing private one as it is', async () => {
+      const shared = cliConfigDir();
+      chmodSync(shared, 0o777);
+      const refused = await cli(['login', '--email', owner.email, '--password-stdin'], {
+        input: owner.password,
+        env: { SLIPWAY_CONFIG_DIR: shared },
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('[CONFIG_INVALID]');
+      expect(existsSync(path.join(shared, 'credentials.json'))).toBe(false);
+      const own = cliConfigDir();
+      chmodSync(own, 0o750);
+      const login = await cli(['login', '--email', owner.email, '--password-stdin'], {
+        input: owner.password,
+        env: { SLIPWAY_CONFIG_DIR: own },
+      });
+      expect(login).toMatchObject({ code: 0 });
+      expect(statSync(own).mode & 0o777).toBe(0o750);
+    });
+
+    it.each([['not json'], ['null'], ['{}'], ['{"apiUrl":1,"apiToken":2}'], ['{"apiUrl":"x","session":{}}']])(
+      'says a malformed credentials file (%s) is invalid, and lets login replace it and logout remove it',
+      async (content) => {
+        const dir = cliConfigDir();
+        const scoped = { SLIPWAY_CONFIG_DIR: dir };
+        const file = path.join(dir, 'credentials.json');
+        writeFileSync(file, content);
+        const needed = await cli(['whoami'], { env: scoped });
+        expect(needed.code).toBe(1);
+        expect(needed.stderr).toContain('[CONFIG_INVALID]');
+        expect(await cli(['logout'], { env: scoped })).toMatchObject({ code: 0 });
+        expect(existsSync(file)).toBe(false);
+        writeFileSync(file, content);
+        const login = await cli(['login', '--email', owner.email, '--password-stdin'], {
+          input: owner.password,
+          env: scoped,
+        });
+        expect({ code: login.code, stderr: login.stderr }).toEqual({ code: 0, stderr: '' });
+        expect((await cli(['whoami'], { env: scoped })).stdout).toContain(owner.email);
+      },
+    );
   });
 
   describe('projects and link', () => {
@@ -161,6 +235,31 @@ describe('slipway CLI', () => {
       expect(given.stdout).toContain('Build repository: https://git.example.test/me/other.git');
     });
 
+    it('keeps the credentials of an origin URL out of every output and out of the API, and links only once the repository is set', async () => {
+      const fresh = await createProject(api.url, owner.accessToken, 'Secret Origin');
+      const repo = new TestRepository();
+      repo.commit('start', { 'index.html': 'x' });
+      git(repo.dir, 'remote', 'add', 'origin', 'https://x-access-token:ghs_SECRET123@example.test/me/app.git');
+      const file = path.join(repo.dir, '.slipway', 'project.json');
+
+      const refused = await cli(['link', fresh.id, '--repository', 'ftp://example.test/nope'], { cwd: repo.dir });
+      expect(refused.code).toBe(1);
+      expect(existsSync(file)).toBe(false);
+
+      const offered = await cli(['link', fresh.id], { cwd: repo.dir });
+      const accepted = await cli(['link', fresh.id, '--yes', '--json'], { cwd: repo.dir });
+      for (const run of [offered, accepted]) {
+        expect(run.code).toBe(0);
+        expect(run.stdout + run.stderr).not.toContain('SECRET123');
+        expect(run.stdout + run.stderr).not.toContain('x-access-token');
+      }
+      expect(offered.stderr).toContain('https://example.test/me/app.git');
+      expect(json<{ repositoryUrl: string }>(accepted).repositoryUrl).toBe('https://example.test/me/app.git');
+      const settings = ok(await operations(api.url).builds.settings(owner.accessToken, { projectId: fresh.id }));
+      expect(JSON.stringify(settings)).not.toContain('SECRET123');
+      expect(existsSync(file)).toBe(true);
+    });
+
     it("sets the checkout's own path with --repository ., and refuses it outside a checkout", async () => {
       const repo = new TestRepository();
       repo.commit('start', { 'index.html': 'x' });
@@ -211,6 +310,27 @@ describe('slipway CLI', () => {
       const asJson = await cli(['env', 'ls', '--json'], { cwd: tmp('unlinked') });
       expect(asJson.code).toBe(2);
       expect(JSON.parse(asJson.stdout)).toMatchObject({ error: { code: 'NOT_LINKED' } });
+    });
+
+    it('refuses a link file that names no project, and warns when the link is for another API', async () => {
+      const cwd = tmp('badlink');
+      mkdirSync(path.join(cwd, '.slipway'));
+      writeFileSync(path.join(cwd, '.slipway', 'project.json'), JSON.stringify({ projectName: 'x', apiUrl: api.url }));
+      const invalid = await cli(['env', 'ls'], { cwd });
+      expect(invalid.code).toBe(1);
+      expect(invalid.stderr).toContain('[CONFIG_INVALID]');
+      writeFileSync(
+        path.join(cwd, '.slipway', 'project.json'),
+        JSON.stringify({
+          projectId: project.id,
+          projectName: 'Storefront',
+          apiUrl: 'https://elsewhere.example.test/graphql',
+        }),
+      );
+      const elsewhere = await cli(['env', 'ls', '--json'], { cwd });
+      expect(elsewhere.code).toBe(0);
+      expect(elsewhere.stderr).toContain('https://elsewhere.example.test/graphql');
+      expect(elsewhere.stderr).toContain('Warning');
     });
   });
 
@@ -337,9 +457,33 @@ describe('slipway CLI', () => {
       expect(garbage.code).toBe(2);
       expect(garbage.stderr).toContain('[INVALID_DOTENV]');
       expect(garbage.stderr).toContain('line 2');
+      writeFileSync(path.join(dir, 'large.env'), `BEFORE_LARGE=1\nLARGE_VALUE=${'x'.repeat(64 * 1024 + 1)}\n`);
+      const large = await cli(['env', 'push', 'large.env'], { cwd: dir });
+      expect(large.code).toBe(2);
+      expect(large.stderr).toContain('[INVALID_ENV_VALUE]');
+      expect(large.stderr).toContain('LARGE_VALUE');
+      expect(large.stderr).toContain('nothing was changed');
       const listed = json<{ variables: { key: string }[] }>(await cli(['env', 'ls', '--json'], { cwd: dir }));
       expect(listed.variables.map((v) => v.key)).not.toContain('FIRST_OK');
       expect(listed.variables.map((v) => v.key)).not.toContain('GOOD');
+      expect(listed.variables.map((v) => v.key)).not.toContain('BEFORE_LARGE');
+
+      const emptyStdin = await cli(['env', 'set', 'EMPTY_STDIN'], { cwd: dir, input: '' });
+      expect(emptyStdin.code).toBe(2);
+      expect(emptyStdin.stderr).toContain('[INPUT_REQUIRED]');
+      expect((await cli(['env', 'set', 'EMPTY_GIVEN', ''], { cwd: dir })).code).toBe(0);
+      const keys = json<{ variables: { key: string }[] }>(await cli(['env', 'ls', '--json'], { cwd: dir }));
+      expect(keys.variables.map((v) => v.key)).toContain('EMPTY_GIVEN');
+      expect(keys.variables.map((v) => v.key)).not.toContain('EMPTY_STDIN');
+
+      mkdirSync(path.join(dir, 'a-directory'));
+      const intoDirectory = await cli(['env', 'pull', 'a-directory'], { cwd: dir });
+      expect(intoDirectory.code).toBe(2);
+      expect(intoDirectory.stderr).toContain('[INVALID_PATH]');
+      const nowhere = await cli(['env', 'pull', 'missing-dir/x.env'], { cwd: dir });
+      expect(nowhere.code).toBe(1);
+      expect(nowhere.stderr).toContain('[WRITE_FAILED]');
+      expect(readdirSync(dir).filter((name) => name.includes('.partial'))).toEqual([]);
 
       const missingFile = await cli(['env', 'push', 'nope.env'], { cwd: dir });
       expect(missingFile.code).toBe(2);
@@ -548,5 +692,29 @@ describe('slipway CLI', () => {
     const option = await cli(['projects', '--bogus']);
     expect(option.code).toBe(2);
     expect(option.stderr).toContain("unknown option '--bogus'");
+  });
+
+  it('reports a wrong command line with its code, as JSON on stdout only with --json', async () => {
+    const human = await cli(['whoamii']);
+    expect(human).toMatchObject({ code: 2, stdout: '' });
+    expect(human.stderr).toContain("Error [INVALID_ARGUMENTS]: unknown command 'whoamii'");
+    expect(human.stderr).toContain('Did you mean whoami?');
+    for (const args of [
+      ['projects', '--bogus', '--json'],
+      ['--json', 'env', 'set'],
+    ]) {
+      const run = await cli(args);
+      expect(run.code).toBe(2);
+      expect(JSON.parse(run.stdout)).toEqual({
+        error: {
+          code: 'INVALID_ARGUMENTS',
+          message: expect.stringMatching(/unknown option '--bogus'|missing required argument/),
+        },
+      });
+      expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    }
+    const help = await cli(['projects', '--help', '--json']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: slipway projects/);
   });
 });

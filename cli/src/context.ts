@@ -1,6 +1,13 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { RefreshSessionDocument, SlipwayClient, SlipwayError } from '../../client/src';
-import { findLink, readCredentials, writeCredentials, type Credentials, type ProjectLink } from './config';
+import {
+  findLink,
+  readCredentials,
+  withCredentialsLock,
+  writeCredentials,
+  type Credentials,
+  type ProjectLink,
+} from './config';
 import { CliError, EXIT_USAGE } from './errors';
 import { Output } from './output';
 
@@ -15,13 +22,15 @@ export interface GlobalOptions {
 
 /**
  * What a command runs with: where the API is, the credential to send, the typed client, and the
- * output. The credential is `--token`, else `SLIPWAY_TOKEN`, else what `slipway login` stored; a
- * stored session is refreshed once when the API says it has expired.
+ * output. The credential is `--token`, else `SLIPWAY_TOKEN`, else what `slipway login` stored,
+ * read afresh before every request and connection (another slipway command may have renewed the
+ * session meanwhile); a stored session is renewed once when the API says it has expired.
  */
 export class Context {
   readonly out: Output;
   readonly apiUrl: string;
-  private credentials: Credentials | undefined;
+  /** Why the stored credentials could not be read, told when a command needs them. */
+  private credentialsError: CliError | undefined;
   private readonly explicitToken: string | undefined;
   private clientInstance: SlipwayClient | undefined;
 
@@ -31,10 +40,9 @@ export class Context {
     readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.out = new Output({ json: options.json === true, env });
-    this.credentials = readCredentials(env);
     this.explicitToken = options.token ?? (env.SLIPWAY_TOKEN || undefined);
     this.apiUrl = normaliseApiUrl(
-      options.apiUrl ?? (env.SLIPWAY_API_URL || undefined) ?? this.credentials?.apiUrl ?? DEFAULT_API_URL,
+      options.apiUrl ?? (env.SLIPWAY_API_URL || undefined) ?? this.readStored()?.apiUrl ?? DEFAULT_API_URL,
     );
   }
 
@@ -56,12 +64,16 @@ export class Context {
     document: TypedDocumentNode<TResult, TVariables>,
     variables: TVariables,
   ): Promise<TResult> {
-    if (!this.token())
-      throw new CliError('Not logged in: run `slipway login`, or set SLIPWAY_TOKEN', 'UNAUTHENTICATED');
+    const sent = this.token();
+    if (!sent)
+      throw (
+        this.credentialsError ??
+        new CliError('Not logged in: run `slipway login`, or set SLIPWAY_TOKEN', 'UNAUTHENTICATED')
+      );
     try {
       return await this.client.request(document, variables);
     } catch (error) {
-      if (!(error instanceof SlipwayError) || error.code !== 'UNAUTHENTICATED' || !(await this.refreshSession()))
+      if (!(error instanceof SlipwayError) || error.code !== 'UNAUTHENTICATED' || !(await this.renewSession(sent)))
         throw error;
       return this.client.request(document, variables);
     }
@@ -77,6 +89,10 @@ export class Context {
         'NOT_LINKED',
         EXIT_USAGE,
       );
+    if (found.link.apiUrl && !sameApi(found.link.apiUrl, this.apiUrl))
+      this.out.warn(
+        `${found.dir} is linked to a project on ${found.link.apiUrl}, not on ${this.apiUrl}, the API in use`,
+      );
     return found.link.projectId;
   }
 
@@ -85,44 +101,80 @@ export class Context {
   }
 
   saveCredentials(credentials: Credentials): string {
-    this.credentials = credentials;
-    return writeCredentials(credentials, this.env);
+    const file = writeCredentials(credentials, this.env);
+    this.credentialsError = undefined;
+    return file;
   }
 
-  /** Stored credentials, only when they are for the API in use. */
+  /** Stored credentials, read afresh, only when they are for the API in use. */
   storedCredentials(): Credentials | undefined {
-    return this.credentials && normaliseApiUrl(this.credentials.apiUrl) === this.apiUrl ? this.credentials : undefined;
+    const stored = this.readStored();
+    return stored && sameApi(stored.apiUrl, this.apiUrl) ? stored : undefined;
+  }
+
+  /** The credentials file as it is now; a malformed one counts as none, its error kept for later. */
+  private readStored(): Credentials | undefined {
+    try {
+      const stored = readCredentials(this.env);
+      this.credentialsError = undefined;
+      return stored;
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      this.credentialsError = error;
+      return undefined;
+    }
   }
 
   async close(): Promise<void> {
     await this.clientInstance?.close();
   }
 
-  private async refreshSession(): Promise<boolean> {
-    const stored = this.storedCredentials();
-    if (this.explicitToken || !stored?.session) return false;
-    const refresher = new SlipwayClient({ url: this.apiUrl });
-    try {
-      const { refreshToken: next } = await refresher.request(RefreshSessionDocument, {
-        input: { refreshToken: stored.session.refreshToken },
-      });
-      this.saveCredentials({
-        ...stored,
-        user: next.user,
-        session: {
-          accessToken: next.accessToken,
-          refreshToken: next.refreshToken,
-          expiresAt: new Date(Date.now() + next.expiresIn * 1000).toISOString(),
-        },
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof SlipwayError && error.code !== 'NETWORK_ERROR')
-        throw new CliError('Your session has ended: run `slipway login` again', 'UNAUTHENTICATED');
-      throw error;
-    } finally {
-      await refresher.close();
-    }
+  /**
+   * Renews the stored session after the API refused `sent`, its access token; true when there is
+   * a new token to retry with. Done under the credentials lock: when another process renewed the
+   * session meanwhile, its tokens are taken as they are, since presenting the old refresh token
+   * again would make the API revoke the session.
+   */
+  private async renewSession(sent: string): Promise<boolean> {
+    if (this.explicitToken) return false;
+    const before = this.storedCredentials();
+    if (!before?.session) return false;
+    if (before.session.accessToken !== sent) return true;
+    return withCredentialsLock(this.env, async () => {
+      const stored = this.storedCredentials();
+      if (!stored?.session) return false;
+      if (stored.session.refreshToken !== before.session?.refreshToken) return true;
+      const refresher = new SlipwayClient({ url: this.apiUrl });
+      try {
+        const { refreshToken: next } = await refresher.request(RefreshSessionDocument, {
+          input: { refreshToken: stored.session.refreshToken },
+        });
+        this.saveCredentials({
+          ...stored,
+          user: next.user,
+          session: {
+            accessToken: next.accessToken,
+            refreshToken: next.refreshToken,
+            expiresAt: new Date(Date.now() + next.expiresIn * 1000).toISOString(),
+          },
+        });
+        return true;
+      } catch (error) {
+        if (error instanceof SlipwayError && error.code !== 'NETWORK_ERROR')
+          throw new CliError('Your session has ended: run `slipway login` again', 'UNAUTHENTICATED');
+        throw error;
+      } finally {
+        await refresher.close();
+      }
+    });
+  }
+}
+
+function sameApi(a: string, b: string): boolean {
+  try {
+    return normaliseApiUrl(a) === normaliseApiUrl(b);
+  } catch {
+    return false;
   }
 }
 

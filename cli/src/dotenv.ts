@@ -3,6 +3,16 @@ import { parse } from 'dotenv';
 /** A POSIX variable name, as the API accepts: letters, digits and `_`, not starting with a digit. */
 export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
 
+/** The largest value the API stores, in UTF-8 bytes. */
+export const MAX_VALUE_BYTES = 64 * 1024;
+
+/** Why the API would refuse `value`, or null when it would store it (the API's own rules). */
+export function valueProblem(value: string): string | null {
+  if (Buffer.byteLength(value) > MAX_VALUE_BYTES) return `the value is larger than ${MAX_VALUE_BYTES / 1024} KiB`;
+  if (value.includes('\0')) return 'the value contains a NUL character';
+  return null;
+}
+
 /**
  * A `KEY=value` line that the `dotenv` package's `parse` reads back as exactly `value`, or
  * undefined when no quoting can carry it (a value with all three quotes, or with a carriage

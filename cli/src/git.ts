@@ -19,6 +19,7 @@ function run(cwd: string, args: string[]): string | undefined {
     return undefined;
   }
 }
+export { run as runGit };
 
 /** The checkout `cwd` is in, or undefined when it is not in a git working tree (or has no commit yet). */
 export function readCheckout(cwd: string): Checkout | undefined {

@@ -1,4 +1,4 @@
-import type { CliError } from './errors';
+import { CliError } from './errors';
 
 export interface OutputOptions {
   json: boolean;
@@ -16,7 +16,10 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
  */
 export class Output {
   readonly json: boolean;
+  /** Colours on stdout (results, log lines). */
   readonly color: boolean;
+  /** Colours on stderr (warnings, errors). */
+  readonly colorErr: boolean;
   readonly interactive: boolean;
   private readonly stdout: NodeJS.WriteStream;
   private readonly stderr: NodeJS.WriteStream;
@@ -30,7 +33,10 @@ export class Output {
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
     this.interactive = !this.json && this.stderr.isTTY === true && env.CI === undefined;
-    this.color = !this.json && this.stdout.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+    const colorAllowed = env.NO_COLOR === undefined && env.TERM !== 'dumb';
+    this.color = !this.json && this.stdout.isTTY === true && colorAllowed;
+    // Warnings and errors go to stderr: coloured when stderr is a terminal, whatever stdout is.
+    this.colorErr = this.stderr.isTTY === true && colorAllowed;
   }
 
   /** The command's result: `human` as text, or `data` as JSON with `--json`. */
@@ -66,15 +72,17 @@ export class Output {
   /** A warning: always on stderr. */
   warn(text: string): void {
     this.clearSpinner();
-    this.stderr.write(`${this.paint('33', 'Warning:')} ${text}\n`);
+    this.stderr.write(`${this.paint('33', 'Warning:', this.colorErr)} ${text}\n`);
     this.redrawSpinner();
   }
 
   /** Prints a failure: `Error [CODE]: message` on stderr, or `{"error":{code,message}}` on stdout with `--json`. */
   failure(error: CliError | { code: string; message: string }): void {
     this.stopSpinner();
-    if (this.json) this.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
-    else this.stderr.write(`${this.paint('31', 'Error')} [${error.code}]: ${error.message}\n`);
+    const details = error instanceof CliError && error.details ? error.details : {};
+    if (this.json)
+      this.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message, ...details } })}\n`);
+    else this.stderr.write(`${this.paint('31', 'Error', this.colorErr)} [${error.code}]: ${error.message}\n`);
   }
 
   /** A spinner with `text` on a terminal; on anything else, `text` once as a plain line (unless --json). */
@@ -128,8 +136,8 @@ export class Output {
     return [this.bold(format(headers)), ...rows.map(format)].join('\n');
   }
 
-  private paint(code: string, text: string): string {
-    return this.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+  private paint(code: string, text: string, color = this.color): string {
+    return color ? `\u001b[${code}m${text}\u001b[0m` : text;
   }
 
   private clearSpinner(): void {

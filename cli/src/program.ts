@@ -9,6 +9,8 @@ export type Action<A extends unknown[]> = (ctx: Context, ...args: A) => Promise<
 
 /** Exit status of the last action: commander's own handlers cannot return one. */
 let exitStatus = 0;
+/** Whether the command line asks for JSON, for the errors commander reports before any action runs. */
+let jsonRequested = false;
 
 /**
  * Wraps an action: builds the context from the global options, runs it, and turns every failure
@@ -54,6 +56,16 @@ export function buildProgram(register: (program: Command) => void): Command {
     )
     .option('--json', 'print results as JSON, for scripts')
     .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      // A wrong command line is reported like every other failure: with its code, and as JSON
+      // on stdout with --json.
+      outputError: (text, write) => {
+        const message = text.replace(/^error: /, '').trimEnd();
+        if (jsonRequested)
+          process.stdout.write(`${JSON.stringify({ error: { code: 'INVALID_ARGUMENTS', message } })}\n`);
+        else write(`Error [INVALID_ARGUMENTS]: ${message}\n`);
+      },
+    })
     .configureHelp({ sortSubcommands: true, showGlobalOptions: true })
     .exitOverride();
   register(program);
@@ -67,6 +79,8 @@ export function buildProgram(register: (program: Command) => void): Command {
 /** Runs the program on `argv`; resolves with the exit status. */
 export async function runProgram(program: Command, argv: string[]): Promise<number> {
   exitStatus = 0;
+  const end = argv.indexOf('--');
+  jsonRequested = (end === -1 ? argv : argv.slice(0, end)).includes('--json');
   try {
     await program.parseAsync(argv);
     return exitStatus;

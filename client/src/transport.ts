@@ -31,6 +31,13 @@ export interface ClientOptions {
   headers?: Record<string, string>;
   /** Aborts an HTTP request that takes longer (default 60 s). */
   timeoutMs?: number;
+  /** How often to ping the API over an idle WebSocket (default 10 s). */
+  keepAliveMs?: number;
+  /**
+   * How long to wait for the API's pong before taking the connection for dead and closing it
+   * (4408), so that its subscriptions reconnect (default 5 s).
+   */
+  pongTimeoutMs?: number;
 }
 
 export interface SubscriptionSink<TResult> {
@@ -109,6 +116,7 @@ export class SlipwayClient {
   ): Promise<TResult> {
     const token = this.options.token?.();
     let response: Response;
+    let text: string;
     try {
       response = await fetch(this.options.url, {
         method: 'POST',
@@ -121,11 +129,12 @@ export class SlipwayClient {
         body: JSON.stringify({ query: print(document), variables }),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
       });
+      // Inside the try: the body can fail too (the connection dropped or timed out half-way).
+      text = await response.text();
     } catch (error) {
       const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
       throw new SlipwayError(`Cannot reach the API at ${this.options.url}: ${cause}`, NETWORK_ERROR);
     }
-    const text = await response.text();
     let body: { data?: TResult | null; errors?: GraphQLErrorShape[] };
     try {
       body = JSON.parse(text) as typeof body;
@@ -243,14 +252,39 @@ export class SlipwayClient {
   }
 
   private wsClient(): WsClient {
+    // A connection that silently died (a dropped NAT mapping, a suspended laptop) delivers
+    // nothing and reports nothing: a ping unanswered in time closes it, so that it is retried.
+    let socket: WebSocket | undefined;
+    let pongTimer: NodeJS.Timeout | undefined;
+    const pongTimeoutMs = this.options.pongTimeoutMs ?? 5_000;
     this.ws ??= createClient({
       url: this.options.url.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
       // Reconnection is done per subscription above, with variables read afresh.
       retryAttempts: 0,
       lazy: true,
+      keepAlive: this.options.keepAliveMs ?? 10_000,
       on: {
+        connected: (connected) => {
+          socket = connected as WebSocket;
+        },
+        ping: (received) => {
+          if (received) return;
+          clearTimeout(pongTimer);
+          const pinged = socket;
+          pongTimer = setTimeout(() => {
+            if (pinged?.readyState !== WebSocket.OPEN) return;
+            pinged.close(4408, 'No pong from the API in time');
+            // A dead peer never completes the closing handshake either.
+            setTimeout(() => pinged.terminate(), 1_000).unref();
+          }, pongTimeoutMs);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(pongTimer);
+        },
         closed: (event) => {
+          clearTimeout(pongTimer);
+          socket = undefined;
           for (const listener of [...this.closedListeners]) listener(event);
         },
       },

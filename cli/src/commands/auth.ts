@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { LoginDocument, MeDocument, SlipwayClient } from '../../../client/src';
-import { removeCredentials } from '../config';
+import { LoginDocument, LogoutDocument, MeDocument, SlipwayClient, SlipwayError } from '../../../client/src';
+import { readCredentials, removeCredentials, type Credentials } from '../config';
+import { Context } from '../context';
 import { CliError, EXIT_USAGE } from '../errors';
 import { action } from '../program';
 import { ask, readStdin } from '../prompt';
@@ -8,19 +9,38 @@ import { ask, readStdin } from '../prompt';
 interface LoginOptions {
   email?: string;
   passwordStdin?: boolean;
+  tokenStdin?: boolean;
 }
 
 export function registerAuth(program: Command): void {
   program
     .command('login')
     .description(
-      'Log in with email and password (asked on the terminal, or --email with --password-stdin), or store an API token given with --token / SLIPWAY_TOKEN',
+      'Log in with email and password (asked on the terminal, or --email with --password-stdin), or store an API token given with --token-stdin, --token or SLIPWAY_TOKEN',
     )
     .option('--email <email>', 'the account to log in to')
     .option('--password-stdin', 'read the password from stdin')
+    .option('--token-stdin', 'read an API token from stdin and store it (kept out of shell history)')
     .action(
       action(async (ctx, opts: LoginOptions) => {
-        const apiToken = ctx.options.token ?? (ctx.env.SLIPWAY_TOKEN || undefined);
+        const given = ctx.options.token ?? (ctx.env.SLIPWAY_TOKEN || undefined);
+        const passwordLogin = opts.email !== undefined || opts.passwordStdin === true;
+        if (passwordLogin && (given !== undefined || opts.tokenStdin))
+          throw new CliError(
+            `Log in either with an email and password or with an API token, not both (${
+              opts.tokenStdin ? '--token-stdin' : ctx.options.token ? '--token' : 'SLIPWAY_TOKEN is set'
+            })`,
+            'CONFLICTING_OPTIONS',
+            EXIT_USAGE,
+          );
+        if (opts.tokenStdin && given !== undefined)
+          throw new CliError(
+            '--token-stdin reads the token from stdin: leave out --token and SLIPWAY_TOKEN',
+            'CONFLICTING_OPTIONS',
+            EXIT_USAGE,
+          );
+        const apiToken = opts.tokenStdin ? (await readStdin()).trim() : given;
+        if (opts.tokenStdin && !apiToken) throw new CliError('No API token on stdin', 'INPUT_REQUIRED', EXIT_USAGE);
         if (apiToken) {
           const probe = new SlipwayClient({ url: ctx.apiUrl, token: () => apiToken });
           try {
@@ -63,11 +83,12 @@ export function registerAuth(program: Command): void {
 
   program
     .command('logout')
-    .description('Forget the stored login')
+    .description('End the stored session on the API and forget the stored login')
     .action(
       action(async (ctx) => {
+        const sessionEnded = await endStoredSession(ctx);
         const removed = removeCredentials(ctx.env);
-        ctx.out.result({ loggedOut: removed }, removed ? 'Logged out' : 'Not logged in');
+        ctx.out.result({ loggedOut: removed, sessionEnded }, removed ? 'Logged out' : 'Not logged in');
       }),
     );
 
@@ -80,4 +101,39 @@ export function registerAuth(program: Command): void {
         ctx.out.result({ user: me, apiUrl: ctx.apiUrl }, `${me.email} (${me.name}) on ${ctx.apiUrl}`);
       }),
     );
+}
+
+/**
+ * Ends the stored session on the API it belongs to, so that its tokens stop working everywhere.
+ * Best effort: when that fails (the API cannot be reached, the session ended already), the login
+ * is still forgotten here, with a warning. An unreadable credentials file is simply removed.
+ */
+async function endStoredSession(ctx: Context): Promise<boolean> {
+  let stored: Credentials | undefined;
+  try {
+    stored = readCredentials(ctx.env);
+  } catch {
+    return false;
+  }
+  if (!stored?.session) return false;
+  let session: Context | undefined;
+  try {
+    // The stored session, not --token / SLIPWAY_TOKEN, on the API it was made on.
+    session = new Context({ json: ctx.options.json, apiUrl: stored.apiUrl }, ctx.cwd, {
+      ...ctx.env,
+      SLIPWAY_TOKEN: '',
+      SLIPWAY_API_URL: '',
+    });
+    return (await session.request(LogoutDocument, {})).logout;
+  } catch (error) {
+    const code = error instanceof SlipwayError || error instanceof CliError ? error.code : undefined;
+    // UNAUTHENTICATED: the session had ended already; nothing is left to end.
+    if (code !== 'UNAUTHENTICATED')
+      ctx.out.warn(
+        `Could not end the session on the API (${error instanceof Error ? error.message : String(error)}); the login is forgotten here only`,
+      );
+    return false;
+  } finally {
+    await session?.close();
+  }
 }

@@ -1,14 +1,16 @@
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   DeleteEnvVarDocument,
   EnvVarsDocument,
   SetEnvVarDocument,
+  SlipwayError,
   type EnvVarsQuery,
   type Schema,
 } from '../../../client/src';
-import { dotenvLine, ENV_KEY, parseDotenv } from '../dotenv';
+import { writeFileAtomic } from '../config';
+import { dotenvLine, ENV_KEY, parseDotenv, valueProblem } from '../dotenv';
 import { CliError, EXIT_USAGE } from '../errors';
 import { action } from '../program';
 import { projectIdFor } from '../project-ref';
@@ -135,6 +137,14 @@ Examples:
         const projectId = await projectIdFor(ctx, opts.project);
         const value =
           given ?? (process.stdin.isTTY ? await ask(`Value of ${key}: `, { secret: true }) : await readStdin());
+        if (given === undefined && value === '')
+          throw new CliError(
+            `No value for ${key} on stdin: give it as an argument (\`slipway env set ${key} ''\` for an empty value)`,
+            'INPUT_REQUIRED',
+            EXIT_USAGE,
+          );
+        const problem = valueProblem(value);
+        if (problem) throw new CliError(`${key}: ${problem}`, 'INVALID_ENV_VALUE', EXIT_USAGE);
         const { setEnvVar } = await ctx.request(SetEnvVarDocument, {
           input: {
             projectId,
@@ -186,6 +196,12 @@ Examples:
     .option('--stdout', 'print the file on stdout instead of writing it')
     .action(
       action(async (ctx, file: string, opts: TargetsOption & { stdout?: boolean }) => {
+        if (
+          !opts.stdout &&
+          existsSync(path.resolve(ctx.cwd, file)) &&
+          statSync(path.resolve(ctx.cwd, file)).isDirectory()
+        )
+          throw new CliError(`${file} is a directory: name the file to write`, 'INVALID_PATH', EXIT_USAGE);
         const projectId = await projectIdFor(ctx, opts.project);
         const target = opts.target?.at(-1) ?? 'DEVELOPMENT';
         const { envVars } = await ctx.request(EnvVarsDocument, { projectId, target });
@@ -216,10 +232,11 @@ Examples:
         if (opts.stdout) process.stdout.write(text);
         else {
           written_to = path.resolve(ctx.cwd, file);
-          const partial = `${written_to}.${process.pid}.partial`;
-          writeFileSync(partial, text, { mode: 0o600 });
-          chmodSync(partial, 0o600);
-          renameSync(partial, written_to);
+          try {
+            writeFileAtomic(written_to, text, 0o600);
+          } catch (error) {
+            throw new CliError(`Cannot write ${file}: ${(error as Error).message}`, 'WRITE_FAILED');
+          }
         }
         if (secrets.length > 0)
           ctx.out.warn(
@@ -260,6 +277,16 @@ Examples:
             'INVALID_ENV_KEY',
             EXIT_USAGE,
           );
+        const badValues = keys.flatMap((key) => {
+          const problem = valueProblem(values[key]!);
+          return problem ? [`${key} (${problem})`] : [];
+        });
+        if (badValues.length > 0)
+          throw new CliError(
+            `Values the API does not store: ${badValues.join(', ')}; nothing was changed`,
+            'INVALID_ENV_VALUE',
+            EXIT_USAGE,
+          );
         const projectId = await projectIdFor(ctx, opts.project);
         const targets = opts.target && opts.target.length > 0 ? opts.target : TARGETS;
         const type = opts.secret ? 'SECRET' : 'PLAIN';
@@ -277,9 +304,13 @@ Examples:
             unchanged.push(key);
             continue;
           }
-          await ctx.request(SetEnvVarDocument, {
-            input: { projectId, key, value: values[key]!, targets, branch: opts.branch, type },
-          });
+          try {
+            await ctx.request(SetEnvVarDocument, {
+              input: { projectId, key, value: values[key]!, targets, branch: opts.branch, type },
+            });
+          } catch (error) {
+            throw pushStopped(error, key, { added, updated, unchanged });
+          }
           (current.length === 0 ? added : updated).push(key);
         }
         ctx.out.result({ projectId, targets, branch: opts.branch ?? null, added, updated, unchanged }, () =>
@@ -296,4 +327,24 @@ Examples:
         );
       }),
     );
+}
+
+/**
+ * `env push` stopped at `key`: says which variables it had set by then (the rest of the file was
+ * not pushed), with the API's code.
+ */
+export function pushStopped(
+  error: unknown,
+  key: string,
+  done: { added: string[]; updated: string[]; unchanged: string[] },
+): CliError {
+  const code = error instanceof SlipwayError || error instanceof CliError ? error.code : 'INTERNAL_ERROR';
+  const why = error instanceof Error ? error.message : String(error);
+  const list = (keys: string[]): string => (keys.length > 0 ? keys.join(', ') : 'none');
+  return new CliError(
+    `Setting ${key} failed (${why}); before it, added: ${list(done.added)}, updated: ${list(done.updated)}; ${key} and the variables after it were not changed`,
+    code,
+    error instanceof CliError ? error.exitCode : 1,
+    { failedKey: key, ...done },
+  );
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { FunctionsDocument, InvokeFunctionDocument, type FunctionsQuery } from '../../../client/src';
 import type { Context } from '../context';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../errors';
+import { allPages } from '../paging';
 import { action } from '../program';
 import { projectIdFor } from '../project-ref';
 import { readStdin } from '../prompt';
@@ -20,14 +21,7 @@ interface InvokeOptions extends ProjectOption {
 }
 
 async function allFunctions(ctx: Context, projectId: string): Promise<FunctionSummary[]> {
-  const functions: FunctionSummary[] = [];
-  let after: string | null | undefined;
-  do {
-    const page: FunctionsQuery = await ctx.request(FunctionsDocument, { projectId, first: 100, after });
-    functions.push(...page.functions.edges.map((e) => e.node));
-    after = page.functions.pageInfo.hasNextPage ? page.functions.pageInfo.endCursor : undefined;
-  } while (after);
-  return functions;
+  return allPages(async (after) => (await ctx.request(FunctionsDocument, { projectId, first: 100, after })).functions);
 }
 
 /** A function of the project by id or name. */

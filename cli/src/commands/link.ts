@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -6,6 +5,7 @@ import { BuildSettingsDocument, UpdateBuildSettingsDocument } from '../../../cli
 import { LINK_DIR, writeLink } from '../config';
 import type { Context } from '../context';
 import { CliError, EXIT_USAGE } from '../errors';
+import { runGit } from '../git';
 import { action } from '../program';
 import { findProject, type ProjectSummary } from '../project-ref';
 import { ask } from '../prompt';
@@ -16,13 +16,26 @@ interface LinkOptions {
   yes?: boolean;
 }
 
-/** `git` in `cwd`, its trimmed output, or undefined when git fails (not a checkout, no such remote). */
+/** `git` in `cwd`, its trimmed output, or undefined when git fails or prints nothing. */
 function git(cwd: string, args: string[]): string | undefined {
+  return runGit(cwd, args) || undefined;
+}
+
+/**
+ * An origin URL without the user name and password some checkouts keep in it
+ * (`https://x-access-token:…@host/…`): they are secrets, neither shown nor sent to the API. An
+ * scp-like `user@host:path` stays as it is: its user (usually `git`) is no secret.
+ */
+export function withoutCredentials(url: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
   try {
-    const out = execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
-    return out === '' ? undefined : out;
+    const parsed = new URL(url);
+    if (parsed.username === '' && parsed.password === '') return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
   } catch {
-    return undefined;
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
   }
 }
 
@@ -85,7 +98,7 @@ Examples:
     .action(
       action(async (ctx, ref: string | undefined, opts: LinkOptions) => {
         const project = await chooseProject(ctx, ref);
-        const file = writeLink(ctx.cwd, { projectId: project.id, projectName: project.name, apiUrl: ctx.apiUrl });
+        // The link is written last, once the build repository is set: a failure leaves nothing half done.
         let repositoryUrl: string | null;
         if (opts.repository !== undefined) {
           const { updateBuildSettings } = await ctx.request(UpdateBuildSettingsDocument, {
@@ -95,7 +108,8 @@ Examples:
         } else {
           repositoryUrl = (await ctx.request(BuildSettingsDocument, { projectId: project.id })).buildSettings
             .repositoryUrl;
-          const origin = repositoryUrl ? undefined : git(ctx.cwd, ['remote', 'get-url', 'origin']);
+          const remote = repositoryUrl ? undefined : git(ctx.cwd, ['remote', 'get-url', 'origin']);
+          const origin = remote === undefined ? undefined : withoutCredentials(remote);
           if (origin) {
             const accept =
               opts.yes === true ||
@@ -114,6 +128,7 @@ Examples:
             }
           }
         }
+        const file = writeLink(ctx.cwd, { projectId: project.id, projectName: project.name, apiUrl: ctx.apiUrl });
         ctx.out.result(
           { project, directory: ctx.cwd, file, apiUrl: ctx.apiUrl, repositoryUrl },
           [

@@ -1,20 +1,14 @@
 import type { Command } from 'commander';
 import { ProjectsDocument, type ProjectsQuery } from '../../../client/src';
 import type { Context } from '../context';
+import { allPages } from '../paging';
 import { action } from '../program';
 
 type ProjectSummary = ProjectsQuery['projects']['edges'][number]['node'];
 
 /** Every project the caller belongs to, page by page. */
 export async function allProjects(ctx: Context): Promise<ProjectSummary[]> {
-  const projects: ProjectSummary[] = [];
-  let after: string | null | undefined;
-  do {
-    const page: ProjectsQuery = await ctx.request(ProjectsDocument, { first: 100, after });
-    projects.push(...page.projects.edges.map((e) => e.node));
-    after = page.projects.pageInfo.hasNextPage ? page.projects.pageInfo.endCursor : undefined;
-  } while (after);
-  return projects;
+  return allPages(async (after) => (await ctx.request(ProjectsDocument, { first: 100, after })).projects);
 }
 
 export function registerProjects(program: Command): void {

@@ -7,6 +7,7 @@ import {
 } from '../../../client/src';
 import type { Context } from '../context';
 import { CliError, EXIT_USAGE } from '../errors';
+import { allPages } from '../paging';
 import { action } from '../program';
 import { projectIdFor } from '../project-ref';
 
@@ -34,14 +35,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 async function allTokens(ctx: Context, projectId: string | undefined): Promise<TokenSummary[]> {
-  const tokens: TokenSummary[] = [];
-  let after: string | null | undefined;
-  do {
-    const page: ApiTokensQuery = await ctx.request(ApiTokensDocument, { first: 100, after, projectId });
-    tokens.push(...page.apiTokens.edges.map((e) => e.node));
-    after = page.apiTokens.pageInfo.hasNextPage ? page.apiTokens.pageInfo.endCursor : undefined;
-  } while (after);
-  return tokens;
+  return allPages(async (after) => (await ctx.request(ApiTokensDocument, { first: 100, after, projectId })).apiTokens);
 }
 
 export function registerTokens(program: Command): void {
