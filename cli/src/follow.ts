@@ -296,6 +296,8 @@ export async function followBuild(ctx: Context, buildId: string, options: Follow
   let chain: Promise<void> = Promise.resolve();
   let finalStatus: BuildStatus | undefined | null;
   let reconnecting = false;
+  /** The `afterSeq` the subscription was last made with: where it went on after a reconnection. */
+  let subscribedAfter = 0;
 
   const handle = async (lines: readonly LogLine[]): Promise<void> => {
     checkSignal(signal);
@@ -326,13 +328,18 @@ export async function followBuild(ctx: Context, buildId: string, options: Follow
       const enqueue = (work: () => Promise<void>): void => {
         chain = chain.then(work).catch((error: unknown) => settle(() => reject(error)));
       };
-      subscription.stop = ctx.client.subscribe(BuildLogStreamDocument, () => ({ buildId, afterSeq: cursor.lastSeq }), {
+      // The variables of the latest (re)subscription, read afresh by the transport each time.
+      const variables = (): { buildId: string; afterSeq: number } => {
+        subscribedAfter = cursor.lastSeq;
+        return { buildId, afterSeq: subscribedAfter };
+      };
+      subscription.stop = ctx.client.subscribe(BuildLogStreamDocument, variables, {
         next: ({ buildLogs }) => {
           outage.ended();
           enqueue(async () => {
             if (reconnecting) {
               reconnecting = false;
-              ctx.out.info(`Reconnected: going on after line ${cursor.lastSeq}`);
+              ctx.out.info(`Reconnected: going on after line ${subscribedAfter}`);
             }
             await handle(buildLogs.lines);
             if (buildLogs.finished) finalStatus = buildLogs.status;
