@@ -90,10 +90,11 @@ describe('slipway deploy, logs and rollback', () => {
     args: string[],
     onStdout: (chunk: string) => void,
     cwd = tmpdir(),
+    extraEnv: Record<string, string> = {},
   ): { exited: Promise<number | null>; stderr(): string; interrupt(): void; kill(): void } {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, NO_COLOR: '1', ...env },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, NO_COLOR: '1', ...env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -334,6 +335,47 @@ describe('slipway deploy, logs and rollback', () => {
     expect(following.stderr()).toMatch(/reconnecting/);
     expect((await finishedBuild(worker.url, owner.accessToken, buildId)).status).toBe('SUCCEEDED');
     expect(following.stderr()).toContain(`Build ${buildId} succeeded`);
+  }, 150_000);
+
+  it('signs in again when the session expired while following, and goes on without losing a line', async () => {
+    // An API of its own whose access tokens last the least they may (30 s).
+    const shortEnv = { ...apiEnv, PORT: String(await freePort()), JWT_ACCESS_TTL_SECONDS: '30' };
+    let short = await startChildApi(shortEnv);
+    const shortCli = { SLIPWAY_API_URL: short.url, SLIPWAY_CONFIG_DIR: cliConfigDir() };
+    try {
+      const login = await cli(['login', '--email', owner.email, '--password-stdin'], {
+        input: `${owner.password}\n`,
+        env: shortCli,
+      });
+      expect(login.code).toBe(0);
+      const signedInAt = Date.now();
+      const repo = new TestRepository();
+      repo.commit('Waits', { 'index.html': '<h1>waits</h1>' });
+      const gate = gatedBuild();
+      await linkedProject(repo, { buildCommand: gate.command });
+      const queued = await cli(['deploy', '--no-follow', '--json'], { cwd: repo.dir });
+      const buildId = (JSON.parse(queued.stdout) as { build: { id: string } }).build.id;
+
+      let stdout = '';
+      const following = spawnCli(['logs', buildId, '-f'], (chunk) => (stdout += chunk), tmpdir(), shortCli);
+      try {
+        await waitFor(async () => /^line 30$/m.test(stdout), 60_000, 'the CLI to print line 30');
+        const workspace = await gate.waiting();
+        // Past the access token's expiry, the connection is made again: the API refuses the token.
+        await waitFor(async () => Date.now() > signedInAt + 32_000, 60_000, 'the access token to expire');
+        await short.stop();
+        short = await startChildApi(shortEnv);
+        gate.open(workspace);
+        expect(await following.exited).toBe(0);
+      } finally {
+        following.kill();
+      }
+      expect(following.stderr()).toMatch(/Signed in again: going on after line \d+/);
+      const printed = stdout.split('\n').filter((line) => /^line \d+$/.test(line));
+      expect(printed).toEqual(Array.from({ length: 60 }, (_, i) => `line ${i + 1}`));
+    } finally {
+      await short.stop();
+    }
   }, 150_000);
 
   it('gives up with NETWORK_ERROR after --reconnect-timeout seconds without the API', async () => {
