@@ -492,6 +492,24 @@ describe('slipway deploy, logs and rollback', () => {
       expect(unknown.stderr).toMatch(/Error \[NOT_FOUND\]/);
     });
 
+    it('refuses a --reconnect-timeout that is not a number of seconds above 0 (exit 2)', async () => {
+      for (const value of ['0', '-5', 'soon']) {
+        const logs = await cli(['logs', '0123456789abcdef01234567', '-f', '--reconnect-timeout', value]);
+        expect({ value, code: logs.code }).toEqual({ value, code: 2 });
+        expect(logs.stderr).toMatch(/Error \[INVALID_RECONNECT_TIMEOUT\]/);
+      }
+      const deploy = await cli([
+        'deploy',
+        '--project',
+        '0123456789abcdef01234567',
+        '--reconnect-timeout',
+        '0',
+        '--json',
+      ]);
+      expect(deploy.code).toBe(2);
+      expect(JSON.parse(deploy.stdout)).toMatchObject({ error: { code: 'INVALID_RECONNECT_TIMEOUT' } });
+    });
+
     it('refuses a --limit or --environment deployments cannot take', async () => {
       const project = '0123456789abcdef01234567';
       const limit = await cli(['deployments', '--project', project, '--limit', '0']);
