@@ -117,6 +117,13 @@ describe('giving up on the API (--reconnect-timeout)', () => {
     expect(outage.failed(500_000)).toBe(false);
     expect(outage.failed(619_999)).toBe(false);
     expect(outage.failed(620_000)).toBe(true);
+    // A connection that held for longer than the limit (a quiet build: nothing to answer) ended it too.
+    expect(outage.failed(800_000)).toBe(false);
+    expect(outage.failed(919_999)).toBe(false);
+    // With a short limit, the pauses between attempts (up to 5 s) do not end the outage.
+    const short = new Outage(2_000);
+    expect([0, 250, 750, 1_750].map((at) => short.failed(at))).toEqual([false, false, false, false]);
+    expect(short.failed(3_750)).toBe(true);
     const error = outage.giveUp(new Error('socket hang up'));
     expect(error).toMatchObject({ code: 'NETWORK_ERROR' });
     expect(error.message).toBe('Gave up after 120 s without reaching the API (socket hang up)');

@@ -130,18 +130,24 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
+/** Longer than the longest pause between two attempts, with time to connect: a connection that held. */
+const HELD_MS = 30_000;
+
 /**
- * A stretch of time without the API: begins at the first failure, ends with the next answer.
- * Past `limitMs` in all, the follower gives up.
+ * A stretch of time without the API: begins at the first failure, ends with the next answer, or
+ * when the connection made after a failure held for longer than the limit and `HELD_MS` (a
+ * build that prints nothing sends nothing). Past `limitMs` in all, the follower gives up.
  */
 export class Outage {
   private since: number | undefined;
+  private last = 0;
 
   constructor(private readonly limitMs: number) {}
 
   /** Notes a failure at `now`; true when the outage it belongs to has lasted past the limit. */
   failed(now: number): boolean {
-    this.since ??= now;
+    if (this.since === undefined || now - this.last > Math.max(this.limitMs, HELD_MS)) this.since = now;
+    this.last = now;
     return now - this.since >= this.limitMs;
   }
 
