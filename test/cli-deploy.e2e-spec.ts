@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +29,46 @@ interface JsonLine {
   [key: string]: unknown;
 }
 
+const BIN = path.resolve(__dirname, '..', 'cli', 'bin', 'slipway.js');
+
+/**
+ * A build command that prints `line 1` to `line 30`, then waits at a gate until the test opens
+ * it, then prints `line 31` to `line 60`. The build runs in a sandbox that sees only its own
+ * workspace (a `slipway-build-*` directory of the worker's temporary directory, at /workspace):
+ * it marks its workspace with a file named after this gate, and waits for a second one there.
+ */
+function gatedBuild(): { command: string; waiting(): Promise<string>; open(workspace: string): void } {
+  const name = `gate-${randomBytes(6).toString('hex')}`;
+  const command = [
+    'for i in $(seq 1 30); do echo "line $i"; sleep 0.05; done',
+    `touch ${name}.waiting`,
+    // At most 5 minutes, so that a test that fails never leaves the build behind for good.
+    `n=0; while [ ! -e ${name}.open ] && [ $n -lt 3000 ]; do sleep 0.1; n=$((n+1)); done`,
+    'for i in $(seq 31 60); do echo "line $i"; sleep 0.05; done',
+  ].join('; ');
+  return {
+    command,
+    async waiting() {
+      let found: string | undefined;
+      await waitFor(
+        async () => {
+          found = readdirSync(tmpdir())
+            .filter((entry) => entry.startsWith('slipway-build-'))
+            .map((entry) => path.join(tmpdir(), entry, 'src'))
+            .find((dir) => existsSync(path.join(dir, `${name}.waiting`)));
+          return found !== undefined;
+        },
+        60_000,
+        'the build to wait at its gate',
+      );
+      return found!;
+    },
+    open(workspace) {
+      writeFileSync(path.join(workspace, `${name}.open`), '');
+    },
+  };
+}
+
 /**
  * `slipway deploy`, `logs`, `deployments` and `rollback` as a user runs them: the compiled CLI as
  * a child process against an API process of its own (restarted in one test), with builds run by
@@ -43,6 +84,32 @@ describe('slipway deploy, logs and rollback', () => {
 
   const cli = (args: string[], options: CliOptions = {}): Promise<CliRun> =>
     runCli(args, { timeoutMs: 90_000, ...options, env: { ...env, ...options.env } });
+
+  /** The CLI as a child process the test signals and kills (in a `finally`, should the test fail). */
+  function spawnCli(
+    args: string[],
+    onStdout: (chunk: string) => void,
+    cwd = tmpdir(),
+    extraEnv: Record<string, string> = {},
+  ): { exited: Promise<number | null>; stderr(): string; interrupt(): void; kill(): void } {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, NO_COLOR: '1', ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => onStdout(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    return {
+      exited,
+      stderr: () => stderr,
+      interrupt: () => child.kill('SIGINT'),
+      kill: () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      },
+    };
+  }
 
   /** A project building `repo` (linked with `slipway link` in the checkout), with the build settings given. */
   async function linkedProject(
@@ -227,54 +294,129 @@ describe('slipway deploy, logs and rollback', () => {
   });
 
   it('follows a log to its end across a restart of the API, printing every line once and in order', async () => {
+    let printedBeforeStop: number[] | undefined;
     const repo = new TestRepository();
     repo.commit('Slow', { 'index.html': '<h1>slow</h1>' });
-    await linkedProject(repo, { buildCommand: 'for i in $(seq 1 60); do echo "line $i"; sleep 0.2; done' });
+    const gate = gatedBuild();
+    await linkedProject(repo, { buildCommand: gate.command });
     const queued = await cli(['deploy', '--no-follow', '--json'], { cwd: repo.dir });
     expect(queued.code).toBe(0);
     const buildId = (JSON.parse(queued.stdout) as { build: { id: string } }).build.id;
 
     let stdout = '';
-    const following = cli(['logs', buildId, '-f'], { onStdout: (chunk) => (stdout += chunk), timeoutMs: 120_000 });
-    await waitFor(async () => /^line 5$/m.test(stdout), 60_000, 'the CLI to print line 5');
+    const following = spawnCli(['logs', buildId, '-f'], (chunk) => (stdout += chunk));
+    try {
+      await waitFor(async () => /^line 5$/m.test(stdout), 60_000, 'the CLI to print line 5');
+      const workspace = await gate.waiting();
 
-    // The build is still running as the API the CLI follows it through stops.
-    const before = ok(await on.builds.get(owner.accessToken, { id: buildId })).build;
-    expect(before.status).toBe('RUNNING');
-    expect(stdout).not.toMatch(/^line 60$/m);
-    await api.stop();
-    api = await startChildApi(apiEnv);
+      // The build waits at its gate, after line 30, while the API the CLI follows it through stops.
+      expect(ok(await on.builds.get(owner.accessToken, { id: buildId })).build.status).toBe('RUNNING');
+      await api.stop();
+      printedBeforeStop = [...stdout.matchAll(/^line (\d+)$/gm)].map((match) => Number(match[1]));
+      api = await startChildApi(apiEnv);
+      gate.open(workspace);
 
-    const run = await following;
-    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/reconnecting/) });
-    const printed = run.stdout.split('\n').filter((line) => /^line \d+$/.test(line));
+      expect(await following.exited).toBe(0);
+    } finally {
+      following.kill();
+    }
+    const printed = stdout.split('\n').filter((line) => /^line \d+$/.test(line));
     expect(printed).toEqual(Array.from({ length: 60 }, (_, i) => `line ${i + 1}`));
+    // It went on after the last line it had printed, not from the start: a resubscription from
+    // line 0 would be noted as "after line 0".
+    const resumed = /Reconnected: going on after line (\d+)/.exec(following.stderr());
+    expect(resumed).not.toBeNull();
+    const after = Number(resumed![1]);
+    // The note counts the log's lines (the worker's own lines included), not the build's `line N`.
+    const stored = ok(await on.builds.logs(owner.accessToken, { buildId, first: 1000 })).buildLogs;
+    const seqOf = (n: number): number => stored.find((line) => line.text === `line ${n}`)!.seq;
+    expect(after).toBeGreaterThanOrEqual(seqOf(Math.max(5, ...printedBeforeStop!)));
+    expect(after).toBeLessThan(seqOf(31));
+    expect(following.stderr()).toMatch(/reconnecting/);
     expect((await finishedBuild(worker.url, owner.accessToken, buildId)).status).toBe('SUCCEEDED');
-    expect(run.stderr).toContain(`Build ${buildId} succeeded`);
+    expect(following.stderr()).toContain(`Build ${buildId} succeeded`);
   }, 150_000);
+
+  it('signs in again when the session expired while following, and goes on without losing a line', async () => {
+    // An API of its own whose access tokens last the least they may (30 s).
+    const shortEnv = { ...apiEnv, PORT: String(await freePort()), JWT_ACCESS_TTL_SECONDS: '30' };
+    let short = await startChildApi(shortEnv);
+    const shortCli = { SLIPWAY_API_URL: short.url, SLIPWAY_CONFIG_DIR: cliConfigDir() };
+    try {
+      const login = await cli(['login', '--email', owner.email, '--password-stdin'], {
+        input: `${owner.password}\n`,
+        env: shortCli,
+      });
+      expect(login.code).toBe(0);
+      const signedInAt = Date.now();
+      const repo = new TestRepository();
+      repo.commit('Waits', { 'index.html': '<h1>waits</h1>' });
+      const gate = gatedBuild();
+      await linkedProject(repo, { buildCommand: gate.command });
+      const queued = await cli(['deploy', '--no-follow', '--json'], { cwd: repo.dir });
+      const buildId = (JSON.parse(queued.stdout) as { build: { id: string } }).build.id;
+
+      let stdout = '';
+      const following = spawnCli(['logs', buildId, '-f'], (chunk) => (stdout += chunk), tmpdir(), shortCli);
+      try {
+        await waitFor(async () => /^line 30$/m.test(stdout), 60_000, 'the CLI to print line 30');
+        const workspace = await gate.waiting();
+        // Past the access token's expiry, the connection is made again: the API refuses the token.
+        await waitFor(async () => Date.now() > signedInAt + 32_000, 60_000, 'the access token to expire');
+        await short.stop();
+        short = await startChildApi(shortEnv);
+        gate.open(workspace);
+        expect(await following.exited).toBe(0);
+      } finally {
+        following.kill();
+      }
+      expect(following.stderr()).toMatch(/Signed in again: going on after line \d+/);
+      const printed = stdout.split('\n').filter((line) => /^line \d+$/.test(line));
+      expect(printed).toEqual(Array.from({ length: 60 }, (_, i) => `line ${i + 1}`));
+    } finally {
+      await short.stop();
+    }
+  }, 150_000);
+
+  it('gives up with NETWORK_ERROR after --reconnect-timeout seconds without the API', async () => {
+    const repo = new TestRepository();
+    repo.commit('Waits', { 'index.html': '<h1>waits</h1>' });
+    const gate = gatedBuild();
+    await linkedProject(repo, { buildCommand: gate.command });
+    const queued = await cli(['deploy', '--no-follow', '--json'], { cwd: repo.dir });
+    const buildId = (JSON.parse(queued.stdout) as { build: { id: string } }).build.id;
+    let stdout = '';
+    const following = spawnCli(['logs', buildId, '-f', '--reconnect-timeout', '2'], (chunk) => (stdout += chunk));
+    let workspace: string | undefined;
+    try {
+      await waitFor(async () => /^line 30$/m.test(stdout), 60_000, 'the CLI to print line 30');
+      workspace = await gate.waiting();
+      await api.stop();
+      expect(await following.exited).toBe(1);
+    } finally {
+      following.kill();
+      api = await startChildApi(apiEnv);
+      if (workspace) gate.open(workspace);
+    }
+    expect(following.stderr()).toMatch(/Error \[NETWORK_ERROR\]: Gave up after 2 s without reaching the API/);
+    expect((await finishedBuild(worker.url, owner.accessToken, buildId)).status).toBe('SUCCEEDED');
+  }, 120_000);
 
   it('stops following at Ctrl-C, leaving the build running, and says how to follow it again', async () => {
     const repo = new TestRepository();
     repo.commit('Slow', { 'index.html': '<h1>slow</h1>' });
     await linkedProject(repo, { buildCommand: 'for i in $(seq 1 50); do echo "tick $i"; sleep 0.2; done' });
     // As a terminal's Ctrl-C does: SIGINT to the running command.
-    const child = spawn(process.execPath, [path.resolve(__dirname, '..', 'cli', 'bin', 'slipway.js'), 'deploy'], {
-      cwd: repo.dir,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: repo.dir, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const child = spawnCli(['deploy'], (chunk) => (stdout += chunk), repo.dir);
     try {
       await waitFor(async () => /^tick 3$/m.test(stdout), 60_000, 'the build to print tick 3');
-      child.kill('SIGINT');
-      expect(await exited).toBe(130);
+      child.interrupt();
+      expect(await child.exited).toBe(130);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      child.kill();
     }
+    const stderr = child.stderr();
     const buildId = /\(build (\w+)\)/.exec(stderr)![1]!;
     expect(stderr).toContain(`slipway logs ${buildId} -f`);
     expect(ok(await on.builds.get(owner.accessToken, { id: buildId })).build.status).toBe('RUNNING');
@@ -348,6 +490,24 @@ describe('slipway deploy, logs and rollback', () => {
       const unknown = await cli(['logs', '0123456789abcdef01234567', '-f']);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toMatch(/Error \[NOT_FOUND\]/);
+    });
+
+    it('refuses a --reconnect-timeout that is not a number of seconds above 0 (exit 2)', async () => {
+      for (const value of ['0', '-5', 'soon']) {
+        const logs = await cli(['logs', '0123456789abcdef01234567', '-f', '--reconnect-timeout', value]);
+        expect({ value, code: logs.code }).toEqual({ value, code: 2 });
+        expect(logs.stderr).toMatch(/Error \[INVALID_RECONNECT_TIMEOUT\]/);
+      }
+      const deploy = await cli([
+        'deploy',
+        '--project',
+        '0123456789abcdef01234567',
+        '--reconnect-timeout',
+        '0',
+        '--json',
+      ]);
+      expect(deploy.code).toBe(2);
+      expect(JSON.parse(deploy.stdout)).toMatchObject({ error: { code: 'INVALID_RECONNECT_TIMEOUT' } });
     });
 
     it('refuses a --limit or --environment deployments cannot take', async () => {

@@ -1,5 +1,27 @@
 import { SlipwayError } from '../../client/src';
-import { exitStatusOf, isCredentialRefusal, isNetworkError, LogCursor, retryDelayMs, type LogLine } from './follow';
+import {
+  exitStatusOf,
+  interruptible,
+  Interrupted,
+  isCredentialRefusal,
+  isNetworkError,
+  LogCursor,
+  lostConnectionNote,
+  Outage,
+  pause,
+  retryDelayMs,
+  untilAborted,
+  withReconnect,
+  type LogLine,
+} from './follow';
+
+/** A context whose notes on stderr are kept. */
+function quietContext(): { out: { info(text: string): void }; notes: string[] } {
+  const notes: string[] = [];
+  return { out: { info: (text: string) => notes.push(text) }, notes };
+}
+
+const unreachable = (): Promise<never> => Promise.reject(new SlipwayError('connect ECONNREFUSED', 'NETWORK_ERROR'));
 
 function lines(...seqs: number[]): LogLine[] {
   return seqs.map((seq) => ({ seq, step: 'build', stream: 'stdout', text: `line ${seq}` }));
@@ -82,5 +104,102 @@ describe('what the follower tries again', () => {
     expect([unreachable, refused, expired, missing].map(isNetworkError)).toEqual([true, false, false, false]);
     expect([unreachable, refused, expired, missing].map(isCredentialRefusal)).toEqual([false, true, true, false]);
     expect(isNetworkError(new Error('NETWORK_ERROR'))).toBe(false);
+  });
+});
+
+describe('giving up on the API (--reconnect-timeout)', () => {
+  it('gives up once an outage has lasted the limit in all, and starts counting again after an answer', () => {
+    const outage = new Outage(120_000);
+    expect(outage.failed(1_000)).toBe(false);
+    expect(outage.failed(60_000)).toBe(false);
+    expect(outage.failed(121_000)).toBe(true);
+    outage.ended();
+    expect(outage.failed(500_000)).toBe(false);
+    expect(outage.failed(619_999)).toBe(false);
+    expect(outage.failed(620_000)).toBe(true);
+    // A connection that held for longer than the limit (a quiet build: nothing to answer) ended it too.
+    expect(outage.failed(800_000)).toBe(false);
+    expect(outage.failed(919_999)).toBe(false);
+    // With a short limit, the pauses between attempts (up to 5 s) do not end the outage.
+    const short = new Outage(2_000);
+    expect([0, 250, 750, 1_750].map((at) => short.failed(at))).toEqual([false, false, false, false]);
+    expect(short.failed(3_750)).toBe(true);
+    const error = outage.giveUp(new Error('socket hang up'));
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR' });
+    expect(error.message).toBe('Gave up after 120 s without reaching the API (socket hang up)');
+  });
+
+  it('tries a request again while the API is out of reach, then fails with NETWORK_ERROR', async () => {
+    const ctx = quietContext();
+    let calls = 0;
+    const failing = (): Promise<never> => {
+      calls += 1;
+      return unreachable();
+    };
+    await expect(withReconnect(ctx as never, failing, { timeoutMs: 600 })).rejects.toMatchObject({
+      code: 'NETWORK_ERROR',
+      message: expect.stringMatching(/^Gave up after 1 s without reaching the API/),
+    });
+    expect(calls).toBeGreaterThan(1);
+    expect(ctx.notes[0]).toBe('Lost the connection to the API (connect ECONNREFUSED); reconnecting in 0.3 s…');
+  });
+
+  it('ends at the first answer of the API, an error included', async () => {
+    const ctx = quietContext();
+    let calls = 0;
+    const flaky = (): Promise<string> => (++calls < 3 ? unreachable() : Promise.resolve('answer'));
+    await expect(withReconnect(ctx as never, flaky)).resolves.toBe('answer');
+    expect(calls).toBe(3);
+    const refused = new SlipwayError('Build not found', 'NOT_FOUND');
+    await expect(withReconnect(ctx as never, () => Promise.reject(refused))).rejects.toBe(refused);
+  });
+
+  it('says the same words for every lost connection', () => {
+    const cause = new Error('closed');
+    expect(lostConnectionNote(cause, 1, 250)).toBe('Lost the connection to the API (closed); reconnecting in 0.3 s…');
+    expect(lostConnectionNote(cause, 4, 2000)).toBe('Still cannot reach the API; reconnecting in 2.0 s (attempt 4)…');
+  });
+});
+
+describe('Ctrl-C while following', () => {
+  it('stops a request being tried again at once, in its pause, instead of after the whole timeout', async () => {
+    const controller = new AbortController();
+    const ctx = quietContext();
+    const retrying = withReconnect(ctx as never, unreachable, { signal: controller.signal, timeoutMs: 120_000 });
+    // Wait until it is in a pause between two attempts, then interrupt.
+    while (ctx.notes.length < 3) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await expect(retrying).rejects.toBeInstanceOf(Interrupted);
+  }, 10_000);
+
+  it('stops waiting for an answer that has not come', async () => {
+    const controller = new AbortController();
+    const never = new Promise<string>(() => undefined);
+    const waiting = untilAborted(never, controller.signal);
+    controller.abort();
+    await expect(waiting).rejects.toBeInstanceOf(Interrupted);
+    await expect(untilAborted(Promise.resolve(1), controller.signal)).rejects.toBeInstanceOf(Interrupted);
+    await expect(untilAborted(Promise.resolve(2), new AbortController().signal)).resolves.toBe(2);
+  });
+
+  it('ends a pause at once', async () => {
+    const controller = new AbortController();
+    const paused = pause(60_000, controller.signal);
+    controller.abort();
+    await expect(paused).rejects.toBeInstanceOf(Interrupted);
+  });
+
+  it('turns SIGINT into an interruption for the whole of the work, and stops listening afterwards', async () => {
+    const before = process.listenerCount('SIGINT');
+    const outcome = interruptible(async (signal) => {
+      await pause(60_000, signal);
+      return 'finished';
+    });
+    expect(process.listenerCount('SIGINT')).toBe(before + 1);
+    process.listeners('SIGINT').at(-1)!('SIGINT');
+    await expect(outcome).resolves.toBeUndefined();
+    expect(process.listenerCount('SIGINT')).toBe(before);
+    await expect(interruptible(async () => 'finished')).resolves.toBe('finished');
+    await expect(interruptible(() => unreachable())).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
   });
 });

@@ -8,7 +8,7 @@ import { deployTarget, readCheckout, type Checkout } from './git';
 const SHA = 'a'.repeat(40);
 
 function checkout(overrides: Partial<Checkout> = {}): Checkout {
-  return { branch: 'main', commit: SHA, dirty: false, unpushed: undefined, ...overrides };
+  return { branch: 'main', commit: SHA, dirty: false, unpushed: undefined, hasRemote: false, ...overrides };
 }
 
 function refusal(run: () => unknown): CliError {
@@ -31,6 +31,15 @@ describe('deployTarget', () => {
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/not committed/);
     expect(warnings[1]).toMatch(/2 commit\(s\) of main are not pushed/);
+  });
+
+  it("warns that a clone's branch without an upstream may not be in the repository", () => {
+    const { warnings } = deployTarget(checkout({ hasRemote: true }), {});
+    expect(warnings).toEqual([expect.stringMatching(/^main has no upstream: push the branch first/)]);
+    // Pushed (an upstream), not a clone (the repository itself, maybe), or detached as CI checks out: no warning.
+    expect(deployTarget(checkout({ hasRemote: true, unpushed: 0 }), {}).warnings).toEqual([]);
+    expect(deployTarget(checkout({ hasRemote: false }), {}).warnings).toEqual([]);
+    expect(deployTarget(checkout({ hasRemote: true, branch: undefined }), { branch: 'main' }).warnings).toEqual([]);
   });
 
   it('needs --branch on a detached HEAD, and then builds the commit checked out', () => {
@@ -86,10 +95,29 @@ describe('readCheckout', () => {
     git(dir, 'add', '--all');
     git(dir, 'commit', '--quiet', '-m', 'first');
     const sha = git(dir, 'rev-parse', 'HEAD');
-    expect(readCheckout(dir)).toEqual({ branch: 'trunk', commit: sha, dirty: false, unpushed: undefined });
+    expect(readCheckout(dir)).toEqual({
+      branch: 'trunk',
+      commit: sha,
+      dirty: false,
+      unpushed: undefined,
+      hasRemote: false,
+    });
     writeFileSync(path.join(dir, 'index.html'), 'changed');
     expect(readCheckout(dir)).toMatchObject({ dirty: true });
     git(dir, 'checkout', '--quiet', '--detach');
     expect(readCheckout(dir)).toMatchObject({ branch: undefined, commit: sha });
+  });
+
+  it('tells a clone, and a branch pushed to it, from a branch never pushed', () => {
+    const origin = mkdtempSync(path.join(tmpdir(), 'slipway-cli-git-origin-'));
+    git(origin, 'init', '--quiet', '--initial-branch=main');
+    writeFileSync(path.join(origin, 'index.html'), 'hi');
+    git(origin, 'add', '--all');
+    git(origin, 'commit', '--quiet', '-m', 'first');
+    const clone = mkdtempSync(path.join(tmpdir(), 'slipway-cli-git-clone-'));
+    git(clone, 'clone', '--quiet', origin, '.');
+    expect(readCheckout(clone)).toMatchObject({ branch: 'main', unpushed: 0, hasRemote: true });
+    git(clone, 'checkout', '--quiet', '-b', 'feature');
+    expect(readCheckout(clone)).toMatchObject({ branch: 'feature', unpushed: undefined, hasRemote: true });
   });
 });

@@ -10,6 +10,8 @@ export interface Checkout {
   dirty: boolean;
   /** Commits on the branch its upstream does not have (not on the remote, so not buildable); undefined without one. */
   unpushed: number | undefined;
+  /** Whether the checkout has a remote (a clone), so that a branch without an upstream was never pushed. */
+  hasRemote: boolean;
 }
 
 function run(cwd: string, args: string[]): string | undefined {
@@ -29,11 +31,13 @@ export function readCheckout(cwd: string): Checkout | undefined {
   const ref = run(cwd, ['rev-parse', '--abbrev-ref', 'HEAD']);
   const status = run(cwd, ['status', '--porcelain', '--untracked-files=normal']);
   const ahead = run(cwd, ['rev-list', '--count', '@{upstream}..HEAD']);
+  const remotes = run(cwd, ['remote']);
   return {
     branch: ref && ref !== 'HEAD' ? ref : undefined,
     commit,
     dirty: status !== undefined && status !== '',
     unpushed: ahead === undefined ? undefined : Number(ahead),
+    hasRemote: remotes !== undefined && remotes !== '',
   };
 }
 
@@ -80,6 +84,12 @@ export function deployTarget(
     if (checkout.dirty)
       warnings.push(
         'The working tree has changes that are not committed: they are not deployed (the build checks out the commit)',
+      );
+    // A clone's branch without an upstream: the repository the build checks out may not have it.
+    // (A checkout without a remote may well be the repository itself.)
+    if (checkout.branch !== undefined && checkout.unpushed === undefined && checkout.hasRemote)
+      warnings.push(
+        `${branch} has no upstream: push the branch first (\`git push -u origin ${branch}\`); the build checks out the repository, which may not have it`,
       );
     if (checkout.unpushed !== undefined && checkout.unpushed > 0)
       warnings.push(

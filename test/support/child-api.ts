@@ -12,8 +12,28 @@ export interface ChildApi {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Runs the compiled server (dist/main.js) as a separate OS process with the given environment. */
-export async function startChildApi(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildApi> {
+/**
+ * Runs the compiled server (dist/main.js) as a separate OS process with the given environment.
+ * With a fixed PORT that another process still holds (a just-stopped API's socket, or a port an
+ * outgoing connection took meanwhile), it tries again for `portRetryMs` before failing.
+ */
+export async function startChildApi(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  portRetryMs = 30_000,
+): Promise<ChildApi> {
+  const deadline = Date.now() + portRetryMs;
+  for (;;) {
+    try {
+      return await startOnce(env, timeoutMs);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.includes('EADDRINUSE') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+async function startOnce(env: Record<string, string>, timeoutMs: number): Promise<ChildApi> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'log', NO_COLOR: '1' },

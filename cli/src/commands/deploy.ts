@@ -10,13 +10,16 @@ import {
 import type { Context } from '../context';
 import { CliError, EXIT_USAGE } from '../errors';
 import {
+  DEFAULT_RECONNECT_TIMEOUT_MS,
   exitStatusOf,
   FINISHED_STATUSES,
   followBuild,
+  interruptible,
   LogCursor,
   logPrinter,
   printStored,
   withReconnect,
+  type ReconnectOptions,
 } from '../follow';
 import { deployTarget, readCheckout } from '../git';
 import { action } from '../program';
@@ -30,10 +33,26 @@ interface DeployOptions {
   /** commander's `--no-follow`. */
   follow: boolean;
   detach?: boolean;
+  reconnectTimeout: string;
 }
 
 interface LogsOptions {
   follow?: boolean;
+  reconnectTimeout: string;
+}
+
+const RECONNECT_TIMEOUT_HELP = 'give up after this many seconds in all without reaching the API';
+
+/** `--reconnect-timeout <seconds>` in milliseconds. */
+export function reconnectTimeoutMs(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0)
+    throw new CliError(
+      `--reconnect-timeout must be a number of seconds above 0, not ${JSON.stringify(value)}`,
+      'INVALID_RECONNECT_TIMEOUT',
+      EXIT_USAGE,
+    );
+  return Math.round(seconds * 1000);
 }
 
 /** Exit status of a follower stopped with Ctrl-C, as shells report SIGINT. */
@@ -82,11 +101,16 @@ function progress(ctx: Context): { step(name: string): void; stop(): void } {
 }
 
 /** Prints how a followed build ended; returns the exit status. */
-async function reportOutcome(ctx: Context, build: BuildFieldsFragment, withDeployment: boolean): Promise<number> {
+async function reportOutcome(
+  ctx: Context,
+  build: BuildFieldsFragment,
+  withDeployment: boolean,
+  reconnect: ReconnectOptions,
+): Promise<number> {
   let deployment: DeploymentFieldsFragment | null = null;
   if (withDeployment && build.status === 'SUCCEEDED' && build.deploymentId) {
     const id = build.deploymentId;
-    deployment = (await withReconnect(ctx, () => ctx.request(DeploymentDocument, { id }))).deployment;
+    deployment = (await withReconnect(ctx, () => ctx.request(DeploymentDocument, { id }), reconnect)).deployment;
   }
   const urls = deployment ? deploymentUrls(ctx, deployment) : undefined;
   if (ctx.out.json) {
@@ -115,6 +139,32 @@ async function reportOutcome(ctx: Context, build: BuildFieldsFragment, withDeplo
   return exitStatusOf(build.status);
 }
 
+/**
+ * Follows a build to its end and prints how it ended (with its deployment when `withDeployment`);
+ * returns the exit status. Ctrl-C, at any point of it, stops following and says how to resume.
+ */
+async function followAndReport(
+  ctx: Context,
+  buildId: string,
+  withDeployment: boolean,
+  timeoutMs: number,
+): Promise<number> {
+  const bar = progress(ctx);
+  try {
+    const status = await interruptible(async (signal) => {
+      const { build } = await followBuild(ctx, buildId, { onStep: (step) => bar.step(step), signal, timeoutMs });
+      bar.stop();
+      return reportOutcome(ctx, build, withDeployment, { signal, timeoutMs });
+    });
+    if (status !== undefined) return status;
+    bar.stop();
+    ctx.out.warn(`Stopped following. ${resumeHint(buildId)}`);
+    return EXIT_INTERRUPTED;
+  } finally {
+    bar.stop();
+  }
+}
+
 export function registerDeploy(program: Command): void {
   program
     .command('deploy')
@@ -124,13 +174,15 @@ export function registerDeploy(program: Command): void {
     .option('--commit <sha>', 'the commit to build (default: the one checked out, or the branch head)')
     .option('--no-follow', 'queue the build, print its id and exit')
     .option('--detach', 'the same as --no-follow')
+    .option('--reconnect-timeout <seconds>', RECONNECT_TIMEOUT_HELP, String(DEFAULT_RECONNECT_TIMEOUT_MS / 1000))
     .addHelpText(
       'after',
       `
 The build checks out the commit from the project's repository: commit and push first. Changes not
 committed are not deployed. The production branch makes a production deployment, other branches
 preview deployments. Exits 0 when the build succeeds, 1 when it fails, times out or is canceled.
-Ctrl-C stops following; the build keeps running (\`slipway logs <build> -f\` follows it again).
+Ctrl-C stops following (exit 130); the build keeps running (\`slipway logs <build> -f\` follows
+it again). Without the API for --reconnect-timeout seconds in all, it gives up: NETWORK_ERROR, exit 1.
 
 Examples:
   $ slipway deploy
@@ -140,6 +192,7 @@ Examples:
     )
     .action(
       action(async (ctx, opts: DeployOptions) => {
+        const timeoutMs = reconnectTimeoutMs(opts.reconnectTimeout);
         const projectId = await projectIdFor(ctx, opts.project);
         const target = deployTarget(readCheckout(ctx.cwd), opts);
         target.warnings.forEach((warning) => ctx.out.warn(warning));
@@ -155,21 +208,7 @@ Examples:
         }
         if (ctx.out.json) ctx.out.jsonLine({ type: 'build', build });
         else ctx.out.info(`Building ${build.branch} at ${shortSha(target.commitSha)} (build ${build.id})`);
-        const bar = progress(ctx);
-        try {
-          const { build: ended } = await followBuild(ctx, build.id, {
-            onStep: (step) => bar.step(step),
-            onInterrupt: () => {
-              bar.stop();
-              ctx.out.warn(`Stopped following. ${resumeHint(build.id)}`);
-            },
-          });
-          bar.stop();
-          if (!ended) return EXIT_INTERRUPTED;
-          return await reportOutcome(ctx, ended, true);
-        } finally {
-          bar.stop();
-        }
+        return followAndReport(ctx, build.id, true, timeoutMs);
       }),
     );
 
@@ -178,11 +217,13 @@ Examples:
     .description("Print a build's log; with -f, follow it live until the build ends")
     .argument('<buildId>', 'the build (`slipway deploy` prints its id)')
     .option('-f, --follow', 'follow the log live until the build ends; exit 0 if it succeeds, 1 otherwise')
+    .option('--reconnect-timeout <seconds>', RECONNECT_TIMEOUT_HELP, String(DEFAULT_RECONNECT_TIMEOUT_MS / 1000))
     .addHelpText(
       'after',
       `
 Following survives a dropped connection or an API restart: it reconnects and goes on after the
-last line printed, without losing or repeating one.
+last line printed, without losing or repeating one. Without the API for --reconnect-timeout
+seconds in all, it gives up: NETWORK_ERROR, exit 1. Ctrl-C stops following (exit 130).
 
 Examples:
   $ slipway logs 65f0c3e2a1b2c3d4e5f60718
@@ -193,6 +234,7 @@ Examples:
       action(async (ctx, buildId: string, opts: LogsOptions) => {
         if (!/^[0-9a-f]{24}$/i.test(buildId))
           throw new CliError(`${JSON.stringify(buildId)} is not a build id`, 'INVALID_BUILD_ID', EXIT_USAGE);
+        const timeoutMs = reconnectTimeoutMs(opts.reconnectTimeout);
         const { build } = await ctx.request(BuildDocument, { id: buildId });
         if (!opts.follow) {
           await printStored(ctx, buildId, new LogCursor(), logPrinter(ctx));
@@ -203,21 +245,7 @@ Examples:
           else ctx.out.info(`Build ${now.id} ${STATUS_WORDS[now.status]}${now.error ? `: ${now.error}` : ''}`);
           return;
         }
-        const bar = progress(ctx);
-        try {
-          const { build: ended } = await followBuild(ctx, build.id, {
-            onStep: (step) => bar.step(step),
-            onInterrupt: () => {
-              bar.stop();
-              ctx.out.warn(`Stopped following. ${resumeHint(build.id)}`);
-            },
-          });
-          bar.stop();
-          if (!ended) return EXIT_INTERRUPTED;
-          return await reportOutcome(ctx, ended, false);
-        } finally {
-          bar.stop();
-        }
+        return followAndReport(ctx, build.id, false, timeoutMs);
       }),
     );
 }
