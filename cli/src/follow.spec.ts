@@ -1,4 +1,4 @@
-import { SlipwayError } from '../../client/src';
+import { backoffMs, SlipwayError } from '../../client/src';
 import {
   exitStatusOf,
   interruptible,
@@ -9,7 +9,6 @@ import {
   lostConnectionNote,
   Outage,
   pause,
-  retryDelayMs,
   untilAborted,
   withReconnect,
   type LogLine,
@@ -82,9 +81,9 @@ describe('LogCursor', () => {
   });
 });
 
-describe('retryDelayMs', () => {
+describe('backoffMs', () => {
   it('doubles from 250 ms up to 5 s', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 50].map(retryDelayMs)).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map((n) => backoffMs(n))).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  backoffMs,
   BuildDocument,
   BuildLogStreamDocument,
   BuildLogsDocument,
@@ -77,11 +78,6 @@ export function isNetworkError(error: unknown): boolean {
 /** The API refused the caller's credential (an expired session's token, on a new connection). */
 export function isCredentialRefusal(error: unknown): boolean {
   return error instanceof SlipwayError && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN');
-}
-
-/** The pause before retry `attempt` (from 1): 250 ms doubling up to 5 s, as the transport's subscriptions wait. */
-export function retryDelayMs(attempt: number): number {
-  return Math.min(5_000, 250 * 2 ** Math.min(attempt - 1, 10));
 }
 
 /** How long the follower waits for the API to come back, in all, before giving up (`--reconnect-timeout`). */
@@ -197,7 +193,7 @@ export async function withReconnect<T>(
     } catch (error) {
       if (!isNetworkError(error)) throw error;
       if (outage.failed(Date.now())) throw outage.giveUp(error as Error);
-      const delay = retryDelayMs(attempt);
+      const delay = backoffMs(attempt);
       ctx.out.info(lostConnectionNote(error as Error, attempt, delay));
       await pause(delay, options.signal);
     }

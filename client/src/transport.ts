@@ -58,6 +58,11 @@ export interface SubscribeOptions {
   maxDelayMs?: number;
 }
 
+/** The pause before reconnection `attempt` (from 1): doubling from 250 ms, at most `maxMs`. */
+export function backoffMs(attempt: number, maxMs = 5_000): number {
+  return Math.min(maxMs, 250 * 2 ** Math.min(attempt - 1, 10));
+}
+
 interface GraphQLErrorShape {
   message: string;
   extensions?: { code?: unknown; reason?: unknown };
@@ -186,7 +191,7 @@ export class SlipwayClient {
           sink.error(failure);
           return;
         }
-        const delayMs = Math.min(maxDelay, 250 * 2 ** Math.min(attempt - 1, 10));
+        const delayMs = backoffMs(attempt, maxDelay);
         sink.reconnecting?.(attempt, delayMs, failure);
         timer = setTimeout(start, delayMs);
       };
