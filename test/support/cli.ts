@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import jwt from 'jsonwebtoken';
 
 const BIN = path.resolve(__dirname, '..', '..', 'cli', 'bin', 'slipway.js');
 
@@ -59,4 +60,20 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Replaces the access token of the session stored in `configDir` by the same token expired a
+ * minute ago, signed with the API's `jwtSecret`: what a stored login holds once its access token
+ * has outlived its lifetime, without waiting for that. Resolves with the expired token.
+ */
+export function expireStoredAccessToken(configDir: string, jwtSecret: string): string {
+  const file = path.join(configDir, 'credentials.json');
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as { session: { accessToken: string } };
+  const claims = jwt.decode(stored.session.accessToken) as Record<string, unknown>;
+  const now = Math.floor(Date.now() / 1000);
+  const expired = jwt.sign({ ...claims, iat: now - 120, exp: now - 60 }, jwtSecret, { algorithm: 'HS256' });
+  stored.session.accessToken = expired;
+  writeFileSync(file, JSON.stringify(stored));
+  return expired;
 }
