@@ -58,6 +58,7 @@ const {
   runMeta,
   benchApiEnv,
   stopChildren,
+  registerWithProject,
 } = require('../support');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -271,20 +272,7 @@ async function stopAll(ctx) {
 }
 
 async function setUp(ctx, url) {
-  const email = `bench-${Date.now().toString(36)}@example.test`;
-  const { register } = await graphql(
-    url,
-    'mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }',
-    { input: { email, name: 'Bench User', password: 'benchmark-password-1' } },
-  );
-  const token = register.accessToken;
-  const { createProject } = await graphql(
-    url,
-    'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
-    { input: { name: 'Webhooks bench' } },
-    token,
-  );
-  const projectId = createProject.id;
+  const { token, projectId } = await registerWithProject(url, 'Webhooks bench');
   const { createProject: plain } = await graphql(
     url,
     'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
