@@ -124,6 +124,17 @@ describe('slipway deploy, logs and rollback', () => {
     return project;
   }
 
+  /** Queues, with `slipway deploy --no-follow`, a build held at a gate the test opens (see gatedBuild). */
+  async function queueGatedBuild(message: string): Promise<{ gate: ReturnType<typeof gatedBuild>; buildId: string }> {
+    const repo = new TestRepository();
+    repo.commit(message, { 'index.html': `<h1>${message.toLowerCase()}</h1>` });
+    const gate = gatedBuild();
+    await linkedProject(repo, { buildCommand: gate.command });
+    const queued = await cli(['deploy', '--no-follow', '--json'], { cwd: repo.dir });
+    expect(queued.code).toBe(0);
+    return { gate, buildId: (JSON.parse(queued.stdout) as { build: { id: string } }).build.id };
+  }
+
   beforeAll(async () => {
     worker = await startTestApp({ ALLOW_LOCAL_REPOSITORIES: 'true' });
     on = operations(worker.url);
@@ -295,13 +306,7 @@ describe('slipway deploy, logs and rollback', () => {
 
   it('follows a log to its end across a restart of the API, printing every line once and in order', async () => {
     let printedBeforeStop: number[] | undefined;
-    const repo = new TestRepository();
-    repo.commit('Slow', { 'index.html': '<h1>slow</h1>' });
-    const gate = gatedBuild();
-    await linkedProject(repo, { buildCommand: gate.command });
-    const queued = await cli(['deploy', '--no-follow', '--json'], { cwd: repo.dir });
-    expect(queued.code).toBe(0);
-    const buildId = (JSON.parse(queued.stdout) as { build: { id: string } }).build.id;
+    const { gate, buildId } = await queueGatedBuild('Slow');
 
     let stdout = '';
     const following = spawnCli(['logs', buildId, '-f'], (chunk) => (stdout += chunk));
@@ -348,12 +353,7 @@ describe('slipway deploy, logs and rollback', () => {
         env: shortCli,
       });
       expect(login.code).toBe(0);
-      const repo = new TestRepository();
-      repo.commit('Waits', { 'index.html': '<h1>waits</h1>' });
-      const gate = gatedBuild();
-      await linkedProject(repo, { buildCommand: gate.command });
-      const queued = await cli(['deploy', '--no-follow', '--json'], { cwd: repo.dir });
-      const buildId = (JSON.parse(queued.stdout) as { build: { id: string } }).build.id;
+      const { gate, buildId } = await queueGatedBuild('Waits');
 
       let stdout = '';
       const following = spawnCli(['logs', buildId, '-f'], (chunk) => (stdout += chunk), tmpdir(), shortCli);
@@ -378,12 +378,7 @@ describe('slipway deploy, logs and rollback', () => {
   }, 150_000);
 
   it('gives up with NETWORK_ERROR after --reconnect-timeout seconds without the API', async () => {
-    const repo = new TestRepository();
-    repo.commit('Waits', { 'index.html': '<h1>waits</h1>' });
-    const gate = gatedBuild();
-    await linkedProject(repo, { buildCommand: gate.command });
-    const queued = await cli(['deploy', '--no-follow', '--json'], { cwd: repo.dir });
-    const buildId = (JSON.parse(queued.stdout) as { build: { id: string } }).build.id;
+    const { gate, buildId } = await queueGatedBuild('Waits');
     let stdout = '';
     const following = spawnCli(['logs', buildId, '-f', '--reconnect-timeout', '2'], (chunk) => (stdout += chunk));
     let workspace: string | undefined;
