@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/app-config';
@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS, type ExecutionSpec, type Executor, type OutputLine } fr
 import { chooseExecutor } from '../src/executor/executor.module';
 import { SandboxExecutor } from '../src/executor/sandbox-executor';
 import { UnsandboxedExecutor } from '../src/executor/unsandboxed-executor';
+import { waitFor } from './support/graphql-client';
 
 /** Runs `command` in a fresh workspace and collects its output. */
 async function run(executor: Executor, command: string, overrides: Partial<ExecutionSpec> = {}) {
@@ -191,6 +192,92 @@ describe('the sandbox executor', () => {
     expect(stdout[0]).toMatch(/^a{1000}… \[line cut at 1000 bytes\]$/);
     expect(stdout.at(-1)).toBe('next');
     expect(result.cutLines).toBeGreaterThanOrEqual(1);
+  });
+});
+
+/** Whether host process `pid` has ended (a zombie has: it only waits to be reaped). */
+function ended(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The worker is SIGKILLed while one step of an execution's chain is starting: a stand-in for that
+ * step, first on the worker's PATH, says it has been reached, waits until the process above it has
+ * died, then runs the real program. Nothing of the execution may run on after that.
+ */
+describe('a worker killed while an execution starts', () => {
+  const dist = path.resolve(__dirname, '..', 'dist', 'executor');
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    { step: 'setpriv', kind: 'run', when: 'before its first process is tied to the worker' },
+    { step: 'bwrap', kind: 'run', when: 'after GNU time forked, before bubblewrap ties itself to it' },
+    { step: 'setpriv', kind: 'start', when: "(a function's runtime) before its first process is tied" },
+  ])('leaves nothing running when killed $when ($kind, $step)', async ({ step, kind }) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'slipway-tether-'));
+    dirs.push(dir);
+    const bin = path.join(dir, 'bin');
+    const stage = path.join(dir, 'stage');
+    mkdirSync(bin);
+    // The stand-in may run as the execution's own user, in the chain's PID namespace: it reads its
+    // host pid and parent from /proc/self, which the shell itself opens.
+    chmodSync(dir, 0o777);
+    writeFileSync(
+      path.join(bin, step),
+      `#!/bin/sh
+host() { read -r stat < /proc/self/stat; set -- $stat; pid=$1; parent=$4; }
+host; first=$parent
+echo "$pid" > ${stage}.new && mv ${stage}.new ${stage}
+while host; [ "$parent" = "$first" ]; do sleep 0.01; done
+exec /usr/bin/${step} "$@"
+`,
+      { mode: 0o755 },
+    );
+    const workspace = mkdtempSync(path.join(tmpdir(), 'slipway-workspace-'));
+    dirs.push(workspace);
+    const marker = `${400 + Math.floor(Math.random() * 1000)}.${Date.now() % 100_000}`;
+    const worker = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { SandboxExecutor } = require(${JSON.stringify(path.join(dist, 'sandbox-executor.js'))});
+const { DEFAULT_LIMITS } = require(${JSON.stringify(path.join(dist, 'executor.js'))});
+const sandbox = new SandboxExecutor();
+const command = 'sleep ${marker}';
+if (${JSON.stringify(kind)} === 'run') {
+  sandbox.run({ command, workspace: ${JSON.stringify(workspace)}, limits: DEFAULT_LIMITS, network: false });
+} else {
+  sandbox.start({ argv: ['/bin/sh', '-c', command], binds: [], cwd: '/', env: {}, limits: DEFAULT_LIMITS, network: false });
+}
+setInterval(() => undefined, 1000);`,
+      ],
+      { env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` }, stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    try {
+      const standIn = await waitFor(
+        async () => (existsSync(stage) ? Number(readFileSync(stage, 'utf8')) : undefined),
+        10_000,
+        `the chain to reach ${step}`,
+      );
+
+      worker.kill('SIGKILL');
+      await exited;
+
+      // Once its parent is gone the stand-in turns into the real program; it must die instead.
+      await waitFor(async () => ended(standIn), 10_000, `the stand-in for ${step} to end with the worker`);
+      expect(hostProcessesWith(marker)).toEqual([]);
+    } finally {
+      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+      for (const line of hostProcessesWith(marker)) process.kill(Number(line.split(' ')[0]), 'SIGKILL');
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,18 +16,18 @@ import type {
 export const GNU_TIME = '/usr/bin/time';
 
 /**
- * The chain every execution starts with: SIGKILL when the worker dies (`setpriv --pdeathsig`, a
- * worker killed even by SIGKILL leaves nothing running), optionally as a user of its own, then the
- * rlimits (`prlimit`), then GNU time reporting to `statsFile`; `command` follows.
+ * The chain every execution starts with: tied to the worker (`tetherChain`), optionally as a user of
+ * its own, then the rlimits (`prlimit`), then GNU time reporting to `statsFile`; `command` follows.
  */
 export function limitedChain(
   spec: ExecutionSpec,
   statsFile: string,
   owner: { uid: number; gid: number } | undefined,
+  pidNamespace: boolean,
   command: string[],
 ): string[] {
   return [
-    ...ownerChain(owner),
+    ...tetherChain(owner, pidNamespace),
     ...rlimitChain(spec.limits),
     GNU_TIME,
     '-f',
@@ -39,14 +39,46 @@ export function limitedChain(
   ];
 }
 
-/** SIGKILL when the worker dies (even by SIGKILL), and, when given, a user of its own without capabilities. */
-export function ownerChain(owner: { uid: number; gid: number } | undefined): string[] {
+/**
+ * Ties what follows to the worker, so that a worker that dies, even by SIGKILL and at any moment,
+ * leaves nothing of it running; when given, as a user of its own without capabilities.
+ *
+ * `setpriv --pdeathsig` has the process killed when the worker dies, and the shell then checks the
+ * worker is still its parent: one that died before the signal was set is not caught by it. What
+ * follows runs in a PID namespace of its own (`unshare --pid --kill-child`, which is killed when
+ * `unshare` dies and closes the same gap by itself). When its first process dies, the kernel kills
+ * every other one in it. A parent-death signal alone is not enough below that: each process that
+ * forks (GNU time, bubblewrap) leaves its child without one until that child sets its own, and a
+ * child whose parent died in between runs on, sandbox and all. Without `pidNamespace` (a machine
+ * that cannot make one, see `pidNamespacesAvailable`) only the first process is tied.
+ */
+export function tetherChain(owner: { uid: number; gid: number } | undefined, pidNamespace = true): string[] {
   return [
     'setpriv',
     '--pdeathsig=KILL',
     ...(owner ? [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--inh-caps=-all'] : []),
     '--',
+    '/bin/sh',
+    '-c',
+    '[ "$PPID" = "$0" ] && exec "$@"',
+    String(process.pid),
+    ...(pidNamespace ? pidNamespaceChain(owner !== undefined || process.getuid?.() !== 0) : []),
   ];
+}
+
+/**
+ * A PID namespace whose first process is killed when `unshare` dies. Creating one takes a
+ * capability, which an unprivileged process gets in a user namespace of its own; its user is
+ * mapped to itself there, so files and limits stay as they were.
+ */
+function pidNamespaceChain(unprivileged: boolean): string[] {
+  return ['unshare', ...(unprivileged ? ['--map-current-user'] : []), '--pid', '--kill-child=KILL', '--'];
+}
+
+/** Whether this machine lets the worker's own user make the PID namespace of `tetherChain`. */
+export function pidNamespacesAvailable(): boolean {
+  const chain = pidNamespaceChain(process.getuid?.() !== 0);
+  return spawnSync(chain[0]!, [...chain.slice(1), 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
 }
 
 /** The rlimits of an execution or a process, set by `prlimit` before what follows starts. */
@@ -67,14 +99,15 @@ export function rlimitChain(
 }
 
 /**
- * Starts `argv` as the leader of a new process group with a fourth pipe (fd 3) for replies. In a
- * sandbox the program runs two levels down (bubblewrap, then its PID namespace's init); `programPid`
- * follows the chain of only children down to it.
+ * Starts `argv` as the leader of a new process group with a fourth pipe (fd 3) for replies. The
+ * program runs `programDepth` levels down (one for `tetherChain`'s PID namespace, two more in a
+ * sandbox: bubblewrap, then its PID namespace's init); `programPid` follows the chain of only
+ * children down to it.
  */
 export function startProcessTree(
   argv: string[],
   env: Record<string, string>,
-  { sandboxed }: { sandboxed: boolean },
+  { programDepth }: { programDepth: number },
 ): RunningProcess {
   const [command, ...args] = argv;
   const child = spawn(command!, args, { env, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
@@ -94,7 +127,7 @@ export function startProcessTree(
     programPid() {
       if (programPid !== undefined || child.pid === undefined) return programPid;
       let pid = child.pid;
-      for (let depth = 0; depth < (sandboxed ? 2 : 0); depth++) {
+      for (let depth = 0; depth < programDepth; depth++) {
         const children = onlyChildren(pid);
         if (children.length !== 1) return undefined;
         pid = children[0]!;

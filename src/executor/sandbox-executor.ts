@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Bind, Execution, ExecutionSpec, Executor, ProcessSpec, RunningProcess } from './executor';
 import { executionEnvironment, processEnvironment } from './environment';
-import { GNU_TIME, limitedChain, ownerChain, rlimitChain, runProcessTree, startProcessTree } from './process-tree';
+import { GNU_TIME, limitedChain, tetherChain, rlimitChain, runProcessTree, startProcessTree } from './process-tree';
 
 /** Where the workspace appears inside the sandbox. */
 export const SANDBOX_WORKSPACE = '/workspace';
@@ -42,7 +42,7 @@ export class SandboxExecutor implements Executor {
     const env = executionEnvironment(spec, SANDBOX_WORKSPACE);
     return runProcessTree(
       (statsFile) =>
-        limitedChain(spec, statsFile, owner, [
+        limitedChain(spec, statsFile, owner, true, [
           ...bwrapArgs({
             network: spec.network,
             cwd,
@@ -66,13 +66,13 @@ export class SandboxExecutor implements Executor {
     const env = processEnvironment(spec.env, '/tmp');
     return startProcessTree(
       [
-        ...ownerChain(owner),
+        ...tetherChain(owner),
         ...rlimitChain(spec.limits),
         ...bwrapArgs({ network: spec.network, cwd: spec.cwd, env, binds: spec.binds }),
         ...spec.argv,
       ],
       { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      { sandboxed: true },
+      { programDepth: 3 },
     );
   }
 
@@ -129,10 +129,10 @@ function bwrapArgs(layout: SandboxLayout): string[] {
 
 /**
  * Whether this kernel and machine let bubblewrap build a sandbox: user namespaces allowed, bwrap,
- * prlimit and GNU time installed. Undefined when they do; otherwise why not.
+ * setpriv, unshare, prlimit and GNU time installed. Undefined when they do; otherwise why not.
  */
 export function sandboxUnavailableReason(): string | undefined {
-  for (const tool of ['bwrap', 'prlimit', GNU_TIME]) {
+  for (const tool of ['bwrap', 'setpriv', 'unshare', 'prlimit', GNU_TIME]) {
     const found = spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
     if (!found) return `${tool} is not installed (the setup step installs it)`;
   }

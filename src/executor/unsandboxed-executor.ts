@@ -1,7 +1,14 @@
 import path from 'node:path';
 import type { Execution, ExecutionSpec, Executor, ProcessSpec, RunningProcess } from './executor';
 import { executionEnvironment, processEnvironment } from './environment';
-import { limitedChain, ownerChain, rlimitChain, runProcessTree, startProcessTree } from './process-tree';
+import {
+  limitedChain,
+  pidNamespacesAvailable,
+  rlimitChain,
+  runProcessTree,
+  startProcessTree,
+  tetherChain,
+} from './process-tree';
 
 /**
  * Runs commands as plain child processes of the worker, in their workspace, with an environment
@@ -10,12 +17,14 @@ import { limitedChain, ownerChain, rlimitChain, runProcessTree, startProcessTree
  */
 export class UnsandboxedExecutor implements Executor {
   readonly kind = 'unsandboxed';
+  /** Without user namespaces (the machines this is for), only the chain's first process dies with the worker. */
+  private readonly pidNamespace = pidNamespacesAvailable();
 
   run(spec: ExecutionSpec): Execution {
     const cwd = path.join(spec.workspace, path.posix.normalize(`/${spec.cwd ?? ''}`));
     return runProcessTree(
       (statsFile) =>
-        limitedChain(spec, statsFile, undefined, [
+        limitedChain(spec, statsFile, undefined, this.pidNamespace, [
           '/bin/sh',
           '-c',
           `cd "$SLIPWAY_CWD" && unset SLIPWAY_CWD && exec /bin/sh -c "$0"`,
@@ -38,7 +47,7 @@ export class UnsandboxedExecutor implements Executor {
     };
     return startProcessTree(
       [
-        ...ownerChain(undefined),
+        ...tetherChain(undefined, this.pidNamespace),
         ...rlimitChain(spec.limits),
         '/bin/sh',
         '-c',
@@ -47,7 +56,7 @@ export class UnsandboxedExecutor implements Executor {
         ...spec.argv.map(onHost),
       ],
       { ...processEnvironment(spec.env, '/tmp'), SLIPWAY_CWD: onHost(spec.cwd) },
-      { sandboxed: false },
+      { programDepth: this.pidNamespace ? 1 : 0 },
     );
   }
 }
