@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Bind, Execution, ExecutionSpec, Executor, ProcessSpec, RunningProcess } from './executor';
 import { executionEnvironment, processEnvironment } from './environment';
-import { GNU_TIME, limitedChain, tetherChain, rlimitChain, runProcessTree, startProcessTree } from './process-tree';
+import { GNU_TIME, limitedChain, rlimitChain, runProcessTree, startProcessTree, tetherChain } from './process-tree';
 
 /** Where the workspace appears inside the sandbox. */
 export const SANDBOX_WORKSPACE = '/workspace';
