@@ -7,12 +7,15 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startDatabaseHosts, startMongo, startRedis } = require('../tools/embedded-servers');
+const { leaveSignalsToCaller, startDatabaseHosts, startMongo, startRedis } = require('../tools/embedded-servers');
 
 const ROOT = path.resolve(__dirname, '..');
 const DATA = path.join(ROOT, '.data');
 
 async function main() {
+  // Ctrl-C stops the API first and the servers once it has exited, so that its workers can still
+  // reach Redis while they hand their jobs back.
+  leaveSignalsToCaller();
   const servers = [];
   const env = { ...process.env };
   if (!env.MONGODB_URI) {

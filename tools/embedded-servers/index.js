@@ -143,7 +143,18 @@ function ensureSystemPackages({ redis = true, mongo = true, postgres = true, mar
 
 const children = new Set();
 let hooksInstalled = false;
+let signalsLeftToCaller = false;
 const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * For a caller that stops the servers itself on a signal, once what uses them has stopped (the dev
+ * command lets the API drain its queues first): a signal then no longer stops them at once. They
+ * are still stopped when this process exits, and by their parent-death signal if it dies.
+ */
+function leaveSignalsToCaller() {
+  signalsLeftToCaller = true;
+  for (const s of EXIT_SIGNALS) process.removeListener(s, onSignal);
+}
 
 function terminateAllChildren() {
   for (const handle of children) handle.terminate();
@@ -162,7 +173,7 @@ function installExitHooks() {
   if (hooksInstalled) return;
   hooksInstalled = true;
   process.on('exit', terminateAllChildren);
-  for (const s of EXIT_SIGNALS) process.on(s, onSignal);
+  if (!signalsLeftToCaller) for (const s of EXIT_SIGNALS) process.on(s, onSignal);
 }
 
 // Where available, util-linux setpriv makes the kernel send SIGTERM to the child
@@ -920,6 +931,7 @@ module.exports = {
   ensureSystemPackages,
   buildMongoLauncher,
   getFreePort,
+  leaveSignalsToCaller,
 };
 
 // ---------------------------------------------------------------------------
