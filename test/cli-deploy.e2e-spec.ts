@@ -257,7 +257,12 @@ describe('slipway deploy, logs and rollback', () => {
       // Nothing older to go back to: the API's answer, with its code.
       const again = await cli(['rollback', '--json'], { cwd: repo.dir });
       expect(again.code).toBe(1);
-      expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: 'CONFLICT' } });
+      expect(JSON.parse(again.stdout)).toMatchObject({
+        error: { code: 'CONFLICT', reason: 'NOTHING_TO_ROLL_BACK_TO' },
+      });
+      const told = await cli(['rollback'], { cwd: repo.dir });
+      expect(told.code).toBe(1);
+      expect(told.stderr).toMatch(/^Error \[CONFLICT\]: .+ \(reason: NOTHING_TO_ROLL_BACK_TO\)$/m);
 
       const promoted = await cli(['promote', production.edges[0]!.node.id, '--json'], { cwd: repo.dir });
       expect(promoted.code).toBe(0);

@@ -31,6 +31,24 @@ describe('Output colours', () => {
     expect(out.bold('result').includes(ESC)).toBe(outTTY);
   });
 
+  it("prints the API's reason beside its code, in words and as JSON", () => {
+    const failure = { code: 'CONFLICT', reason: 'NOTHING_TO_ROLL_BACK_TO', message: 'Nothing older' };
+    const stderr = stream(false);
+    new Output({ json: false, env: {}, stdout: stream(false).stream, stderr: stderr.stream }).failure(failure);
+    expect(stderr.text()).toBe('Error [CONFLICT]: Nothing older (reason: NOTHING_TO_ROLL_BACK_TO)\n');
+
+    const stdout = stream(false);
+    new Output({ json: true, env: {}, stdout: stdout.stream, stderr: stream(false).stream }).failure(failure);
+    expect(JSON.parse(stdout.text())).toEqual({ error: failure });
+
+    const plain = stream(false);
+    new Output({ json: false, env: {}, stdout: stream(false).stream, stderr: plain.stream }).failure({
+      code: 'NOT_FOUND',
+      message: 'No such build',
+    });
+    expect(plain.text()).toBe('Error [NOT_FOUND]: No such build\n');
+  });
+
   it('has no colours anywhere with NO_COLOR', () => {
     const stderr = stream(true);
     const out = new Output({ json: false, env: { NO_COLOR: '1' }, stdout: stream(true).stream, stderr: stderr.stream });

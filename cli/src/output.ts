@@ -76,13 +76,21 @@ export class Output {
     this.redrawSpinner();
   }
 
-  /** Prints a failure: `Error [CODE]: message` on stderr, or `{"error":{code,message}}` on stdout with `--json`. */
-  failure(error: CliError | { code: string; message: string }): void {
+  /**
+   * Prints a failure: `Error [CODE]: message` on stderr, or `{"error":{code,message}}` on stdout with
+   * `--json`; with the API's reason when it gives one (`(reason: NOTHING_TO_ROLL_BACK_TO)`, `reason`).
+   */
+  failure(error: CliError | { code: string; message: string; reason?: string }): void {
     this.stopSpinner();
     const details = error instanceof CliError && error.details ? error.details : {};
-    if (this.json)
-      this.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message, ...details } })}\n`);
-    else this.stderr.write(`${this.paint('31', 'Error', this.colorErr)} [${error.code}]: ${error.message}\n`);
+    const reason = 'reason' in error && error.reason ? error.reason : undefined;
+    if (this.json) {
+      const body = { code: error.code, ...(reason ? { reason } : {}), message: error.message, ...details };
+      this.stdout.write(`${JSON.stringify({ error: body })}\n`);
+    } else {
+      const why = reason ? ` (reason: ${reason})` : '';
+      this.stderr.write(`${this.paint('31', 'Error', this.colorErr)} [${error.code}]: ${error.message}${why}\n`);
+    }
   }
 
   /** A spinner with `text` on a terminal; on anything else, `text` once as a plain line (unless --json). */
