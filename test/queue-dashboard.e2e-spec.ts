@@ -106,6 +106,8 @@ describe('queue dashboard', () => {
           QUEUE_DASHBOARD: 'on',
           QUEUE_DASHBOARD_PASSWORD: PASSWORD,
           CORS_ORIGINS: ALLOWED_ORIGIN,
+          // These tests send many wrong credentials from one address; the limit has its own test.
+          QUEUE_DASHBOARD_FAILED_SIGN_INS: '1000',
         },
         { label: 'on' },
       );
@@ -608,6 +610,33 @@ describe('queue dashboard', () => {
     it('takes the configured user name, and no other', async () => {
       await expectRefused(await get(api, QUEUE_DASHBOARD_PATH, OPERATOR));
       expect((await get(api, QUEUE_DASHBOARD_PATH, basic('ops', PASSWORD))).status).toBe(200);
+    });
+
+    it('locks out an address after 10 wrong credentials in 15 minutes, the right one included, and no other address', async () => {
+      // TRUST_PROXY's default believes X-Forwarded-For from loopback: each test address is a client.
+      const from = (address: string, authorization?: string): Promise<Response> =>
+        fetch(`${api.baseUrl}${QUEUE_DASHBOARD_PATH}`, {
+          headers: { 'x-forwarded-for': address, ...(authorization ? { authorization } : {}) },
+        });
+      const guesser = '203.0.113.5';
+      const credential = basic('ops', PASSWORD);
+
+      // A browser's first request carries no credential: those do not count.
+      for (let i = 0; i < 12; i++) await expectRefused(await from(guesser));
+      for (let i = 0; i < 9; i++) await expectRefused(await from(guesser, basic('ops', `guess-${i}-${PASSWORD}`)));
+      expect((await from(guesser, credential)).status).toBe(200);
+      await expectRefused(await from(guesser, basic('ops', `guess-9-${PASSWORD}`)));
+
+      for (const authorization of [credential, basic('ops', 'another-guess'), undefined]) {
+        const locked = await from(guesser, authorization);
+        expect(locked.status).toBe(429);
+        expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(Number(locked.headers.get('retry-after'))).toBeLessThanOrEqual(15 * 60);
+        expect(locked.headers.get('cache-control')).toBe('no-store');
+        expect(locked.headers.get('www-authenticate')).toBeNull();
+        expect(await locked.text()).toBe('Too Many Requests');
+      }
+      expect((await from('203.0.113.6', credential)).status).toBe(200);
     });
 
     it('shows the queues but refuses to change them', async () => {

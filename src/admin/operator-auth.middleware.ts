@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ExpiringCache } from '../common/cache/expiring-cache';
 import { PROTECTIVE_HEADERS } from '../common/http/browser-pages';
 
 export const QUEUE_DASHBOARD_REALM = 'Slipway queues';
@@ -86,18 +87,64 @@ export function isSameOriginChange(req: Request): boolean {
   return true;
 }
 
+/** How long failed sign-ins from one address are counted, and how long it waits once past the limit. */
+export const SIGN_IN_FAILURE_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Wrong credentials sent from each client address, in this process, for a window that starts at
+ * the first of them. Once an address has sent `limit`, every request from it is refused, the
+ * operator's credential included, until its window ends: otherwise a guess that hit would still
+ * be told apart from the rest. Bounded: past `maxAddresses` the oldest address is forgotten.
+ */
+export class SignInFailures {
+  private readonly counts: ExpiringCache<{ count: number; until: number }>;
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs = SIGN_IN_FAILURE_WINDOW_MS,
+    maxAddresses = 10_000,
+  ) {
+    this.counts = new ExpiringCache(maxAddresses, windowMs);
+  }
+
+  /** Whole seconds until `address` may try again, or undefined when it may now. */
+  lockedFor(address: string, now = Date.now()): number | undefined {
+    const entry = this.counts.get(address, now);
+    if (!entry || entry.count < this.limit) return undefined;
+    return Math.max(1, Math.ceil((entry.until - now) / 1000));
+  }
+
+  record(address: string, now = Date.now()): void {
+    const entry = this.counts.get(address, now);
+    if (entry) {
+      entry.count += 1;
+      return;
+    }
+    const until = now + this.windowMs;
+    this.counts.set(address, { count: 1, until }, this.counts.generation(), until, now);
+  }
+}
+
 /**
  * Lets through only requests that carry the operator's credential as HTTP Basic. Users' access
  * tokens, API tokens and users' passwords mean nothing here: the one credential is the one in the
  * configuration. Both sides are hashed to one length and compared in constant time, so the time
  * a refusal takes tells nothing about the credential. A refusal says only that a credential is
  * needed, and neither it nor anything else here logs what was sent. With the credential, a change
- * another site could have sent is refused with 403 (`isSameOriginChange`).
+ * another site could have sent is refused with 403 (`isSameOriginChange`). An address that sent
+ * too many wrong credentials gets 429 with `Retry-After` (`SignInFailures`); a request with no
+ * credential, as a browser's first one, does not count.
  */
-export function operatorAuth(credential: { user: string; password: string }): RequestHandler {
+export function operatorAuth(credential: { user: string; password: string }, failures: SignInFailures): RequestHandler {
   const expected = sha256(`${credential.user}:${credential.password}`);
   return (req: Request, res: Response, next: NextFunction): void => {
     res.set(DASHBOARD_HEADERS);
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const wait = failures.lockedFor(address);
+    if (wait !== undefined) {
+      res.status(429).set('Retry-After', String(wait)).type('text/plain').send('Too Many Requests');
+      return;
+    }
     const given = basicCredential(req.headers.authorization);
     // Hashing even when nothing usable was sent keeps every refusal on the same path.
     const matches = timingSafeEqual(sha256(given ?? ''), expected) && given !== undefined;
@@ -108,6 +155,7 @@ export function operatorAuth(credential: { user: string; password: string }): Re
       }
       return next();
     }
+    if (given !== undefined) failures.record(address);
     res
       .status(401)
       .set('WWW-Authenticate', `Basic realm="${QUEUE_DASHBOARD_REALM}"`)

@@ -14,7 +14,7 @@ import { MAIL_QUEUE } from '../mail/jobs/mail-jobs';
 import { INVITATIONS_QUEUE } from '../team/invitations/jobs/invitation-jobs';
 import { WEBHOOKS_QUEUE } from '../webhooks/jobs/webhook-jobs';
 import { DashboardExpressAdapter } from './dashboard-express-adapter';
-import { operatorAuth } from './operator-auth.middleware';
+import { operatorAuth, SignInFailures } from './operator-auth.middleware';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -69,7 +69,10 @@ export class QueueDashboardModule {
           // @bull-board/express declares its types against its own copy of @bull-board/api.
           adapter: DashboardExpressAdapter as unknown as BullBoardModuleOptions['adapter'],
           boardOptions: { uiConfig: { boardTitle: 'Slipway queues' } },
-          middleware: operatorAuth({ user: config.QUEUE_DASHBOARD_USER, password: config.QUEUE_DASHBOARD_PASSWORD! }),
+          middleware: operatorAuth(
+            { user: config.QUEUE_DASHBOARD_USER, password: config.QUEUE_DASHBOARD_PASSWORD! },
+            new SignInFailures(config.QUEUE_DASHBOARD_FAILED_SIGN_INS),
+          ),
         }),
         BullBoardModule.forFeature(
           ...PLATFORM_QUEUES.map((name) => ({ name, adapter: BullAdapter, options: { readOnlyMode } })),

@@ -389,6 +389,16 @@ describe('loadConfig', () => {
       expect(sut.QUEUE_DASHBOARD_USER).toBe('operator');
       expect(sut.QUEUE_DASHBOARD_PASSWORD).toBeUndefined();
       expect(sut.QUEUE_DASHBOARD_READ_ONLY).toBe('off');
+      expect(sut.QUEUE_DASHBOARD_FAILED_SIGN_INS).toBe(10);
+    });
+
+    it('takes a whole number of failed sign-ins from 1 to 100000, and nothing else', () => {
+      expect(loadConfig({ ...MINIMAL, QUEUE_DASHBOARD_FAILED_SIGN_INS: '3' }).QUEUE_DASHBOARD_FAILED_SIGN_INS).toBe(3);
+      for (const bad of ['0', '-1', '100001', '2.5', 'many']) {
+        expect(configErrorOf({ ...MINIMAL, QUEUE_DASHBOARD_FAILED_SIGN_INS: bad }).keys).toEqual([
+          'QUEUE_DASHBOARD_FAILED_SIGN_INS',
+        ]);
+      }
     });
 
     it('is served by API processes only, once on with a password', () => {

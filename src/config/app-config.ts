@@ -1068,6 +1068,16 @@ export class AppConfig {
   @MaxLength(1024, { message: 'QUEUE_DASHBOARD_PASSWORD must be at most 1024 characters' })
   QUEUE_DASHBOARD_PASSWORD?: string;
 
+  /**
+   * Wrong credentials one client address may send the queue dashboard in 15 minutes, per API
+   * process; past them every request from it is refused (429) until the 15 minutes are over.
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'QUEUE_DASHBOARD_FAILED_SIGN_INS must be a whole number' })
+  @Min(1, { message: 'QUEUE_DASHBOARD_FAILED_SIGN_INS must be between 1 and 100000' })
+  @Max(100_000, { message: 'QUEUE_DASHBOARD_FAILED_SIGN_INS must be between 1 and 100000' })
+  QUEUE_DASHBOARD_FAILED_SIGN_INS = 10;
+
   /** `on`: the queue dashboard only shows queues and jobs; retrying, removing, pausing and the rest are refused. */
   @Transform(toOnOff)
   @IsIn(['on', 'off'], { message: 'QUEUE_DASHBOARD_READ_ONLY must be on or off (or true/false)' })
