@@ -295,6 +295,38 @@ describe('choosing the executor', () => {
     expect(chooseExecutor(config('on'), () => undefined)).toBeInstanceOf(SandboxExecutor);
   });
 
+  it("finds the sandbox unavailable when the worker cannot make the chain's PID namespace", () => {
+    // In a worker of its own, with a stand-in for unshare that fails first on its PATH.
+    const reason = (pathPrefix: string): string =>
+      execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `const { sandboxUnavailableReason } = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist', 'executor', 'sandbox-executor.js'))});
+process.stdout.write(sandboxUnavailableReason() ?? 'available');`,
+        ],
+        { env: { PATH: `${pathPrefix}${process.env.PATH ?? '/usr/bin:/bin'}` }, encoding: 'utf8' },
+      );
+    expect(reason('')).toBe('available');
+    const bin = mkdtempSync(path.join(tmpdir(), 'slipway-no-unshare-'));
+    // The chain runs as the executions' own user when the worker is root.
+    chmodSync(bin, 0o755);
+    writeFileSync(
+      path.join(bin, 'unshare'),
+      '#!/bin/sh\necho "unshare failed: Operation not permitted" >&2\nexit 1\n',
+      {
+        mode: 0o755,
+      },
+    );
+    try {
+      expect(reason(`${bin}:`)).toBe(
+        'the worker cannot tie its executions to itself (unshare --pid): unshare failed: Operation not permitted',
+      );
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
   it('runs code without isolation, but with a clean environment, when SANDBOX=off', async () => {
     process.env.SLIPWAY_WORKER_SECRET = 'platform-secret-value';
     try {

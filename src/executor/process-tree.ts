@@ -43,16 +43,23 @@ export function limitedChain(
  * Ties what follows to the worker, so that a worker that dies, even by SIGKILL and at any moment,
  * leaves nothing of it running; when given, as a user of its own without capabilities.
  *
- * `setpriv --pdeathsig` has the process killed when the worker dies, and the shell then checks the
- * worker is still its parent: one that died before the signal was set is not caught by it. What
- * follows runs in a PID namespace of its own (`unshare --pid --kill-child`, which is killed when
- * `unshare` dies and closes the same gap by itself). When its first process dies, the kernel kills
- * every other one in it. A parent-death signal alone is not enough below that: each process that
- * forks (GNU time, bubblewrap) leaves its child without one until that child sets its own, and a
- * child whose parent died in between runs on, sandbox and all. Without `pidNamespace` (a machine
- * that cannot make one, see `pidNamespacesAvailable`) only the first process is tied.
+ * A parent-death signal is lost when the parent dies before the child sets it, and it is not
+ * inherited by a forked child: GNU time and bubblewrap fork, and a child whose parent died before
+ * it set its own would run on, sandbox and all. So:
+ * - `setpriv --pdeathsig` has the first process killed when the worker dies, and a shell then
+ *   checks that the worker is still its parent (one that died before the signal was set sent none);
+ * - what follows runs in a PID namespace of its own (`unshare --pid --kill-child`), whose first
+ *   process is killed when `unshare` dies, and which the kernel empties when that process dies. A
+ *   shell there checks in turn that `unshare` is still its parent, since `unshare` sets that
+ *   signal in its child after forking it (`IN_NAMESPACE`).
+ * Without `pidNamespace` (a machine that cannot make one, see `pidNamespacesAvailable`) only the
+ * first process is tied. Both shells `exec`, so the chain has no more processes than before.
  */
 export function tetherChain(owner: { uid: number; gid: number } | undefined, pidNamespace = true): string[] {
+  const unprivileged = owner !== undefined || process.getuid?.() !== 0;
+  const then = pidNamespace
+    ? `exec ${unshareArgs(unprivileged).join(' ')} /bin/sh -c '${IN_NAMESPACE}' "$$" "$@"`
+    : 'exec "$@"';
   return [
     'setpriv',
     '--pdeathsig=KILL',
@@ -60,25 +67,33 @@ export function tetherChain(owner: { uid: number; gid: number } | undefined, pid
     '--',
     '/bin/sh',
     '-c',
-    '[ "$PPID" = "$0" ] && exec "$@"',
+    `[ "$PPID" = "$0" ] && ${then}`,
     String(process.pid),
-    ...(pidNamespace ? pidNamespaceChain(owner !== undefined || process.getuid?.() !== 0) : []),
   ];
 }
 
 /**
- * A PID namespace whose first process is killed when `unshare` dies. Creating one takes a
- * capability, which an unprivileged process gets in a user namespace of its own; its user is
- * mapped to itself there, so files and limits stay as they were.
+ * The first process of the PID namespace goes on only while `unshare` (pid `$0`) is its parent.
+ * It reads its parent from `/proc/self/stat`: `/proc` is still the host's, so the pid there is the
+ * host's too (the shell opens the file itself; its name, `sh`, has no space to split on).
  */
-function pidNamespaceChain(unprivileged: boolean): string[] {
+const IN_NAMESPACE =
+  'parent=$0; tied() { read -r stat < /proc/self/stat; set -- $stat; [ "$4" = "$parent" ]; }; tied && exec "$@"';
+
+/**
+ * A PID namespace whose first process is killed when `unshare` dies. Creating one takes a
+ * capability, which an unprivileged process gets in a user namespace of its own, where its user
+ * is mapped to itself: its files and limits stay its own, though files of users not mapped there
+ * (root's, say) show as owned by `nobody`.
+ */
+function unshareArgs(unprivileged: boolean): string[] {
   return ['unshare', ...(unprivileged ? ['--map-current-user'] : []), '--pid', '--kill-child=KILL', '--'];
 }
 
 /** Whether this machine lets the worker's own user make the PID namespace of `tetherChain`. */
 export function pidNamespacesAvailable(): boolean {
-  const chain = pidNamespaceChain(process.getuid?.() !== 0);
-  return spawnSync(chain[0]!, [...chain.slice(1), 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+  const [command, ...args] = unshareArgs(process.getuid?.() !== 0);
+  return spawnSync(command!, [...args, 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
 }
 
 /** The rlimits of an execution or a process, set by `prlimit` before what follows starts. */

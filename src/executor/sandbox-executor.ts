@@ -129,12 +129,23 @@ function bwrapArgs(layout: SandboxLayout): string[] {
 
 /**
  * Whether this kernel and machine let bubblewrap build a sandbox: user namespaces allowed, bwrap,
- * setpriv, unshare, prlimit and GNU time installed. Undefined when they do; otherwise why not.
+ * setpriv, unshare, prlimit and GNU time installed, and the chain's PID namespace made (as the
+ * executions' own user when the worker is root). Undefined when they do; otherwise why not.
  */
 export function sandboxUnavailableReason(): string | undefined {
   for (const tool of ['bwrap', 'setpriv', 'unshare', 'prlimit', GNU_TIME]) {
     const found = spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
     if (!found) return `${tool} is not installed (the setup step installs it)`;
+  }
+  // Every execution starts with the tether, as a user of its own when the worker is root.
+  const [command, ...args] = [
+    ...tetherChain(process.getuid?.() === 0 ? { uid: UID_BASE, gid: UID_BASE } : undefined),
+    '/bin/true',
+  ];
+  const tether = spawnSync(command!, args, { encoding: 'utf8', timeout: 10_000 });
+  if (tether.status !== 0) {
+    const why = (tether.stderr || tether.error?.message || `exit ${tether.status}`).trim();
+    return `the worker cannot tie its executions to itself (unshare --pid): ${why}`;
   }
   const probe = spawnSync(
     'bwrap',
