@@ -14,9 +14,27 @@ const DATA = path.join(ROOT, '.data');
 
 async function main() {
   // Ctrl-C stops the API first and the servers once it has exited, so that its workers can still
-  // reach Redis while they hand their jobs back.
+  // reach Redis while they hand their jobs back. Before the API runs, it stops the servers at once.
   leaveSignalsToCaller();
   const servers = [];
+  let api;
+  let stopping = false;
+  const stop = async (code) => {
+    if (stopping) return;
+    stopping = true;
+    // The servers' handles do not hold the process open: it may end before they have stopped.
+    process.exitCode = code;
+    // A server that was still starting is stopped by embedded-servers' exit hook.
+    await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => {
+      if (!api) void stop(130);
+      else if (api.exitCode === null) api.kill(signal);
+    });
+  }
+
   const env = { ...process.env };
   if (!env.MONGODB_URI) {
     fs.mkdirSync(path.join(DATA, 'mongo'), { recursive: true });
@@ -39,16 +57,9 @@ async function main() {
   env.PORT = env.PORT || '3000';
   env.HOST = env.HOST || '127.0.0.1';
 
-  const api = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], { env, stdio: 'inherit' });
-  const stop = async (code) => {
-    await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
-    process.exit(code);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.on(signal, () => {
-      if (api.exitCode === null) api.kill(signal);
-    });
-  }
+  // Stopped while the servers started: those are stopped on exit; the API is not started.
+  if (stopping) return;
+  api = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], { env, stdio: 'inherit' });
   api.on('exit', (code, signal) => void stop(code ?? (signal ? 0 : 1)));
 }
 
