@@ -90,6 +90,7 @@ const {
   table,
   runMeta,
   git,
+  benchApiEnv,
 } = require('../support');
 const REDIS_PREFIX = 'slipway-bench-builds';
 const BARE_CHANNEL_PREFIX = 'bench-bare:build-log:';
@@ -586,29 +587,23 @@ class Bench {
   }
 
   env(role, port) {
-    const base = { ...process.env };
-    for (const key of Object.keys(base)) if (key.startsWith('BENCH_') || key === 'NODE_OPTIONS') delete base[key];
-    return {
-      ...base,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PROCESS_ROLE: role,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      MONGODB_URI: `${this.mongo.uri}/slipway-bench-builds`,
-      REDIS_URL: this.redis.url,
-      REDIS_PREFIX,
-      JWT_SECRET: 'bench-builds-jwt-secret-0123456789abcdef0123456789',
-      JWT_ACCESS_TTL_SECONDS: '86400',
-      // One key ring for the run's API and workers; production mode requires one.
-      ENCRYPTION_KEYS: ENCRYPTION_KEYS,
-      // One bench user opens a thousand subscriptions and queues many builds.
-      API_RATE_LIMIT_PER_MINUTE: '1000000',
-      SANDBOX: 'on',
-      ALLOW_LOCAL_REPOSITORIES: 'true',
-      STORAGE_DIR: path.join(this.scratch, 'storage'),
-      ...(this.opts.concurrency ? { BUILD_CONCURRENCY: String(this.opts.concurrency) } : {}),
-    };
+    return benchApiEnv(
+      'builds',
+      {
+        mongoUri: `${this.mongo.uri}/slipway-bench-builds`,
+        redisUrl: this.redis.url,
+        port,
+        scratch: this.scratch,
+        // One key ring for the run's API and workers; production mode requires one.
+        keys: ENCRYPTION_KEYS,
+      },
+      {
+        PROCESS_ROLE: role,
+        SANDBOX: 'on',
+        ALLOW_LOCAL_REPOSITORIES: 'true',
+        ...(this.opts.concurrency ? { BUILD_CONCURRENCY: String(this.opts.concurrency) } : {}),
+      },
+    );
   }
 
   profiling(label) {
