@@ -11,22 +11,30 @@ const ASSETS: Record<string, PackageAsset> = {
 
 export const IDE_ASSET_PATH = '/graphql/ide';
 
+/**
+ * The query a first visit to the IDE or the Playground opens with: how to sign in and send the
+ * token, and a first query. `headers` says where the page takes HTTP headers.
+ */
+export function welcomeQuery(headers: string): string {
+  return [
+    `# Sign in with the login mutation, then put the access token ${headers}:`,
+    '#   { "Authorization": "Bearer <accessToken>" }',
+    '# Subscriptions (projectEvents) run over WebSocket with the same header.',
+    '',
+    'query Me {',
+    '  me { id email name }',
+    '}',
+    '',
+  ].join('\n');
+}
+
 /** The page's one inline script: it starts GraphiQL against this server's endpoint. */
 function startScript(graphqlPath: string): string {
   return `
     var http = location.origin + ${JSON.stringify(graphqlPath)};
     var ws = http.replace(/^http/, 'ws');
     var fetcher = GraphiQL.createFetcher({ url: http, subscriptionUrl: ws });
-    var defaultQuery = [
-      '# Sign in with the login mutation, then put the access token in the Headers tab:',
-      '#   { "Authorization": "Bearer <accessToken>" }',
-      '# Subscriptions (projectEvents) run over WebSocket with the same header.',
-      '',
-      'query Me {',
-      '  me { id email name }',
-      '}',
-      ''
-    ].join('\\n');
+    var defaultQuery = ${JSON.stringify(welcomeQuery('in the Headers tab'))};
     ReactDOM.createRoot(document.getElementById('ide')).render(
       React.createElement(GraphiQL, {
         fetcher: fetcher,

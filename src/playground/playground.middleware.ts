@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { pagePolicy, sendPage, serveAssets, type PackageAsset } from '../common/http/browser-pages';
+import { welcomeQuery } from '../ide/ide.middleware';
 
 export const PLAYGROUND_PATH = '/playground';
 export const PLAYGROUND_ASSET_PATH = `${PLAYGROUND_PATH}/assets`;
@@ -24,16 +25,7 @@ const ASSETS: Record<string, PackageAsset> = {
 function startScript(graphqlPath: string): string {
   return `
     var endpoint = location.origin + ${JSON.stringify(graphqlPath)};
-    var defaultQuery = [
-      '# Sign in with the login mutation, then put the access token in HTTP HEADERS below:',
-      '#   { "Authorization": "Bearer <accessToken>" }',
-      '# Subscriptions (projectEvents) run over WebSocket with the same header.',
-      '',
-      'query Me {',
-      '  me { id email name }',
-      '}',
-      ''
-    ].join('\\n');
+    var defaultQuery = ${JSON.stringify(welcomeQuery('in HTTP HEADERS below'))};
     var options = {
       endpoint: endpoint,
       subscriptionEndpoint: endpoint.replace(/^http/, 'ws'),
