@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import { allProjects } from './commands/projects';
 import type { Context } from './context';
 import { CliError, EXIT_USAGE } from './errors';
@@ -10,6 +11,11 @@ export interface ProjectSummary {
 }
 
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
+
+/** `-p, --project <project>`: the project a command acts on instead of the directory's linked one. */
+export function projectOption(): Option {
+  return new Option('-p, --project <project>', 'the project (id, slug or name) instead of the linked one');
+}
 
 /**
  * The project a user means by `ref`: its id, its slug, or its name (exactly, then ignoring case),

@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../config';
 import { dotenvLine, ENV_KEY, parseDotenv, valueProblem } from '../dotenv';
 import { CliError, EXIT_USAGE } from '../errors';
 import { action } from '../program';
-import { projectIdFor } from '../project-ref';
+import { projectIdFor, projectOption } from '../project-ref';
 import { ask, readStdin } from '../prompt';
 
 type EnvVar = EnvVarsQuery['envVars'][number];
@@ -100,7 +100,7 @@ Examples:
   env
     .command('ls')
     .description('List the variables: keys, environments, types, branches and masked values')
-    .option('-p, --project <project>', 'the project (id, slug or name) instead of the linked one')
+    .addOption(projectOption())
     .addOption(targetOption('only the variables of this environment'))
     .action(
       action(async (ctx, opts: TargetsOption) => {
@@ -123,7 +123,7 @@ Examples:
     .description('Set a variable; the value from stdin when not given (kept out of shell history)')
     .argument('<key>', 'the variable name')
     .argument('[value]', 'its value; read from stdin when left out')
-    .option('-p, --project <project>', 'the project (id, slug or name) instead of the linked one')
+    .addOption(projectOption())
     .addOption(targetOption('the environment that gets it (repeatable; all three by default)'))
     .option('--branch <branch>', "the branch's own value, over the environment-wide one")
     .option('--secret', 'a SECRET: never readable back through the API')
@@ -169,7 +169,7 @@ Examples:
     .alias('remove')
     .description('Remove a variable')
     .argument('<key>', 'the variable name')
-    .option('-p, --project <project>', 'the project (id, slug or name) instead of the linked one')
+    .addOption(projectOption())
     .addOption(targetOption('only from this environment (repeatable; all three by default)'))
     .option('--branch <branch>', "the branch's own value, instead of the environment-wide one")
     .action(
@@ -190,7 +190,7 @@ Examples:
     .command('pull')
     .description("Write the variables an environment gets to a dotenv file (mode 0600); secrets can't be read back")
     .argument('[file]', 'the file to write', '.env.local')
-    .option('-p, --project <project>', 'the project (id, slug or name) instead of the linked one')
+    .addOption(projectOption())
     .addOption(targetOption('the environment (default development)'))
     .option('--branch <branch>', "with this branch's own values over the environment-wide ones")
     .option('--stdout', 'print the file on stdout instead of writing it')
@@ -256,7 +256,7 @@ Examples:
     .command('push')
     .description('Set every variable of a dotenv file')
     .argument('[file]', 'the dotenv file to read', '.env')
-    .option('-p, --project <project>', 'the project (id, slug or name) instead of the linked one')
+    .addOption(projectOption())
     .addOption(targetOption('the environment that gets them (repeatable; all three by default)'))
     .option('--branch <branch>', "as the branch's own values")
     .option('--secret', 'set them all as SECRET')

@@ -6,7 +6,7 @@ import type { Context } from '../context';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../errors';
 import { allPages } from '../paging';
 import { action } from '../program';
-import { projectIdFor } from '../project-ref';
+import { projectIdFor, projectOption } from '../project-ref';
 import { readStdin } from '../prompt';
 
 type FunctionSummary = FunctionsQuery['functions']['edges'][number]['node'];
@@ -73,7 +73,7 @@ export function registerFunctions(program: Command): void {
   functions
     .command('ls')
     .description("List the project's functions: name, runtime, active version and status")
-    .option('-p, --project <project>', 'the project (id, slug or name) instead of the linked one')
+    .addOption(projectOption())
     .action(
       action(async (ctx, opts: ProjectOption) => {
         const projectId = await projectIdFor(ctx, opts.project);
@@ -99,7 +99,7 @@ export function registerFunctions(program: Command): void {
     .command('invoke')
     .description('Invoke a function and print its result')
     .argument('<function>', 'the function: its name or id')
-    .option('-p, --project <project>', 'the project (id, slug or name) instead of the linked one')
+    .addOption(projectOption())
     .option('-d, --data <json>', 'the event to pass, as JSON')
     .option('-f, --data-file <file>', 'a file holding the event as JSON')
     .option('--async', 'queue the invocation and print its id, without waiting')
