@@ -8,6 +8,7 @@ import { ANALYTICS_QUEUE, AnalyticsJob } from '../src/analytics/jobs/analytics-j
 import { MetricBucketRecord } from '../src/analytics/metric-bucket.schema';
 import { MetricPointRecord } from '../src/analytics/metric-point.schema';
 import { MetricSeriesRecord } from '../src/analytics/metric-series.schema';
+import { MetricSeriesService } from '../src/analytics/metric-series.service';
 import { MetricsQueryService } from '../src/analytics/metrics-query.service';
 import { MetricsRecorderService } from '../src/analytics/metrics-recorder.service';
 import { MetricsRetentionService } from '../src/analytics/metrics-retention.service';
@@ -1272,6 +1273,47 @@ describe('analytics', () => {
       const byLabels = await Promise.all(['0', '1', '2'].map((id) => count({ id })));
       expect(await count()).toBe(byLabels.reduce((a, b) => a + b, 0));
       expect(await count()).toBe(raw.length);
+    });
+
+    it('keeps what is written under a series made again while the metric is deleted', async () => {
+      const busy = await createProject(api.url, owner.accessToken);
+      // The deleting process itself, which has forgotten the old series once they are deleted: its
+      // write makes a new one for sure (another process may still write under the old one, and
+      // then drops what it wrote).
+      const writer = api.app.get(MetricsRecorderService);
+      const write = (): Promise<unknown> =>
+        writer.record(busy.id, [{ name: 'del.again', value: 1, labels: { id: 'a' } }], 'user');
+      await write();
+      // A write right after the series went and before their data goes: the order the race of
+      // the test above reaches now and then.
+      const series = api.app.get(MetricSeriesService);
+      const deleteSeries = series.deleteMetric.bind(series);
+      const interleaved = jest.spyOn(series, 'deleteMetric').mockImplementation(async (projectId, name) => {
+        const deleted = await deleteSeries(projectId, name);
+        await write();
+        return deleted;
+      });
+      try {
+        expect(await api.app.get(MetricsRetentionService).deleteMetric(busy.id, 'del.again')).toMatchObject({
+          series: 1,
+        });
+      } finally {
+        interleaved.mockRestore();
+      }
+      await write();
+
+      const now = Date.now();
+      const counted = await query.series(busy.id, {
+        name: 'del.again',
+        from: new Date(now - HOUR),
+        to: new Date(now + MINUTE),
+        stepSeconds: 3_600,
+        aggregate: MetricAggregate.COUNT,
+      });
+      const raw = await model<MetricPointRecord>(MetricPointRecord).find({ projectId: busy.id }).lean();
+      // The two writes after the deletion, in the buckets and the raw points alike.
+      expect(counted.points.reduce((acc, p) => acc + p.value!, 0)).toBe(2);
+      expect(raw).toHaveLength(2);
     });
 
     it('removes and makes again a series whose creator stopped before keeping it', async () => {

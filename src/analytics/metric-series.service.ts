@@ -308,12 +308,16 @@ export class MetricSeriesService {
 
   /**
    * Deletes a metric's series (`deleteMetric`), and forgets them in every process before
-   * resolving; the caller deletes their buckets and points next. Returns how many went.
+   * resolving; the caller deletes their buckets and points next. Returns the ids of those that
+   * went: a series another process makes again meanwhile is a new one, with data of its own.
    */
-  async deleteMetric(projectId: string, name: string): Promise<number> {
-    const deleted = await this.series.deleteMany({ projectId: toObjectId(projectId), name }).exec();
+  async deleteMetric(projectId: string, name: string): Promise<Types.ObjectId[]> {
+    const project = toObjectId(projectId);
+    const found = await this.series.find({ projectId: project, name }, { _id: 1 }).lean().exec();
+    const ids = found.map((s) => s._id);
+    if (ids.length > 0) await this.series.deleteMany({ projectId: project, _id: { $in: ids } }).exec();
     await this.known.forget(`${projectId}:${name}\u0000`);
-    return deleted.deletedCount;
+    return ids;
   }
 
   /**

@@ -57,11 +57,14 @@ export class MetricsRetentionService {
   ): Promise<{ name: string; series: number; buckets: number; points: number }> {
     checkMetricName(name, 'user');
     const project = toObjectId(projectId);
-    const series = await this.series.deleteMetric(projectId, name);
+    const ids = await this.series.deleteMetric(projectId, name);
+    // Only under the series deleted: one that a write in another process makes again meanwhile
+    // keeps all it gets, so its buckets and raw points keep counting the same writes.
     const [buckets, points] = await Promise.all([
-      this.buckets.deleteMany({ projectId: project, name }).exec(),
-      this.points.deleteMany({ projectId: project, name }).exec(),
+      this.buckets.deleteMany({ projectId: project, name, seriesId: { $in: ids } }).exec(),
+      this.points.deleteMany({ projectId: project, name, seriesId: { $in: ids } }).exec(),
     ]);
+    const series = ids.length;
     if (series + buckets.deletedCount + points.deletedCount === 0) {
       throw new AnalyticsException(AnalyticsExceptionReason.METRIC_NOT_FOUND, `The project has no metric "${name}"`, {
         name,
