@@ -109,10 +109,12 @@ export class Output {
     this.redrawSpinner();
   }
 
+  /** Stops the spinner and erases its line, so that what comes next starts on a clean line. */
   stopSpinner(): void {
+    // Erased while the timer is still set: `clearSpinner` erases only a spinner that is shown.
+    this.clearSpinner();
     if (this.spinnerTimer) clearInterval(this.spinnerTimer);
     this.spinnerTimer = undefined;
-    this.clearSpinner();
     this.spinnerText = undefined;
   }
 

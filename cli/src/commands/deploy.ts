@@ -76,7 +76,7 @@ function resumeHint(buildId: string): string {
 }
 
 /** A progress line on a terminal: the current step and the time since following began. */
-function progress(ctx: Context): { step(name: string): void; stop(): void } {
+export function progress(ctx: Context): { step(name: string): void; stop(): void } {
   if (!ctx.out.interactive) return { step: () => undefined, stop: () => undefined };
   const started = Date.now();
   let current = 'waiting for a worker';
