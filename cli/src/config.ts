@@ -25,10 +25,16 @@ export interface Credentials {
   user?: { id: string; email: string; name: string };
 }
 
-/** The directory the CLI keeps its credentials in: `SLIPWAY_CONFIG_DIR`, else `$XDG_CONFIG_HOME/slipway`, else `~/.config/slipway`. */
+/**
+ * The directory the CLI keeps its credentials in: `SLIPWAY_CONFIG_DIR`, else
+ * `$XDG_CONFIG_HOME/slipway`, else `$HOME/.config/slipway`. An `XDG_CONFIG_HOME` that is empty or
+ * relative is ignored, as the XDG Base Directory specification asks: a relative one would put the
+ * credentials wherever the command runs, a checkout perhaps.
+ */
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SLIPWAY_CONFIG_DIR) return path.resolve(env.SLIPWAY_CONFIG_DIR);
-  const base = env.XDG_CONFIG_HOME ? path.resolve(env.XDG_CONFIG_HOME) : path.join(homedir(), '.config');
+  const xdg = env.XDG_CONFIG_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || homedir(), '.config');
   return path.join(base, 'slipway');
 }
 
