@@ -159,6 +159,33 @@ describe('slipway CLI', () => {
       expect(statSync(own).mode & 0o777).toBe(0o750);
     });
 
+    it('keeps the login in ~/.config/slipway without SLIPWAY_CONFIG_DIR, or in $XDG_CONFIG_HOME/slipway', async () => {
+      const home = tmp('home');
+      const login = await runCli(['login', '--email', owner.email, '--password-stdin'], {
+        input: owner.password,
+        env: { SLIPWAY_API_URL: api.url, HOME: home },
+      });
+      expect(login).toMatchObject({ code: 0 });
+      const dir = path.join(home, '.config', 'slipway');
+      expect(statSync(path.join(dir, 'credentials.json')).mode & 0o777).toBe(0o600);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      // Read back from there, API included.
+      const whoami = await runCli(['whoami'], { env: { HOME: home } });
+      expect(whoami).toMatchObject({ code: 0 });
+      expect(whoami.stdout).toContain(owner.email);
+
+      const xdg = path.join(tmp('xdg'), 'config');
+      const elsewhere = tmp('home');
+      const xdgLogin = await runCli(['login', '--email', owner.email, '--password-stdin'], {
+        input: owner.password,
+        env: { SLIPWAY_API_URL: api.url, HOME: elsewhere, XDG_CONFIG_HOME: xdg },
+      });
+      expect(xdgLogin).toMatchObject({ code: 0 });
+      expect(statSync(path.join(xdg, 'slipway', 'credentials.json')).mode & 0o777).toBe(0o600);
+      expect(statSync(path.join(xdg, 'slipway')).mode & 0o777).toBe(0o700);
+      expect(existsSync(path.join(elsewhere, '.config'))).toBe(false);
+    });
+
     it.each([['not json'], ['null'], ['{}'], ['{"apiUrl":1,"apiToken":2}'], ['{"apiUrl":"x","session":{}}']])(
       'says a malformed credentials file (%s) is invalid, and lets login replace it and logout remove it',
       async (content) => {
@@ -683,6 +710,19 @@ describe('slipway CLI', () => {
         usage: true,
       });
     });
+  });
+
+  it('writes no colour codes into pipes, even without NO_COLOR, whether it succeeds or fails', async () => {
+    const listed = await cli(['projects'], { noColor: false });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^ *ID +NAME +SLUG/);
+    const failed = await cli(['logs', '0123456789abcdef01234567'], { noColor: false });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^Error \[NOT_FOUND\]/);
+    for (const run of [listed, failed]) {
+      expect(run.stdout).not.toContain('\u001b[');
+      expect(run.stderr).not.toContain('\u001b[');
+    }
   });
 
   it('refuses an unknown command or option with exit 2', async () => {

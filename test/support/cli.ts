@@ -19,6 +19,11 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Written to stdin, which is then closed. */
   input?: string;
+  /**
+   * Sets NO_COLOR=1 (the default), so that output is plain whatever the streams are; false leaves
+   * it unset, as most shells do, to check what the CLI decides on its own for pipes.
+   */
+  noColor?: boolean;
   /** Called with each chunk of stdout as it arrives. */
   onStdout?: (chunk: string) => void;
   timeoutMs?: number;
@@ -32,13 +37,18 @@ export function cliConfigDir(): string {
 /**
  * Runs the real `slipway` command (the compiled CLI, as `cli/bin/slipway.js`) as a child process,
  * with stdin, stdout and stderr as pipes (not a terminal) and nothing of the test's environment
- * but PATH.
+ * but PATH. HOME is the directory it runs in, unless `env` says otherwise.
  */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
   const cwd = options.cwd ?? mkdtempSync(path.join(tmpdir(), 'slipway-cli-cwd-'));
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, NO_COLOR: '1', ...options.env },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: cwd,
+      ...(options.noColor === false ? {} : { NO_COLOR: '1' }),
+      ...options.env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
