@@ -32,39 +32,49 @@ interface JsonLine {
 const BIN = path.resolve(__dirname, '..', 'cli', 'bin', 'slipway.js');
 
 /**
- * A build command that prints `line 1` to `line 30`, then waits at a gate until the test opens
- * it, then prints `line 31` to `line 60`. The build runs in a sandbox that sees only its own
- * workspace (a `slipway-build-*` directory of the worker's temporary directory, at /workspace):
- * it marks its workspace with a file named after this gate, and waits for a second one there.
+ * A build command that prints `line 1` to `line 60`, waiting after each line of `stops` (after
+ * line 30 by default) at a gate until the test opens it. The build runs in a sandbox that sees
+ * only its own workspace (a `slipway-build-*` directory of the worker's temporary directory, at
+ * /workspace): at its `n`th stop (from 0) it marks its workspace with a file named after this
+ * gate and `n`, and waits for a second one there.
  */
-function gatedBuild(): { command: string; waiting(): Promise<string>; open(workspace: string): void } {
+function gatedBuild(stops: number[] = [30]): {
+  command: string;
+  waiting(stop?: number): Promise<string>;
+  open(workspace: string, stop?: number): void;
+} {
   const name = `gate-${randomBytes(6).toString('hex')}`;
-  const command = [
-    'for i in $(seq 1 30); do echo "line $i"; sleep 0.05; done',
-    `touch ${name}.waiting`,
-    // At most 5 minutes, so that a test that fails never leaves the build behind for good.
-    `n=0; while [ ! -e ${name}.open ] && [ $n -lt 3000 ]; do sleep 0.1; n=$((n+1)); done`,
-    'for i in $(seq 31 60); do echo "line $i"; sleep 0.05; done',
-  ].join('; ');
+  const parts: string[] = [];
+  let from = 1;
+  stops.forEach((at, n) => {
+    parts.push(
+      `for i in $(seq ${from} ${at}); do echo "line $i"; sleep 0.05; done`,
+      `touch ${name}-${n}.waiting`,
+      // At most 5 minutes, so that a test that fails never leaves the build behind for good.
+      `n=0; while [ ! -e ${name}-${n}.open ] && [ $n -lt 3000 ]; do sleep 0.1; n=$((n+1)); done`,
+    );
+    from = at + 1;
+  });
+  parts.push(`for i in $(seq ${from} 60); do echo "line $i"; sleep 0.05; done`);
   return {
-    command,
-    async waiting() {
+    command: parts.join('; '),
+    async waiting(stop = 0) {
       let found: string | undefined;
       await waitFor(
         async () => {
           found = readdirSync(tmpdir())
             .filter((entry) => entry.startsWith('slipway-build-'))
             .map((entry) => path.join(tmpdir(), entry, 'src'))
-            .find((dir) => existsSync(path.join(dir, `${name}.waiting`)));
+            .find((dir) => existsSync(path.join(dir, `${name}-${stop}.waiting`)));
           return found !== undefined;
         },
         60_000,
-        'the build to wait at its gate',
+        `the build to wait at its gate after line ${stops[stop]}`,
       );
       return found!;
     },
-    open(workspace) {
-      writeFileSync(path.join(workspace, `${name}.open`), '');
+    open(workspace, stop = 0) {
+      writeFileSync(path.join(workspace, `${name}-${stop}.open`), '');
     },
   };
 }
@@ -124,11 +134,14 @@ describe('slipway deploy, logs and rollback', () => {
     return project;
   }
 
-  /** Queues, with `slipway deploy --no-follow`, a build held at a gate the test opens (see gatedBuild). */
-  async function queueGatedBuild(message: string): Promise<{ gate: ReturnType<typeof gatedBuild>; buildId: string }> {
+  /** Queues, with `slipway deploy --no-follow`, a build held at gates the test opens (see gatedBuild). */
+  async function queueGatedBuild(
+    message: string,
+    stops?: number[],
+  ): Promise<{ gate: ReturnType<typeof gatedBuild>; buildId: string }> {
     const repo = new TestRepository();
     repo.commit(message, { 'index.html': `<h1>${message.toLowerCase()}</h1>` });
-    const gate = gatedBuild();
+    const gate = gatedBuild(stops);
     await linkedProject(repo, { buildCommand: gate.command });
     const queued = await cli(['deploy', '--no-follow', '--json'], { cwd: repo.dir });
     expect(queued.code).toBe(0);
@@ -311,25 +324,41 @@ describe('slipway deploy, logs and rollback', () => {
 
   it('follows a log to its end across a restart of the API, printing every line once and in order', async () => {
     let printedBeforeStop: number[] | undefined;
-    const { gate, buildId } = await queueGatedBuild('Slow');
+    let printedBeforeRestart: string | undefined;
+    // Lines 31 to 45 are printed by the build while the API is stopped, so the follower has to
+    // read them back after the restart, before the live ones (46 to 60).
+    const { gate, buildId } = await queueGatedBuild('Slow', [30, 45]);
 
     let stdout = '';
+    let apiDown = false;
     const following = spawnCli(['logs', buildId, '-f'], (chunk) => (stdout += chunk));
     try {
       await waitFor(async () => /^line 5$/m.test(stdout), 60_000, 'the CLI to print line 5');
-      const workspace = await gate.waiting();
+      const workspace = await gate.waiting(0);
 
-      // The build waits at its gate, after line 30, while the API the CLI follows it through stops.
+      // The build waits at its first gate, after line 30, while the API the CLI follows it through stops.
       expect(ok(await on.builds.get(owner.accessToken, { id: buildId })).build.status).toBe('RUNNING');
       await api.stop();
+      apiDown = true;
       printedBeforeStop = [...stdout.matchAll(/^line (\d+)$/gm)].map((match) => Number(match[1]));
+      gate.open(workspace, 0);
+      await gate.waiting(1);
+      printedBeforeRestart = stdout;
       api = await startChildApi(apiEnv);
-      gate.open(workspace);
+      apiDown = false;
+      gate.open(workspace, 1);
 
       expect(await following.exited).toBe(0);
     } finally {
       following.kill();
+      // For the tests after this one, should it have failed during the outage.
+      if (apiDown) api = await startChildApi(apiEnv);
     }
+    // The build had printed lines 31 to 45 (it waited at its second gate) before the API was back,
+    // and the CLI none of them: it read them back after the restart.
+    expect(printedBeforeRestart).not.toMatch(/^line (3[1-9]|4\d)$/m);
+    // Every line once and in order: a follower that skipped the outage's lines, or printed again
+    // those it had printed before the stop, would print another list.
     const printed = stdout.split('\n').filter((line) => /^line \d+$/.test(line));
     expect(printed).toEqual(Array.from({ length: 60 }, (_, i) => `line ${i + 1}`));
     // It went on after the last line it had printed, not from the start: a resubscription from
