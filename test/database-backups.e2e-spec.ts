@@ -236,6 +236,7 @@ const PROVISION_TIMEOUT_MS = 60_000;
 const JOB_TIMEOUT_MS = 60_000;
 /** The test app's DATABASE_BACKUP_MIN_INTERVAL_SECONDS. */
 const MIN_INTERVAL_SECONDS = 2;
+const DAY_MS = 24 * 60 * 60_000;
 
 /**
  * Backups of managed databases against the real PostgreSQL, MariaDB, Redis and MongoDB-protocol
@@ -642,6 +643,54 @@ describe('database backups', () => {
       }).format(next);
       expect(local).toBe('Mon 04:30');
       ok(await schedule({ databaseId: database.id, cron: '30 4 * * 1', keepDays: 7, enabled: false }));
+    });
+  });
+
+  describe('keepDays', () => {
+    it('removes backups older than keepDays, files and records, once a scheduled backup ran, on every engine', async () => {
+      // The engines at once: each waits on its own schedule.
+      const outcomes = await Promise.allSettled(
+        ENGINES.map(async ({ engine }) => {
+          const { database } = await provisioned(engine, `${engine.toLowerCase()}-kept-days`);
+          const old = await backedUp(database.id);
+          const recent = await backedUp(database.id);
+          // Retention reads when a backup started: the first one started ten days ago.
+          await backupRecords.updateOne({ _id: old.id }, { $set: { startedAt: new Date(Date.now() - 10 * DAY_MS) } });
+          const oldFile = await storedPath(old.id);
+          const recentFile = await storedPath(recent.id);
+          await expect(readFile(oldFile)).resolves.toBeInstanceOf(Buffer);
+
+          ok(await schedule({ databaseId: database.id, cron: `*/${MIN_INTERVAL_SECONDS} * * * * *`, keepDays: 7 }));
+          let scheduled: Backup;
+          try {
+            scheduled = await waitFor(
+              async () =>
+                (await listBackups(database.id)).find((b) => b.trigger === 'SCHEDULED' && b.status === 'SUCCEEDED'),
+              JOB_TIMEOUT_MS,
+              `a scheduled ${engine} backup`,
+            );
+            // Retention follows the backup it made.
+            await waitFor(
+              async () => codeOf(await getBackup(old.id)) === 'NOT_FOUND',
+              JOB_TIMEOUT_MS,
+              `the ${engine} backup past keepDays removed`,
+            );
+          } finally {
+            ok(await schedule({ databaseId: database.id, cron: '0 3 * * *', keepDays: 7, enabled: false }));
+          }
+
+          expect(await backupRecords.countDocuments({ _id: old.id })).toBe(0);
+          await expect(readFile(oldFile)).rejects.toMatchObject({ code: 'ENOENT' });
+          expect(ok(await getBackup(recent.id)).backup.status).toBe('SUCCEEDED');
+          await expect(readFile(recentFile)).resolves.toBeInstanceOf(Buffer);
+          await expect(readFile(await storedPath(scheduled.id))).resolves.toBeInstanceOf(Buffer);
+          ok(await send(DELETE_DATABASE, { input: { id: database.id } }));
+        }),
+      );
+
+      expect(
+        outcomes.map((outcome, i) => [ENGINES[i]!.engine, outcome.status === 'fulfilled' || outcome.reason]),
+      ).toEqual(ENGINES.map(({ engine }) => [engine, true]));
     });
   });
 
