@@ -24,6 +24,8 @@ import { DATABASES_QUEUE, DatabaseJob } from '../src/databases/jobs/database-job
 import { assignRole, createProject, createRole, registerUser, type TestUser } from './support/factories';
 import { codeOf, gql, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
 import { operations, type Project } from './support/operations';
+import type { AuditLog } from './support/operations/audit';
+import type { Connection } from './support/operations/shared';
 import { startTestApp, type TestApp } from './support/test-app';
 import { modernClient } from './support/ws-clients';
 
@@ -94,6 +96,11 @@ const CREATE_DATABASE = `mutation ($input: CreateDatabaseInput!) {
 const GET_DATABASE = `query ($id: ID!) { database(id: $id) { ${DATABASE_FIELDS} } }`;
 const DELETE_DATABASE = `mutation ($input: DatabaseRefInput!) { deleteDatabase(input: $input) { id status } }`;
 const REVEAL = `mutation ($input: DatabaseRefInput!) { revealDatabaseCredentials(input: $input) { connectionString } }`;
+const UPDATE_DATABASE = `mutation ($input: UpdateDatabaseInput!) { updateDatabase(input: $input) { id name } }`;
+const CREDENTIALS = 'password connectionString';
+const REVEAL_PASSWORD = `mutation ($input: DatabaseRefInput!) { revealDatabaseCredentials(input: $input) { ${CREDENTIALS} } }`;
+const ROTATE = `mutation ($input: DatabaseRefInput!) { rotateDatabaseCredentials(input: $input) { ${CREDENTIALS} } }`;
+const EXECUTE = `mutation ($input: ExecuteQueryInput!) { executeQuery(input: $input) { rows } }`;
 const CREATE_BACKUP = `mutation ($input: CreateBackupInput!) { createBackup(input: $input) { ${BACKUP_FIELDS} } }`;
 const DELETE_BACKUP = `mutation ($input: DeleteBackupInput!) { deleteBackup(input: $input) }`;
 const BACKUP = `query ($id: ID!) { backup(id: $id) { ${BACKUP_FIELDS} } }`;
@@ -236,6 +243,7 @@ const PROVISION_TIMEOUT_MS = 60_000;
 const JOB_TIMEOUT_MS = 60_000;
 /** The test app's DATABASE_BACKUP_MIN_INTERVAL_SECONDS. */
 const MIN_INTERVAL_SECONDS = 2;
+const DAY_MS = 24 * 60 * 60_000;
 
 /**
  * Backups of managed databases against the real PostgreSQL, MariaDB, Redis and MongoDB-protocol
@@ -642,6 +650,140 @@ describe('database backups', () => {
       }).format(next);
       expect(local).toBe('Mon 04:30');
       ok(await schedule({ databaseId: database.id, cron: '30 4 * * 1', keepDays: 7, enabled: false }));
+    });
+  });
+
+  describe('keepDays', () => {
+    it('removes backups older than keepDays, files and records, once a scheduled backup ran, on every engine', async () => {
+      // The engines at once: each waits on its own schedule.
+      const outcomes = await Promise.allSettled(
+        ENGINES.map(async ({ engine }) => {
+          const { database } = await provisioned(engine, `${engine.toLowerCase()}-kept-days`);
+          const old = await backedUp(database.id);
+          const recent = await backedUp(database.id);
+          // Retention reads when a backup started: the first one started ten days ago.
+          await backupRecords.updateOne({ _id: old.id }, { $set: { startedAt: new Date(Date.now() - 10 * DAY_MS) } });
+          const oldFile = await storedPath(old.id);
+          const recentFile = await storedPath(recent.id);
+          await expect(readFile(oldFile)).resolves.toBeInstanceOf(Buffer);
+
+          ok(await schedule({ databaseId: database.id, cron: `*/${MIN_INTERVAL_SECONDS} * * * * *`, keepDays: 7 }));
+          let scheduled: Backup;
+          try {
+            scheduled = await waitFor(
+              async () =>
+                (await listBackups(database.id)).find((b) => b.trigger === 'SCHEDULED' && b.status === 'SUCCEEDED'),
+              JOB_TIMEOUT_MS,
+              `a scheduled ${engine} backup`,
+            );
+            // Retention follows the backup it made.
+            await waitFor(
+              async () => codeOf(await getBackup(old.id)) === 'NOT_FOUND',
+              JOB_TIMEOUT_MS,
+              `the ${engine} backup past keepDays removed`,
+            );
+          } finally {
+            ok(await schedule({ databaseId: database.id, cron: '0 3 * * *', keepDays: 7, enabled: false }));
+          }
+
+          expect(await backupRecords.countDocuments({ _id: old.id })).toBe(0);
+          await expect(readFile(oldFile)).rejects.toMatchObject({ code: 'ENOENT' });
+          expect(ok(await getBackup(recent.id)).backup.status).toBe('SUCCEEDED');
+          await expect(readFile(recentFile)).resolves.toBeInstanceOf(Buffer);
+          await expect(readFile(await storedPath(scheduled.id))).resolves.toBeInstanceOf(Buffer);
+          ok(await send(DELETE_DATABASE, { input: { id: database.id } }));
+        }),
+      );
+
+      expect(
+        outcomes.map((outcome, i) => [ENGINES[i]!.engine, outcome.status === 'fulfilled' || outcome.reason]),
+      ).toEqual(ENGINES.map(({ engine }) => [engine, true]));
+    });
+  });
+
+  describe('the audit log', () => {
+    it('records every database mutation with its actor and outcome, refusals too, and never a secret', async () => {
+      const since = new Date().toISOString();
+      const marker = `param-${Date.now()}`;
+      const created = ok(
+        await send<{ createDatabase: { database: Database; connectionString: string } }>(CREATE_DATABASE, {
+          input: { projectId: project.id, engine: 'POSTGRESQL', name: 'audited' },
+        }),
+      ).createDatabase;
+      const database = await untilAvailable(created.database.id);
+      ok(await send(UPDATE_DATABASE, { input: { id: database.id, name: 'audited-renamed' } }));
+      type Credentials = { password: string; connectionString: string };
+      const rotated = ok(
+        await send<{ rotateDatabaseCredentials: Credentials }>(ROTATE, { input: { id: database.id } }),
+      ).rotateDatabaseCredentials;
+      const revealed = ok(
+        await send<{ revealDatabaseCredentials: Credentials }>(REVEAL_PASSWORD, { input: { id: database.id } }),
+      ).revealDatabaseCredentials;
+      ok(await send(EXECUTE, { input: { databaseId: database.id, query: 'SELECT $1::text AS v', params: [marker] } }));
+      const backup = await backedUp(database.id);
+      ok(await schedule({ databaseId: database.id, cron: '0 3 * * *', keepLast: 3 }));
+      await finishedRestore(ok(await restoreBackup({ backupId: backup.id })).restoreBackup.id);
+      ok(await send(DELETE_BACKUP, { input: { backupId: backup.id } }));
+      // Members without the permission.
+      const deniedQuery = await send(
+        EXECUTE,
+        { input: { databaseId: database.id, query: 'SELECT $1::text AS v', params: [`${marker}-denied`] } },
+        viewer.accessToken,
+      );
+      const deniedBackup = await createBackup(database.id, viewer.accessToken);
+      const deniedDelete = await send(DELETE_DATABASE, { input: { id: database.id } }, developer.accessToken);
+      expect([deniedQuery, deniedBackup, deniedDelete].map(codeOf)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
+      ok(await send(DELETE_DATABASE, { input: { id: database.id } }));
+
+      const expected: [operation: string, actor: TestUser, outcome: string, about: string][] = [
+        ['createDatabase', owner, 'GRANTED', 'audited'],
+        ['updateDatabase', owner, 'GRANTED', database.id],
+        ['rotateDatabaseCredentials', owner, 'GRANTED', database.id],
+        ['revealDatabaseCredentials', owner, 'GRANTED', database.id],
+        ['executeQuery', owner, 'GRANTED', database.id],
+        ['createBackup', owner, 'GRANTED', database.id],
+        ['scheduleBackups', owner, 'GRANTED', database.id],
+        ['restoreBackup', owner, 'GRANTED', backup.id],
+        ['deleteBackup', owner, 'GRANTED', backup.id],
+        ['deleteDatabase', owner, 'GRANTED', database.id],
+        ['executeQuery', viewer, 'DENIED', database.id],
+        ['createBackup', viewer, 'DENIED', database.id],
+        ['deleteDatabase', developer, 'DENIED', database.id],
+      ];
+      const entries: AuditLog[] = [];
+      let after: string | null = null;
+      do {
+        const page: Connection<AuditLog> = ok(
+          await operations(api.url).audit.logs(owner.accessToken, { projectId: project.id, since, first: 100, after }),
+        ).auditLogs;
+        entries.push(...page.edges.map((e) => e.node));
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      } while (after);
+      const label = (user: TestUser) => (user === owner ? 'owner' : user === viewer ? 'viewer' : 'developer');
+      const found = expected.map(([operation, actor, outcome, about]) => [
+        operation,
+        label(actor),
+        outcome,
+        entries.some(
+          (e) =>
+            e.operation === `mutation.${operation}` &&
+            e.actorId === actor.id &&
+            e.outcome === outcome &&
+            JSON.stringify(e.arguments).includes(about),
+        ),
+      ]);
+      expect(found).toEqual(expected.map(([operation, actor, outcome]) => [operation, label(actor), outcome, true]));
+      const logged = JSON.stringify(entries);
+      for (const secret of [
+        new URL(created.connectionString).password,
+        created.connectionString,
+        rotated.password,
+        rotated.connectionString,
+        revealed.password,
+        marker,
+      ]) {
+        expect(logged).not.toContain(secret);
+      }
     });
   });
 

@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { Client as PgClient } from 'pg';
 import { parseDatabaseHosts, type DatabaseEngineName } from '../src/config/database-hosts';
+import { EncryptionService } from '../src/common/crypto/encryption.service';
 import { DatabaseRecord } from '../src/databases/database.schema';
 import { DatabasesService, STUCK_PROVISIONING_MS } from '../src/databases/databases.service';
 import { DatabaseEnginesService } from '../src/databases/engines/database-engines.service';
@@ -20,6 +21,7 @@ import { newObjectId } from '../src/common/mongo/object-id';
 import { assignRole, createApiToken, createProject, registerUser, type TestUser } from './support/factories';
 import { codeOf, gql, ok, reasonOf, waitFor, type GraphQLResponse } from './support/graphql-client';
 import { operations, type Operations, type Project } from './support/operations';
+import { waitForQueueIdle } from './support/queues';
 import { startTestApp, type TestApp } from './support/test-app';
 
 // ---- The API's documents -----------------------------------------------------------------------
@@ -110,6 +112,11 @@ interface EngineCase {
   readOne(database: Database, id: number): { query: string; params: unknown[]; expected: unknown[] };
   /** A console statement that adds `row`. */
   insert(database: Database, row: Row): { query: string; params: unknown[] };
+  /**
+   * A console statement answering with the user the server runs it as, and that user's name for
+   * the database in each mode (servers without users have none to ask about).
+   */
+  whoAmI?: { query: string; user(database: Database, readOnly: boolean): string; of?(answer: unknown): unknown };
 }
 
 async function pgConnect<T>(url: string, work: (client: PgClient) => Promise<T>): Promise<T> {
@@ -154,6 +161,7 @@ const POSTGRESQL: EngineCase & { canReadServer(url: string): Promise<boolean> } 
     expected: [[id, id === 1 ? 'alpha' : 'beta']],
   }),
   insert: (_db, [id, label]) => ({ query: 'INSERT INTO items (id, label) VALUES ($1, $2)', params: [id, label] }),
+  whoAmI: { query: 'SELECT current_user', user: (db) => db.username },
   /** Whether `url` connects at all (its credentials work). */
   canReadServer: async (url) => {
     try {
@@ -208,6 +216,7 @@ const MYSQL: EngineCase = {
     expected: [[id, id === 1 ? 'alpha' : 'beta']],
   }),
   insert: (_db, [id, label]) => ({ query: 'INSERT INTO items (id, label) VALUES (?, ?)', params: [id, label] }),
+  whoAmI: { query: 'SELECT CURRENT_USER()', user: (db) => `${db.username}@%` },
 };
 
 async function redisConnect<T>(url: string, work: (client: Redis) => Promise<T>): Promise<T> {
@@ -265,6 +274,13 @@ const REDIS: EngineCase = {
     expected: [[id === 1 ? 'alpha' : 'beta']],
   }),
   insert: (db, [id, label]) => ({ query: 'HSET', params: [`${db.keyPrefix}item:${id}`, 'label', label] }),
+  // Read-only statements run as the database's read-only user, which may not run ACL WHOAMI:
+  // CLIENT INFO names the connection's user too.
+  whoAmI: {
+    query: 'CLIENT INFO',
+    user: (db, readOnly) => (readOnly ? `${db.username}_ro` : db.username),
+    of: (answer) => /(?:^| )user=(\S+)/.exec(String(answer))?.[1],
+  },
 };
 
 async function mongoConnect<T>(url: string, work: (client: MongoClient) => Promise<T>): Promise<T> {
@@ -426,6 +442,22 @@ describe('managed databases', () => {
   const storedCount = (filter: Record<string, unknown> = {}) =>
     records.countDocuments({ projectId: project.id, ...filter }).exec();
 
+  /**
+   * Asserts that the database's stored record holds `password` only encrypted: in no field as it
+   * is, and in `passwordEncrypted` sealed so that the key ring opens it to `password`.
+   */
+  async function encryptedAtRest(id: string, password: string): Promise<void> {
+    const raw = await records.collection.findOne({ _id: records.castObject({ _id: id })._id });
+    expect(raw).not.toBeNull();
+    expect(JSON.stringify(raw)).not.toContain(password);
+    expect(raw!.passwordEncrypted).toEqual(expect.any(String));
+    expect(raw!.passwordEncrypted).not.toBe(password);
+    expect(raw!.pendingPasswordEncrypted).toBeNull();
+    expect(api.app.get(EncryptionService).decrypt(raw!.passwordEncrypted as string, 'databases.password')).toBe(
+      password,
+    );
+  }
+
   async function auditEntries(operation: string): Promise<Record<string, unknown>[]> {
     const logs = ok(
       await on.audit.logs(owner.accessToken, { projectId: project.id, operation: `mutation.${operation}`, first: 100 }),
@@ -488,6 +520,18 @@ describe('managed databases', () => {
       expect(await serverHas(engine, database)).toEqual({ database: true, user: sut.authenticates(connectionString) });
     });
 
+    it('stores the password encrypted, never as it is', async () => {
+      const revealed = ok(
+        await send<{ revealDatabaseCredentials: Credentials }>(REVEAL, { input: { id: database.id } }),
+      ).revealDatabaseCredentials;
+      // The password createDatabase answered with (in its connection string, where the server has users).
+      if (sut.authenticates(connectionString)) {
+        expect(decodeURIComponent(new URL(connectionString).password)).toBe(revealed.password);
+      }
+
+      await encryptedAtRest(database.id, revealed.password);
+    });
+
     it("keeps databases apart: one database's credentials cannot read another", async () => {
       await sut.write(other.connectionString, other.database, [[9, 'theirs']]);
 
@@ -533,6 +577,23 @@ describe('managed databases', () => {
       expect(await sut.read(connectionString, database)).toEqual([...rows, [3, 'gamma']]);
     });
 
+    const whoAmI = sut.whoAmI;
+    if (whoAmI) {
+      it("runs console statements as the database's own user, never the admin", async () => {
+        const admin = decodeURIComponent(new URL(parseDatabaseHosts(hosts)[engine]!.adminUrl).username);
+
+        for (const readOnly of [true, false]) {
+          const answer = ok(await execute({ databaseId: database.id, query: whoAmI.query, readOnly })).executeQuery;
+
+          expect(answer.rows).toHaveLength(1);
+          expect(answer.rows[0]).toHaveLength(1);
+          const user = whoAmI.of ? whoAmI.of(answer.rows[0]![0]) : answer.rows[0]![0];
+          expect(user).toBe(whoAmI.user(database, readOnly));
+          expect(String(user)).not.toMatch(new RegExp(`^${admin}(@|$)`));
+        }
+      });
+    }
+
     it('lists the tables and describes one', async () => {
       const tables = ok(
         await send<{ listTables: { name: string; kind: string }[] }>(TABLES, { databaseId: database.id }),
@@ -558,6 +619,7 @@ describe('managed databases', () => {
       ).rotateDatabaseCredentials;
 
       expect(rotated.username).toBe(database.username);
+      await encryptedAtRest(database.id, rotated.password);
       expect(await sut.read(rotated.connectionString, database)).toEqual([...rows, [3, 'gamma']]);
       if (sut.authenticates(connectionString)) {
         expect(rotated.connectionString).not.toBe(connectionString);
@@ -958,6 +1020,106 @@ describe('managed databases', () => {
         expect(await serverHas(engine, database)).toEqual({ database: true, user: true });
         ok(await send(DELETE, { input: { id } }));
         await gone(id);
+      },
+      120_000,
+    );
+
+    /** The host's own admin session, to make on the server what users of it could. */
+    const onHost: Record<
+      'POSTGRESQL' | 'MYSQL',
+      {
+        occupy(name: string): Promise<void>;
+        release(name: string): Promise<void>;
+        stillOccupied(name: string): Promise<boolean>;
+      }
+    > = {
+      POSTGRESQL: {
+        // Owned by the admin, not by the database's user.
+        occupy: (name) =>
+          pgConnect(
+            parseDatabaseHosts(hosts).POSTGRESQL!.adminUrl,
+            async (client) => void (await client.query(`CREATE DATABASE "${name}"`)),
+          ),
+        release: (name) =>
+          pgConnect(
+            parseDatabaseHosts(hosts).POSTGRESQL!.adminUrl,
+            async (client) => void (await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+          ),
+        stillOccupied: (name) =>
+          pgConnect(
+            parseDatabaseHosts(hosts).POSTGRESQL!.adminUrl,
+            async (client) =>
+              (
+                await client.query(
+                  'SELECT 1 FROM pg_database WHERE datname = $1 AND datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user)',
+                  [name],
+                )
+              ).rowCount === 1,
+          ),
+      },
+      MYSQL: {
+        // Holding someone else's table.
+        occupy: (name) =>
+          mysqlConnect(parseDatabaseHosts(hosts).MYSQL!.adminUrl, async (connection) => {
+            await connection.query(`CREATE DATABASE \`${name}\``);
+            await connection.query(`CREATE TABLE \`${name}\`.precious (id INT)`);
+          }),
+        release: (name) =>
+          mysqlConnect(
+            parseDatabaseHosts(hosts).MYSQL!.adminUrl,
+            async (connection) => void (await connection.query(`DROP DATABASE IF EXISTS \`${name}\``)),
+          ),
+        stillOccupied: (name) =>
+          mysqlConnect(parseDatabaseHosts(hosts).MYSQL!.adminUrl, async (connection) => {
+            const [tables] = await connection.query<RowDataPacket[]>(
+              'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+              [name, 'precious'],
+            );
+            return tables.length === 1;
+          }),
+      },
+    };
+
+    it.each(['POSTGRESQL', 'MYSQL'] as const)(
+      'ends %s provisioning that fails half-way on the server FAILED, with its user dropped and nothing pending',
+      async (engine) => {
+        const queue = api.app.get<Queue>(getQueueToken(DATABASES_QUEUE));
+        // The job waits while the server is made to refuse it: another's database holds the name.
+        await queue.pause(true);
+        let created: Database;
+        try {
+          created = ok(await create({ projectId: project.id, engine, name: `half-way-${engine.toLowerCase()}` }))
+            .createDatabase.database;
+          await onHost[engine].occupy(created.databaseName);
+        } finally {
+          await queue.resume(true);
+        }
+        try {
+          const failed = await until(created.id, 'FAILED');
+
+          // The user was made, then the database could not be: the user is gone, the other's database left alone.
+          expect(failed.failureReason).toBe(
+            `The ${engine} server could not be reached or refused the platform's request; try again later`,
+          );
+          expect(await serverHas(engine, created)).toEqual({ database: true, user: false });
+          expect(await onHost[engine].stillOccupied(created.databaseName)).toBe(true);
+          const stored = await records.findById(created.id).lean<DatabaseRecord>().exec();
+          expect(stored).toMatchObject({
+            status: 'FAILED',
+            cleanupPending: false,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+          });
+          await waitForQueueIdle(queue);
+          expect(reasonOf(await execute({ databaseId: created.id, query: 'SELECT 1' }))).toBe('DATABASE_NOT_AVAILABLE');
+
+          // Nothing of its own is on the server: deleting it forgets it, and leaves the other's database.
+          ok(await send(DELETE, { input: { id: created.id } }));
+          await gone(created.id);
+          expect(await onHost[engine].stillOccupied(created.databaseName)).toBe(true);
+        } finally {
+          await onHost[engine].release(created.databaseName);
+        }
       },
       120_000,
     );
