@@ -332,9 +332,10 @@ describe('slipway deploy, logs and rollback', () => {
     let stdout = '';
     let apiDown = false;
     const following = spawnCli(['logs', buildId, '-f'], (chunk) => (stdout += chunk));
+    let workspace: string | undefined;
     try {
       await waitFor(async () => /^line 5$/m.test(stdout), 60_000, 'the CLI to print line 5');
-      const workspace = await gate.waiting(0);
+      workspace = await gate.waiting(0);
 
       // The build waits at its first gate, after line 30, while the API the CLI follows it through stops.
       expect(ok(await on.builds.get(owner.accessToken, { id: buildId })).build.status).toBe('RUNNING');
@@ -351,8 +352,16 @@ describe('slipway deploy, logs and rollback', () => {
       expect(await following.exited).toBe(0);
     } finally {
       following.kill();
-      // For the tests after this one, should it have failed during the outage.
+      // For the tests after this one, should it have failed during the outage: the API back, and
+      // the build not left waiting at a gate, holding the worker.
       if (apiDown) api = await startChildApi(apiEnv);
+      for (const stop of workspace ? [0, 1] : []) {
+        try {
+          gate.open(workspace!, stop);
+        } catch {
+          // The build ended and its workspace is gone: nothing waits.
+        }
+      }
     }
     // The build had printed lines 31 to 45 (it waited at its second gate) before the API was back,
     // and the CLI none of them: it read them back after the restart.

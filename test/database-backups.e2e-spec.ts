@@ -698,7 +698,7 @@ describe('database backups', () => {
       expect(
         outcomes.map((outcome, i) => [ENGINES[i]!.engine, outcome.status === 'fulfilled' || outcome.reason]),
       ).toEqual(ENGINES.map(({ engine }) => [engine, true]));
-    });
+    }, 180_000);
   });
 
   describe('the audit log', () => {
@@ -784,7 +784,7 @@ describe('database backups', () => {
       ]) {
         expect(logged).not.toContain(secret);
       }
-    });
+    }, 180_000);
   });
 
   describe('deleting a database', () => {

@@ -589,7 +589,7 @@ describe('managed databases', () => {
           expect(answer.rows[0]).toHaveLength(1);
           const user = whoAmI.of ? whoAmI.of(answer.rows[0]![0]) : answer.rows[0]![0];
           expect(user).toBe(whoAmI.user(database, readOnly));
-          expect(String(user)).not.toMatch(new RegExp(`^${admin}(@|$)`));
+          expect(String(user).split('@')[0]).not.toBe(admin);
         }
       });
     }
@@ -1085,9 +1085,9 @@ describe('managed databases', () => {
       async (engine) => {
         const queue = api.app.get<Queue>(getQueueToken(DATABASES_QUEUE));
         // The job waits while the server is made to refuse it: another's database holds the name.
-        await queue.pause(true);
         let created: Database;
         try {
+          await queue.pause(true);
           created = ok(await create({ projectId: project.id, engine, name: `half-way-${engine.toLowerCase()}` }))
             .createDatabase.database;
           await onHost[engine].occupy(created.databaseName);

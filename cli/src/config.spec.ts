@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { configDir, readCredentials, writeCredentials } from './config';
@@ -30,12 +30,17 @@ describe('the config directory', () => {
   });
 
   it('is made private (0700) with the credentials file (0600) in it at the first login', () => {
-    const xdg = path.join(mkdtempSync(path.join(tmpdir(), 'slipway-xdg-')), 'nested');
-    const env = { XDG_CONFIG_HOME: xdg };
-    const file = writeCredentials({ apiUrl: 'http://localhost:3000/graphql', apiToken: 'spw_token' }, env);
-    expect(file).toBe(path.join(xdg, 'slipway', 'credentials.json'));
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
-    expect(readCredentials(env)).toEqual({ apiUrl: 'http://localhost:3000/graphql', apiToken: 'spw_token' });
+    const scratch = mkdtempSync(path.join(tmpdir(), 'slipway-xdg-'));
+    try {
+      const xdg = path.join(scratch, 'nested');
+      const env = { XDG_CONFIG_HOME: xdg };
+      const file = writeCredentials({ apiUrl: 'http://localhost:3000/graphql', apiToken: 'spw_token' }, env);
+      expect(file).toBe(path.join(xdg, 'slipway', 'credentials.json'));
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+      expect(readCredentials(env)).toEqual({ apiUrl: 'http://localhost:3000/graphql', apiToken: 'spw_token' });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
