@@ -124,6 +124,25 @@ describe('analytics', () => {
 
   const model = <T>(record: { name: string }): Model<T> => api.app.get<Model<T>>(getModelToken(record.name));
 
+  /** `aggregate` of metric `name` (of `labels`, when given) over the last hour, summed over its points. */
+  async function lastHourTotal(
+    projectId: string,
+    name: string,
+    aggregate: MetricAggregate,
+    labels?: Record<string, string>,
+  ): Promise<number> {
+    const now = Date.now();
+    const { points } = await query.series(projectId, {
+      name,
+      from: new Date(now - HOUR),
+      to: new Date(now + MINUTE),
+      stepSeconds: 3_600,
+      labels,
+      aggregate,
+    });
+    return points.reduce((acc, p) => acc + p.value!, 0);
+  }
+
   /** Latency-like values (log-normal, ms), with a spread of label sets. */
   function latencies(name: string, count: number, oldestMs: number, seed: number, newestMs = 0): MetricPoint[] {
     const next = random(seed);
@@ -1212,16 +1231,8 @@ describe('analytics', () => {
         expect([name, orphans.length]).toEqual([name, 0]);
         // What was admitted for the shared label set is read back through its series.
         const sharedAdmitted = outcomes.slice(0, -1).filter((o) => o.status === 'fulfilled').length;
-        const now = Date.now();
-        const counted = await query.series(racing.id, {
-          name,
-          from: new Date(now - HOUR),
-          to: new Date(now + MINUTE),
-          stepSeconds: 3_600,
-          labels: { id: 'shared' },
-          aggregate: MetricAggregate.COUNT,
-        });
-        expect([name, counted.points.reduce((acc, p) => acc + p.value!, 0)]).toEqual([name, sharedAdmitted]);
+        const counted = await lastHourTotal(racing.id, name, MetricAggregate.COUNT, { id: 'shared' });
+        expect([name, counted]).toEqual([name, sharedAdmitted]);
       }
     });
 
@@ -1258,18 +1269,8 @@ describe('analytics', () => {
       const raw = await model<MetricPointRecord>(MetricPointRecord).find({ projectId: busy.id }).lean();
       expect(buckets.filter((b) => !ids.has(b.seriesId.toHexString()))).toEqual([]);
       expect(raw.filter((p) => !ids.has(p.seriesId.toHexString()))).toEqual([]);
-      const now = Date.now();
-      const count = async (labels?: Record<string, string>): Promise<number> =>
-        (
-          await query.series(busy.id, {
-            name: 'del.race',
-            from: new Date(now - HOUR),
-            to: new Date(now + MINUTE),
-            stepSeconds: 3_600,
-            labels,
-            aggregate: MetricAggregate.COUNT,
-          })
-        ).points.reduce((acc, p) => acc + p.value!, 0);
+      const count = (labels?: Record<string, string>): Promise<number> =>
+        lastHourTotal(busy.id, 'del.race', MetricAggregate.COUNT, labels);
       const byLabels = await Promise.all(['0', '1', '2'].map((id) => count({ id })));
       expect(await count()).toBe(byLabels.reduce((a, b) => a + b, 0));
       expect(await count()).toBe(raw.length);
@@ -1302,17 +1303,10 @@ describe('analytics', () => {
       }
       await write();
 
-      const now = Date.now();
-      const counted = await query.series(busy.id, {
-        name: 'del.again',
-        from: new Date(now - HOUR),
-        to: new Date(now + MINUTE),
-        stepSeconds: 3_600,
-        aggregate: MetricAggregate.COUNT,
-      });
+      const counted = await lastHourTotal(busy.id, 'del.again', MetricAggregate.COUNT);
       const raw = await model<MetricPointRecord>(MetricPointRecord).find({ projectId: busy.id }).lean();
       // The two writes after the deletion, in the buckets and the raw points alike.
-      expect(counted.points.reduce((acc, p) => acc + p.value!, 0)).toBe(2);
+      expect(counted).toBe(2);
       expect(raw).toHaveLength(2);
     });
 
@@ -1448,16 +1442,7 @@ describe('analytics', () => {
       await recorder.record(full.id, [point('0', 5)], 'user');
       const again = await series.findOne({ projectId: full.id, name: 'exp.card', 'labels.id': '0' }).lean();
       expect(again!._id.toHexString()).not.toBe(gone!._id.toHexString());
-      const now = Date.now();
-      const summed = await query.series(full.id, {
-        name: 'exp.card',
-        from: new Date(now - HOUR),
-        to: new Date(now + MINUTE),
-        stepSeconds: 3_600,
-        labels: { id: '0' },
-        aggregate: MetricAggregate.SUM,
-      });
-      expect(summed.points.reduce((acc, p) => acc + p.value!, 0)).toBe(5);
+      expect(await lastHourTotal(full.id, 'exp.card', MetricAggregate.SUM, { id: '0' })).toBe(5);
       // The place it held was free: the bound is reached again, and holds.
       expect(await recorder.record(full.id, [point('new')], 'user').catch((e: unknown) => e)).toMatchObject({
         reason: 'LABEL_CARDINALITY_EXCEEDED',
